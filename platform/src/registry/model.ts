@@ -87,6 +87,9 @@ export const registryDeviceSchema = z.object({
   ratedPowerKw: z.number().positive().optional(),
   /** Power below which the machine counts as switched to standby, kW (person-entered or learned). */
   standbyPowerKw: z.number().nonnegative().optional(),
+  /** Power while powered up but not working (NotExecuting), kW — lets energy diagnostics price idling through
+   * breaks for machines without their own meter (person-entered or learned). */
+  idlePowerKw: z.number().nonnegative().optional(),
   /** Counts as production equipment for the networking/digitisation rates. */
   production: z.boolean().default(false),
   online: z.boolean(),

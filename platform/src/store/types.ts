@@ -19,6 +19,13 @@ export type StoredPoint = SeriesKey & {
 
 export type Aggregate = 'mean' | 'min' | 'max' | 'first' | 'last' | 'sum' | 'count';
 
+/**
+ * Where a bucketed query reads from. 'auto' (default) uses the 1-min / 1-h rollups when the interval and
+ * alignment are multiples of their width; 'raw' always reads raw points. Both give identical results —
+ * 'raw' exists to verify exactly that, and for debugging.
+ */
+export type QuerySource = 'auto' | 'raw';
+
 export type RangeQuery = {
   series: SeriesKey[];
   fromMs: number;
@@ -30,6 +37,7 @@ export type RangeQuery = {
   aggregate: Aggregate;
   /** Default true: only Good-quality points enter aggregates. */
   goodOnly?: boolean;
+  source?: QuerySource;
 };
 
 export type Bucket = { tsMs: number; value: number | null; count: number };
@@ -48,6 +56,7 @@ export type CounterQuery = {
   maxGapMs?: number;
   /** Register rollover value; a drop from near it is a rollover, any other drop is a meter reset. */
   rolloverAt?: number;
+  source?: QuerySource;
 };
 
 /**
@@ -75,6 +84,9 @@ export type CoverageQuery = {
   alignOffsetMs?: number;
   /** The sampling period the series promises; expected samples per interval = intervalMs / expectedPeriodMs. */
   expectedPeriodMs: number;
+  /** Default true: only Good-quality samples with a value or text count as present; false counts every stored sample. */
+  goodOnly?: boolean;
+  source?: QuerySource;
 };
 export type CoverageInterval = { startMs: number; expected: number; present: number; ratio: number };
 export type SeriesCoverage = { series: SeriesKey; intervals: CoverageInterval[]; expected: number; present: number; ratio: number };
@@ -86,6 +98,10 @@ export type StoreHealth = {
   backlogPoints: number;
   lastError?: string;
   pointsWritten: number;
+  /** Points refused by write() as invalid (non-finite value or time, bad series key); the rest of the call is stored. */
+  rejectedPoints?: number;
+  /** Rollup bookkeeping: hour buckets waiting for recomputation, and how bucketed queries were served. */
+  rollups?: { dirtyHours: number; servedFromRollups: number; servedFromRaw: number };
 };
 
 export type StoreKind = 'embedded' | 'influx';

@@ -1,0 +1,71 @@
+import { idSchema, metricKeySchema } from '@xiang/protocol';
+import { z } from 'zod';
+
+/** Shared request-schema pieces; error messages name what was expected. */
+
+export const factoryParams = z.object({ factoryId: idSchema });
+export const deviceParams = z.object({ factoryId: idSchema, deviceId: idSchema });
+
+/** A point in time: ISO 8601 (`2024-01-08T00:00:00+08:00`) or epoch milliseconds. */
+export const instantSchema = z
+  .string()
+  .describe('ISO 8601 date-time or epoch milliseconds')
+  .transform((s, ctx) => {
+    const ms = /^-?\d+$/.test(s) ? Number(s) : Date.parse(s);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 date-time or epoch ms, got "${s}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration: `15m`, `1h`, `1d`, `30s`, `500ms`, or plain milliseconds. */
+export const durationSchema = z
+  .string()
+  .describe('duration such as 15m, 1h, 1d, 30s or milliseconds')
+  .transform((s, ctx) => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(s.trim());
+    const ms = m ? Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 'ms']!) : Number.NaN;
+    if (!Number.isFinite(ms) || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as 15m, 1h or 1d, got "${s}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const seriesRefSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}:[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/, {
+  message: 'expected "<deviceId>:<metric>", e.g. "M1:activePower"',
+});
+
+/** `series=M1:activePower&series=M2:activePower` or `series=M1:activePower,M2:activePower`. */
+export const seriesListSchema = z
+  .union([z.string(), z.array(z.string())])
+  .describe('one or more "<deviceId>:<metric>" (repeat the parameter or separate with commas)')
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter((s) => s !== ''))
+  .pipe(z.array(seriesRefSchema).min(1, 'name at least one series').max(200, 'at most 200 series per query'))
+  .transform((refs) =>
+    refs.map((r) => {
+      const i = r.indexOf(':');
+      return { deviceId: r.slice(0, i), metric: r.slice(i + 1) };
+    }),
+  );
+
+export const rangeSchema = {
+  from: instantSchema,
+  to: instantSchema,
+};
+
+export function checkRange(q: { from: number; to: number }): string | null {
+  return q.to > q.from ? null : 'query.to: must be after query.from';
+}
+
+export const deviceFilterSchema = z
+  .union([idSchema, z.array(idSchema)])
+  .transform((v) => (Array.isArray(v) ? v : [v]))
+  .optional();
+export const metricFilterSchema = z
+  .union([metricKeySchema, z.array(metricKeySchema)])
+  .transform((v) => (Array.isArray(v) ? v : [v]))
+  .optional();

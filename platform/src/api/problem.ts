@@ -1,0 +1,94 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+/**
+ * Errors leave the API as RFC 9457 problem details (`application/problem+json`) with a specific `detail`
+ * and, for validation errors, one entry per bad field.
+ */
+export const problemSchema = z
+  .object({
+    type: z.string().describe('URI identifying the problem type'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+export type Problem = z.infer<typeof problemSchema>;
+
+const TITLES: Record<number, [slug: string, title: string]> = {
+  400: ['validation-error', 'Invalid request'],
+  401: ['unauthorized', 'Authentication required'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not-found', 'Not found'],
+  409: ['conflict', 'Conflict'],
+  413: ['payload-too-large', 'Payload too large'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  429: ['too-many-requests', 'Too many requests'],
+  500: ['internal-error', 'Internal error'],
+  503: ['unavailable', 'Service unavailable'],
+};
+
+/** Throw from a handler to answer with a problem. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly errors?: { field: string; message: string }[],
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+  }
+}
+
+export const notFound = (detail: string) => new HttpProblem(404, detail);
+export const badRequest = (detail: string, field?: string) =>
+  new HttpProblem(400, detail, field ? [{ field, message: detail }] : undefined);
+
+export function problem(status: number, detail: string, instance?: string, errors?: Problem['errors']): Problem {
+  const [slug, title] = TITLES[status] ?? [`http-${status}`, 'Error'];
+  const p: Problem = { type: `urn:xiang:problem:${slug}`, title, status, detail };
+  if (instance) p.instance = instance;
+  if (errors?.length) p.errors = errors;
+  return p;
+}
+
+export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  return reply.code(p.status).type('application/problem+json').send(p);
+}
+
+/** "/points/3/1" in a body → "body.points[3][1]". */
+function fieldName(context: string | undefined, instancePath: string): string {
+  let out = context ?? '';
+  for (const seg of instancePath.split('/').filter(Boolean)) {
+    if (/^\d+$/.test(seg)) out += `[${seg}]`;
+    else out += out ? `.${seg}` : seg;
+  }
+  return out || '(root)';
+}
+
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) =>
+    sendProblem(reply, problem(404, `no route for ${req.method} ${req.url.split('?')[0]}`, req.url)),
+  );
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof HttpProblem) return sendProblem(reply, problem(err.status, err.detail, req.url, err.errors));
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const context = (err as { validationContext?: string }).validationContext;
+      const errors = err.validation.map((v) => ({ field: fieldName(context, v.instancePath), message: v.message ?? 'invalid' }));
+      const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+      return sendProblem(reply, problem(400, detail, req.url, errors));
+    }
+    if (isResponseSerializationError(err)) {
+      req.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');
+      return sendProblem(reply, problem(500, 'the server produced a response that does not match its schema', req.url));
+    }
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    // Fastify's own 4xx errors (bad JSON body, unsupported media type, body too large) carry useful messages.
+    const detail = status >= 500 ? 'internal error (see the server log)' : err.message;
+    return sendProblem(reply, problem(status, detail, req.url));
+  });
+}

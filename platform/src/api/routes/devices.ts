@@ -1,0 +1,127 @@
+import { deviceKindSchema } from '@xiang/protocol';
+import { z } from 'zod';
+import { registryMetricSchema } from '../../registry/model.js';
+import { deviceOverrideSchema } from '../../registry/overrides.js';
+import { deviceParams, factoryParams, instantSchema } from '../params.js';
+import { notFound } from '../problem.js';
+import { deviceViewSchema, onlineTransitionSchema } from '../schemas.js';
+import { API_PREFIX, type RouteModule } from '../types.js';
+
+const listQuery = z.object({
+  kind: deviceKindSchema.optional(),
+  online: z.enum(['true', 'false']).optional().describe('only online (true) or offline (false) devices'),
+  assetPath: z.string().optional().describe('devices at this asset or below it'),
+});
+const historyQuery = z.object({
+  from: instantSchema.optional(),
+  to: instantSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
+});
+
+/** Devices with online state and last seen, their metric table, person-entered corrections, online history. */
+export const deviceRoutes: RouteModule = {
+  name: 'devices',
+  register(app, { registry }) {
+    const base = `${API_PREFIX}/factories/:factoryId`;
+    app.get(
+      `${base}/devices`,
+      {
+        schema: {
+          tags: ['devices'],
+          summary: '设备及在线状态 · Devices with online state and last seen',
+          params: factoryParams,
+          querystring: listQuery,
+          response: { 200: z.array(deviceViewSchema) },
+        },
+      },
+      async (req) => {
+        const { kind, online, assetPath } = req.query;
+        return registry
+          .devices(req.params.factoryId)
+          .filter((d) => kind === undefined || d.kind === kind)
+          .filter((d) => online === undefined || d.online === (online === 'true'))
+          .filter((d) => assetPath === undefined || d.assetPath === assetPath || d.assetPath.startsWith(`${assetPath}/`));
+      },
+    );
+    app.get(
+      `${base}/devices/:deviceId`,
+      {
+        schema: { tags: ['devices'], summary: '设备 · One device', params: deviceParams, response: { 200: deviceViewSchema } },
+      },
+      async (req) => {
+        const d = registry.device(req.params.factoryId, req.params.deviceId);
+        if (!d) throw notFound(`device "${req.params.deviceId}" is not known in factory "${req.params.factoryId}"`);
+        return d;
+      },
+    );
+    app.patch(
+      `${base}/devices/:deviceId`,
+      {
+        schema: {
+          tags: ['devices'],
+          summary: '人工修正设备信息 · Correct what the device does not know',
+          description:
+            'Overrides survive later births. A field set to null removes its override; parentMeter "" states that the meter has no parent. ' +
+            'Example: {"meterRole":"mainIncomer"} marks the main incomer (总进线).',
+          params: deviceParams,
+          body: deviceOverrideSchema,
+          response: { 200: deviceViewSchema },
+        },
+      },
+      async (req) => {
+        const d = registry.patchDevice(req.params.factoryId, req.params.deviceId, req.body);
+        if (!d) throw notFound(`device "${req.params.deviceId}" is not known in factory "${req.params.factoryId}"`);
+        return d;
+      },
+    );
+    app.get(
+      `${base}/devices/:deviceId/online-history`,
+      {
+        schema: {
+          tags: ['devices'],
+          summary: '设备上下线记录 · Online/offline history of a device',
+          params: deviceParams,
+          querystring: historyQuery,
+          response: { 200: z.array(onlineTransitionSchema) },
+        },
+      },
+      async (req) => {
+        if (!registry.device(req.params.factoryId, req.params.deviceId)) {
+          throw notFound(`device "${req.params.deviceId}" is not known in factory "${req.params.factoryId}"`);
+        }
+        const { from, to, limit } = req.query;
+        return registry.onlineHistory(req.params.factoryId, { deviceId: req.params.deviceId, fromMs: from, toMs: to, limit });
+      },
+    );
+    app.get(
+      `${base}/online-history`,
+      {
+        schema: {
+          tags: ['devices'],
+          summary: '全厂设备上下线记录 · Online/offline history of all devices',
+          params: factoryParams,
+          querystring: historyQuery,
+          response: { 200: z.array(onlineTransitionSchema) },
+        },
+      },
+      async (req) => {
+        const { from, to, limit } = req.query;
+        return registry.onlineHistory(req.params.factoryId, { fromMs: from, toMs: to, limit });
+      },
+    );
+    app.get(
+      `${base}/metrics`,
+      {
+        schema: {
+          tags: ['devices'],
+          summary: '测点表 · Metric table (from births)',
+          params: factoryParams,
+          querystring: z.object({ deviceId: z.string().optional() }),
+          response: { 200: z.array(registryMetricSchema.meta({ id: 'Metric' })) },
+        },
+      },
+      async (req) =>
+        registry.metrics(req.params.factoryId).filter((m) => req.query.deviceId === undefined || m.deviceId === req.query.deviceId),
+    );
+  },
+};

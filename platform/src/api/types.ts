@@ -1,0 +1,37 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Registry as PromRegistry } from 'prom-client';
+import type { TokenStore } from '../auth/tokens.js';
+import type { Ingest } from '../ingest/ingest.js';
+import type { Registry } from '../registry/registry.js';
+import type { TimeSeriesStore } from '../store/types.js';
+
+export type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export type Readiness = { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> };
+
+/** What route modules may use. Later resources (diagnostics, grading) add their services here. */
+export type ApiDeps = {
+  registry: Registry;
+  store: TimeSeriesStore;
+  tokens: TokenStore;
+  /** null when the platform runs without MQTT ingest. */
+  ingest: Ingest | null;
+  promRegistry: PromRegistry;
+  readiness: () => Readiness;
+  version: string;
+};
+
+/** One API resource: a file in api/routes/ and one entry in api/routes/index.ts. */
+export type RouteModule = {
+  name: string;
+  register(app: ZodApp, deps: ApiDeps): void;
+};
+
+export const API_PREFIX = '/api/v1';

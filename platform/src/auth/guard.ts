@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { problem, sendProblem } from '../api/problem.js';
+import { canRead, canWrite, type Principal } from './principal.js';
+import type { TokenStore } from './tokens.js';
+
+/**
+ * Who may call a route, declared in the route's `config.access`:
+ *   public        — no token (health, metrics, docs)
+ *   authenticated — any valid token; the handler filters by `request.principal` (e.g. the factory list)
+ *   admin         — admin tokens only
+ *   factory       — (the default for routes with a `:factoryId` parameter) read for GET/HEAD by any token
+ *                   scoped to that factory; any other method by admin or a factory token of that factory
+ * A route with neither `access` nor `:factoryId` is admin-only, so a new route is closed until it says otherwise.
+ * This hook is the one place factory isolation is enforced.
+ */
+export type Access = 'public' | 'authenticated' | 'admin' | 'factory';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+function bearer(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1]! : null;
+}
+
+function deny(req: FastifyRequest, reply: FastifyReply, status: 401 | 403, detail: string): FastifyReply {
+  if (status === 401) reply.header('www-authenticate', 'Bearer realm="xiang"');
+  return sendProblem(reply, problem(status, detail, req.url));
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any server/provider flavour
+export function installAuthGuard(app: FastifyInstance<any, any, any, any, any>, tokens: TokenStore): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req, reply) => {
+    const config = req.routeOptions.config as { access?: Access } | undefined;
+    const params = (req.params ?? {}) as Record<string, string | undefined>;
+    const factoryId = params.factoryId;
+    const access: Access = config?.access ?? (factoryId !== undefined ? 'factory' : 'admin');
+    // Unrouted requests (404) and public routes carry no data.
+    if (access === 'public' || !req.routeOptions.url) return;
+
+    const token = bearer(req);
+    if (!token) return deny(req, reply, 401, 'missing "Authorization: Bearer <token>" header');
+    const principal = tokens.verify(token);
+    if (!principal) return deny(req, reply, 401, 'the bearer token is unknown, revoked or expired');
+    req.principal = principal;
+
+    if (access === 'authenticated') return;
+    if (access === 'admin') {
+      if (principal.role !== 'admin') return deny(req, reply, 403, `this endpoint needs an admin token (yours is ${principal.role})`);
+      return;
+    }
+    if (factoryId === undefined) return deny(req, reply, 403, 'route declares factory access without a :factoryId');
+    const reading = req.method === 'GET' || req.method === 'HEAD';
+    if (!canRead(principal, factoryId)) {
+      return deny(req, reply, 403, `token "${principal.name}" is not allowed to access factory "${factoryId}"`);
+    }
+    if (!reading && !canWrite(principal, factoryId)) {
+      return deny(req, reply, 403, `token "${principal.name}" (${principal.role}) may read factory "${factoryId}" but not change it`);
+    }
+  });
+}

@@ -1,0 +1,100 @@
+import { idSchema } from '@xiang/protocol';
+import { z } from 'zod';
+
+/**
+ * The platform's configuration — the single source of truth for the YAML file, the XIANG_* environment
+ * variables (see env.ts) and docker-compose (a test checks the compose file against this schema).
+ */
+
+const urlWith = (schemes: string[]) =>
+  z.string().refine((s) => {
+    try {
+      return schemes.includes(new URL(s).protocol.replace(/:$/, ''));
+    } catch {
+      return false;
+    }
+  }, `expected a URL with scheme ${schemes.map((s) => `${s}://`).join(' or ')}`);
+
+const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export const httpConfigSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  /** 0 = any free port (tests, `npm start`). */
+  port: z.number().int().min(0).max(65_535).default(8080),
+});
+
+export const mqttConfigSchema = z.object({
+  url: urlWith(['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss']).default('mqtt://127.0.0.1:1883'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** Share group for `$share/<group>/xiang/v1/+/+/+` — set it when several platform instances split the load. */
+  sharedGroup: idSchema.optional(),
+  /** Stable id: the broker keeps the persistent session (and unacknowledged messages) under it. */
+  clientId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^/+#]+$/, 'expected no "/", "+" or "#"')
+    .default('xiang-platform'),
+  /** MQTT 5 everywhere; 4 (3.1.1) for brokers that lack 5, such as the embedded aedes broker. */
+  protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
+  /** How long the broker keeps the session (and queues QoS 1 messages) while the platform is away. */
+  sessionExpirySec: z
+    .number()
+    .int()
+    .min(60)
+    .max(0xffffffff)
+    .default(7 * 24 * 3600),
+  keepaliveSec: z.number().int().min(5).max(3600).default(30),
+  /** Messages the broker may send before the platform acknowledges (MQTT 5 Receive Maximum). */
+  receiveMaximum: z.number().int().min(1).max(65_535).default(100),
+  caFile: z.string().optional(),
+});
+
+export const storeConfigSchema = z.object({
+  /** Set → InfluxDB 1.x; unset → the embedded SQLite store in dataDir. */
+  influxUrl: urlWith(['http', 'https']).optional(),
+  influxDatabase: idSchema.default('xiang'),
+  influxUsername: z.string().optional(),
+  influxPassword: z.string().optional(),
+});
+
+export const ingestConfigSchema = z.object({
+  /** Messages parked while their agent's birth is missing (durable, oldest moved to dead letters beyond). */
+  parkMaxMessages: z.number().int().min(1).max(1_000_000).default(10_000),
+  deadLetterMaxRows: z.number().int().min(10).max(10_000_000).default(10_000),
+  /** Raw payload kept per dead letter, bytes. */
+  deadLetterPayloadBytes: z.number().int().min(64).max(1_048_576).default(16_384),
+  /** Minimum time between two rebirth commands to one agent. */
+  rebirthMinIntervalMs: z.number().int().min(0).max(3_600_000).default(10_000),
+  /**
+   * How long a sequence hole or an unknown session may persist before a rebirth is requested. With a shared
+   * subscription a sibling instance may hold the missing message, so a grace period avoids false alarms.
+   */
+  gapGraceMs: z.number().int().min(0).max(600_000).optional(),
+  /** Points stamped further than this in the future are rejected (clock errors). */
+  maxFutureSkewMs: z.number().int().min(0).default(24 * 3600 * 1000),
+  maxPayloadBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+});
+
+export const platformConfigSchema = z.object({
+  http: httpConfigSchema.default(httpConfigSchema.parse({})),
+  mqtt: mqttConfigSchema.default(mqttConfigSchema.parse({})),
+  store: storeConfigSchema.default(storeConfigSchema.parse({})),
+  ingest: ingestConfigSchema.default(ingestConfigSchema.parse({})),
+  /** Registry, embedded store, dead letters and parked messages live here. */
+  dataDir: z.string().min(1).default('./data'),
+  /** Bootstrap admin token; when unset a fresh one is generated at every start and printed. */
+  adminToken: z.string().min(24, 'expected at least 24 characters (use a random token)').optional(),
+  logLevel: logLevelSchema.default('info'),
+});
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
+export type MqttConfig = z.infer<typeof mqttConfigSchema>;
+export type IngestConfig = z.infer<typeof ingestConfigSchema>;
+export type StoreConfig = z.infer<typeof storeConfigSchema>;
+export type HttpConfig = z.infer<typeof httpConfigSchema>;

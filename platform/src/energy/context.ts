@@ -1,0 +1,269 @@
+import type { RegistryDevice, RegistrySnapshot } from '../registry/model.js';
+import { type Basis, co2Factor, type GridFactor, gridFactor, kgceFactor } from './accounting/conversion.js';
+import { type CompiledTariff, compileTariff, hunanTouTariff, versionPrices } from './accounting/tou.js';
+import { CoefficientBook } from './data/coefficients.js';
+import { type AppliedSetting, resolveSettings, type Settings } from './data/settings.js';
+import type { Saving } from './finding.js';
+import { type Occupancy, occupancy } from './machines.js';
+import { assertOnGrid, quantile, subtract } from './series.js';
+import { buildSlotGrid, type SlotGrid } from './slots.js';
+import { buildMeteringTree, type MeteringTree } from './tree.js';
+import {
+  type DiagnosisInput,
+  type DiagnosisOptions,
+  diagnosisOptionsSchema,
+  type MeterSeries,
+  periodSchema,
+  SLOT_H,
+  type Text,
+} from './types.js';
+import { parseOrThrow } from '@xiang/protocol';
+
+export type MachineInfo = {
+  deviceId: string;
+  name: string;
+  assetPath: string;
+  meterId: string | null;
+  ratedPowerKw: number | null;
+  standbyPowerKw: number | null;
+  standbySource: 'registry' | 'learned' | null;
+  occ: Occupancy | null;
+};
+
+export type CompressorInfo = { meterId: string; airMeterId: string | null; standbyPowerKw: number };
+
+/** Everything the rules share, computed once per run. */
+export type DiagnosisContext = {
+  input: DiagnosisInput;
+  registry: RegistrySnapshot;
+  options: DiagnosisOptions;
+  settings: Settings;
+  settingsApplied: AppliedSetting[];
+  book: CoefficientBook;
+  grid: SlotGrid;
+  tariff: CompiledTariff;
+  tree: MeteringTree;
+  devices: Map<string, RegistryDevice>;
+  meterById: Map<string, MeterSeries>;
+  /** ¥/kWh per slot, NaN when unpriced. */
+  priceCnyPerKwh: Float64Array;
+  priced: boolean;
+  basis: Basis;
+  kgcePerKwh: number;
+  gridFactorUsed: GridFactor | null;
+  co2KgPerKwh: number | null;
+  observedHours: number;
+  annualFactor: number;
+  machines: MachineInfo[];
+  compressors: CompressorInfo[];
+  ownLoad(meterId: string): Float64Array | null;
+  saving(args: SavingArgs): Saving;
+};
+
+export type SavingArgs = {
+  rule: string;
+  deviceId?: string;
+  observedKwh: number;
+  observedCostCny: number | null;
+  assumptions: Text[];
+  /** Hours the observed figure stands for (default: the whole period). */
+  observedHours?: number;
+};
+
+export function buildContext(input: DiagnosisInput): DiagnosisContext {
+  const period = parseOrThrow(periodSchema, input.period, 'diagnosis period');
+  const options = parseOrThrow(diagnosisOptionsSchema, input.options ?? {}, 'diagnosis options');
+  const { settings, applied } = resolveSettings(options.settings);
+  const book = CoefficientBook.withOverrides(options.coefficientOverrides);
+  const tariff = compileTariff(options.tariff ?? hunanTouTariff);
+  const calendar = input.calendar ?? input.registry.factory.calendar;
+  const grid = buildSlotGrid(period.fromMs, period.toMs, calendar, tariff);
+  for (const m of input.meters) {
+    assertOnGrid(m.consumption, grid.fromMs, grid.n, `meter ${m.deviceId} consumption`);
+    for (const [k, s] of Object.entries({ powerKw: m.powerKw, reactiveKvarh: m.reactiveKvarh, thd: m.voltageThdPct }))
+      if (s) assertOnGrid(s, grid.fromMs, grid.n, `meter ${m.deviceId} ${k}`);
+  }
+  const tree = buildMeteringTree(input.registry.devices, input.meters);
+  const meterById = new Map(input.meters.map((m) => [m.deviceId, m]));
+  const devices = new Map(input.registry.devices.map((d) => [d.id, d]));
+
+  const prices = tariff.versions.map((v) => versionPrices(v.version, options.flatPriceCnyPerKwh));
+  const priceCnyPerKwh = new Float64Array(grid.n);
+  let priced = true;
+  for (let i = 0; i < grid.n; i++) {
+    const p = prices[grid.touVersion[i]!]![grid.tou[i]!];
+    priceCnyPerKwh[i] = p ?? Number.NaN;
+    if (p == null) priced = false;
+  }
+
+  const basis = options.electricityBasis;
+  const kgce = kgceFactor(book, 'electricity', 'kWh', basis);
+  const dataYear = options.gridFactor.dataYear ?? book.data.grid.defaultDataYear;
+  const gf = gridFactor(book, input.registry.factory.province, options.gridFactor.scope, dataYear);
+  const co2 = co2Factor(book, 'electricity', 'kWh', gf);
+  const observedHours = grid.n * SLOT_H;
+
+  const ownCache = new Map<string, Float64Array | null>();
+  const ownLoad = (id: string): Float64Array | null => {
+    if (ownCache.has(id)) return ownCache.get(id)!;
+    const node = tree.nodes.get(id);
+    const self = meterById.get(id);
+    let out: Float64Array | null = null;
+    if (node && self) {
+      const kids = node.children.map((c) => meterById.get(c)?.consumption.values);
+      // Own load is only defined when every child is metered; otherwise the remainder is unknown.
+      out = kids.every((k) => k) ? subtract(self.consumption.values, kids as Float64Array[]) : null;
+    }
+    ownCache.set(id, out);
+    return out;
+  };
+
+  const machines = mapMachines(input, grid, tree, meterById);
+  const compressors = findCompressors(input, options, settings, tree, devices);
+
+  const ctx: DiagnosisContext = {
+    input,
+    registry: input.registry,
+    options,
+    settings,
+    settingsApplied: applied,
+    book,
+    grid,
+    tariff,
+    tree,
+    devices,
+    meterById,
+    priceCnyPerKwh,
+    priced,
+    basis,
+    kgcePerKwh: kgce.perUnit ?? Number.NaN,
+    gridFactorUsed: gf,
+    co2KgPerKwh: co2.perUnit,
+    observedHours,
+    annualFactor: settings.annualHours / observedHours,
+    machines,
+    compressors,
+    ownLoad,
+    saving: (a) => makeSaving(ctx, a),
+  };
+  return ctx;
+}
+
+function makeSaving(ctx: DiagnosisContext, a: SavingArgs): Saving {
+  const hours = a.observedHours ?? ctx.observedHours;
+  const factor = ctx.settings.annualHours / hours;
+  const energyKwh = a.observedKwh * factor;
+  const inv = ctx.options.investments.find(
+    (i) => i.rule === a.rule && (i.deviceId === undefined || i.deviceId === a.deviceId),
+  );
+  // Unpriced slots carry NaN prices, so a cost built from them is NaN: reported as "not computed".
+  const costCny =
+    a.observedCostCny === null || Number.isNaN(a.observedCostCny) ? null : a.observedCostCny * factor;
+  const investmentCny = inv?.investmentCny ?? null;
+  const assumptions: Text[] = [
+    ...a.assumptions,
+    {
+      zh: `按观测期 ${hours.toFixed(1)} h 折算为全年 ${ctx.settings.annualHours} h（×${factor.toFixed(3)}）`,
+      en: `annualised from ${hours.toFixed(1)} h observed to ${ctx.settings.annualHours} h (×${factor.toFixed(3)})`,
+    },
+  ];
+  if (costCny === null && !ctx.priced)
+    assumptions.push({ zh: '未配置电价，未计算费用', en: 'no price configured: cost not computed' });
+  return {
+    energyKwh,
+    tce: (energyKwh * ctx.kgcePerKwh) / 1000,
+    tco2: ctx.co2KgPerKwh === null ? 0 : (energyKwh * ctx.co2KgPerKwh) / 1000,
+    costCny,
+    observedKwh: a.observedKwh,
+    observedHours: hours,
+    assumptions,
+    investmentCny,
+    paybackYears: investmentCny !== null && costCny !== null && costCny > 0 ? investmentCny / costCny : null,
+  };
+}
+
+function mapMachines(
+  input: DiagnosisInput,
+  grid: SlotGrid,
+  tree: MeteringTree,
+  meterById: Map<string, MeterSeries>,
+): MachineInfo[] {
+  const machineDevices = input.registry.devices.filter((d) => d.kind === 'machine');
+  const perPath = new Map<string, number>();
+  for (const d of machineDevices) perPath.set(d.assetPath, (perPath.get(d.assetPath) ?? 0) + 1);
+  const series = new Map(input.machines.map((m) => [m.deviceId, m]));
+  return machineDevices.map((d) => {
+    let meterId: string | null = meterById.has(d.id) ? d.id : null;
+    if (!meterId && perPath.get(d.assetPath) === 1) {
+      // One machine at this asset path and exactly one electricity meter there: that meter is the machine's.
+      const there = [...tree.nodes.values()].filter((n) => n.assetPath === d.assetPath && n.medium === 'electricity');
+      if (there.length === 1 && there[0]!.series >= 0) meterId = there[0]!.id;
+    }
+    const st = series.get(d.id)?.states;
+    const occ = st && st.tMs.length ? occupancy(st, grid) : null;
+    const meterDev = meterId ? input.registry.devices.find((x) => x.id === meterId) : undefined;
+    let standby = d.standbyPowerKw ?? meterDev?.standbyPowerKw ?? null;
+    let standbySource: MachineInfo['standbySource'] = standby === null ? null : 'registry';
+    if (standby === null && occ && meterId) {
+      // Learned standby: median power over quarter-hours the machine spent entirely switched off.
+      const cons = meterById.get(meterId)!.consumption.values;
+      const mask = new Uint8Array(grid.n);
+      let count = 0;
+      for (let i = 0; i < grid.n; i++)
+        if (occ.off[i]! >= 0.999) {
+          mask[i] = 1;
+          count++;
+        }
+      const med = count >= 4 ? quantile(cons, 0.5, mask) : Number.NaN;
+      if (!Number.isNaN(med)) {
+        standby = med / SLOT_H;
+        standbySource = 'learned';
+      }
+    }
+    return {
+      deviceId: d.id,
+      name: d.name ?? d.id,
+      assetPath: d.assetPath,
+      meterId,
+      ratedPowerKw: d.ratedPowerKw ?? meterDev?.ratedPowerKw ?? null,
+      standbyPowerKw: standby,
+      standbySource,
+      occ,
+    };
+  });
+}
+
+function findCompressors(
+  input: DiagnosisInput,
+  options: DiagnosisOptions,
+  settings: Settings,
+  tree: MeteringTree,
+  devices: Map<string, RegistryDevice>,
+): CompressorInfo[] {
+  if (options.compressors)
+    return options.compressors.map((c) => ({
+      meterId: c.meterId,
+      airMeterId: c.airMeterId ?? null,
+      standbyPowerKw: c.standbyPowerKw ?? devices.get(c.meterId)?.standbyPowerKw ?? 0,
+    }));
+  const re = new RegExp(settings.compressedAir.namePattern, 'i');
+  const matches = (d: { id: string; name?: string; assetPath: string }) =>
+    re.test(d.id) || re.test(d.name ?? '') || re.test(d.assetPath.split('/').pop() ?? '');
+  const machineAt = (path: string) => input.registry.devices.filter((d) => d.kind === 'machine' && d.assetPath === path);
+  const elec = [...tree.nodes.values()].filter(
+    (n) =>
+      n.medium === 'electricity' &&
+      n.series >= 0 &&
+      n.role !== 'mainIncomer' &&
+      (matches(n) || machineAt(n.assetPath).some(matches)),
+  );
+  const air = [...tree.nodes.values()].filter((n) => n.medium === 'compressedAir' && n.series >= 0);
+  return elec.map((n) => {
+    const paired =
+      air.find((a) => a.parent === n.id) ??
+      air.find((a) => a.assetPath === n.assetPath) ??
+      (air.length === 1 && elec.length === 1 ? air[0] : undefined);
+    const standby = devices.get(n.id)?.standbyPowerKw ?? machineAt(n.assetPath)[0]?.standbyPowerKw ?? 0;
+    return { meterId: n.id, airMeterId: paired?.id ?? null, standbyPowerKw: standby };
+  });
+}

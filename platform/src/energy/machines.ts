@@ -1,0 +1,58 @@
+import { MachineryItemState } from '@xiang/protocol';
+import { SLOT_MS, type SlotGrid } from './slots.js';
+import type { StateChanges } from './types.js';
+
+/**
+ * Machine state time per quarter-hour, from OPC 40001-1 MachineryItemState changes: the share of each slot
+ * spent Executing, NotExecuting (idle, powered and ready) and NotAvailable/OutOfService (off). `known` is
+ * the share of the slot covered by state data (0 before the first change).
+ */
+export type Occupancy = { exec: Float32Array; idle: Float32Array; off: Float32Array; known: Float32Array };
+
+export function occupancy(states: StateChanges, grid: SlotGrid): Occupancy {
+  const n = grid.n;
+  const exec = new Float32Array(n);
+  const idle = new Float32Array(n);
+  const off = new Float32Array(n);
+  const known = new Float32Array(n);
+  const endMs = grid.fromMs + n * SLOT_MS;
+  const count = Math.min(states.tMs.length, states.state.length);
+  for (let k = 0; k < count; k++) {
+    const a = Math.max(states.tMs[k]!, grid.fromMs);
+    const b = Math.min(k + 1 < count ? states.tMs[k + 1]! : endMs, endMs);
+    if (b <= a) continue;
+    const s = states.state[k]!;
+    const target =
+      s === MachineryItemState.Executing
+        ? exec
+        : s === MachineryItemState.NotExecuting
+          ? idle
+          : s === MachineryItemState.NotAvailable || s === MachineryItemState.OutOfService
+            ? off
+            : null;
+    let t = a;
+    // Walk the slots the interval covers; bounded by the number of slots.
+    for (let i = Math.floor((a - grid.fromMs) / SLOT_MS); i < n && t < b; i++) {
+      const slotEnd = grid.fromMs + (i + 1) * SLOT_MS;
+      const part = (Math.min(b, slotEnd) - t) / SLOT_MS;
+      known[i]! += part;
+      if (target) target[i]! += part;
+      t = slotEnd;
+    }
+  }
+  return { exec, idle, off, known };
+}
+
+/** 1 where any machine executes during the slot, 0 where none does, 255 where no machine has state data. */
+export function anyExecuting(occ: Occupancy[], n: number): Uint8Array {
+  const out = new Uint8Array(n).fill(occ.length ? 0 : 255);
+  if (!occ.length) return out;
+  const known = new Uint8Array(n);
+  for (const o of occ)
+    for (let i = 0; i < n; i++) {
+      if (o.known[i]! > 0) known[i] = 1;
+      if (o.exec[i]! > 0) out[i] = 1;
+    }
+  for (let i = 0; i < n; i++) if (!known[i] && !out[i]) out[i] = 255;
+  return out;
+}

@@ -1,0 +1,155 @@
+import { ValidationError } from '@xiang/protocol';
+import { SLOT_MS } from './slots.js';
+import type { IntervalSeries } from './types.js';
+
+/**
+ * Typed-array helpers over quarter-hour series. NaN is a gap: sums skip it but count it, so a total built
+ * over a gap is reported as incomplete rather than as a smaller number.
+ */
+
+export function seriesFrom(startMs: number, values: ArrayLike<number | null>, intervalMs = SLOT_MS): IntervalSeries {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = v === null || v === undefined ? Number.NaN : v;
+  }
+  return { startMs, intervalMs, values: out };
+}
+
+/** JSON form: gaps as null. */
+export function toNullable(values: Float64Array): (number | null)[] {
+  return Array.from(values, (v) => (Number.isNaN(v) ? null : v));
+}
+
+/** Throws a clear error when a series is not on the run's grid (the adapter's job). */
+export function assertOnGrid(s: IntervalSeries, fromMs: number, n: number, what: string): void {
+  const problems: string[] = [];
+  if (s.intervalMs !== SLOT_MS) problems.push(`${what}: intervalMs ${s.intervalMs}, expected ${SLOT_MS}`);
+  if (s.startMs !== fromMs) problems.push(`${what}: starts at ${s.startMs}, expected the period start ${fromMs}`);
+  if (s.values.length !== n) problems.push(`${what}: ${s.values.length} values, expected ${n}`);
+  if (problems.length) throw new ValidationError('diagnosis input', problems);
+}
+
+export type GroupSums = { sum: Float64Array; gaps: Uint32Array; slots: Uint32Array };
+
+/** Sums per group (day, month, shift…) in one pass; `gaps` counts NaN slots, `slots` all slots per group. */
+export function sumByGroup(
+  values: Float64Array,
+  group: ArrayLike<number>,
+  nGroups: number,
+  mask?: Uint8Array,
+): GroupSums {
+  const sum = new Float64Array(nGroups);
+  const gaps = new Uint32Array(nGroups);
+  const slots = new Uint32Array(nGroups);
+  for (let i = 0; i < values.length; i++) {
+    if (mask && mask[i] === 0) continue;
+    const g = group[i]!;
+    if (g < 0) continue;
+    slots[g]!++;
+    const v = values[i]!;
+    if (Number.isNaN(v)) gaps[g]!++;
+    else sum[g]! += v;
+  }
+  return { sum, gaps, slots };
+}
+
+export type Stats = { sum: number; n: number; gaps: number; min: number; max: number };
+
+/** Sum/count/min/max over the slots where `mask[i] === code` (all slots when mask is undefined). */
+export function statsWhere(values: Float64Array, mask?: Uint8Array, code = 1): Stats {
+  let sum = 0;
+  let n = 0;
+  let gaps = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    if (mask && mask[i] !== code) continue;
+    const v = values[i]!;
+    if (Number.isNaN(v)) {
+      gaps++;
+      continue;
+    }
+    sum += v;
+    n++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { sum, n, gaps, min, max };
+}
+
+export const meanOf = (s: Stats): number => (s.n > 0 ? s.sum / s.n : Number.NaN);
+
+/** a − Σ b, slot by slot; NaN when any operand is NaN. */
+export function subtract(a: Float64Array, bs: Float64Array[]): Float64Array {
+  const out = Float64Array.from(a);
+  for (const b of bs) for (let i = 0; i < out.length; i++) out[i] = out[i]! - b[i]!;
+  return out;
+}
+
+/** Element-wise sum with NaN propagation. */
+export function addAll(arrays: Float64Array[], n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (const a of arrays) for (let i = 0; i < n; i++) out[i] = out[i]! + a[i]!;
+  return out;
+}
+
+/**
+ * k-th smallest (0-based) of the non-NaN values, by quickselect on a scratch copy: O(n) instead of a sort.
+ * Returns NaN when there are no values.
+ */
+export function quantile(values: Float64Array, q: number, mask?: Uint8Array, code = 1): number {
+  const scratch = new Float64Array(values.length);
+  let m = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (mask && mask[i] !== code) continue;
+    const v = values[i]!;
+    if (!Number.isNaN(v)) scratch[m++] = v;
+  }
+  if (m === 0) return Number.NaN;
+  // Linear interpolation between closest ranks (the common "type 7" definition).
+  const pos = q * (m - 1);
+  const lo = Math.floor(pos);
+  const a = select(scratch, m, lo);
+  if (pos === lo) return a;
+  const b = select(scratch, m, lo + 1);
+  return a + (b - a) * (pos - lo);
+}
+
+function select(arr: Float64Array, m: number, k: number): number {
+  let left = 0;
+  let right = m - 1;
+  while (left < right) {
+    const pivot = arr[(left + right) >> 1]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (arr[i]! < pivot) i++;
+      while (arr[j]! > pivot) j--;
+      if (i <= j) {
+        const tmp = arr[i]!;
+        arr[i] = arr[j]!;
+        arr[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return arr[k]!;
+  }
+  return arr[k]!;
+}
+
+/** Longest run of consecutive NaN slots. */
+export function longestGap(values: Float64Array): number {
+  let best = 0;
+  let run = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isNaN(values[i]!)) {
+      run++;
+      if (run > best) best = run;
+    } else run = 0;
+  }
+  return best;
+}

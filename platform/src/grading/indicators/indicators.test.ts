@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { computeFactoryOee } from '../../oee/index.js';
+import { grid, L, machine, samples, snapshotWith } from '../../oee/test-support.js';
+import type { RegistryDevice, RegistryMetric } from '../../registry/model.js';
+import { computeIndicators } from './index.js';
+import type { Indicator, IndicatorInputs, SeriesActivity } from './types.js';
+
+const H = 3_600_000;
+const D = '2024-03-04';
+const T0 = L(D, '08:00');
+const T1 = T0 + 10 * H;
+
+const dev = (id: string, kind: RegistryDevice['kind'], assetPath: string, extra: Partial<RegistryDevice> = {}): RegistryDevice => ({
+  factoryId: 'F1',
+  id,
+  agentId: 'A1',
+  kind,
+  assetPath,
+  production: false,
+  online: true,
+  firstSeenMs: T0 - 24 * H,
+  lastSeenMs: T1,
+  ...extra,
+});
+const metric = (deviceId: string, key: string, quantity: RegistryMetric['quantity'], i: number): RegistryMetric => ({
+  factoryId: 'F1',
+  agentId: 'A1',
+  i,
+  deviceId,
+  key,
+  quantity,
+  kind: quantity === 'machineState' ? 'state' : quantity === 'goodCount' ? 'counter' : 'gauge',
+  datatype: 'double',
+  unit: '',
+});
+const series = (deviceId: string, metricKey: string, present: number, expected: number | null, lastTsMs: number | null): SeriesActivity => ({
+  deviceId,
+  metric: metricKey,
+  present,
+  expected,
+  expectedPeriodMs: expected === null ? null : 60_000,
+  lastTsMs,
+});
+
+const snapshot = snapshotWith(
+  {},
+  {
+    devices: [
+      dev('M1', 'machine', 'WS1/L1/ST1'),
+      dev('M2', 'machine', 'WS1/L1/ST2', { online: false }),
+      dev('M3', 'machine', 'WS1/L2/ST1', { online: false, firstSeenMs: T0 + 5 * H, lastSeenMs: null }),
+      dev('E1', 'meter', 'WS1/L1'),
+      dev('S1', 'sensor', 'WS1'),
+    ],
+    metrics: [
+      metric('M1', 'machineState', 'machineState', 0),
+      metric('M1', 'goodCount', 'goodCount', 1),
+      metric('M2', 'machineState', 'machineState', 2),
+      metric('E1', 'activePower', 'activePower', 3),
+      metric('S1', 'temperature', 'temperature', 4),
+    ],
+    onlineHistory: [
+      { factoryId: 'F1', deviceId: 'M1', atMs: T0 - H, online: true, reason: 'birth' },
+      { factoryId: 'F1', deviceId: 'M1', atMs: T0 + 2 * H, online: false, reason: 'death' },
+      { factoryId: 'F1', deviceId: 'M1', atMs: T0 + 3 * H, online: true, reason: 'birth' },
+      { factoryId: 'F1', deviceId: 'E1', atMs: T0 + 4 * H, online: false, reason: 'status' },
+    ],
+  },
+);
+
+const inputs: IndicatorInputs = {
+  snapshot,
+  fromMs: T0,
+  toMs: T1,
+  nowMs: T1,
+  series: [
+    series('M1', 'machineState', 5, null, T1 - H),
+    series('M1', 'goodCount', 540, 600, T1 - 120_000),
+    series('M2', 'machineState', 0, null, null),
+    series('E1', 'activePower', 600, 600, T1 - 600_000),
+    series('S1', 'temperature', 10, 600, T1),
+  ],
+};
+
+const byId = (list: Indicator[], id: string) => list.find((i) => i.id === id) as Indicator;
+
+describe('digitalisation indicators (hand-computed)', () => {
+  const all = computeIndicators(inputs);
+
+  it('digitisation and networking rates over machines and meters', () => {
+    expect(byId(all, 'equipment-digitization-rate')).toMatchObject({ value: 0.75, counts: { equipment: 4, digital: 3 } });
+    expect(byId(all, 'equipment-digitization-rate').pullingDown.map((p) => p.ref)).toEqual(['M3']);
+    const net = byId(all, 'equipment-networking-rate');
+    expect(net).toMatchObject({ value: 0.5, counts: { equipment: 4, networked: 2, silent: 2 } });
+    expect(net.pullingDown.map((p) => p.ref)).toEqual(['M2', 'M3']);
+    expect(net.fromMs).toBe(T0);
+    expect(net.formula.zh).toContain('生产设备');
+  });
+
+  it('the production flag, when set, defines the equipment', () => {
+    const flagged = {
+      ...inputs,
+      snapshot: { ...snapshot, devices: snapshot.devices.map((d) => ({ ...d, production: d.id === 'M1' || d.id === 'M2' })) },
+    };
+    expect(byId(computeIndicators(flagged), 'equipment-networking-rate')).toMatchObject({
+      value: 0.5,
+      counts: { equipment: 2, networked: 1 },
+    });
+  });
+
+  it('online ratio is time-weighted from the online history', () => {
+    const on = byId(all, 'equipment-online-ratio');
+    // M1 9 h of 10, M2 0 of 10, M3 0 of 5 (registered at +5 h), E1 4 of 10 → 13 / 35
+    expect(on.value).toBeCloseTo(13 / 35, 12);
+    expect(on.counts).toMatchObject({ onlineHours: 13, registeredHours: 35 });
+    expect(on.pullingDown.map((p) => p.ref)).toEqual(['M2', 'M3', 'E1', 'M1']);
+  });
+
+  it('data-collection coverage per series, per business link and per line', () => {
+    const cov = byId(all, 'data-collection-coverage');
+    // M1.state 1, M1.goodCount 0.9, M2.state 0, E1.activePower 1, S1.temperature 10/600
+    expect(cov.value).toBeCloseTo((1 + 0.9 + 0 + 1 + 10 / 600) / 5, 12);
+    const link = (k: string) => cov.breakdown?.find((b) => b.key === k)?.value;
+    expect(link('link:equipment')).toBe(0.5);
+    expect(link('link:productionControl')).toBeCloseTo(0.9, 12);
+    expect(link('link:energy')).toBe(1);
+    expect(cov.breakdown?.find((b) => b.key === 'asset:WS1/L1')?.value).toBeCloseTo(2.9 / 4, 12);
+    const line1 = computeIndicators(inputs, { assetPath: 'WS1/L1' });
+    expect(byId(line1, 'data-collection-coverage').value).toBeCloseTo(2.9 / 4, 12);
+  });
+
+  it('freshness judges periodic series against 3 × period (min 60 s)', () => {
+    const fr = byId(all, 'data-freshness');
+    // goodCount 120 s old ≤ 180 s fresh; activePower 600 s stale; temperature 0 s fresh
+    expect(fr).toMatchObject({ value: 2 / 3, counts: { periodicSeries: 3, fresh: 2, stale: 1, unchecked: 2 } });
+    expect(fr.pullingDown[0]).toMatchObject({ ref: 'E1.activePower', value: 600 });
+  });
+
+  it('state/fault capture and the energy-metering proxy, by scope', () => {
+    expect(byId(all, 'state-fault-capture')).toMatchObject({ value: 1 / 3, counts: { machines: 3, withStateMetric: 2, captured: 1 } });
+    expect(byId(all, 'energy-metering-coverage').value).toBeCloseTo(2 / 3, 12);
+    expect(byId(computeIndicators(inputs, { assetPath: 'WS1/L1' }), 'energy-metering-coverage').value).toBe(1);
+    expect(byId(computeIndicators(inputs, { assetPath: 'WS1/L1/ST1' }), 'energy-metering-coverage').value).toBe(0);
+    const ext = computeIndicators({ ...inputs, energyMeteringCoverage: { value: 0.82, counts: { meters: 40 } } });
+    expect(byId(ext, 'energy-metering-coverage')).toMatchObject({ value: 0.82, counts: { meters: 40 } });
+  });
+
+  it('OEE availability and OEE tracking from the OEE result', () => {
+    const oee = computeFactoryOee({
+      snapshot,
+      machines: [
+        machine('M1', 'WS1/L1/ST1', {
+          states: samples([
+            [T0, 3],
+            [T0 + 8 * H, 1],
+          ]),
+          counts: grid(T0, T1, H, () => [100, 0]),
+          defaultIdealCycleS: 30,
+        }),
+        machine('M2', 'WS1/L1/ST2', { states: samples([[T0, 3]]) }),
+      ],
+      fromMs: T0,
+      toMs: T1,
+    });
+    const res = computeIndicators({ ...inputs, oee });
+    // 24/7 (no calendar): M1 8 of 10 h, M2 10 of 10 h
+    expect(byId(res, 'oee-availability').value).toBeCloseTo(18 / 20, 12);
+    expect(byId(res, 'oee-availability').pullingDown.map((p) => p.ref)).toEqual(['M1']);
+    expect(byId(res, 'oee-tracking')).toMatchObject({ value: 1 / 3, counts: { machines: 3, tracked: 1 } });
+    expect(byId(all, 'oee-tracking').value).toBeNull();
+  });
+});

@@ -1,0 +1,109 @@
+import type { Datatype } from '@xiang/protocol';
+import type { StoredPoint } from '../store/types.js';
+import type { PointRejectReason } from './reasons.js';
+
+/** What decoding needs to know about a metric index. */
+export type MetricRef = { deviceId: string; key: string; datatype: Datatype };
+
+export type PointRejects = Map<PointRejectReason, { count: number; examples: string[] }>;
+
+export type DecodedBatch = {
+  points: StoredPoint[];
+  /** Newest source timestamp per device among the accepted points. */
+  lastSeen: Map<string, number>;
+  rejects: PointRejects;
+  /** Well-formed tuples whose metric index no known birth declares (kept raw for parking). */
+  unknown: unknown[];
+};
+
+// Same bounds as the protocol's epochMs (protocol/src/messages.ts).
+const MIN_TS = 946684800000;
+const MAX_TS = 4102444800000;
+const MAX_TEXT = 1024;
+const MAX_EXAMPLES = 3;
+
+export function addReject(rejects: PointRejects, reason: PointRejectReason, example: string, n = 1): void {
+  const r = rejects.get(reason) ?? { count: 0, examples: [] };
+  r.count += n;
+  if (r.examples.length < MAX_EXAMPLES) r.examples.push(example);
+  rejects.set(reason, r);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `string "${v.length > 20 ? `${v.slice(0, 20)}…` : v}"`;
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/**
+ * Turns the point tuples of a data batch into stored points, point by point: a bad point is rejected with a
+ * reason and the rest of the batch is kept. Booleans become 0/1, strings go to `text`, the status code is
+ * kept (omitted = Good). Pure — no I/O.
+ */
+export function decodePoints(
+  factoryId: string,
+  tuples: readonly unknown[],
+  table: ReadonlyMap<number, MetricRef>,
+  opts: { nowMs: number; maxFutureSkewMs: number },
+): DecodedBatch {
+  const out: DecodedBatch = { points: [], lastSeen: new Map(), rejects: new Map(), unknown: [] };
+  const latestTs = opts.nowMs + opts.maxFutureSkewMs;
+  for (let n = 0; n < tuples.length; n++) {
+    const p = tuples[n];
+    const at = `points[${n}]`;
+    if (!Array.isArray(p) || (p.length !== 3 && p.length !== 4)) {
+      addReject(out.rejects, 'badPoint', `${at}: expected [metricIndex, tsMs, value, statusCode?]`);
+      continue;
+    }
+    const [index, tsMs, value, status] = p as [unknown, unknown, unknown, unknown];
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
+      addReject(out.rejects, 'badPoint', `${at}[0]: metric index must be an integer ≥ 0, got ${describe(index)}`);
+      continue;
+    }
+    if (typeof tsMs !== 'number' || !Number.isInteger(tsMs)) {
+      addReject(out.rejects, 'badPoint', `${at}[1]: timestamp must be integer epoch ms, got ${describe(tsMs)}`);
+      continue;
+    }
+    if (tsMs < MIN_TS || tsMs > MAX_TS || tsMs > latestTs) {
+      addReject(out.rejects, 'timestampOutOfRange', `${at}[1]: ${tsMs} (${new Date(tsMs).toISOString()})`);
+      continue;
+    }
+    if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status) || status < 0 || status > 0xffffffff)) {
+      addReject(out.rejects, 'badPoint', `${at}[3]: status code must be a uint32, got ${describe(status)}`);
+      continue;
+    }
+    const vt = typeof value;
+    if (value !== null && vt !== 'number' && vt !== 'boolean' && vt !== 'string') {
+      addReject(out.rejects, 'badPoint', `${at}[2]: value must be a number, boolean, string or null, got ${describe(value)}`);
+      continue;
+    }
+    if (vt === 'string' && (value as string).length > MAX_TEXT) {
+      addReject(out.rejects, 'badPoint', `${at}[2]: text longer than ${MAX_TEXT} characters`);
+      continue;
+    }
+    const metric = table.get(index);
+    if (!metric) {
+      out.unknown.push(p);
+      continue;
+    }
+    const base = { factoryId, deviceId: metric.deviceId, metric: metric.key, tsMs, status: (status as number | undefined) ?? 0 };
+    let point: StoredPoint | null = null;
+    if (value === null) point = { ...base, value: null };
+    else if (metric.datatype === 'double' && vt === 'number') point = { ...base, value: value as number };
+    else if (metric.datatype === 'int' && vt === 'number' && Number.isInteger(value)) point = { ...base, value: value as number };
+    else if (metric.datatype === 'bool' && vt === 'boolean') point = { ...base, value: value ? 1 : 0 };
+    else if (metric.datatype === 'string' && vt === 'string') point = { ...base, value: null, text: value as string };
+    if (!point) {
+      addReject(
+        out.rejects,
+        'wrongValueType',
+        `${at}[2]: ${metric.deviceId}.${metric.key} is ${metric.datatype}, got ${describe(value)}`,
+      );
+      continue;
+    }
+    out.points.push(point);
+    const seen = out.lastSeen.get(metric.deviceId);
+    if (seen === undefined || tsMs > seen) out.lastSeen.set(metric.deviceId, tsMs);
+  }
+  return out;
+}

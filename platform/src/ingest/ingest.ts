@@ -1,0 +1,150 @@
+import type { Logger } from 'pino';
+import type { Registry as PromRegistry } from 'prom-client';
+import { Gauge } from 'prom-client';
+import type { IngestConfig, MqttConfig } from '../config/schema.js';
+import type { Registry } from '../registry/registry.js';
+import type { TimeSeriesStore } from '../store/types.js';
+import { DeadLetterStore } from './dead-letters.js';
+import { MqttIngest } from './mqtt-ingest.js';
+import { ParkingLot } from './parking.js';
+import { IngestProcessor } from './processor.js';
+import { RebirthScheduler, type Suspicion } from './rebirth.js';
+import { SessionTracker } from './sessions.js';
+import { IngestCounters } from './stats.js';
+
+export type IngestOptions = {
+  registry: Registry;
+  store: TimeSeriesStore;
+  log: Logger;
+  mqtt: MqttConfig;
+  ingest: IngestConfig;
+  promRegistry?: PromRegistry;
+  /** false = processor only (tests that feed messages directly, or an API-only platform). */
+  connect?: boolean;
+};
+
+export type Ingest = {
+  processor: IngestProcessor;
+  mqtt: MqttIngest | null;
+  counters: IngestCounters;
+  deadLetters: DeadLetterStore;
+  parking: ParkingLot;
+  sessions: SessionTracker;
+  /** Connected and subscribed (true when MQTT is off). */
+  ready(): boolean;
+  /** Finishes the message in hand, acknowledges it, disconnects. */
+  stop(): Promise<void>;
+  /** Crash simulation: disconnects at once, acknowledging nothing further. */
+  abort(): Promise<void>;
+};
+
+/** Wires the ingest parts over the platform's SQLite file and the time-series store. */
+export function createIngest(o: IngestOptions): Ingest {
+  const db = o.registry.db;
+  const log = o.log.child({ component: 'ingest' });
+  const counters = new IngestCounters(db, o.promRegistry);
+  const deadLetters = new DeadLetterStore(db, {
+    maxRows: o.ingest.deadLetterMaxRows,
+    payloadBytes: o.ingest.deadLetterPayloadBytes,
+  });
+  const sessions = new SessionTracker(db);
+  const parking = new ParkingLot(db, o.ingest.parkMaxMessages);
+  let mqtt: MqttIngest | null = null;
+
+  const stillHolds = (f: string, a: string, s: Suspicion): string | null => {
+    if (s.kind === 'parked') {
+      const n = parking.count(f, a);
+      return n > 0 ? `${n} parked batch(es) wait for a birth` : null;
+    }
+    if (s.kind === 'unknownSession') {
+      return sessions.birthSeen(f, a, s.sessionId) ? null : `data of session ${s.sessionId} arrived without its birth`;
+    }
+    if (o.registry.agent(f, a)?.currentSessionId !== s.sessionId) return null;
+    const missing = sessions.firstMissing(f, a, s.sessionId);
+    return missing === null ? null : `sequence gap in session ${s.sessionId}: seq ${missing} missing`;
+  };
+  const rebirth = new RebirthScheduler({
+    db,
+    // One subscriber sees an agent's messages in order, so a hole is a hole at once; with a shared
+    // subscription a sibling may be handling the missing message right now.
+    graceMs: o.ingest.gapGraceMs ?? (o.mqtt.sharedGroup ? 3000 : 0),
+    minIntervalMs: o.ingest.rebirthMinIntervalMs,
+    stillHolds,
+    publish: (f, a, reason) => {
+      counters.addNow('rebirthsRequested');
+      log.info({ factoryId: f, agentId: a, reason }, 'requesting rebirth');
+      mqtt?.publishCommand(f, a, { command: 'rebirth', reason, requestedAt: Date.now() });
+    },
+  });
+
+  const processor = new IngestProcessor({
+    registry: o.registry,
+    store: o.store,
+    log,
+    counters,
+    deadLetters,
+    sessions,
+    parking,
+    rebirth,
+    maxFutureSkewMs: o.ingest.maxFutureSkewMs,
+    maxPayloadBytes: o.ingest.maxPayloadBytes,
+  });
+
+  if (o.promRegistry) {
+    new Gauge({
+      name: 'xiang_ingest_parked_batches',
+      help: 'Batches parked while waiting for their agent birth',
+      registers: [o.promRegistry],
+      collect() {
+        this.set(parking.count());
+      },
+    });
+    new Gauge({
+      name: 'xiang_ingest_dead_letters',
+      help: 'Rows in the dead-letter store',
+      registers: [o.promRegistry],
+      collect() {
+        this.set(deadLetters.count());
+      },
+    });
+  }
+
+  if (o.connect !== false) {
+    mqtt = new MqttIngest(
+      processor,
+      {
+        url: o.mqtt.url,
+        username: o.mqtt.username,
+        password: o.mqtt.password,
+        clientId: o.mqtt.clientId,
+        sharedGroup: o.mqtt.sharedGroup,
+        protocolVersion: o.mqtt.protocolVersion,
+        sessionExpirySec: o.mqtt.sessionExpirySec,
+        keepaliveSec: o.mqtt.keepaliveSec,
+        receiveMaximum: o.mqtt.receiveMaximum,
+        maxPayloadBytes: o.ingest.maxPayloadBytes,
+        caFile: o.mqtt.caFile,
+      },
+      log,
+    );
+    mqtt.start();
+  }
+
+  return {
+    processor,
+    mqtt,
+    counters,
+    deadLetters,
+    parking,
+    sessions,
+    ready: () => mqtt?.ready ?? true,
+    stop: async () => {
+      rebirth.close();
+      await mqtt?.stop();
+    },
+    abort: async () => {
+      rebirth.close();
+      await mqtt?.abort();
+    },
+  };
+}

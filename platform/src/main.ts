@@ -1,0 +1,135 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import { collectDefaultMetrics, Registry as PromRegistry } from 'prom-client';
+import { buildApi } from './api/server.js';
+import type { ApiDeps, Readiness } from './api/types.js';
+import { TokenStore } from './auth/tokens.js';
+import { parseConfig } from './config/load.js';
+import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
+import { createIngest, type Ingest } from './ingest/ingest.js';
+import { type Db, openPlatformDb } from './registry/db.js';
+import { Registry } from './registry/registry.js';
+import { EmbeddedStore } from './store/embedded/embedded-store.js';
+import type { TimeSeriesStore } from './store/types.js';
+
+export const PLATFORM_VERSION = '0.1.0';
+
+/**
+ * Chooses the time-series store: InfluxDB when store.influxUrl is set, else the embedded SQLite store in
+ * dataDir. Interim until store/index.ts exports createStore().
+ */
+function openStore(config: PlatformConfig, log: Logger): TimeSeriesStore {
+  if (config.store.influxUrl) {
+    throw new Error('store.influxUrl is set but the InfluxDB store is not available in this build yet');
+  }
+  log.debug({ dataDir: config.dataDir }, 'embedded time-series store');
+  return new EmbeddedStore({ file: path.join(config.dataDir, 'timeseries.db') });
+}
+
+export type RunningPlatform = {
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 (docs at `${url}/docs`). */
+  url: string;
+  /** The bootstrap admin token (configured, or generated at this start). */
+  adminToken: string;
+  config: PlatformConfig;
+  registry: Registry;
+  store: TimeSeriesStore;
+  ingest: Ingest;
+  log: Logger;
+  /** Graceful: stops HTTP, finishes and acknowledges the message in hand, flushes the store, closes files. */
+  stop(): Promise<void>;
+  /** Crash simulation for tests: drops the broker connection without acknowledging anything further. */
+  abort(): Promise<void>;
+};
+
+export type StartOptions = {
+  logger?: Logger;
+  /** Use this store instead of the configured one (it is then not closed by stop()). */
+  store?: TimeSeriesStore;
+};
+
+/**
+ * Starts the platform: SQLite registry and tokens in dataDir, the time-series store (embedded SQLite, or
+ * InfluxDB when store.influxUrl is set), MQTT ingest, and the HTTP API.
+ */
+export async function startPlatform(
+  input: PlatformConfigInput | PlatformConfig = {},
+  opts: StartOptions = {},
+): Promise<RunningPlatform> {
+  const config = parseConfig(input);
+  const log =
+    opts.logger ?? pino({ level: config.logLevel, base: { service: 'xiang-platform' }, timestamp: pino.stdTimeFunctions.isoTime });
+  mkdirSync(config.dataDir, { recursive: true });
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const undo = async () => {
+    for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => {});
+  };
+  try {
+    const db: Db = openPlatformDb(path.join(config.dataDir, 'platform.db'));
+    cleanup.push(() => {
+      db.close();
+    });
+    const registry = new Registry(db);
+    const tokens = new TokenStore(db);
+    const adminToken = tokens.bootstrap(config.adminToken);
+
+    const ownStore = !opts.store;
+    const store = opts.store ?? openStore(config, log);
+    if (ownStore) {
+      await store.init();
+      cleanup.push(() => store.close());
+    }
+
+    const promRegistry = new PromRegistry();
+    collectDefaultMetrics({ register: promRegistry, prefix: 'xiang_' });
+    const ingest = createIngest({ registry, store, log, mqtt: config.mqtt, ingest: config.ingest, promRegistry });
+    cleanup.push(() => ingest.abort());
+
+    const readiness = (): Readiness => {
+      const h = store.health();
+      const brokerOk = ingest.ready();
+      const checks: Readiness['checks'] = {
+        store: h.ok ? { ok: true, detail: h.kind } : { ok: false, detail: h.lastError ?? `${h.kind} store not healthy` },
+        broker: brokerOk ? { ok: true, detail: config.mqtt.url } : { ok: false, detail: ingest.mqtt?.error ?? `not connected to ${config.mqtt.url}` },
+      };
+      return { ready: h.ok && brokerOk, checks };
+    };
+    const deps: ApiDeps = { registry, store, tokens, ingest, promRegistry, readiness, version: PLATFORM_VERSION };
+    const app = await buildApi(deps, log);
+    cleanup.push(() => app.close());
+    await app.listen({ host: config.http.host, port: config.http.port });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+    const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    log.info({ url, docs: `${url}/docs`, store: store.kind, mqtt: config.mqtt.url, dataDir: config.dataDir }, 'platform started');
+
+    let stopped = false;
+    const stop = async (): Promise<void> => {
+      if (stopped) return;
+      stopped = true;
+      log.info('platform stopping');
+      await app.close();
+      await ingest.stop();
+      if (ownStore) {
+        await store.flush();
+        await store.close();
+      }
+      db.close();
+      log.info('platform stopped');
+    };
+    const abort = async (): Promise<void> => {
+      if (stopped) return;
+      stopped = true;
+      await ingest.abort();
+      await app.close();
+      if (ownStore) await store.close();
+      db.close();
+    };
+    return { url, adminToken, config, registry, store, ingest, log, stop, abort };
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+}

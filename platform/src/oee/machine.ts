@@ -1,0 +1,48 @@
+import { accumulateTime } from './accumulate.js';
+import type { CalendarContext } from './calendar-context.js';
+import { accumulateCounts } from './counts.js';
+import { figuresFromTotals } from './figures.js';
+import { CATEGORY_CODES, NO_VALUE } from './mapping.js';
+import { buildRuns, markStopEvents, type Runs, setupEnds } from './timeline.js';
+import { emptyTotals, type MachineOeeInput, type MachineOeeResult, type OeeConfig, type OeeFigures } from './types.js';
+
+/** OEE of one machine over the calendar context's window, per period, local day and shift. */
+export function computeMachineOee(input: MachineOeeInput, ctx: CalendarContext, config: OeeConfig): MachineOeeResult {
+  const runs = buildRuns(input.states, input.mapping, {
+    fromMs: ctx.fromMs,
+    toMs: ctx.toMs,
+    ...(config.maxStateHoldS !== null ? { maxHoldMs: config.maxStateHoldS * 1000 } : {}),
+    ...(input.unknownIntervals ? { unknownIntervals: input.unknownIntervals } : {}),
+  });
+  const stops = markStopEvents(runs, config.microStopThresholdS * 1000);
+  const windowMs = config.startupWindowS * 1000;
+  const startupWindows = setupEnds(runs).map((e) => ({ startMs: e, endMs: e + windowMs }));
+  const bucket = (startMs: number, endMs: number): OeeFigures => {
+    const t = emptyTotals();
+    accumulateTime(t, runs, stops, ctx.segments, startMs, endMs);
+    accumulateCounts(t, input.counts, input.idealCycle, input.defaultIdealCycleS, startupWindows, startMs, endMs);
+    return figuresFromTotals(startMs, endMs, t);
+  };
+  return {
+    deviceId: input.deviceId,
+    assetPath: input.assetPath,
+    mapping: { id: input.mapping.id, version: input.mapping.version },
+    period: bucket(ctx.fromMs, ctx.toMs),
+    days: ctx.days.map((d) => ({ ...bucket(d.startMs, d.endMs), date: d.date })),
+    shifts: ctx.shifts.map((s) => ({ ...bucket(s.startMs, s.endMs), shift: s.shift, date: s.date })),
+    current: currentState(runs, input),
+  };
+}
+
+/** The run in force at the end of the window: category, raw state and since when (start of that category). */
+function currentState(runs: Runs, input: MachineOeeInput): MachineOeeResult['current'] {
+  if (runs.n === 0) return null;
+  const i = runs.n - 1;
+  const state = runs.state[i] as number;
+  return {
+    category: CATEGORY_CODES[runs.cat[i] as number] ?? 'unknown',
+    state: state === NO_VALUE ? null : state,
+    stateName: state === NO_VALUE ? null : (input.mapping.stateNames.get(state) ?? null),
+    sinceMs: runs.startMs[i] as number,
+  };
+}

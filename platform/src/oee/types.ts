@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import type { CompiledMapping } from './mapping.js';
+import type { Interval, StateSamples } from './timeline.js';
+
+/** OEE settings (per factory; data, not code). */
+export const oeeConfigSchema = z.object({
+  /** Stops (idle or unplanned, contiguous) shorter than this are micro-stops: a performance loss. */
+  microStopThresholdS: z.number().positive().default(120),
+  /** Rejects counted within this time after a setup ends are start-up rejects. */
+  startupWindowS: z.number().nonnegative().default(300),
+  /** A state sample holds at most this long without a newer one; null = until the next sample. */
+  maxStateHoldS: z.number().positive().nullable().default(null),
+  /** Line aggregation: last station (the line's output counter device) or time-weighted over machines. */
+  lineRule: z.enum(['auto', 'lastStation', 'timeWeighted']).default('auto'),
+});
+export type OeeConfig = z.infer<typeof oeeConfigSchema>;
+export type OeeConfigInput = z.input<typeof oeeConfigSchema>;
+
+/** Counter increases per interval (from the store's counterIncrease); NaN = gap (unknown). Sorted. */
+export type CountIncrements = {
+  startMs: Float64Array;
+  endMs: Float64Array;
+  good: Float64Array;
+  reject: Float64Array;
+};
+
+/** Ideal cycle time as a step function (it changes with the product), seconds per piece. */
+export type IdealCycleSamples = { tsMs: Float64Array; seconds: Float64Array };
+
+export type MachineOeeInput = {
+  deviceId: string;
+  assetPath: string;
+  mapping: CompiledMapping;
+  states: StateSamples;
+  counts?: CountIncrements;
+  idealCycle?: IdealCycleSamples;
+  /** Person-entered ideal cycle time (line settings) used where no idealCycleTime sample exists. */
+  defaultIdealCycleS?: number;
+  /** Device offline per the registry (unknown time). */
+  unknownIntervals?: Interval[];
+};
+
+/** Additive time and count totals of one machine (or a sum of machines) over one bucket. All ms. */
+export type OeeTotals = {
+  calendarMs: number;
+  /** Calendar production time (shifts minus breaks). */
+  productionMs: number;
+  breakMs: number;
+  offShiftMs: number;
+  /** Planned stops the machine reported inside production time (no orders, switched off). */
+  machinePlannedStopMs: number;
+  /** Running during breaks or off-shift: added to planned production time, so output there counts. */
+  runOutsidePlanMs: number;
+  plannedProductionMs: number;
+  unknownMs: number;
+  setupMs: number;
+  breakdownMs: number;
+  idleMs: number;
+  microStopMs: number;
+  microStopCount: number;
+  /** Running inside production time. */
+  runningMs: number;
+  operatingMs: number;
+  goodCount: number;
+  rejectCount: number;
+  startupRejectCount: number;
+  /** Σ pieces × ideal cycle time. */
+  idealOutputMs: number;
+  goodIdealMs: number;
+  rejectIdealMs: number;
+  startupRejectIdealMs: number;
+  /** Pieces counted without an ideal cycle time (performance then unknown). */
+  piecesWithoutIdealCycle: number;
+  /** Time inside the bucket where the counters had a gap. */
+  countGapMs: number;
+};
+
+export type SixBigLossesMin = {
+  breakdowns: number;
+  setupAdjustments: number;
+  idlingMinorStops: number;
+  reducedSpeed: number;
+  startupRejects: number;
+  productionRejects: number;
+};
+
+export type OeeFigures = {
+  fromMs: number;
+  toMs: number;
+  totals: OeeTotals;
+  availability: number | null;
+  performance: number | null;
+  quality: number | null;
+  oee: number | null;
+  sixBigLossesMin: SixBigLossesMin;
+  /** Time with no data inside planned production (not one of the six losses; lowers availability). */
+  unknownMin: number;
+  warnings: string[];
+};
+
+export type ShiftFigures = OeeFigures & { shift: string; date: string };
+export type DayFigures = OeeFigures & { date: string };
+
+export type MachineOeeResult = {
+  deviceId: string;
+  assetPath: string;
+  mapping: { id: string; version: string };
+  period: OeeFigures;
+  days: DayFigures[];
+  shifts: ShiftFigures[];
+  /** Category and raw state at the end of the window, and since when. */
+  current: { category: string; state: number | null; stateName: string | null; sinceMs: number } | null;
+};
+
+export type AssetOee = {
+  assetPath: string;
+  level: 'factory' | 'workshop' | 'line' | 'station';
+  rule: 'lastStation' | 'timeWeighted';
+  ruleDeviceId?: string;
+  deviceIds: string[];
+  period: OeeFigures;
+  days: DayFigures[];
+  shifts: ShiftFigures[];
+};
+
+export function emptyTotals(): OeeTotals {
+  return {
+    calendarMs: 0,
+    productionMs: 0,
+    breakMs: 0,
+    offShiftMs: 0,
+    machinePlannedStopMs: 0,
+    runOutsidePlanMs: 0,
+    plannedProductionMs: 0,
+    unknownMs: 0,
+    setupMs: 0,
+    breakdownMs: 0,
+    idleMs: 0,
+    microStopMs: 0,
+    microStopCount: 0,
+    runningMs: 0,
+    operatingMs: 0,
+    goodCount: 0,
+    rejectCount: 0,
+    startupRejectCount: 0,
+    idealOutputMs: 0,
+    goodIdealMs: 0,
+    rejectIdealMs: 0,
+    startupRejectIdealMs: 0,
+    piecesWithoutIdealCycle: 0,
+    countGapMs: 0,
+  };
+}
+
+export function addTotals(into: OeeTotals, t: OeeTotals): OeeTotals {
+  for (const k of Object.keys(into) as (keyof OeeTotals)[]) into[k] += t[k];
+  return into;
+}

@@ -1,0 +1,275 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { HOUR_MS } from '../engine/align.js';
+import { partitionPoints, seriesKeyString } from '../engine/points.js';
+import {
+  QueryStats,
+  type StoreBackend,
+  runCounterQuery,
+  runCoverageQuery,
+  runRangeQuery,
+} from '../engine/run.js';
+import type { RawRow, Summary } from '../rollup/summary.js';
+import type {
+  CounterQuery,
+  CoverageQuery,
+  LatestValue,
+  RangeQuery,
+  SeriesBuckets,
+  SeriesCounter,
+  SeriesCoverage,
+  SeriesKey,
+  StoreHealth,
+  StoredPoint,
+  TimeSeriesStore,
+} from '../types.js';
+import { EmbeddedRollups } from './rollups.js';
+import { type Synchronous, openSchema } from './schema.js';
+
+export type EmbeddedStoreOptions = {
+  /** SQLite file; ':memory:' for throwaway use. */
+  file: string;
+  synchronous?: Synchronous;
+  /** How often dirty rollup hours are recomputed in the background (0 = only on flush and before queries). */
+  rollupRefreshMs?: number;
+  /** Dirty hours recomputed per background tick, to keep the event loop responsive. */
+  rollupHoursPerTick?: number;
+  /** Points per write transaction; a larger write() is split and yields to the event loop in between. */
+  pointsPerTransaction?: number;
+};
+
+type RowTuple = [number, number | null, number, string | null];
+const toRow = (r: RowTuple): RawRow => ({ tsMs: r[0], value: r[1], status: r[2], text: r[3] });
+// Dirty (series, hour) pairs as one number: 2^22 hours reach past the year 2400.
+const HOUR_SLOTS = 4_194_304;
+const RAW_LIMIT = 1_000_000;
+
+/** SQLite time-series store (better-sqlite3, WAL): the default when no InfluxDB URL is configured. */
+export class EmbeddedStore implements TimeSeriesStore {
+  readonly kind = 'embedded' as const;
+  private db: Database.Database | null = null;
+  private rollups!: EmbeddedRollups;
+  private readonly ids = new Map<string, number>();
+  private s!: ReturnType<EmbeddedStore['prepare']>;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly stats = new QueryStats();
+  private pointsWritten = 0;
+  private rejectedPoints = 0;
+  private lastError: string | undefined;
+  private readonly backend: StoreBackend;
+
+  constructor(private readonly opts: EmbeddedStoreOptions) {
+    this.backend = {
+      rows: async (key, fromMs, toMs) => this.rowsOf(key, fromMs, toMs, Number.MAX_SAFE_INTEGER),
+      rollups: async (key, widthMs, fromMs, toMs) => {
+        const id = this.ids.get(seriesKeyString(key));
+        return id === undefined ? [] : this.rollups.read(id, widthMs, fromMs, toMs);
+      },
+      prepareRollups: async (keys, _widthMs, fromMs, toMs) => {
+        for (const k of keys) {
+          const id = this.ids.get(seriesKeyString(k));
+          if (id !== undefined) this.rollups.refreshRange(id, fromMs, toMs);
+        }
+        return true;
+      },
+    };
+  }
+
+  private prepare(db: Database.Database) {
+    return {
+      insertSeries: db.prepare('INSERT INTO series (factory, device, metric) VALUES (?, ?, ?)'),
+      allSeries: db.prepare('SELECT id, factory, device, metric FROM series').raw(true),
+      factorySeries: db
+        .prepare('SELECT id, device, metric FROM series WHERE factory = ? ORDER BY device, metric')
+        .raw(true),
+      insertPoint: db.prepare('INSERT OR REPLACE INTO points (series_id, ts, value, status, text) VALUES (?, ?, ?, ?, ?)'),
+      rows: db
+        .prepare('SELECT ts, value, status, text FROM points WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?')
+        .raw(true),
+      latest: db
+        .prepare('SELECT ts, value, status, text FROM points WHERE series_id = ? ORDER BY ts DESC LIMIT 1')
+        .raw(true),
+      count: db.prepare('SELECT count(*) FROM points WHERE series_id = ? AND ts >= ? AND ts < ?').pluck(),
+    };
+  }
+
+  async init(): Promise<void> {
+    if (this.db) return;
+    if (this.opts.file !== ':memory:') mkdirSync(path.dirname(this.opts.file), { recursive: true });
+    const db = new Database(this.opts.file);
+    try {
+      openSchema(db, this.opts.synchronous ?? 'normal');
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    this.db = db;
+    this.s = this.prepare(db);
+    this.rollups = new EmbeddedRollups(db);
+    for (const [id, f, d, m] of this.s.allSeries.all() as [number, string, string, string][]) {
+      this.ids.set(seriesKeyString({ factoryId: f, deviceId: d, metric: m }), id);
+    }
+    const every = this.opts.rollupRefreshMs ?? 5_000;
+    if (every > 0) {
+      this.timer = setInterval(() => this.backgroundRefresh(), every);
+      this.timer.unref();
+    }
+  }
+
+  private backgroundRefresh(): void {
+    try {
+      this.rollups.refreshSome(this.opts.rollupHoursPerTick ?? 2_000);
+    } catch (e) {
+      this.lastError = `rollup refresh: ${String(e)}`;
+    }
+  }
+
+  private open(): Database.Database {
+    if (!this.db) throw new Error('embedded store is not initialised (call init()) or already closed');
+    return this.db;
+  }
+
+  private seriesId(p: SeriesKey): number {
+    const k = seriesKeyString(p);
+    let id = this.ids.get(k);
+    if (id === undefined) {
+      id = Number(this.s.insertSeries.run(p.factoryId, p.deviceId, p.metric).lastInsertRowid);
+      this.ids.set(k, id);
+    }
+    return id;
+  }
+
+  async write(points: StoredPoint[]): Promise<void> {
+    const db = this.open();
+    const { good, rejected, lastProblem } = partitionPoints(points);
+    if (rejected > 0) {
+      this.rejectedPoints += rejected;
+      this.lastError = `rejected ${rejected} point(s); last: ${lastProblem}`;
+    }
+    const chunk = this.opts.pointsPerTransaction ?? 50_000;
+    const tx = db.transaction((from: number, to: number) => {
+      const dirty = new Set<number>();
+      let lastKey = -1;
+      for (let i = from; i < to; i++) {
+        const p = good[i] as StoredPoint;
+        const id = this.seriesId(p);
+        this.s.insertPoint.run(id, p.tsMs, p.value, p.status, p.text ?? null);
+        const key = id * HOUR_SLOTS + Math.floor(p.tsMs / HOUR_MS);
+        if (key !== lastKey) {
+          dirty.add(key);
+          lastKey = key;
+        }
+      }
+      for (const key of dirty) {
+        this.rollups.markDirty(Math.floor(key / HOUR_SLOTS), (key % HOUR_SLOTS) * HOUR_MS);
+      }
+    });
+    for (let from = 0; from < good.length; from += chunk) {
+      // Series ids created in a transaction that then fails must not stay cached.
+      try {
+        tx(from, Math.min(good.length, from + chunk));
+      } catch (e) {
+        this.reloadIds();
+        throw e;
+      }
+      this.pointsWritten += Math.min(good.length, from + chunk) - from;
+      if (from + chunk < good.length) await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private reloadIds(): void {
+    this.ids.clear();
+    for (const [id, f, d, m] of this.s.allSeries.all() as [number, string, string, string][]) {
+      this.ids.set(seriesKeyString({ factoryId: f, deviceId: d, metric: m }), id);
+    }
+  }
+
+  private rowsOf(key: SeriesKey, fromMs: number, toMs: number, limit: number): RawRow[] {
+    this.open();
+    const id = this.ids.get(seriesKeyString(key));
+    if (id === undefined || !(toMs > fromMs)) return [];
+    return (this.s.rows.all(id, fromMs, toMs, limit) as RowTuple[]).map(toRow);
+  }
+
+  async raw(series: SeriesKey, fromMs: number, toMs: number, limit = RAW_LIMIT): Promise<StoredPoint[]> {
+    return this.rowsOf(series, fromMs, toMs, limit).map((r) => ({ ...series, ...r }));
+  }
+
+  async query(q: RangeQuery): Promise<SeriesBuckets[]> {
+    this.open();
+    return await runRangeQuery(this.backend, this.stats, q);
+  }
+
+  async counterIncrease(q: CounterQuery): Promise<SeriesCounter[]> {
+    this.open();
+    return await runCounterQuery(this.backend, this.stats, q);
+  }
+
+  async coverage(q: CoverageQuery): Promise<SeriesCoverage[]> {
+    this.open();
+    return await runCoverageQuery(this.backend, this.stats, q);
+  }
+
+  async latest(factoryId: string, filter?: { deviceIds?: string[]; metrics?: string[] }): Promise<LatestValue[]> {
+    this.open();
+    const devices = filter?.deviceIds ? new Set(filter.deviceIds) : null;
+    const metrics = filter?.metrics ? new Set(filter.metrics) : null;
+    const out: LatestValue[] = [];
+    for (const [id, deviceId, metric] of this.s.factorySeries.all(factoryId) as [number, string, string][]) {
+      if ((devices && !devices.has(deviceId)) || (metrics && !metrics.has(metric))) continue;
+      const r = this.s.latest.get(id) as RowTuple | undefined;
+      if (!r) continue;
+      out.push({ factoryId, deviceId, metric, tsMs: r[0], value: r[1], text: r[3], status: r[2] });
+    }
+    return out;
+  }
+
+  async listSeries(factoryId: string): Promise<SeriesKey[]> {
+    this.open();
+    return (this.s.factorySeries.all(factoryId) as [number, string, string][]).map(([, deviceId, metric]) => ({
+      factoryId,
+      deviceId,
+      metric,
+    }));
+  }
+
+  async countPoints(series: SeriesKey, fromMs: number, toMs: number): Promise<number> {
+    this.open();
+    const id = this.ids.get(seriesKeyString(series));
+    return id === undefined ? 0 : (this.s.count.get(id, fromMs, toMs) as number);
+  }
+
+  /** Nothing is buffered (write() commits); brings every rollup up to date, yielding between chunks. */
+  async flush(): Promise<void> {
+    this.open();
+    for (let i = 0; i < 1_000_000 && this.rollups.pendingHours > 0; i++) {
+      if (this.rollups.refreshSome(5_000) === 0) break;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  health(): StoreHealth {
+    return {
+      ok: this.db !== null,
+      kind: 'embedded',
+      backlogPoints: 0,
+      pointsWritten: this.pointsWritten,
+      rejectedPoints: this.rejectedPoints,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+      rollups: {
+        dirtyHours: this.db ? this.rollups.pendingHours : 0,
+        servedFromRollups: this.stats.servedFromRollups,
+        servedFromRaw: this.stats.servedFromRaw,
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const db = this.db;
+    this.db = null;
+    db?.close();
+  }
+}

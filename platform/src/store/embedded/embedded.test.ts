@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../../tests/harness/ports.js';
+import { describeStoreConformance } from '../conformance.js';
+import { HOUR, MIN, T0, key, pt } from '../conformance/fixtures.js';
+import { EMBEDDED_FILE, createStore, storeConfigSchema } from '../index.js';
+import { EmbeddedStore } from './embedded-store.js';
+
+describeStoreConformance('embedded (SQLite)', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xiang-store-'));
+  // No background timer: tests prove that queries and flush() alone keep rollups right.
+  const store = new EmbeddedStore({ file: path.join(dir, 'timeseries.sqlite'), rollupRefreshMs: 0 });
+  await store.init();
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('embedded store specifics', () => {
+  const dirs: string[] = [];
+  const tmp = async () => {
+    const d = await mkdtemp(path.join(os.tmpdir(), 'xiang-store-'));
+    dirs.push(d);
+    return d;
+  };
+  afterEach(async () => {
+    for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  });
+  const m = key('meter-1');
+  const hourly = (h0: number, n: number) => Array.from({ length: n }, (_, i) => pt(m, T0 + (h0 + i) * 15 * MIN, 100 * (h0 + i)));
+
+  it('createStore picks the embedded store when no InfluxDB URL is configured', async () => {
+    const dir = await tmp();
+    const store = await createStore({ dataDir: dir, rollupRefreshMs: 0 });
+    expect(store.kind).toBe('embedded');
+    await store.write([pt(m, T0, 1)]);
+    expect(existsSync(path.join(dir, EMBEDDED_FILE))).toBe(true);
+    await store.close();
+    expect(() => storeConfigSchema.parse({ dataDir: dir, influxUrl: 'not a url' })).toThrow(/Invalid URL/);
+  });
+
+  it('keeps points and pending rollup work across a close without flush (as after a crash)', async () => {
+    const file = path.join(await tmp(), 'ts.sqlite');
+    const a = new EmbeddedStore({ file, rollupRefreshMs: 0 });
+    await a.init();
+    await a.write(hourly(0, 8));
+    expect(a.health().rollups?.dirtyHours).toBe(2);
+    await a.close();
+    const b = new EmbeddedStore({ file, rollupRefreshMs: 0 });
+    await b.init();
+    expect(b.health().rollups?.dirtyHours).toBe(2);
+    const [r] = await b.counterIncrease({ series: [m], fromMs: T0, toMs: T0 + HOUR, intervalMs: HOUR });
+    expect(r?.intervals[0]?.increase).toBe(400);
+    await b.flush();
+    expect(b.health().rollups?.dirtyHours).toBe(0);
+    expect(await b.countPoints(m, T0, T0 + 2 * HOUR)).toBe(8);
+    await b.close();
+  });
+
+  it('recomputes dirty hours in the background on its timer', async () => {
+    const store = new EmbeddedStore({ file: path.join(await tmp(), 'ts.sqlite'), rollupRefreshMs: 10, rollupHoursPerTick: 3 });
+    await store.init();
+    await store.write(hourly(0, 40)); // 10 hours
+    expect(store.health().rollups?.dirtyHours).toBe(10);
+    await waitFor(() => store.health().rollups?.dirtyHours === 0, 'background rollup refresh', 10_000, 10);
+    const [r] = await store.query({ series: [m], fromMs: T0, toMs: T0 + 10 * HOUR, intervalMs: HOUR, aggregate: 'count' });
+    expect(r?.buckets.map((b) => b.value)).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 4, 4]);
+    await store.close();
+  });
+
+  it('refuses an unknown schema version with a clear error', async () => {
+    const file = path.join(await tmp(), 'ts.sqlite');
+    const a = new EmbeddedStore({ file, rollupRefreshMs: 0 });
+    await a.init();
+    await a.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(file);
+    db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
+    db.close();
+    await expect(new EmbeddedStore({ file, rollupRefreshMs: 0 }).init()).rejects.toThrow(/schema version 99/);
+  });
+});

@@ -1,0 +1,76 @@
+import type { SeriesKey, StoredPoint } from '../types.js';
+
+/** Latest time a store accepts (2200-01-01): InfluxDB keeps nanosecond int64 times, good until 2262. */
+export const MAX_TS_MS = 7_258_118_400_000;
+export const MAX_KEY_CHARS = 256;
+export const MAX_TEXT_CHARS = 32_768;
+export const MAX_STATUS = 0xffff_ffff;
+
+// Control characters would break line protocol and the key separator below; a backslash cannot round-trip
+// through InfluxDB tag values (a trailing one escapes the separator), so both stores refuse them alike.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
+const BAD_KEY_CHARS = /[\u0000-\u001f\u007f\\]/;
+
+function keyPartProblem(name: string, v: unknown): string | null {
+  if (typeof v !== 'string' || v.length === 0) return `${name} must be a non-empty string`;
+  if (v.length > MAX_KEY_CHARS) return `${name} longer than ${MAX_KEY_CHARS} characters`;
+  if (BAD_KEY_CHARS.test(v)) return `${name} contains a control character or backslash`;
+  return null;
+}
+
+export function seriesKeyProblem(k: SeriesKey): string | null {
+  return (
+    keyPartProblem('factoryId', k.factoryId) ??
+    keyPartProblem('deviceId', k.deviceId) ??
+    keyPartProblem('metric', k.metric)
+  );
+}
+
+/** Why a point cannot be stored, or null when it can. Both stores refuse exactly the same points. */
+export function pointProblem(p: StoredPoint): string | null {
+  if (typeof p !== 'object' || p === null) return 'point is not an object';
+  const k = seriesKeyProblem(p);
+  if (k) return k;
+  if (!Number.isSafeInteger(p.tsMs) || p.tsMs < 0 || p.tsMs >= MAX_TS_MS) {
+    return `tsMs ${String(p.tsMs)} is not an integer epoch millisecond between 1970 and 2200`;
+  }
+  if (p.value !== null && (typeof p.value !== 'number' || !Number.isFinite(p.value))) {
+    return `value ${String(p.value)} is neither null nor a finite number`;
+  }
+  if (!Number.isInteger(p.status) || p.status < 0 || p.status > MAX_STATUS) {
+    return `status ${String(p.status)} is not a uint32 OPC UA StatusCode`;
+  }
+  if (p.text !== undefined && p.text !== null) {
+    if (typeof p.text !== 'string') return 'text must be a string or null';
+    if (p.text.length > MAX_TEXT_CHARS) return `text longer than ${MAX_TEXT_CHARS} characters`;
+  }
+  return null;
+}
+
+/** Splits a write into storable points and counted rejections (the rest of the write still goes in). */
+export function partitionPoints(points: readonly StoredPoint[]): {
+  good: StoredPoint[];
+  rejected: number;
+  lastProblem: string | null;
+} {
+  let rejected = 0;
+  let lastProblem: string | null = null;
+  let good: StoredPoint[] | null = null;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i] as StoredPoint;
+    const problem = pointProblem(p);
+    if (problem === null) {
+      good?.push(p);
+      continue;
+    }
+    if (good === null) good = points.slice(0, i);
+    rejected++;
+    lastProblem = `point ${i} (${String(p?.factoryId)}/${String(p?.deviceId)}/${String(p?.metric)} @ ${String(p?.tsMs)}): ${problem}`;
+  }
+  return { good: good ?? (points as StoredPoint[]), rejected, lastProblem };
+}
+
+/** Unambiguous map key: control characters never occur in a valid series key. */
+export function seriesKeyString(k: SeriesKey): string {
+  return `${k.factoryId}\u001f${k.deviceId}\u001f${k.metric}`;
+}

@@ -1,0 +1,296 @@
+import path from 'node:path';
+import { InfluxDB } from 'influx';
+import { HOUR_MS } from '../engine/align.js';
+import { partitionPoints } from '../engine/points.js';
+import { QueryStats, type StoreBackend, runCounterQuery, runCoverageQuery, runRangeQuery } from '../engine/run.js';
+import type {
+  CounterQuery,
+  CoverageQuery,
+  LatestValue,
+  RangeQuery,
+  SeriesBuckets,
+  SeriesCounter,
+  SeriesCoverage,
+  SeriesKey,
+  StoreHealth,
+  StoredPoint,
+  TimeSeriesStore,
+} from '../types.js';
+import { seriesKeyString } from '../engine/points.js';
+import { pointLine, seriesTags } from './line-protocol.js';
+import { type InfluxStoreOptionsInput, type InfluxStoreOptions, durationMs, influxStoreOptionsSchema } from './options.js';
+import { InfluxReader } from './reader.js';
+import { InfluxRollups } from './rollups.js';
+import { InfluxSchema } from './schema.js';
+import { Sidecar } from './sidecar.js';
+import { InfluxWriter, RejectedWriteError, errorText } from './writer.js';
+
+/** A point this close to the raw retention edge is refused up front instead of by InfluxDB. */
+const RETENTION_MARGIN_MS = 60_000;
+/** The pool never benches the host: the writer does its own backoff and backlog. */
+const NO_BACKOFF = { getDelay: () => 0, next: () => NO_BACKOFF, reset: () => NO_BACKOFF };
+
+/** InfluxDB 1.x time-series store (schema, rollups and backlog: ../README.md). */
+export class InfluxStore implements TimeSeriesStore {
+  readonly kind = 'influx' as const;
+  readonly options: InfluxStoreOptions;
+  private readonly client: InfluxDB;
+  private readonly reader: InfluxReader;
+  private readonly schema: InfluxSchema;
+  private readonly writeUrl: URL;
+  private readonly authHeader: string | undefined;
+  private sidecar: Sidecar | null = null;
+  private writer: InfluxWriter | null = null;
+  private rollups: InfluxRollups | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly stats = new QueryStats();
+  private readonly backend: StoreBackend;
+  private rejectedPoints = 0;
+  private lastError: string | undefined;
+  private readonly tagCache = new Map<string, string>();
+
+  constructor(input: InfluxStoreOptionsInput) {
+    const o = influxStoreOptionsSchema.parse(input);
+    this.options = o;
+    const u = new URL(o.url);
+    const username = o.username ?? (u.username ? decodeURIComponent(u.username) : undefined);
+    const password = o.password ?? (u.password ? decodeURIComponent(u.password) : undefined);
+    this.client = new InfluxDB({
+      host: u.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(u.port || (u.protocol === 'https:' ? 443 : 8086)),
+      protocol: u.protocol === 'https:' ? 'https' : 'http',
+      path: u.pathname === '/' ? '' : u.pathname,
+      ...(username !== undefined ? { username, password: password ?? '' } : {}),
+      database: o.database,
+      pool: { maxRetries: 0, requestTimeout: o.requestTimeoutMs, backoff: NO_BACKOFF },
+    });
+    this.reader = new InfluxReader(this.client, o.database, o.retentionNames);
+    this.schema = new InfluxSchema(this.client, o.database, o.retentionNames, o.retention);
+    const base = `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+    this.writeUrl = new URL(`${base}/write`);
+    this.authHeader =
+      username !== undefined ? `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` : undefined;
+    this.backend = {
+      rows: (key, fromMs, toMs) => this.reader.rows(key, fromMs, toMs),
+      rollups: (key, widthMs, fromMs, toMs) => this.reader.rollups(key, widthMs, fromMs, toMs),
+      prepareRollups: async (keys, widthMs, fromMs, toMs) => {
+        if (!this.rollups) return false;
+        // Older than the rollup's own retention: those buckets are gone, read raw instead.
+        const keepMs = durationMs(widthMs === HOUR_MS ? this.options.retention.rollup1h : this.options.retention.rollup1m);
+        if (Number.isFinite(keepMs) && fromMs < Date.now() - keepMs + HOUR_MS) return false;
+        return await this.rollups.refreshFor(keys, fromMs, toMs);
+      },
+    };
+  }
+
+  /** POST line protocol to /write with ms precision; 400 = refused data, anything else = unreachable. */
+  private async post(rp: string, body: string): Promise<void> {
+    const url = new URL(this.writeUrl);
+    url.searchParams.set('db', this.options.database);
+    url.searchParams.set('rp', rp);
+    url.searchParams.set('precision', 'ms');
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'text/plain; charset=utf-8', ...(this.authHeader ? { authorization: this.authHeader } : {}) },
+      signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+    });
+    if (res.status === 204 || res.status === 200) {
+      await res.arrayBuffer().catch(() => undefined);
+      return;
+    }
+    const text = await res.text().catch(() => '');
+    if (res.status === 400) {
+      const dropped = Number(/dropped=(\d+)/.exec(text)?.[1] ?? body.split('\n').length);
+      throw new RejectedWriteError(`InfluxDB refused ${dropped} point(s): ${text.trim().slice(0, 300)}`, dropped);
+    }
+    throw new Error(`InfluxDB write answered HTTP ${res.status}: ${text.trim().slice(0, 300)}`);
+  }
+
+  async init(): Promise<void> {
+    if (this.writer) return;
+    const o = this.options;
+    this.sidecar = new Sidecar(path.join(o.dataDir, 'influx-sidecar.sqlite'), o.synchronous);
+    let schemaReady = false;
+    try {
+      await this.schema.ensure();
+      schemaReady = true;
+    } catch (e) {
+      // Start anyway: writes go to the backlog, which creates the schema before it drains.
+      this.lastError = `InfluxDB not ready at start: ${errorText(e)}`;
+    }
+    this.writer = new InfluxWriter(this.sidecar, {
+      batchSize: o.batchSize,
+      flushIntervalMs: o.flushIntervalMs,
+      memoryRetryMs: o.memoryRetryMs,
+      maxBacklogPoints: o.maxBacklogPoints,
+      post: (body) => this.post(o.retentionNames.raw, body),
+      ensureSchema: () => this.schema.ensure(),
+      onDrained: () => this.kickRollups(),
+      onError: (m) => {
+        this.lastError = m;
+      },
+    });
+    if (!schemaReady) this.writer.down = true;
+    const rawMs = durationMs(o.retention.raw);
+    this.rollups = new InfluxRollups(
+      this.sidecar,
+      this.reader,
+      o.retentionNames,
+      async (rp, body) => {
+        try {
+          await this.post(rp, body);
+        } catch (e) {
+          // Buckets older than the rollup retention are refused by InfluxDB; nothing to keep there.
+          if (!(e instanceof RejectedWriteError)) throw e;
+          this.lastError = `rollup write: ${e.message}`;
+        }
+      },
+      () => this.writer?.landedSeq() ?? 0,
+      () => (Number.isFinite(rawMs) ? Date.now() - rawMs + HOUR_MS : Number.NEGATIVE_INFINITY),
+    );
+    if (o.rollupRefreshMs > 0) {
+      this.timer = setInterval(() => this.kickRollups(), o.rollupRefreshMs);
+      this.timer.unref();
+    }
+  }
+
+  private refreshing = false;
+  private kickRollups(): void {
+    if (this.refreshing || !this.rollups || this.writer?.down) return;
+    this.refreshing = true;
+    this.rollups
+      .refreshSome(this.options.rollupHoursPerTick)
+      .catch((e) => {
+        this.lastError = `rollup refresh: ${errorText(e)}`;
+      })
+      .finally(() => {
+        this.refreshing = false;
+      });
+  }
+
+  private ready(): { writer: InfluxWriter; sidecar: Sidecar; rollups: InfluxRollups } {
+    if (!this.writer || !this.sidecar || !this.rollups) {
+      throw new Error('InfluxDB store is not initialised (call init()) or already closed');
+    }
+    return { writer: this.writer, sidecar: this.sidecar, rollups: this.rollups };
+  }
+
+  private tagsOf(p: SeriesKey): string {
+    const k = seriesKeyString(p);
+    let t = this.tagCache.get(k);
+    if (t === undefined) {
+      t = seriesTags(p);
+      if (this.tagCache.size > 100_000) this.tagCache.clear();
+      this.tagCache.set(k, t);
+    }
+    return t;
+  }
+
+  async write(points: StoredPoint[]): Promise<void> {
+    const { writer, sidecar } = this.ready();
+    const { good, rejected, lastProblem } = partitionPoints(points);
+    let lastProblemText = lastProblem;
+    let refused = rejected;
+    const rawMs = durationMs(this.options.retention.raw);
+    const horizon = Number.isFinite(rawMs) ? Date.now() - rawMs + RETENTION_MARGIN_MS : Number.NEGATIVE_INFINITY;
+    const lines: string[] = [];
+    const marks = new Map<string, [SeriesKey, number]>();
+    for (const p of good) {
+      if (p.tsMs < horizon) {
+        refused++;
+        lastProblemText = `point at ${p.tsMs} is older than the raw retention (${this.options.retention.raw})`;
+        continue;
+      }
+      const tags = this.tagsOf(p);
+      lines.push(pointLine(p, tags));
+      const hour = p.tsMs - (p.tsMs % HOUR_MS);
+      const mk = `${tags}|${hour}`;
+      if (!marks.has(mk)) marks.set(mk, [p, hour]);
+    }
+    if (refused > 0) {
+      this.rejectedPoints += refused;
+      this.lastError = `rejected ${refused} point(s); last: ${lastProblemText}`;
+    }
+    if (lines.length === 0) return;
+    const seq = writer.takeSeq();
+    // Marked before sending: a crash after the send cannot leave a rollup silently stale.
+    sidecar.markDirty(marks.values(), seq);
+    await writer.write(lines, seq);
+  }
+
+  async raw(series: SeriesKey, fromMs: number, toMs: number, limit = 1_000_000): Promise<StoredPoint[]> {
+    this.ready();
+    return (await this.reader.rows(series, fromMs, toMs, limit)).map((r) => ({ ...series, ...r }));
+  }
+
+  async query(q: RangeQuery): Promise<SeriesBuckets[]> {
+    this.ready();
+    return await runRangeQuery(this.backend, this.stats, q);
+  }
+
+  async counterIncrease(q: CounterQuery): Promise<SeriesCounter[]> {
+    this.ready();
+    return await runCounterQuery(this.backend, this.stats, q);
+  }
+
+  async coverage(q: CoverageQuery): Promise<SeriesCoverage[]> {
+    this.ready();
+    return await runCoverageQuery(this.backend, this.stats, q);
+  }
+
+  async latest(factoryId: string, filter?: { deviceIds?: string[]; metrics?: string[] }): Promise<LatestValue[]> {
+    this.ready();
+    return await this.reader.latest(factoryId, filter);
+  }
+
+  async listSeries(factoryId: string): Promise<SeriesKey[]> {
+    this.ready();
+    return await this.reader.listSeries(factoryId);
+  }
+
+  async countPoints(series: SeriesKey, fromMs: number, toMs: number): Promise<number> {
+    this.ready();
+    return await this.reader.count(series, fromMs, toMs);
+  }
+
+  /** Delivers buffered writes, drains the backlog if InfluxDB answers, then brings landed rollups up to date. */
+  async flush(): Promise<void> {
+    const { writer, sidecar, rollups } = this.ready();
+    await writer.flush();
+    if (writer.down) return;
+    for (let i = 0; i < 1_000_000 && sidecar.dirtyHours > 0; i++) {
+      if ((await rollups.refreshSome(10_000)) === 0) break;
+    }
+  }
+
+  health(): StoreHealth {
+    const w = this.writer;
+    const lastError = this.lastError;
+    return {
+      ok: w !== null && !w.down,
+      kind: 'influx',
+      backlogPoints: w?.backlogPoints ?? 0,
+      pointsWritten: w?.pointsLanded ?? 0,
+      rejectedPoints: this.rejectedPoints + (w?.pointsRejected ?? 0),
+      ...(lastError ? { lastError } : {}),
+      rollups: {
+        dirtyHours: this.sidecar?.dirtyHours ?? 0,
+        servedFromRollups: this.stats.servedFromRollups,
+        servedFromRaw: this.stats.servedFromRaw,
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const writer = this.writer;
+    const sidecar = this.sidecar;
+    this.writer = null;
+    this.rollups = null;
+    await writer?.close();
+    sidecar?.close();
+    this.sidecar = null;
+  }
+}

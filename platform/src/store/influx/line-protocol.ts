@@ -1,0 +1,83 @@
+import type { Summary } from '../rollup/summary.js';
+import type { SeriesKey, StoredPoint } from '../types.js';
+
+/**
+ * InfluxDB 1.x line protocol for the store's measurements (schema in ../README.md).
+ *
+ * Written here rather than by the `influx` client's writePoints(): that serializer rewrites the first `\'`
+ * of every string (text values would not round-trip) and sorts field keys per point. Series keys never
+ * contain backslashes or control characters (engine/points.ts refuses them), so escaping `,`, `=` and
+ * space is complete for tags.
+ */
+
+export const RAW_MEASUREMENT = 'points';
+export const ROLLUP_MEASUREMENT_1M = 'rollup_1m';
+export const ROLLUP_MEASUREMENT_1H = 'rollup_1h';
+
+/** Bit flags in field `k`: which optional fields belong to this point (a replaced point may leave stale ones). */
+export const HAS_VALUE = 1;
+export const HAS_TEXT = 2;
+
+export function escapeTag(s: string): string {
+  return s.replace(/[,= ]/g, (c) => `\\${c}`);
+}
+
+export function fieldString(s: string): string {
+  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** Tags in sorted key order (device, factory, metric), as InfluxDB stores them. */
+export function seriesTags(k: SeriesKey): string {
+  return `device=${escapeTag(k.deviceId)},factory=${escapeTag(k.factoryId)},metric=${escapeTag(k.metric)}`;
+}
+
+/**
+ * One raw point. `s` (status) and `k` (flags) are always written, so a later write of the same series and
+ * time replaces everything that matters even though InfluxDB merges field sets: a value or text the new
+ * point lacks is ignored on read because its flag is off.
+ */
+export function pointLine(p: StoredPoint, tags = seriesTags(p)): string {
+  const hasText = p.text !== undefined && p.text !== null;
+  let fields = `k=${(p.value !== null ? HAS_VALUE : 0) | (hasText ? HAS_TEXT : 0)}i,s=${p.status}i`;
+  if (hasText) fields += `,t=${fieldString(p.text as string)}`;
+  if (p.value !== null) fields += `,v=${p.value}`;
+  return `${RAW_MEASUREMENT},${tags} ${fields} ${p.tsMs}`;
+}
+
+/** A rollup bucket; every field is always written (n = 0 makes the numeric ones meaningless, not absent). */
+export function rollupLine(measurement: string, tags: string, s: Summary): string {
+  return (
+    `${measurement},${tags} n=${s.n}i,sum=${s.sum},min=${s.min},max=${s.max},ft=${s.firstTs}i,fv=${s.firstV},` +
+    `lt=${s.lastTs}i,lv=${s.lastV},inc=${s.inc},dr=${s.drops}i,gap=${s.maxGapMs}i,nu=${s.nUsable}i,na=${s.nAll}i ${s.startMs}`
+  );
+}
+
+export const ROLLUP_FIELDS = ['n', 'sum', 'min', 'max', 'ft', 'fv', 'lt', 'lv', 'inc', 'dr', 'gap', 'nu', 'na'] as const;
+
+/** Splits a SHOW SERIES key ("points,device=a\,b,factory=F,metric=m") into its tags, honouring escapes. */
+export function parseSeriesKey(key: string): Record<string, string> {
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i] as string;
+    if (c === '\\' && i + 1 < key.length) {
+      cur += key[++i];
+      continue;
+    }
+    if (c === ',') {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  parts.push(cur);
+  const tags: Record<string, string> = {};
+  // parts[0] is the measurement; tag values may contain "=" only escaped, which was unescaped above,
+  // so split on the first "=" — tag keys here are plain words.
+  for (const part of parts.slice(1)) {
+    const eq = part.indexOf('=');
+    if (eq > 0) tags[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return tags;
+}

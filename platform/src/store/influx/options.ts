@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/** An InfluxQL duration for a retention policy: INF or a whole number of hours, days or weeks. */
+const durationSchema = z
+  .string()
+  .regex(/^(INF|[1-9][0-9]*[hdw])$/, 'expected "INF" or a duration such as "90d", "104w", "720h"');
+
+export const influxStoreOptionsSchema = z.object({
+  /** http(s)://[user:password@]host:port */
+  url: z.url(),
+  database: z.string().min(1).default('xiang'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** Holds the durable backlog and rollup bookkeeping (influx-sidecar.sqlite). */
+  dataDir: z.string().min(1),
+  retention: z
+    .object({
+      raw: durationSchema.default('90d'),
+      rollup1m: durationSchema.default('104w'),
+      rollup1h: durationSchema.default('INF'),
+    })
+    .prefault({}),
+  /** Retention policy names (raw is the database's default policy). */
+  retentionNames: z
+    .object({
+      raw: z.string().min(1).default('raw'),
+      rollup1m: z.string().min(1).default('rollup_1m'),
+      rollup1h: z.string().min(1).default('rollup_1h'),
+    })
+    .prefault({}),
+  batchSize: z.number().int().min(1).max(100_000).default(5_000),
+  flushIntervalMs: z.number().int().min(0).max(60_000).default(20),
+  memoryRetryMs: z.number().int().min(0).max(60_000).default(1_000),
+  maxBacklogPoints: z.number().int().min(1).default(50_000_000),
+  requestTimeoutMs: z.number().int().min(100).default(30_000),
+  rollupRefreshMs: z.number().int().min(0).default(5_000),
+  rollupHoursPerTick: z.number().int().min(1).default(2_000),
+  synchronous: z.enum(['normal', 'full']).default('normal'),
+});
+export type InfluxStoreOptions = z.infer<typeof influxStoreOptionsSchema>;
+export type InfluxStoreOptionsInput = z.input<typeof influxStoreOptionsSchema>;
+
+/** Milliseconds of an InfluxQL duration; Infinity for INF. */
+export function durationMs(d: string): number {
+  if (d === 'INF') return Number.POSITIVE_INFINITY;
+  const n = Number(d.slice(0, -1));
+  const unit = d.slice(-1);
+  return n * (unit === 'h' ? 3_600_000 : unit === 'd' ? 86_400_000 : 604_800_000);
+}

@@ -1,0 +1,166 @@
+import type { InfluxDB } from 'influx';
+import { HOUR_MS, MINUTE_MS } from '../engine/align.js';
+import type { RawRow, Summary } from '../rollup/summary.js';
+import type { LatestValue, SeriesKey } from '../types.js';
+import { anyOf, qualified, quoteIdent, quoteString, seriesWhere, timeRange } from './influxql.js';
+import {
+  HAS_TEXT,
+  HAS_VALUE,
+  RAW_MEASUREMENT,
+  ROLLUP_FIELDS,
+  ROLLUP_MEASUREMENT_1H,
+  ROLLUP_MEASUREMENT_1M,
+  parseSeriesKey,
+} from './line-protocol.js';
+
+export type RetentionNames = { raw: string; rollup1m: string; rollup1h: string };
+
+type InfluxSeries = { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] };
+type InfluxResponse = { results?: { series?: InfluxSeries[]; error?: string }[]; error?: string };
+
+/** Rows per InfluxQL page: large reads are paged by time so no response is unbounded. */
+const PAGE = 50_000;
+const MAX_PAGES = 20_000;
+
+export class InfluxQueryError extends Error {
+  override name = 'InfluxQueryError';
+}
+
+/** Reads through the `influx` client (InfluxQL over HTTP, epoch ms); every id goes through influxql.ts. */
+export class InfluxReader {
+  constructor(
+    private readonly client: InfluxDB,
+    private readonly db: string,
+    private readonly rp: RetentionNames,
+  ) {}
+
+  async select(query: string): Promise<InfluxSeries[]> {
+    let res: InfluxResponse;
+    try {
+      res = (await this.client.queryRaw(query, { database: this.db, precision: 'ms' })) as InfluxResponse;
+    } catch (e) {
+      throw new InfluxQueryError(`InfluxDB query failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const r = res.results?.[0];
+    const err = res.error ?? r?.error;
+    if (err) throw new InfluxQueryError(`InfluxDB query failed: ${err} — query: ${query.slice(0, 300)}`);
+    return r?.series ?? [];
+  }
+
+  /** Paged SELECT of fields over [fromMs, toMs), oldest first; `limit` bounds the total. */
+  private async paged(
+    from: string,
+    fields: readonly string[],
+    where: string,
+    fromMs: number,
+    toMs: number,
+    limit: number,
+  ): Promise<unknown[][]> {
+    const out: unknown[][] = [];
+    const cols = fields.map(quoteIdent).join(', ');
+    let start = fromMs;
+    for (let page = 0; page < MAX_PAGES && start < toMs && out.length < limit; page++) {
+      const n = Math.min(PAGE, limit - out.length);
+      const series = await this.select(
+        `SELECT ${cols} FROM ${from} WHERE ${where} AND ${timeRange(start, toMs)} ORDER BY time ASC LIMIT ${n}`,
+      );
+      const values = series[0]?.values ?? [];
+      for (const v of values) out.push(v);
+      if (values.length < n) break;
+      start = (values[values.length - 1]?.[0] as number) + 1;
+    }
+    return out;
+  }
+
+  async rows(key: SeriesKey, fromMs: number, toMs: number, limit = Number.MAX_SAFE_INTEGER): Promise<RawRow[]> {
+    if (!(toMs > fromMs)) return [];
+    const from = qualified(this.db, this.rp.raw, RAW_MEASUREMENT);
+    const values = await this.paged(from, ['k', 's', 't', 'v'], seriesWhere(key), fromMs, toMs, limit);
+    return values.map(toRawRow);
+  }
+
+  async rollups(key: SeriesKey, widthMs: number, fromMs: number, toMs: number): Promise<Summary[]> {
+    const from =
+      widthMs === HOUR_MS
+        ? qualified(this.db, this.rp.rollup1h, ROLLUP_MEASUREMENT_1H)
+        : widthMs === MINUTE_MS
+          ? qualified(this.db, this.rp.rollup1m, ROLLUP_MEASUREMENT_1M)
+          : null;
+    if (!from) throw new Error(`no rollup of width ${widthMs} ms`);
+    const values = await this.paged(from, ROLLUP_FIELDS, seriesWhere(key), fromMs, toMs, Number.MAX_SAFE_INTEGER);
+    return values.map(toSummary);
+  }
+
+  async count(key: SeriesKey, fromMs: number, toMs: number): Promise<number> {
+    if (!(toMs > fromMs)) return 0;
+    const series = await this.select(
+      `SELECT count("s") FROM ${qualified(this.db, this.rp.raw, RAW_MEASUREMENT)} WHERE ${seriesWhere(key)} AND ${timeRange(fromMs, toMs)}`,
+    );
+    return (series[0]?.values[0]?.[1] as number | undefined) ?? 0;
+  }
+
+  async latest(factoryId: string, filter?: { deviceIds?: string[]; metrics?: string[] }): Promise<LatestValue[]> {
+    if (filter?.deviceIds?.length === 0 || filter?.metrics?.length === 0) return [];
+    let where = `"factory" = ${quoteString(factoryId)}`;
+    if (filter?.deviceIds) where += ` AND ${anyOf('device', filter.deviceIds)}`;
+    if (filter?.metrics) where += ` AND ${anyOf('metric', filter.metrics)}`;
+    const series = await this.select(
+      `SELECT "k", "s", "t", "v" FROM ${qualified(this.db, this.rp.raw, RAW_MEASUREMENT)} WHERE ${where} GROUP BY "device", "metric" ORDER BY time DESC LIMIT 1`,
+    );
+    const out: LatestValue[] = [];
+    for (const s of series) {
+      const v = s.values[0];
+      if (!v || !s.tags) continue;
+      const r = toRawRow(v);
+      out.push({ factoryId, deviceId: s.tags.device ?? '', metric: s.tags.metric ?? '', ...r });
+    }
+    return out;
+  }
+
+  async listSeries(factoryId: string): Promise<SeriesKey[]> {
+    const series = await this.select(
+      `SHOW SERIES ON ${quoteIdent(this.db)} FROM ${quoteIdent(RAW_MEASUREMENT)} WHERE "factory" = ${quoteString(factoryId)}`,
+    );
+    const out: SeriesKey[] = [];
+    for (const s of series) {
+      for (const [k] of s.values) {
+        const tags = parseSeriesKey(String(k));
+        if (tags.factory === factoryId && tags.device && tags.metric) {
+          out.push({ factoryId, deviceId: tags.device, metric: tags.metric });
+        }
+      }
+    }
+    return out.sort((a, b) => (a.deviceId + '\u0000' + a.metric < b.deviceId + '\u0000' + b.metric ? -1 : 1));
+  }
+}
+
+/** [time, k, s, t, v] → RawRow; the flags decide whether v and t belong to this point. */
+function toRawRow(v: unknown[]): RawRow {
+  const flags = (v[1] as number | null) ?? 0;
+  return {
+    tsMs: v[0] as number,
+    value: flags & HAS_VALUE ? ((v[4] as number | null) ?? null) : null,
+    status: (v[2] as number | null) ?? 0,
+    text: flags & HAS_TEXT ? ((v[3] as string | null) ?? null) : null,
+  };
+}
+
+function toSummary(v: unknown[]): Summary {
+  const n = (i: number) => (v[i] as number | null) ?? 0;
+  return {
+    startMs: n(0),
+    n: n(1),
+    sum: n(2),
+    min: n(3),
+    max: n(4),
+    firstTs: n(5),
+    firstV: n(6),
+    lastTs: n(7),
+    lastV: n(8),
+    inc: n(9),
+    drops: n(10),
+    maxGapMs: n(11),
+    nUsable: n(12),
+    nAll: n(13),
+  };
+}

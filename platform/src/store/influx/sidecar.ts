@@ -1,0 +1,128 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { SeriesKey } from '../types.js';
+
+export type BacklogEntry = { seq: number; points: number; minWriteSeq: number; maxWriteSeq: number; body: string };
+export type DirtyHour = { key: SeriesKey; hourMs: number; writeSeq: number };
+
+/**
+ * The InfluxDB store's local, durable state in one SQLite file in the data dir:
+ *  - backlog: line-protocol batches accepted while InfluxDB was unreachable, drained oldest first;
+ *  - dirty: (series, hour) whose rollups must be recomputed, with the sequence number of the latest
+ *    write() that touched it, so an hour is only recomputed once that write has reached InfluxDB.
+ * Write sequence numbers continue after a restart from the largest one still referenced here.
+ */
+export class Sidecar {
+  private readonly db: Database.Database;
+  private readonly s;
+  private backlogPointCount: number;
+  private dirtyCount: number;
+
+  constructor(file: string, synchronous: 'normal' | 'full' = 'normal') {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL (WAL) survives a process crash, FULL also a power loss — as for the embedded store.
+    this.db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS backlog (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, points INTEGER NOT NULL,
+        min_write_seq INTEGER NOT NULL, max_write_seq INTEGER NOT NULL, body TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS dirty (
+        factory TEXT NOT NULL, device TEXT NOT NULL, metric TEXT NOT NULL, hour INTEGER NOT NULL,
+        write_seq INTEGER NOT NULL, PRIMARY KEY (factory, device, metric, hour)
+      ) WITHOUT ROWID;
+    `);
+    const db = this.db;
+    this.s = {
+      maxSeq: db
+        .prepare(
+          'SELECT max(coalesce((SELECT max(write_seq) FROM dirty), 0), coalesce((SELECT max(max_write_seq) FROM backlog), 0))',
+        )
+        .pluck(),
+      append: db.prepare('INSERT INTO backlog (points, min_write_seq, max_write_seq, body) VALUES (?, ?, ?, ?)'),
+      oldest: db.prepare('SELECT seq, points, min_write_seq AS minWriteSeq, max_write_seq AS maxWriteSeq, body FROM backlog ORDER BY seq LIMIT 1'),
+      remove: db.prepare('DELETE FROM backlog WHERE seq = ?'),
+      backlogPoints: db.prepare('SELECT coalesce(sum(points), 0) FROM backlog').pluck(),
+      insertMark: db.prepare('INSERT OR IGNORE INTO dirty (factory, device, metric, hour, write_seq) VALUES (?, ?, ?, ?, ?)'),
+      raiseMark: db.prepare(
+        'UPDATE dirty SET write_seq = max(write_seq, ?) WHERE factory = ? AND device = ? AND metric = ? AND hour = ?',
+      ),
+      dirtyCount: db.prepare('SELECT count(*) FROM dirty').pluck(),
+      dirtyLanded: db
+        .prepare('SELECT factory, device, metric, hour, write_seq FROM dirty WHERE write_seq <= ? ORDER BY factory, device, metric, hour LIMIT ?')
+        .raw(true),
+      dirtyOf: db
+        .prepare(
+          'SELECT factory, device, metric, hour, write_seq FROM dirty WHERE factory = ? AND device = ? AND metric = ? AND hour >= ? AND hour < ? ORDER BY hour',
+        )
+        .raw(true),
+      clear: db.prepare(
+        'DELETE FROM dirty WHERE factory = ? AND device = ? AND metric = ? AND hour = ? AND write_seq = ?',
+      ),
+    };
+    this.backlogPointCount = this.s.backlogPoints.get() as number;
+    this.dirtyCount = this.s.dirtyCount.get() as number;
+  }
+
+  get backlogPoints(): number {
+    return this.backlogPointCount;
+  }
+
+  get dirtyHours(): number {
+    return this.dirtyCount;
+  }
+
+  /** The largest write sequence number still referenced (0 when none): new ones must be larger. */
+  maxWriteSeq(): number {
+    return this.s.maxSeq.get() as number;
+  }
+
+  appendBacklog(body: string, points: number, minWriteSeq: number, maxWriteSeq: number): void {
+    this.s.append.run(points, minWriteSeq, maxWriteSeq, body);
+    this.backlogPointCount += points;
+  }
+
+  oldestBacklog(): BacklogEntry | undefined {
+    return this.s.oldest.get() as BacklogEntry | undefined;
+  }
+
+  removeBacklog(e: BacklogEntry): void {
+    if (this.s.remove.run(e.seq).changes > 0) this.backlogPointCount -= e.points;
+  }
+
+  markDirty(marks: Iterable<[SeriesKey, number]>, writeSeq: number): void {
+    this.db.transaction(() => {
+      for (const [k, hour] of marks) {
+        if (this.s.insertMark.run(k.factoryId, k.deviceId, k.metric, hour, writeSeq).changes > 0) this.dirtyCount++;
+        else this.s.raiseMark.run(writeSeq, k.factoryId, k.deviceId, k.metric, hour);
+      }
+    })();
+  }
+
+  /** Dirty hours whose latest write has reached InfluxDB (write_seq ≤ landedSeq), oldest series/hour first. */
+  landedDirty(landedSeq: number, limit: number): DirtyHour[] {
+    return (this.s.dirtyLanded.all(landedSeq, limit) as [string, string, string, number, number][]).map(toDirty);
+  }
+
+  dirtyOf(k: SeriesKey, fromHourMs: number, toMs: number): DirtyHour[] {
+    return (
+      this.s.dirtyOf.all(k.factoryId, k.deviceId, k.metric, fromHourMs, toMs) as [string, string, string, number, number][]
+    ).map(toDirty);
+  }
+
+  /** Clears a dirty mark unless a newer write re-marked the hour meanwhile. */
+  clearDirty(d: DirtyHour): void {
+    this.dirtyCount -= this.s.clear.run(d.key.factoryId, d.key.deviceId, d.key.metric, d.hourMs, d.writeSeq).changes;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function toDirty(r: [string, string, string, number, number]): DirtyHour {
+  return { key: { factoryId: r[0], deviceId: r[1], metric: r[2] }, hourMs: r[3], writeSeq: r[4] };
+}

@@ -1,0 +1,236 @@
+import { parseArgs } from 'node:util';
+import { ValidationError } from '@xiang/protocol';
+import { runBackfill } from './backfill.js';
+import { GroundTruth } from './ground-truth.js';
+import { createLogger } from './log.js';
+import { startMqttDeviceSimulator } from './mqtt/device-simulator.js';
+import type { SecurityModeName } from './opcua/server.js';
+import { Simulation } from './physics/simulation.js';
+import { loadScenario } from './scenario/load.js';
+import { startTruthServer } from './truth-http.js';
+
+const USAGE = `xiang-sim — 工厂仿真器 / factory simulators
+
+  xiang-sim opcua    --scenario F --port P [--speed S] [--start ISO] [--truth-port N] [--no-faults]
+                     [--pki DIR] [--secure] [--user name:password ...] [--host 127.0.0.1]
+  xiang-sim mqtt     --broker URL --scenario F [--speed S] [--start ISO] [--malformed-rate r] [--all-devices]
+                     [--no-faults] [--username u --password p]
+  xiang-sim backfill --broker URL --scenario F --days N [--factory id] [--agent id] [--start ISO]
+                     [--metrics all|energy] [--no-faults] [--username u --password p]
+  xiang-sim truth    --scenario F --days N [--start ISO] [--no-faults]   (prints the fault ground truth as JSON)
+
+  F is a scenario file or a shipped name: hunan-machining, tiny, clean.
+  Speed is simulated seconds per real second (3600 = one simulated hour per second).`;
+
+const options = {
+  scenario: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  speed: { type: 'string' },
+  start: { type: 'string' },
+  'truth-port': { type: 'string' },
+  'no-faults': { type: 'boolean' },
+  pki: { type: 'string' },
+  secure: { type: 'boolean' },
+  user: { type: 'string', multiple: true },
+  broker: { type: 'string' },
+  'malformed-rate': { type: 'string' },
+  'all-devices': { type: 'boolean' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  days: { type: 'string' },
+  factory: { type: 'string' },
+  agent: { type: 'string' },
+  metrics: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+class UsageError extends Error {}
+
+function num(
+  v: string | undefined,
+  name: string,
+  check: (n: number) => boolean = Number.isFinite,
+): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!check(n)) throw new UsageError(`--${name}: invalid value "${v}"`);
+  return n;
+}
+function need<T>(v: T | undefined, name: string): T {
+  if (v === undefined) throw new UsageError(`--${name} is required`);
+  return v;
+}
+function startOf(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = Date.parse(v);
+  if (!Number.isFinite(ms)) throw new UsageError(`--start: expected an ISO 8601 time, got "${v}"`);
+  return ms;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values: o, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const cmd = positionals[0];
+  if (o.help || !cmd) {
+    console.log(USAGE);
+    return;
+  }
+  const log = createLogger(`xiang-sim-${cmd}`);
+  const scenario = await loadScenario(need(o.scenario, 'scenario'));
+  const startMs = startOf(o.start);
+  const faults = o['no-faults'] ? false : undefined;
+  const speed = num(o.speed, 'speed', (n) => n > 0);
+  const stopOn = (close: () => Promise<void>) => {
+    const stop = () => {
+      log.info('stopping');
+      close().then(
+        () => process.exit(0),
+        (e) => {
+          log.error({ err: String(e) }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  };
+
+  if (cmd === 'opcua') {
+    const port = need(
+      num(o.port, 'port', (n) => Number.isInteger(n) && n > 0 && n < 65536),
+      'port',
+    );
+    const users = (o.user ?? []).map((u) => {
+      const i = u.indexOf(':');
+      if (i <= 0) throw new UsageError(`--user: expected name:password, got "${u}"`);
+      return { username: u.slice(0, i), password: u.slice(i + 1) };
+    });
+    const modes: SecurityModeName[] = o.secure ? ['None', 'Sign', 'SignAndEncrypt'] : ['None'];
+    // node-opcua loads only for this command (it is large and prints start-up warnings)
+    const { startOpcuaSimulator } = await import('./opcua/server.js');
+    const srv = await startOpcuaSimulator({
+      scenario,
+      port,
+      ...(o.host ? { host: o.host } : {}),
+      ...(speed !== undefined ? { speed } : {}),
+      ...(startMs !== undefined ? { startMs } : {}),
+      ...(faults === false ? { faults } : {}),
+      ...(o.pki ? { pkiDir: o.pki } : {}),
+      securityModes: modes,
+      users,
+      logger: log,
+    });
+    const truthPort = num(o['truth-port'], 'truth-port', (n) => Number.isInteger(n) && n >= 0 && n < 65536);
+    const truthSrv = truthPort !== undefined ? await startTruthServer(srv.truth, truthPort, log) : null;
+    log.info(
+      {
+        endpoint: srv.endpointUrl,
+        truth: truthSrv?.url,
+        startMs: srv.sim.startMs,
+        speed: speed ?? scenario.clock.speed,
+      },
+      'running; Ctrl-C stops',
+    );
+    const timer = setInterval(
+      () =>
+        log.info(
+          { tick: srv.sim.tick, virtualTime: new Date(srv.sim.nowMs).toISOString(), writes: srv.writes() },
+          'status',
+        ),
+      10_000,
+    );
+    stopOn(async () => {
+      clearInterval(timer);
+      await truthSrv?.close();
+      await srv.close();
+    });
+    return;
+  }
+  if (cmd === 'mqtt') {
+    const rate = num(o['malformed-rate'], 'malformed-rate', (n) => n >= 0 && n <= 1);
+    const dev = await startMqttDeviceSimulator({
+      scenario,
+      brokerUrl: need(o.broker, 'broker'),
+      ...(speed !== undefined ? { speed } : {}),
+      ...(startMs !== undefined ? { startMs } : {}),
+      ...(faults === false ? { faults } : {}),
+      ...(rate !== undefined ? { malformedRate: rate } : {}),
+      ...(o['all-devices'] ? { devices: 'all' as const } : {}),
+      ...(o.username ? { username: o.username, password: o.password ?? '' } : {}),
+      logger: log,
+    });
+    const timer = setInterval(
+      () => log.info({ virtualTime: new Date(dev.sim.nowMs).toISOString(), ...dev.stats() }, 'status'),
+      10_000,
+    );
+    stopOn(async () => {
+      clearInterval(timer);
+      await dev.close();
+    });
+    return;
+  }
+  if (cmd === 'backfill') {
+    const days = need(
+      num(o.days, 'days', (n) => n > 0 && n <= 400),
+      'days',
+    );
+    const metrics = o.metrics ?? 'all';
+    if (metrics !== 'all' && metrics !== 'energy') throw new UsageError('--metrics: expected all or energy');
+    const r = await runBackfill({
+      scenario,
+      brokerUrl: need(o.broker, 'broker'),
+      days,
+      metrics,
+      ...(o.factory ? { factoryId: o.factory } : {}),
+      ...(o.agent ? { agentId: o.agent } : {}),
+      ...(startMs !== undefined ? { startMs } : {}),
+      ...(faults === false ? { faults } : {}),
+      ...(o.username ? { username: o.username, password: o.password ?? '' } : {}),
+      onProgress: (p) =>
+        process.stderr.write(
+          `backfill day ${p.day}/${p.days}: ${p.points} points in ${p.batches} batches, ${p.pointsPerSecond} points/s\n`,
+        ),
+    });
+    log.info(
+      {
+        sessionId: r.sessionId,
+        batches: r.batches,
+        points: r.points,
+        lastSeq: r.lastSeq,
+        elapsedMs: r.elapsedMs,
+        from: new Date(r.fromMs).toISOString(),
+        to: new Date(r.toMs).toISOString(),
+      },
+      'backfill done',
+    );
+    return;
+  }
+  if (cmd === 'truth') {
+    const days = need(
+      num(o.days, 'days', (n) => n > 0 && n <= 400),
+      'days',
+    );
+    const sim = new Simulation(scenario, {
+      ...(startMs !== undefined ? { startMs } : {}),
+      ...(faults === false ? { faults } : {}),
+      historyDays: days + 1,
+    });
+    sim.advanceTo(sim.startMs + days * 86_400_000);
+    process.stdout.write(`${JSON.stringify(new GroundTruth(sim).faults(), null, 2)}\n`);
+    return;
+  }
+  throw new UsageError(`unknown command "${cmd}"`);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`xiang-sim: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (e instanceof ValidationError) {
+    console.error(`xiang-sim: ${e.message}`);
+    process.exit(2);
+  }
+  console.error(`xiang-sim: ${(e as Error).stack ?? String(e)}`);
+  process.exit(1);
+});
