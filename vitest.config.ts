@@ -11,6 +11,7 @@ export default defineConfig({
           include: ['{protocol,simulators,edge-agent,platform}/src/**/*.test.ts', 'tests/unit/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
           testTimeout: 20_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -25,6 +26,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // 2-core CI: integration suites each spawn servers; run two files at a time at most.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -227,8 +227,8 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     console.error(`xiang-sim: ${(e as Error).message}\n\n${USAGE}`);
     process.exit(2);
   }
-  if (e instanceof ValidationError) {
-    console.error(`xiang-sim: ${e.message}`);
+  if (e instanceof ValidationError || (e as Error).message?.startsWith('cannot read scenario')) {
+    console.error(`xiang-sim: ${(e as Error).message}`);
     process.exit(2);
   }
   console.error(`xiang-sim: ${(e as Error).stack ?? String(e)}`);

@@ -128,7 +128,10 @@ export async function startMqttDeviceSimulator(
         payload.values[m.key] = snap.values[m.index] as number | string;
         payload.units[m.key] = m.unit;
         const st = snap.status[m.index] ?? 0;
-        if (st !== StatusCodes.Good) (payload.quality ??= {})[m.key] = st;
+        if (st !== StatusCodes.Good) {
+          payload.quality ??= {};
+          payload.quality[m.key] = st;
+        }
       }
       const topic = deviceTopic(root, factoryId, category(d), d.id);
       send(topic, JSON.stringify(payload), () => {

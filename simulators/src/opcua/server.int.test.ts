@@ -5,6 +5,7 @@ import {
   AttributeIds,
   BrowseDirection,
   ClientMonitoredItem,
+  type ClientSession,
   ClientSubscription,
   type DataValue,
   MessageSecurityMode,
@@ -37,10 +38,7 @@ function client(extra: Partial<Parameters<typeof OPCUAClient.create>[0]> = {}) {
   });
 }
 
-async function withSession<T>(
-  endpoint: string,
-  fn: (s: Awaited<ReturnType<ReturnType<typeof client>['createSession']>>) => Promise<T>,
-): Promise<T> {
+async function withSession<T>(endpoint: string, fn: (s: ClientSession) => Promise<T>): Promise<T> {
   const c = client();
   await c.connect(endpoint);
   const session = await c.createSession();

@@ -42,8 +42,10 @@ export class TruthHistory {
   }
 
   recordFaultTotals(): void {
-    this.faultA.forEach((c, i) => c.push(this.runA[i] as number));
-    this.faultB.forEach((c, i) => c.push(this.runB[i] as number));
+    for (let i = 0; i < this.faultA.length; i++) {
+      this.faultA[i]?.push(this.runA[i] as number);
+      this.faultB[i]?.push(this.runB[i] as number);
+    }
   }
 
   add(fault: number, a: number, b: number): void {

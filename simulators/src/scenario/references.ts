@@ -81,7 +81,9 @@ export function referenceIssues(s: Scenario): string[] {
       cur = meters.get(cur)?.parent;
     }
   });
-  s.sensors.forEach((x, i) => claim(x.id, `sensors[${i}]`));
+  s.sensors.forEach((x, i) => {
+    claim(x.id, `sensors[${i}]`);
+  });
 
   const faultIds = new Set<string>();
   const isElecMeter = (id: string) => meters.get(id)?.medium === 'electricity';
