@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { collectDefaultMetrics, Registry as PromRegistry } from 'prom-client';
 import { buildApi } from './api/server.js';
 import type { ApiDeps, Readiness } from './api/types.js';
@@ -10,22 +10,10 @@ import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { type Db, openPlatformDb } from './registry/db.js';
 import { Registry } from './registry/registry.js';
-import { EmbeddedStore } from './store/embedded/embedded-store.js';
+import { createStore } from './store/index.js';
 import type { TimeSeriesStore } from './store/types.js';
 
 export const PLATFORM_VERSION = '0.1.0';
-
-/**
- * Chooses the time-series store: InfluxDB when store.influxUrl is set, else the embedded SQLite store in
- * dataDir. Interim until store/index.ts exports createStore().
- */
-function openStore(config: PlatformConfig, log: Logger): TimeSeriesStore {
-  if (config.store.influxUrl) {
-    throw new Error('store.influxUrl is set but the InfluxDB store is not available in this build yet');
-  }
-  log.debug({ dataDir: config.dataDir }, 'embedded time-series store');
-  return new EmbeddedStore({ file: path.join(config.dataDir, 'timeseries.db') });
-}
 
 export type RunningPlatform = {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 (docs at `${url}/docs`). */
@@ -59,7 +47,12 @@ export async function startPlatform(
 ): Promise<RunningPlatform> {
   const config = parseConfig(input);
   const log =
-    opts.logger ?? pino({ level: config.logLevel, base: { service: 'xiang-platform' }, timestamp: pino.stdTimeFunctions.isoTime });
+    opts.logger ??
+    pino({
+      level: config.logLevel,
+      base: { service: 'xiang-platform' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    });
   mkdirSync(config.dataDir, { recursive: true });
   const cleanup: (() => Promise<void> | void)[] = [];
   const undo = async () => {
@@ -75,27 +68,43 @@ export async function startPlatform(
     const adminToken = tokens.bootstrap(config.adminToken);
 
     const ownStore = !opts.store;
-    const store = opts.store ?? openStore(config, log);
-    if (ownStore) {
-      await store.init();
-      cleanup.push(() => store.close());
-    }
+    const store = opts.store ?? (await createStore({ ...config.store, dataDir: config.dataDir }));
+    if (ownStore) cleanup.push(() => store.close());
 
     const promRegistry = new PromRegistry();
     collectDefaultMetrics({ register: promRegistry, prefix: 'xiang_' });
-    const ingest = createIngest({ registry, store, log, mqtt: config.mqtt, ingest: config.ingest, promRegistry });
+    const ingest = createIngest({
+      registry,
+      store,
+      log,
+      mqtt: config.mqtt,
+      ingest: config.ingest,
+      promRegistry,
+    });
     cleanup.push(() => ingest.abort());
 
     const readiness = (): Readiness => {
       const h = store.health();
       const brokerOk = ingest.ready();
       const checks: Readiness['checks'] = {
-        store: h.ok ? { ok: true, detail: h.kind } : { ok: false, detail: h.lastError ?? `${h.kind} store not healthy` },
-        broker: brokerOk ? { ok: true, detail: config.mqtt.url } : { ok: false, detail: ingest.mqtt?.error ?? `not connected to ${config.mqtt.url}` },
+        store: h.ok
+          ? { ok: true, detail: h.kind }
+          : { ok: false, detail: h.lastError ?? `${h.kind} store not healthy` },
+        broker: brokerOk
+          ? { ok: true, detail: config.mqtt.url }
+          : { ok: false, detail: ingest.mqtt?.error ?? `not connected to ${config.mqtt.url}` },
       };
       return { ready: h.ok && brokerOk, checks };
     };
-    const deps: ApiDeps = { registry, store, tokens, ingest, promRegistry, readiness, version: PLATFORM_VERSION };
+    const deps: ApiDeps = {
+      registry,
+      store,
+      tokens,
+      ingest,
+      promRegistry,
+      readiness,
+      version: PLATFORM_VERSION,
+    };
     const app = await buildApi(deps, log);
     cleanup.push(() => app.close());
     await app.listen({ host: config.http.host, port: config.http.port });
@@ -103,7 +112,10 @@ export async function startPlatform(
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-    log.info({ url, docs: `${url}/docs`, store: store.kind, mqtt: config.mqtt.url, dataDir: config.dataDir }, 'platform started');
+    log.info(
+      { url, docs: `${url}/docs`, store: store.kind, mqtt: config.mqtt.url, dataDir: config.dataDir },
+      'platform started',
+    );
 
     let stopped = false;
     const stop = async (): Promise<void> => {

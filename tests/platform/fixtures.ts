@@ -9,7 +9,15 @@ export const AGENT = 'A1';
 export const T0 = Date.UTC(2024, 0, 8, 0, 0, 0); // Monday 08:00 in UTC+8
 
 export const fixtureMetrics: Metric[] = [
-  { i: 0, deviceId: 'M0', key: 'activePower', quantity: 'activePower', kind: 'gauge', datatype: 'double', unit: 'kW' },
+  {
+    i: 0,
+    deviceId: 'M0',
+    key: 'activePower',
+    quantity: 'activePower',
+    kind: 'gauge',
+    datatype: 'double',
+    unit: 'kW',
+  },
   {
     i: 1,
     deviceId: 'M0',
@@ -19,15 +27,50 @@ export const fixtureMetrics: Metric[] = [
     datatype: 'double',
     unit: 'kWh',
   },
-  { i: 2, deviceId: 'M1', key: 'activePower', quantity: 'activePower', kind: 'gauge', datatype: 'double', unit: 'kW' },
-  { i: 3, deviceId: 'M2', key: 'activePower', quantity: 'activePower', kind: 'gauge', datatype: 'double', unit: 'kW' },
+  {
+    i: 2,
+    deviceId: 'M1',
+    key: 'activePower',
+    quantity: 'activePower',
+    kind: 'gauge',
+    datatype: 'double',
+    unit: 'kW',
+  },
+  {
+    i: 3,
+    deviceId: 'M2',
+    key: 'activePower',
+    quantity: 'activePower',
+    kind: 'gauge',
+    datatype: 'double',
+    unit: 'kW',
+  },
   { i: 4, deviceId: 'C1', key: 'state', quantity: 'machineState', kind: 'state', datatype: 'int', unit: '1' },
   { i: 5, deviceId: 'C1', key: 'alarm', quantity: 'other', kind: 'state', datatype: 'bool', unit: '' },
-  { i: 6, deviceId: 'C1', key: 'product', quantity: 'currentProduct', kind: 'text', datatype: 'string', unit: '' },
-  { i: 7, deviceId: 'C1', key: 'goodCount', quantity: 'goodCount', kind: 'counter', datatype: 'int', unit: '1' },
+  {
+    i: 6,
+    deviceId: 'C1',
+    key: 'product',
+    quantity: 'currentProduct',
+    kind: 'text',
+    datatype: 'string',
+    unit: '',
+  },
+  {
+    i: 7,
+    deviceId: 'C1',
+    key: 'goodCount',
+    quantity: 'goodCount',
+    kind: 'counter',
+    datatype: 'int',
+    unit: '1',
+  },
 ];
 
-export function fixtureBirth(sessionId: string, opts: { metrics?: Metric[]; timestamp?: number } = {}): Birth {
+export function fixtureBirth(
+  sessionId: string,
+  opts: { metrics?: Metric[]; timestamp?: number } = {},
+): Birth {
   return {
     sessionId,
     seq: 0,
@@ -40,7 +83,14 @@ export function fixtureBirth(sessionId: string, opts: { metrics?: Metric[]; time
     ],
     devices: [
       { id: 'M0', kind: 'meter', assetPath: '', medium: 'electricity', meterRole: 'feeder', name: '总进线' },
-      { id: 'M1', kind: 'meter', assetPath: 'WS1', medium: 'electricity', meterRole: 'feeder', parentMeter: 'M0' },
+      {
+        id: 'M1',
+        kind: 'meter',
+        assetPath: 'WS1',
+        medium: 'electricity',
+        meterRole: 'feeder',
+        parentMeter: 'M0',
+      },
       {
         id: 'M2',
         kind: 'meter',

@@ -22,8 +22,15 @@ async function agent(o: Parameters<typeof TestAgent.connect>[1] = {}): Promise<T
   agents.push(a);
   return a;
 }
-const count = (f: string, d: string, m: string) => p.store.countPoints(series(f, d, m), 946684800000, 4102444800000);
-type Stats = { totals: { rejectedMessages: Record<string, number>; rejectedPoints: Record<string, number>; pointsStored: number } };
+const count = (f: string, d: string, m: string) =>
+  p.store.countPoints(series(f, d, m), 946684800000, 4102444800000);
+type Stats = {
+  totals: {
+    rejectedMessages: Record<string, number>;
+    rejectedPoints: Record<string, number>;
+    pointsStored: number;
+  };
+};
 
 describe.skipIf(!broker)('ingest over a real Mosquitto', () => {
   beforeAll(async () => {
@@ -47,7 +54,11 @@ describe.skipIf(!broker)('ingest over a real Mosquitto', () => {
     }
     await waitFor(async () => (await count('F1', 'M0', 'energyImport')) === 20, '20 energy points stored');
     expect(await count('F1', 'M0', 'activePower')).toBe(20);
-    const devices = await api<{ id: string; online: boolean; lastSeenMs: number }[]>(p, h.adminToken, '/api/v1/factories/F1/devices');
+    const devices = await api<{ id: string; online: boolean; lastSeenMs: number }[]>(
+      p,
+      h.adminToken,
+      '/api/v1/factories/F1/devices',
+    );
     expect(devices.find((d) => d.id === 'M0')).toMatchObject({ online: true, lastSeenMs: T0 + 19_000 });
     const ready = await fetch(`${p.url}/readyz`);
     expect(ready.status).toBe(200);
@@ -61,7 +72,10 @@ describe.skipIf(!broker)('ingest over a real Mosquitto', () => {
     expect(a.commands[0]?.reason).toMatch(/parked|without its birth/);
     expect(await count('F2', 'M0', 'activePower')).toBe(0);
     await a.birth({ newSession: false });
-    await waitFor(async () => (await count('F2', 'M0', 'activePower')) === 1, 'parked point stored after birth');
+    await waitFor(
+      async () => (await count('F2', 'M0', 'activePower')) === 1,
+      'parked point stored after birth',
+    );
     expect(p.ingest.parking.count()).toBe(0);
   });
 
@@ -81,9 +95,17 @@ describe.skipIf(!broker)('ingest over a real Mosquitto', () => {
     await waitFor(async () => (await count('F4', 'M0', 'activePower')) === 1, 'data stored');
     const t0 = Date.now();
     a.crash();
-    await waitFor(() => p.registry.devices('F4').every((d) => !d.online), 'devices offline after the Will', 10_000);
+    await waitFor(
+      () => p.registry.devices('F4').every((d) => !d.online),
+      'devices offline after the Will',
+      10_000,
+    );
     const took = Date.now() - t0;
-    const history = await api<{ online: boolean; reason: string }[]>(p, h.adminToken, '/api/v1/factories/F4/devices/M0/online-history');
+    const history = await api<{ online: boolean; reason: string }[]>(
+      p,
+      h.adminToken,
+      '/api/v1/factories/F4/devices/M0/online-history',
+    );
     expect(history.map((t) => [t.online, t.reason])).toEqual([
       [true, 'birth'],
       [false, 'agent death (will)'],
@@ -102,11 +124,14 @@ describe.skipIf(!broker)('ingest over a real Mosquitto', () => {
     await goodBatch();
     // random bytes
     for (let i = 0; i < 10; i++) {
-      await a.publishRaw('xiang/v1/F5/A1/data', randomBytes(1 + (i * 37) % 300));
+      await a.publishRaw('xiang/v1/F5/A1/data', randomBytes(1 + ((i * 37) % 300)));
       await goodBatch();
     }
     // wrong types and schema violations
-    await a.publishRaw('xiang/v1/F5/A1/data', JSON.stringify({ sessionId: a.sessionId, seq: 'one', points: [[0, T0, 1]] }));
+    await a.publishRaw(
+      'xiang/v1/F5/A1/data',
+      JSON.stringify({ sessionId: a.sessionId, seq: 'one', points: [[0, T0, 1]] }),
+    );
     await a.publishRaw('xiang/v1/F5/A1/birth', JSON.stringify({ sessionId: 'x', seq: 0 }));
     await a.publishRaw('xiang/v1/F5/A1/status', JSON.stringify({ devices: 'all fine' }));
     await goodBatch();
@@ -120,22 +145,42 @@ describe.skipIf(!broker)('ingest over a real Mosquitto', () => {
       [5, T0, true],
     ]);
     // a huge batch (over the protocol bound) and unknown topic kinds / topics
-    await a.data(Array.from({ length: MAX_POINTS_PER_BATCH + 10 }, (_, i) => [0, T0 + 2_000_000 + i, i] as [number, number, number]));
+    await a.data(
+      Array.from(
+        { length: MAX_POINTS_PER_BATCH + 10 },
+        (_, i) => [0, T0 + 2_000_000 + i, i] as [number, number, number],
+      ),
+    );
     await a.publishRaw('xiang/v1/F5/A1/telemetry', '{}');
     await a.publishRaw('xiang/v1/F5/A1/extra/level', '{}');
     await goodBatch();
-    await waitFor(async () => (await count('F5', 'M0', 'activePower')) === good + 1, 'all good points stored', 30_000);
+    await waitFor(
+      async () => (await count('F5', 'M0', 'activePower')) === good + 1,
+      'all good points stored',
+      30_000,
+    );
     expect(await count('F5', 'C1', 'alarm')).toBe(1);
     const stats = await api<Stats>(p, h.adminToken, '/api/v1/ingest/stats');
-    expect(stats.totals.rejectedPoints).toMatchObject({ wrongValueType: 2, unknownMetricIndex: 1, timestampOutOfRange: 1 });
-    expect(stats.totals.rejectedMessages).toMatchObject({ schemaViolation: 3, batchTooLarge: 1, unknownKind: 1 });
+    expect(stats.totals.rejectedPoints).toMatchObject({
+      wrongValueType: 2,
+      unknownMetricIndex: 1,
+      timestampOutOfRange: 1,
+    });
+    expect(stats.totals.rejectedMessages).toMatchObject({
+      schemaViolation: 3,
+      batchTooLarge: 1,
+      unknownKind: 1,
+    });
     // Random bytes are invalid JSON (or, rarely, valid JSON of the wrong shape): all ten are accounted for.
     const dl = await api<{ reason: string; topic: string; payloadBytes: number }[]>(
       p,
       h.adminToken,
       '/api/v1/factories/F5/ingest/dead-letters?limit=1000',
     );
-    const randomRejects = dl.filter((d) => d.topic === 'xiang/v1/F5/A1/data' && (d.reason === 'invalidJson' || d.reason === 'schemaViolation'));
+    const randomRejects = dl.filter(
+      (d) =>
+        d.topic === 'xiang/v1/F5/A1/data' && (d.reason === 'invalidJson' || d.reason === 'schemaViolation'),
+    );
     expect(randomRejects.length).toBe(11);
     expect(dl.find((d) => d.reason === 'batchTooLarge')?.payloadBytes).toBeGreaterThan(1_000_000);
     // The subscription filter is xiang/v1/+/+/+, so the 6-level topic never reaches the platform.
@@ -155,7 +200,10 @@ describe.skipIf(!broker)('ingest over a real Mosquitto', () => {
     const seqs = [5, 2, 9, 1, 2, 5];
     for (const s of seqs) await a.data([[0, T0 + s * 1000, s]], { historical: true, sessionId: old, seq: s });
     await a.data([[0, T0 + 100_000, 1]]);
-    await waitFor(async () => (await count('F6', 'M0', 'activePower')) === 5, 'unique replayed points + live point');
+    await waitFor(
+      async () => (await count('F6', 'M0', 'activePower')) === 5,
+      'unique replayed points + live point',
+    );
     const stats = await api<{ totals: { duplicates: number } }>(p, h.adminToken, '/api/v1/ingest/stats');
     expect(stats.totals.duplicates).toBeGreaterThanOrEqual(2);
   });

@@ -97,7 +97,10 @@ describe.skipIf(!broker)('late acknowledgement across a platform crash', () => {
     // Published while no platform is connected: the broker queues them on the persistent session.
     for (let b = 6; b <= 12; b++) await a.data([[0, T0 + b * 1000, b]]);
     const p2 = await h.start(broker!.url, dataDir, { mqtt }, { store: inner });
-    await waitFor(async () => (await inner.countPoints(key, T0, T0 + 60_000)) === 12, 'queued batches stored after restart');
+    await waitFor(
+      async () => (await inner.countPoints(key, T0, T0 + 60_000)) === 12,
+      'queued batches stored after restart',
+    );
     expect(p2.ingest.counters.totals()).toMatchObject({ duplicates: 0 });
     await a.end();
     await p2.stop();

@@ -18,7 +18,12 @@ export class PlatformHarness {
     return d;
   }
 
-  async start(mqttUrl: string, dataDir: string, extra: PlatformConfigInput = {}, opts: StartOptions = {}): Promise<RunningPlatform> {
+  async start(
+    mqttUrl: string,
+    dataDir: string,
+    extra: PlatformConfigInput = {},
+    opts: StartOptions = {},
+  ): Promise<RunningPlatform> {
     const p = await startPlatform(
       {
         dataDir,
@@ -58,4 +63,8 @@ export async function api<T = unknown>(p: { url: string }, token: string, urlPat
   return (await res.json()) as T;
 }
 
-export const series = (factoryId: string, deviceId: string, metric: string): SeriesKey => ({ factoryId, deviceId, metric });
+export const series = (factoryId: string, deviceId: string, metric: string): SeriesKey => ({
+  factoryId,
+  deviceId,
+  metric,
+});

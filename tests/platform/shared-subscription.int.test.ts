@@ -1,18 +1,19 @@
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EmbeddedStore } from '../../platform/src/store/embedded/embedded-store.js';
+import { createStore } from '../../platform/src/store/index.js';
+import type { TimeSeriesStore } from '../../platform/src/store/types.js';
 import { waitFor } from '../harness/ports.js';
-import { startMosquitto } from '../harness/services.js';
-import { T0 } from './fixtures.js';
+import { type Service, startInflux, startMosquitto } from '../harness/services.js';
 import { PlatformHarness, series } from './platform-harness.js';
 import { TestAgent } from './test-agent.js';
 
 /**
  * Scale-out: two platform instances in one share group on one Mosquitto. Each message goes to one of them;
  * together they store every point once. They share the registry file (births handled by one instance are
- * decoded by the other) and one store.
+ * decoded by the other). With InfluxDB each instance has its own store client (the real scale-out shape);
+ * the embedded store, being one SQLite file with an in-process series cache, is shared as one object.
  */
 const broker = await startMosquitto();
+const influx: Service | null = broker ? await startInflux() : null;
 const h = new PlatformHarness();
 
 async function handledData(url: string): Promise<number> {
@@ -21,58 +22,123 @@ async function handledData(url: string): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
+type StorePair = { first: TimeSeriesStore; second: TimeSeriesStore; close(): Promise<void> };
+
+const storeKinds: [string, boolean, (dataDir: string) => Promise<StorePair>][] = [
+  [
+    'embedded store',
+    !!broker,
+    async (dataDir) => {
+      const s = await createStore({ dataDir, rollupRefreshMs: 0 });
+      return { first: s, second: s, close: () => s.close() };
+    },
+  ],
+  [
+    'InfluxDB',
+    !!broker && !!influx,
+    async () => {
+      const database = `shared_${Date.now()}`;
+      const first = await createStore({
+        influxUrl: influx!.url,
+        database,
+        dataDir: await h.tempDir('xiang-sidecar-'),
+      });
+      const second = await createStore({
+        influxUrl: influx!.url,
+        database,
+        dataDir: await h.tempDir('xiang-sidecar-'),
+      });
+      return {
+        first,
+        second,
+        close: async () => {
+          await first.close();
+          await second.close();
+        },
+      };
+    },
+  ],
+];
+
 describe.skipIf(!broker)('shared subscription across two platform instances', () => {
   const agents: TestAgent[] = [];
-  let store: EmbeddedStore | undefined;
   afterAll(async () => {
     for (const a of agents) await a.end().catch(() => {});
     await h.dispose();
-    await store?.close();
+    await influx?.dispose();
     await broker?.dispose();
   });
 
-  it('splits the load and stores everything exactly once', async () => {
-    const dataDir = await h.tempDir();
-    store = new EmbeddedStore({ file: path.join(dataDir, 'timeseries.db'), rollupRefreshMs: 0 });
-    await store.init();
-    const shared = { sharedGroup: 'platform' };
-    const p1 = await h.start(broker!.url, dataDir, { mqtt: { ...shared, clientId: 'platform-a' } }, { store });
-    const p2 = await h.start(broker!.url, dataDir, { mqtt: { ...shared, clientId: 'platform-b' } }, { store });
-    await waitFor(() => p1.ingest.ready() && p2.ingest.ready(), 'both instances subscribed');
-    expect(p1.ingest.mqtt?.filter).toBe('$share/platform/xiang/v1/+/+/+');
+  for (const [kind, available, makeStores] of storeKinds) {
+    it.skipIf(!available)(`splits the load and stores everything exactly once (${kind})`, async () => {
+      const dataDir = await h.tempDir();
+      const stores = await makeStores(dataDir);
+      const factoryId = kind === 'InfluxDB' ? 'FI' : 'FE';
+      const shared = { sharedGroup: `platform-${factoryId}` };
+      const p1 = await h.start(
+        broker!.url,
+        dataDir,
+        { mqtt: { ...shared, clientId: `platform-${factoryId}-a` } },
+        { store: stores.first },
+      );
+      const p2 = await h.start(
+        broker!.url,
+        dataDir,
+        { mqtt: { ...shared, clientId: `platform-${factoryId}-b` } },
+        { store: stores.second },
+      );
+      await waitFor(() => p1.ingest.ready() && p2.ingest.ready(), 'both instances subscribed');
+      expect(p1.ingest.mqtt?.filter).toBe(`$share/platform-${factoryId}/xiang/v1/+/+/+`);
 
-    const agentsCount = 4;
-    const batches = 60;
-    for (let n = 0; n < agentsCount; n++) {
-      const a = await TestAgent.connect(broker!.url, { factoryId: 'F1', agentId: `A${n}`, autoRebirth: true });
-      agents.push(a);
-      await a.birth();
-    }
-    await waitFor(() => agents.every((a) => p1.registry.agent('F1', a.agentId)?.currentSessionId === a.sessionId), 'births registered');
-    // All agents use the fixture's device ids, so each writes its own stretch of time.
-    await Promise.all(
-      agents.map(async (a, n) => {
-        for (let b = 0; b < batches; b++) {
-          await a.data([[0, T0 + (n * batches + b) * 1000, b]]);
-        }
-      }),
-    );
-    const key = series('F1', 'M0', 'activePower');
-    const total = agentsCount * batches;
-    await waitFor(async () => (await store!.countPoints(key, T0, T0 + 86_400_000)) === total, `${total} points stored`, 30_000);
+      const agentsCount = 4;
+      const batches = 60;
+      const mine: TestAgent[] = [];
+      for (let n = 0; n < agentsCount; n++) {
+        const a = await TestAgent.connect(broker!.url, { factoryId, agentId: `A${n}`, autoRebirth: true });
+        agents.push(a);
+        mine.push(a);
+        await a.birth();
+      }
+      await waitFor(
+        () => mine.every((a) => p1.registry.agent(factoryId, a.agentId)?.currentSessionId === a.sessionId),
+        'births registered',
+      );
+      // All agents use the fixture's device ids, so each writes its own stretch of time. Recent time: the
+      // InfluxDB store keeps raw points for its retention period only.
+      const t0 = Date.now() - 3_600_000;
+      await Promise.all(
+        mine.map(async (a, n) => {
+          for (let b = 0; b < batches; b++) await a.data([[0, t0 + (n * batches + b) * 1000, b]]);
+        }),
+      );
+      const key = series(factoryId, 'M0', 'activePower');
+      const total = agentsCount * batches;
+      await waitFor(
+        async () => {
+          await stores.first.flush();
+          await stores.second.flush();
+          const n = await stores.first.countPoints(key, t0, t0 + 86_400_000);
+          return n === total;
+        },
+        `${total} points stored`,
+        60_000,
+      );
 
-    const [n1, n2] = [await handledData(p1.url), await handledData(p2.url)];
-    expect(n1 + n2).toBe(total);
-    expect(n1).toBeGreaterThan(0);
-    expect(n2).toBeGreaterThan(0);
-    const totals = p1.ingest.counters.totals();
-    expect(totals.messages.data).toBe(total);
-    expect(totals.duplicates).toBe(0);
-    expect(totals.pointsStored).toBe(total);
-    // Each instance saw every other seq; together they leave no hole in any session, so no rebirth is due.
-    for (const a of agents) expect(p1.ingest.sessions.firstMissing('F1', a.agentId, a.sessionId)).toBeNull();
-    expect(totals.rebirthsRequested).toBe(0);
-    await p1.stop();
-    await p2.stop();
-  });
+      const [n1, n2] = [await handledData(p1.url), await handledData(p2.url)];
+      expect(n1 + n2).toBe(total);
+      expect(n1).toBeGreaterThan(0);
+      expect(n2).toBeGreaterThan(0);
+      const totals = p1.ingest.counters.totals();
+      expect(totals.messages.data).toBe(total);
+      expect(totals.duplicates).toBe(0);
+      expect(totals.pointsStored).toBe(total);
+      // Each instance saw only some seqs; together they leave no hole in any session, so no rebirth is due.
+      for (const a of mine)
+        expect(p1.ingest.sessions.firstMissing(factoryId, a.agentId, a.sessionId)).toBeNull();
+      expect(totals.rebirthsRequested).toBe(0);
+      await p1.stop();
+      await p2.stop();
+      await stores.close();
+    });
+  }
 });

@@ -38,13 +38,15 @@ export class TestAgent {
       autoRebirth?: boolean;
       /** Set the death message as the MQTT Will (on by default). */
       will?: boolean;
+      /** 5 by default; 4 for the embedded aedes broker. */
+      protocolVersion?: 4 | 5;
     } = {},
   ): Promise<TestAgent> {
     const factoryId = o.factoryId ?? FACTORY;
     const agentId = o.agentId ?? AGENT;
     const sessionId = newSessionId();
     const client = await mqtt.connectAsync(url, {
-      protocolVersion: 5,
+      protocolVersion: o.protocolVersion ?? 5,
       clientId: `agent-${factoryId}-${agentId}-${sessionId.slice(0, 6)}`,
       clean: true,
       reconnectPeriod: 0,
@@ -60,7 +62,13 @@ export class TestAgent {
             },
           }),
     });
-    const agent = new TestAgent(client, factoryId, agentId, o.birth ?? ((s) => fixtureBirth(s)), o.autoRebirth ?? false);
+    const agent = new TestAgent(
+      client,
+      factoryId,
+      agentId,
+      o.birth ?? ((s) => fixtureBirth(s)),
+      o.autoRebirth ?? false,
+    );
     agent.sessionId = sessionId;
     await client.subscribeAsync(topicFor('cmd', factoryId, agentId), { qos: 1 });
     return agent;
@@ -74,14 +82,24 @@ export class TestAgent {
   }
 
   /** Publishes a data batch with the next seq (or an explicit one); resolves on the broker's PUBACK. */
-  async data(points: DataBatch['points'], o: { historical?: boolean; seq?: number; sessionId?: string } = {}): Promise<number> {
+  async data(
+    points: DataBatch['points'],
+    o: { historical?: boolean; seq?: number; sessionId?: string } = {},
+  ): Promise<number> {
     const seq = o.seq ?? ++this.seq;
-    await this.publish('data', { sessionId: o.sessionId ?? this.sessionId, seq, historical: o.historical ?? false, points });
+    await this.publish('data', {
+      sessionId: o.sessionId ?? this.sessionId,
+      seq,
+      historical: o.historical ?? false,
+      points,
+    });
     return seq;
   }
 
   async publish(kind: 'birth' | 'data' | 'status' | 'death', body: unknown): Promise<void> {
-    await this.client.publishAsync(topicFor(kind, this.factoryId, this.agentId), JSON.stringify(body), { qos: 1 });
+    await this.client.publishAsync(topicFor(kind, this.factoryId, this.agentId), JSON.stringify(body), {
+      qos: 1,
+    });
   }
 
   async publishRaw(topic: string, payload: Buffer | string): Promise<void> {

@@ -1,3 +1,4 @@
+import type { DataBatch } from '@xiang/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, bearer } from '../../../tests/platform/api-harness.js';
 import { FACTORY, fixtureBatch, fixtureBirth, T0 } from '../../../tests/platform/fixtures.js';
@@ -11,7 +12,7 @@ beforeAll(async () => {
   h = await apiHarness();
   await send('birth', fixtureBirth('session-0001'));
   // One hour of M0: power 100 kW, energy counter rising 100 kWh/h sampled every 15 min → 25 kWh per quarter.
-  const points: [number, number, number | boolean | string | null, number?][] = [];
+  const points: DataBatch['points'] = [];
   for (let q = 0; q <= 4; q++) {
     points.push([0, T0 + q * 15 * MIN, 100 + q]);
     points.push([1, T0 + q * 15 * MIN, 1000 + 25 * q]);
@@ -26,20 +27,32 @@ const get = (url: string) => h.app.inject({ method: 'GET', url, headers: bearer(
 describe('API resources over ingested data', () => {
   it('asset tree with devices, and devices with online state and last seen', async () => {
     const tree = (await get(`/api/v1/factories/${FACTORY}/assets`)).json();
-    expect(tree.children[0].children[0].children[0]).toMatchObject({ path: 'WS1/L1/ST1', deviceIds: ['C1', 'M2'] });
-    const devices = (await get(`/api/v1/factories/${FACTORY}/devices`)).json() as { id: string; online: boolean; lastSeenMs: number | null }[];
+    expect(tree.children[0].children[0].children[0]).toMatchObject({
+      path: 'WS1/L1/ST1',
+      deviceIds: ['C1', 'M2'],
+    });
+    const devices = (await get(`/api/v1/factories/${FACTORY}/devices`)).json() as {
+      id: string;
+      online: boolean;
+      lastSeenMs: number | null;
+    }[];
     expect(devices.map((d) => [d.id, d.online, d.lastSeenMs])).toEqual([
       ['C1', true, T0 + 5 * MIN],
       ['M0', true, T0 + 60 * MIN],
       ['M1', true, null],
       ['M2', true, null],
     ]);
-    const meters = (await get(`/api/v1/factories/${FACTORY}/devices?kind=meter&assetPath=WS1`)).json() as { id: string }[];
+    const meters = (await get(`/api/v1/factories/${FACTORY}/devices?kind=meter&assetPath=WS1`)).json() as {
+      id: string;
+    }[];
     expect(meters.map((d) => d.id)).toEqual(['M1', 'M2']);
   });
 
   it('latest values with booleans as 0/1, text and status kept', async () => {
-    const rows = (await get(`/api/v1/factories/${FACTORY}/latest?deviceId=C1`)).json() as Record<string, unknown>[];
+    const rows = (await get(`/api/v1/factories/${FACTORY}/latest?deviceId=C1`)).json() as Record<
+      string,
+      unknown
+    >[];
     const by = Object.fromEntries(rows.map((r) => [r.metric, r]));
     expect(by.state).toMatchObject({ value: 3, status: 0 });
     expect(by.alarm).toMatchObject({ value: 1 });
@@ -62,11 +75,15 @@ describe('API resources over ingested data', () => {
 
   it('counter increase per interval, and raw points', async () => {
     const inc = (
-      await get(`/api/v1/factories/${FACTORY}/timeseries/increase?series=M0:energyImport&from=${T0}&to=${T0 + 60 * MIN}&interval=15m`)
+      await get(
+        `/api/v1/factories/${FACTORY}/timeseries/increase?series=M0:energyImport&from=${T0}&to=${T0 + 60 * MIN}&interval=15m`,
+      )
     ).json();
     expect(inc.series[0].intervals.map((i: { increase: number }) => i.increase)).toEqual([25, 25, 25, 25]);
     const raw = (
-      await get(`/api/v1/factories/${FACTORY}/timeseries/raw?series=M0:activePower,M0:energyImport&from=${T0}&to=${T0 + 16 * MIN}`)
+      await get(
+        `/api/v1/factories/${FACTORY}/timeseries/raw?series=M0:activePower,M0:energyImport&from=${T0}&to=${T0 + 16 * MIN}`,
+      )
     ).json();
     expect(raw.series.map((s: { points: unknown[] }) => s.points.length)).toEqual([2, 2]);
   });
@@ -80,7 +97,9 @@ describe('API resources over ingested data', () => {
   });
 
   it('metric table and agents', async () => {
-    const metrics = (await get(`/api/v1/factories/${FACTORY}/metrics?deviceId=M0`)).json() as { key: string }[];
+    const metrics = (await get(`/api/v1/factories/${FACTORY}/metrics?deviceId=M0`)).json() as {
+      key: string;
+    }[];
     expect(metrics.map((m) => m.key)).toEqual(['activePower', 'energyImport']);
     const agents = (await get(`/api/v1/factories/${FACTORY}/agents`)).json();
     expect(agents).toMatchObject([{ agentId: 'A1', currentSessionId: 'session-0001', online: true }]);
@@ -91,13 +110,26 @@ describe('API resources over ingested data', () => {
       method: 'PUT',
       url: `/api/v1/factories/${FACTORY}/lines`,
       headers: bearer(h.adminToken),
-      payload: { path: 'WS1/L1', idealCycleTimeS: 42, outputCounter: { deviceId: 'C1', metric: 'goodCount' } },
+      payload: {
+        path: 'WS1/L1',
+        idealCycleTimeS: 42,
+        outputCounter: { deviceId: 'C1', metric: 'goodCount' },
+      },
     });
     expect(put.statusCode, put.body).toBe(200);
     expect((await get(`/api/v1/factories/${FACTORY}/lines`)).json()).toEqual([
-      { factoryId: FACTORY, path: 'WS1/L1', idealCycleTimeS: 42, outputCounter: { deviceId: 'C1', metric: 'goodCount' } },
+      {
+        factoryId: FACTORY,
+        path: 'WS1/L1',
+        idealCycleTimeS: 42,
+        outputCounter: { deviceId: 'C1', metric: 'goodCount' },
+      },
     ]);
-    const del = await h.app.inject({ method: 'DELETE', url: `/api/v1/factories/${FACTORY}/lines?path=WS1/L1`, headers: bearer(h.adminToken) });
+    const del = await h.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/factories/${FACTORY}/lines?path=WS1/L1`,
+      headers: bearer(h.adminToken),
+    });
     expect(del.statusCode).toBe(204);
   });
 
@@ -145,8 +177,15 @@ describe('problem+json errors', () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     const p = res.json();
-    expect(p).toMatchObject({ type: 'urn:xiang:problem:validation-error', status: 400, instance: `/api/v1/factories/${FACTORY}` });
-    expect(p.errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.contractDemandKw', 'body.powerFactorStandard']);
+    expect(p).toMatchObject({
+      type: 'urn:xiang:problem:validation-error',
+      status: 400,
+      instance: `/api/v1/factories/${FACTORY}`,
+    });
+    expect(p.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'body.contractDemandKw',
+      'body.powerFactorStandard',
+    ]);
     expect(p.detail).toMatch(/body\.contractDemandKw: .*0/);
   });
 
@@ -164,7 +203,9 @@ describe('problem+json errors', () => {
     }
     const backwards = await get(`${base}?series=M0:activePower&from=${T0}&to=${T0 - 1}&interval=1h`);
     expect(backwards.json()).toMatchObject({ status: 400, detail: 'query.to: must be after query.from' });
-    const tooMany = await get(`${base}?series=M0:activePower&from=${T0}&to=${T0 + 365 * 86_400_000}&interval=1s`);
+    const tooMany = await get(
+      `${base}?series=M0:activePower&from=${T0}&to=${T0 + 365 * 86_400_000}&interval=1s`,
+    );
     expect(tooMany.json().detail).toMatch(/buckets/);
   });
 

@@ -8,7 +8,10 @@ const tok: Record<string, string> = {};
 beforeAll(async () => {
   h = await apiHarness();
   for (const f of ['F1', 'F2']) {
-    await h.ingest.processor.handle(`xiang/v1/${f}/A1/birth`, Buffer.from(JSON.stringify(fixtureBirth(`sess-${f}-0001`))));
+    await h.ingest.processor.handle(
+      `xiang/v1/${f}/A1/birth`,
+      Buffer.from(JSON.stringify(fixtureBirth(`sess-${f}-0001`))),
+    );
   }
   tok.admin = h.adminToken;
   tok.factoryF1 = h.tokens.create({ name: 'F1 energy manager', role: 'factory', factories: ['F1'] }).token;
@@ -20,7 +23,12 @@ afterAll(async () => h.close());
 
 async function call(method: string, url: string, who: string | null, body?: unknown) {
   const headers = who === null ? {} : bearer(tok[who] ?? who);
-  return h.app.inject({ method: method as 'GET', url, headers, ...(body !== undefined ? { payload: body as object } : {}) });
+  return h.app.inject({
+    method: method as 'GET',
+    url,
+    headers,
+    ...(body !== undefined ? { payload: body as object } : {}),
+  });
 }
 
 const profile = { name: '湘江精密机械', industry: 'discrete', contractDemandKw: 800 };
@@ -45,7 +53,12 @@ describe('401 / 403 matrix', () => {
       { meterRole: 'mainIncomer' },
       { none: 401, admin: 200, factoryF1: 200, inspectorF1: 403, factoryF2: 403 },
     ],
-    ['GET', '/api/v1/factories/F1/devices', undefined, { none: 401, admin: 200, inspectorF1: 200, factoryF2: 403 }],
+    [
+      'GET',
+      '/api/v1/factories/F1/devices',
+      undefined,
+      { none: 401, admin: 200, inspectorF1: 200, factoryF2: 403 },
+    ],
     [
       'GET',
       `/api/v1/factories/F1/timeseries?series=M0:activePower&from=${T0}&to=${T0 + 3_600_000}&interval=15m`,
@@ -76,7 +89,12 @@ describe('401 / 403 matrix', () => {
   for (const [method, url, body, expected] of cases) {
     for (const [who, status] of Object.entries(expected)) {
       it(`${method} ${url.split('?')[0]} as ${who} → ${status}`, async () => {
-        const res = await call(method, url, who === 'none' ? null : who === 'bogus' ? 'xg_000000000000_nope' : who, body);
+        const res = await call(
+          method,
+          url,
+          who === 'none' ? null : who === 'bogus' ? 'xg_000000000000_nope' : who,
+          body,
+        );
         expect(res.statusCode, res.body).toBe(status);
         if (status === 401 || status === 403) {
           expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -105,16 +123,24 @@ describe('401 / 403 matrix', () => {
 
   it('every route without :factoryId that is not public needs admin', async () => {
     const open = new Set(['/healthz', '/readyz', '/metrics', '/api/v1/factories']);
-    const rest = h.app.routeTable.filter((r) => !r.url.includes(':factoryId') && !r.url.startsWith('/docs') && !open.has(r.url));
+    const rest = h.app.routeTable.filter(
+      (r) => !r.url.includes(':factoryId') && !r.url.startsWith('/docs') && !open.has(r.url),
+    );
     expect(rest.length).toBeGreaterThanOrEqual(5);
     for (const r of rest) {
-      const res = await call(r.method, r.url.replace(':tokenId', 'abc'), 'factoryF1', r.method === 'GET' ? undefined : {});
+      const res = await call(
+        r.method,
+        r.url.replace(':tokenId', 'abc'),
+        'factoryF1',
+        r.method === 'GET' ? undefined : {},
+      );
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(403);
     }
   });
 
   it('the factory list shows each token only its own factories', async () => {
-    const ids = async (who: string) => ((await call('GET', '/api/v1/factories', who)).json() as { id: string }[]).map((f) => f.id);
+    const ids = async (who: string) =>
+      ((await call('GET', '/api/v1/factories', who)).json() as { id: string }[]).map((f) => f.id);
     expect(await ids('admin')).toEqual(['F1', 'F2']);
     expect(await ids('factoryF2')).toEqual(['F2']);
     expect(await ids('inspectorF1')).toEqual(['F1']);

@@ -35,9 +35,11 @@ export const durationSchema = z
     return ms;
   });
 
-const seriesRefSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}:[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/, {
-  message: 'expected "<deviceId>:<metric>", e.g. "M1:activePower"',
-});
+const seriesRefSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}:[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/, {
+    message: 'expected "<deviceId>:<metric>", e.g. "M1:activePower"',
+  });
 
 /** `series=M1:activePower&series=M2:activePower` or `series=M1:activePower,M2:activePower`. */
 export const seriesListSchema = z

@@ -47,7 +47,12 @@ export const notFound = (detail: string) => new HttpProblem(404, detail);
 export const badRequest = (detail: string, field?: string) =>
   new HttpProblem(400, detail, field ? [{ field, message: detail }] : undefined);
 
-export function problem(status: number, detail: string, instance?: string, errors?: Problem['errors']): Problem {
+export function problem(
+  status: number,
+  detail: string,
+  instance?: string,
+  errors?: Problem['errors'],
+): Problem {
   const [slug, title] = TITLES[status] ?? [`http-${status}`, 'Error'];
   const p: Problem = { type: `urn:xiang:problem:${slug}`, title, status, detail };
   if (instance) p.instance = instance;
@@ -74,16 +79,23 @@ export function installProblemHandlers(app: FastifyInstance): void {
     sendProblem(reply, problem(404, `no route for ${req.method} ${req.url.split('?')[0]}`, req.url)),
   );
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof HttpProblem) return sendProblem(reply, problem(err.status, err.detail, req.url, err.errors));
+    if (err instanceof HttpProblem)
+      return sendProblem(reply, problem(err.status, err.detail, req.url, err.errors));
     if (hasZodFastifySchemaValidationErrors(err)) {
       const context = (err as { validationContext?: string }).validationContext;
-      const errors = err.validation.map((v) => ({ field: fieldName(context, v.instancePath), message: v.message ?? 'invalid' }));
+      const errors = err.validation.map((v) => ({
+        field: fieldName(context, v.instancePath),
+        message: v.message ?? 'invalid',
+      }));
       const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
       return sendProblem(reply, problem(400, detail, req.url, errors));
     }
     if (isResponseSerializationError(err)) {
       req.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');
-      return sendProblem(reply, problem(500, 'the server produced a response that does not match its schema', req.url));
+      return sendProblem(
+        reply,
+        problem(500, 'the server produced a response that does not match its schema', req.url),
+      );
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');

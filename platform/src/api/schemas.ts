@@ -33,7 +33,13 @@ export const assetNodeSchema: z.ZodType<AssetNodeOut> = z
   .meta({ id: 'AssetNode' });
 
 export const onlineTransitionSchema = z
-  .object({ factoryId: z.string(), deviceId: z.string(), atMs: z.number().int(), online: z.boolean(), reason: z.string() })
+  .object({
+    factoryId: z.string(),
+    deviceId: z.string(),
+    atMs: z.number().int(),
+    online: z.boolean(),
+    reason: z.string(),
+  })
   .meta({ id: 'OnlineTransition' });
 
 export const seriesKeySchema = z

@@ -55,16 +55,28 @@ export function installAuthGuard(app: FastifyInstance<any, any, any, any, any>, 
 
     if (access === 'authenticated') return;
     if (access === 'admin') {
-      if (principal.role !== 'admin') return deny(req, reply, 403, `this endpoint needs an admin token (yours is ${principal.role})`);
+      if (principal.role !== 'admin')
+        return deny(req, reply, 403, `this endpoint needs an admin token (yours is ${principal.role})`);
       return;
     }
-    if (factoryId === undefined) return deny(req, reply, 403, 'route declares factory access without a :factoryId');
+    if (factoryId === undefined)
+      return deny(req, reply, 403, 'route declares factory access without a :factoryId');
     const reading = req.method === 'GET' || req.method === 'HEAD';
     if (!canRead(principal, factoryId)) {
-      return deny(req, reply, 403, `token "${principal.name}" is not allowed to access factory "${factoryId}"`);
+      return deny(
+        req,
+        reply,
+        403,
+        `token "${principal.name}" is not allowed to access factory "${factoryId}"`,
+      );
     }
     if (!reading && !canWrite(principal, factoryId)) {
-      return deny(req, reply, 403, `token "${principal.name}" (${principal.role}) may read factory "${factoryId}" but not change it`);
+      return deny(
+        req,
+        reply,
+        403,
+        `token "${principal.name}" (${principal.role}) may read factory "${factoryId}" but not change it`,
+      );
     }
   });
 }

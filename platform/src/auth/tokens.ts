@@ -83,7 +83,15 @@ export class TokenStore {
       .prepare(
         'INSERT INTO api_tokens (id, name, role, factories, hash, createdAtMs, expiresAtMs) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(id, scope.name, scope.role, JSON.stringify(scope.factories ?? []), hash, nowMs, scope.expiresAtMs ?? null);
+      .run(
+        id,
+        scope.name,
+        scope.role,
+        JSON.stringify(scope.factories ?? []),
+        hash,
+        nowMs,
+        scope.expiresAtMs ?? null,
+      );
   }
 
   /** The principal behind a bearer token, or null when it is unknown, wrong or expired. */
@@ -99,7 +107,12 @@ export class TokenStore {
       this.touched.set(row.id, nowMs);
       this.db.prepare('UPDATE api_tokens SET lastUsedAtMs = ? WHERE id = ?').run(nowMs, row.id);
     }
-    return { tokenId: row.id, name: row.name, role: row.role, factories: JSON.parse(row.factories) as string[] };
+    return {
+      tokenId: row.id,
+      name: row.name,
+      role: row.role,
+      factories: JSON.parse(row.factories) as string[],
+    };
   }
 
   private matching(id: string, hash: Buffer): Row | undefined {

@@ -38,7 +38,6 @@ export async function startEmbeddedBroker(
     clients: () => aedes.connectedClients,
     close: async () => {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -11,7 +11,11 @@ export const serveCommand: CliCommand = {
   async run(args, io) {
     let file: string | undefined;
     try {
-      const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true });
+      const { values } = parseArgs({
+        args,
+        options: { config: { type: 'string', short: 'c' } },
+        strict: true,
+      });
       file = values.config;
     } catch (e) {
       io.err(`xiang serve: ${(e as Error).message}\nusage: ${this.usage}`);

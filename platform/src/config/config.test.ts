@@ -30,7 +30,11 @@ describe('platform config', () => {
   it('has working defaults: embedded store, local broker, port 8080', () => {
     const c = loadConfig({ env: {} });
     expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
-    expect(c.mqtt).toMatchObject({ url: 'mqtt://127.0.0.1:1883', clientId: 'xiang-platform', protocolVersion: 5 });
+    expect(c.mqtt).toMatchObject({
+      url: 'mqtt://127.0.0.1:1883',
+      clientId: 'xiang-platform',
+      protocolVersion: 5,
+    });
     expect(c.store.influxUrl).toBeUndefined();
     expect(c.dataDir).toBe('./data');
     expect(c.ingest.parkMaxMessages).toBe(10_000);
@@ -54,7 +58,10 @@ describe('platform config', () => {
   });
 
   it('errors name the path of each bad value', async () => {
-    const f = await yaml('bad.yaml', 'http:\n  port: 70000\nmqtt:\n  url: ftp://x\n  sharedGroup: "a/b"\nlogLevel: loud\n');
+    const f = await yaml(
+      'bad.yaml',
+      'http:\n  port: 70000\nmqtt:\n  url: ftp://x\n  sharedGroup: "a/b"\nlogLevel: loud\n',
+    );
     const issues = issuesOf(() => loadConfig({ file: f, env: {} }));
     expect(issues).toHaveLength(4);
     expect(issues.find((l) => l.startsWith('http.port:'))).toMatch(/65535/);
@@ -64,17 +71,30 @@ describe('platform config', () => {
   });
 
   it('errors from env values say which variable', () => {
-    const issues = issuesOf(() => loadConfig({ env: { XIANG_HTTP_PORT: 'eighty', XIANG_INFLUX_URL: 'influx:8086' } }));
+    const issues = issuesOf(() =>
+      loadConfig({ env: { XIANG_HTTP_PORT: 'eighty', XIANG_INFLUX_URL: 'influx:8086' } }),
+    );
     expect(issues).toContain('http.port (env XIANG_HTTP_PORT): expected a number, got "eighty"');
     expect(issues.find((l) => l.startsWith('store.influxUrl (env XIANG_INFLUX_URL):'))).toMatch(/http:\/\//);
   });
 
   it('rejects unreadable and non-mapping files clearly', async () => {
-    expect(issuesOf(() => loadConfig({ file: path.join(dir, 'missing.yaml'), env: {} }))[0]).toMatch(/cannot be read/);
+    expect(issuesOf(() => loadConfig({ file: path.join(dir, 'missing.yaml'), env: {} }))[0]).toMatch(
+      /cannot be read/,
+    );
     const list = await yaml('list.yaml', '- a\n- b\n');
-    expect(issuesOf(() => loadConfig({ file: list, env: {} }))).toEqual(['(root): expected a mapping of settings']);
+    expect(issuesOf(() => loadConfig({ file: list, env: {} }))).toEqual([
+      '(root): expected a mapping of settings',
+    ]);
     const broken = await yaml('broken.yaml', 'http: [\n');
     expect(issuesOf(() => loadConfig({ file: broken, env: {} }))[0]).toMatch(/not valid YAML/);
+  });
+
+  it('the documented example config is valid', () => {
+    const example = path.resolve(import.meta.dirname, '../../docs/examples/platform.yaml');
+    const c = loadConfig({ file: example, env: {} });
+    expect(c.mqtt).toMatchObject({ username: 'xiang-platform', clientId: 'xiang-platform-1' });
+    expect(c.ingest.rebirthMinIntervalMs).toBe(10_000);
   });
 
   it('a short bootstrap token is refused', () => {

@@ -1,10 +1,10 @@
 export { CONFIG_FILE_ENV, ConfigError, envVars, loadConfig, parseConfig } from './load.js';
 export {
-  type PlatformConfig,
-  type PlatformConfigInput,
   httpConfigSchema,
   ingestConfigSchema,
   mqttConfigSchema,
+  type PlatformConfig,
+  type PlatformConfigInput,
   platformConfigSchema,
   storeConfigSchema,
 } from './schema.js';

@@ -1,5 +1,6 @@
 import { idSchema } from '@xiang/protocol';
 import { z } from 'zod';
+import { storeConfigSchema as storeOptionsSchema } from '../store/index.js';
 
 /**
  * The platform's configuration — the single source of truth for the YAML file, the XIANG_* environment
@@ -7,13 +8,16 @@ import { z } from 'zod';
  */
 
 const urlWith = (schemes: string[]) =>
-  z.string().refine((s) => {
-    try {
-      return schemes.includes(new URL(s).protocol.replace(/:$/, ''));
-    } catch {
-      return false;
-    }
-  }, `expected a URL with scheme ${schemes.map((s) => `${s}://`).join(' or ')}`);
+  z.string().refine(
+    (s) => {
+      try {
+        return schemes.includes(new URL(s).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    `expected a URL with scheme ${schemes.map((s) => `${s}://`).join(' or ')}`,
+  );
 
 const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -51,13 +55,13 @@ export const mqttConfigSchema = z.object({
   caFile: z.string().optional(),
 });
 
-export const storeConfigSchema = z.object({
-  /** Set → InfluxDB 1.x; unset → the embedded SQLite store in dataDir. */
-  influxUrl: urlWith(['http', 'https']).optional(),
-  influxDatabase: idSchema.default('xiang'),
-  influxUsername: z.string().optional(),
-  influxPassword: z.string().optional(),
-});
+/**
+ * The store's own options (store/index.ts) minus dataDir, which is the platform's. InfluxDB when influxUrl is
+ * set (`influx:` takes username, password, retention, batch sizes…), else the embedded SQLite store.
+ */
+export const storeConfigSchema = storeOptionsSchema
+  .omit({ dataDir: true })
+  .extend({ influxUrl: urlWith(['http', 'https']).optional() });
 
 export const ingestConfigSchema = z.object({
   /** Messages parked while their agent's birth is missing (durable, oldest moved to dead letters beyond). */
@@ -73,7 +77,11 @@ export const ingestConfigSchema = z.object({
    */
   gapGraceMs: z.number().int().min(0).max(600_000).optional(),
   /** Points stamped further than this in the future are rejected (clock errors). */
-  maxFutureSkewMs: z.number().int().min(0).default(24 * 3600 * 1000),
+  maxFutureSkewMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 3600 * 1000),
   maxPayloadBytes: z
     .number()
     .int()

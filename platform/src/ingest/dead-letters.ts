@@ -86,7 +86,8 @@ export class DeadLetterStore {
         d.payload.length,
       );
     const id = Number(r.lastInsertRowid);
-    if (id > this.opts.maxRows) this.db.prepare('DELETE FROM ingest_dead_letters WHERE id <= ?').run(id - this.opts.maxRows);
+    if (id > this.opts.maxRows)
+      this.db.prepare('DELETE FROM ingest_dead_letters WHERE id <= ?').run(id - this.opts.maxRows);
   }
 
   /** Newest first, paged by `beforeId`. */
@@ -130,7 +131,9 @@ function toDeadLetter(r: Row): DeadLetter {
   // Truncation may cut a multi-byte character: allow up to 3 trailing bytes to be dropped.
   for (let cut = 0; cut <= (truncated ? 3 : 0) && cut <= r.payload.length; cut++) {
     try {
-      payload = new TextDecoder('utf-8', { fatal: true }).decode(r.payload.subarray(0, r.payload.length - cut));
+      payload = new TextDecoder('utf-8', { fatal: true }).decode(
+        r.payload.subarray(0, r.payload.length - cut),
+      );
       payloadEncoding = 'utf8';
       break;
     } catch {

@@ -50,35 +50,58 @@ export function decodePoints(
   const latestTs = opts.nowMs + opts.maxFutureSkewMs;
   for (let n = 0; n < tuples.length; n++) {
     const p = tuples[n];
-    const at = `points[${n}]`;
+    const at = n; // rendered as points[n] only when rejected (this loop runs for every point)
     if (!Array.isArray(p) || (p.length !== 3 && p.length !== 4)) {
-      addReject(out.rejects, 'badPoint', `${at}: expected [metricIndex, tsMs, value, statusCode?]`);
+      addReject(out.rejects, 'badPoint', `points[${at}]: expected [metricIndex, tsMs, value, statusCode?]`);
       continue;
     }
     const [index, tsMs, value, status] = p as [unknown, unknown, unknown, unknown];
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
-      addReject(out.rejects, 'badPoint', `${at}[0]: metric index must be an integer ≥ 0, got ${describe(index)}`);
+      addReject(
+        out.rejects,
+        'badPoint',
+        `points[${at}][0]: metric index must be an integer ≥ 0, got ${describe(index)}`,
+      );
       continue;
     }
     if (typeof tsMs !== 'number' || !Number.isInteger(tsMs)) {
-      addReject(out.rejects, 'badPoint', `${at}[1]: timestamp must be integer epoch ms, got ${describe(tsMs)}`);
+      addReject(
+        out.rejects,
+        'badPoint',
+        `points[${at}][1]: timestamp must be integer epoch ms, got ${describe(tsMs)}`,
+      );
       continue;
     }
     if (tsMs < MIN_TS || tsMs > MAX_TS || tsMs > latestTs) {
-      addReject(out.rejects, 'timestampOutOfRange', `${at}[1]: ${tsMs} (${new Date(tsMs).toISOString()})`);
+      addReject(
+        out.rejects,
+        'timestampOutOfRange',
+        `points[${at}][1]: ${tsMs} (${new Date(tsMs).toISOString()})`,
+      );
       continue;
     }
-    if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status) || status < 0 || status > 0xffffffff)) {
-      addReject(out.rejects, 'badPoint', `${at}[3]: status code must be a uint32, got ${describe(status)}`);
+    if (
+      status !== undefined &&
+      (typeof status !== 'number' || !Number.isInteger(status) || status < 0 || status > 0xffffffff)
+    ) {
+      addReject(
+        out.rejects,
+        'badPoint',
+        `points[${at}][3]: status code must be a uint32, got ${describe(status)}`,
+      );
       continue;
     }
     const vt = typeof value;
     if (value !== null && vt !== 'number' && vt !== 'boolean' && vt !== 'string') {
-      addReject(out.rejects, 'badPoint', `${at}[2]: value must be a number, boolean, string or null, got ${describe(value)}`);
+      addReject(
+        out.rejects,
+        'badPoint',
+        `points[${at}][2]: value must be a number, boolean, string or null, got ${describe(value)}`,
+      );
       continue;
     }
     if (vt === 'string' && (value as string).length > MAX_TEXT) {
-      addReject(out.rejects, 'badPoint', `${at}[2]: text longer than ${MAX_TEXT} characters`);
+      addReject(out.rejects, 'badPoint', `points[${at}][2]: text longer than ${MAX_TEXT} characters`);
       continue;
     }
     const metric = table.get(index);
@@ -86,18 +109,24 @@ export function decodePoints(
       out.unknown.push(p);
       continue;
     }
-    const base = { factoryId, deviceId: metric.deviceId, metric: metric.key, tsMs, status: (status as number | undefined) ?? 0 };
+    const st = (status as number | undefined) ?? 0;
+    const dev = metric.deviceId;
+    const key = metric.key;
     let point: StoredPoint | null = null;
-    if (value === null) point = { ...base, value: null };
-    else if (metric.datatype === 'double' && vt === 'number') point = { ...base, value: value as number };
-    else if (metric.datatype === 'int' && vt === 'number' && Number.isInteger(value)) point = { ...base, value: value as number };
-    else if (metric.datatype === 'bool' && vt === 'boolean') point = { ...base, value: value ? 1 : 0 };
-    else if (metric.datatype === 'string' && vt === 'string') point = { ...base, value: null, text: value as string };
+    if (value === null) point = { factoryId, deviceId: dev, metric: key, tsMs, value: null, status: st };
+    else if (metric.datatype === 'double' && vt === 'number')
+      point = { factoryId, deviceId: dev, metric: key, tsMs, value: value as number, status: st };
+    else if (metric.datatype === 'int' && vt === 'number' && Number.isInteger(value))
+      point = { factoryId, deviceId: dev, metric: key, tsMs, value: value as number, status: st };
+    else if (metric.datatype === 'bool' && vt === 'boolean')
+      point = { factoryId, deviceId: dev, metric: key, tsMs, value: value ? 1 : 0, status: st };
+    else if (metric.datatype === 'string' && vt === 'string')
+      point = { factoryId, deviceId: dev, metric: key, tsMs, value: null, text: value as string, status: st };
     if (!point) {
       addReject(
         out.rejects,
         'wrongValueType',
-        `${at}[2]: ${metric.deviceId}.${metric.key} is ${metric.datatype}, got ${describe(value)}`,
+        `points[${at}][2]: ${metric.deviceId}.${metric.key} is ${metric.datatype}, got ${describe(value)}`,
       );
       continue;
     }

@@ -9,25 +9,33 @@ const PAGE = 100;
  * leaves the lot in the same transaction that records its outcome, after its points are in the store.
  * Bounded: at most `maxRounds` pages per birth (the rest waits for the next birth or rebirth).
  */
-export async function drainParked(proc: IngestProcessor, f: string, a: string, maxRounds = 1000): Promise<number> {
+export async function drainParked(
+  proc: IngestProcessor,
+  f: string,
+  a: string,
+  maxRounds = 1000,
+): Promise<number> {
   const { parking, registry, counters, log } = proc.deps;
+  const steps = proc.steps;
   let drained = 0;
   for (let round = 0; round < maxRounds; round++) {
     const page = parking.forAgent(f, a, PAGE);
     if (page.length === 0) break;
     for (const b of page) {
       const nowMs = Date.now();
-      const dec = proc.decode(f, a, b.points, nowMs);
+      const dec = steps.decode(f, a, b.points, nowMs);
       if (dec.unknown.length > 0) {
         const ex = dec.unknown.slice(0, 3).map((p) => `metric index ${JSON.stringify((p as unknown[])[0])}`);
-        proc.addRejects(dec, 'unknownMetricIndex', dec.unknown.length, `after birth: ${ex.join('; ')}`);
+        steps.addRejects(dec, 'unknownMetricIndex', dec.unknown.length, `after birth: ${ex.join('; ')}`);
       }
-      await proc.write(dec);
-      const payload = Buffer.from(JSON.stringify({ sessionId: b.sessionId, seq: b.seq, historical: b.historical, points: b.points }));
+      await steps.write(dec);
+      const payload = Buffer.from(
+        JSON.stringify({ sessionId: b.sessionId, seq: b.seq, historical: b.historical, points: b.points }),
+      );
       immediate(registry.db, () => {
         // A sibling instance may have drained it first; its outcome is already recorded then.
         if (!parking.remove(b.id)) return;
-        proc.recordDecoded({ topic: b.topic, payload, factoryId: f, agentId: a, kind: 'data', nowMs }, dec);
+        steps.recordDecoded({ topic: b.topic, payload, factoryId: f, agentId: a, kind: 'data', nowMs }, dec);
         registry.touchDevices(f, dec.lastSeen);
         counters.add('unparked');
         counters.commit();
@@ -35,6 +43,10 @@ export async function drainParked(proc: IngestProcessor, f: string, a: string, m
       drained++;
     }
   }
-  if (drained > 0) log.info({ factoryId: f, agentId: a, drained, stillParked: parking.count(f, a) }, 'parked batches decoded after birth');
+  if (drained > 0)
+    log.info(
+      { factoryId: f, agentId: a, drained, stillParked: parking.count(f, a) },
+      'parked batches decoded after birth',
+    );
   return drained;
 }

@@ -1,5 +1,5 @@
-export { type DecodedBatch, decodePoints, type MetricRef } from './decode.js';
 export { type DeadLetter, type DeadLetterQuery, DeadLetterStore } from './dead-letters.js';
+export { type DecodedBatch, decodePoints, type MetricRef } from './decode.js';
 export { createIngest, type Ingest, type IngestOptions } from './ingest.js';
 export { MqttIngest, type MqttIngestOptions } from './mqtt-ingest.js';
 export { IngestProcessor, TransientIngestError } from './processor.js';

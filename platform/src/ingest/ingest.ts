@@ -57,7 +57,9 @@ export function createIngest(o: IngestOptions): Ingest {
       return n > 0 ? `${n} parked batch(es) wait for a birth` : null;
     }
     if (s.kind === 'unknownSession') {
-      return sessions.birthSeen(f, a, s.sessionId) ? null : `data of session ${s.sessionId} arrived without its birth`;
+      return sessions.birthSeen(f, a, s.sessionId)
+        ? null
+        : `data of session ${s.sessionId} arrived without its birth`;
     }
     if (o.registry.agent(f, a)?.currentSessionId !== s.sessionId) return null;
     const missing = sessions.firstMissing(f, a, s.sessionId);

@@ -103,7 +103,10 @@ export class MqttIngest {
       this.generation++;
       this.lastError = null;
       const gen = this.generation;
-      this.log.info({ url: this.opts.url, sessionPresent: connack.sessionPresent, filter: this.filter }, 'mqtt connected');
+      this.log.info(
+        { url: this.opts.url, sessionPresent: connack.sessionPresent, filter: this.filter },
+        'mqtt connected',
+      );
       client.subscribe(this.filter, { qos: 1 }, (err, granted) => {
         const code = granted?.[0]?.qos;
         if (err || code === undefined || code > 2) {
@@ -190,7 +193,13 @@ async function withTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
     timer = setTimeout(() => resolve(false), ms);
   });
   try {
-    return await Promise.race([p.then(() => true, () => true), t]);
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      t,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -45,10 +45,21 @@ export class ParkingLot {
         `INSERT INTO ingest_parked (factoryId, agentId, sessionId, seq, historical, topic, points, receivedAtMs)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(b.factoryId, b.agentId, b.sessionId, b.seq, b.historical ? 1 : 0, b.topic, JSON.stringify(b.points), b.receivedAtMs);
+      .run(
+        b.factoryId,
+        b.agentId,
+        b.sessionId,
+        b.seq,
+        b.historical ? 1 : 0,
+        b.topic,
+        JSON.stringify(b.points),
+        b.receivedAtMs,
+      );
     const over = this.count() - this.maxMessages;
     if (over <= 0) return [];
-    const evicted = (this.db.prepare('SELECT * FROM ingest_parked ORDER BY id LIMIT ?').all(over) as Row[]).map(toBatch);
+    const evicted = (
+      this.db.prepare('SELECT * FROM ingest_parked ORDER BY id LIMIT ?').all(over) as Row[]
+    ).map(toBatch);
     const del = this.db.prepare('DELETE FROM ingest_parked WHERE id = ?');
     for (const e of evicted) del.run(e.id);
     return evicted;
@@ -69,7 +80,9 @@ export class ParkingLot {
     const r = (
       factoryId === undefined
         ? this.db.prepare('SELECT COUNT(*) AS n FROM ingest_parked').get()
-        : this.db.prepare('SELECT COUNT(*) AS n FROM ingest_parked WHERE factoryId = ? AND agentId = ?').get(factoryId, agentId)
+        : this.db
+            .prepare('SELECT COUNT(*) AS n FROM ingest_parked WHERE factoryId = ? AND agentId = ?')
+            .get(factoryId, agentId)
     ) as { n: number };
     return r.n;
   }

@@ -37,7 +37,10 @@ afterEach(async () => {
 
 const topic = (kind: string, f = FACTORY, a = AGENT) => `xiang/v1/${f}/${a}/${kind}`;
 const send = (kind: string, body: unknown, f = FACTORY, a = AGENT) =>
-  ingest.processor.handle(topic(kind, f, a), Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
+  ingest.processor.handle(
+    topic(kind, f, a),
+    Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+  );
 const count = (deviceId: string, metric: string) =>
   store.countPoints({ factoryId: FACTORY, deviceId, metric }, T0 - 86_400_000, T0 + 86_400_000);
 const totals = () => ingest.counters.totals();
@@ -82,7 +85,11 @@ describe('ingest processor', () => {
     );
     expect(await count('M0', 'activePower')).toBe(1);
     expect(await count('C1', 'state')).toBe(1);
-    expect(totals().rejectedPoints).toEqual({ wrongValueType: 2, unknownMetricIndex: 1, timestampOutOfRange: 1 });
+    expect(totals().rejectedPoints).toEqual({
+      wrongValueType: 2,
+      unknownMetricIndex: 1,
+      timestampOutOfRange: 1,
+    });
     const dl = ingest.deadLetters.list();
     expect(dl.map((d) => [d.reason, d.pointCount]).sort()).toEqual([
       ['timestampOutOfRange', 1],
@@ -93,7 +100,13 @@ describe('ingest processor', () => {
   });
 
   it('parks data that arrives before any birth, asks for a rebirth, and stores it once the birth arrives', async () => {
-    await send('data', fixtureBatch('session-0001', 1, [[0, T0, 1], [3, T0, 2]]));
+    await send(
+      'data',
+      fixtureBatch('session-0001', 1, [
+        [0, T0, 1],
+        [3, T0, 2],
+      ]),
+    );
     expect(ingest.parking.count()).toBe(1);
     expect(await count('M0', 'activePower')).toBe(0);
     expect(totals()).toMatchObject({ parked: 1, rebirthsRequested: 1 });
@@ -105,7 +118,13 @@ describe('ingest processor', () => {
   });
 
   it('parked points whose index even the birth lacks become dead letters after it', async () => {
-    await send('data', fixtureBatch('session-0001', 1, [[0, T0, 1], [99, T0, 2]]));
+    await send(
+      'data',
+      fixtureBatch('session-0001', 1, [
+        [0, T0, 1],
+        [99, T0, 2],
+      ]),
+    );
     await send('birth', fixtureBirth('session-0001'));
     expect(await count('M0', 'activePower')).toBe(1);
     expect(totals().rejectedPoints).toEqual({ unknownMetricIndex: 1 });
@@ -136,14 +155,25 @@ describe('ingest processor', () => {
 
   it('status updates device state; death of the current session takes the devices offline; a stale Will is ignored', async () => {
     await send('birth', fixtureBirth('session-0002'));
-    await send('status', { sessionId: 'session-0002', seq: 1, timestamp: T0 + 5, devices: [{ id: 'M2', online: false, reason: 'BadNoCommunication' }] });
-    expect(registry.device(FACTORY, 'M2')).toMatchObject({ online: false, onlineReason: 'BadNoCommunication' });
+    await send('status', {
+      sessionId: 'session-0002',
+      seq: 1,
+      timestamp: T0 + 5,
+      devices: [{ id: 'M2', online: false, reason: 'BadNoCommunication' }],
+    });
+    expect(registry.device(FACTORY, 'M2')).toMatchObject({
+      online: false,
+      onlineReason: 'BadNoCommunication',
+    });
     await send('death', { sessionId: 'session-0001', reason: 'will' });
     expect(registry.device(FACTORY, 'M0')?.online).toBe(true);
     expect(totals().staleDeaths).toBe(1);
     await send('death', { sessionId: 'session-0002', reason: 'shutdown', timestamp: T0 + 10 });
     expect(registry.devices(FACTORY).every((d) => !d.online)).toBe(true);
-    expect(registry.device(FACTORY, 'M0')).toMatchObject({ onlineSinceMs: T0 + 10, onlineReason: 'agent death (shutdown)' });
+    expect(registry.device(FACTORY, 'M0')).toMatchObject({
+      onlineSinceMs: T0 + 10,
+      onlineReason: 'agent death (shutdown)',
+    });
   });
 
   it('counts and dead-letters malformed messages per reason without throwing', async () => {
@@ -154,7 +184,10 @@ describe('ingest processor', () => {
     await send('data', '{"sessionId": ');
     await ingest.processor.handle(topic('data'), Buffer.from([0xff, 0x00, 0x13, 0x37]));
     await send('data', { sessionId: 'session-0001', seq: -1, points: [] });
-    await send('birth', { ...fixtureBirth('session-0003'), metrics: [...fixtureBirth('x').metrics, { ...fixtureBirth('x').metrics[0]!, key: 'dup' }] });
+    await send('birth', {
+      ...fixtureBirth('session-0003'),
+      metrics: [...fixtureBirth('x').metrics, { ...fixtureBirth('x').metrics[0]!, key: 'dup' }],
+    });
     const huge = Array.from({ length: MAX_POINTS_PER_BATCH + 1 }, (_, i) => [0, T0 + i, 1]);
     await send('data', fixtureBatch('session-0001', 1, huge as never));
     await send('data', fixtureBatch('session-0001', 2, [[0, T0, 1]]));
@@ -166,10 +199,79 @@ describe('ingest processor', () => {
       batchTooLarge: 1,
     });
     expect(await count('M0', 'activePower')).toBe(1);
-    const binary = ingest.deadLetters.list({ reason: 'invalidJson' }).find((d) => d.payloadEncoding === 'base64');
+    const binary = ingest.deadLetters
+      .list({ reason: 'invalidJson' })
+      .find((d) => d.payloadEncoding === 'base64');
     expect(binary?.payload).toBe(Buffer.from([0xff, 0x00, 0x13, 0x37]).toString('base64'));
     const dup = ingest.deadLetters.list({ reason: 'schemaViolation' })[0];
     expect(dup?.detail).toBe('metrics: index 0 is declared twice');
+  });
+
+  it('seeded fuzzing: mutated messages never throw, every message is counted, every good point is stored', async () => {
+    let seed = 0x5eed;
+    const rnd = () => {
+      // mulberry32: deterministic, so a failure reproduces
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const junk = [null, true, -1, 1.5, 'x', '', [], {}, [[]], 2 ** 53, '{"a":', 'ü'];
+    const mutate = (v: unknown, depth = 0): unknown => {
+      if (depth > 3 || rnd() < 0.3) return pick(junk);
+      if (Array.isArray(v))
+        return v.map((x) => (rnd() < 0.3 ? mutate(x, depth + 1) : x)).filter(() => rnd() > 0.1);
+      if (v && typeof v === 'object') {
+        const o: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v))
+          if (rnd() > 0.1) o[k] = rnd() < 0.3 ? mutate(x, depth + 1) : x;
+        return o;
+      }
+      return pick(junk);
+    };
+    await send('birth', fixtureBirth('session-0001'));
+    const kinds = ['birth', 'data', 'status', 'death'];
+    let seq = 0;
+    let goodPoints = 0;
+    for (let n = 0; n < 300; n++) {
+      const kind = pick(kinds);
+      const base =
+        kind === 'birth'
+          ? fixtureBirth('session-fuzz')
+          : kind === 'data'
+            ? fixtureBatch('session-0001', 10_000 + n, [
+                [0, T0 + n, n],
+                [4, T0 + n, 2],
+              ])
+            : kind === 'status'
+              ? {
+                  sessionId: 'session-0001',
+                  seq: 10_000 + n,
+                  timestamp: T0,
+                  devices: [{ id: 'M0', online: true }],
+                }
+              : { sessionId: 'session-0000', reason: 'will' };
+      const body =
+        rnd() < 0.15
+          ? Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256)))
+          : JSON.stringify(mutate(base));
+      await expect(send(kind, body)).resolves.toBeUndefined();
+      // A good batch after every mutated message.
+      await send('data', fixtureBatch('session-0001', ++seq, [[0, T0 - 1_000_000 + seq, seq]]));
+      goodPoints++;
+    }
+    expect(
+      await store.countPoints(
+        { factoryId: FACTORY, deviceId: 'M0', metric: 'activePower' },
+        T0 - 1_000_000,
+        T0 - 1_000_000 + seq + 1,
+      ),
+    ).toBe(goodPoints);
+    const t = totals();
+    const received = Object.values(t.messages).reduce((x, y) => x + y, 0);
+    expect(received).toBe(1 + 300 + 300);
+    expect(t.rejectedMessages.internalError).toBeUndefined();
   });
 
   it('payloads over the size bound are rejected before parsing', async () => {
@@ -185,7 +287,8 @@ describe('ingest processor', () => {
   it('a full parking lot pushes the oldest batch into the dead letters, counted', async () => {
     await ingest.stop();
     await setup({ parkMaxMessages: 2 });
-    for (let seq = 1; seq <= 3; seq++) await send('data', fixtureBatch('session-0001', seq, [[0, T0 + seq, seq]]));
+    for (let seq = 1; seq <= 3; seq++)
+      await send('data', fixtureBatch('session-0001', seq, [[0, T0 + seq, seq]]));
     expect(ingest.parking.count()).toBe(2);
     expect(totals().rejectedMessages).toEqual({ parkOverflow: 1 });
     expect(ingest.deadLetters.list()[0]).toMatchObject({ reason: 'parkOverflow', pointCount: 1 });
@@ -196,9 +299,13 @@ describe('ingest processor', () => {
   it('a store failure rejects (so the message stays unacknowledged) and records nothing as done', async () => {
     await send('birth', fixtureBirth('session-0001'));
     await store.close();
-    await expect(send('data', fixtureBatch('session-0001', 1, [[0, T0, 1]]))).rejects.toThrow(/store write failed/);
+    await expect(send('data', fixtureBatch('session-0001', 1, [[0, T0, 1]]))).rejects.toThrow(
+      /store write failed/,
+    );
     expect(ingest.sessions.isSeen(FACTORY, AGENT, 'session-0001', 1)).toBe(false);
     expect(totals().pointsStored).toBe(0);
+    // Counted once the redelivery succeeds, not for the failed attempt.
+    expect(totals().messages).toEqual({ birth: 1 });
     store = new EmbeddedStore({ file: ':memory:', rollupRefreshMs: 0 });
   });
 });

@@ -32,7 +32,9 @@ export class SessionTracker {
 
   private row(f: string, a: string, s: string): Row | undefined {
     return this.db
-      .prepare('SELECT contiguousUpTo, sparse, birthSeen FROM ingest_sessions WHERE factoryId = ? AND agentId = ? AND sessionId = ?')
+      .prepare(
+        'SELECT contiguousUpTo, sparse, birthSeen FROM ingest_sessions WHERE factoryId = ? AND agentId = ? AND sessionId = ?',
+      )
       .get(f, a, s) as Row | undefined;
   }
 
@@ -70,7 +72,11 @@ export class SessionTracker {
            contiguousUpTo = excluded.contiguousUpTo, sparse = excluded.sparse, lastAtMs = excluded.lastAtMs`,
       )
       .run(f, a, s, birth, contiguous, JSON.stringify(sparse), nowMs, nowMs);
-    return { hole: sparse.length > 0, maxSeq: sparse.length ? sparse[sparse.length - 1]! : contiguous, contiguousUpTo: contiguous };
+    return {
+      hole: sparse.length > 0,
+      maxSeq: sparse.length ? sparse[sparse.length - 1]! : contiguous,
+      contiguousUpTo: contiguous,
+    };
   }
 
   /** The first missing seq of a session, or null when there is no hole. */
@@ -81,6 +87,7 @@ export class SessionTracker {
   }
 
   prune(nowMs: number): number {
-    return this.db.prepare('DELETE FROM ingest_sessions WHERE lastAtMs < ?').run(nowMs - SESSION_TTL_MS).changes;
+    return this.db.prepare('DELETE FROM ingest_sessions WHERE lastAtMs < ?').run(nowMs - SESSION_TTL_MS)
+      .changes;
   }
 }

@@ -52,7 +52,12 @@ export class IngestCounters {
     if (promRegistry) {
       const registers = [promRegistry];
       this.prom = {
-        messages: new Counter({ name: 'xiang_ingest_messages_total', help: 'MQTT messages received, by kind', labelNames: ['kind'], registers }),
+        messages: new Counter({
+          name: 'xiang_ingest_messages_total',
+          help: 'MQTT messages received, by kind',
+          labelNames: ['kind'],
+          registers,
+        }),
         rejectedMessages: new Counter({
           name: 'xiang_ingest_rejected_messages_total',
           help: 'Messages rejected whole (dead-lettered), by reason',
@@ -65,7 +70,11 @@ export class IngestCounters {
           labelNames: ['reason'],
           registers,
         }),
-        pointsStored: new Counter({ name: 'xiang_ingest_points_stored_total', help: 'Points written to the store', registers }),
+        pointsStored: new Counter({
+          name: 'xiang_ingest_points_stored_total',
+          help: 'Points written to the store',
+          registers,
+        }),
         other: new Counter({
           name: 'xiang_ingest_events_total',
           help: 'Other ingest events (duplicates, parked, unparked, rebirthsRequested, staleDeaths, metricsRedefined, storeErrors)',
@@ -103,6 +112,11 @@ export class IngestCounters {
     }
   }
 
+  /** Drops buffered increments of a message that will be redelivered (it will be counted then). */
+  discard(): void {
+    this.pending = new Map();
+  }
+
   /** Writes buffered increments; call inside the message's transaction. */
   commit(): void {
     if (this.pending.size === 0) return;
@@ -114,7 +128,10 @@ export class IngestCounters {
   }
 
   totals(): IngestTotals {
-    const rows = this.db.prepare('SELECT name, count FROM ingest_counters').all() as { name: string; count: number }[];
+    const rows = this.db.prepare('SELECT name, count FROM ingest_counters').all() as {
+      name: string;
+      count: number;
+    }[];
     const t: IngestTotals = {
       messages: {},
       rejectedMessages: {},
@@ -132,7 +149,8 @@ export class IngestCounters {
       const dot = name.indexOf('.');
       const head = dot < 0 ? name : name.slice(0, dot);
       const tail = name.slice(dot + 1);
-      if (head === 'messages' || head === 'rejectedMessages' || head === 'rejectedPoints') t[head][tail] = count;
+      if (head === 'messages' || head === 'rejectedMessages' || head === 'rejectedPoints')
+        t[head][tail] = count;
       else if (name === 'points.stored') t.pointsStored = count;
       else if (name in t) (t as unknown as Record<string, number>)[name] = count;
     }

@@ -41,7 +41,12 @@ export function buildAssetTree(
   const ensure = (path: string): AssetNode => {
     const known = byPath.get(path);
     if (known) return known;
-    const node: AssetNode = { path, level: levelForDepth(path.split('/').length), deviceIds: [], children: [] };
+    const node: AssetNode = {
+      path,
+      level: levelForDepth(path.split('/').length),
+      deviceIds: [],
+      children: [],
+    };
     byPath.set(path, node);
     const parentPath = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
     ensure(parentPath).children.push(node);

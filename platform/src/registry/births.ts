@@ -5,6 +5,11 @@ import { ensureFactoryRow } from './factories.js';
 import { recordTransition } from './online.js';
 
 export type BirthResult = {
+  /**
+   * true when a newer birth of this agent was already applied (an old birth delivered late, e.g. through a
+   * sibling instance): only metric indices it adds are taken, nothing else changes.
+   */
+  stale: boolean;
   /** true when this birth starts a session the registry did not know yet (false for a redelivered birth). */
   newSession: boolean;
   devices: number;
@@ -21,13 +26,35 @@ export type BirthResult = {
  * older birth keeps decoding replayed data), online state, and the agent's current session.
  * One IMMEDIATE transaction, so a sibling instance sees either none or all of it.
  */
-export function applyBirth(db: Db, factoryId: string, agentId: string, birth: Birth, nowMs: number): BirthResult {
+export function applyBirth(
+  db: Db,
+  factoryId: string,
+  agentId: string,
+  birth: Birth,
+  nowMs: number,
+): BirthResult {
   return immediate(db, () => {
     ensureFactoryRow(db, factoryId, nowMs);
     const agentRow = db
-      .prepare('SELECT currentSessionId FROM agents WHERE factoryId = ? AND agentId = ?')
-      .get(factoryId, agentId) as { currentSessionId: string | null } | undefined;
+      .prepare('SELECT currentSessionId, birthAtMs FROM agents WHERE factoryId = ? AND agentId = ?')
+      .get(factoryId, agentId) as { currentSessionId: string | null; birthAtMs: number | null } | undefined;
     const newSession = agentRow?.currentSessionId !== birth.sessionId;
+    if (newSession && agentRow?.birthAtMs != null && agentRow.birthAtMs > birth.timestamp) {
+      const add = db.prepare(
+        `INSERT INTO metrics (factoryId, agentId, i, deviceId, key, def, updatedAtMs) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (factoryId, agentId, i) DO NOTHING`,
+      );
+      for (const m of birth.metrics)
+        add.run(factoryId, agentId, m.i, m.deviceId, m.key, JSON.stringify(m), nowMs);
+      return {
+        stale: true,
+        newSession: false,
+        devices: 0,
+        metrics: birth.metrics.length,
+        redefinedIndices: [],
+        absentDevices: [],
+      };
+    }
     db.prepare(
       `INSERT INTO agents (factoryId, agentId, currentSessionId, birthAtMs, version, hostname, online, lastMessageAtMs)
        VALUES (?, ?, ?, ?, ?, ?, 1, ?)
@@ -57,7 +84,8 @@ export function applyBirth(db: Db, factoryId: string, agentId: string, birth: Bi
       }
     };
     for (const a of birth.assets) {
-      for (const p of ancestorPaths(a.path)) upsertAsset.run(factoryId, p, levelForDepth(p.split('/').length), null, 0);
+      for (const p of ancestorPaths(a.path))
+        upsertAsset.run(factoryId, p, levelForDepth(p.split('/').length), null, 0);
       upsertAsset.run(factoryId, a.path, a.level, a.name ?? null, 1);
     }
 
@@ -120,7 +148,9 @@ export function applyBirth(db: Db, factoryId: string, agentId: string, birth: Bi
 
     const existing = new Map(
       (
-        db.prepare('SELECT i, deviceId, key FROM metrics WHERE factoryId = ? AND agentId = ?').all(factoryId, agentId) as {
+        db
+          .prepare('SELECT i, deviceId, key FROM metrics WHERE factoryId = ? AND agentId = ?')
+          .all(factoryId, agentId) as {
           i: number;
           deviceId: string;
           key: string;
@@ -139,6 +169,7 @@ export function applyBirth(db: Db, factoryId: string, agentId: string, birth: Bi
       upsertMetric.run(factoryId, agentId, m.i, m.deviceId, m.key, JSON.stringify(m), nowMs);
     }
     return {
+      stale: false,
       newSession,
       devices: birth.devices.length,
       metrics: birth.metrics.length,

@@ -88,13 +88,17 @@ export function patchDeviceOverrides(
   nowMs: number,
 ): DeviceView | undefined {
   return db.transaction(() => {
-    if (!db.prepare('SELECT 1 FROM devices WHERE factoryId = ? AND id = ?').get(factoryId, deviceId)) return undefined;
+    if (!db.prepare('SELECT 1 FROM devices WHERE factoryId = ? AND id = ?').get(factoryId, deviceId))
+      return undefined;
     const row = db
       .prepare('SELECT fields FROM device_overrides WHERE factoryId = ? AND deviceId = ?')
       .get(factoryId, deviceId) as { fields: string } | undefined;
     const next = mergeOverridePatch(row ? JSON.parse(row.fields) : {}, patch);
     if (Object.keys(next).length === 0) {
-      db.prepare('DELETE FROM device_overrides WHERE factoryId = ? AND deviceId = ?').run(factoryId, deviceId);
+      db.prepare('DELETE FROM device_overrides WHERE factoryId = ? AND deviceId = ?').run(
+        factoryId,
+        deviceId,
+      );
     } else {
       db.prepare(
         `INSERT INTO device_overrides (factoryId, deviceId, fields, updatedAtMs) VALUES (?, ?, ?, ?)

@@ -23,7 +23,10 @@ export function getFactory(db: Db, factoryId: string): FactoryProfile | undefine
 }
 
 export function listFactories(db: Db): FactoryProfile[] {
-  const rows = db.prepare('SELECT id, profile FROM factories ORDER BY id').all() as { id: string; profile: string }[];
+  const rows = db.prepare('SELECT id, profile FROM factories ORDER BY id').all() as {
+    id: string;
+    profile: string;
+  }[];
   return rows.map((r) => parseProfile(r.profile, r.id));
 }
 
@@ -39,7 +42,9 @@ export function putFactory(db: Db, profile: FactoryProfile, nowMs: number): { cr
 }
 
 export function listLines(db: Db, factoryId: string): LineSettings[] {
-  const rows = db.prepare('SELECT settings FROM line_settings WHERE factoryId = ? ORDER BY path').all(factoryId) as {
+  const rows = db
+    .prepare('SELECT settings FROM line_settings WHERE factoryId = ? ORDER BY path')
+    .all(factoryId) as {
     settings: string;
   }[];
   return rows.map((r) => lineSettingsSchema.parse(JSON.parse(r.settings)));
@@ -54,5 +59,7 @@ export function putLine(db: Db, settings: LineSettings): void {
 }
 
 export function deleteLine(db: Db, factoryId: string, path: string): boolean {
-  return db.prepare('DELETE FROM line_settings WHERE factoryId = ? AND path = ?').run(factoryId, path).changes > 0;
+  return (
+    db.prepare('DELETE FROM line_settings WHERE factoryId = ? AND path = ?').run(factoryId, path).changes > 0
+  );
 }

@@ -101,7 +101,13 @@ export type RegistryDevice = z.infer<typeof registryDeviceSchema>;
 export const registryMetricSchema = metricSchema.extend({ factoryId: idSchema, agentId: idSchema });
 export type RegistryMetric = z.infer<typeof registryMetricSchema>;
 
-export type OnlineTransition = { factoryId: string; deviceId: string; atMs: number; online: boolean; reason: string };
+export type OnlineTransition = {
+  factoryId: string;
+  deviceId: string;
+  atMs: number;
+  online: boolean;
+  reason: string;
+};
 
 /** Everything the pure domain needs about one factory, as plain data. */
 export type RegistrySnapshot = {

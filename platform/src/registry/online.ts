@@ -20,20 +20,12 @@ export function recordTransition(
   if (!row) return false;
   const known = row.onlineSinceMs !== null;
   if (known && (row.online === 1) === online) return false;
-  db.prepare('UPDATE devices SET online = ?, onlineSinceMs = ?, onlineReason = ? WHERE factoryId = ? AND id = ?').run(
-    online ? 1 : 0,
-    atMs,
-    reason,
-    factoryId,
-    deviceId,
-  );
-  db.prepare('INSERT INTO online_history (factoryId, deviceId, atMs, online, reason) VALUES (?, ?, ?, ?, ?)').run(
-    factoryId,
-    deviceId,
-    atMs,
-    online ? 1 : 0,
-    reason,
-  );
+  db.prepare(
+    'UPDATE devices SET online = ?, onlineSinceMs = ?, onlineReason = ? WHERE factoryId = ? AND id = ?',
+  ).run(online ? 1 : 0, atMs, reason, factoryId, deviceId);
+  db.prepare(
+    'INSERT INTO online_history (factoryId, deviceId, atMs, online, reason) VALUES (?, ?, ?, ?, ?)',
+  ).run(factoryId, deviceId, atMs, online ? 1 : 0, reason);
   return true;
 }
 

@@ -1,10 +1,4 @@
-import {
-  assetPathSchema,
-  deviceKindSchema,
-  idSchema,
-  mediumSchema,
-  meterRoleSchema,
-} from '@xiang/protocol';
+import { assetPathSchema, deviceKindSchema, idSchema, mediumSchema, meterRoleSchema } from '@xiang/protocol';
 import { z } from 'zod';
 
 /**

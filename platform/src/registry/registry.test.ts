@@ -72,7 +72,12 @@ describe('registry from births', () => {
       unit: 'kWh',
     };
     // The second birth lists only some metrics (e.g. a source was removed) plus a new one.
-    const r = reg.applyBirth(FACTORY, AGENT, fixtureBirth('session-0002', { metrics: [fixtureMetrics[0]!, extra] }), T0 + 1000);
+    const r = reg.applyBirth(
+      FACTORY,
+      AGENT,
+      fixtureBirth('session-0002', { metrics: [fixtureMetrics[0]!, extra] }),
+      T0 + 1000,
+    );
     expect(r.newSession).toBe(true);
     const table = reg.metricTable(FACTORY, AGENT);
     expect([...table.keys()]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
@@ -86,6 +91,20 @@ describe('registry from births', () => {
     const moved = fixtureMetrics.map((m) => (m.i === 3 ? { ...m, deviceId: 'C1', key: 'power' } : m));
     const r = reg.applyBirth(FACTORY, AGENT, fixtureBirth('session-0002', { metrics: moved }), T0);
     expect(r.redefinedIndices).toEqual([3]);
+  });
+
+  it('an old birth delivered after a newer one adds only missing metric indices', () => {
+    reg.applyBirth(FACTORY, AGENT, fixtureBirth('session-0002', { timestamp: T0 + 1000 }), T0 + 1000);
+    const old = fixtureBirth('session-0001', {
+      timestamp: T0,
+      metrics: [...fixtureMetrics, { ...fixtureMetrics[0]!, i: 9, key: 'reactivePower' }],
+    });
+    old.devices = old.devices.filter((d) => d.id !== 'C1');
+    const r = reg.applyBirth(FACTORY, AGENT, old, T0 + 2000);
+    expect(r).toMatchObject({ stale: true, newSession: false, absentDevices: [] });
+    expect(reg.agent(FACTORY, AGENT)?.currentSessionId).toBe('session-0002');
+    expect(reg.metricTable(FACTORY, AGENT).get(9)?.key).toBe('reactivePower');
+    expect(reg.device(FACTORY, 'C1')?.online).toBe(true);
   });
 
   it('keeps person-entered overrides across later births', () => {
@@ -127,7 +146,9 @@ describe('online state and history', () => {
     expect(st(2, T0 + 2000, false)).toBe(0);
     expect(st(3, T0 + 3000, true)).toBe(1);
     // A Will from an older session is ignored.
-    expect(reg.applyDeath(FACTORY, AGENT, { sessionId: 'session-0000', reason: 'will' }, T0 + 4000).applied).toBe(false);
+    expect(
+      reg.applyDeath(FACTORY, AGENT, { sessionId: 'session-0000', reason: 'will' }, T0 + 4000).applied,
+    ).toBe(false);
     expect(reg.applyDeath(FACTORY, AGENT, { sessionId: 'session-0001', reason: 'will' }, T0 + 5000)).toEqual({
       applied: true,
       devicesOffline: 4,
@@ -195,9 +216,19 @@ describe('factory profile and line settings', () => {
     reg.applyBirth(FACTORY, AGENT, fixtureBirth('session-0002'), T0 + 1);
     expect(reg.factory(FACTORY)).toMatchObject({ name: '湘江精密机械', contractDemandKw: 800 });
     expect(reg.assetTree(FACTORY).name).toBe('湘江精密机械');
-    reg.putLine({ factoryId: FACTORY, path: 'WS1/L1', idealCycleTimeS: 42, outputCounter: { deviceId: 'C1', metric: 'goodCount' } });
+    reg.putLine({
+      factoryId: FACTORY,
+      path: 'WS1/L1',
+      idealCycleTimeS: 42,
+      outputCounter: { deviceId: 'C1', metric: 'goodCount' },
+    });
     expect(reg.lines(FACTORY)).toEqual([
-      { factoryId: FACTORY, path: 'WS1/L1', idealCycleTimeS: 42, outputCounter: { deviceId: 'C1', metric: 'goodCount' } },
+      {
+        factoryId: FACTORY,
+        path: 'WS1/L1',
+        idealCycleTimeS: 42,
+        outputCounter: { deviceId: 'C1', metric: 'goodCount' },
+      },
     ]);
     expect(reg.deleteLine(FACTORY, 'WS1/L1')).toBe(true);
     expect(reg.lines(FACTORY)).toEqual([]);

@@ -3,7 +3,15 @@ import { type AssetNode, buildAssetTree } from './asset-tree.js';
 import { applyBirth, type BirthResult } from './births.js';
 import { type Db, immediate } from './db.js';
 import { type DeviceView, getDevice, listDevices, patchDeviceOverrides, touchDevices } from './devices.js';
-import { deleteLine, ensureFactoryRow, getFactory, listFactories, listLines, putFactory, putLine } from './factories.js';
+import {
+  deleteLine,
+  ensureFactoryRow,
+  getFactory,
+  listFactories,
+  listLines,
+  putFactory,
+  putLine,
+} from './factories.js';
 import type {
   FactoryProfile,
   LineSettings,
@@ -77,9 +85,12 @@ export class Registry {
         .all(factoryId, agentId) as { id: string }[];
       let devicesOffline = 0;
       for (const { id } of ids) {
-        if (recordTransition(this.db, factoryId, id, false, atMs, `agent death (${death.reason})`)) devicesOffline++;
+        if (recordTransition(this.db, factoryId, id, false, atMs, `agent death (${death.reason})`))
+          devicesOffline++;
       }
-      this.db.prepare('UPDATE agents SET online = 0 WHERE factoryId = ? AND agentId = ?').run(factoryId, agentId);
+      this.db
+        .prepare('UPDATE agents SET online = 0 WHERE factoryId = ? AND agentId = ?')
+        .run(factoryId, agentId);
       return { applied: true, devicesOffline };
     });
   }
@@ -89,17 +100,16 @@ export class Registry {
   }
 
   agent(factoryId: string, agentId: string): AgentInfo | undefined {
-    const r = this.db.prepare('SELECT * FROM agents WHERE factoryId = ? AND agentId = ?').get(factoryId, agentId) as
-      | (Omit<AgentInfo, 'online'> & { online: number })
-      | undefined;
+    const r = this.db
+      .prepare('SELECT * FROM agents WHERE factoryId = ? AND agentId = ?')
+      .get(factoryId, agentId) as (Omit<AgentInfo, 'online'> & { online: number }) | undefined;
     return r ? { ...r, online: r.online === 1 } : undefined;
   }
 
   agents(factoryId: string): AgentInfo[] {
-    const rows = this.db.prepare('SELECT * FROM agents WHERE factoryId = ? ORDER BY agentId').all(factoryId) as (Omit<
-      AgentInfo,
-      'online'
-    > & { online: number })[];
+    const rows = this.db
+      .prepare('SELECT * FROM agents WHERE factoryId = ? ORDER BY agentId')
+      .all(factoryId) as (Omit<AgentInfo, 'online'> & { online: number })[];
     return rows.map((r) => ({ ...r, online: r.online === 1 }));
   }
 
@@ -142,7 +152,11 @@ export class Registry {
   }
 
   assetTree(factoryId: string): AssetNode {
-    return buildAssetTree(this.factory(factoryId)?.name || undefined, this.assets(factoryId), this.devices(factoryId));
+    return buildAssetTree(
+      this.factory(factoryId)?.name || undefined,
+      this.assets(factoryId),
+      this.devices(factoryId),
+    );
   }
 
   devices(factoryId: string): DeviceView[] {
@@ -193,7 +207,9 @@ export class Registry {
       metrics: this.metrics(factoryId),
       lines: this.lines(factoryId),
       onlineHistory: [
-        ...(opts.historyFromMs !== undefined ? transitionsBefore(this.db, factoryId, opts.historyFromMs) : []),
+        ...(opts.historyFromMs !== undefined
+          ? transitionsBefore(this.db, factoryId, opts.historyFromMs)
+          : []),
         ...this.onlineHistory(factoryId, { fromMs: opts.historyFromMs, toMs: opts.historyToMs }),
       ],
     }));

@@ -22,7 +22,8 @@ export const assetRoutes: RouteModule = {
         },
       },
       async (req) => {
-        if (!registry.factory(req.params.factoryId)) throw notFound(`factory "${req.params.factoryId}" is not known`);
+        if (!registry.factory(req.params.factoryId))
+          throw notFound(`factory "${req.params.factoryId}" is not known`);
         return registry.assetTree(req.params.factoryId);
       },
     );

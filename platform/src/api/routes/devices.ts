@@ -40,17 +40,26 @@ export const deviceRoutes: RouteModule = {
           .devices(req.params.factoryId)
           .filter((d) => kind === undefined || d.kind === kind)
           .filter((d) => online === undefined || d.online === (online === 'true'))
-          .filter((d) => assetPath === undefined || d.assetPath === assetPath || d.assetPath.startsWith(`${assetPath}/`));
+          .filter(
+            (d) =>
+              assetPath === undefined || d.assetPath === assetPath || d.assetPath.startsWith(`${assetPath}/`),
+          );
       },
     );
     app.get(
       `${base}/devices/:deviceId`,
       {
-        schema: { tags: ['devices'], summary: '设备 · One device', params: deviceParams, response: { 200: deviceViewSchema } },
+        schema: {
+          tags: ['devices'],
+          summary: '设备 · One device',
+          params: deviceParams,
+          response: { 200: deviceViewSchema },
+        },
       },
       async (req) => {
         const d = registry.device(req.params.factoryId, req.params.deviceId);
-        if (!d) throw notFound(`device "${req.params.deviceId}" is not known in factory "${req.params.factoryId}"`);
+        if (!d)
+          throw notFound(`device "${req.params.deviceId}" is not known in factory "${req.params.factoryId}"`);
         return d;
       },
     );
@@ -70,7 +79,8 @@ export const deviceRoutes: RouteModule = {
       },
       async (req) => {
         const d = registry.patchDevice(req.params.factoryId, req.params.deviceId, req.body);
-        if (!d) throw notFound(`device "${req.params.deviceId}" is not known in factory "${req.params.factoryId}"`);
+        if (!d)
+          throw notFound(`device "${req.params.deviceId}" is not known in factory "${req.params.factoryId}"`);
         return d;
       },
     );
@@ -90,7 +100,12 @@ export const deviceRoutes: RouteModule = {
           throw notFound(`device "${req.params.deviceId}" is not known in factory "${req.params.factoryId}"`);
         }
         const { from, to, limit } = req.query;
-        return registry.onlineHistory(req.params.factoryId, { deviceId: req.params.deviceId, fromMs: from, toMs: to, limit });
+        return registry.onlineHistory(req.params.factoryId, {
+          deviceId: req.params.deviceId,
+          fromMs: from,
+          toMs: to,
+          limit,
+        });
       },
     );
     app.get(
@@ -121,7 +136,9 @@ export const deviceRoutes: RouteModule = {
         },
       },
       async (req) =>
-        registry.metrics(req.params.factoryId).filter((m) => req.query.deviceId === undefined || m.deviceId === req.query.deviceId),
+        registry
+          .metrics(req.params.factoryId)
+          .filter((m) => req.query.deviceId === undefined || m.deviceId === req.query.deviceId),
     );
   },
 };

@@ -37,7 +37,10 @@ export const factoryRoutes: RouteModule = {
       },
       async (req) => {
         const f = registry.factory(req.params.factoryId);
-        if (!f) throw notFound(`factory "${req.params.factoryId}" is not known (no agent has spoken for it and no profile was saved)`);
+        if (!f)
+          throw notFound(
+            `factory "${req.params.factoryId}" is not known (no agent has spoken for it and no profile was saved)`,
+          );
         return f;
       },
     );
@@ -57,7 +60,10 @@ export const factoryRoutes: RouteModule = {
       async (req, reply) => {
         const { factoryId } = req.params;
         if (req.body.id !== undefined && req.body.id !== factoryId) {
-          throw badRequest(`body.id "${req.body.id}" does not match the factory in the URL ("${factoryId}")`, 'body.id');
+          throw badRequest(
+            `body.id "${req.body.id}" does not match the factory in the URL ("${factoryId}")`,
+            'body.id',
+          );
         }
         const { created } = registry.putFactory({ ...req.body, id: factoryId });
         return reply.code(created ? 201 : 200).send(registry.factory(factoryId)!);

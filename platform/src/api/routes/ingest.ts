@@ -70,11 +70,19 @@ export const ingestRoutes: RouteModule = {
       `${API_PREFIX}/ingest/stats`,
       {
         config: { access: 'admin' },
-        schema: { tags: ['ingest'], summary: '接入统计 · Ingest statistics', response: { 200: statsOut, 503: z.any() } },
+        schema: {
+          tags: ['ingest'],
+          summary: '接入统计 · Ingest statistics',
+          response: { 200: statsOut, 503: z.any() },
+        },
       },
       async (req, reply) => {
         const ingest = unavailable(deps);
-        if (!ingest) return reply.code(503).type('application/problem+json').send(problem(503, 'ingest is not running on this instance', req.url));
+        if (!ingest)
+          return reply
+            .code(503)
+            .type('application/problem+json')
+            .send(problem(503, 'ingest is not running on this instance', req.url));
         return {
           connected: ingest.mqtt?.ready ?? false,
           subscription: ingest.mqtt?.filter ?? null,

@@ -6,7 +6,9 @@ import { notFound } from '../problem.js';
 import { API_PREFIX, type RouteModule } from '../types.js';
 
 const lineOut = lineSettingsSchema.meta({ id: 'LineSettings' });
-const lineIn = lineSettingsSchema.omit({ factoryId: true }).extend({ path: assetPathSchema.refine((p) => p !== '', 'a line path such as "WS1/L1"') });
+const lineIn = lineSettingsSchema
+  .omit({ factoryId: true })
+  .extend({ path: assetPathSchema.refine((p) => p !== '', 'a line path such as "WS1/L1"') });
 
 /** Person-entered line facts: ideal cycle time, the counter that measures good output, the product. */
 export const lineRoutes: RouteModule = {
@@ -16,7 +18,12 @@ export const lineRoutes: RouteModule = {
     app.get(
       base,
       {
-        schema: { tags: ['assets'], summary: '产线设置 · Line settings', params: factoryParams, response: { 200: z.array(lineOut) } },
+        schema: {
+          tags: ['assets'],
+          summary: '产线设置 · Line settings',
+          params: factoryParams,
+          response: { 200: z.array(lineOut) },
+        },
       },
       async (req) => registry.lines(req.params.factoryId),
     );
@@ -25,8 +32,9 @@ export const lineRoutes: RouteModule = {
       {
         schema: {
           tags: ['assets'],
-          summary: '保存产线设置 · Save a line\'s settings',
-          description: 'Example: {"path":"WS1/L1","idealCycleTimeS":42,"outputCounter":{"deviceId":"C1","metric":"goodCount"},"productId":"P1"}',
+          summary: "保存产线设置 · Save a line's settings",
+          description:
+            'Example: {"path":"WS1/L1","idealCycleTimeS":42,"outputCounter":{"deviceId":"C1","metric":"goodCount"},"productId":"P1"}',
           params: factoryParams,
           body: lineIn,
           response: { 200: lineOut },
@@ -43,7 +51,7 @@ export const lineRoutes: RouteModule = {
       {
         schema: {
           tags: ['assets'],
-          summary: '删除产线设置 · Delete a line\'s settings',
+          summary: "删除产线设置 · Delete a line's settings",
           params: factoryParams,
           querystring: z.object({ path: assetPathSchema }),
           response: { 204: z.null().describe('deleted') },

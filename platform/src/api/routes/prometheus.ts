@@ -32,7 +32,10 @@ export const prometheusRoutes: RouteModule = {
     });
     app.get(
       '/metrics',
-      { config: { access: 'public' }, schema: { tags: ['service'], summary: 'Prometheus metrics', security: [], hide: true } },
+      {
+        config: { access: 'public' },
+        schema: { tags: ['service'], summary: 'Prometheus metrics', security: [], hide: true },
+      },
       async (_req, reply) => {
         const body = await deps.promRegistry.metrics();
         return reply.type(deps.promRegistry.contentType).send(body);

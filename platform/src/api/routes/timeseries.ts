@@ -27,7 +27,9 @@ const bucketsOut = z.object({
   series: z.array(
     z.object({
       ...seriesOut,
-      buckets: z.array(z.object({ tsMs: z.number().int(), value: z.number().nullable(), count: z.number().int() })),
+      buckets: z.array(
+        z.object({ tsMs: z.number().int(), value: z.number().nullable(), count: z.number().int() }),
+      ),
     }),
   ),
 });
@@ -36,7 +38,12 @@ const rawOut = z.object({
     z.object({
       ...seriesOut,
       points: z.array(
-        z.object({ tsMs: z.number().int(), value: z.number().nullable(), text: z.string().nullable(), status: z.number().int() }),
+        z.object({
+          tsMs: z.number().int(),
+          value: z.number().nullable(),
+          text: z.string().nullable(),
+          status: z.number().int(),
+        }),
       ),
     }),
   ),
@@ -49,7 +56,10 @@ const increaseOut = z.object({
         z.object({
           startMs: z.number().int(),
           endMs: z.number().int(),
-          increase: z.number().nullable().describe('null = data missing for part of the interval (a gap, never zero)'),
+          increase: z
+            .number()
+            .nullable()
+            .describe('null = data missing for part of the interval (a gap, never zero)'),
           coverage: z.number(),
           resets: z.number().int(),
           rollovers: z.number().int(),
@@ -65,7 +75,9 @@ const coverageOut = z.object({
       expected: z.number(),
       present: z.number(),
       ratio: z.number(),
-      intervals: z.array(z.object({ startMs: z.number().int(), expected: z.number(), present: z.number(), ratio: z.number() })),
+      intervals: z.array(
+        z.object({ startMs: z.number().int(), expected: z.number(), present: z.number(), ratio: z.number() }),
+      ),
     }),
   ),
 });
@@ -80,7 +92,10 @@ function checkBuckets(q: { from: number; to: number; interval: number; series: u
   if (range) throw badRequest(range, 'query.to');
   const buckets = Math.ceil((q.to - q.from) / q.interval) * q.series.length;
   if (buckets > MAX_BUCKETS) {
-    throw badRequest(`query asks for ${buckets} buckets (> ${MAX_BUCKETS}); use a larger interval or a shorter range`, 'query.interval');
+    throw badRequest(
+      `query asks for ${buckets} buckets (> ${MAX_BUCKETS}); use a larger interval or a shorter range`,
+      'query.interval',
+    );
   }
 }
 
@@ -106,7 +121,11 @@ export const timeseriesRoutes: RouteModule = {
           response: { 200: z.array(z.object(seriesOut)) },
         },
       },
-      async (req) => (await store.listSeries(req.params.factoryId)).map((s) => ({ deviceId: s.deviceId, metric: s.metric })),
+      async (req) =>
+        (await store.listSeries(req.params.factoryId)).map((s) => ({
+          deviceId: s.deviceId,
+          metric: s.metric,
+        })),
     );
     app.get(
       `${base}/timeseries`,
@@ -114,7 +133,8 @@ export const timeseriesRoutes: RouteModule = {
         schema: {
           tags: ['timeseries'],
           summary: '聚合查询 · Aggregated range query',
-          description: 'Buckets of `interval` over [from, to); only Good-quality points enter aggregates unless goodOnly=false.',
+          description:
+            'Buckets of `interval` over [from, to); only Good-quality points enter aggregates unless goodOnly=false.',
           params: factoryParams,
           querystring: z.object({
             ...bucketed,
@@ -146,7 +166,10 @@ export const timeseriesRoutes: RouteModule = {
           tags: ['timeseries'],
           summary: '原始数据点 · Raw points',
           params: factoryParams,
-          querystring: z.object({ ...common, limit: z.coerce.number().int().min(1).max(1_000_000).default(10_000) }),
+          querystring: z.object({
+            ...common,
+            limit: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+          }),
           response: { 200: rawOut },
         },
       },
@@ -160,7 +183,12 @@ export const timeseriesRoutes: RouteModule = {
           out.push({
             deviceId: k.deviceId,
             metric: k.metric,
-            points: pts.map((p) => ({ tsMs: p.tsMs, value: p.value, text: p.text ?? null, status: p.status })),
+            points: pts.map((p) => ({
+              tsMs: p.tsMs,
+              value: p.value,
+              text: p.text ?? null,
+              status: p.status,
+            })),
           });
         }
         return { series: out };
@@ -205,7 +233,11 @@ export const timeseriesRoutes: RouteModule = {
           );
         }
         const order = q.series.map((s) => `${s.deviceId}:${s.metric}`);
-        results.sort((a, b) => order.indexOf(`${a.series.deviceId}:${a.series.metric}`) - order.indexOf(`${b.series.deviceId}:${b.series.metric}`));
+        results.sort(
+          (a, b) =>
+            order.indexOf(`${a.series.deviceId}:${a.series.metric}`) -
+            order.indexOf(`${b.series.deviceId}:${b.series.metric}`),
+        );
         return { series: results.map(strip) };
       },
     );
@@ -218,7 +250,9 @@ export const timeseriesRoutes: RouteModule = {
           params: factoryParams,
           querystring: z.object({
             ...bucketed,
-            expectedPeriod: durationSchema.optional().describe("default: the metric's sampling interval from its birth"),
+            expectedPeriod: durationSchema
+              .optional()
+              .describe("default: the metric's sampling interval from its birth"),
           }),
           response: { 200: coverageOut },
         },
@@ -227,7 +261,9 @@ export const timeseriesRoutes: RouteModule = {
         const q = req.query;
         checkBuckets(q);
         const f = req.params.factoryId;
-        const sampling = new Map(registry.metrics(f).map((m) => [`${m.deviceId}:${m.key}`, m.samplingIntervalMs]));
+        const sampling = new Map(
+          registry.metrics(f).map((m) => [`${m.deviceId}:${m.key}`, m.samplingIntervalMs]),
+        );
         const out = [];
         for (const k of keys(f, q.series)) {
           const period = q.expectedPeriod ?? sampling.get(`${k.deviceId}:${k.metric}`);

@@ -12,7 +12,11 @@ export const tokenRoutes: RouteModule = {
       `${API_PREFIX}/tokens`,
       {
         config: { access: 'admin' },
-        schema: { tags: ['auth'], summary: '令牌列表 · API tokens', response: { 200: z.array(tokenInfoSchema) } },
+        schema: {
+          tags: ['auth'],
+          summary: '令牌列表 · API tokens',
+          response: { 200: z.array(tokenInfoSchema) },
+        },
       },
       async () => tokens.list(),
     );
@@ -43,7 +47,8 @@ export const tokenRoutes: RouteModule = {
         },
       },
       async (req, reply) => {
-        if (!tokens.revoke(req.params.tokenId)) throw notFound(`token "${req.params.tokenId}" does not exist`);
+        if (!tokens.revoke(req.params.tokenId))
+          throw notFound(`token "${req.params.tokenId}" does not exist`);
         return reply.code(204).send(null);
       },
     );

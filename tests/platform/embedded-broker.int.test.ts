@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../platform/src/broker/embedded.js';
+import { createStore } from '../../platform/src/store/index.js';
+import type { StoredPoint, TimeSeriesStore } from '../../platform/src/store/types.js';
+import { waitFor } from '../harness/ports.js';
+import { T0 } from './fixtures.js';
+import { PlatformHarness, series } from './platform-harness.js';
+import { TestAgent } from './test-agent.js';
+
+/**
+ * `npm start` runs the embedded aedes broker, which speaks MQTT 3.1.1 only. There mqtt.js has no
+ * customHandleAcks; the platform acknowledges through handleMessage instead — the same guarantee, tested here.
+ */
+const h = new PlatformHarness();
+let broker: EmbeddedBroker | null = null;
+
+describe('ingest over the embedded MQTT 3.1.1 broker', () => {
+  afterAll(async () => {
+    await h.dispose();
+    await broker?.close();
+  });
+
+  it('stores data, and a message not yet stored when the platform dies is redelivered', async () => {
+    broker = await startEmbeddedBroker();
+    const dataDir = await h.tempDir();
+    const inner = await createStore({ dataDir: path.join(dataDir, 'ts'), rollupRefreshMs: 0 });
+    let held: StoredPoint[] | null = null;
+    const holding = new Proxy(inner, {
+      get: (target, prop, receiver) => {
+        if (prop === 'write') {
+          return (points: StoredPoint[]) => {
+            if (held === null && points.some((p) => p.tsMs === T0 + 4000)) {
+              held = points;
+              return new Promise<void>(() => {});
+            }
+            return target.write(points);
+          };
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as TimeSeriesStore;
+    const mqtt = { protocolVersion: 4 as const, clientId: 'platform-aedes' };
+    const p1 = await h.start(broker.url, dataDir, { mqtt }, { store: holding });
+    await waitFor(() => p1.ingest.ready(), 'subscribed on aedes');
+
+    const a = await TestAgent.connect(broker.url, { factoryId: 'F1', agentId: 'A1', protocolVersion: 4 });
+    await a.birth();
+    for (let b = 1; b <= 6; b++) await a.data([[0, T0 + b * 1000, b]]);
+    const key = series('F1', 'M0', 'activePower');
+    await waitFor(() => held !== null, 'batch 4 in the middle of its write');
+    expect(await inner.countPoints(key, T0, T0 + 60_000)).toBe(3);
+    await p1.abort();
+
+    const p2 = await h.start(broker.url, dataDir, { mqtt }, { store: inner });
+    await waitFor(
+      async () => (await inner.countPoints(key, T0, T0 + 60_000)) === 6,
+      'all six stored after the restart',
+      20_000,
+    );
+    expect((await inner.raw(key, T0, T0 + 60_000)).map((r) => r.value)).toEqual([1, 2, 3, 4, 5, 6]);
+    await a.end();
+    await p2.stop();
+    await inner.close();
+  });
+});
