@@ -241,3 +241,12 @@ async function containerService(
     return missing(name, `Docker engine present but the container failed: ${String(e)}`);
   }
 }
+
+/** Debian's Chromium for browser tests (never a downloaded one): XIANG_TEST_CHROMIUM → chromium on PATH. */
+export function resolveChromium(): string | null {
+  const env = process.env.XIANG_TEST_CHROMIUM;
+  if (env) return env;
+  const bin = findBinary('chromium') ?? findBinary('chromium-browser');
+  if (bin) return bin;
+  return missing('chromium', 'no XIANG_TEST_CHROMIUM and no chromium on PATH (apt-get install chromium)');
+}

@@ -11,6 +11,7 @@ import {
 import type { Logger } from 'pino';
 import { Histogram } from 'prom-client';
 import { installAuthGuard } from '../auth/guard.js';
+import { webConsole } from '../web/plugin.js';
 import { installProblemHandlers } from './problem.js';
 import { routes } from './routes/index.js';
 import type { ApiDeps, ZodApp } from './types.js';
@@ -79,6 +80,7 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
   });
   app.decorate('routeTable', table);
   for (const r of routes) r.register(app, deps);
+  await app.register(webConsole);
   await app.ready();
   return app;
 }

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The console's static files, read once at start (a few dozen kB) so requests never touch the disk, with a
+ * strong ETag per file and a build id that hashes them all (it goes into every asset URL, which lets those
+ * be cached as immutable).
+ */
+export type StaticFile = { body: Buffer; contentType: string; etag: string };
+export type ConsoleAssets = { build: string; index: StaticFile; files: Map<string, StaticFile> };
+
+export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/** Type declarations and tests sit beside the modules for the type-checker; browsers never need them. */
+function served(rel: string): boolean {
+  return !rel.endsWith('.d.ts') && !/\.test\.[jt]s$/.test(rel) && path.extname(rel) in CONTENT_TYPES;
+}
+
+function listFiles(dir: string, base = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(path.join(dir, base), { withFileTypes: true })) {
+    const rel = base ? `${base}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...listFiles(dir, rel));
+    else if (e.isFile() && served(rel)) out.push(rel);
+  }
+  return out.sort();
+}
+
+function file(body: Buffer, rel: string): StaticFile {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  return { body, contentType: CONTENT_TYPES[path.extname(rel)]!, etag };
+}
+
+export function loadConsoleAssets(dir = DEFAULT_STATIC_DIR): ConsoleAssets {
+  const rels = listFiles(dir);
+  if (!rels.includes('index.html')) throw new Error(`web console: ${dir} has no index.html`);
+  const buildHash = createHash('sha256');
+  const raw = new Map<string, Buffer>();
+  for (const rel of rels) {
+    const body = readFileSync(path.join(dir, rel));
+    raw.set(rel, body);
+    buildHash.update(rel).update('\0').update(body);
+  }
+  const build = buildHash.digest('hex').slice(0, 12);
+  const files = new Map<string, StaticFile>();
+  for (const [rel, body] of raw) if (rel !== 'index.html') files.set(rel, file(body, rel));
+  // index.html names the build so the browser fetches exactly the modules it was written with.
+  const indexBody = Buffer.from(
+    raw.get('index.html')!.toString('utf8').replaceAll('%BASE%', `/console/${build}/`),
+  );
+  return { build, index: file(indexBody, 'index.html'), files };
+}

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installProblemHandlers } from '../api/problem.js';
+import { installAuthGuard } from '../auth/guard.js';
+import { TokenStore } from '../auth/tokens.js';
+import { openPlatformDb } from '../registry/db.js';
+import { DEFAULT_STATIC_DIR, loadConsoleAssets } from './assets.js';
+import { CONSOLE_CSP, webConsole } from './plugin.js';
+
+// The console plugin inside the platform's own auth guard and problem handlers (real SQLite token store).
+
+let app: FastifyInstance;
+let adminToken: string;
+let factoryToken: string;
+const assets = loadConsoleAssets();
+const asset = (rel: string) => `/console/${assets.build}/${rel}`;
+
+beforeAll(async () => {
+  const db = openPlatformDb(':memory:');
+  const tokens = new TokenStore(db);
+  adminToken = tokens.bootstrap(undefined);
+  factoryToken = tokens.create({ name: '湘江精密 能源主管', role: 'factory', factories: ['F2'] }).token;
+  app = Fastify();
+  installProblemHandlers(app);
+  installAuthGuard(app, tokens);
+  await app.register(webConsole);
+  await app.register(webConsole); // a second registration (server.ts and a test both wiring it) is a no-op
+  await app.ready();
+});
+afterAll(async () => app.close());
+
+describe('static files', () => {
+  it('serves index.html at / with the build in its asset URLs, a strict CSP and no caching', async () => {
+    const res = await app.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['content-security-policy']).toBe(CONSOLE_CSP);
+    expect(String(res.headers['content-security-policy'])).toMatch(/^default-src 'self';/);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.body).toContain('<html lang="zh-CN">');
+    expect(res.body).toContain(`<script type="module" src="${asset('app.js')}"></script>`);
+    expect(res.body).not.toContain('%BASE%');
+  });
+
+  it('serves modules, CSS and the icon with their content types, immutable under the current build', async () => {
+    const cases: [string, string][] = [
+      ['app.js', 'text/javascript; charset=utf-8'],
+      ['pages/series.js', 'text/javascript; charset=utf-8'],
+      ['app.css', 'text/css; charset=utf-8'],
+      ['widgets.css', 'text/css; charset=utf-8'],
+      ['icon.svg', 'image/svg+xml; charset=utf-8'],
+    ];
+    for (const [rel, type] of cases) {
+      const res = await app.inject({ method: 'GET', url: asset(rel) });
+      expect(res.statusCode, rel).toBe(200);
+      expect(res.headers['content-type'], rel).toBe(type);
+      expect(res.headers['cache-control'], rel).toBe('public, max-age=31536000, immutable');
+      expect(res.headers['content-security-policy'], rel).toBe(CONSOLE_CSP);
+      expect(res.body).toBe(readFileSync(path.join(DEFAULT_STATIC_DIR, rel), 'utf8'));
+    }
+  });
+
+  it('answers a matching ETag with 304 and an old build with an uncached copy', async () => {
+    const first = await app.inject({ method: 'GET', url: asset('app.css') });
+    const etag = String(first.headers.etag);
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{22}"$/);
+    const again = await app.inject({
+      method: 'GET',
+      url: asset('app.css'),
+      headers: { 'if-none-match': etag },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    const old = await app.inject({ method: 'GET', url: '/console/000000000000/app.css' });
+    expect(old.statusCode).toBe(200);
+    expect(old.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('serves only listed files: no type declarations, no traversal, problem+json 404 otherwise', async () => {
+    for (const url of [
+      asset('format.d.ts'),
+      asset('missing.js'),
+      `${asset('')}..%2F..%2Fplugin.ts`,
+      asset('../plugin.ts'),
+    ]) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type'], url).toContain('application/problem+json');
+    }
+  });
+
+  it('every module import resolves to a served file, and nothing is loaded from outside', () => {
+    const js = [...assets.files.keys()].filter((f) => f.endsWith('.js'));
+    expect(js).toContain('app.js');
+    let imports = 0;
+    for (const rel of js) {
+      const src = assets.files.get(rel)!.body.toString('utf8');
+      for (const m of src.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm)) {
+        const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), m[1]!));
+        expect(assets.files.has(target), `${rel} imports ${m[1]}`).toBe(true);
+        imports++;
+      }
+    }
+    expect(imports).toBeGreaterThan(40); // the scan really read the import statements
+    for (const [rel, f] of [...assets.files, ['index.html', assets.index] as const]) {
+      const urls = f.body.toString('utf8').match(/(?:https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}[^\s'")]*/gi) ?? [];
+      expect(
+        urls.filter((u) => !u.startsWith('http://www.w3.org/')),
+        rel,
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('whoami', () => {
+  it('needs a token', async () => {
+    const res = await app.inject({ method: 'GET', url: '/console/whoami' });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().detail).toContain('Authorization');
+  });
+  it('tells the role and the factories of the token', async () => {
+    const admin = await app.inject({
+      method: 'GET',
+      url: '/console/whoami',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(admin.statusCode).toBe(200);
+    expect(admin.headers['cache-control']).toBe('no-store');
+    expect(admin.json()).toMatchObject({ role: 'admin', factories: [] });
+    const factory = await app.inject({
+      method: 'GET',
+      url: '/console/whoami',
+      headers: { authorization: `Bearer ${factoryToken}` },
+    });
+    expect(factory.json()).toEqual({ name: '湘江精密 能源主管', role: 'factory', factories: ['F2'] });
+  });
+});
