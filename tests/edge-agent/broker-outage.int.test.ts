@@ -64,7 +64,11 @@ describe('broker outage of 30 s (Mosquitto stopped, started again on the same po
     expect(liveSeen.historical).toBe(false);
     expect(a.stats().uplink.replayedPoints).toBeLessThan(backlog);
 
-    await waitFor(() => a.stats().uplink.replayedPoints >= backlog, 'backlog replayed', 60_000);
+    await waitFor(
+      () => a.stats().uplink.replayedPoints >= backlog && !a.stats().uplink.replaying,
+      'backlog replayed',
+      60_000,
+    );
     const replayMs = Date.now() - upAt;
     // Bounded rate: ≥ backlog / 1500 per second (allowing one second of burst).
     expect(replayMs).toBeGreaterThanOrEqual(((backlog - 1500) / 1500) * 1000);

@@ -118,6 +118,16 @@ describe('MQTT source: JSON devices, bad payloads counted, good values kept', ()
     const prom = await (await fetch(`${a.healthUrl}/metrics`)).text();
     expect(prom).toContain('xiang_edge_rejected_total{source="utility",reason="malformedJson"} 2');
     expect(a.stats().uplink.connected).toBe(true);
+
+    // cmd: rebirth → a new birth (seq 0) in the same session; a malformed command is ignored.
+    const births = () => s.events.filter((e) => e.kind === 'birth');
+    const before = births().length;
+    const session = a.stats().uplink.sessionId;
+    await pub('xiang/v1/F1/A2/cmd', 'not json');
+    await pub('xiang/v1/F1/A2/cmd', JSON.stringify({ command: 'rebirth', reason: 'test' }));
+    await waitFor(() => births().length === before + 1, 'a birth after the rebirth command', 10_000);
+    expect(births().at(-1)?.sessionId).toBe(session);
+    expect((births().at(-1)!.raw as { metrics: unknown[] }).metrics).toHaveLength(4);
     expect(s.errors).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { StatusCodes } from '@xiang/protocol';
+import { qualityClass, StatusCodes } from '@xiang/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../edge-agent/src/index.js';
 import { startAgent } from '../../edge-agent/src/index.js';
@@ -47,9 +47,19 @@ describe('OPC UA → agent → Mosquitto → independent subscriber', () => {
     });
     sub = new UplinkSubscriber(mq.url);
     await sub.start();
-    const cfg = opcuaAgentConfig(mq.url, server);
+    // Publishing every 250 ms = 5 ticks per publish; M20 keeps only 2 of them, so its server-side queue
+    // overflows and the server sets the Overflow info bit on what it delivers.
+    const cfg = opcuaAgentConfig(
+      mq.url,
+      server,
+      {},
+      {
+        defaults: { samplingIntervalMs: 0, queueSize: 100, publishingIntervalMs: 250 },
+      },
+    );
     const src = cfg.sources[0]!;
     if (src.type === 'opcua') {
+      src.nodes[19]!.queueSize = 2;
       src.nodes.push({
         ...src.nodes[0]!,
         deviceId: 'GHOST',
@@ -94,9 +104,14 @@ describe('OPC UA → agent → Mosquitto → independent subscriber', () => {
         const truth = server.valueAt(name, r.ts);
         expect(truth, `${name}@${r.ts} exists on the server`).toBeDefined();
         expect(r.value).toBeCloseTo((truth!.value as number) / 1000, 9);
-        expect(r.status).toBe(0);
+        expect(qualityClass(r.status)).toBe('good');
       }
     }
+    // Overflow info bits (InfoType DataValue 0x400 + Overflow 0x80) are carried through and counted.
+    expect(sub.readingsOf('M20.activePower').some((r) => r.status === 0x480)).toBe(true);
+    expect(sub.readingsOf('M01.activePower').every((r) => r.status === 0)).toBe(true);
+    expect(agent.stats().sources[0]!.queueOverflows).toBeGreaterThan(0);
+
     // Bad values are forwarded with their status (and null value where the server sent none).
     const bad = sub.readingsOf('S1.activePower').filter((r) => r.status !== 0);
     expect(bad.length).toBeGreaterThan(0);

@@ -79,6 +79,11 @@ function crossCheck(cfg: AgentConfig): string[] {
           const vat = `${sat}.values[${vi}]`;
           const p = compilePath(v.path);
           if (typeof p === 'string') issues.push(`${vat}.path: ${p}`);
+          for (const k of ['unitPath', 'qualityPath'] as const) {
+            const extra = v[k];
+            const c = extra === undefined ? null : compilePath(extra);
+            if (typeof c === 'string') issues.push(`${vat}.${k}: ${c}`);
+          }
           const m = buildMetric('x', v, src.name);
           if (typeof m === 'string') issues.push(`${vat}.unit: ${m}`);
           if (keys.has(v.key)) issues.push(`${vat}.key: key "${v.key}" appears twice in this subscription`);

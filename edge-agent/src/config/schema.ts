@@ -155,7 +155,14 @@ const timestampSpecSchema = z.object({
   format: z.enum(['epochMs', 'epochS', 'iso', 'auto']).default('auto'),
 });
 
-export const mqttValueSchema = metricMetaSchema.extend({ path: z.string().min(1) });
+export const mqttValueSchema = metricMetaSchema.extend({
+  /** Where the value is in the payload (see README "JSON paths"). */
+  path: z.string().min(1),
+  /** Optional: where the payload states the value's unit; a unit other than `unit` rejects the value (wrongUnit). */
+  unitPath: z.string().min(1).optional(),
+  /** Optional: where the payload states an OPC UA status code for the value (omitted there = Good). */
+  qualityPath: z.string().min(1).optional(),
+});
 
 export const mqttSubscriptionSchema = z.object({
   /** Topic filter; "+name" captures that level as a tag, "#" matches the rest. */

@@ -43,6 +43,8 @@ export class Stats {
     publishedPoints: 0,
     replayedBatches: 0,
     replayedPoints: 0,
+    /** True while the backlog of this connection is not yet completely sent and acknowledged. */
+    replaying: false,
     lastError: undefined as string | undefined,
   };
   readonly queue = { droppedBatches: 0, droppedPoints: 0, droppedBySize: 0, droppedByAge: 0 };

@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { commandSchema, type Device, topicFor } from '@xiang/protocol';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/schema.js';
 import type { Stats } from '../health/stats.js';
 import type { BatchQueue, QueuedBatch } from '../queue/queue.js';
 import { Backoff } from './backoff.js';
+import { uplinkClientOptions } from './client-options.js';
 import { buildBirth, buildData, buildDeath, buildStatus, newSessionId } from './messages.js';
 import type { MetricTable } from './metric-table.js';
+import { TokenBucket } from './token-bucket.js';
 
 export type DeviceStatus = { id: string; online: boolean; reason?: string };
 
@@ -44,8 +45,7 @@ export class Uplink {
   private liveCursor = 0;
   private replayCursor = 0;
   private readonly inflight = new Map<number, Inflight>();
-  private replayTokens: number;
-  private replayRefillAt = Date.now();
+  private readonly replayRate: TokenBucket;
   private replayTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private birthPending = false;
@@ -56,7 +56,7 @@ export class Uplink {
   constructor(private readonly d: UplinkDeps) {
     const c = d.config;
     this.backoff = new Backoff(c.uplink.reconnect.initialDelayMs, c.uplink.reconnect.maxDelayMs);
-    this.replayTokens = c.replay.maxPointsPerSecond;
+    this.replayRate = new TokenBucket(c.replay.maxPointsPerSecond);
     this.topics = {
       birth: topicFor('birth', c.factoryId, c.agentId),
       data: topicFor('data', c.factoryId, c.agentId),
@@ -82,41 +82,13 @@ export class Uplink {
     return { sessionId: this.sessionId, seq: this.seq };
   }
 
-  private clientOptions(sessionId: string): IClientOptions {
-    const u = this.d.config.uplink;
-    const opts: IClientOptions = {
-      protocolVersion: 5,
-      clientId: u.clientId ?? `xiang-edge-${this.d.config.factoryId}-${this.d.config.agentId}`,
-      clean: false,
-      keepalive: u.keepaliveS,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000,
-      properties: { sessionExpiryInterval: u.sessionExpiryS },
-      will: {
-        topic: this.topics.death,
-        payload: Buffer.from(JSON.stringify(buildDeath(sessionId, 'will'))),
-        qos: 1,
-        retain: false,
-      },
-    };
-    if (u.username !== undefined) opts.username = u.username;
-    if (u.password !== undefined) opts.password = u.password;
-    if (u.tls) {
-      if (u.tls.caFile) opts.ca = readFileSync(u.tls.caFile);
-      if (u.tls.certFile) opts.cert = readFileSync(u.tls.certFile);
-      if (u.tls.keyFile) opts.key = readFileSync(u.tls.keyFile);
-      opts.rejectUnauthorized = u.tls.rejectUnauthorized;
-    }
-    return opts;
-  }
-
   private open(): void {
     if (this.stopped) return;
     const gen = ++this.generation;
     const sessionId = newSessionId();
     let client: MqttClient;
     try {
-      client = connect(this.d.config.uplink.url, this.clientOptions(sessionId));
+      client = connect(this.d.config.uplink.url, uplinkClientOptions(this.d.config, sessionId));
     } catch (e) {
       this.fail(gen, `cannot start MQTT client: ${String(e)}`);
       return;
@@ -161,6 +133,7 @@ export class Uplink {
     this.connected = false;
     this.d.stats.uplink.connected = false;
     this.d.stats.uplink.lastError = reason;
+    this.d.stats.uplink.replaying = false;
     this.inflight.clear();
     const c = this.client;
     this.client = null;
@@ -246,33 +219,31 @@ export class Uplink {
         continue;
       }
       if (this.replayCursor >= this.backlogEnd) break;
-      this.refillTokens();
-      if (this.replayTokens <= 0) {
+      if (!this.replayRate.ready()) {
         this.scheduleReplay();
         break;
       }
       const old = this.d.queue.read(this.replayCursor, 1, this.backlogEnd + 1)[0];
       if (!old) {
         this.replayCursor = this.backlogEnd;
-        break;
+        continue; // nothing left below the boundary: the loop ends at the check above
       }
       this.replayCursor = old.id;
-      this.replayTokens -= old.points.length;
+      this.replayRate.take(old.points.length);
       this.send(client, old, true);
     }
+    this.updateReplaying();
   }
 
-  private refillTokens(): void {
-    const now = Date.now();
-    const rate = this.d.config.replay.maxPointsPerSecond;
-    this.replayTokens = Math.min(rate, this.replayTokens + ((now - this.replayRefillAt) / 1000) * rate);
-    this.replayRefillAt = now;
+  private updateReplaying(): void {
+    this.d.stats.uplink.replaying =
+      this.connected &&
+      (this.replayCursor < this.backlogEnd || [...this.inflight.values()].some((f) => f.historical));
   }
 
   private scheduleReplay(): void {
     if (this.replayTimer) return;
-    const rate = this.d.config.replay.maxPointsPerSecond;
-    const waitMs = Math.max(10, Math.ceil((-this.replayTokens / rate) * 1000));
+    const waitMs = Math.max(10, this.replayRate.waitMs());
     this.replayTimer = setTimeout(() => {
       this.replayTimer = null;
       this.pump();

@@ -96,9 +96,10 @@ export async function startOpcuaSimulator(opts: OpcuaSimulatorOptions): Promise<
     const users = opts.users ?? [];
     const s = new OPCUAServer({
       port: opts.port,
-      // bind to loopback only, and advertise the same host so endpoint URLs match what clients dial
+      // bind to loopback by default, and advertise the same host so endpoint URLs match what clients dial;
+      // bound to all interfaces (containers), advertise the machine's host name instead of 0.0.0.0.
       host,
-      hostname: host,
+      hostname: host === '0.0.0.0' || host === '::' ? os.hostname() : host,
       serverCertificateManager: certificateManager,
       nodeset_filename: [nodesets.standard],
       serverInfo: {

@@ -43,6 +43,8 @@ export type ServerOptions = {
   maxMonitoredItemsPerCall?: number;
   maxNodesPerRead?: number;
   secure?: boolean;
+  /** Keep every written value for valueAt() (off for long benchmark runs). Default true. */
+  recordTruth?: boolean;
   users?: Record<string, string>;
   port?: number;
 };
@@ -167,6 +169,7 @@ export class TestOpcuaServer {
         StatusCode.makeStatusCode(status as never),
         new Date(ts),
       );
+      if (this.opts.recordTruth === false) return;
       const name = `${v.deviceId}.${v.key}`;
       let list = this.published.get(name);
       if (!list) {

@@ -51,6 +51,7 @@ export class UplinkSubscriber {
       this.errors.push(t.error);
       return;
     }
+    if (t.kind === 'cmd') return; // platform → agent; not ours to judge
     let json: unknown;
     try {
       json = JSON.parse(payload.toString());

@@ -77,8 +77,8 @@ describe('payload mapping', () => {
     expect(r.deviceId).toBe('G1');
     expect(r.tsMs).toBe(1_767_600_000_000); // auto: seconds
     expect(r.values).toEqual([
-      { valueIndex: 1, value: 12.5 },
-      { valueIndex: 2, value: true },
+      { valueIndex: 1, value: 12.5, status: 0 },
+      { valueIndex: 2, value: true, status: 0 },
     ]);
     expect(r.rejections.map((x) => x.reason)).toEqual(['wrongType']);
     expect(map({ ts: 1_767_600_000_123, values: {}, readings: [] }).rejections.map((x) => x.reason)).toEqual([
@@ -95,6 +95,45 @@ describe('payload mapping', () => {
     expect(map({ ts: 1 }, 'plant/F1/bad device').rejections[0]!.reason).toBe('invalidDeviceId');
     expect(map({ ts: 1 }, 'other/F1/G1').rejections[0]!.reason).toBe('unknownTopic');
   });
+  it('checks a unit stated in the payload and takes a per-value status code', () => {
+    const withUnits = compileSubscription(
+      mqttSubscriptionSchema.parse({
+        topic: 'plant/+f/utility/+device',
+        deviceId: '{device}',
+        timestamp: { path: '$.ts' },
+        values: [
+          {
+            path: '$.values.mass',
+            unitPath: '$.units.mass',
+            qualityPath: '$.quality.mass',
+            key: 'mass',
+            quantity: 'mass',
+            unit: 't',
+          },
+          { path: '$.values.flow', unitPath: '$.units.flow', key: 'flow', quantity: 'massFlow' },
+        ],
+      }),
+    );
+    const r = mapMessage(
+      withUnits,
+      'plant/F1/utility/W1',
+      Buffer.from(
+        JSON.stringify({
+          ts: 1_767_600_000_000,
+          values: { mass: 3512.25, flow: 0.6 },
+          units: { mass: 't', flow: 'L' },
+          quality: { mass: 1083179008 },
+        }),
+      ),
+      0,
+      () => 'double',
+    );
+    expect(r.values).toEqual([{ valueIndex: 0, value: 3512.25, status: 1083179008 }]);
+    expect(r.rejections).toEqual([
+      { reason: 'wrongUnit', detail: 'plant/F1/utility/W1: $.units.flow says "L", configured unit is "t/h"' },
+    ]);
+  });
+
   it('parses epoch ms, epoch s and ISO 8601 with an offset', () => {
     expect(parseTimestamp(1_767_600_000_500, 'auto')).toBe(1_767_600_000_500);
     expect(parseTimestamp(1_767_600_000.5, 'epochS')).toBe(1_767_600_000_500);

@@ -1,5 +1,6 @@
-import { idSchema } from '@xiang/protocol';
+import { idSchema, quantityUnits } from '@xiang/protocol';
 import type { MqttSubscriptionConfig } from '../../config/schema.js';
+import { normalizeUnit } from '../../config/units.js';
 import { type CompiledPath, compilePath, lookup } from './json-path.js';
 import { compileTopicPattern, fillTemplate, matchTopic, type TopicPattern } from './topic-pattern.js';
 
@@ -12,11 +13,12 @@ export type RejectReason =
   | 'wrongType'
   | 'unknownTopic'
   | 'unknownDevice'
-  | 'invalidDeviceId';
+  | 'invalidDeviceId'
+  | 'wrongUnit';
 
 export type Rejection = { reason: RejectReason; detail: string };
 
-export type MappedValue = { valueIndex: number; value: number | boolean | string };
+export type MappedValue = { valueIndex: number; value: number | boolean | string; status: number };
 
 export type Mapped = {
   deviceId: string | null;
@@ -30,6 +32,8 @@ export type CompiledSubscription = {
   pattern: TopicPattern;
   tsPath: CompiledPath | null;
   valuePaths: CompiledPath[];
+  unitPaths: Array<CompiledPath | null>;
+  qualityPaths: Array<CompiledPath | null>;
 };
 
 export function compileSubscription(cfg: MqttSubscriptionConfig): CompiledSubscription {
@@ -42,7 +46,20 @@ export function compileSubscription(cfg: MqttSubscriptionConfig): CompiledSubscr
     if (typeof p === 'string') throw new Error(p);
     return p;
   });
-  return { cfg, pattern, tsPath, valuePaths };
+  const optional = (s: string | undefined) => {
+    if (s === undefined) return null;
+    const p = compilePath(s);
+    if (typeof p === 'string') throw new Error(p);
+    return p;
+  };
+  return {
+    cfg,
+    pattern,
+    tsPath,
+    valuePaths,
+    unitPaths: cfg.values.map((v) => optional(v.unitPath)),
+    qualityPaths: cfg.values.map((v) => optional(v.qualityPath)),
+  };
 }
 
 /** Reads a timestamp in the configured format; epoch numbers in "auto" mode: < 1e11 → seconds, else ms. */
@@ -156,7 +173,40 @@ export function mapMessage(
       });
       return;
     }
-    out.values.push({ valueIndex: i, value: v as number | boolean | string });
+    const valueCfg = sub.cfg.values[i]!;
+    const unitPath = sub.unitPaths[i];
+    if (unitPath) {
+      const u = lookup(doc, unitPath);
+      const declared = normalizeUnit(valueCfg.unit ?? quantityUnits[valueCfg.quantity]);
+      if (u.found && (typeof u.value !== 'string' || normalizeUnit(u.value) !== declared)) {
+        out.rejections.push({
+          reason: 'wrongUnit',
+          detail: `${topic}: ${unitPath.source} says ${JSON.stringify(u.value)}, configured unit is "${declared}"`,
+        });
+        return;
+      }
+    }
+    let status = 0;
+    const qPath = sub.qualityPaths[i];
+    if (qPath) {
+      const q = lookup(doc, qPath);
+      if (q.found) {
+        if (
+          typeof q.value !== 'number' ||
+          !Number.isInteger(q.value) ||
+          q.value < 0 ||
+          q.value > 0xffffffff
+        ) {
+          out.rejections.push({
+            reason: 'wrongType',
+            detail: `${topic}: ${qPath.source} is not a status code`,
+          });
+          return;
+        }
+        status = q.value;
+      }
+    }
+    out.values.push({ valueIndex: i, value: v as number | boolean | string, status });
   });
   return out;
 }

@@ -133,7 +133,7 @@ export class MqttSource implements Source {
         }
         for (const v of r.values) {
           const m = this.metricFor(si, r.deviceId, v.valueIndex);
-          this.ctx.sink.push(m.index, m.def, r.tsMs, v.value, StatusCodes.Good);
+          this.ctx.sink.push(m.index, m.def, r.tsMs, v.value, v.status || StatusCodes.Good);
         }
       });
       if (!matched)

@@ -306,9 +306,10 @@ export class OpcuaSource implements Source {
     this.subscription = null;
     this.session = null;
     this.client = null;
-    await sub?.terminate().catch(() => {});
-    await session?.close().catch(() => {});
-    await client?.disconnect().catch(() => {});
+    // Bounded: while node-opcua is reconnecting, a terminate/close request may never be answered.
+    await settleWithin(sub?.terminate(), 3000);
+    await settleWithin(session?.close(), 3000);
+    await settleWithin(client?.disconnect(), 5000);
   }
 
   async stop(): Promise<void> {
@@ -317,4 +318,12 @@ export class OpcuaSource implements Source {
     await this.closeClient();
     this.ctx.stats.connected = false;
   }
+}
+
+/** Waits for a promise to settle, at most `ms`; errors are ignored (shutdown path). */
+async function settleWithin(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!p) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }

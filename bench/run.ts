@@ -1,0 +1,49 @@
+/**
+ * `npm run bench` — runs each benchmark in its own process (so one's memory can't skew another's), streams
+ * its progress, and writes the markdown each prints between BENCH-RESULT markers into BENCHMARKS.md.
+ *   npm run bench                 # all
+ *   npm run bench -- store ingest # a subset
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const all = ['store', 'ingest', 'edge-agent', 'diagnose', 'oee'];
+const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = chosen.length ? chosen : all;
+
+async function runOne(name: string): Promise<string> {
+  const file = path.join(here, `${name}.ts`);
+  const started = Date.now();
+  process.stderr.write(`\n=== bench ${name} ===\n`);
+  const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, XIANG_BENCH: '1' },
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+    process.stdout.write(b);
+  });
+  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+  const m = /<!-- BENCH-RESULT -->([\s\S]*?)<!-- \/BENCH-RESULT -->/.exec(out);
+  const secs = ((Date.now() - started) / 1000).toFixed(0);
+  if (code !== 0 || !m) return `## ${name}\n\nFAILED (exit ${code}, ${secs} s) — run \`npm run bench -- ${name}\` to see why.\n`;
+  return `${m[1]!.trim()}\n\n_Wall time of this benchmark: ${secs} s._\n`;
+}
+
+const sections: string[] = [];
+for (const n of names) sections.push(await runOne(n));
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const header = [
+  '# Benchmarks',
+  '',
+  `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}.`,
+  `Run: \`npm run bench${chosen.length ? ` -- ${chosen.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 16)}Z.`,
+  '',
+].join('\n');
+const target = path.join(here, '..', chosen.length ? `BENCHMARKS.partial.md` : 'BENCHMARKS.md');
+writeFileSync(target, `${header}\n${sections.join('\n')}`);
+process.stderr.write(`\nwrote ${path.relative(process.cwd(), target)}\n`);
