@@ -139,6 +139,8 @@ const brokerSchema = z.object({
   username: z.string().optional(),
   password: z.string().optional(),
   clientId: z.string().min(1).max(128).optional(),
+  /** MQTT 5 by default; 4 (3.1.1) for brokers without v5, such as the embedded aedes broker of `npm start`. */
+  protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
   keepaliveS: z.number().int().min(1).max(65_535).default(30),
   tls: z
     .object({

@@ -53,7 +53,8 @@ export const suggestionSchema = z.object({
 export type Suggestion = z.infer<typeof suggestionSchema>;
 
 export function sameValue(a: AnswerValue, b: AnswerValue): boolean {
-  const norm = (v: AnswerValue) => JSON.stringify([v.score, v.choice, v.selected ? [...v.selected].sort() : undefined, v.level]);
+  const norm = (v: AnswerValue) =>
+    JSON.stringify([v.score, v.choice, v.selected ? [...v.selected].sort() : undefined, v.level]);
   return norm(a) === norm(b);
 }
 
@@ -72,7 +73,11 @@ export const answerSchema = z
   })
   .superRefine((a, ctx) => {
     if (a.source === 'telemetry' && !a.suggested)
-      ctx.addIssue({ code: 'custom', path: ['suggested'], message: 'a telemetry answer carries its suggestion' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['suggested'],
+        message: 'a telemetry answer carries its suggestion',
+      });
     if (a.source === 'assessor' && a.suggested && !sameValue(a.value, a.suggested.value) && !a.overrideReason)
       ctx.addIssue({
         code: 'custom',
@@ -128,7 +133,14 @@ export function applySuggestions(
       if (!sameValue(current.value, s.value)) conflicts.push(itemId);
       continue;
     }
-    const next: Answer = { itemId, value: s.value, source: 'telemetry', suggested, evidence: s.evidence, answeredAtMs: atMs };
+    const next: Answer = {
+      itemId,
+      value: s.value,
+      source: 'telemetry',
+      suggested,
+      evidence: s.evidence,
+      answeredAtMs: atMs,
+    };
     if (i >= 0) answers[i] = next;
     else answers.push(next);
     applied.push(itemId);
@@ -163,6 +175,12 @@ export function answerItem(
 export function acceptSuggestion(a: Assessment, itemId: string, by: string, atMs: number): Assessment {
   const current = answerOf(a, itemId);
   if (!current?.suggested) throw new Error(`item ${itemId} has no telemetry suggestion to accept`);
-  const accepted: Answer = { ...current, value: current.suggested.value, source: 'telemetry', acceptedBy: by, answeredAtMs: atMs };
+  const accepted: Answer = {
+    ...current,
+    value: current.suggested.value,
+    source: 'telemetry',
+    acceptedBy: by,
+    answeredAtMs: atMs,
+  };
   return { ...a, answers: a.answers.map((x) => (x.itemId === itemId ? accepted : x)), updatedAtMs: atMs };
 }

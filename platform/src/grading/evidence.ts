@@ -19,7 +19,11 @@ export const rateMappingSchema = z.object({
 });
 export type RateMapping = z.infer<typeof rateMappingSchema>;
 
-export const defaultRateMapping: RateMapping = parseOrThrow(rateMappingSchema, mappingData, 'telemetry-mapping.json');
+export const defaultRateMapping: RateMapping = parseOrThrow(
+  rateMappingSchema,
+  mappingData,
+  'telemetry-mapping.json',
+);
 
 export function rateToScore(rate: number, m: RateMapping = defaultRateMapping): number {
   const r = clean(rate);

@@ -47,7 +47,15 @@ export function accumulateTime(
       pos = gapEnd;
     } else {
       const b = Math.min(runs.endMs[r] as number, segB);
-      addPiece(totals, seg.kind, runs.cat[r] as number, stops.micro[r] as number, stops.eventStartMs[r] as number, pos, b);
+      addPiece(
+        totals,
+        seg.kind,
+        runs.cat[r] as number,
+        stops.micro[r] as number,
+        stops.eventStartMs[r] as number,
+        pos,
+        b,
+      );
       pos = b;
     }
     if (pos >= segB) c++;

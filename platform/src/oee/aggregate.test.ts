@@ -11,7 +11,8 @@ const assets = [
   { factoryId: 'F1', path: 'WS1/L1', level: 'line' as const },
   { factoryId: 'F1', path: 'WS1/L2', level: 'line' as const },
 ];
-const counts = (good: number, reject: number) => grid(L(D, '08:00'), L(D, '12:00'), 240 * MIN, () => [good, reject]);
+const counts = (good: number, reject: number) =>
+  grid(L(D, '08:00'), L(D, '12:00'), 240 * MIN, () => [good, reject]);
 const machines = [
   // A 0.75 (60 min fault), P 1, Q 170/180
   machine('M1', 'WS1/L1/ST1', {
@@ -24,7 +25,11 @@ const machines = [
     defaultIdealCycleS: 60,
   }),
   // A 1, P 200/240, Q 1 — the line's last station
-  machine('M2', 'WS1/L1/ST2', { states: samples([[L(D, '08:00'), 3]]), counts: counts(200, 0), defaultIdealCycleS: 60 }),
+  machine('M2', 'WS1/L1/ST2', {
+    states: samples([[L(D, '08:00'), 3]]),
+    counts: counts(200, 0),
+    defaultIdealCycleS: 60,
+  }),
   // A 0.5 (2 h starved), P 1, Q 1
   machine('M3', 'WS1/L2/ST1', {
     states: samples([
@@ -39,11 +44,19 @@ const machines = [
 describe('line, workshop and factory aggregation', () => {
   const withOutput = snapshotWith(
     { calendar: cal },
-    { assets, lines: [{ factoryId: 'F1', path: 'WS1/L1', outputCounter: { deviceId: 'M2', metric: 'goodCount' } }] },
+    {
+      assets,
+      lines: [{ factoryId: 'F1', path: 'WS1/L1', outputCounter: { deviceId: 'M2', metric: 'goodCount' } }],
+    },
   );
 
   it('a line with an output counter follows its last station', () => {
-    const r = computeFactoryOee({ snapshot: withOutput, machines, fromMs: L(D, '08:00'), toMs: L(D, '12:00') });
+    const r = computeFactoryOee({
+      snapshot: withOutput,
+      machines,
+      fromMs: L(D, '08:00'),
+      toMs: L(D, '12:00'),
+    });
     const l1 = r.lines.find((l) => l.assetPath === 'WS1/L1');
     expect(l1?.rule).toBe('lastStation');
     expect(l1?.ruleDeviceId).toBe('M2');
@@ -79,12 +92,19 @@ describe('line, workshop and factory aggregation', () => {
     const noOutput = snapshotWith({ calendar: cal }, { assets });
     const worst = computeLineStatus({ snapshot: noOutput, machines, nowMs });
     const l1 = worst.find((l) => l.assetPath === 'WS1/L1');
-    expect(l1).toMatchObject({ state: 'unplannedStop', sinceMs: L(D, '10:00'), rule: 'worstMachine', calendar: 'production' });
+    expect(l1).toMatchObject({
+      state: 'unplannedStop',
+      sinceMs: L(D, '10:00'),
+      rule: 'worstMachine',
+      calendar: 'production',
+    });
     expect(l1?.machines.map((m) => m.state)).toEqual(['unplannedStop', 'running']);
     expect(l1?.today.fromMs).toBe(L(D, '00:00'));
     // 08:00–10:30 = 150 min planned; M1 ran 120, M2 150 → A = 270/300
     expect(l1?.today.availability).toBeCloseTo(270 / 300, 12);
-    const last = computeLineStatus({ snapshot: withOutput, machines, nowMs }).find((l) => l.assetPath === 'WS1/L1');
+    const last = computeLineStatus({ snapshot: withOutput, machines, nowMs }).find(
+      (l) => l.assetPath === 'WS1/L1',
+    );
     expect(last).toMatchObject({ state: 'running', sinceMs: L(D, '08:00'), rule: 'lastStation' });
     const l2 = worst.find((l) => l.assetPath === 'WS1/L2');
     expect(l2).toMatchObject({ state: 'running', sinceMs: L(D, '10:00') });

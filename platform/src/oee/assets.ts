@@ -23,7 +23,11 @@ export function pathChain(path: string): string[] {
 }
 
 /** The nearest ancestor-or-self of `path` at `level`, or null. */
-export function ancestorAt(snapshot: Pick<RegistrySnapshot, 'assets'>, path: string, level: AssetLevel): string | null {
+export function ancestorAt(
+  snapshot: Pick<RegistrySnapshot, 'assets'>,
+  path: string,
+  level: AssetLevel,
+): string | null {
   const chain = pathChain(path);
   for (let i = chain.length - 1; i >= 0; i--) {
     const p = chain[i] as string;

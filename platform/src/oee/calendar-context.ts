@@ -34,10 +34,21 @@ export function prepareCalendar(
   const days: CalendarContext['days'] = [];
   const maxDays = Math.ceil((toMs - fromMs) / DAY_MS) + 2;
   for (let d = localMidnight(offset, fromMs), k = 0; d < toMs && k < maxDays; d += DAY_MS, k++) {
-    days.push({ date: localDateOf(offset, d), startMs: Math.max(d, fromMs), endMs: Math.min(d + DAY_MS, toMs) });
+    days.push({
+      date: localDateOf(offset, d),
+      startMs: Math.max(d, fromMs),
+      endMs: Math.min(d + DAY_MS, toMs),
+    });
   }
   if (!cal) {
-    return { fromMs, toMs, segments: [{ kind: 'production', startMs: fromMs, endMs: toMs }], days, shifts: [], hasCalendar: false };
+    return {
+      fromMs,
+      toMs,
+      segments: [{ kind: 'production', startMs: fromMs, endMs: toMs }],
+      days,
+      shifts: [],
+      hasCalendar: false,
+    };
   }
   const shifts = shiftWindows(cal, fromMs, toMs).map((w) => ({
     shift: w.shift,

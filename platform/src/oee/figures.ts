@@ -27,7 +27,8 @@ export function figuresFromTotals(fromMs: number, toMs: number, t: OeeTotals): O
   let oee: number | null = null;
   if (availability !== null) {
     if (availability === 0) oee = 0;
-    else if (performance !== null) oee = quality !== null ? availability * performance * quality : performance === 0 ? 0 : null;
+    else if (performance !== null)
+      oee = quality !== null ? availability * performance * quality : performance === 0 ? 0 : null;
   }
   if (t.unknownMs > 0) warnings.push('stateDataGap');
   if (t.countGapMs > 0) warnings.push('counterDataGap');

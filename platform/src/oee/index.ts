@@ -1,5 +1,5 @@
 /** OEE and line status: pure functions over machine state/count series and the registry snapshot. */
-export { type FactoryOeeResult, computeFactoryOee, aggregateMachines, timeWeighted } from './aggregate.js';
+export { aggregateMachines, computeFactoryOee, type FactoryOeeResult, timeWeighted } from './aggregate.js';
 export { ancestorAt, assetLevelOf, inScope, pathChain } from './assets.js';
 export { type CalendarContext, prepareCalendar } from './calendar-context.js';
 export { figuresFromTotals } from './figures.js';
@@ -16,5 +16,12 @@ export {
   parseStateMapping,
   type StateMapping,
 } from './mapping.js';
-export { buildRuns, type Interval, markStopEvents, mergeStateAndMode, type Runs, type StateSamples } from './timeline.js';
+export {
+  buildRuns,
+  type Interval,
+  markStopEvents,
+  mergeStateAndMode,
+  type Runs,
+  type StateSamples,
+} from './timeline.js';
 export * from './types.js';

@@ -19,8 +19,21 @@ export type LineStatus = {
   sinceMs: number | null;
   rule: 'lastStation' | 'worstMachine';
   calendar: 'production' | 'break' | 'offShift';
-  machines: { deviceId: string; state: string; rawState: number | null; stateName: string | null; sinceMs: number | null }[];
-  today: { fromMs: number; toMs: number; availability: number | null; performance: number | null; quality: number | null; oee: number | null };
+  machines: {
+    deviceId: string;
+    state: string;
+    rawState: number | null;
+    stateName: string | null;
+    sinceMs: number | null;
+  }[];
+  today: {
+    fromMs: number;
+    toMs: number;
+    availability: number | null;
+    performance: number | null;
+    quality: number | null;
+    oee: number | null;
+  };
 };
 
 export function computeLineStatus(args: {
@@ -49,7 +62,8 @@ export function computeLineStatus(args: {
     let state: string;
     let sinceMs: number | null;
     let rule: LineStatus['rule'];
-    const last = line.rule === 'lastStation' ? machines.find((m) => m.deviceId === line.ruleDeviceId) : undefined;
+    const last =
+      line.rule === 'lastStation' ? machines.find((m) => m.deviceId === line.ruleDeviceId) : undefined;
     if (last) {
       state = last.state;
       sinceMs = last.sinceMs;
@@ -60,7 +74,9 @@ export function computeLineStatus(args: {
         return i < 0 ? SEVERITY.indexOf('unknown') : i;
       };
       state = machines.reduce((w, m) => (rank(m.state) < rank(w) ? m.state : w), 'plannedStop');
-      const since = machines.filter((m) => m.state === state && m.sinceMs !== null).map((m) => m.sinceMs as number);
+      const since = machines
+        .filter((m) => m.state === state && m.sinceMs !== null)
+        .map((m) => m.sinceMs as number);
       sinceMs = since.length > 0 ? Math.min(...since) : null;
       rule = 'worstMachine';
     }

@@ -10,7 +10,9 @@ const D = '2024-03-04'; // a Monday
 
 describe('machine OEE against hand-computed timelines', () => {
   // Day shift 08:00–16:00, lunch 12:00–12:30 → 450 min planned production.
-  const dayShift = calendar({ shifts: [{ name: '白班', start: '08:00', end: '16:00', breaks: [{ start: '12:00', end: '12:30' }] }] });
+  const dayShift = calendar({
+    shifts: [{ name: '白班', start: '08:00', end: '16:00', breaks: [{ start: '12:00', end: '12:30' }] }],
+  });
 
   it('micro-stops, a breakdown, long idle, speed loss and quality loss', () => {
     const ctx = prepareCalendar(dayShift, L(D, '08:00'), L(D, '16:00'));
@@ -150,7 +152,11 @@ describe('machine OEE against hand-computed timelines', () => {
     expect(shift?.date).toBe(D);
     expect(shift?.totals.plannedProductionMs).toBe(465 * MIN);
     expect(shift?.availability).toBeCloseTo(435 / 465, 12);
-    expect(res.current).toMatchObject({ category: 'plannedStop', stateName: 'NotAvailable', sinceMs: L(T, '06:00') });
+    expect(res.current).toMatchObject({
+      category: 'plannedStop',
+      stateName: 'NotAvailable',
+      sinceMs: L(T, '06:00'),
+    });
   });
 
   it('gaps: offline time and Bad-quality states are unknown, never run time', () => {
@@ -163,7 +169,9 @@ describe('machine OEE against hand-computed timelines', () => {
         [L(D, '11:30'), 3],
       ]),
       unknownIntervals: [{ startMs: L(D, '09:00'), endMs: L(D, '10:00') }],
-      counts: grid(L(D, '08:00'), L(D, '12:00'), 60 * MIN, (s) => (s === L(D, '09:00') ? [Number.NaN, Number.NaN] : [100, 0])),
+      counts: grid(L(D, '08:00'), L(D, '12:00'), 60 * MIN, (s) =>
+        s === L(D, '09:00') ? [Number.NaN, Number.NaN] : [100, 0],
+      ),
       defaultIdealCycleS: 20,
     });
     const r = computeMachineOee(m, ctx, cfg).period;

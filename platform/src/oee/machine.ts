@@ -1,13 +1,23 @@
 import { accumulateTime } from './accumulate.js';
 import type { CalendarContext } from './calendar-context.js';
-import { accumulateCounts } from './counts.js';
+import { accumulateCounts, countsAtEdges } from './counts.js';
 import { figuresFromTotals } from './figures.js';
 import { CATEGORY_CODES, NO_VALUE } from './mapping.js';
 import { buildRuns, markStopEvents, type Runs, setupEnds } from './timeline.js';
-import { emptyTotals, type MachineOeeInput, type MachineOeeResult, type OeeConfig, type OeeFigures } from './types.js';
+import {
+  emptyTotals,
+  type MachineOeeInput,
+  type MachineOeeResult,
+  type OeeConfig,
+  type OeeFigures,
+} from './types.js';
 
 /** OEE of one machine over the calendar context's window, per period, local day and shift. */
-export function computeMachineOee(input: MachineOeeInput, ctx: CalendarContext, config: OeeConfig): MachineOeeResult {
+export function computeMachineOee(
+  input: MachineOeeInput,
+  ctx: CalendarContext,
+  config: OeeConfig,
+): MachineOeeResult {
   const runs = buildRuns(input.states, input.mapping, {
     fromMs: ctx.fromMs,
     toMs: ctx.toMs,
@@ -16,11 +26,19 @@ export function computeMachineOee(input: MachineOeeInput, ctx: CalendarContext, 
   });
   const stops = markStopEvents(runs, config.microStopThresholdS * 1000);
   const windowMs = config.startupWindowS * 1000;
-  const startupWindows = setupEnds(runs).map((e) => ({ startMs: e, endMs: e + windowMs }));
+  const startupWindows = mergeIntervals(setupEnds(runs).map((e) => ({ startMs: e, endMs: e + windowMs })));
+  const buckets = [{ startMs: ctx.fromMs, endMs: ctx.toMs }, ...ctx.days, ...ctx.shifts];
+  const counts = countsAtEdges(
+    input.counts,
+    input.idealCycle,
+    input.defaultIdealCycleS,
+    startupWindows,
+    buckets,
+  );
   const bucket = (startMs: number, endMs: number): OeeFigures => {
     const t = emptyTotals();
     accumulateTime(t, runs, stops, ctx.segments, startMs, endMs);
-    accumulateCounts(t, input.counts, input.idealCycle, input.defaultIdealCycleS, startupWindows, startMs, endMs);
+    accumulateCounts(t, counts, startMs, endMs);
     return figuresFromTotals(startMs, endMs, t);
   };
   return {
@@ -45,4 +63,15 @@ function currentState(runs: Runs, input: MachineOeeInput): MachineOeeResult['cur
     stateName: state === NO_VALUE ? null : (input.mapping.stateNames.get(state) ?? null),
     sinceMs: runs.startMs[i] as number,
   };
+}
+
+/** Sorted, overlapping intervals merged (two changeovers within one start-up window count once). */
+function mergeIntervals(list: { startMs: number; endMs: number }[]): { startMs: number; endMs: number }[] {
+  const out: { startMs: number; endMs: number }[] = [];
+  for (const i of list) {
+    const last = out[out.length - 1];
+    if (last && i.startMs <= last.endMs) last.endMs = Math.max(last.endMs, i.endMs);
+    else out.push({ ...i });
+  }
+  return out;
 }

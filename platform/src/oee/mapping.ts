@@ -8,7 +8,14 @@ import packmlData from './mappings/packml.json' with { type: 'json' };
  * pair belongs to. Compiled into a 256×256 lookup table so the timeline builder stays one typed-array pass.
  */
 
-export const lossCategorySchema = z.enum(['unknown', 'running', 'idle', 'setup', 'unplannedStop', 'plannedStop']);
+export const lossCategorySchema = z.enum([
+  'unknown',
+  'running',
+  'idle',
+  'setup',
+  'unplannedStop',
+  'plannedStop',
+]);
 export type LossCategory = z.infer<typeof lossCategorySchema>;
 
 /** Numeric codes used in typed arrays; index = code. */
@@ -28,7 +35,9 @@ export const stateMappingSchema = z
     source: z.string().min(1),
     confidence: z.enum(['✅', '◐', '❓']),
     notes: z.string().optional(),
-    states: z.array(z.object({ value: byteSchema, name: z.string().min(1), category: lossCategorySchema })).min(1),
+    states: z
+      .array(z.object({ value: byteSchema, name: z.string().min(1), category: lossCategorySchema }))
+      .min(1),
     /** A mode overrides the state's category when that category is listed in `overrides`. */
     modes: z
       .array(

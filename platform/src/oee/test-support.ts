@@ -46,7 +46,11 @@ export function grid(
   return increments(rows);
 }
 
-export function machine(deviceId: string, assetPath: string, extra: Partial<MachineOeeInput>): MachineOeeInput {
+export function machine(
+  deviceId: string,
+  assetPath: string,
+  extra: Partial<MachineOeeInput>,
+): MachineOeeInput {
   return { deviceId, assetPath, mapping: opc, states: samples([]), ...extra };
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CAT, categoryOf, NO_VALUE, parseStateMapping } from './mapping.js';
-import { buildRuns, markStopEvents, mergeStateAndMode, overlayUnknown, setupEnds } from './timeline.js';
 import { opc, packml, samples } from './test-support.js';
+import { buildRuns, markStopEvents, mergeStateAndMode, overlayUnknown, setupEnds } from './timeline.js';
+import { addTotals, emptyTotals } from './types.js';
 
 describe('state mapping', () => {
   it('maps OPC 40001 states with mode overrides', () => {
@@ -91,8 +92,70 @@ describe('timeline', () => {
       { startMs: 90, endMs: 150 },
     ]);
     expect([...o.startMs.subarray(0, o.n)]).toEqual([0, 10, 20, 60, 70, 90]);
-    expect([...o.cat.subarray(0, o.n)]).toEqual([CAT.running, CAT.unknown, CAT.running, CAT.unknown, CAT.running, CAT.unknown]);
+    expect([...o.cat.subarray(0, o.n)]).toEqual([
+      CAT.running,
+      CAT.unknown,
+      CAT.running,
+      CAT.unknown,
+      CAT.running,
+      CAT.unknown,
+    ]);
     expect(o.endMs[o.n - 1]).toBe(100);
+  });
+
+  it('dense 1 Hz samples give the same runs as the changes alone, aligned or not', () => {
+    const n = 1003;
+    const state = new Uint8Array(n + 1).fill(3);
+    const mode = new Uint8Array(n + 1).fill(3);
+    const changes: [number, number, number][] = [[0, 3, 3]];
+    for (const [at, st, md] of [
+      [5, 2, 3],
+      [6, 3, 3],
+      [97, 1, 1],
+      [130, 3, 3],
+      [131, 2, 2],
+      [400, 3, 2],
+      [401, 3, 3],
+      [998, 0, 3],
+    ] as const) {
+      state.fill(st, at, n);
+      mode.fill(md, at, n);
+      changes.push([at * 1000, st, md]);
+    }
+    const ts = Float64Array.from({ length: n + 1 }, (_, i) => i * 1000);
+    const sparse = buildRuns(samples(changes), opc, { fromMs: 0, toMs: n * 1000 });
+    const flat = (r: ReturnType<typeof buildRuns>) => [
+      ...r.startMs.subarray(0, r.n),
+      ...r.endMs.subarray(0, r.n),
+      ...r.cat.subarray(0, r.n),
+    ];
+    const aligned = buildRuns(
+      { tsMs: ts.subarray(0, n), state: state.subarray(0, n), mode: mode.subarray(0, n) },
+      opc,
+      { fromMs: 0, toMs: n * 1000 },
+    );
+    expect(flat(aligned)).toEqual(flat(sparse));
+    // byteOffset 1: the word-skipping path is off, the result must not change
+    const shifted = new Uint8Array(n + 1);
+    shifted.set(state.subarray(0, n), 1);
+    const shiftedMode = new Uint8Array(n + 1);
+    shiftedMode.set(mode.subarray(0, n), 1);
+    const unaligned = buildRuns(
+      { tsMs: ts.subarray(0, n), state: shifted.subarray(1), mode: shiftedMode.subarray(1) },
+      opc,
+      {
+        fromMs: 0,
+        toMs: n * 1000,
+      },
+    );
+    expect(flat(unaligned)).toEqual(flat(sparse));
+  });
+
+  it('addTotals adds every field', () => {
+    const ones = Object.fromEntries(Object.keys(emptyTotals()).map((k) => [k, 1])) as ReturnType<
+      typeof emptyTotals
+    >;
+    expect(addTotals(emptyTotals(), ones)).toEqual(ones);
   });
 
   it('finds setup → running transitions', () => {

@@ -78,24 +78,84 @@ export type BuildRunsOptions = {
  */
 export function buildRuns(samples: StateSamples, mapping: CompiledMapping, opts: BuildRunsOptions): Runs {
   const { tsMs, state, mode } = samples;
-  const n = tsMs.length;
   const table = mapping.table;
   const hold = opts.maxHoldMs ?? Number.POSITIVE_INFINITY;
   const toMs = opts.toMs;
+  let n = tsMs.length;
+  while (n > 0 && (tsMs[n - 1] as number) >= toMs) n--; // samples at or after the window end say nothing
   const b = new RunBuilder();
   const first = n > 0 ? (tsMs[0] as number) : toMs;
-  const startMs = Math.min(opts.fromMs, first);
-  b.push(startMs, Math.min(first, toMs), CAT.unknown, NO_VALUE);
-  for (let i = 0; i < n; i++) {
-    const t = tsMs[i] as number;
-    if (t >= toMs) break;
-    const next = i + 1 < n ? Math.min(tsMs[i + 1] as number, toMs) : toMs;
-    const st = state[i] as number;
-    const cat = table[st * 256 + (mode[i] as number)] as number;
-    const holdEnd = Math.min(next, t + hold);
-    b.push(t, holdEnd, cat, st);
-    if (holdEnd < next) b.push(holdEnd, next, CAT.unknown, NO_VALUE);
+  b.push(Math.min(opts.fromMs, first), Math.min(first, toMs), CAT.unknown, NO_VALUE);
+  if (n === 0) return finish(b, opts);
+  // One pass; a run is only pushed when the category changes or a sample goes stale. Dense (e.g. 1 Hz) data
+  // mostly repeats itself, so the loop compares raw bytes first and reads a timestamp only at a change.
+  let runStart = first;
+  let prevState = state[0] as number;
+  let prevMode = mode[0] as number;
+  let runCat = table[prevState * 256 + prevMode] as number;
+  let runState = prevState;
+  let prevTs = first;
+  if (hold === Number.POSITIVE_INFINITY) {
+    // Four samples per step where both arrays are 4-byte aligned: a word equal to the repeated previous byte
+    // means four unchanged samples.
+    const words = state.byteOffset % 4 === 0 && mode.byteOffset % 4 === 0 ? n >> 2 : 0;
+    const s32 = words > 0 ? new Uint32Array(state.buffer, state.byteOffset, words) : null;
+    const m32 = words > 0 ? new Uint32Array(mode.buffer, mode.byteOffset, words) : null;
+    let sWord = (prevState * 0x01010101) >>> 0;
+    let mWord = (prevMode * 0x01010101) >>> 0;
+    const wordEnd = words * 4;
+    let i = 1;
+    for (let guard = 0; i < n && guard < n; guard++) {
+      if (s32 && m32 && (i & 3) === 0 && i < wordEnd && s32[i >> 2] === sWord && m32[i >> 2] === mWord) {
+        i += 4;
+        continue;
+      }
+      const st = state[i] as number;
+      const md = mode[i] as number;
+      if (st !== prevState || md !== prevMode) {
+        prevState = st;
+        prevMode = md;
+        sWord = (st * 0x01010101) >>> 0;
+        mWord = (md * 0x01010101) >>> 0;
+        const cat = table[st * 256 + md] as number;
+        if (cat !== runCat) {
+          const t = tsMs[i] as number;
+          b.push(runStart, t, runCat, runState);
+          runStart = t;
+          runCat = cat;
+          runState = st;
+        }
+      }
+      i++;
+    }
+    prevTs = tsMs[n - 1] as number;
+  } else {
+    for (let i = 1; i < n; i++) {
+      const t = tsMs[i] as number;
+      const st = state[i] as number;
+      const cat = table[st * 256 + (mode[i] as number)] as number;
+      if (t - prevTs > hold) {
+        b.push(runStart, prevTs + hold, runCat, runState);
+        b.push(prevTs + hold, t, CAT.unknown, NO_VALUE);
+        runStart = t;
+        runCat = cat;
+        runState = st;
+      } else if (cat !== runCat) {
+        b.push(runStart, t, runCat, runState);
+        runStart = t;
+        runCat = cat;
+        runState = st;
+      }
+      prevTs = t;
+    }
   }
+  const end = Math.min(toMs, prevTs + hold);
+  b.push(runStart, end, runCat, runState);
+  if (end < toMs) b.push(end, toMs, CAT.unknown, NO_VALUE);
+  return finish(b, opts);
+}
+
+function finish(b: RunBuilder, opts: BuildRunsOptions): Runs {
   const runs = b.done();
   const unknown = opts.unknownIntervals ?? [];
   return unknown.length > 0 ? overlayUnknown(runs, unknown) : runs;
@@ -134,7 +194,10 @@ export function overlayUnknown(runs: Runs, intervals: Interval[]): Runs {
  * is a micro-stop (a performance loss); longer ones are availability losses. Returns, per run, whether it
  * belongs to a micro-stop and where its stop event began (NaN for non-stop runs).
  */
-export function markStopEvents(runs: Runs, microStopThresholdMs: number): { micro: Uint8Array; eventStartMs: Float64Array } {
+export function markStopEvents(
+  runs: Runs,
+  microStopThresholdMs: number,
+): { micro: Uint8Array; eventStartMs: Float64Array } {
   const micro = new Uint8Array(runs.n);
   const eventStartMs = new Float64Array(runs.n).fill(Number.NaN);
   let i = 0;

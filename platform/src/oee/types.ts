@@ -153,6 +153,30 @@ export function emptyTotals(): OeeTotals {
 }
 
 export function addTotals(into: OeeTotals, t: OeeTotals): OeeTotals {
-  for (const k of Object.keys(into) as (keyof OeeTotals)[]) into[k] += t[k];
+  // Spelled out: this runs once per machine × bucket × group, and a keys loop allocates.
+  into.calendarMs += t.calendarMs;
+  into.productionMs += t.productionMs;
+  into.breakMs += t.breakMs;
+  into.offShiftMs += t.offShiftMs;
+  into.machinePlannedStopMs += t.machinePlannedStopMs;
+  into.runOutsidePlanMs += t.runOutsidePlanMs;
+  into.plannedProductionMs += t.plannedProductionMs;
+  into.unknownMs += t.unknownMs;
+  into.setupMs += t.setupMs;
+  into.breakdownMs += t.breakdownMs;
+  into.idleMs += t.idleMs;
+  into.microStopMs += t.microStopMs;
+  into.microStopCount += t.microStopCount;
+  into.runningMs += t.runningMs;
+  into.operatingMs += t.operatingMs;
+  into.goodCount += t.goodCount;
+  into.rejectCount += t.rejectCount;
+  into.startupRejectCount += t.startupRejectCount;
+  into.idealOutputMs += t.idealOutputMs;
+  into.goodIdealMs += t.goodIdealMs;
+  into.rejectIdealMs += t.rejectIdealMs;
+  into.startupRejectIdealMs += t.startupRejectIdealMs;
+  into.piecesWithoutIdealCycle += t.piecesWithoutIdealCycle;
+  into.countGapMs += t.countGapMs;
   return into;
 }

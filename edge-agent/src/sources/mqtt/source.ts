@@ -9,7 +9,7 @@ import { RateLimitedLog } from './rate-limited-log.js';
 
 export function brokerOptions(b: MqttSourceConfig['broker'], fallbackClientId: string): IClientOptions {
   const o: IClientOptions = {
-    protocolVersion: 5,
+    protocolVersion: b.protocolVersion,
     clientId: b.clientId ?? fallbackClientId,
     keepalive: b.keepaliveS,
     reconnectPeriod: 2000,

@@ -8,13 +8,15 @@ export const frameworkPlugins: FrameworkPlugin[] = [cmmm2020, smeDigital2024, hu
 
 export function frameworkPlugin(id: string): FrameworkPlugin {
   const p = frameworkPlugins.find((f) => f.id === id);
-  if (!p) throw new Error(`unknown framework "${id}" (known: ${frameworkPlugins.map((f) => f.id).join(', ')})`);
+  if (!p)
+    throw new Error(`unknown framework "${id}" (known: ${frameworkPlugins.map((f) => f.id).join(', ')})`);
   return p;
 }
 
 export function maturityFramework(id: string, data?: unknown): MaturityFramework {
   const f = frameworkPlugin(id).create(data);
-  if (f.kind !== 'maturity') throw new Error(`framework "${id}" classifies assets; it does not grade an assessment`);
+  if (f.kind !== 'maturity')
+    throw new Error(`framework "${id}" classifies assets; it does not grade an assessment`);
   return f;
 }
 

@@ -24,7 +24,10 @@ const BY_QUANTITY: Partial<Record<Quantity, string>> = {
   rejectCount: 'quality',
 };
 
-export function businessLinkOf(quantity: Quantity | undefined, kind: RegistryDevice['kind'] | undefined): string {
+export function businessLinkOf(
+  quantity: Quantity | undefined,
+  kind: RegistryDevice['kind'] | undefined,
+): string {
   if (quantity && BY_QUANTITY[quantity]) return BY_QUANTITY[quantity] as string;
   if (kind === 'meter') return 'energy';
   return 'other';

@@ -18,14 +18,20 @@ export const dataFreshness: IndicatorModule = {
     const { nowMs } = ctx.inputs;
     const devices = new Map(devicesInScope(ctx.inputs.snapshot.devices, scope).map((d) => [d.id, d]));
     const periodic = ctx.inputs.series.filter((s) => devices.has(s.deviceId) && s.expectedPeriodMs !== null);
-    const unchecked = ctx.inputs.series.filter((s) => devices.has(s.deviceId) && s.expectedPeriodMs === null).length;
+    const unchecked = ctx.inputs.series.filter(
+      (s) => devices.has(s.deviceId) && s.expectedPeriodMs === null,
+    ).length;
     const rows = periodic.map((s) => {
-      const slaMs = Math.max(ctx.config.freshnessFactor * (s.expectedPeriodMs as number), ctx.config.freshnessMinS * 1000);
+      const slaMs = Math.max(
+        ctx.config.freshnessFactor * (s.expectedPeriodMs as number),
+        ctx.config.freshnessMinS * 1000,
+      );
       const ageMs = s.lastTsMs === null ? Number.POSITIVE_INFINITY : Math.max(0, nowMs - s.lastTsMs);
       return { s, ageMs, fresh: ageMs <= slaMs };
     });
     const ages = rows.map((r) => r.ageMs).sort((a, b) => a - b);
-    const p95 = ages.length > 0 ? (ages[Math.min(ages.length - 1, Math.ceil(0.95 * ages.length) - 1)] as number) : null;
+    const p95 =
+      ages.length > 0 ? (ages[Math.min(ages.length - 1, Math.ceil(0.95 * ages.length) - 1)] as number) : null;
     const fresh = rows.filter((r) => r.fresh).length;
     return {
       value: ratio(fresh, rows.length),
@@ -42,10 +48,10 @@ export const dataFreshness: IndicatorModule = {
         .sort((a, b) => b.ageMs - a.ageMs || a.s.deviceId.localeCompare(b.s.deviceId))
         .slice(0, ctx.config.maxPullingDown)
         .map((r) => ({
-            kind: 'series' as const,
-            ref: `${r.s.deviceId}.${r.s.metric}`,
-            assetPath: devices.get(r.s.deviceId)?.assetPath,
-            value: Number.isFinite(r.ageMs) ? r.ageMs / 1000 : null,
+          kind: 'series' as const,
+          ref: `${r.s.deviceId}.${r.s.metric}`,
+          assetPath: devices.get(r.s.deviceId)?.assetPath,
+          value: Number.isFinite(r.ageMs) ? r.ageMs / 1000 : null,
           reason: { zh: '数据过期（值为时延秒数）', en: 'Stale (value = age in seconds)' },
         })),
       notes: [],

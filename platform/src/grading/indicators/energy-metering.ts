@@ -1,5 +1,5 @@
 import { pathChain } from '../../oee/assets.js';
-import { devicesInScope, pointsInPeriod, ratio, worstFirst } from './context.js';
+import { devicesInScope, memo, pointsInPeriod, ratio, worstFirst } from './context.js';
 import type { IndicatorModule } from './types.js';
 
 /**
@@ -24,15 +24,23 @@ export const energyMeteringCoverage: IndicatorModule = {
         counts: external.counts,
         pullingDown: external.pullingDown ?? [],
         notes: [
-          external.formula ?? { zh: '来自节能诊断的计量覆盖率', en: 'Metering coverage from the energy diagnostics' },
+          external.formula ?? {
+            zh: '来自节能诊断的计量覆盖率',
+            en: 'Metering coverage from the energy diagnostics',
+          },
         ],
       };
     }
     const machines = devicesInScope(ctx.equipment, scope).filter((d) => d.kind === 'machine');
-    const liveMeterPaths = new Set(
-      ctx.inputs.snapshot.devices
-        .filter((d) => d.kind === 'meter' && pointsInPeriod(ctx, d.id) > 0)
-        .map((d) => d.assetPath),
+    const liveMeterPaths = memo(
+      ctx,
+      'energy.liveMeterPaths',
+      () =>
+        new Set(
+          ctx.inputs.snapshot.devices
+            .filter((d) => d.kind === 'meter' && pointsInPeriod(ctx, d.id) > 0)
+            .map((d) => d.assetPath),
+        ),
     );
     const scopeDepth = scope.assetPath === '' ? 0 : scope.assetPath.split('/').length;
     const metered = (path: string) =>

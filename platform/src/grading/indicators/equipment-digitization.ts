@@ -25,7 +25,10 @@ export const equipmentDigitizationRate: IndicatorModule = {
             ref: d.id,
             assetPath: d.assetPath,
             value: 0,
-            reason: { zh: '无已登记的数据点（无数字接口或未接入）', en: 'No registered tag model (no digital interface or not connected)' },
+            reason: {
+              zh: '无已登记的数据点（无数字接口或未接入）',
+              en: 'No registered tag model (no digital interface or not connected)',
+            },
           })),
         ctx.config.maxPullingDown,
       ),

@@ -1,6 +1,6 @@
 import type { OnlineTransition, RegistryDevice } from '../../registry/model.js';
-import { devicesInScope, equipmentRuleNote, ratio, worstFirst } from './context.js';
-import type { IndicatorModule } from './types.js';
+import { devicesInScope, equipmentRuleNote, memo, ratio, worstFirst } from './context.js';
+import type { IndicatorContext, IndicatorModule } from './types.js';
 
 /**
  * Online ratio over time: Σ online time ÷ Σ registered time of production equipment, from the registry's
@@ -16,22 +16,23 @@ export const equipmentOnlineRatio: IndicatorModule = {
   },
   formulaVersion: '1',
   compute(ctx, scope) {
-    const { fromMs, nowMs } = ctx.inputs;
-    const toMs = Math.min(ctx.inputs.toMs, Math.max(nowMs, fromMs));
     const equipment = devicesInScope(ctx.equipment, scope);
-    const history = new Map<string, OnlineTransition[]>();
-    for (const t of ctx.inputs.snapshot.onlineHistory) history.set(t.deviceId, [...(history.get(t.deviceId) ?? []), t]);
+    const times = onlineTimes(ctx);
     let onlineMs = 0;
     let registeredMs = 0;
     const perDevice = equipment.map((d) => {
-      const r = onlineTime(d, (history.get(d.id) ?? []).sort((a, b) => a.atMs - b.atMs), fromMs, toMs);
+      const r = times.get(d.id) ?? { onlineMs: 0, registeredMs: 0 };
       onlineMs += r.onlineMs;
       registeredMs += r.registeredMs;
       return { d, share: ratio(r.onlineMs, r.registeredMs) };
     });
     return {
       value: ratio(onlineMs, registeredMs),
-      counts: { equipment: equipment.length, onlineHours: onlineMs / 3_600_000, registeredHours: registeredMs / 3_600_000 },
+      counts: {
+        equipment: equipment.length,
+        onlineHours: onlineMs / 3_600_000,
+        registeredHours: registeredMs / 3_600_000,
+      },
       pullingDown: worstFirst(
         perDevice
           .filter((p) => p.share !== null && p.share < ctx.config.pullDownBelow)
@@ -49,6 +50,26 @@ export const equipmentOnlineRatio: IndicatorModule = {
   },
 };
 
+/** Online and registered time of every device over the period (up to now), computed once per context. */
+export function onlineTimes(ctx: IndicatorContext): Map<string, { onlineMs: number; registeredMs: number }> {
+  return memo(ctx, 'online.times', () => {
+    const { fromMs, nowMs } = ctx.inputs;
+    const toMs = Math.min(ctx.inputs.toMs, Math.max(nowMs, fromMs));
+    const history = new Map<string, OnlineTransition[]>();
+    for (const t of ctx.inputs.snapshot.onlineHistory) {
+      const list = history.get(t.deviceId);
+      if (list) list.push(t);
+      else history.set(t.deviceId, [t]);
+    }
+    for (const list of history.values()) list.sort((a, b) => a.atMs - b.atMs);
+    return new Map(
+      ctx.inputs.snapshot.devices.map(
+        (d) => [d.id, onlineTime(d, history.get(d.id) ?? [], fromMs, toMs)] as const,
+      ),
+    );
+  });
+}
+
 export function onlineTime(
   d: Pick<RegistryDevice, 'online' | 'firstSeenMs'>,
   transitions: OnlineTransition[],
@@ -59,7 +80,12 @@ export function onlineTime(
   if (toMs <= start) return { onlineMs: 0, registeredMs: 0 };
   const before = transitions.filter((t) => t.atMs <= start);
   const inside = transitions.filter((t) => t.atMs > start && t.atMs < toMs);
-  let online = before.length > 0 ? (before[before.length - 1] as OnlineTransition).online : inside.length > 0 ? !(inside[0] as OnlineTransition).online : d.online;
+  let online =
+    before.length > 0
+      ? (before[before.length - 1] as OnlineTransition).online
+      : inside.length > 0
+        ? !(inside[0] as OnlineTransition).online
+        : d.online;
   let cursor = start;
   let onlineMs = 0;
   for (const t of inside) {

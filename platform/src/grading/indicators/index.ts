@@ -7,7 +7,13 @@ import { equipmentNetworkingRate } from './equipment-networking.js';
 import { equipmentOnlineRatio } from './equipment-online.js';
 import { oeeAvailability, oeeTracking } from './oee-indicators.js';
 import { stateFaultCapture } from './state-fault-capture.js';
-import type { Indicator, IndicatorContext, IndicatorInputs, IndicatorModule, IndicatorScope } from './types.js';
+import type {
+  Indicator,
+  IndicatorContext,
+  IndicatorInputs,
+  IndicatorModule,
+  IndicatorScope,
+} from './types.js';
 
 /** The indicator registry: one module per indicator; a new indicator is one file plus one line here. */
 export const indicatorModules: IndicatorModule[] = [

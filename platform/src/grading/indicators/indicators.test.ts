@@ -10,7 +10,12 @@ const D = '2024-03-04';
 const T0 = L(D, '08:00');
 const T1 = T0 + 10 * H;
 
-const dev = (id: string, kind: RegistryDevice['kind'], assetPath: string, extra: Partial<RegistryDevice> = {}): RegistryDevice => ({
+const dev = (
+  id: string,
+  kind: RegistryDevice['kind'],
+  assetPath: string,
+  extra: Partial<RegistryDevice> = {},
+): RegistryDevice => ({
   factoryId: 'F1',
   id,
   agentId: 'A1',
@@ -22,7 +27,12 @@ const dev = (id: string, kind: RegistryDevice['kind'], assetPath: string, extra:
   lastSeenMs: T1,
   ...extra,
 });
-const metric = (deviceId: string, key: string, quantity: RegistryMetric['quantity'], i: number): RegistryMetric => ({
+const metric = (
+  deviceId: string,
+  key: string,
+  quantity: RegistryMetric['quantity'],
+  i: number,
+): RegistryMetric => ({
   factoryId: 'F1',
   agentId: 'A1',
   i,
@@ -33,7 +43,13 @@ const metric = (deviceId: string, key: string, quantity: RegistryMetric['quantit
   datatype: 'double',
   unit: '',
 });
-const series = (deviceId: string, metricKey: string, present: number, expected: number | null, lastTsMs: number | null): SeriesActivity => ({
+const series = (
+  deviceId: string,
+  metricKey: string,
+  present: number,
+  expected: number | null,
+  lastTsMs: number | null,
+): SeriesActivity => ({
   deviceId,
   metric: metricKey,
   present,
@@ -88,7 +104,10 @@ describe('digitalisation indicators (hand-computed)', () => {
   const all = computeIndicators(inputs);
 
   it('digitisation and networking rates over machines and meters', () => {
-    expect(byId(all, 'equipment-digitization-rate')).toMatchObject({ value: 0.75, counts: { equipment: 4, digital: 3 } });
+    expect(byId(all, 'equipment-digitization-rate')).toMatchObject({
+      value: 0.75,
+      counts: { equipment: 4, digital: 3 },
+    });
     expect(byId(all, 'equipment-digitization-rate').pullingDown.map((p) => p.ref)).toEqual(['M3']);
     const net = byId(all, 'equipment-networking-rate');
     expect(net).toMatchObject({ value: 0.5, counts: { equipment: 4, networked: 2, silent: 2 } });
@@ -100,7 +119,10 @@ describe('digitalisation indicators (hand-computed)', () => {
   it('the production flag, when set, defines the equipment', () => {
     const flagged = {
       ...inputs,
-      snapshot: { ...snapshot, devices: snapshot.devices.map((d) => ({ ...d, production: d.id === 'M1' || d.id === 'M2' })) },
+      snapshot: {
+        ...snapshot,
+        devices: snapshot.devices.map((d) => ({ ...d, production: d.id === 'M1' || d.id === 'M2' })),
+      },
     };
     expect(byId(computeIndicators(flagged), 'equipment-networking-rate')).toMatchObject({
       value: 0.5,
@@ -118,30 +140,52 @@ describe('digitalisation indicators (hand-computed)', () => {
 
   it('data-collection coverage per series, per business link and per line', () => {
     const cov = byId(all, 'data-collection-coverage');
-    // M1.state 1, M1.goodCount 0.9, M2.state 0, E1.activePower 1, S1.temperature 10/600
-    expect(cov.value).toBeCloseTo((1 + 0.9 + 0 + 1 + 10 / 600) / 5, 12);
+    // M1.state: on-change, M1 online 9 of 10 h → 0.9; M1.goodCount 0.9; M2.state 0; E1.activePower 1; S1 10/600
+    expect(cov.value).toBeCloseTo((0.9 + 0.9 + 0 + 1 + 10 / 600) / 5, 12);
     const link = (k: string) => cov.breakdown?.find((b) => b.key === k)?.value;
-    expect(link('link:equipment')).toBe(0.5);
+    expect(link('link:equipment')).toBeCloseTo(0.45, 12);
     expect(link('link:productionControl')).toBeCloseTo(0.9, 12);
     expect(link('link:energy')).toBe(1);
-    expect(cov.breakdown?.find((b) => b.key === 'asset:WS1/L1')?.value).toBeCloseTo(2.9 / 4, 12);
+    expect(cov.breakdown?.find((b) => b.key === 'asset:WS1/L1')?.value).toBeCloseTo(2.8 / 4, 12);
     const line1 = computeIndicators(inputs, { assetPath: 'WS1/L1' });
-    expect(byId(line1, 'data-collection-coverage').value).toBeCloseTo(2.9 / 4, 12);
+    expect(byId(line1, 'data-collection-coverage').value).toBeCloseTo(2.8 / 4, 12);
+    // the store's per-hour capped ratio wins over present ÷ expected
+    const capped = {
+      ...inputs,
+      series: inputs.series.map((s) => (s.metric === 'goodCount' ? { ...s, ratio: 0.5 } : s)),
+    };
+    expect(byId(computeIndicators(capped), 'data-collection-coverage').value).toBeCloseTo(
+      (0.9 + 0.5 + 0 + 1 + 10 / 600) / 5,
+      12,
+    );
   });
 
   it('freshness judges periodic series against 3 × period (min 60 s)', () => {
     const fr = byId(all, 'data-freshness');
     // goodCount 120 s old ≤ 180 s fresh; activePower 600 s stale; temperature 0 s fresh
-    expect(fr).toMatchObject({ value: 2 / 3, counts: { periodicSeries: 3, fresh: 2, stale: 1, unchecked: 2 } });
+    expect(fr).toMatchObject({
+      value: 2 / 3,
+      counts: { periodicSeries: 3, fresh: 2, stale: 1, unchecked: 2 },
+    });
     expect(fr.pullingDown[0]).toMatchObject({ ref: 'E1.activePower', value: 600 });
   });
 
   it('state/fault capture and the energy-metering proxy, by scope', () => {
-    expect(byId(all, 'state-fault-capture')).toMatchObject({ value: 1 / 3, counts: { machines: 3, withStateMetric: 2, captured: 1 } });
+    expect(byId(all, 'state-fault-capture')).toMatchObject({
+      value: 1 / 3,
+      counts: { machines: 3, withStateMetric: 2, captured: 1 },
+    });
     expect(byId(all, 'energy-metering-coverage').value).toBeCloseTo(2 / 3, 12);
-    expect(byId(computeIndicators(inputs, { assetPath: 'WS1/L1' }), 'energy-metering-coverage').value).toBe(1);
-    expect(byId(computeIndicators(inputs, { assetPath: 'WS1/L1/ST1' }), 'energy-metering-coverage').value).toBe(0);
-    const ext = computeIndicators({ ...inputs, energyMeteringCoverage: { value: 0.82, counts: { meters: 40 } } });
+    expect(byId(computeIndicators(inputs, { assetPath: 'WS1/L1' }), 'energy-metering-coverage').value).toBe(
+      1,
+    );
+    expect(
+      byId(computeIndicators(inputs, { assetPath: 'WS1/L1/ST1' }), 'energy-metering-coverage').value,
+    ).toBe(0);
+    const ext = computeIndicators({
+      ...inputs,
+      energyMeteringCoverage: { value: 0.82, counts: { meters: 40 } },
+    });
     expect(byId(ext, 'energy-metering-coverage')).toMatchObject({ value: 0.82, counts: { meters: 40 } });
   });
 

@@ -5,7 +5,8 @@ import type { IndicatorBody, IndicatorContext, IndicatorModule, IndicatorScope }
 
 function machinesInScope(ctx: IndicatorContext, scope: IndicatorScope): MachineOeeResult[] {
   return (ctx.inputs.oee?.machines ?? []).filter(
-    (m) => inScope(m.assetPath, scope.assetPath) && (!scope.deviceIds || scope.deviceIds.includes(m.deviceId)),
+    (m) =>
+      inScope(m.assetPath, scope.assetPath) && (!scope.deviceIds || scope.deviceIds.includes(m.deviceId)),
   );
 }
 
@@ -41,7 +42,12 @@ export const oeeAvailability: IndicatorModule = {
       },
       pullingDown: worstFirst(
         ms
-          .filter((m) => m.period.availability !== null && f.availability !== null && m.period.availability < f.availability)
+          .filter(
+            (m) =>
+              m.period.availability !== null &&
+              f.availability !== null &&
+              m.period.availability < f.availability,
+          )
           .map((m) => ({
             kind: 'device' as const,
             ref: m.deviceId,

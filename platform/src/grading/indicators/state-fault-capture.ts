@@ -1,4 +1,4 @@
-import { devicesInScope, ratio, worstFirst } from './context.js';
+import { devicesInScope, memo, ratio, worstFirst } from './context.js';
 import type { IndicatorModule } from './types.js';
 
 /**
@@ -15,11 +15,16 @@ export const stateFaultCapture: IndicatorModule = {
   formulaVersion: '1',
   compute(ctx, scope) {
     const machines = devicesInScope(ctx.equipment, scope).filter((d) => d.kind === 'machine');
-    const stateKeys = new Map<string, string[]>();
-    for (const m of ctx.inputs.snapshot.metrics)
-      if (m.quantity === 'machineState') stateKeys.set(m.deviceId, [...(stateKeys.get(m.deviceId) ?? []), m.key]);
+    const stateKeys = memo(ctx, 'state.keys', () => {
+      const map = new Map<string, string[]>();
+      for (const m of ctx.inputs.snapshot.metrics)
+        if (m.quantity === 'machineState') map.set(m.deviceId, [...(map.get(m.deviceId) ?? []), m.key]);
+      return map;
+    });
     const delivered = (id: string) =>
-      (ctx.seriesByDevice.get(id) ?? []).some((s) => (stateKeys.get(id) ?? []).includes(s.metric) && s.present > 0);
+      (ctx.seriesByDevice.get(id) ?? []).some(
+        (s) => (stateKeys.get(id) ?? []).includes(s.metric) && s.present > 0,
+      );
     const withMetric = machines.filter((m) => stateKeys.has(m.id));
     const captured = machines.filter((m) => delivered(m.id));
     return {

@@ -16,6 +16,8 @@ export type SeriesActivity = {
   present: number;
   /** Points expected from the metric's sampling interval; null for report-by-exception metrics. */
   expected: number | null;
+  /** Received share capped per interval (the store's coverage ratio), when known; else min(1, present ÷ expected). */
+  ratio?: number;
   expectedPeriodMs: number | null;
   /** Time of the newest point (any time, not only in the period); null = never. */
   lastTsMs: number | null;
@@ -97,7 +99,10 @@ export type IndicatorModule = {
 };
 
 /** What a module computes; the registry adds identity, formula and period. */
-export type IndicatorBody = Omit<Indicator, 'id' | 'name' | 'formula' | 'formulaVersion' | 'fromMs' | 'toMs' | 'scope'>;
+export type IndicatorBody = Omit<
+  Indicator,
+  'id' | 'name' | 'formula' | 'formulaVersion' | 'fromMs' | 'toMs' | 'scope'
+>;
 
 /** Inputs resolved once (config defaults, equipment set, per-device activity) and shared by all modules. */
 export type IndicatorContext = {
@@ -107,4 +112,6 @@ export type IndicatorContext = {
   equipment: RegistryDevice[];
   equipmentRule: 'productionFlag' | 'deviceKinds';
   seriesByDevice: Map<string, SeriesActivity[]>;
+  /** Per-context memo: work that does not depend on the scope is done once for all scopes (tiers ask many). */
+  cache: Map<string, unknown>;
 };

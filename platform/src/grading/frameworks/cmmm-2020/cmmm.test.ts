@@ -29,7 +29,14 @@ const testModel = {
   ],
   requirements: ['A', 'B'].flatMap((sd) =>
     [1, 2, 3, 4, 5].flatMap((level) =>
-      [1, 2].map((k) => ({ id: `${sd}.L${level}.${k}`, subdomain: sd, level, text: name(`${sd}${level}${k}`), proveBy: name('p'), ...src })),
+      [1, 2].map((k) => ({
+        id: `${sd}.L${level}.${k}`,
+        subdomain: sd,
+        level,
+        text: name(`${sd}${level}${k}`),
+        proveBy: name('p'),
+        ...src,
+      })),
     ),
   ),
 };
@@ -46,7 +53,12 @@ const set = (id: string, a: [number, number], b: [number, number]) => ({
 const testWeights = {
   version: 't',
   default: 'w90',
-  sets: [set('w90', [90, 10], [10, 90]), set('w79', [79, 79], [21, 21]), set('w80', [80, 80], [20, 20]), set('eq', [1, 1], [1, 1])],
+  sets: [
+    set('w90', [90, 10], [10, 90]),
+    set('w79', [79, 79], [21, 21]),
+    set('w80', [80, 80], [20, 20]),
+    set('eq', [1, 1], [1, 1]),
+  ],
 };
 const fw = (rules: unknown = rulesData) =>
   cmmm2020.create({ model: testModel, weights: testWeights, rules }) as MaturityFramework;
@@ -55,7 +67,11 @@ type Grid = Record<'A' | 'B', [number, number][]>;
 function assessment(grid: Partial<Grid>, extra: Partial<Assessment> = {}): Assessment {
   const answers = (Object.entries(grid) as ['A' | 'B', [number, number][]][]).flatMap(([sd, levels]) =>
     levels.flatMap((pair, i) =>
-      pair.map((score, k) => ({ itemId: `${sd}.L${i + 1}.${k + 1}`, value: { score }, source: 'assessor' as const })),
+      pair.map((score, k) => ({
+        itemId: `${sd}.L${i + 1}.${k + 1}`,
+        value: { score },
+        source: 'assessor' as const,
+      })),
     ),
   );
   return assessmentSchema.parse({
@@ -75,7 +91,9 @@ const zeros: [number, number] = [0, 0];
 
 describe('CMMM roll-up: worked examples', () => {
   it('a report scoring 3.55 → level 3 (X1..X3 = 1, X4 = 0.9·0.5 + 0.1·1 = 0.55)', () => {
-    const r = fw().evaluate(assessment({ A: [ones, ones, ones, [0.5, 0.5], zeros], B: [ones, ones, ones, ones, zeros] }));
+    const r = fw().evaluate(
+      assessment({ A: [ones, ones, ones, [0.5, 0.5], zeros], B: [ones, ones, ones, ones, zeros] }),
+    );
     expect(r.levelScores?.map((l) => l.score)).toEqual([1, 1, 1, 0.55, 0]);
     expect(r.totalScore).toBe(3.55);
     expect(r.level).toBe(3);
@@ -127,11 +145,16 @@ describe('CMMM roll-up: worked examples', () => {
     expect(tailored.items.filter((i) => i.status === 'tailored')).toHaveLength(10);
     expect(tailored.domains.map((d) => d.id)).toEqual(['production']);
     const noProduction = assessment(grid, { tailoring: [{ subjectId: 'A', reason: 'x' }] });
-    expect(fw().check(noProduction)).toContain('tailoring: domain production must keep at least one sub-domain');
+    expect(fw().check(noProduction)).toContain(
+      'tailoring: domain production must keep at least one sub-domain',
+    );
   });
 
   it('discrete and process weights differ: the same answers give 3.55 (L3) and 3.95 (L4)', () => {
-    const grid: Partial<Grid> = { A: [ones, ones, ones, [0.5, 0.5], zeros], B: [ones, ones, ones, ones, zeros] };
+    const grid: Partial<Grid> = {
+      A: [ones, ones, ones, [0.5, 0.5], zeros],
+      B: [ones, ones, ones, ones, zeros],
+    };
     expect(fw().evaluate(assessment(grid))).toMatchObject({ level: 3, totalScore: 3.55 });
     const proc = fw().evaluate(assessment(grid, { industry: 'process' }));
     expect(proc.levelScores?.[3]?.score).toBe(0.95);
@@ -140,11 +163,28 @@ describe('CMMM roll-up: worked examples', () => {
 
   it('band and level rule can disagree: flagged, and the rule in rules.json decides', () => {
     // Equal weights: X1 = 0.8, X2 = 0.8, X3 = (0.25 + 0)/2 = 0.125 → S = 1.725: band 1, reached 2.
-    const a = assessment({ A: [[0.8, 0.8], [0.8, 0.8], [0.5, 0]], B: [[0.8, 0.8], [0.8, 0.8], zeros] }, { weightSet: 'eq' });
+    const a = assessment(
+      {
+        A: [
+          [0.8, 0.8],
+          [0.8, 0.8],
+          [0.5, 0],
+        ],
+        B: [[0.8, 0.8], [0.8, 0.8], zeros],
+      },
+      { weightSet: 'eq' },
+    );
     const byRule = fw().evaluate(a);
-    expect(byRule).toMatchObject({ level: 2, totalScore: 1.725, band: { level: 1, conflictsWithLevel: true } });
+    expect(byRule).toMatchObject({
+      level: 2,
+      totalScore: 1.725,
+      band: { level: 1, conflictsWithLevel: true },
+    });
     expect(byRule.warnings.some((w) => w.startsWith('bandConflict'))).toBe(true);
-    const byBand = fw({ ...rulesData, levelDetermination: { ...rulesData.levelDetermination, rule: 'band' } }).evaluate(a);
+    const byBand = fw({
+      ...rulesData,
+      levelDetermination: { ...rulesData.levelDetermination, rule: 'band' },
+    }).evaluate(a);
     expect(byBand.level).toBe(1);
   });
 
@@ -173,9 +213,16 @@ describe('CMMM roll-up: worked examples', () => {
   });
 
   it('rejects data whose ids do not resolve', () => {
-    const bad = { ...testModel, requirements: [...testModel.requirements, { ...testModel.requirements[0], id: 'X', subdomain: 'Z' }] };
-    expect(() => cmmm2020.create({ model: bad, weights: testWeights })).toThrow(/requirement X: unknown sub-domain Z/);
-    expect(() => cmmm2020.create({ model: { ...testModel, levels: [] } })).toThrow(/cmmm-2020 model at levels/);
+    const bad = {
+      ...testModel,
+      requirements: [...testModel.requirements, { ...testModel.requirements[0], id: 'X', subdomain: 'Z' }],
+    };
+    expect(() => cmmm2020.create({ model: bad, weights: testWeights })).toThrow(
+      /requirement X: unknown sub-domain Z/,
+    );
+    expect(() => cmmm2020.create({ model: { ...testModel, levels: [] } })).toThrow(
+      /cmmm-2020 model at levels/,
+    );
   });
 });
 
@@ -189,7 +236,8 @@ describe('CMMM shipped data', () => {
     expect(def.model.domains).toHaveLength(12);
     expect(def.model.subdomains).toHaveLength(20);
     for (const s of def.model.subdomains)
-      for (let n = 1; n <= 5; n++) expect(def.model.requirements.some((r) => r.subdomain === s.id && r.level === n)).toBe(true);
+      for (let n = 1; n <= 5; n++)
+        expect(def.model.requirements.some((r) => r.subdomain === s.id && r.level === n)).toBe(true);
     for (const r of def.model.requirements) expect(['✅', '◐', '❓']).toContain(r.confidence);
   });
 
@@ -251,15 +299,40 @@ describe('CMMM shipped data', () => {
     expect(get('maintenance.L3.1')?.value).toEqual({ score: 0.5 });
     expect(get('network.L2.1')?.value).toEqual({ score: 0.8 });
     expect(get('data.L2.1')).toBeUndefined(); // coverage not measured → no suggestion
-    expect(get('equipment.L2.1')?.evidence[0]).toMatchObject({ kind: 'telemetry', indicatorId: 'equipment-digitization-rate', value: 0.97, fromMs: 1, toMs: 2 });
+    expect(get('equipment.L2.1')?.evidence[0]).toMatchObject({
+      kind: 'telemetry',
+      indicatorId: 'equipment-digitization-rate',
+      value: 0.97,
+      fromMs: 1,
+      toMs: 2,
+    });
 
-    let a = assessmentSchema.parse({ id: 'x', factoryId: 'F1', frameworkId: 'cmmm-2020', frameworkVersion: def.model.version, industry: 'discrete', createdAtMs: 0, updatedAtMs: 0 });
+    let a = assessmentSchema.parse({
+      id: 'x',
+      factoryId: 'F1',
+      frameworkId: 'cmmm-2020',
+      frameworkVersion: def.model.version,
+      industry: 'discrete',
+      createdAtMs: 0,
+      updatedAtMs: 0,
+    });
     a = applySuggestions(a, sug, 10).assessment;
     expect(() => answerItem(a, 'equipment.L2.1', { score: 0.5 }, { atMs: 11 })).toThrow(/needs a reason/);
-    a = answerItem(a, 'equipment.L2.1', { score: 0.5 }, { atMs: 11, by: '张工', overrideReason: '两台老设备仅有模拟量输出' });
+    a = answerItem(
+      a,
+      'equipment.L2.1',
+      { score: 0.5 },
+      { atMs: 11, by: '张工', overrideReason: '两台老设备仅有模拟量输出' },
+    );
     const again = applySuggestions(a, sug, 12);
     expect(again.conflicts).toEqual(['equipment.L2.1']);
     const item = framework.evaluate(again.assessment).items.find((i) => i.itemId === 'equipment.L2.1');
-    expect(item).toMatchObject({ score: 0.5, status: 'answered', source: 'assessor', suggested: { score: 1 }, overrideReason: '两台老设备仅有模拟量输出' });
+    expect(item).toMatchObject({
+      score: 0.5,
+      status: 'answered',
+      source: 'assessor',
+      suggested: { score: 1 },
+      overrideReason: '两台老设备仅有模拟量输出',
+    });
   });
 });

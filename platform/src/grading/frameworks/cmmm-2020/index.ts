@@ -1,13 +1,22 @@
 import { type Assessment, answerOf } from '../../assessment.js';
 import type { I18n } from '../../common.js';
 import { suggestScore } from '../../evidence.js';
-import type { AssessmentItem, FrameworkPlugin, FrameworkResult, ItemResult, MaturityFramework } from '../types.js';
+import type {
+  AssessmentItem,
+  FrameworkPlugin,
+  FrameworkResult,
+  ItemResult,
+  MaturityFramework,
+} from '../types.js';
 import { cmmmGaps } from './gaps.js';
 import { type CmmmDefinition, loadCmmm } from './schema.js';
 import { scoreCmmm, subdomainMaturity } from './scoring.js';
 import { cmmmUnverifiedRules } from './unverified.js';
 
-const TITLE: I18n = { zh: '智能制造能力成熟度（GB/T 39116/39117-2020）', en: 'Intelligent-manufacturing capability maturity (GB/T 39116/39117-2020)' };
+const TITLE: I18n = {
+  zh: '智能制造能力成熟度（GB/T 39116/39117-2020）',
+  en: 'Intelligent-manufacturing capability maturity (GB/T 39116/39117-2020)',
+};
 
 export const cmmm2020: FrameworkPlugin = {
   id: 'cmmm-2020',
@@ -34,7 +43,9 @@ export function createCmmm(def: CmmmDefinition): MaturityFramework {
   const items = (a?: Pick<Assessment, 'industry' | 'tailoring'>): AssessmentItem[] => {
     const tailored = new Set(a?.tailoring.map((t) => t.subjectId) ?? []);
     return def.model.requirements
-      .filter((r) => !tailored.has(r.subdomain) && (!a || sd.get(r.subdomain)?.industries.includes(a.industry)))
+      .filter(
+        (r) => !tailored.has(r.subdomain) && (!a || sd.get(r.subdomain)?.industries.includes(a.industry)),
+      )
       .map((r) => {
         const s = sd.get(r.subdomain);
         return {
@@ -56,10 +67,14 @@ export function createCmmm(def: CmmmDefinition): MaturityFramework {
     const problems: string[] = [];
     if (a.frameworkId !== def.model.id) problems.push(`frameworkId ${a.frameworkId} is not ${def.model.id}`);
     if (a.frameworkVersion !== def.model.version)
-      problems.push(`frameworkVersion ${a.frameworkVersion} differs from the loaded data ${def.model.version}`);
-    if (a.weightSet && !def.weights.sets.some((s) => s.id === a.weightSet)) problems.push(`weightSet: unknown ${a.weightSet}`);
+      problems.push(
+        `frameworkVersion ${a.frameworkVersion} differs from the loaded data ${def.model.version}`,
+      );
+    if (a.weightSet && !def.weights.sets.some((s) => s.id === a.weightSet))
+      problems.push(`weightSet: unknown ${a.weightSet}`);
     const reqIds = new Set(def.model.requirements.map((r) => r.id));
-    for (const t of a.tailoring) if (!sd.has(t.subjectId)) problems.push(`tailoring: unknown sub-domain ${t.subjectId}`);
+    for (const t of a.tailoring)
+      if (!sd.has(t.subjectId)) problems.push(`tailoring: unknown sub-domain ${t.subjectId}`);
     const tailored = new Set(a.tailoring.map((t) => t.subjectId));
     for (const d of def.rules.tailoring.mandatoryDomains) {
       const members = def.model.subdomains.filter((s) => s.domain === d);
@@ -112,12 +127,18 @@ export function createCmmm(def: CmmmDefinition): MaturityFramework {
       const w = members.map((id) => s.weights.get(id) ?? 0);
       const wSum = w.reduce((x, y) => x + y, 0);
       const m = members.map((id) => subdomainMaturity(def, s.subdomainScores.get(id) ?? []));
-      const score = wSum > 0 ? m.reduce((acc, v, i) => acc + v * (w[i] as number), 0) / wSum : m.reduce((x, y) => x + y, 0) / m.length;
+      const score =
+        wSum > 0
+          ? m.reduce((acc, v, i) => acc + v * (w[i] as number), 0) / wSum
+          : m.reduce((x, y) => x + y, 0) / m.length;
       return [{ id: d.id, name: d.name, score: Math.round(score * 1000) / 1000, max: 5 }];
     });
     const levelInfo = (n: number) => def.model.levels.find((l) => l.level === n)?.name ?? null;
     const warnings = check(a).filter((p) => !p.startsWith('answers.'));
-    if (s.bandConflict) warnings.push(`bandConflict: total score ${s.totalScore} falls in band ${s.band ?? 'none'} while the reached level is ${s.reached}`);
+    if (s.bandConflict)
+      warnings.push(
+        `bandConflict: total score ${s.totalScore} falls in band ${s.band ?? 'none'} while the reached level is ${s.reached}`,
+      );
     return {
       frameworkId: def.model.id,
       frameworkVersion: def.model.version,
@@ -151,5 +172,14 @@ export function createCmmm(def: CmmmDefinition): MaturityFramework {
       return sug ? [sug] : [];
     });
 
-  return { kind: 'maturity', id: def.model.id, version: def.model.version, title: TITLE, items, suggest, check, evaluate };
+  return {
+    kind: 'maturity',
+    id: def.model.id,
+    version: def.model.version,
+    title: TITLE,
+    items,
+    suggest,
+    check,
+    evaluate,
+  };
 }

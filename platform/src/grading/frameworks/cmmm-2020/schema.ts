@@ -18,10 +18,20 @@ export const cmmmModelSchema = z.object({
   standard: z.string(),
   note: z.string().optional(),
   levels: z
-    .array(z.object({ level: z.number().int().min(1).max(5), name: i18nSchema, meaning: i18nSchema, nickname: z.string().optional(), ...sourced }))
+    .array(
+      z.object({
+        level: z.number().int().min(1).max(5),
+        name: i18nSchema,
+        meaning: i18nSchema,
+        nickname: z.string().optional(),
+        ...sourced,
+      }),
+    )
     .length(5),
   factors: z.array(z.object({ id: z.string().min(1), name: i18nSchema, ...sourced })).min(1),
-  domains: z.array(z.object({ id: z.string().min(1), factor: z.string().min(1), name: i18nSchema, ...sourced })).min(1),
+  domains: z
+    .array(z.object({ id: z.string().min(1), factor: z.string().min(1), name: i18nSchema, ...sourced }))
+    .min(1),
   subdomains: z
     .array(
       z.object({
@@ -115,8 +125,10 @@ export function loadCmmm(data?: { model?: unknown; weights?: unknown; rules?: un
   const factorIds = new Set(model.factors.map((f) => f.id));
   const domainIds = new Set(model.domains.map((d) => d.id));
   const sdIds = new Set(model.subdomains.map((s) => s.id));
-  for (const d of model.domains) if (!factorIds.has(d.factor)) problems.push(`domain ${d.id}: unknown factor ${d.factor}`);
-  for (const s of model.subdomains) if (!domainIds.has(s.domain)) problems.push(`sub-domain ${s.id}: unknown domain ${s.domain}`);
+  for (const d of model.domains)
+    if (!factorIds.has(d.factor)) problems.push(`domain ${d.id}: unknown factor ${d.factor}`);
+  for (const s of model.subdomains)
+    if (!domainIds.has(s.domain)) problems.push(`sub-domain ${s.id}: unknown domain ${s.domain}`);
   const reqIds = new Set<string>();
   for (const r of model.requirements) {
     if (!sdIds.has(r.subdomain)) problems.push(`requirement ${r.id}: unknown sub-domain ${r.subdomain}`);
@@ -125,12 +137,16 @@ export function loadCmmm(data?: { model?: unknown; weights?: unknown; rules?: un
   }
   for (const set of weights.sets) {
     const members = set.groups.flatMap((g) => Object.keys(g.members));
-    for (const m of members) if (!sdIds.has(m)) problems.push(`weight set ${set.id}: unknown sub-domain ${m}`);
+    for (const m of members)
+      if (!sdIds.has(m)) problems.push(`weight set ${set.id}: unknown sub-domain ${m}`);
     for (const s of sdIds)
-      if (members.filter((m) => m === s).length !== 1) problems.push(`weight set ${set.id}: sub-domain ${s} must be in exactly one group`);
+      if (members.filter((m) => m === s).length !== 1)
+        problems.push(`weight set ${set.id}: sub-domain ${s} must be in exactly one group`);
   }
-  if (!weights.sets.some((s) => s.id === weights.default)) problems.push(`weights.default: unknown set ${weights.default}`);
-  for (const d of rules.tailoring.mandatoryDomains) if (!domainIds.has(d)) problems.push(`rules.tailoring: unknown domain ${d}`);
+  if (!weights.sets.some((s) => s.id === weights.default))
+    problems.push(`weights.default: unknown set ${weights.default}`);
+  for (const d of rules.tailoring.mandatoryDomains)
+    if (!domainIds.has(d)) problems.push(`rules.tailoring: unknown domain ${d}`);
   if (problems.length > 0) throw new Error(`invalid cmmm-2020 data: ${problems.slice(0, 5).join('; ')}`);
   return { model, weights, rules };
 }

@@ -28,7 +28,11 @@ export type CmmmScores = {
   bandConflict: boolean;
 };
 
-export function effectiveWeights(def: CmmmDefinition, industry: 'discrete' | 'process', setId?: string): Map<string, number> {
+export function effectiveWeights(
+  def: CmmmDefinition,
+  industry: 'discrete' | 'process',
+  setId?: string,
+): Map<string, number> {
   const set = def.weights.sets.find((s) => s.id === (setId ?? def.weights.default));
   if (!set) throw new Error(`unknown weight set ${setId}`);
   const w = new Map<string, number>();
@@ -39,8 +43,14 @@ export function effectiveWeights(def: CmmmDefinition, industry: 'discrete' | 'pr
   return w;
 }
 
-export function applicableSubdomains(def: CmmmDefinition, industry: 'discrete' | 'process', tailored: Set<string>): string[] {
-  return def.model.subdomains.filter((s) => s.industries.includes(industry) && !tailored.has(s.id)).map((s) => s.id);
+export function applicableSubdomains(
+  def: CmmmDefinition,
+  industry: 'discrete' | 'process',
+  tailored: Set<string>,
+): string[] {
+  return def.model.subdomains
+    .filter((s) => s.industries.includes(industry) && !tailored.has(s.id))
+    .map((s) => s.id);
 }
 
 /** Scores from requirement scores (id → score; missing = unanswered = 0). */
@@ -57,7 +67,9 @@ export function scoreCmmm(
     const perLevel: (number | null)[] = [];
     for (let n = 1; n <= 5; n++) {
       const reqs = def.model.requirements.filter((r) => r.subdomain === sd && r.level === n);
-      perLevel.push(reqs.length === 0 ? null : clean(reqs.reduce((a, r) => a + (reqScore(r.id) ?? 0), 0) / reqs.length));
+      perLevel.push(
+        reqs.length === 0 ? null : clean(reqs.reduce((a, r) => a + (reqScore(r.id) ?? 0), 0) / reqs.length),
+      );
     }
     subdomainScores.set(sd, perLevel);
   }
@@ -104,7 +116,8 @@ export function scoreCmmm(
 }
 
 export function bandOf(def: CmmmDefinition, s: number): number | null {
-  for (const b of def.rules.bands.values) if (s >= b.min && (s < b.max || (b.maxInclusive && s <= b.max))) return b.level;
+  for (const b of def.rules.bands.values)
+    if (s >= b.min && (s < b.max || (b.maxInclusive && s <= b.max))) return b.level;
   return null;
 }
 

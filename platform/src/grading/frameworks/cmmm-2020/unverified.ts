@@ -19,7 +19,10 @@ export function cmmmUnverifiedRules(def: CmmmDefinition, weightSetId: string): I
       en: `Requirement scores ${r.scale.values.map((v) => v.score).join('/')} (${r.scale.confidence}): from third-party tools, not checked against the GB/T 39117 text.`,
     });
   if (tag(r.subdomainScore.confidence))
-    out.push({ zh: '能力子域在某级的得分 = 该级各要求得分的算术平均（❓）。', en: 'Sub-domain score at a level = mean of its requirement scores (❓).' });
+    out.push({
+      zh: '能力子域在某级的得分 = 该级各要求得分的算术平均（❓）。',
+      en: 'Sub-domain score at a level = mean of its requirement scores (❓).',
+    });
   if (tag(r.levelReached.confidence))
     out.push({
       zh: `达到某级：该级得分 ≥ ${r.levelReached.threshold} 且所有更低级别均已达到（${r.levelReached.confidence}）。`,
@@ -38,7 +41,10 @@ export function cmmmUnverifiedRules(def: CmmmDefinition, weightSetId: string): I
   out.push(
     r.levelDetermination.rule === 'band'
       ? { zh: '等级按总分所在分数段确定（平台配置）。', en: 'The level is the band of S (platform setting).' }
-      : { zh: '等级按“达到某级”规则确定，分数段仅作对照（平台选择）。', en: 'The level follows the level-reached rule; the band is shown for comparison (platform choice).' },
+      : {
+          zh: '等级按“达到某级”规则确定，分数段仅作对照（平台选择）。',
+          en: 'The level follows the level-reached rule; the band is shown for comparison (platform choice).',
+        },
   );
   if (tag(r.tailoring.confidence))
     out.push({

@@ -14,9 +14,27 @@ import rulesData from './rules.json' with { type: 'json' };
  */
 const whenMissing = z.enum(['fail', 'skip']).default('fail');
 const conditionSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('indicator'), indicator: z.string().min(1), min: z.number().min(0).max(1), label: i18nSchema, whenMissing }),
-  z.object({ kind: z.literal('childShare'), childTier: z.string().min(1), min: z.number().min(0).max(1), label: i18nSchema, whenMissing }),
-  z.object({ kind: z.literal('frameworkLevel'), framework: z.string().min(1), min: z.number().int().min(0), label: i18nSchema, whenMissing }),
+  z.object({
+    kind: z.literal('indicator'),
+    indicator: z.string().min(1),
+    min: z.number().min(0).max(1),
+    label: i18nSchema,
+    whenMissing,
+  }),
+  z.object({
+    kind: z.literal('childShare'),
+    childTier: z.string().min(1),
+    min: z.number().min(0).max(1),
+    label: i18nSchema,
+    whenMissing,
+  }),
+  z.object({
+    kind: z.literal('frameworkLevel'),
+    framework: z.string().min(1),
+    min: z.number().int().min(0),
+    label: i18nSchema,
+    whenMissing,
+  }),
 ]);
 export const tierRulesSchema = z.object({
   id: z.string().min(1),
@@ -45,13 +63,17 @@ export function loadTierRules(data?: unknown): TierRules {
   const ids = new Set(r.tiers.map((t) => t.id));
   for (const t of r.tiers)
     for (const c of t.conditions)
-      if (c.kind === 'childShare' && !ids.has(c.childTier)) throw new Error(`invalid tier rules: ${t.id} refers to unknown tier ${c.childTier}`);
+      if (c.kind === 'childShare' && !ids.has(c.childTier))
+        throw new Error(`invalid tier rules: ${t.id} refers to unknown tier ${c.childTier}`);
   return r;
 }
 
 export const hunanArt13Tiers: FrameworkPlugin = {
   id: 'hunan-art13-tiers',
-  title: { zh: '第十三条分级（智能工位/产线/车间/工厂）', en: 'Article 13 tiers (workstation / line / workshop / factory)' },
+  title: {
+    zh: '第十三条分级（智能工位/产线/车间/工厂）',
+    en: 'Article 13 tiers (workstation / line / workshop / factory)',
+  },
   kind: 'tiers',
   create: (data?: unknown) => createTiers(loadTierRules(data)),
 };
@@ -74,8 +96,13 @@ export function createTiers(rules: TierRules): TierFramework {
           if (c.kind === 'indicator') value = indicators.find((i) => i.id === c.indicator)?.value ?? null;
           else if (c.kind === 'frameworkLevel') value = input.frameworkLevels?.[c.framework] ?? null;
           else {
-            const children = results.filter((r) => r.level === ORDER[ORDER.indexOf(level) - 1] && isChild(u, r));
-            value = children.length > 0 ? children.filter((r) => r.tier === c.childTier).length / children.length : null;
+            const children = results.filter(
+              (r) => r.level === ORDER[ORDER.indexOf(level) - 1] && isChild(u, r),
+            );
+            value =
+              children.length > 0
+                ? children.filter((r) => r.tier === c.childTier).length / children.length
+                : null;
           }
           const passed = value === null ? (c.whenMissing === 'skip' ? null : false) : value >= c.min - 1e-9;
           return {
@@ -130,7 +157,9 @@ function assetUnits(input: TierInputs, fallback: TierRules['stationFallback']): 
   const units: Unit[] = [...paths].sort().map((p) => ({
     assetPath: p,
     level: assetLevelOf(snapshot, p),
-    name: named.get(p) ?? (p === '' ? snapshot.factory.name || snapshot.factory.id : (p.split('/').pop() as string)),
+    name:
+      named.get(p) ??
+      (p === '' ? snapshot.factory.name || snapshot.factory.id : (p.split('/').pop() as string)),
     scope: { assetPath: p },
   }));
   if (fallback === 'devicesAsStations') {

@@ -2,11 +2,20 @@ import { type Assessment, answerOf, type Suggestion } from '../../assessment.js'
 import type { I18n } from '../../common.js';
 import { telemetryEvidence } from '../../evidence.js';
 import type { Indicator } from '../../indicators/types.js';
-import type { AssessmentItem, FrameworkPlugin, FrameworkResult, ItemResult, MaturityFramework } from '../types.js';
+import type {
+  AssessmentItem,
+  FrameworkPlugin,
+  FrameworkResult,
+  ItemResult,
+  MaturityFramework,
+} from '../types.js';
 import { smeGaps, smeLevel } from './levels.js';
 import { bandFor, loadSme, questionMax, questionPoints, type SmeModel } from './schema.js';
 
-const TITLE: I18n = { zh: '中小企业数字化水平评测（2024年版）', en: 'SME digitalisation level evaluation (2024 edition)' };
+const TITLE: I18n = {
+  zh: '中小企业数字化水平评测（2024年版）',
+  en: 'SME digitalisation level evaluation (2024 edition)',
+};
 const SCENARIO = 'scenario.';
 
 export const smeDigital2024: FrameworkPlugin = {
@@ -26,7 +35,11 @@ export function createSme(m: SmeModel): MaturityFramework {
       kind: q.type === 'multi' ? ('multi' as const) : ('choice' as const),
       title: q.title,
       group: { id: q.dimension, name: dims.get(q.dimension)?.name ?? { zh: q.dimension, en: q.dimension } },
-      options: (q.type === 'band' ? (q.bands ?? []) : (q.options ?? [])).map((o) => ({ id: o.id, label: o.label, points: o.points })),
+      options: (q.type === 'band' ? (q.bands ?? []) : (q.options ?? [])).map((o) => ({
+        id: o.id,
+        label: o.label,
+        points: o.points,
+      })),
       source: q.source,
       confidence: q.confidence,
       proveBy: q.proveBy,
@@ -57,7 +70,10 @@ export function createSme(m: SmeModel): MaturityFramework {
             itemId: q.id,
             value: { choice: b.id },
             evidence: [telemetryEvidence(ind)],
-            rule: { zh: '按评测指标的比率分档（◐）对应实测比率', en: 'Measured rate placed in the evaluation’s rate bands (◐)' },
+            rule: {
+              zh: '按评测指标的比率分档（◐）对应实测比率',
+              en: 'Measured rate placed in the evaluation’s rate bands (◐)',
+            },
           });
       }
       if (q.telemetryLinks) {
@@ -98,18 +114,22 @@ export function createSme(m: SmeModel): MaturityFramework {
   const check = (a: Assessment): string[] => {
     const problems: string[] = [];
     if (a.frameworkId !== m.id) problems.push(`frameworkId ${a.frameworkId} is not ${m.id}`);
-    if (a.frameworkVersion !== m.version) problems.push(`frameworkVersion ${a.frameworkVersion} differs from the loaded data ${m.version}`);
+    if (a.frameworkVersion !== m.version)
+      problems.push(`frameworkVersion ${a.frameworkVersion} differs from the loaded data ${m.version}`);
     a.answers.forEach((ans, i) => {
       if (ans.itemId.startsWith(SCENARIO)) {
         const s = m.scenarios.find((x) => `${SCENARIO}${x.id}` === ans.itemId);
         if (!s) problems.push(`answers.${i}.itemId: unknown scenario ${ans.itemId}`);
-        else if (ans.value.level === undefined || ans.value.level > 4) problems.push(`answers.${i}.value: ${ans.itemId} takes a level 0–4`);
+        else if (ans.value.level === undefined || ans.value.level > 4)
+          problems.push(`answers.${i}.value: ${ans.itemId} takes a level 0–4`);
         return;
       }
       const q = m.questions.find((x) => x.id === ans.itemId);
       if (!q) problems.push(`answers.${i}.itemId: unknown question ${ans.itemId}`);
       else if (questionPoints(q, ans.value) === null)
-        problems.push(`answers.${i}.value: ${ans.itemId} takes ${q.type === 'multi' ? 'selected option ids' : 'one option id (choice)'}`);
+        problems.push(
+          `answers.${i}.value: ${ans.itemId} takes ${q.type === 'multi' ? 'selected option ids' : 'one option id (choice)'}`,
+        );
     });
     return problems;
   };
@@ -129,14 +149,22 @@ export function createSme(m: SmeModel): MaturityFramework {
       const lv = ans?.value.level;
       const valid = lv !== undefined && lv <= 4 ? lv : null;
       levels.set(s.id, valid ?? 0);
-      itemResults.push(itemResult(`${SCENARIO}${s.id}`, s.name, groups.get(s.group), ans, ans ? valid : 0, s.confidence));
+      itemResults.push(
+        itemResult(`${SCENARIO}${s.id}`, s.name, groups.get(s.group), ans, ans ? valid : 0, s.confidence),
+      );
     }
     const score = Math.round([...points.values()].reduce((x, y) => x + y, 0) * 1e9) / 1e9;
     const level = smeLevel(m, score, levels);
-    const dimScore = (id: string) => m.questions.filter((q) => q.dimension === id).reduce((x, q) => x + (points.get(q.id) ?? 0), 0);
+    const dimScore = (id: string) =>
+      m.questions.filter((q) => q.dimension === id).reduce((x, q) => x + (points.get(q.id) ?? 0), 0);
     const domains = m.dimensions.map((d) =>
       d.points === null
-        ? { id: d.id, name: d.name, score: [...levels.values()].reduce((x, y) => x + y, 0) / Math.max(1, levels.size), max: 4 }
+        ? {
+            id: d.id,
+            name: d.name,
+            score: [...levels.values()].reduce((x, y) => x + y, 0) / Math.max(1, levels.size),
+            max: 4,
+          }
         : { id: d.id, name: d.name, score: dimScore(d.id), max: d.points },
     );
     return {
@@ -187,7 +215,13 @@ function itemResult(
     group: group ?? { zh: '', en: '' },
     value: ans?.value ?? null,
     score: score ?? 0,
-    status: !ans ? 'missing' : score === null ? 'invalid' : ans.source === 'telemetry' ? 'telemetry' : 'answered',
+    status: !ans
+      ? 'missing'
+      : score === null
+        ? 'invalid'
+        : ans.source === 'telemetry'
+          ? 'telemetry'
+          : 'answered',
     source: ans?.source ?? null,
     evidence: ans?.evidence ?? [],
     ...(ans?.suggested ? { suggested: ans.suggested.value } : {}),

@@ -19,7 +19,14 @@ export function meets(m: SmeModel, r: Rule, score: number, levels: Map<string, n
   const scoreGap = Math.max(0, r.minScore - score);
   const allGap = Math.max(0, r.minScenarios - at.length);
   const constrainedGap = Math.max(0, r.minConstrained - constrained);
-  return { ok: scoreGap <= 1e-9 && allGap === 0 && constrainedGap === 0, scoreGap, allGap, constrainedGap, at: at.length, constrained };
+  return {
+    ok: scoreGap <= 1e-9 && allGap === 0 && constrainedGap === 0,
+    scoreGap,
+    allGap,
+    constrainedGap,
+    at: at.length,
+    constrained,
+  };
 }
 
 /**
@@ -92,6 +99,9 @@ export function smeGaps(
     };
   });
   return [...questionGaps, ...scenarioGaps].sort(
-    (a, b) => Number(b.blocking) - Number(a.blocking) || b.deltaScore - a.deltaScore || a.itemId.localeCompare(b.itemId),
+    (a, b) =>
+      Number(b.blocking) - Number(a.blocking) ||
+      b.deltaScore - a.deltaScore ||
+      a.itemId.localeCompare(b.itemId),
   );
 }

@@ -22,7 +22,14 @@ export const smeModelSchema = z.object({
   document: z.string(),
   ...sourced,
   dimensions: z
-    .array(z.object({ id: z.string().min(1), name: i18nSchema, points: z.number().positive().nullable(), ...sourced }))
+    .array(
+      z.object({
+        id: z.string().min(1),
+        name: i18nSchema,
+        points: z.number().positive().nullable(),
+        ...sourced,
+      }),
+    )
     .min(1),
   scenarioGroups: z.array(z.object({ id: z.string().min(1), name: i18nSchema })),
   questions: z
@@ -86,17 +93,22 @@ export function loadSme(data?: unknown): SmeModel {
   const groups = new Set(m.scenarioGroups.map((g) => g.id));
   for (const q of m.questions) {
     if (!dims.has(q.dimension)) problems.push(`question ${q.id}: unknown dimension ${q.dimension}`);
-    if (q.type === 'band' ? !q.bands?.length : !q.options?.length) problems.push(`question ${q.id}: no ${q.type === 'band' ? 'bands' : 'options'}`);
+    if (q.type === 'band' ? !q.bands?.length : !q.options?.length)
+      problems.push(`question ${q.id}: no ${q.type === 'band' ? 'bands' : 'options'}`);
     const max = questionMax(q);
-    if (Math.abs(max - q.points) > 1e-9) problems.push(`question ${q.id}: options reach ${max}, not ${q.points} points`);
+    if (Math.abs(max - q.points) > 1e-9)
+      problems.push(`question ${q.id}: options reach ${max}, not ${q.points} points`);
   }
-  for (const s of m.scenarios) if (!groups.has(s.group)) problems.push(`scenario ${s.id}: unknown group ${s.group}`);
+  for (const s of m.scenarios)
+    if (!groups.has(s.group)) problems.push(`scenario ${s.id}: unknown group ${s.group}`);
   for (const d of m.dimensions) {
     if (d.points === null) continue;
     const sum = m.questions.filter((q) => q.dimension === d.id).reduce((a, q) => a + q.points, 0);
-    if (Math.abs(sum - d.points) > 1e-9) problems.push(`dimension ${d.id}: questions add to ${sum}, not ${d.points}`);
+    if (Math.abs(sum - d.points) > 1e-9)
+      problems.push(`dimension ${d.id}: questions add to ${sum}, not ${d.points}`);
   }
-  if (problems.length > 0) throw new Error(`invalid sme-digital-2024 data: ${problems.slice(0, 5).join('; ')}`);
+  if (problems.length > 0)
+    throw new Error(`invalid sme-digital-2024 data: ${problems.slice(0, 5).join('; ')}`);
   return m;
 }
 
@@ -104,11 +116,17 @@ export function loadSme(data?: unknown): SmeModel {
 export function questionMax(q: SmeQuestion): number {
   if (q.type === 'band') return Math.max(...(q.bands ?? []).map((b) => b.points));
   if (q.type === 'choice') return Math.max(...(q.options ?? []).map((o) => o.points));
-  return Math.min(q.points, (q.options ?? []).reduce((a, o) => a + o.points, 0));
+  return Math.min(
+    q.points,
+    (q.options ?? []).reduce((a, o) => a + o.points, 0),
+  );
 }
 
 /** Points of an answer; null when the answer does not fit the question. */
-export function questionPoints(q: SmeQuestion, v: { choice?: string; selected?: string[] } | undefined): number | null {
+export function questionPoints(
+  q: SmeQuestion,
+  v: { choice?: string; selected?: string[] } | undefined,
+): number | null {
   if (!v) return 0;
   if (q.type === 'multi') {
     if (!v.selected) return null;

@@ -14,7 +14,9 @@ const score80: Record<string, { choice?: string; selected?: string[] }> = {
   network: { selected: ['ot', 'it', '5g', 'full'] },
   digitization: { choice: 'b4' },
   networking: { choice: 'b4' },
-  dataCollection: { selected: model.questions.find((q) => q.id === 'dataCollection')?.options?.map((o) => o.id) ?? [] },
+  dataCollection: {
+    selected: model.questions.find((q) => q.id === 'dataCollection')?.options?.map((o) => o.id) ?? [],
+  },
   informationSystems: { choice: 'all' },
   networkSecurity: { selected: ['policy', 'products', 'assessment', 'boundary'] },
   dataSecurity: { selected: ['policy', 'products', 'assessment', 'ledger'] },
@@ -27,10 +29,24 @@ const score80: Record<string, { choice?: string; selected?: string[] }> = {
   revenuePerHead: { choice: 'worse' },
   costRatio: { choice: 'worse' },
 };
-const CONSTRAINED = ['productDesign', 'marketing', 'productionControl', 'quality', 'safety', 'equipment', 'energy', 'procurement', 'warehousing', 'finance'];
+const CONSTRAINED = [
+  'productDesign',
+  'marketing',
+  'productionControl',
+  'quality',
+  'safety',
+  'equipment',
+  'energy',
+  'procurement',
+  'warehousing',
+  'finance',
+];
 const OTHER = ['processDesign', 'afterSales', 'planning', 'hr', 'collaboration', 'decision'];
 
-function assessment(questions: Record<string, { choice?: string; selected?: string[] }>, scenarios: Record<string, number>): Assessment {
+function assessment(
+  questions: Record<string, { choice?: string; selected?: string[] }>,
+  scenarios: Record<string, number>,
+): Assessment {
   return assessmentSchema.parse({
     id: 's1',
     factoryId: 'F1',
@@ -41,7 +57,11 @@ function assessment(questions: Record<string, { choice?: string; selected?: stri
     updatedAtMs: 0,
     answers: [
       ...Object.entries(questions).map(([itemId, value]) => ({ itemId, value, source: 'assessor' })),
-      ...Object.entries(scenarios).map(([id, level]) => ({ itemId: `scenario.${id}`, value: { level }, source: 'assessor' })),
+      ...Object.entries(scenarios).map(([id, level]) => ({
+        itemId: `scenario.${id}`,
+        value: { level },
+        source: 'assessor',
+      })),
     ],
   });
 }
@@ -52,17 +72,30 @@ describe('SME 2024 evaluation: level rules at their edges', () => {
     expect(model.questions).toHaveLength(15);
     expect(model.questions.reduce((a, q) => a + q.points, 0)).toBe(100);
     expect(model.scenarios).toHaveLength(16);
-    expect(model.scenarios.filter((s) => s.constrained).map((s) => s.id).sort()).toEqual([...CONSTRAINED].sort());
+    expect(
+      model.scenarios
+        .filter((s) => s.constrained)
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([...CONSTRAINED].sort());
   });
 
   it('L4 needs score ≥ 80 and ≥ 10 scenarios at L4, ≥ 6 of them constrained', () => {
-    const six = { ...levels(CONSTRAINED.slice(0, 6), 4), ...levels(CONSTRAINED.slice(6), 3), ...levels(OTHER.slice(0, 4), 4) };
+    const six = {
+      ...levels(CONSTRAINED.slice(0, 6), 4),
+      ...levels(CONSTRAINED.slice(6), 3),
+      ...levels(OTHER.slice(0, 4), 4),
+    };
     const r = fw.evaluate(assessment(score80, six));
     expect(fw.check(assessment(score80, six))).toEqual([]);
     expect(r.totalScore).toBe(80);
     expect(r.level).toBe(4);
     // only 5 constrained at L4 (10 in all) → L3
-    const five = { ...levels(CONSTRAINED.slice(0, 5), 4), ...levels(CONSTRAINED.slice(5), 3), ...levels(OTHER.slice(0, 5), 4) };
+    const five = {
+      ...levels(CONSTRAINED.slice(0, 5), 4),
+      ...levels(CONSTRAINED.slice(5), 3),
+      ...levels(OTHER.slice(0, 5), 4),
+    };
     expect(fw.evaluate(assessment(score80, five)).level).toBe(3);
     // 9 at L4 → L3
     const nine = { ...six, [OTHER[3] as string]: 3 };
@@ -74,7 +107,11 @@ describe('SME 2024 evaluation: level rules at their edges', () => {
   });
 
   it('L1 needs score ≥ 20 and 6 scenarios at L1 with 3 constrained; 18 points is below level 1', () => {
-    const base = { network: { selected: ['ot', 'it', '5g', 'full'] }, digitization: { choice: 'b4' }, networking: { choice: 'b4' } };
+    const base = {
+      network: { selected: ['ot', 'it', '5g', 'full'] },
+      digitization: { choice: 'b4' },
+      networking: { choice: 'b4' },
+    };
     const sc = { ...levels(CONSTRAINED.slice(0, 3), 1), ...levels(OTHER.slice(0, 3), 1) };
     const r = fw.evaluate(assessment(base, sc));
     expect(r).toMatchObject({ totalScore: 20, level: 1, levelName: { zh: '一级' } });
@@ -84,13 +121,20 @@ describe('SME 2024 evaluation: level rules at their edges', () => {
   });
 
   it('gaps to the next level: the missing constrained scenario blocks; point gaps rank by Δ', () => {
-    const sc = { ...levels(CONSTRAINED.slice(0, 5), 4), ...levels(CONSTRAINED.slice(5), 3), ...levels(OTHER.slice(0, 5), 4), decision: 2 };
+    const sc = {
+      ...levels(CONSTRAINED.slice(0, 5), 4),
+      ...levels(CONSTRAINED.slice(5), 3),
+      ...levels(OTHER.slice(0, 5), 4),
+      decision: 2,
+    };
     const r = fw.evaluate(assessment(score80, sc));
     expect(r.level).toBe(3);
     const blocking = r.gaps.filter((g) => g.blocking);
     expect(blocking.map((g) => g.itemId)).toEqual(['scenario.energy']);
     expect(blocking[0]).toMatchObject({ current: 'L3', target: 'L4' });
-    expect(r.gaps.filter((g) => !g.blocking && g.deltaScore > 0).map((g) => [g.itemId, g.deltaScore])).toEqual([
+    expect(
+      r.gaps.filter((g) => !g.blocking && g.deltaScore > 0).map((g) => [g.itemId, g.deltaScore]),
+    ).toEqual([
       ['energyIntensity', 7],
       ['passRate', 7],
       ['costRatio', 3],
@@ -108,7 +152,9 @@ describe('SME 2024 evaluation: level rules at their edges', () => {
     const r = fw.evaluate(a);
     expect(r.items.find((i) => i.itemId === 'network')).toMatchObject({ status: 'invalid', score: 0 });
     expect(() => assessment({}, { equipment: 7 })).toThrow(); // level > 5 rejected by the assessment schema
-    const links = fw.evaluate(assessment({ dataCollection: { selected: ['equipment', 'energy', 'hr'] } }, {}));
+    const links = fw.evaluate(
+      assessment({ dataCollection: { selected: ['equipment', 'energy', 'hr'] } }, {}),
+    );
     expect(links.totalScore).toBeCloseTo(0.7 + 0.7 + 0.9, 9);
   });
 
@@ -142,7 +188,11 @@ describe('SME 2024 evaluation: level rules at their edges', () => {
     const sug = fw.suggest([
       ind('equipment-digitization-rate', 0.6),
       ind('equipment-networking-rate', 0.85),
-      ind('data-collection-coverage', 0.7, [link('link:equipment', 0.9), link('link:energy', 0.95), link('link:quality', 0.5)]),
+      ind('data-collection-coverage', 0.7, [
+        link('link:equipment', 0.9),
+        link('link:energy', 0.95),
+        link('link:quality', 0.5),
+      ]),
       ind('state-fault-capture', 0.9),
       ind('oee-tracking', 0.85),
       ind('energy-metering-coverage', 0.6),

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { answerItem, assessmentSchema } from './assessment.js';
+import { gradeFactory } from './grade.js';
+import { GradingRepository } from './repository.js';
+import { demoFactory } from './test-fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'xiang-grading-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const base = (id: string, createdAtMs: number) =>
+  assessmentSchema.parse({
+    id,
+    factoryId: 'F1',
+    frameworkId: 'cmmm-2020',
+    frameworkVersion: '2020.1-xiang-draft',
+    industry: 'discrete',
+    createdAtMs,
+    updatedAtMs: createdAtMs,
+  });
+
+describe('grading repository (SQLite via better-sqlite3)', () => {
+  const inputs = demoFactory();
+
+  it('keeps assessments with revisions and results, and shows progress between assessments after reopening', () => {
+    const file = join(dir, 'grading.db');
+    const repo = new GradingRepository(file);
+    // First assessment: telemetry only.
+    const first = gradeFactory({ indicatorInputs: inputs, assessment: base('A1', 1_000), nowMs: 2_000 });
+    expect(repo.saveAssessment(first.assessment)).toEqual({ revision: 1 });
+    repo.recordResult(first.report);
+    // Second assessment a quarter later: the assessor adds answers; saved twice → two revisions.
+    let a2 = gradeFactory({
+      indicatorInputs: inputs,
+      assessment: base('A2', 10_000),
+      nowMs: 10_000,
+    }).assessment;
+    repo.saveAssessment(a2);
+    for (const r of ['strategy', 'skills', 'data', 'integration', 'security', 'equipment', 'network'])
+      a2 = answerItem(
+        a2,
+        `${r}.L1.1`,
+        { score: 1 },
+        { atMs: 11_000, by: '李工', evidence: [{ kind: 'document', ref: `docs/${r}.pdf` }] },
+      );
+    expect(repo.saveAssessment(a2)).toEqual({ revision: 2 });
+    const second = gradeFactory({ indicatorInputs: inputs, assessment: a2, autofill: false, nowMs: 12_000 });
+    repo.recordResult(second.report);
+    repo.close();
+
+    const again = new GradingRepository(file);
+    expect(again.listAssessments('F1').map((s) => [s.id, s.revisions])).toEqual([
+      ['A1', 1],
+      ['A2', 2],
+    ]);
+    expect(
+      again.revisions('A2').map((r) => r.assessment.answers.filter((x) => x.source === 'assessor').length),
+    ).toEqual([0, 7]);
+    expect(again.getAssessment('A2')?.answers.find((x) => x.itemId === 'data.L1.1')).toMatchObject({
+      answeredBy: '李工',
+      value: { score: 1 },
+    });
+    const progress = again.progress('F1', 'cmmm-2020');
+    expect(progress.map((p) => p.assessmentId)).toEqual(['A1', 'A2']);
+    expect(progress[1]?.totalScore).toBeGreaterThan(progress[0]?.totalScore ?? 0);
+    expect(again.latestResult('A2')?.result.totalScore).toBe(second.result.totalScore);
+    expect(again.listAssessments('F2')).toEqual([]);
+    again.close();
+  });
+
+  it('refuses results without their assessment and moving an assessment to another factory', () => {
+    const repo = new GradingRepository(':memory:');
+    const run = gradeFactory({ indicatorInputs: inputs, assessment: base('B1', 1), nowMs: 2 });
+    expect(() => repo.recordResult(run.report)).toThrow(/no assessment B1/);
+    repo.saveAssessment(run.assessment);
+    expect(() => repo.saveAssessment({ ...run.assessment, factoryId: 'F9' })).toThrow(/cannot move/);
+    expect(() => repo.saveAssessment({ ...run.assessment, industry: 'mixed' })).toThrow();
+    repo.close();
+  });
+});

@@ -1,0 +1,140 @@
+import { isGood, type Quantity } from '@xiang/protocol';
+import { ancestorAt } from '../oee/assets.js';
+import {
+  type CompiledMapping,
+  compileMapping,
+  defaultMappings,
+  type IdealCycleSamples,
+  type Interval,
+  type MachineOeeInput,
+  mergeStateAndMode,
+} from '../oee/index.js';
+import type { RegistryDevice, RegistrySnapshot } from '../registry/model.js';
+import type { SeriesKey, TimeSeriesStore } from '../store/types.js';
+
+/**
+ * Store + registry → OEE inputs for every machine of a factory. Metrics are found by quantity (the simulator's
+ * state key is "state", an agent's may be "machineState"), so keys never need to match a convention.
+ * - states and modes: raw points from a look-back before the window (the state in force at its start), a
+ *   non-Good point becomes "no value" (unknown);
+ * - good/reject: the store's counterIncrease per interval; these counters report by exception (an idle machine
+ *   publishes nothing), so the gap limit is a day, not the store's 15-minute default, and an interval without a
+ *   covering sample pair counts as "no change" unless the device was offline — outages are known from the
+ *   device's online history;
+ * - ideal cycle time: raw points, else the line's person-entered ideal cycle time;
+ * - offline intervals from the registry's online history → unknown time.
+ */
+export type OeeInputsOptions = {
+  fromMs: number;
+  toMs: number;
+  /** How far before fromMs to look for the state in force at the window start (default 24 h). */
+  lookbackMs?: number;
+  /** Counter interval (default 1 min up to 7 days of window, else 5 min). */
+  countIntervalMs?: number;
+  /** Counter gap limit (default 24 h, see above). */
+  counterMaxGapMs?: number;
+  /** State mapping per device (default OPC 40001). */
+  mappingFor?: (device: RegistryDevice) => CompiledMapping;
+};
+
+const DAY_MS = 86_400_000;
+const opc40001 = compileMapping(defaultMappings.opc40001);
+
+export async function loadOeeInputs(
+  store: TimeSeriesStore,
+  snapshot: RegistrySnapshot,
+  opts: OeeInputsOptions,
+): Promise<MachineOeeInput[]> {
+  const { fromMs, toMs } = opts;
+  const lookbackMs = opts.lookbackMs ?? DAY_MS;
+  const intervalMs = opts.countIntervalMs ?? (toMs - fromMs <= 7 * DAY_MS ? 60_000 : 300_000);
+  const machines = snapshot.devices.filter((d) => d.kind === 'machine');
+  const out: MachineOeeInput[] = [];
+  for (const d of machines) {
+    const key = (q: Quantity) => snapshot.metrics.find((m) => m.deviceId === d.id && m.quantity === q)?.key;
+    const stateKey = key('machineState');
+    if (!stateKey) continue; // no state tag: no timeline (the state/fault-capture indicator reports it)
+    const series = (metric: string): SeriesKey => ({
+      factoryId: snapshot.factory.id,
+      deviceId: d.id,
+      metric,
+    });
+    const points = async (metric: string | undefined) =>
+      metric
+        ? (await store.raw(series(metric), fromMs - lookbackMs, toMs)).map((p) => ({
+            tsMs: p.tsMs,
+            value: isGood(p.status) || (p.status >>> 30 === 1 && p.value !== null) ? p.value : null,
+          }))
+        : [];
+    const states = mergeStateAndMode(await points(stateKey), await points(key('operationMode')));
+    const input: MachineOeeInput = {
+      deviceId: d.id,
+      assetPath: d.assetPath,
+      mapping: opts.mappingFor?.(d) ?? opc40001,
+      states,
+    };
+    const offline = offlineIntervals(snapshot, d.id, fromMs - lookbackMs, toMs);
+    // An on-change counter publishes nothing while it does not change: an interval no sample pair covers is
+    // "no change" while the device was online, and unknown only if it was offline.
+    const noPair = (startMs: number, endMs: number) =>
+      offline.some((o) => o.startMs < endMs && o.endMs > startMs) ? Number.NaN : 0;
+    const goodKey = key('goodCount');
+    if (goodKey) {
+      const rejectKey = key('rejectCount');
+      const res = await store.counterIncrease({
+        series: [series(goodKey), ...(rejectKey ? [series(rejectKey)] : [])],
+        fromMs,
+        toMs,
+        intervalMs,
+        maxGapMs: opts.counterMaxGapMs ?? DAY_MS,
+      });
+      const good = res.find((r) => r.series.metric === goodKey)?.intervals ?? [];
+      const reject = rejectKey ? (res.find((r) => r.series.metric === rejectKey)?.intervals ?? []) : [];
+      const byStart = new Map(reject.map((r) => [r.startMs, r.increase]));
+      input.counts = {
+        startMs: Float64Array.from(good.map((g) => g.startMs)),
+        endMs: Float64Array.from(good.map((g) => g.endMs)),
+        good: Float64Array.from(good.map((g) => g.increase ?? noPair(g.startMs, g.endMs))),
+        // Without a reject counter every piece is taken as good (stated in the OEE README).
+        reject: Float64Array.from(
+          good.map((g) => (rejectKey ? (byStart.get(g.startMs) ?? noPair(g.startMs, g.endMs)) : 0)),
+        ),
+      };
+    }
+    const ideal = (await points(key('idealCycleTime'))).filter((p) => p.value !== null);
+    if (ideal.length > 0)
+      input.idealCycle = {
+        tsMs: Float64Array.from(ideal.map((p) => p.tsMs)),
+        seconds: Float64Array.from(ideal.map((p) => p.value as number)),
+      } satisfies IdealCycleSamples;
+    const line = ancestorAt(snapshot, d.assetPath, 'line');
+    const lineIdeal = snapshot.lines.find((l) => l.path === d.assetPath || l.path === line)?.idealCycleTimeS;
+    if (lineIdeal !== undefined) input.defaultIdealCycleS = lineIdeal;
+    if (offline.length > 0) input.unknownIntervals = offline;
+    out.push(input);
+  }
+  return out;
+}
+
+/** Offline stretches of a device from its online/offline transitions, clipped to [fromMs, toMs). */
+export function offlineIntervals(
+  snapshot: Pick<RegistrySnapshot, 'onlineHistory'>,
+  deviceId: string,
+  fromMs: number,
+  toMs: number,
+): Interval[] {
+  const ts = snapshot.onlineHistory.filter((t) => t.deviceId === deviceId).sort((a, b) => a.atMs - b.atMs);
+  const out: Interval[] = [];
+  let offSince: number | null = null;
+  for (const t of ts) {
+    if (!t.online && offSince === null) offSince = t.atMs;
+    else if (t.online && offSince !== null) {
+      out.push({ startMs: offSince, endMs: t.atMs });
+      offSince = null;
+    }
+  }
+  if (offSince !== null) out.push({ startMs: offSince, endMs: toMs });
+  return out
+    .map((i) => ({ startMs: Math.max(i.startMs, fromMs), endMs: Math.min(i.endMs, toMs) }))
+    .filter((i) => i.endMs > i.startMs);
+}
