@@ -32,6 +32,8 @@ export type BackfillOptions = {
   batchPoints?: number;
   /** Publishes awaiting their PUBACK at once (flow control). */
   maxInFlight?: number;
+  /** MQTT 5 by default; 4 for brokers without v5 (the embedded aedes broker). */
+  protocolVersion?: 4 | 5;
   username?: string;
   password?: string;
   clientId?: string;
@@ -79,7 +81,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
   const log = opts.logger;
 
   const client = await mqtt.connectAsync(opts.brokerUrl, {
-    protocolVersion: 5,
+    protocolVersion: opts.protocolVersion ?? 5,
     clientId: opts.clientId ?? `xiang-sim-backfill-${agentId}`,
     clean: true,
     reconnectPeriod: 0,

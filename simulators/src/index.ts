@@ -61,3 +61,4 @@ export function createSimulation(scenario: Scenario, opts: SimulationOptions = {
 export function groundTruth(sim: Simulation): GroundTruth {
   return new GroundTruth(sim);
 }
+export { type ScenarioRegistrySettings, scenarioRegistrySettings } from './registry-settings.js';

@@ -21,6 +21,8 @@ export type MqttDeviceSimulatorOptions = {
   scenario: Scenario;
   simulation?: Simulation;
   brokerUrl: string;
+  /** MQTT 5 by default; 4 for brokers without v5 (the embedded aedes broker). */
+  protocolVersion?: 4 | 5;
   username?: string;
   password?: string;
   clientId?: string;
@@ -98,7 +100,7 @@ export async function startMqttDeviceSimulator(
   };
 
   const client: MqttClient = await mqtt.connectAsync(opts.brokerUrl, {
-    protocolVersion: 5,
+    protocolVersion: opts.protocolVersion ?? 5,
     clientId: opts.clientId ?? `xiang-sim-devices-${factoryId}-${process.pid}`,
     clean: true,
     reconnectPeriod: 1000,
