@@ -1,11 +1,13 @@
+import { parseOrThrow } from '@xiang/protocol';
 import type { RegistryDevice, RegistrySnapshot } from '../registry/model.js';
 import { type Basis, co2Factor, type GridFactor, gridFactor, kgceFactor } from './accounting/conversion.js';
 import { type CompiledTariff, compileTariff, hunanTouTariff, versionPrices } from './accounting/tou.js';
 import { CoefficientBook } from './data/coefficients.js';
 import { type AppliedSetting, resolveSettings, type Settings } from './data/settings.js';
+import { findCompressors, mapMachines } from './equipment-map.js';
 import type { Saving } from './finding.js';
-import { type Occupancy, occupancy } from './machines.js';
-import { assertOnGrid, quantile, subtract } from './series.js';
+import type { Occupancy } from './machines.js';
+import { assertOnGrid, subtract } from './series.js';
 import { buildSlotGrid, type SlotGrid } from './slots.js';
 import { buildMeteringTree, type MeteringTree } from './tree.js';
 import {
@@ -17,7 +19,6 @@ import {
   SLOT_H,
   type Text,
 } from './types.js';
-import { parseOrThrow } from '@xiang/protocol';
 
 export type MachineInfo = {
   deviceId: string;
@@ -68,6 +69,8 @@ export type SavingArgs = {
   assumptions: Text[];
   /** Hours the observed figure stands for (default: the whole period). */
   observedHours?: number;
+  /** Non-electric part of the saving, kgce (fuels, steam…), added to tce. */
+  observedOtherKgce?: number;
 };
 
 export function buildContext(input: DiagnosisInput): DiagnosisContext {
@@ -80,7 +83,11 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
   const grid = buildSlotGrid(period.fromMs, period.toMs, calendar, tariff);
   for (const m of input.meters) {
     assertOnGrid(m.consumption, grid.fromMs, grid.n, `meter ${m.deviceId} consumption`);
-    for (const [k, s] of Object.entries({ powerKw: m.powerKw, reactiveKvarh: m.reactiveKvarh, thd: m.voltageThdPct }))
+    for (const [k, s] of Object.entries({
+      powerKw: m.powerKw,
+      reactiveKvarh: m.reactiveKvarh,
+      thd: m.voltageThdPct,
+    }))
       if (s) assertOnGrid(s, grid.fromMs, grid.n, `meter ${m.deviceId} ${k}`);
   }
   const tree = buildMeteringTree(input.registry.devices, input.meters);
@@ -119,7 +126,7 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
   };
 
   const machines = mapMachines(input, grid, tree, meterById);
-  const compressors = findCompressors(input, options, settings, tree, devices);
+  const compressors = findCompressors(options, settings, tree, devices, machines);
 
   const ctx: DiagnosisContext = {
     input,
@@ -171,7 +178,7 @@ function makeSaving(ctx: DiagnosisContext, a: SavingArgs): Saving {
     assumptions.push({ zh: '未配置电价，未计算费用', en: 'no price configured: cost not computed' });
   return {
     energyKwh,
-    tce: (energyKwh * ctx.kgcePerKwh) / 1000,
+    tce: (energyKwh * ctx.kgcePerKwh + (a.observedOtherKgce ?? 0) * factor) / 1000,
     tco2: ctx.co2KgPerKwh === null ? 0 : (energyKwh * ctx.co2KgPerKwh) / 1000,
     costCny,
     observedKwh: a.observedKwh,
@@ -180,90 +187,4 @@ function makeSaving(ctx: DiagnosisContext, a: SavingArgs): Saving {
     investmentCny,
     paybackYears: investmentCny !== null && costCny !== null && costCny > 0 ? investmentCny / costCny : null,
   };
-}
-
-function mapMachines(
-  input: DiagnosisInput,
-  grid: SlotGrid,
-  tree: MeteringTree,
-  meterById: Map<string, MeterSeries>,
-): MachineInfo[] {
-  const machineDevices = input.registry.devices.filter((d) => d.kind === 'machine');
-  const perPath = new Map<string, number>();
-  for (const d of machineDevices) perPath.set(d.assetPath, (perPath.get(d.assetPath) ?? 0) + 1);
-  const series = new Map(input.machines.map((m) => [m.deviceId, m]));
-  return machineDevices.map((d) => {
-    let meterId: string | null = meterById.has(d.id) ? d.id : null;
-    if (!meterId && perPath.get(d.assetPath) === 1) {
-      // One machine at this asset path and exactly one electricity meter there: that meter is the machine's.
-      const there = [...tree.nodes.values()].filter((n) => n.assetPath === d.assetPath && n.medium === 'electricity');
-      if (there.length === 1 && there[0]!.series >= 0) meterId = there[0]!.id;
-    }
-    const st = series.get(d.id)?.states;
-    const occ = st && st.tMs.length ? occupancy(st, grid) : null;
-    const meterDev = meterId ? input.registry.devices.find((x) => x.id === meterId) : undefined;
-    let standby = d.standbyPowerKw ?? meterDev?.standbyPowerKw ?? null;
-    let standbySource: MachineInfo['standbySource'] = standby === null ? null : 'registry';
-    if (standby === null && occ && meterId) {
-      // Learned standby: median power over quarter-hours the machine spent entirely switched off.
-      const cons = meterById.get(meterId)!.consumption.values;
-      const mask = new Uint8Array(grid.n);
-      let count = 0;
-      for (let i = 0; i < grid.n; i++)
-        if (occ.off[i]! >= 0.999) {
-          mask[i] = 1;
-          count++;
-        }
-      const med = count >= 4 ? quantile(cons, 0.5, mask) : Number.NaN;
-      if (!Number.isNaN(med)) {
-        standby = med / SLOT_H;
-        standbySource = 'learned';
-      }
-    }
-    return {
-      deviceId: d.id,
-      name: d.name ?? d.id,
-      assetPath: d.assetPath,
-      meterId,
-      ratedPowerKw: d.ratedPowerKw ?? meterDev?.ratedPowerKw ?? null,
-      standbyPowerKw: standby,
-      standbySource,
-      occ,
-    };
-  });
-}
-
-function findCompressors(
-  input: DiagnosisInput,
-  options: DiagnosisOptions,
-  settings: Settings,
-  tree: MeteringTree,
-  devices: Map<string, RegistryDevice>,
-): CompressorInfo[] {
-  if (options.compressors)
-    return options.compressors.map((c) => ({
-      meterId: c.meterId,
-      airMeterId: c.airMeterId ?? null,
-      standbyPowerKw: c.standbyPowerKw ?? devices.get(c.meterId)?.standbyPowerKw ?? 0,
-    }));
-  const re = new RegExp(settings.compressedAir.namePattern, 'i');
-  const matches = (d: { id: string; name?: string; assetPath: string }) =>
-    re.test(d.id) || re.test(d.name ?? '') || re.test(d.assetPath.split('/').pop() ?? '');
-  const machineAt = (path: string) => input.registry.devices.filter((d) => d.kind === 'machine' && d.assetPath === path);
-  const elec = [...tree.nodes.values()].filter(
-    (n) =>
-      n.medium === 'electricity' &&
-      n.series >= 0 &&
-      n.role !== 'mainIncomer' &&
-      (matches(n) || machineAt(n.assetPath).some(matches)),
-  );
-  const air = [...tree.nodes.values()].filter((n) => n.medium === 'compressedAir' && n.series >= 0);
-  return elec.map((n) => {
-    const paired =
-      air.find((a) => a.parent === n.id) ??
-      air.find((a) => a.assetPath === n.assetPath) ??
-      (air.length === 1 && elec.length === 1 ? air[0] : undefined);
-    const standby = devices.get(n.id)?.standbyPowerKw ?? machineAt(n.assetPath)[0]?.standbyPowerKw ?? 0;
-    return { meterId: n.id, airMeterId: paired?.id ?? null, standbyPowerKw: standby };
-  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Verification } from './result.js';
 import { type Text, textSchema } from './types.js';
 
 /**
@@ -63,7 +64,11 @@ export const findingSchema = z.object({
   severity: severitySchema,
   title: textSchema,
   what: textSchema,
-  where: z.object({ deviceId: z.string().optional(), assetPath: z.string().optional(), name: z.string().optional() }),
+  where: z.object({
+    deviceId: z.string().optional(),
+    assetPath: z.string().optional(),
+    name: z.string().optional(),
+  }),
   when: z.object({ fromMs: z.number(), toMs: z.number(), label: z.string().optional() }),
   evidence: z.object({
     series: z.array(seriesRefSchema),
@@ -112,6 +117,8 @@ export type RuleOutput = {
   indicators?: IndicatorInput[];
   notes?: Note[];
   skipped?: Text;
+  /** Savings verification of measures already taken (baseline rule). */
+  verification?: Verification[];
 };
 
 export const t = (zh: string, en: string): Text => ({ zh, en });

@@ -30,14 +30,20 @@ export function occupancy(states: StateChanges, grid: SlotGrid): Occupancy {
           : s === MachineryItemState.NotAvailable || s === MachineryItemState.OutOfService
             ? off
             : null;
-    let t = a;
-    // Walk the slots the interval covers; bounded by the number of slots.
-    for (let i = Math.floor((a - grid.fromMs) / SLOT_MS); i < n && t < b; i++) {
-      const slotEnd = grid.fromMs + (i + 1) * SLOT_MS;
-      const part = (Math.min(b, slotEnd) - t) / SLOT_MS;
+    // Whole slots inside [a, b) belong to this interval alone: fill them natively; share out the edges.
+    const first = Math.floor((a - grid.fromMs) / SLOT_MS);
+    const last = Math.min(n - 1, Math.ceil((b - grid.fromMs) / SLOT_MS) - 1);
+    for (let i = first; i <= last; i++) {
+      const s0 = grid.fromMs + i * SLOT_MS;
+      if (i > first && i < last) {
+        known.fill(1, i, last);
+        target?.fill(1, i, last);
+        i = last - 1;
+        continue;
+      }
+      const part = (Math.min(b, s0 + SLOT_MS) - Math.max(a, s0)) / SLOT_MS;
       known[i]! += part;
       if (target) target[i]! += part;
-      t = slotEnd;
     }
   }
   return { exec, idle, off, known };

@@ -65,7 +65,13 @@ export type BalanceRow = z.infer<typeof balanceRowSchema>;
 
 export const accountingSchema = z.object({
   media: z.array(mediumAccountSchema),
-  comprehensive: z.object({ kgce: num, tce: num, basis: z.enum(['equivalent', 'equal']), co2T: num, costCny: nnum }),
+  comprehensive: z.object({
+    kgce: num,
+    tce: num,
+    basis: z.enum(['equivalent', 'equal']),
+    co2T: num,
+    costCny: nnum,
+  }),
   monthly: z.array(
     z.object({
       month: z.string(),
@@ -114,6 +120,7 @@ export const verificationSchema = z.object({
   uncertaintyKwh: nnum,
   confidence: num,
 });
+export type Verification = z.infer<typeof verificationSchema>;
 
 export const chartsSchema = z.object({
   meterId: z.string().nullable(),

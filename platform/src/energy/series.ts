@@ -7,7 +7,11 @@ import type { IntervalSeries } from './types.js';
  * over a gap is reported as incomplete rather than as a smaller number.
  */
 
-export function seriesFrom(startMs: number, values: ArrayLike<number | null>, intervalMs = SLOT_MS): IntervalSeries {
+export function seriesFrom(
+  startMs: number,
+  values: ArrayLike<number | null>,
+  intervalMs = SLOT_MS,
+): IntervalSeries {
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -25,7 +29,8 @@ export function toNullable(values: Float64Array): (number | null)[] {
 export function assertOnGrid(s: IntervalSeries, fromMs: number, n: number, what: string): void {
   const problems: string[] = [];
   if (s.intervalMs !== SLOT_MS) problems.push(`${what}: intervalMs ${s.intervalMs}, expected ${SLOT_MS}`);
-  if (s.startMs !== fromMs) problems.push(`${what}: starts at ${s.startMs}, expected the period start ${fromMs}`);
+  if (s.startMs !== fromMs)
+    problems.push(`${what}: starts at ${s.startMs}, expected the period start ${fromMs}`);
   if (s.values.length !== n) problems.push(`${what}: ${s.values.length} values, expected ${n}`);
   if (problems.length) throw new ValidationError('diagnosis input', problems);
 }
@@ -95,50 +100,52 @@ export function addAll(arrays: Float64Array[], n: number): Float64Array {
 }
 
 /**
- * k-th smallest (0-based) of the non-NaN values, by quickselect on a scratch copy: O(n) instead of a sort.
+ * Quantile of the non-NaN values (linear interpolation between closest ranks, the common "type 7"), exact,
+ * in O(n): a histogram pass finds the bin holding the wanted rank, and only that bin's values are sorted.
  * Returns NaN when there are no values.
  */
 export function quantile(values: Float64Array, q: number, mask?: Uint8Array, code = 1): number {
-  const scratch = new Float64Array(values.length);
   let m = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < values.length; i++) {
     if (mask && mask[i] !== code) continue;
     const v = values[i]!;
-    if (!Number.isNaN(v)) scratch[m++] = v;
+    if (Number.isNaN(v)) continue;
+    m++;
+    if (v < min) min = v;
+    if (v > max) max = v;
   }
   if (m === 0) return Number.NaN;
-  // Linear interpolation between closest ranks (the common "type 7" definition).
+  if (min === max) return min;
+  const bins = Math.min(4096, m);
+  const scale = bins / (max - min);
+  const counts = new Uint32Array(bins);
+  const bin = (v: number) => Math.min(bins - 1, Math.floor((v - min) * scale));
+  for (let i = 0; i < values.length; i++) {
+    if (mask && mask[i] !== code) continue;
+    const v = values[i]!;
+    if (!Number.isNaN(v)) counts[bin(v)]!++;
+  }
+  const kth = (k: number): number => {
+    let b = 0;
+    let before = 0;
+    while (before + counts[b]! <= k) before += counts[b++]!;
+    const inBin = new Float64Array(counts[b]!);
+    let j = 0;
+    for (let i = 0; i < values.length; i++) {
+      if (mask && mask[i] !== code) continue;
+      const v = values[i]!;
+      if (!Number.isNaN(v) && bin(v) === b) inBin[j++] = v;
+    }
+    inBin.sort();
+    return inBin[k - before]!;
+  };
   const pos = q * (m - 1);
   const lo = Math.floor(pos);
-  const a = select(scratch, m, lo);
+  const a = kth(lo);
   if (pos === lo) return a;
-  const b = select(scratch, m, lo + 1);
-  return a + (b - a) * (pos - lo);
-}
-
-function select(arr: Float64Array, m: number, k: number): number {
-  let left = 0;
-  let right = m - 1;
-  while (left < right) {
-    const pivot = arr[(left + right) >> 1]!;
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (arr[i]! < pivot) i++;
-      while (arr[j]! > pivot) j--;
-      if (i <= j) {
-        const tmp = arr[i]!;
-        arr[i] = arr[j]!;
-        arr[j] = tmp;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return arr[k]!;
-  }
-  return arr[k]!;
+  return a + (kth(lo + 1) - a) * (pos - lo);
 }
 
 /** Longest run of consecutive NaN slots. */

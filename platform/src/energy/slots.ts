@@ -21,6 +21,8 @@ export type SlotGrid = {
   /** Index into shiftNames, −1 outside shifts. */
   shift: Int16Array;
   shiftNames: string[];
+  /** Shift index, or shiftNames.length for off-shift: a group index for per-shift totals. */
+  shiftGroup: Int16Array;
   localHour: Uint8Array;
   /** ISO weekday 1..7. */
   weekday: Uint8Array;
@@ -67,6 +69,8 @@ export function buildSlotGrid(
       }
     }
   }
+  const shiftGroup = new Int16Array(n);
+  for (let i = 0; i < n; i++) shiftGroup[i] = shift[i]! >= 0 ? shift[i]! : shiftNames.length;
   const localHour = new Uint8Array(n);
   const weekday = new Uint8Array(n);
   const day = new Int32Array(n);
@@ -114,6 +118,7 @@ export function buildSlotGrid(
     kind,
     shift,
     shiftNames,
+    shiftGroup,
     localHour,
     weekday,
     day,

@@ -25,7 +25,10 @@ export const SLOT = 900_000;
 export const MONDAY = Date.parse('2026-03-02T00:00:00+08:00');
 
 /** Local time of slot i on a grid starting at `fromMs` (UTC+8). */
-export function localOf(fromMs: number, i: number): { day: number; hour: number; minute: number; weekday: number } {
+export function localOf(
+  fromMs: number,
+  i: number,
+): { day: number; hour: number; minute: number; weekday: number } {
   const local = fromMs + i * SLOT + 8 * H;
   const dayIndex = Math.floor(local / 86_400_000);
   const minuteOfDay = Math.floor((local - dayIndex * 86_400_000) / 60_000);
@@ -68,7 +71,11 @@ export function elecMeter(
   };
 }
 
-export function device(id: string, kind: RegistryDevice['kind'], extra: Partial<RegistryDevice> = {}): RegistryDevice {
+export function device(
+  id: string,
+  kind: RegistryDevice['kind'],
+  extra: Partial<RegistryDevice> = {},
+): RegistryDevice {
   return {
     factoryId: 'F1',
     id,

@@ -22,10 +22,14 @@ export type TreeNode = {
 
 export type MeteringTree = {
   nodes: Map<string, TreeNode>;
-  /** Parents before children. */
+  /** Depth-first pre-order: parents before children, subtrees together. */
   order: string[];
   roots: string[];
-  problems: { deviceId: string; problem: 'unknownParent' | 'cycle' | 'mediumMismatch' | 'noData'; parent?: string }[];
+  problems: {
+    deviceId: string;
+    problem: 'unknownParent' | 'cycle' | 'mediumMismatch' | 'noData';
+    parent?: string;
+  }[];
 };
 
 export function buildMeteringTree(devices: RegistryDevice[], meters: MeterSeries[]): MeteringTree {
@@ -80,14 +84,16 @@ export function buildMeteringTree(devices: RegistryDevice[], meters: MeterSeries
   for (const n of nodes.values()) n.children.sort();
   const roots = [...nodes.values()].filter((n) => n.parent === null).map((n) => n.id);
   roots.sort();
+  // Depth-first pre-order: parents before children, each subtree together (the report prints it as a tree).
   const order: string[] = [];
-  const queue = roots.map((id) => ({ id, depth: 0 }));
-  for (let qi = 0; qi < queue.length; qi++) {
-    const { id, depth } = queue[qi]!;
+  const stack = [...roots].reverse().map((id) => ({ id, depth: 0 }));
+  while (stack.length) {
+    const { id, depth } = stack.pop()!;
     const node = nodes.get(id)!;
     node.depth = depth;
     order.push(id);
-    for (const c of node.children) queue.push({ id: c, depth: depth + 1 });
+    for (let c = node.children.length - 1; c >= 0; c--)
+      stack.push({ id: node.children[c]!, depth: depth + 1 });
   }
   return { nodes, order, roots, problems };
 }

@@ -1,9 +1,9 @@
 import { type Medium, mediumSchema, type ShiftCalendar } from '@xiang/protocol';
 import { z } from 'zod';
 import type { RegistrySnapshot } from '../registry/model.js';
+import { touTariffSchema } from './accounting/tou.js';
 import { coefficientOverrideSchema } from './data/coefficients.js';
 import { settingsOverrideSchema } from './data/settings.js';
-import { touTariffSchema } from './accounting/tou.js';
 import { SLOT_MS } from './slots.js';
 
 /**
@@ -44,6 +44,8 @@ export type MeterSeries = {
   voltageThdPct?: IntervalSeries;
   /** Voltage unbalance reported by the meter, %. */
   voltageUnbalancePct?: IntervalSeries;
+  /** Metrics of the meter whose samples were not all Good (share of Good samples), from the store. */
+  badMetrics?: { metric: string; goodShare: number }[];
   /** Counter resets and rollovers the store detected in the period. */
   counterResets: number;
   counterRollovers: number;
@@ -102,15 +104,29 @@ export const diagnosisOptionsSchema = z.object({
   settings: settingsOverrideSchema.default({}),
   /** Compressors (electric meter + optional compressed-air flow meter); default: recognised by name. */
   compressors: z
-    .array(z.object({ meterId: z.string(), airMeterId: z.string().optional(), standbyPowerKw: z.number().optional() }))
+    .array(
+      z.object({
+        meterId: z.string(),
+        airMeterId: z.string().optional(),
+        standbyPowerKw: z.number().optional(),
+      }),
+    )
     .optional(),
   /** Loads the factory can move in time, with the share of their peak energy that can move. */
-  flexibleLoads: z.array(z.object({ meterId: z.string(), shiftableShare: z.number().min(0).max(1) })).default([]),
+  flexibleLoads: z
+    .array(z.object({ meterId: z.string(), shiftableShare: z.number().min(0).max(1) }))
+    .default([]),
   /** Energy-saving measures already taken (savings verification) — IPMVP Option C. */
   measures: z.array(measureSchema).default([]),
   /** Investment estimates for measures the findings suggest, matched by rule (and device when given). */
   investments: z
-    .array(z.object({ rule: z.string(), deviceId: z.string().optional(), investmentCny: z.number().nonnegative() }))
+    .array(
+      z.object({
+        rule: z.string(),
+        deviceId: z.string().optional(),
+        investmentCny: z.number().nonnegative(),
+      }),
+    )
     .default([]),
   /** Nominal phase-to-neutral voltage per meter, V (default: inferred from the median reading). */
   nominalPhaseVoltageV: z.record(z.string(), z.number().positive()).default({}),

@@ -5,13 +5,13 @@ import { InfluxStore } from './influx/influx-store.js';
 import { influxStoreOptionsSchema } from './influx/options.js';
 import type { TimeSeriesStore } from './types.js';
 
-export type * from './types.js';
 export { EmbeddedStore } from './embedded/embedded-store.js';
+export { StoreQueryError } from './engine/align.js';
+export { DEFAULT_MAX_GAP_MS } from './engine/counter.js';
 export { InfluxStore } from './influx/influx-store.js';
 export { BacklogFullError } from './influx/writer.js';
-export { StoreQueryError } from './engine/align.js';
 export { ROLLOVER_NEAR_FRACTION } from './rollup/summary.js';
-export { DEFAULT_MAX_GAP_MS } from './engine/counter.js';
+export type * from './types.js';
 
 /**
  * Store configuration: InfluxDB when influxUrl is set, else the embedded SQLite store in dataDir.

@@ -74,7 +74,12 @@ export type CounterInterval = {
 };
 export type SeriesCounter = { series: SeriesKey; intervals: CounterInterval[] };
 
-export type LatestValue = SeriesKey & { tsMs: number; value: number | null; text: string | null; status: number };
+export type LatestValue = SeriesKey & {
+  tsMs: number;
+  value: number | null;
+  text: string | null;
+  status: number;
+};
 
 export type CoverageQuery = {
   series: SeriesKey[];
@@ -89,7 +94,13 @@ export type CoverageQuery = {
   source?: QuerySource;
 };
 export type CoverageInterval = { startMs: number; expected: number; present: number; ratio: number };
-export type SeriesCoverage = { series: SeriesKey; intervals: CoverageInterval[]; expected: number; present: number; ratio: number };
+export type SeriesCoverage = {
+  series: SeriesKey;
+  intervals: CoverageInterval[];
+  expected: number;
+  present: number;
+  ratio: number;
+};
 
 export type StoreHealth = {
   ok: boolean;

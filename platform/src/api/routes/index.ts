@@ -1,12 +1,16 @@
 import type { RouteModule } from '../types.js';
 import { agentRoutes } from './agents.js';
+import { assessmentRoutes } from './assessments.js';
 import { assetRoutes } from './assets.js';
 import { deviceRoutes } from './devices.js';
 import { factoryRoutes } from './factories.js';
+import { gradingIndicatorRoutes } from './grading-indicators.js';
 import { healthRoutes } from './health.js';
 import { ingestRoutes } from './ingest.js';
 import { latestRoutes } from './latest.js';
+import { lineStatusRoutes } from './line-status.js';
 import { lineRoutes } from './lines.js';
+import { oeeRoutes } from './oee.js';
 import { prometheusRoutes } from './prometheus.js';
 import { timeseriesRoutes } from './timeseries.js';
 import { tokenRoutes } from './tokens.js';
@@ -20,6 +24,10 @@ export const routes: RouteModule[] = [
   agentRoutes,
   deviceRoutes,
   lineRoutes,
+  lineStatusRoutes,
+  oeeRoutes,
+  gradingIndicatorRoutes,
+  assessmentRoutes,
   latestRoutes,
   timeseriesRoutes,
   ingestRoutes,

@@ -8,7 +8,11 @@ import type { MeterSeries } from '../types.js';
  * the parent and every child have data are compared, so a gap never shows up as a loss. The remainder is
  * line/transformer losses plus unmetered loads; a negative remainder means a meter reads wrong.
  */
-export function meteringBalance(tree: MeteringTree, meters: Map<string, MeterSeries>, grid: SlotGrid): BalanceRow[] {
+export function meteringBalance(
+  tree: MeteringTree,
+  meters: Map<string, MeterSeries>,
+  grid: SlotGrid,
+): BalanceRow[] {
   const rows: BalanceRow[] = [];
   for (const id of tree.order) {
     const node = tree.nodes.get(id)!;
@@ -22,22 +26,15 @@ export function meteringBalance(tree: MeteringTree, meters: Map<string, MeterSer
     const c = new Float64Array(m);
     const compared = new Uint32Array(m);
     const slots = new Uint32Array(m);
+    // Σ children slot by slot (NaN propagates), child-major so each array is read sequentially.
+    const sum = new Float64Array(grid.n);
+    for (const k of childArrays) for (let i = 0; i < grid.n; i++) sum[i] = sum[i]! + k[i]!;
     for (let i = 0; i < grid.n; i++) {
       const g = grid.month[i]!;
       slots[g]!++;
       const pv = parent[i]!;
-      if (Number.isNaN(pv)) continue;
-      let cs = 0;
-      let ok = true;
-      for (const k of childArrays) {
-        const v = k[i]!;
-        if (Number.isNaN(v)) {
-          ok = false;
-          break;
-        }
-        cs += v;
-      }
-      if (!ok) continue;
+      const cs = sum[i]!;
+      if (Number.isNaN(pv) || Number.isNaN(cs)) continue;
       p[g]! += pv;
       c[g]! += cs;
       compared[g]!++;

@@ -13,26 +13,37 @@ export type MeterUnit = 'kWh' | 'm3' | 't';
 export type Factor = { perUnit: number | null; coefficientId: string | null; note?: string };
 
 /** Native meter units per coefficient unit: how many coefficient units one meter unit holds. */
-function unitScale(coefUnit: string, meterUnit: MeterUnit, medium: Medium): { scale: number | null; note?: string } {
+function unitScale(
+  coefUnit: string,
+  meterUnit: MeterUnit,
+  medium: Medium,
+): { scale: number | null; note?: string } {
   const per = coefUnit.split('/')[1];
   if (per === meterUnit) return { scale: 1 };
   if (per === 'kg' && meterUnit === 't') return { scale: 1000 };
   if (per === 't' && meterUnit === 'm3' && medium === 'water')
     return { scale: 1, note: 'water metered in m³ is taken as 1 t/m³' };
-  return { scale: null, note: `cannot convert ${meterUnit} to ${coefUnit} without a density or heat content` };
+  return {
+    scale: null,
+    note: `cannot convert ${meterUnit} to ${coefUnit} without a density or heat content`,
+  };
 }
 
 /** kgce per native meter unit for a medium. */
 export function kgceFactor(book: CoefficientBook, medium: Medium, unit: MeterUnit, basis: Basis): Factor {
   const ids = book.data.conversion.mediumDefaults[medium];
-  if (!ids) return { perUnit: null, coefficientId: null, note: `no GB/T 2589 coefficient mapped for ${medium}` };
+  if (!ids)
+    return { perUnit: null, coefficientId: null, note: `no GB/T 2589 coefficient mapped for ${medium}` };
   const id = ids[basis];
   const rec = book.record(id);
   if (!rec) return { perUnit: null, coefficientId: null, note: `unknown coefficient ${id}` };
   const v = book.tryValue(id);
-  if (v === null) return { perUnit: null, coefficientId: id, note: `${id} has no figure in the reference: override it` };
+  if (v === null)
+    return { perUnit: null, coefficientId: id, note: `${id} has no figure in the reference: override it` };
   const { scale, note } = unitScale(rec.unit, unit, medium);
-  return scale === null ? { perUnit: null, coefficientId: id, note } : { perUnit: v * scale, coefficientId: id, note };
+  return scale === null
+    ? { perUnit: null, coefficientId: id, note }
+    : { perUnit: v * scale, coefficientId: id, note };
 }
 
 export type GridFactor = {
@@ -66,7 +77,8 @@ export function gridFactor(
   let first: string | undefined;
   for (const c of chain.slice(start)) {
     if (!c.area) continue;
-    const entryId = c.scope === 'national' ? `grid.national.${dataYear}` : `grid.${c.scope}.${c.area}.${dataYear}`;
+    const entryId =
+      c.scope === 'national' ? `grid.national.${dataYear}` : `grid.${c.scope}.${c.area}.${dataYear}`;
     first ??= entryId;
     if (!book.has(entryId)) continue;
     const v = book.tryValue(entryId);
@@ -93,7 +105,11 @@ export function fuelEmissionFactor(book: CoefficientBook, medium: Medium, unit: 
   // tCO₂ per NCV unit (GJ/t or GJ/10⁴Nm³) → kg per one `perUnit`.
   const kgPerUnit = (ncv * cc * of * (44 / 12) * 1000) / fuel.unitsPerNcvUnit;
   if (unit === fuel.perUnit) return { perUnit: kgPerUnit, coefficientId: fuel.id };
-  return { perUnit: null, coefficientId: fuel.id, note: `fuel factor is per ${fuel.perUnit}, meter reads ${unit}` };
+  return {
+    perUnit: null,
+    coefficientId: fuel.id,
+    note: `fuel factor is per ${fuel.perUnit}, meter reads ${unit}`,
+  };
 }
 
 /** kgCO₂ per native unit: grid factor for electricity, fuel factor for fuels, none for the rest. */

@@ -2,7 +2,7 @@ import type { DiagnosisContext } from '../context.js';
 import type { Accounting, MediumAccount, NodeAccount } from '../result.js';
 import { sumByGroup } from '../series.js';
 import { mediumRoots } from '../tree.js';
-import { aggregate } from './aggregate.js';
+import { monthAndShiftTotals } from './aggregate.js';
 import { meteringBalance } from './balance.js';
 import { co2Factor, kgceFactor } from './conversion.js';
 import { touPeriodTypes } from './tou.js';
@@ -29,15 +29,24 @@ export function accountEnergy(ctx: DiagnosisContext): Accounting {
       slots: grid.n,
     };
     if (!m) return { ...base, hasData: false, total: 0, gapSlots: grid.n, monthly: [], byShift: [] };
-    const monthly = aggregate(m.consumption.values, grid, 'month');
-    const byShift = grid.hasCalendar ? aggregate(m.consumption.values, grid, 'shift') : [];
+    const { month, shift } = monthAndShiftTotals(m.consumption.values, grid);
     return {
       ...base,
       hasData: true,
-      total: monthly.reduce((s, r) => s + r.known, 0),
-      gapSlots: monthly.reduce((s, r) => s + r.gapSlots, 0),
-      monthly: monthly.map((r) => ({ month: r.label, quantity: r.known, gapSlots: r.gapSlots })),
-      byShift: byShift.map((r) => ({ shift: r.label, quantity: r.known, gapSlots: r.gapSlots })),
+      total: month.sum.reduce((s, v) => s + v, 0),
+      gapSlots: month.gaps.reduce((s, v) => s + v, 0),
+      monthly: grid.months.map((mo, g) => ({
+        month: mo.key,
+        quantity: month.sum[g]!,
+        gapSlots: month.gaps[g]!,
+      })),
+      byShift: grid.hasCalendar
+        ? [...grid.shiftNames, 'offShift'].map((name, g) => ({
+            shift: name,
+            quantity: shift.sum[g]!,
+            gapSlots: shift.gaps[g]!,
+          }))
+        : [],
     };
   });
 
@@ -47,7 +56,9 @@ export function accountEnergy(ctx: DiagnosisContext): Accounting {
   const monthGaps = new Uint32Array(grid.months.length);
   const dayKgce = new Float64Array(grid.days.length);
   const dayGaps = new Uint32Array(grid.days.length);
-  const mediaPresent = [...new Set([...tree.nodes.values()].filter((n) => n.series >= 0).map((n) => n.medium))];
+  const mediaPresent = [
+    ...new Set([...tree.nodes.values()].filter((n) => n.series >= 0).map((n) => n.medium)),
+  ];
   let electricity: Float64Array | null = null;
   for (const medium of mediaPresent) {
     const roots = mediumRoots(tree, medium).filter((r) => meterById.has(r.id));
@@ -105,11 +116,20 @@ export function accountEnergy(ctx: DiagnosisContext): Accounting {
 
   const tou = touBreakdown(ctx, electricity);
   const monthElec = electricity ? sumByGroup(electricity, grid.month, grid.months.length) : null;
-  const monthCost = electricity && ctx.priced ? costByGroup(electricity, ctx.priceCnyPerKwh, grid.month, grid.months.length) : null;
+  const monthCost =
+    electricity && ctx.priced
+      ? costByGroup(electricity, ctx.priceCnyPerKwh, grid.month, grid.months.length)
+      : null;
   const dayElec = electricity ? sumByGroup(electricity, grid.day, grid.days.length) : null;
   return {
     media,
-    comprehensive: { kgce, tce: kgce / 1000, basis: ctx.basis, co2T: co2Kg / 1000, costCny: elec?.costCny ?? null },
+    comprehensive: {
+      kgce,
+      tce: kgce / 1000,
+      basis: ctx.basis,
+      co2T: co2Kg / 1000,
+      costCny: elec?.costCny ?? null,
+    },
     monthly: grid.months.map((m, g) => ({
       month: m.key,
       electricityKwh: monthElec?.sum[g] ?? 0,

@@ -44,9 +44,14 @@ describe('功率因数调整电费 table edges ((83)水电财字第215号)', () 
   });
 
   it('honours an override of a disputed row and records it', () => {
-    const b = CoefficientBook.withOverrides([{ id: 'pf.0.85.credit.0.94', value: -1.0, reason: 'coded source reads −1.0 %' }]);
+    const b = CoefficientBook.withOverrides([
+      { id: 'pf.0.85.credit.0.94', value: -1.0, reason: 'coded source reads −1.0 %' },
+    ]);
     expect(pfAdjustmentPct(b, 0.85, 0.96)).toBeCloseTo(-1.0, 12);
-    expect(b.record('pf.0.85.credit.0.94')!.override).toEqual({ originalValue: -1.1, reason: 'coded source reads −1.0 %' });
+    expect(b.record('pf.0.85.credit.0.94')!.override).toEqual({
+      originalValue: -1.1,
+      reason: 'coded source reads −1.0 %',
+    });
   });
 
   it('rounds the monthly PF half-up to two decimals from kWh and kvarh', () => {

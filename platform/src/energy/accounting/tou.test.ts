@@ -18,7 +18,10 @@ const old: TouTariff['versions'][number] = {
     },
   ],
 };
-const tariff: TouTariff = { ...hunanTouTariff, versions: [old, { ...hunanTouTariff.versions[0]!, flatPriceCnyPerKwh: 0.6 }] };
+const tariff: TouTariff = {
+  ...hunanTouTariff,
+  versions: [old, { ...hunanTouTariff.versions[0]!, flatPriceCnyPerKwh: 0.6 }],
+};
 const compiled = compileTariff(tariff);
 const names = ['valley', 'flat', 'peak', 'critical'];
 
@@ -38,7 +41,12 @@ describe('time-of-use classification', () => {
 
   it('switches version at local midnight of validFrom and schedule at a month boundary', () => {
     // 30 June 22:00 → 1 July 02:00: old version peak to 23:00, valley to midnight, then 385号 valley.
-    const g = buildSlotGrid(at('2025-06-30T22:00:00+08:00'), at('2025-07-01T02:00:00+08:00'), undefined, compiled);
+    const g = buildSlotGrid(
+      at('2025-06-30T22:00:00+08:00'),
+      at('2025-07-01T02:00:00+08:00'),
+      undefined,
+      compiled,
+    );
     expect(Array.from(g.touVersion)).toEqual([...Array(8).fill(0), ...Array(8).fill(1)]);
     // 31 Aug 19:00 → 1 Sep 01:00 under 385号: Aug peak to 20:00, critical 20–24; September starts in valley.
     const t = typesBetween('2025-08-31T19:00:00+08:00', '2025-09-01T01:00:00+08:00');
@@ -58,20 +66,45 @@ describe('time-of-use classification', () => {
   });
 
   it('counts the slots that fall before the first version', () => {
-    const g = buildSlotGrid(at('2025-05-31T23:00:00+08:00'), at('2025-06-01T01:00:00+08:00'), undefined, compiled);
+    const g = buildSlotGrid(
+      at('2025-05-31T23:00:00+08:00'),
+      at('2025-06-01T01:00:00+08:00'),
+      undefined,
+      compiled,
+    );
     expect(g.slotsBeforeTariff).toBe(4);
   });
 
   it('rejects schedules that leave a gap, overlap, or miss a month', () => {
     const bad = {
       ...tariff,
-      versions: [{ ...old, schedules: [{ months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], periods: [{ type: 'flat', start: '00:00', end: '23:00' }] }] }],
+      versions: [
+        {
+          ...old,
+          schedules: [
+            {
+              months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+              periods: [{ type: 'flat', start: '00:00', end: '23:00' }],
+            },
+          ],
+        },
+      ],
     };
     const r = touTariffSchema.safeParse(bad);
     expect(r.success).toBe(false);
     const msgs = r.error!.issues.map((i) => i.message).join('\n');
     expect(msgs).toMatch(/23:00 is covered 0 times/);
     expect(msgs).toMatch(/month 12 must appear in exactly one schedule/);
-    expect(touTariffSchema.safeParse({ ...tariff, versions: [{ ...old, schedules: [{ ...old.schedules[0], periods: [{ type: 'flat', start: '00:10', end: '24:00' }] }] }] }).success).toBe(false);
+    expect(
+      touTariffSchema.safeParse({
+        ...tariff,
+        versions: [
+          {
+            ...old,
+            schedules: [{ ...old.schedules[0], periods: [{ type: 'flat', start: '00:10', end: '24:00' }] }],
+          },
+        ],
+      }).success,
+    ).toBe(false);
   });
 });

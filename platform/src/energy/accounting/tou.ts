@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import hunanTariffJson from '../data/tariff-hunan-2025-385.json' with { type: 'json' };
 import { confidenceSchema } from '../data/schemas.js';
+import hunanTariffJson from '../data/tariff-hunan-2025-385.json' with { type: 'json' };
 
 /**
  * Time-of-use (分时电价) tariffs as versioned data: {validFrom, months[], periods[{type,start,end}],
@@ -73,7 +73,11 @@ export const touVersionSchema = z
     for (const s of v.schedules) for (const m of s.months) seen.set(m, (seen.get(m) ?? 0) + 1);
     for (let m = 1; m <= 12; m++)
       if (seen.get(m) !== 1)
-        ctx.addIssue({ code: 'custom', path: ['schedules'], message: `month ${m} must appear in exactly one schedule` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules'],
+          message: `month ${m} must appear in exactly one schedule`,
+        });
   });
 export type TouVersion = z.infer<typeof touVersionSchema>;
 

@@ -3,7 +3,7 @@ import { type Finding, severityFrom, t } from '../finding.js';
 import { anyExecuting } from '../machines.js';
 import { KIND } from '../slots.js';
 import { ols } from '../stats/regression.js';
-import { fig, nameOf, type Rule, round, seriesRef, wholePeriod, whereOf } from './rule.js';
+import { fig, nameOf, type Rule, round, seriesRef, whereOf, wholePeriod } from './rule.js';
 
 /**
  * Rule 2 — compressed-air leakage: the compressor's load while no production consumes air (outside
@@ -24,8 +24,7 @@ export const compressedAirLeak: Rule = {
   run(ctx) {
     if (!ctx.compressors.length)
       return { findings: [], skipped: t('未识别到空压机电表', 'no air-compressor meter identified') };
-    if (!ctx.grid.hasCalendar)
-      return { findings: [], skipped: t('未配置班次日历', 'no shift calendar') };
+    if (!ctx.grid.hasCalendar) return { findings: [], skipped: t('未配置班次日历', 'no shift calendar') };
     const noProd = noProductionMask(ctx);
     const findings: Finding[] = [];
     for (const c of ctx.compressors) findings.push(...diagnoseCompressor(ctx, c, noProd));
@@ -37,14 +36,16 @@ function noProductionMask(ctx: DiagnosisContext): Uint8Array {
   const re = new RegExp(ctx.settings.compressedAir.namePattern, 'i');
   const compressorMeters = new Set(ctx.compressors.map((c) => c.meterId));
   const consumers = ctx.machines.filter(
-    (m) => m.occ && !(m.meterId && compressorMeters.has(m.meterId)) && !re.test(m.deviceId) && !re.test(m.name),
+    (m) =>
+      m.occ && !(m.meterId && compressorMeters.has(m.meterId)) && !re.test(m.deviceId) && !re.test(m.name),
   );
   const exec = anyExecuting(
     consumers.map((m) => m.occ!),
     ctx.grid.n,
   );
   const mask = new Uint8Array(ctx.grid.n);
-  for (let i = 0; i < ctx.grid.n; i++) mask[i] = ctx.grid.kind[i] !== KIND.production && exec[i] !== 1 ? 1 : 0;
+  for (let i = 0; i < ctx.grid.n; i++)
+    mask[i] = ctx.grid.kind[i] !== KIND.production && exec[i] !== 1 ? 1 : 0;
   return mask;
 }
 
@@ -95,16 +96,32 @@ function diagnoseCompressor(
   const marginalSp = fit && fit.beta[1]! > 0 && (fit.r2 ?? 0) >= s.minFitR2 ? fit.beta[1]! : null;
   const leakFlow = npFlowN ? npFlowSum / npFlowN : null;
   const byFlow = marginalSp !== null && leakFlow !== null;
-  const leakKw = byFlow ? marginalSp * leakFlow : powerLeakKw;
+  // The leak cannot draw more than the compressor does with no production: keep the smaller figure.
+  const leakKw = byFlow ? Math.min(marginalSp * leakFlow, powerLeakKw) : powerLeakKw;
   const flowSum = prodFlow.reduce((a, b) => a + b, 0);
   const avgSp = flowSum > 0 ? prodKw.reduce((a, b) => a + b, 0) / flowSum : null;
   const out: Finding[] = [];
   const name = nameOf(ctx, c.meterId);
-  const series = [seriesRef(ctx, c.meterId, 'activeEnergyImport'), ...(c.airMeterId ? [seriesRef(ctx, c.airMeterId, 'volume')] : [])];
+  const series = [
+    seriesRef(ctx, c.meterId, 'activeEnergyImport'),
+    ...(c.airMeterId ? [seriesRef(ctx, c.airMeterId, 'volume')] : []),
+  ];
   const sr = ctx.book.data.compressor.sanityRange;
   const spFigures = [
-    fig('specificPowerKwPerM3Min', '生产时段平均比功率', 'Mean specific power in production', avgSp, 'kW/(m3/min)'),
-    fig('marginalSpecificPower', '边际比功率（功率-流量回归斜率）', 'Marginal specific power (kW vs flow slope)', marginalSp, 'kW/(m3/min)'),
+    fig(
+      'specificPowerKwPerM3Min',
+      '生产时段平均比功率',
+      'Mean specific power in production',
+      avgSp,
+      'kW/(m3/min)',
+    ),
+    fig(
+      'marginalSpecificPower',
+      '边际比功率（功率-流量回归斜率）',
+      'Marginal specific power (kW vs flow slope)',
+      marginalSp,
+      'kW/(m3/min)',
+    ),
     fig('fitR2', '功率-流量拟合 R²', 'Power vs flow fit R²', fit?.r2 ?? null, '1'),
   ];
   if (leakKw >= s.minLeakKw) {
@@ -117,7 +134,10 @@ function diagnoseCompressor(
       rule: 'compressedAirLeak',
       category: 'processSystem',
       severity,
-      title: t(`${name}：无生产用气时空压机仍在供气（疑似泄漏）`, `${name}: compressor loaded while no production uses air (leak)`),
+      title: t(
+        `${name}：无生产用气时空压机仍在供气（疑似泄漏）`,
+        `${name}: compressor loaded while no production uses air (leak)`,
+      ),
       what: t(
         `无生产用气时段空压机平均 ${round(npMeanKw)} kW；泄漏负荷约 ${round(leakKw)} kW（${byFlow ? `泄漏流量 ${round(leakFlow!, 3)} m³/min × 边际比功率 ${round(marginalSp!)} kW/(m³/min)` : `扣除待机 ${round(c.standbyPowerKw)} kW`}），为生产时段负荷的 ${round((leakKw / prodMeanKw) * 100, 1)}%。`,
         `With no production using air the compressor draws ${round(npMeanKw)} kW on average; the leak load is about ${round(leakKw)} kW (${byFlow ? `leak flow ${round(leakFlow!, 3)} m³/min × marginal specific power ${round(marginalSp!)} kW/(m³/min)` : `net of ${round(c.standbyPowerKw)} kW standby`}), ${round((leakKw / prodMeanKw) * 100, 1)} % of its production-time load.`,
@@ -131,7 +151,13 @@ function diagnoseCompressor(
           fig('productionKw', '生产时段平均功率', 'Mean power in production', prodMeanKw, 'kW'),
           fig('leakKw', '泄漏负荷', 'Leak load', leakKw, 'kW'),
           fig('leakFlowM3Min', '无生产时段流量', 'Flow with no production', leakFlow, 'm3/min'),
-          fig('powerMethodLeakKw', '功率法泄漏负荷（扣待机）', 'Leak load by power net of standby', powerLeakKw, 'kW'),
+          fig(
+            'powerMethodLeakKw',
+            '功率法泄漏负荷（扣待机）',
+            'Leak load by power net of standby',
+            powerLeakKw,
+            'kW',
+          ),
           fig('noProductionHours', '无生产用气时长', 'Hours with no production', hours, 'h'),
           ...spFigures,
         ],
@@ -142,7 +168,10 @@ function diagnoseCompressor(
         observedKwh: leakKw * hours,
         observedCostCny: cost,
         assumptions: [
-          t('仅计非生产时段的泄漏电量（保守；生产时段同样泄漏）', 'only the leak energy outside production is counted (conservative: the leak also runs during production)'),
+          t(
+            '仅计非生产时段的泄漏电量（保守；生产时段同样泄漏）',
+            'only the leak energy outside production is counted (conservative: the leak also runs during production)',
+          ),
         ],
       }),
       recommendation: t(
@@ -171,7 +200,10 @@ function diagnoseCompressor(
         '核查空压机加卸载控制、排气压力和机组效率，对照 GB 19153-2019 能效等级评估改造或更换（变频/高效机组）。',
         'Check load/unload control, discharge pressure and package efficiency; assess retrofit or replacement (VSD, high-efficiency package) against the GB 19153-2019 grades.',
       ),
-      basis: [`${ctx.book.data.compressor.document}: ${ctx.book.data.compressor.note}`, `${sr.source} (${sr.confidence})`],
+      basis: [
+        `${ctx.book.data.compressor.document}: ${ctx.book.data.compressor.note}`,
+        `${sr.source} (${sr.confidence})`,
+      ],
     });
     ctx.book.tryValue(`${sr.id}.max`);
   }

@@ -6,7 +6,14 @@ import { idleHoursInStops, machineIdle } from './machine-idle.js';
 
 // Monday, day shift 08–17, break 12–13. CNC1: off → executing 08:00 → idle 12:00 (through the break) →
 // executing 13:00 → idle 17:00 → off 17:30. Idle in stops: 1 h break + 0.5 h after the shift.
-const changes: [number, number][] = [[0, 0], [8, 3], [12, 2], [13, 3], [17, 2], [17.5, 0]];
+const changes: [number, number][] = [
+  [0, 0],
+  [8, 3],
+  [12, 2],
+  [13, 3],
+  [17, 2],
+  [17.5, 0],
+];
 const kwOf = (h: number) => (h < 8 || h >= 17.5 ? 0.5 : (h >= 12 && h < 13) || h >= 17 ? 4 : 10);
 
 describe('rule 3: machines idling through stops', () => {
@@ -40,7 +47,12 @@ describe('rule 3: machines idling through stops', () => {
     const reg = registry([
       device('CNC1', 'machine', { assetPath: 'WS1/L1/CNC1', idlePowerKw: 4, standbyPowerKw: 0.5 }),
     ]);
-    const inp = input({ registry: reg, days: 1, meters: [], machines: [{ deviceId: 'CNC1', states: states(MONDAY, changes) }] });
+    const inp = input({
+      registry: reg,
+      days: 1,
+      meters: [],
+      machines: [{ deviceId: 'CNC1', states: states(MONDAY, changes) }],
+    });
     const [f] = machineIdle.run(buildContext(inp)).findings;
     expect(f!.evidence.figures.find((x) => x.key === 'wasteKwh')!.value).toBeCloseTo(5.25, 12);
     expect(f!.severity).toBe('low'); // 1.5 h of 16 h planned stops = 9.4 % (5 %–20 %)
@@ -48,7 +60,12 @@ describe('rule 3: machines idling through stops', () => {
 
   it('reports the idle time alone when the energy cannot be priced', () => {
     const reg = registry([device('CNC1', 'machine', { assetPath: 'WS1/L1/CNC1' })]);
-    const inp = input({ registry: reg, days: 1, meters: [], machines: [{ deviceId: 'CNC1', states: states(MONDAY, changes) }] });
+    const inp = input({
+      registry: reg,
+      days: 1,
+      meters: [],
+      machines: [{ deviceId: 'CNC1', states: states(MONDAY, changes) }],
+    });
     const [f] = machineIdle.run(buildContext(inp)).findings;
     expect(f!.saving).toBeUndefined();
     expect(f!.what.en).toMatch(/not quantified/);
@@ -61,7 +78,13 @@ describe('rule 3: machines idling through stops', () => {
     });
     const segs = calendarSegments(cal, MONDAY, MONDAY + 24 * H);
     // Idle 10:05–10:15 (5 min inside the break), then off through 10:20, idle again 16:55–17:05 (5 min off-shift).
-    const st = states(MONDAY, [[0, 0], [10 + 5 / 60, 2], [10.25, 0], [16 + 55 / 60, 2], [17 + 5 / 60, 0]])!;
+    const st = states(MONDAY, [
+      [0, 0],
+      [10 + 5 / 60, 2],
+      [10.25, 0],
+      [16 + 55 / 60, 2],
+      [17 + 5 / 60, 0],
+    ])!;
     const h = idleHoursInStops(st, segs, MONDAY, MONDAY + 24 * H);
     expect(h.breakH * 60).toBeCloseTo(5, 9);
     expect(h.offShiftH * 60).toBeCloseTo(5, 9);

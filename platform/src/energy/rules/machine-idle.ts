@@ -3,7 +3,7 @@ import type { DiagnosisContext, MachineInfo } from '../context.js';
 import { type Finding, severityFrom, t } from '../finding.js';
 import { KIND } from '../slots.js';
 import type { StateChanges } from '../types.js';
-import { fig, type Rule, round, seriesRef, wholePeriod, whereOf } from './rule.js';
+import { fig, type Rule, round, seriesRef, whereOf, wholePeriod } from './rule.js';
 
 /**
  * Rule 3 — machines idling through breaks and after shift end: MachineryItemState NotExecuting (powered,
@@ -144,7 +144,10 @@ function diagnoseMachine(ctx: DiagnosisContext, m: MachineInfo, st: StateChanges
     where: whereOf(ctx, m.deviceId),
     when: { ...wholePeriod(ctx), label: 'stops' },
     evidence: {
-      series: [seriesRef(ctx, m.deviceId, 'machineState'), ...(m.meterId ? [seriesRef(ctx, m.meterId, 'activeEnergyImport')] : [])],
+      series: [
+        seriesRef(ctx, m.deviceId, 'machineState'),
+        ...(m.meterId ? [seriesRef(ctx, m.meterId, 'activeEnergyImport')] : []),
+      ],
       figures: [
         fig('idleHours', '计划停机内空转时长', 'Idle hours in planned stops', idleH, 'h'),
         fig('idleBreakHours', '休息时段空转', 'Idle in breaks', hours.breakH, 'h'),
@@ -165,7 +168,10 @@ function diagnoseMachine(ctx: DiagnosisContext, m: MachineInfo, st: StateChanges
             assumptions: [
               standbyText,
               method === 'meter'
-                ? t('空转功率取设备电表在空转刻钟的实测均值', 'idle power measured on the machine meter in idle quarter-hours')
+                ? t(
+                    '空转功率取设备电表在空转刻钟的实测均值',
+                    'idle power measured on the machine meter in idle quarter-hours',
+                  )
                 : t('空转功率取登记值', 'idle power as registered'),
             ],
           }),

@@ -6,15 +6,23 @@ import { maxDemand, slidingMedian } from './max-demand.js';
 // Base: 100 kW in production (08–12, 13–17), 50 kW in the 12–13 break, 20 kW off-shift.
 const base = (h: number) => (h >= 8 && h < 17 ? (h === 12 ? 50 : 100) : 20);
 /** A 60 kW spike between two local times (minutes of the day), integrated into the fixed quarter-hours. */
-const withSpike = (fromMin: number, toMin: number) => (i: number, t: { hour: number; minute: number }) => {
+const withSpike = (fromMin: number, toMin: number) => (_i: number, t: { hour: number; minute: number }) => {
   const a = t.hour * 60 + t.minute;
   const overlap = Math.max(0, Math.min(a + 15, toMin) - Math.max(a, fromMin));
   return base(t.hour) + (60 * overlap) / 15;
 };
 
 function plant(spike: ReturnType<typeof withSpike>, contractDemandKw?: number) {
-  const reg = registry([device('M0', 'meter', { meterRole: 'mainIncomer', name: '总进线' })], contractDemandKw ? { contractDemandKw } : {});
-  return input({ registry: reg, days: 1, meters: [elecMeter('M0', MONDAY, PER_DAY, spike)], options: { demandPriceCnyPerKwMonth: 40 } });
+  const reg = registry(
+    [device('M0', 'meter', { meterRole: 'mainIncomer', name: '总进线' })],
+    contractDemandKw ? { contractDemandKw } : {},
+  );
+  return input({
+    registry: reg,
+    days: 1,
+    meters: [elecMeter('M0', MONDAY, PER_DAY, spike)],
+    options: { demandPriceCnyPerKwMonth: 40 },
+  });
 }
 
 describe('rule 5: maximum demand', () => {

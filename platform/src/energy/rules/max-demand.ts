@@ -2,7 +2,7 @@ import type { DiagnosisContext } from '../context.js';
 import { type Finding, type IndicatorInput, t } from '../finding.js';
 import { SLOT_MS } from '../slots.js';
 import type { TreeNode } from '../tree.js';
-import { fig, nameOf, type Rule, round, seriesRef, wholePeriod, whereOf } from './rule.js';
+import { fig, nameOf, type Rule, round, seriesRef, whereOf, wholePeriod } from './rule.js';
 
 /**
  * Rule 5 — 15-minute maximum demand at the billing point. Demand is the mean power of each fixed
@@ -14,7 +14,10 @@ export const maxDemand: Rule = {
   id: 'maxDemand',
   category: 'energyManagement',
   title: t('最大需量与削峰', 'Maximum demand and peak shaving'),
-  basis: ['Two-part tariff: 15-min maximum demand, >105 % of contract demand billed double (reference §7)', 'Load factor = P_avg / P_max (reference §9)'],
+  basis: [
+    'Two-part tariff: 15-min maximum demand, >105 % of contract demand billed double (reference §7)',
+    'Load factor = P_avg / P_max (reference §9)',
+  ],
   run(ctx) {
     const elec = [...ctx.tree.nodes.values()].filter((n) => n.medium === 'electricity' && n.series >= 0);
     const mains = elec.filter((n) => n.role === 'mainIncomer');
@@ -62,7 +65,8 @@ function diagnoseMeter(ctx: DiagnosisContext, node: TreeNode, indicators: Indica
   const price = ctx.options.demandPriceCnyPerKwMonth;
   const thr = ctx.book.value('tariff.demandExceedance');
   const mult = ctx.book.value('tariff.demandExceedanceMultiplier');
-  const penalty = (kw: number) => (contract && price ? Math.max(0, kw - thr * contract) * price * (mult - 1) : 0);
+  const penalty = (kw: number) =>
+    contract && price ? Math.max(0, kw - thr * contract) * price * (mult - 1) : 0;
   const months = grid.months.map(() => ({ max: Number.NaN, at: -1, sustained: Number.NaN, sum: 0, n: 0 }));
   for (let i = 0; i < grid.n; i++) {
     const m = months[grid.month[i]!]!;
@@ -108,7 +112,8 @@ function diagnoseMeter(ctx: DiagnosisContext, node: TreeNode, indicators: Indica
     if (price) savingCny += shave * price + penalty(m.max) - penalty(m.sustained);
     const monthPeaks: typeof peaks = [];
     for (let i = 0; i < grid.n; i++)
-      if (grid.month[i] === g && d[i]! > m.sustained) monthPeaks.push({ i, kw: d[i]!, sustained: sustained[i]! });
+      if (grid.month[i] === g && d[i]! > m.sustained)
+        monthPeaks.push({ i, kw: d[i]!, sustained: sustained[i]! });
     monthPeaks.sort((a, b) => b.kw - a.kw || a.i - b.i);
     peaks.push(...monthPeaks.slice(0, s.topPeaks));
   });
@@ -118,7 +123,10 @@ function diagnoseMeter(ctx: DiagnosisContext, node: TreeNode, indicators: Indica
   if (!exceeded && shareShave < s.minShaveShare) return null;
   const monthsObserved = months.filter((m) => m.n).length;
   const local = (i: number) =>
-    new Date(grid.fromMs + i * SLOT_MS + grid.utcOffsetMinutes * 60_000).toISOString().slice(0, 16).replace('T', ' ');
+    new Date(grid.fromMs + i * SLOT_MS + grid.utcOffsetMinutes * 60_000)
+      .toISOString()
+      .slice(0, 16)
+      .replace('T', ' ');
   const worstMonth = months[worst.month] ?? overall;
   return {
     id: `maxDemand:${node.id}`,
@@ -141,8 +149,20 @@ function diagnoseMeter(ctx: DiagnosisContext, node: TreeNode, indicators: Indica
         fig('sustainedKw', '持续负荷水平', 'Sustained level', worstMonth.sustained, 'kW'),
         fig('shaveKw', '可削减需量', 'Shaveable demand', worst.shave, 'kW'),
         fig('contractKw', '合同需量', 'Contract demand', contract ?? null, 'kW'),
-        fig('utilisationPct', '需量利用率', 'Demand utilisation', contract ? (overall.max / contract) * 100 : null, '%'),
-        fig('savingCny', '观测期基本电费节省', 'Basic-charge saving in the period', price ? savingCny : null, 'CNY'),
+        fig(
+          'utilisationPct',
+          '需量利用率',
+          'Demand utilisation',
+          contract ? (overall.max / contract) * 100 : null,
+          '%',
+        ),
+        fig(
+          'savingCny',
+          '观测期基本电费节省',
+          'Basic-charge saving in the period',
+          price ? savingCny : null,
+          'CNY',
+        ),
       ],
       table: {
         columns: [t('时间', 'Time'), t('需量 kW', 'Demand kW'), t('前后1小时中位 kW', '±1 h median kW')],
@@ -156,7 +176,10 @@ function diagnoseMeter(ctx: DiagnosisContext, node: TreeNode, indicators: Indica
       observedCostCny: price ? savingCny : null,
       observedHours: (monthsObserved * ctx.settings.annualHours) / 12,
       assumptions: [
-        t('尖峰负荷错峰运行（电量转移，不减少）', 'peak loads are rescheduled (energy moves, it is not saved)'),
+        t(
+          '尖峰负荷错峰运行（电量转移，不减少）',
+          'peak loads are rescheduled (energy moves, it is not saved)',
+        ),
         price
           ? t(`需量电价 ${price} 元/(kW·月)`, `demand price ${price} ¥/(kW·month)`)
           : t('未配置需量电价，未计费用', 'no demand price configured: cost not computed'),

@@ -1,6 +1,6 @@
 import { type Finding, severityFrom, t } from '../finding.js';
 import { KIND } from '../slots.js';
-import { fig, nameOf, plantProductionKw, type Rule, round, seriesRef, wholePeriod, whereOf } from './rule.js';
+import { fig, nameOf, plantProductionKw, type Rule, round, seriesRef, whereOf, wholePeriod } from './rule.js';
 
 /**
  * Rule 1 — off-shift base load / standby waste, per meter and per machine. For each electricity meter the
@@ -20,7 +20,13 @@ export const offShiftBaseLoad: Rule = {
   ],
   run(ctx) {
     if (!ctx.grid.hasCalendar)
-      return { findings: [], skipped: t('未配置班次日历，无法区分生产与非生产时段', 'no shift calendar: production and off-shift time cannot be told apart') };
+      return {
+        findings: [],
+        skipped: t(
+          '未配置班次日历，无法区分生产与非生产时段',
+          'no shift calendar: production and off-shift time cannot be told apart',
+        ),
+      };
     const s = ctx.settings.baseLoad;
     const plantKw = plantProductionKw(ctx);
     const compressors = new Set(ctx.compressors.map((c) => c.meterId));
@@ -57,8 +63,9 @@ export const offShiftBaseLoad: Rule = {
       const standby = machine?.standbyPowerKw ?? ctx.devices.get(id)?.standbyPowerKw ?? null;
       const targetKw = standby ?? s.targetShareOfProductionLoad * Math.max(0, prodKw);
       const excessKw = offKw - targetKw;
-      if (excessKw < s.minExcessKw) continue;
-      const severity = severityFrom(excessKw / plantKw, s.severityShareOfPlantLoad);
+      // Material for the plant, and large against what the meter itself draws in production.
+      if (excessKw < s.minExcessKw || excessKw < s.minShareOfPlantLoad * plantKw) continue;
+      const severity = severityFrom(prodKw > excessKw ? excessKw / prodKw : 1, s.severityShareOfOwnLoad);
       if (severity === 'info') continue;
       let wasteKwh = 0;
       let wasteCny = 0;
@@ -72,13 +79,21 @@ export const offShiftBaseLoad: Rule = {
       }
       const name = nameOf(ctx, id);
       const label = own ? `${name}（本表自身负荷）` : machine ? `${machine.name}（${name}）` : name;
-      const labelEn = own ? `${name} (own load, net of sub-meters)` : machine ? `${machine.name} (${name})` : name;
-      const targetText = standby !== null
-        ? t(`目标为登记的待机功率 ${round(standby)} kW`, `target: registered standby power ${round(standby)} kW`)
-        : t(
-            `目标为生产时段平均负荷的 ${round(s.targetShareOfProductionLoad * 100, 1)}%（${round(targetKw)} kW）`,
-            `target: ${round(s.targetShareOfProductionLoad * 100, 1)} % of the mean production-time load (${round(targetKw)} kW)`,
-          );
+      const labelEn = own
+        ? `${name} (own load, net of sub-meters)`
+        : machine
+          ? `${machine.name} (${name})`
+          : name;
+      const targetText =
+        standby !== null
+          ? t(
+              `目标为登记的待机功率 ${round(standby)} kW`,
+              `target: registered standby power ${round(standby)} kW`,
+            )
+          : t(
+              `目标为生产时段平均负荷的 ${round(s.targetShareOfProductionLoad * 100, 1)}%（${round(targetKw)} kW）`,
+              `target: ${round(s.targetShareOfProductionLoad * 100, 1)} % of the mean production-time load (${round(targetKw)} kW)`,
+            );
       findings.push({
         id: `offShiftBaseLoad:${id}`,
         rule: 'offShiftBaseLoad',
@@ -92,7 +107,10 @@ export const offShiftBaseLoad: Rule = {
         where: { ...whereOf(ctx, machine?.deviceId ?? id), name: own ? label : (machine?.name ?? name) },
         when: { ...wholePeriod(ctx), label: 'offShift' },
         evidence: {
-          series: [seriesRef(ctx, id, 'activeEnergyImport'), ...(own ? node.children.map((c) => seriesRef(ctx, c, 'activeEnergyImport')) : [])],
+          series: [
+            seriesRef(ctx, id, 'activeEnergyImport'),
+            ...(own ? node.children.map((c) => seriesRef(ctx, c, 'activeEnergyImport')) : []),
+          ],
           figures: [
             fig('productionKw', '生产时段平均负荷', 'Mean production-time load', prodKw, 'kW'),
             fig('offShiftKw', '非生产时段平均负荷', 'Mean off-shift load', offKw, 'kW'),
@@ -100,7 +118,13 @@ export const offShiftBaseLoad: Rule = {
             fig('excessKw', '超出目标', 'Excess over target', excessKw, 'kW'),
             fig('offShiftHours', '非生产时段（有数据）', 'Off-shift hours with data', offN * 0.25, 'h'),
             fig('wasteKwh', '观测期超额电量', 'Excess energy in the period', wasteKwh, 'kWh'),
-            fig('shareOfPlantLoad', '占全厂生产负荷', 'Share of plant production load', (excessKw / plantKw) * 100, '%'),
+            fig(
+              'shareOfPlantLoad',
+              '占全厂生产负荷',
+              'Share of plant production load',
+              (excessKw / plantKw) * 100,
+              '%',
+            ),
           ],
         },
         saving: ctx.saving({
@@ -108,7 +132,10 @@ export const offShiftBaseLoad: Rule = {
           deviceId: machine?.deviceId ?? id,
           observedKwh: wasteKwh,
           observedCostCny: wasteCny,
-          assumptions: [targetText, t('按非生产时段逐刻钟超出目标的电量计', 'excess energy counted per off-shift quarter-hour')],
+          assumptions: [
+            targetText,
+            t('按非生产时段逐刻钟超出目标的电量计', 'excess energy counted per off-shift quarter-hour'),
+          ],
         }),
         recommendation: t(
           '下班后关闭非必要设备和辅助系统（照明、通风、加热、待机设备），为设备设置定时/自动待机，并排查持续运行的异常负荷。',

@@ -14,8 +14,12 @@ function plant(price?: number) {
     registry: reg,
     days: 1,
     meters: [
-      elecMeter('M0', MONDAY, PER_DAY, () => 100, { reactiveKvarh: series(MONDAY, PER_DAY, () => 75 * 0.25) }),
-      elecMeter('M1', MONDAY, PER_DAY, () => 40, { reactiveKvarh: series(MONDAY, PER_DAY, () => 40 * tan(0.85) * 0.25) }),
+      elecMeter('M0', MONDAY, PER_DAY, () => 100, {
+        reactiveKvarh: series(MONDAY, PER_DAY, () => 75 * 0.25),
+      }),
+      elecMeter('M1', MONDAY, PER_DAY, () => 40, {
+        reactiveKvarh: series(MONDAY, PER_DAY, () => 40 * tan(0.85) * 0.25),
+      }),
     ],
     options: price ? { flatPriceCnyPerKwh: price } : {},
   });
@@ -47,7 +51,10 @@ describe('rule 4: power factor', () => {
     expect(f.evidence.figures.find((x) => x.key === 'powerFactor')!.value).toBe(0.85);
     expect(f.evidence.figures.find((x) => x.key === 'adjustmentPct')!.value).toBeNull();
     expect(f.saving!.costCny).toBeNull();
-    expect(out.indicators!.map((i) => [i.where, i.value])).toEqual([['M0', 0.8], ['M1', 0.85]]);
+    expect(out.indicators!.map((i) => [i.where, i.value])).toEqual([
+      ['M0', 0.8],
+      ['M1', 0.85],
+    ]);
   });
 
   it('applies the factory contract standard 0.85', () => {
@@ -56,7 +63,10 @@ describe('rule 4: power factor', () => {
     const out = powerFactor.run(buildContext(inp));
     // M1 at 0.85 is on the standard: no finding; M0 at 0.80: 5 steps × 0.5 % = 2.5 % → medium.
     expect(out.findings.map((f) => f.where.deviceId)).toEqual(['M0']);
-    expect(out.findings[0]!.evidence.figures.find((x) => x.key === 'adjustmentPct')!.value).toBeCloseTo(2.5, 12);
+    expect(out.findings[0]!.evidence.figures.find((x) => x.key === 'adjustmentPct')!.value).toBeCloseTo(
+      2.5,
+      12,
+    );
     expect(out.findings[0]!.severity).toBe('medium');
   });
 });

@@ -23,7 +23,9 @@ export const powerFactor: Rule = {
   run(ctx) {
     const std = ctx.registry.factory.powerFactorStandard as PfStandard;
     const target = creditCapPf(ctx.book, std);
-    const elec = ctx.tree.order.map((id) => ctx.tree.nodes.get(id)!).filter((n) => n.medium === 'electricity');
+    const elec = ctx.tree.order
+      .map((id) => ctx.tree.nodes.get(id)!)
+      .filter((n) => n.medium === 'electricity');
     const hasMain = elec.some((n) => n.role === 'mainIncomer');
     const findings: Finding[] = [];
     const indicators: IndicatorInput[] = [];
@@ -37,7 +39,10 @@ export const powerFactor: Rule = {
       for (const r of rows)
         indicators.push({
           key: `powerFactor:${node.id}:${r.month}`,
-          label: t(`${nameOf(ctx, node.id)} ${r.month} 功率因数`, `${nameOf(ctx, node.id)} ${r.month} power factor`),
+          label: t(
+            `${nameOf(ctx, node.id)} ${r.month} 功率因数`,
+            `${nameOf(ctx, node.id)} ${r.month} power factor`,
+          ),
           value: r.pf,
           unit: '1',
           where: node.id,
@@ -64,19 +69,42 @@ export const powerFactor: Rule = {
         where: whereOf(ctx, node.id),
         when: { fromMs: worst.fromMs, toMs: worst.toMs, label: low.map((r) => r.month).join(',') },
         evidence: {
-          series: [seriesRef(ctx, node.id, 'activeEnergyImport'), seriesRef(ctx, node.id, 'reactiveEnergyImport')],
+          series: [
+            seriesRef(ctx, node.id, 'activeEnergyImport'),
+            seriesRef(ctx, node.id, 'reactiveEnergyImport'),
+          ],
           figures: [
             fig('powerFactor', '最低月功率因数', 'Lowest monthly power factor', worst.pf, '1'),
             fig('standard', '考核标准', 'Standard', std, '1'),
             fig('adjustmentPct', '力调电费调整', 'Adjustment', billing ? worst.adjPct : null, '%'),
-            fig('meanProductionKw', '生产时段平均有功功率', 'Mean production-time active power', worst.meanKw, 'kW'),
+            fig(
+              'meanProductionKw',
+              '生产时段平均有功功率',
+              'Mean production-time active power',
+              worst.meanKw,
+              'kW',
+            ),
             fig('capacitorKvar', '所需补偿电容', 'Capacitor needed', worst.qcKvar, 'kvar'),
             fig('targetPf', '补偿目标功率因数', 'Target power factor', target, '1'),
             fig('surchargeCny', '观测期力调增收', 'Surcharge in the period', surchargeCny, 'CNY'),
           ],
           table: {
-            columns: [t('月份', 'Month'), t('有功 kWh', 'kWh'), t('无功 kvarh', 'kvarh'), t('功率因数', 'PF'), t('调整 %', 'Adj. %'), t('补偿 kvar', 'kvar')],
-            rows: rows.map((r) => [r.month, round(r.kwh, 1), round(r.kvarh, 1), r.pf, billing ? r.adjPct : null, round(r.qcKvar, 1)]),
+            columns: [
+              t('月份', 'Month'),
+              t('有功 kWh', 'kWh'),
+              t('无功 kvarh', 'kvarh'),
+              t('功率因数', 'PF'),
+              t('调整 %', 'Adj. %'),
+              t('补偿 kvar', 'kvar'),
+            ],
+            rows: rows.map((r) => [
+              r.month,
+              round(r.kwh, 1),
+              round(r.kvarh, 1),
+              r.pf,
+              billing ? r.adjPct : null,
+              round(r.qcKvar, 1),
+            ]),
           },
         },
         saving: ctx.saving({
@@ -89,7 +117,10 @@ export const powerFactor: Rule = {
               `补偿至 ${target.toFixed(2)} 后按调整表取消增收并获得减收；调整基数为电度电费${ctx.options.demandPriceCnyPerKwMonth ? '加基本电费（最大需量）' : '（未配置基本电费单价，未计基本电费）'}`,
               `after compensation to ${target.toFixed(2)} the surcharge is removed and the table credit earned; adjustment base is the energy charge${ctx.options.demandPriceCnyPerKwMonth ? ' plus the demand-based basic charge' : ' only (no demand price configured)'}`,
             ),
-            t('节电量未计（无功补偿降低线损的节电量另行测算）', 'no kWh saving counted (loss reduction from compensation not estimated)'),
+            t(
+              '节电量未计（无功补偿降低线损的节电量另行测算）',
+              'no kWh saving counted (loss reduction from compensation not estimated)',
+            ),
           ],
         }),
         recommendation: t(
@@ -99,8 +130,7 @@ export const powerFactor: Rule = {
         basis: powerFactor.basis,
       });
     }
-    if (!metered)
-      return { findings, indicators, skipped: t('无无功电能数据', 'no reactive-energy data') };
+    if (!metered) return { findings, indicators, skipped: t('无无功电能数据', 'no reactive-energy data') };
     return { findings, indicators };
   },
 };

@@ -2,7 +2,7 @@ import type { DiagnosisContext } from '../context.js';
 import { type Finding, type IndicatorInput, t } from '../finding.js';
 import { quantile } from '../series.js';
 import type { MeterSeries, Text } from '../types.js';
-import { fig, nameOf, type Rule, round, seriesRef, wholePeriod, whereOf } from './rule.js';
+import { fig, nameOf, type Rule, round, seriesRef, whereOf, wholePeriod } from './rule.js';
 
 /**
  * Rule 7 — power quality per meter: voltage deviation (GB/T 12325), voltage unbalance (GB/T 15543) and
@@ -45,7 +45,9 @@ function nominal(ctx: DiagnosisContext, m: MeterSeries): { phaseV: number; kv: n
   const given = ctx.options.nominalPhaseVoltageV[m.deviceId];
   const median = given ?? (m.voltageV?.L1 ? quantile(m.voltageV.L1.values, 0.5) : Number.NaN);
   if (Number.isNaN(median)) return null;
-  const best = LEVELS.reduce((a, b) => (Math.abs(Math.log(b.phaseV / median)) < Math.abs(Math.log(a.phaseV / median)) ? b : a));
+  const best = LEVELS.reduce((a, b) =>
+    Math.abs(Math.log(b.phaseV / median)) < Math.abs(Math.log(a.phaseV / median)) ? b : a,
+  );
   if (given !== undefined) return { phaseV: given, kv: best.kv };
   return Math.abs(best.phaseV / median - 1) <= 0.15 ? best : null;
 }
@@ -55,7 +57,9 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
   const q = ctx.settings.powerQuality.percentile;
   const n = ctx.grid.n;
   const nom = nominal(ctx, m);
-  const phases = (['L1', 'L2', 'L3'] as const).flatMap((p) => (m.voltageV?.[p] ? [m.voltageV[p]!.values] : []));
+  const phases = (['L1', 'L2', 'L3'] as const).flatMap((p) =>
+    m.voltageV?.[p] ? [m.voltageV[p]!.values] : [],
+  );
   const name = nameOf(ctx, m.deviceId);
   const push = (args: {
     key: string;
@@ -112,8 +116,8 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
     for (let i = 0; i < n; i++) {
       let hi = Number.NaN;
       let lo = Number.NaN;
-      for (const ph of phases) {
-        const d = ((ph[i]! - nom.phaseV) / nom.phaseV) * 100;
+      for (let p = 0; p < phases.length; p++) {
+        const d = ((phases[p]![i]! - nom.phaseV) / nom.phaseV) * 100;
         if (Number.isNaN(d)) continue;
         if (!(d <= hi)) hi = d;
         if (!(d >= lo)) lo = d;
@@ -123,10 +127,12 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
     }
     const p95 = quantile(dev, q);
     const p5 = quantile(devLow, 1 - q);
-    const max = quantile(dev, 1);
-    const upper = isHv ? ctx.book.value('pq.deviation.ge35kV.sumAbsPct') / 2 : ctx.book.value('pq.deviation.le20kV3ph.upperPct');
-    const lower = isHv ? -upper : ctx.book.value('pq.deviation.le20kV3ph.lowerPct');
-    const bad = p95 > upper || p5 < lower;
+    const max = maxOf(dev);
+    // ≥35 kV: |+dev| + |−dev| ≤ 10 %; ≤20 kV three-phase: ±7 % (GB/T 12325-2008).
+    const sumAbs = isHv ? ctx.book.value('pq.deviation.ge35kV.sumAbsPct') : Number.NaN;
+    const upper = isHv ? sumAbs : ctx.book.value('pq.deviation.le20kV3ph.upperPct');
+    const lower = isHv ? -sumAbs : ctx.book.value('pq.deviation.le20kV3ph.lowerPct');
+    const bad = isHv ? Math.max(0, p95) + Math.max(0, -p5) > sumAbs : p95 > upper || p5 < lower;
     if (!Number.isNaN(p95))
       push({
         key: 'voltageDeviation',
@@ -142,15 +148,21 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
         metric: 'voltage',
         standard: 'GB/T 12325-2008',
         severity: bad ? 'medium' : 'info',
-        recommendation: t('调整变压器分接头、核查线路压降与无功补偿。', 'Adjust the transformer tap, check feeder voltage drop and reactive compensation.'),
-        extra: [fig('p5', '5% 概率值', '5th percentile', p5, '%'), fig('nominalPhaseV', '标称相电压', 'Nominal phase voltage', nom.phaseV, 'V')],
+        recommendation: t(
+          '调整变压器分接头、核查线路压降与无功补偿。',
+          'Adjust the transformer tap, check feeder voltage drop and reactive compensation.',
+        ),
+        extra: [
+          fig('p5', '5% 概率值', '5th percentile', p5, '%'),
+          fig('nominalPhaseV', '标称相电压', 'Nominal phase voltage', nom.phaseV, 'V'),
+        ],
       });
   }
 
   const unb = m.voltageUnbalancePct?.values ?? (phases.length === 3 ? magnitudeUnbalance(phases, n) : null);
   if (unb) {
     const p95 = quantile(unb, q);
-    const max = quantile(unb, 1);
+    const max = maxOf(unb);
     const normal = ctx.book.value('pq.unbalance.normalPct');
     const short = ctx.book.value('pq.unbalance.shortTimePct');
     const approx = !m.voltageUnbalancePct;
@@ -169,15 +181,26 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
         metric: approx ? 'voltage' : 'voltageUnbalance',
         standard: 'GB/T 15543-2008',
         severity: p95 > normal ? 'medium' : max > short ? 'low' : 'info',
-        recommendation: t('重新分配单相负荷，检查三相负荷平衡与缺相、接触不良。', 'Rebalance single-phase loads across phases; check for loose connections or a lost phase.'),
+        recommendation: t(
+          '重新分配单相负荷，检查三相负荷平衡与缺相、接触不良。',
+          'Rebalance single-phase loads across phases; check for loose connections or a lost phase.',
+        ),
       });
   }
 
   if (m.voltageThdPct) {
     const p95 = quantile(m.voltageThdPct.values, q);
-    const max = quantile(m.voltageThdPct.values, 1);
+    const max = maxOf(m.voltageThdPct.values);
     const kv = nom?.kv ?? 0.38;
-    const row = ctx.book.data.powerQuality.thd.find((r) => (kv <= 1 ? r.nominalKv === 0.38 : kv <= 20 ? r.nominalKv === 10 : kv <= 66 ? r.nominalKv === 66 : r.nominalKv === 110))!;
+    const row = ctx.book.data.powerQuality.thd.find((r) =>
+      kv <= 1
+        ? r.nominalKv === 0.38
+        : kv <= 20
+          ? r.nominalKv === 10
+          : kv <= 66
+            ? r.nominalKv === 66
+            : r.nominalKv === 110,
+    )!;
     const limit = ctx.book.value(`${row.id}.thdPct`);
     if (!Number.isNaN(p95))
       push({
@@ -194,10 +217,20 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
         metric: 'voltageThd',
         standard: 'GB/T 14549-1993',
         severity: p95 > limit ? 'medium' : 'info',
-        recommendation: t('定位谐波源（变频器、整流设备），加装滤波器或选用低谐波设备。', 'Locate harmonic sources (drives, rectifiers); add filters or choose low-harmonic equipment.'),
+        recommendation: t(
+          '定位谐波源（变频器、整流设备），加装滤波器或选用低谐波设备。',
+          'Locate harmonic sources (drives, rectifiers); add filters or choose low-harmonic equipment.',
+        ),
       });
   }
   return out;
+}
+
+/** Largest non-NaN value (NaN when none). */
+function maxOf(a: Float64Array): number {
+  let m = Number.NaN;
+  for (let i = 0; i < a.length; i++) if (!(a[i]! <= m)) m = !Number.isNaN(a[i]!) ? a[i]! : m;
+  return m;
 }
 
 /** (max |Vi − V̄|) / V̄ × 100 per slot (NEMA-style approximation from magnitudes). */

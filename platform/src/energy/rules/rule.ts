@@ -23,6 +23,12 @@ export function seriesRef(ctx: DiagnosisContext, deviceId: string, metric: strin
   return { deviceId, metric, fromMs: ctx.input.period.fromMs, toMs: ctx.input.period.toMs };
 }
 
+/** Quantity key of a meter's consumption counter (kWh → activeEnergyImport, m3 → volume, t → mass). */
+export function consumptionMetric(ctx: DiagnosisContext, deviceId: string): string {
+  const u = ctx.meterById.get(deviceId)?.unit;
+  return u === 'm3' ? 'volume' : u === 't' ? 'mass' : 'activeEnergyImport';
+}
+
 /** The whole-period "when" of a finding. */
 export function wholePeriod(ctx: DiagnosisContext): Finding['when'] {
   return { fromMs: ctx.input.period.fromMs, toMs: ctx.input.period.toMs };

@@ -13,7 +13,10 @@ function plant(options: object = {}) {
   return input({
     registry: reg,
     days: 1,
-    meters: [elecMeter('M0', MONDAY, PER_DAY, kw), elecMeter('M1', MONDAY, PER_DAY, (_, t) => (t.hour >= 16 ? 50 : 0))],
+    meters: [
+      elecMeter('M0', MONDAY, PER_DAY, kw),
+      elecMeter('M1', MONDAY, PER_DAY, (_, t) => (t.hour >= 16 ? 50 : 0)),
+    ],
     options: { flatPriceCnyPerKwh: 1, ...options },
   });
 }
@@ -36,7 +39,8 @@ describe('rule 6: time-of-use shifting', () => {
   });
 
   it('uses the declared flexible loads instead of the assumption', () => {
-    const f = touShift.run(buildContext(plant({ flexibleLoads: [{ meterId: 'M1', shiftableShare: 0.5 }] }))).findings[0]!;
+    const f = touShift.run(buildContext(plant({ flexibleLoads: [{ meterId: 'M1', shiftableShare: 0.5 }] })))
+      .findings[0]!;
     // M1: 8 h × 50 kW = 400 kWh in peak, half movable: 200 kWh × 1.2 ¥ = 240 ¥.
     expect(f.evidence.figures.find((x) => x.key === 'shiftedKwh')!.value).toBeCloseTo(200, 9);
     expect(f.saving!.costCny).toBeCloseTo(240 * 365, 6);

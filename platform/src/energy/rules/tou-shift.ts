@@ -17,9 +17,12 @@ export const touShift: Rule = {
     const roots = ctx.tree.roots
       .map((id) => ctx.tree.nodes.get(id)!)
       .filter((n) => n.medium === 'electricity' && ctx.meterById.has(n.id));
-    if (!roots.length) return { findings: [], skipped: t('无电力总表数据', 'no electricity root meter data') };
+    if (!roots.length)
+      return { findings: [], skipped: t('无电力总表数据', 'no electricity root meter data') };
     const { grid } = ctx;
-    const valley = ctx.tariff.versions.map((v) => versionPrices(v.version, ctx.options.flatPriceCnyPerKwh)[TOU.valley] ?? Number.NaN);
+    const valley = ctx.tariff.versions.map(
+      (v) => versionPrices(v.version, ctx.options.flatPriceCnyPerKwh)[TOU.valley] ?? Number.NaN,
+    );
     const byType = new Float64Array(4);
     let peakSlots = 0;
     for (let i = 0; i < grid.n; i++) if (grid.tou[i]! >= TOU.peak) peakSlots++;
@@ -84,13 +87,19 @@ export const touShift: Rule = {
         rule: 'touShift',
         observedKwh: 0,
         observedCostCny: deltaCny,
-        assumptions: [assumption, t('电量转移至同日谷段，不减少', 'energy moves to valley hours of the same day; it is not saved')],
+        assumptions: [
+          assumption,
+          t('电量转移至同日谷段，不减少', 'energy moves to valley hours of the same day; it is not saved'),
+        ],
       }),
       recommendation: t(
         '将可调度负荷（空压储气、热处理/烘干、充电、蓄冷蓄热、非连续工序）安排到谷段；尖峰时段避免启动大功率设备。',
         'Schedule deferrable loads (air receivers, heat treatment and drying, charging, thermal storage, batch steps) into valley hours; avoid starting large loads in critical-peak hours.',
       ),
-      basis: [...touShift.basis, `${ctx.tariff.tariff.name}: ${ctx.tariff.tariff.source} (${ctx.tariff.tariff.confidence})`],
+      basis: [
+        ...touShift.basis,
+        `${ctx.tariff.tariff.name}: ${ctx.tariff.tariff.source} (${ctx.tariff.tariff.confidence})`,
+      ],
     };
     return { findings: [finding] };
   },

@@ -77,3 +77,24 @@ describe('drift statistics', () => {
     expect(lag1Autocorrelation([1, -1, 1, -1])).toBeCloseTo(-0.75, 12);
   });
 });
+
+describe('quantile', () => {
+  it('interpolates between closest ranks (type 7), skips NaN and honours a mask', async () => {
+    const { quantile } = await import('../series.js');
+    const v = Float64Array.from([5, 1, Number.NaN, 4, 2, 3]);
+    expect(quantile(v, 0)).toBe(1);
+    expect(quantile(v, 1)).toBe(5);
+    expect(quantile(v, 0.5)).toBe(3);
+    expect(quantile(v, 0.95)).toBeCloseTo(4.8, 12); // pos 3.8 between 4 and 5
+    expect(quantile(v, 0.5, Uint8Array.from([1, 1, 1, 0, 0, 0]))).toBe(3); // {5, 1} → 3
+    expect(quantile(Float64Array.from([Number.NaN]), 0.5)).toBeNaN();
+    // A large skewed sample agrees with a full sort.
+    const big = Float64Array.from({ length: 10_001 }, (_, i) => ((i * 7919) % 10_001) ** 2);
+    const sorted = Float64Array.from(big).sort();
+    expect(quantile(big, 0.95)).toBe(sorted[9500]);
+    expect(quantile(big, 0.5)).toBe(sorted[5000]);
+    // pos = 0.25 × 10 000 = 2 500 exactly; 0.00015 × 10 000 = 1.5 → halfway between ranks 1 and 2.
+    expect(quantile(big, 0.25)).toBe(sorted[2500]);
+    expect(quantile(big, 0.00015)).toBeCloseTo((sorted[1]! + sorted[2]!) / 2, 6);
+  });
+});

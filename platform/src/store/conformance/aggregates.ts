@@ -1,6 +1,18 @@
 import { expect, it } from 'vitest';
 import type { Aggregate } from '../types.js';
-import { BAD, DAY, type GetCtx, HOUR, LOCAL_MIDNIGHT, MIN, T0, UNCERTAIN, UTC8_OFFSET_MS, key, pt } from './fixtures.js';
+import {
+  BAD,
+  DAY,
+  type GetCtx,
+  HOUR,
+  key,
+  LOCAL_MIDNIGHT,
+  MIN,
+  pt,
+  T0,
+  UNCERTAIN,
+  UTC8_OFFSET_MS,
+} from './fixtures.js';
 
 /** Range × interval × aggregate, alignment, goodOnly. */
 export function aggregateTests(ctx: GetCtx): void {
@@ -33,30 +45,78 @@ export function aggregateTests(ctx: GetCtx): void {
   };
 
   it('aggregates 10-min buckets: mean, min, max, first, last, sum, count; empty bucket is null', async () => {
-    expect(await ten('mean')).toEqual([[0, 2.5, 2], [10, 5, 2], [20, 1.75, 2], [30, null, 0]]);
+    expect(await ten('mean')).toEqual([
+      [0, 2.5, 2],
+      [10, 5, 2],
+      [20, 1.75, 2],
+      [30, null, 0],
+    ]);
   });
   it('min / max', async () => {
-    expect(await ten('min')).toEqual([[0, 1, 2], [10, 2, 2], [20, 0.5, 2], [30, null, 0]]);
+    expect(await ten('min')).toEqual([
+      [0, 1, 2],
+      [10, 2, 2],
+      [20, 0.5, 2],
+      [30, null, 0],
+    ]);
     const { store } = ctx();
-    const r = await store.query({ series: [g], fromMs: T0, toMs: T0 + 30 * MIN, intervalMs: 10 * MIN, aggregate: 'max' });
+    const r = await store.query({
+      series: [g],
+      fromMs: T0,
+      toMs: T0 + 30 * MIN,
+      intervalMs: 10 * MIN,
+      aggregate: 'max',
+    });
     expect(r[0]?.buckets.map((b) => b.value)).toEqual([4, 8, 3]);
   });
   it('first / last', async () => {
-    expect(await ten('first')).toEqual([[0, 1, 2], [10, 2, 2], [20, 0.5, 2], [30, null, 0]]);
+    expect(await ten('first')).toEqual([
+      [0, 1, 2],
+      [10, 2, 2],
+      [20, 0.5, 2],
+      [30, null, 0],
+    ]);
     const { store } = ctx();
-    const r = await store.query({ series: [g], fromMs: T0, toMs: T0 + 30 * MIN, intervalMs: 10 * MIN, aggregate: 'last' });
+    const r = await store.query({
+      series: [g],
+      fromMs: T0,
+      toMs: T0 + 30 * MIN,
+      intervalMs: 10 * MIN,
+      aggregate: 'last',
+    });
     expect(r[0]?.buckets.map((b) => b.value)).toEqual([4, 8, 3]);
   });
   it('sum / count (count of an empty bucket is 0)', async () => {
-    expect(await ten('sum')).toEqual([[0, 5, 2], [10, 10, 2], [20, 3.5, 2], [30, null, 0]]);
+    expect(await ten('sum')).toEqual([
+      [0, 5, 2],
+      [10, 10, 2],
+      [20, 3.5, 2],
+      [30, null, 0],
+    ]);
     const { store } = ctx();
-    const r = await store.query({ series: [g], fromMs: T0, toMs: T0 + 40 * MIN, intervalMs: 10 * MIN, aggregate: 'count' });
+    const r = await store.query({
+      series: [g],
+      fromMs: T0,
+      toMs: T0 + 40 * MIN,
+      intervalMs: 10 * MIN,
+      aggregate: 'count',
+    });
     expect(r[0]?.buckets.map((b) => b.value)).toEqual([2, 2, 2, 0]);
   });
 
   it('goodOnly=false lets Uncertain and Bad values in', async () => {
-    expect(await ten('mean', false)).toEqual([[0, 35, 3], [10, 74 / 3, 3], [20, 1.75, 2], [30, null, 0]]);
-    expect(await ten('max', false)).toEqual([[0, 100, 3], [10, 64, 3], [20, 3, 2], [30, null, 0]]);
+    expect(await ten('mean', false)).toEqual([
+      [0, 35, 3],
+      [10, 74 / 3, 3],
+      [20, 1.75, 2],
+      [30, null, 0],
+    ]);
+    expect(await ten('max', false)).toEqual([
+      [0, 100, 3],
+      [10, 64, 3],
+      [20, 3, 2],
+      [30, null, 0],
+    ]);
   });
 
   it('returns raw Good points when no interval is given (all points with goodOnly=false)', async () => {
@@ -69,7 +129,13 @@ export function aggregateTests(ctx: GetCtx): void {
       [10, 2, 1],
       [15, 8, 1],
     ]);
-    const all = await store.query({ series: [g], fromMs: T0, toMs: T0 + 20 * MIN, aggregate: 'mean', goodOnly: false });
+    const all = await store.query({
+      series: [g],
+      fromMs: T0,
+      toMs: T0 + 20 * MIN,
+      aggregate: 'mean',
+      goodOnly: false,
+    });
     expect(all[0]?.buckets.map((b) => b.value)).toEqual([1, 4, 100, 2, 64, 8]);
   });
 
@@ -94,7 +160,13 @@ export function aggregateTests(ctx: GetCtx): void {
   it('handles intervals that are not whole minutes (7.5 min) from raw points', async () => {
     const { store } = ctx();
     await store.write(data);
-    const r = await store.query({ series: [g], fromMs: T0, toMs: T0 + 30 * MIN, intervalMs: 450_000, aggregate: 'sum' });
+    const r = await store.query({
+      series: [g],
+      fromMs: T0,
+      toMs: T0 + 30 * MIN,
+      intervalMs: 450_000,
+      aggregate: 'sum',
+    });
     expect(r[0]?.buckets.map((b) => [(b.tsMs - T0) / 1000, b.value])).toEqual([
       [0, 5],
       [450, 2],
@@ -126,7 +198,13 @@ export function aggregateTests(ctx: GetCtx): void {
       { tsMs: LOCAL_MIDNIGHT + DAY, value: 8, count: 1 },
     ]);
     // The same points in UTC days: Jan 1 holds the first two, Jan 2 the last two.
-    const utc = await store.query({ series: [e], fromMs: T0, toMs: T0 + 2 * DAY, intervalMs: DAY, aggregate: 'sum' });
+    const utc = await store.query({
+      series: [e],
+      fromMs: T0,
+      toMs: T0 + 2 * DAY,
+      intervalMs: DAY,
+      aggregate: 'sum',
+    });
     expect(utc[0]?.buckets).toEqual([
       { tsMs: T0, value: 3, count: 2 },
       { tsMs: T0 + DAY, value: 12, count: 2 },
@@ -169,8 +247,12 @@ export function aggregateTests(ctx: GetCtx): void {
   it('rejects malformed queries with a specific message', async () => {
     const { store } = ctx();
     const base = { series: [g], fromMs: T0, toMs: T0 + HOUR, aggregate: 'mean' as const };
-    await expect(store.query({ ...base, intervalMs: 0 })).rejects.toThrow(/intervalMs must be a positive integer/);
-    await expect(store.query({ ...base, intervalMs: 1, toMs: T0 + 400 * DAY })).rejects.toThrow(/exceed the limit/);
+    await expect(store.query({ ...base, intervalMs: 0 })).rejects.toThrow(
+      /intervalMs must be a positive integer/,
+    );
+    await expect(store.query({ ...base, intervalMs: 1, toMs: T0 + 400 * DAY })).rejects.toThrow(
+      /exceed the limit/,
+    );
     await expect(store.query({ ...base, fromMs: Number.NaN })).rejects.toThrow(/integer epoch milliseconds/);
     await expect(
       store.coverage({ series: [g], fromMs: T0, toMs: T0 + HOUR, intervalMs: HOUR, expectedPeriodMs: 0 }),

@@ -1,17 +1,5 @@
 import { expect, it } from 'vitest';
-import {
-  BAD,
-  BAD_SENSOR,
-  DAY,
-  GOOD,
-  type GetCtx,
-  HOUR,
-  MIN,
-  T0,
-  UNCERTAIN,
-  key,
-  pt,
-} from './fixtures.js';
+import { BAD, BAD_SENSOR, DAY, type GetCtx, GOOD, HOUR, key, MIN, pt, T0, UNCERTAIN } from './fixtures.js';
 
 /** Write/read, exactly-once, ordering, text, null/Bad, large writes, invalid points. */
 export function basicTests(ctx: GetCtx): void {
@@ -60,7 +48,13 @@ export function basicTests(ctx: GetCtx): void {
     await store.write(batch);
     await store.write(batch.slice(200, 700));
     expect(await store.countPoints(a, T0, T0 + DAY)).toBe(1000);
-    const q = await store.query({ series: [a], fromMs: T0, toMs: T0 + DAY, intervalMs: DAY, aggregate: 'sum' });
+    const q = await store.query({
+      series: [a],
+      fromMs: T0,
+      toMs: T0 + DAY,
+      intervalMs: DAY,
+      aggregate: 'sum',
+    });
     // Σ i·0.5 for i < 1000 = 0.5 · 999·1000/2
     expect(q[0]?.buckets).toEqual([{ tsMs: T0, value: 249_750, count: 1000 }]);
   });
@@ -88,7 +82,7 @@ export function basicTests(ctx: GetCtx): void {
       '齿轮箱壳体 GB-2024',
       'a,b=c d',
       `quote ' and "double"`,
-      'back\\slash \\\' end\\',
+      "back\\slash \\' end\\",
       'line1\nline2\ttab',
       '',
     ];
@@ -99,7 +93,13 @@ export function basicTests(ctx: GetCtx): void {
     const latest = await store.latest('F1', { deviceIds: ['cnc-1'] });
     expect(latest).toEqual([{ ...p, tsMs: T0 + 5 * MIN, value: null, text: '', status: GOOD }]);
     // Text never enters numeric aggregates.
-    const q = await store.query({ series: [p], fromMs: T0, toMs: T0 + HOUR, intervalMs: HOUR, aggregate: 'count' });
+    const q = await store.query({
+      series: [p],
+      fromMs: T0,
+      toMs: T0 + HOUR,
+      intervalMs: HOUR,
+      aggregate: 'count',
+    });
     expect(q[0]?.buckets).toEqual([{ tsMs: T0, value: 0, count: 0 }]);
   });
 
@@ -123,7 +123,13 @@ export function basicTests(ctx: GetCtx): void {
       });
       expect(q[0]?.buckets).toEqual([{ tsMs: T0, value: 230, count: 1 }]);
     }
-    expect((await store.latest('F1'))[0]).toEqual({ ...a, tsMs: T0 + 2 * MIN, value: null, text: null, status: BAD_SENSOR });
+    expect((await store.latest('F1'))[0]).toEqual({
+      ...a,
+      tsMs: T0 + 2 * MIN,
+      value: null,
+      text: null,
+      status: BAD_SENSOR,
+    });
   });
 
   it('takes 100 000 points in one write, exactly once even when repeated', async () => {

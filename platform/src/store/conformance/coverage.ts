@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { StoredPoint } from '../types.js';
-import { BAD, GOOD, type GetCtx, HOUR, MIN, T0, key, pt } from './fixtures.js';
+import { BAD, type GetCtx, GOOD, HOUR, key, MIN, pt, T0 } from './fixtures.js';
 
 /** Data coverage: expected versus present samples per interval. */
 export function coverageTests(ctx: GetCtx): void {

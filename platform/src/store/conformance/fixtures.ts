@@ -23,12 +23,22 @@ export function key(deviceId: string, metric = 'energyImport', factoryId = 'F1')
   return { factoryId, deviceId, metric };
 }
 
-export function pt(k: SeriesKey, tsMs: number, value: number | null, status = GOOD, text?: string | null): StoredPoint {
+export function pt(
+  k: SeriesKey,
+  tsMs: number,
+  value: number | null,
+  status = GOOD,
+  text?: string | null,
+): StoredPoint {
   return { ...k, tsMs, value, status, ...(text !== undefined ? { text } : {}) };
 }
 
 /** Counter samples at T0 + offsets (minutes). */
-export function samples(k: SeriesKey, startMs: number, pairs: [minutes: number, value: number][]): StoredPoint[] {
+export function samples(
+  k: SeriesKey,
+  startMs: number,
+  pairs: [minutes: number, value: number][],
+): StoredPoint[] {
   return pairs.map(([m, v]) => pt(k, startMs + m * MIN, v));
 }
 

@@ -1,6 +1,18 @@
 import { expect, it } from 'vitest';
 import type { Aggregate, SeriesKey, StoredPoint, TimeSeriesStore } from '../types.js';
-import { BAD, DAY, type GetCtx, HOUR, MIN, T0, UNCERTAIN, UTC8_OFFSET_MS, key, prng, pt } from './fixtures.js';
+import {
+  BAD,
+  DAY,
+  type GetCtx,
+  HOUR,
+  key,
+  MIN,
+  prng,
+  pt,
+  T0,
+  UNCERTAIN,
+  UTC8_OFFSET_MS,
+} from './fixtures.js';
 
 const AGGREGATES: Aggregate[] = ['mean', 'min', 'max', 'first', 'last', 'sum', 'count'];
 
@@ -10,12 +22,15 @@ function dataset(c: SeriesKey, g: SeriesKey): StoredPoint[] {
   const out: StoredPoint[] = [];
   let counter = 9_000;
   for (let m = 0; m < 3 * 24 * 60; m++) {
-    const t = T0 + m * MIN;
+    // Some samples sit 13 s into their minute: a one-sample rollup bucket must keep its exact time.
+    const t = T0 + m * MIN + (m % 7 === 3 ? 13_000 : 0);
     if (m >= 1630 && m < 1670) continue; // a 40-minute hole on day 2
     counter += Math.round(rnd() * 40) / 8;
     if (counter >= 10_000) counter -= 10_000; // register rollover at 10 000
     if (m === 2160) counter = 0.5; // meter reset at day 1 12:00
     out.push(m % 97 === 0 ? pt(c, t, 1e9 * rnd(), BAD) : pt(c, t, counter));
+    // Hours 30–31 of the counter are dense (1-min rollups kept) yet every third minute holds one sample.
+    if (m >= 1800 && m < 1920 && m % 3 !== 0) out.push(pt(c, t + 30_000, counter + 0.125));
     const v = 200 + rnd() * 50;
     out.push(pt(g, t, m % 53 === 0 ? null : v, m % 53 === 0 ? BAD : m % 31 === 0 ? UNCERTAIN : 0));
     if (m >= 600 && m < 660) {
@@ -43,13 +58,26 @@ async function compareAll(store: TimeSeriesStore, c: SeriesKey, g: SeriesKey): P
         expect(await store.query(q)).toEqual(await store.query({ ...q, source: 'raw' }));
         compared++;
       }
-      for (const extra of [{}, { rolloverAt: 10_000 }, { maxGapMs: 2 * MIN }, { maxGapMs: HOUR, rolloverAt: 10_000 }]) {
+      for (const extra of [
+        {},
+        { rolloverAt: 10_000 },
+        { maxGapMs: 2 * MIN },
+        { maxGapMs: HOUR, rolloverAt: 10_000 },
+      ]) {
         const q = { series: [c], fromMs, toMs, intervalMs, alignOffsetMs, ...extra };
         expect(await store.counterIncrease(q)).toEqual(await store.counterIncrease({ ...q, source: 'raw' }));
         compared++;
       }
       for (const goodOnly of [true, false]) {
-        const q = { series: [g, c], fromMs, toMs, intervalMs, alignOffsetMs, expectedPeriodMs: MIN, goodOnly };
+        const q = {
+          series: [g, c],
+          fromMs,
+          toMs,
+          intervalMs,
+          alignOffsetMs,
+          expectedPeriodMs: MIN,
+          goodOnly,
+        };
         expect(await store.coverage(q)).toEqual(await store.coverage({ ...q, source: 'raw' }));
         compared++;
       }
@@ -120,6 +148,8 @@ export function rollupTests(ctx: GetCtx): void {
     const [d] = await store.counterIncrease({ ...q, intervalMs: DAY, alignOffsetMs: UTC8_OFFSET_MS });
     // Local days start at 16:00 UTC: the first is clipped to [T0, T0+16 h), the last to 8 h.
     expect(d?.intervals).toHaveLength(367);
-    expect([d?.intervals[0]?.increase, d?.intervals[1]?.increase, d?.intervals[366]?.increase]).toEqual([32, 48, 16]);
+    expect([d?.intervals[0]?.increase, d?.intervals[1]?.increase, d?.intervals[366]?.increase]).toEqual([
+      32, 48, 16,
+    ]);
   });
 }

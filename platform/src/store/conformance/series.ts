@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { BAD, GOOD, type GetCtx, HOUR, MIN, T0, key, pt } from './fixtures.js';
+import { BAD, type GetCtx, GOOD, HOUR, key, MIN, pt, T0 } from './fixtures.js';
 
 /** latest, listSeries, countPoints and factory isolation. */
 export function seriesTests(ctx: GetCtx): void {
@@ -8,7 +8,12 @@ export function seriesTests(ctx: GetCtx): void {
     const p1 = key('d1', 'm1');
     const p2 = key('d1', 'm2');
     const p3 = key('d2', 'm1');
-    await store.write([pt(p1, T0 + 2 * MIN, 2), pt(p1, T0 + MIN, 1), pt(p2, T0, 5), pt(p3, T0 + MIN, null, BAD)]);
+    await store.write([
+      pt(p1, T0 + 2 * MIN, 2),
+      pt(p1, T0 + MIN, 1),
+      pt(p2, T0, 5),
+      pt(p3, T0 + MIN, null, BAD),
+    ]);
     await store.write([pt(p1, T0, 0)]); // an older replay does not change the latest
     await store.write([pt(key('d1', 'm1', 'F2'), T0 + HOUR, 99)]);
     const byKey = (xs: { deviceId: string; metric: string }[]) =>
@@ -18,8 +23,14 @@ export function seriesTests(ctx: GetCtx): void {
       { ...p2, tsMs: T0, value: 5, text: null, status: GOOD },
       { ...p3, tsMs: T0 + MIN, value: null, text: null, status: BAD },
     ]);
-    expect((await store.latest('F1', { deviceIds: ['d1'] })).map((l) => l.metric).sort()).toEqual(['m1', 'm2']);
-    expect((await store.latest('F1', { metrics: ['m1'] })).map((l) => l.deviceId).sort()).toEqual(['d1', 'd2']);
+    expect((await store.latest('F1', { deviceIds: ['d1'] })).map((l) => l.metric).sort()).toEqual([
+      'm1',
+      'm2',
+    ]);
+    expect((await store.latest('F1', { metrics: ['m1'] })).map((l) => l.deviceId).sort()).toEqual([
+      'd1',
+      'd2',
+    ]);
     expect(await store.latest('F1', { deviceIds: ['d2'], metrics: ['m2'] })).toEqual([]);
     expect(await store.latest('nobody')).toEqual([]);
   });
@@ -28,7 +39,9 @@ export function seriesTests(ctx: GetCtx): void {
     const { store } = ctx();
     await store.write([pt(key('d1', 'm1'), T0, 1), pt(key('d1', 'm2'), T0, 1), pt(key('d2', 'm1'), T0, 1)]);
     await store.write([pt(key('d1', 'm1'), T0 + MIN, 1), pt(key('x', 'y', 'F2'), T0, 1)]);
-    const listed = (await store.listSeries('F1')).map((s) => `${s.factoryId}/${s.deviceId}/${s.metric}`).sort();
+    const listed = (await store.listSeries('F1'))
+      .map((s) => `${s.factoryId}/${s.deviceId}/${s.metric}`)
+      .sort();
     expect(listed).toEqual(['F1/d1/m1', 'F1/d1/m2', 'F1/d2/m1']);
     expect(await store.listSeries('F3')).toEqual([]);
     expect(await store.countPoints(key('d1', 'm1'), T0, T0 + MIN)).toBe(1);

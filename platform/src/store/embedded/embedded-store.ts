@@ -5,12 +5,12 @@ import { HOUR_MS } from '../engine/align.js';
 import { partitionPoints, seriesKeyString } from '../engine/points.js';
 import {
   QueryStats,
-  type StoreBackend,
   runCounterQuery,
   runCoverageQuery,
   runRangeQuery,
+  type StoreBackend,
 } from '../engine/run.js';
-import type { RawRow, Summary } from '../rollup/summary.js';
+import type { RawRow } from '../rollup/summary.js';
 import type {
   CounterQuery,
   CoverageQuery,
@@ -20,12 +20,12 @@ import type {
   SeriesCounter,
   SeriesCoverage,
   SeriesKey,
-  StoreHealth,
   StoredPoint,
+  StoreHealth,
   TimeSeriesStore,
 } from '../types.js';
 import { EmbeddedRollups } from './rollups.js';
-import { type Synchronous, openSchema } from './schema.js';
+import { openSchema, type Synchronous } from './schema.js';
 
 export type EmbeddedStoreOptions = {
   /** SQLite file; ':memory:' for throwaway use. */
@@ -64,8 +64,9 @@ export class EmbeddedStore implements TimeSeriesStore {
       rows: async (key, fromMs, toMs) => this.rowsOf(key, fromMs, toMs, Number.MAX_SAFE_INTEGER),
       rollups: async (key, widthMs, fromMs, toMs) => {
         const id = this.ids.get(seriesKeyString(key));
-        return id === undefined ? [] : this.rollups.read(id, widthMs, fromMs, toMs);
+        return id === undefined ? new Float64Array(0) : this.rollups.read(id, widthMs, fromMs, toMs);
       },
+      seriesConcurrency: 1,
       prepareRollups: async (keys, _widthMs, fromMs, toMs) => {
         for (const k of keys) {
           const id = this.ids.get(seriesKeyString(k));
@@ -83,9 +84,13 @@ export class EmbeddedStore implements TimeSeriesStore {
       factorySeries: db
         .prepare('SELECT id, device, metric FROM series WHERE factory = ? ORDER BY device, metric')
         .raw(true),
-      insertPoint: db.prepare('INSERT OR REPLACE INTO points (series_id, ts, value, status, text) VALUES (?, ?, ?, ?, ?)'),
+      insertPoint: db.prepare(
+        'INSERT OR REPLACE INTO points (series_id, ts, value, status, text) VALUES (?, ?, ?, ?, ?)',
+      ),
       rows: db
-        .prepare('SELECT ts, value, status, text FROM points WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?')
+        .prepare(
+          'SELECT ts, value, status, text FROM points WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?',
+        )
         .raw(true),
       latest: db
         .prepare('SELECT ts, value, status, text FROM points WHERE series_id = ? ORDER BY ts DESC LIMIT 1')
@@ -130,8 +135,7 @@ export class EmbeddedStore implements TimeSeriesStore {
     return this.db;
   }
 
-  private seriesId(p: SeriesKey): number {
-    const k = seriesKeyString(p);
+  private seriesId(p: SeriesKey, k: string): number {
     let id = this.ids.get(k);
     if (id === undefined) {
       id = Number(this.s.insertSeries.run(p.factoryId, p.deviceId, p.metric).lastInsertRowid);
@@ -142,7 +146,7 @@ export class EmbeddedStore implements TimeSeriesStore {
 
   async write(points: StoredPoint[]): Promise<void> {
     const db = this.open();
-    const { good, rejected, lastProblem } = partitionPoints(points);
+    const { good, keys, rejected, lastProblem } = partitionPoints(points);
     if (rejected > 0) {
       this.rejectedPoints += rejected;
       this.lastError = `rejected ${rejected} point(s); last: ${lastProblem}`;
@@ -153,7 +157,7 @@ export class EmbeddedStore implements TimeSeriesStore {
       let lastKey = -1;
       for (let i = from; i < to; i++) {
         const p = good[i] as StoredPoint;
-        const id = this.seriesId(p);
+        const id = this.seriesId(p, keys[i] as string);
         this.s.insertPoint.run(id, p.tsMs, p.value, p.status, p.text ?? null);
         const key = id * HOUR_SLOTS + Math.floor(p.tsMs / HOUR_MS);
         if (key !== lastKey) {
@@ -211,7 +215,10 @@ export class EmbeddedStore implements TimeSeriesStore {
     return await runCoverageQuery(this.backend, this.stats, q);
   }
 
-  async latest(factoryId: string, filter?: { deviceIds?: string[]; metrics?: string[] }): Promise<LatestValue[]> {
+  async latest(
+    factoryId: string,
+    filter?: { deviceIds?: string[]; metrics?: string[] },
+  ): Promise<LatestValue[]> {
     this.open();
     const devices = filter?.deviceIds ? new Set(filter.deviceIds) : null;
     const metrics = filter?.metrics ? new Set(filter.metrics) : null;
@@ -227,11 +234,13 @@ export class EmbeddedStore implements TimeSeriesStore {
 
   async listSeries(factoryId: string): Promise<SeriesKey[]> {
     this.open();
-    return (this.s.factorySeries.all(factoryId) as [number, string, string][]).map(([, deviceId, metric]) => ({
-      factoryId,
-      deviceId,
-      metric,
-    }));
+    return (this.s.factorySeries.all(factoryId) as [number, string, string][]).map(
+      ([, deviceId, metric]) => ({
+        factoryId,
+        deviceId,
+        metric,
+      }),
+    );
   }
 
   async countPoints(series: SeriesKey, fromMs: number, toMs: number): Promise<number> {

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../tests/harness/ports.js';
+import { HOUR, key, MIN, pt, T0 } from '../conformance/fixtures.js';
 import { describeStoreConformance } from '../conformance.js';
-import { HOUR, MIN, T0, key, pt } from '../conformance/fixtures.js';
-import { EMBEDDED_FILE, createStore, storeConfigSchema } from '../index.js';
+import { createStore, EMBEDDED_FILE, storeConfigSchema } from '../index.js';
 import { EmbeddedStore } from './embedded-store.js';
 
 describeStoreConformance('embedded (SQLite)', async () => {
@@ -34,7 +34,8 @@ describe('embedded store specifics', () => {
     for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
   });
   const m = key('meter-1');
-  const hourly = (h0: number, n: number) => Array.from({ length: n }, (_, i) => pt(m, T0 + (h0 + i) * 15 * MIN, 100 * (h0 + i)));
+  const hourly = (h0: number, n: number) =>
+    Array.from({ length: n }, (_, i) => pt(m, T0 + (h0 + i) * 15 * MIN, 100 * (h0 + i)));
 
   it('createStore picks the embedded store when no InfluxDB URL is configured', async () => {
     const dir = await tmp();
@@ -65,12 +66,22 @@ describe('embedded store specifics', () => {
   });
 
   it('recomputes dirty hours in the background on its timer', async () => {
-    const store = new EmbeddedStore({ file: path.join(await tmp(), 'ts.sqlite'), rollupRefreshMs: 10, rollupHoursPerTick: 3 });
+    const store = new EmbeddedStore({
+      file: path.join(await tmp(), 'ts.sqlite'),
+      rollupRefreshMs: 10,
+      rollupHoursPerTick: 3,
+    });
     await store.init();
     await store.write(hourly(0, 40)); // 10 hours
     expect(store.health().rollups?.dirtyHours).toBe(10);
     await waitFor(() => store.health().rollups?.dirtyHours === 0, 'background rollup refresh', 10_000, 10);
-    const [r] = await store.query({ series: [m], fromMs: T0, toMs: T0 + 10 * HOUR, intervalMs: HOUR, aggregate: 'count' });
+    const [r] = await store.query({
+      series: [m],
+      fromMs: T0,
+      toMs: T0 + 10 * HOUR,
+      intervalMs: HOUR,
+      aggregate: 'count',
+    });
     expect(r?.buckets.map((b) => b.value)).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 4, 4]);
     await store.close();
   });

@@ -1,53 +1,19 @@
 import type Database from 'better-sqlite3';
-import { HOUR_MS, MINUTE_MS, alignDown } from '../engine/align.js';
-import { buildRollupsByHour } from '../rollup/build.js';
+import { alignDown, HOUR_MS, MINUTE_MS } from '../engine/align.js';
+import { buildRollupsByHour, type HourRollups } from '../rollup/build.js';
+import { type Packed, PackedBuilder, packSummaries, unpackSummaries } from '../rollup/pack.js';
 import type { RawRow, Summary } from '../rollup/summary.js';
-import { ROLLUP_SELECT } from './schema.js';
+import { PAGE_SLOTS } from './schema.js';
 
+const DAY_MS = 86_400_000;
 type DirtyRow = [seriesId: number, hourMs: number];
+type RowTuple = [number, number | null, number, string | null];
 
-/** Rollup column order, shared by the insert and the summary decoder. */
-function summaryParams(seriesId: number, s: Summary): unknown[] {
-  return [
-    seriesId,
-    s.startMs,
-    s.n,
-    s.sum,
-    s.min,
-    s.max,
-    s.firstTs,
-    s.firstV,
-    s.lastTs,
-    s.lastV,
-    s.inc,
-    s.drops,
-    s.maxGapMs,
-    s.nUsable,
-    s.nAll,
-  ];
-}
-
-export function decodeSummary(r: unknown[]): Summary {
-  return {
-    startMs: r[0] as number,
-    n: r[1] as number,
-    sum: r[2] as number,
-    min: r[3] as number,
-    max: r[4] as number,
-    firstTs: r[5] as number,
-    firstV: r[6] as number,
-    lastTs: r[7] as number,
-    lastV: r[8] as number,
-    inc: r[9] as number,
-    drops: r[10] as number,
-    maxGapMs: r[11] as number,
-    nUsable: r[12] as number,
-    nAll: r[13] as number,
-  };
-}
+const hourPage = (sid: number, hourMs: number) => sid * PAGE_SLOTS + hourMs / HOUR_MS;
+const dayPage = (sid: number, dayMs: number) => sid * PAGE_SLOTS + dayMs / DAY_MS;
 
 /**
- * Keeps rollup_1m / rollup_1h equal to what raw points say. Writes mark (series, hour) dirty in the same
+ * Keeps the rollup pages equal to what raw points say. Writes mark (series, hour) dirty in the same
  * transaction; this recomputes dirty hours from raw — in bounded chunks on a timer, fully on flush(), and
  * for exactly the series and range a query is about to read.
  */
@@ -56,28 +22,30 @@ export class EmbeddedRollups {
   private readonly s;
 
   constructor(private readonly db: Database.Database) {
-    const cols = '(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)';
     this.s = {
       markDirty: db.prepare('INSERT OR IGNORE INTO rollup_dirty (series_id, hour) VALUES (?, ?)'),
-      countDirty: db.prepare('SELECT count(*) AS n FROM rollup_dirty').pluck(),
-      someDirty: db.prepare('SELECT series_id, hour FROM rollup_dirty ORDER BY series_id, hour LIMIT ?').raw(true),
+      countDirty: db.prepare('SELECT count(*) FROM rollup_dirty').pluck(),
+      someDirty: db
+        .prepare('SELECT series_id, hour FROM rollup_dirty ORDER BY series_id, hour LIMIT ?')
+        .raw(true),
       dirtyIn: db
-        .prepare('SELECT series_id, hour FROM rollup_dirty WHERE series_id = ? AND hour >= ? AND hour < ? ORDER BY hour')
+        .prepare(
+          'SELECT series_id, hour FROM rollup_dirty WHERE series_id = ? AND hour >= ? AND hour < ? ORDER BY hour',
+        )
         .raw(true),
-      clearDirty: db.prepare('DELETE FROM rollup_dirty WHERE series_id = ? AND hour = ?'),
+      clearDirty: db.prepare('DELETE FROM rollup_dirty WHERE series_id = ? AND hour >= ? AND hour < ?'),
       rows: db
-        .prepare('SELECT ts, value, status, text FROM points WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts')
+        .prepare(
+          'SELECT ts, value, status, text FROM points WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts',
+        )
         .raw(true),
-      del1m: db.prepare('DELETE FROM rollup_1m WHERE series_id = ? AND bucket >= ? AND bucket < ?'),
-      del1h: db.prepare('DELETE FROM rollup_1h WHERE series_id = ? AND bucket = ?'),
-      put1m: db.prepare(`INSERT OR REPLACE INTO rollup_1m VALUES ${cols}`),
-      put1h: db.prepare(`INSERT OR REPLACE INTO rollup_1h VALUES ${cols}`),
-      get1m: db
-        .prepare(`SELECT ${ROLLUP_SELECT} FROM rollup_1m WHERE series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`)
-        .raw(true),
-      get1h: db
-        .prepare(`SELECT ${ROLLUP_SELECT} FROM rollup_1h WHERE series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`)
-        .raw(true),
+      put1m: db.prepare('INSERT OR REPLACE INTO rollup_1m (page, data) VALUES (?, ?)'),
+      del1m: db.prepare('DELETE FROM rollup_1m WHERE page >= ? AND page < ?'),
+      get1h: db.prepare('SELECT data FROM rollup_1h WHERE page = ?').pluck(),
+      put1h: db.prepare('INSERT OR REPLACE INTO rollup_1h (page, data) VALUES (?, ?)'),
+      del1h: db.prepare('DELETE FROM rollup_1h WHERE page = ?'),
+      range1m: db.prepare('SELECT data FROM rollup_1m WHERE page >= ? AND page < ? ORDER BY page').pluck(),
+      range1h: db.prepare('SELECT data FROM rollup_1h WHERE page >= ? AND page < ? ORDER BY page').pluck(),
     };
     this.dirtyHours = this.s.countDirty.get() as number;
   }
@@ -91,7 +59,7 @@ export class EmbeddedRollups {
     this.dirtyHours += this.s.markDirty.run(seriesId, hourMs).changes;
   }
 
-  /** Recomputes up to maxHours dirty hours (oldest series/hour order); returns how many were done. */
+  /** Recomputes up to maxHours dirty hours (series/hour order); returns how many were done. */
   refreshSome(maxHours: number): number {
     const dirty = this.s.someDirty.all(maxHours) as DirtyRow[];
     this.recompute(dirty);
@@ -104,10 +72,21 @@ export class EmbeddedRollups {
     if (dirty.length > 0) this.recompute(dirty);
   }
 
-  read(seriesId: number, widthMs: number, fromMs: number, toMs: number): Summary[] {
-    const stmt = widthMs === HOUR_MS ? this.s.get1h : widthMs === MINUTE_MS ? this.s.get1m : null;
+  /** Rollup summaries of widthMs whose bucket starts in [fromMs, toMs), oldest first, packed. */
+  read(seriesId: number, widthMs: number, fromMs: number, toMs: number): Packed {
+    const out = new PackedBuilder(widthMs === HOUR_MS ? (toMs - fromMs) / HOUR_MS : 64);
+    if (!(toMs > fromMs)) return out.finish();
+    const [stmt, pageMs, page] =
+      widthMs === HOUR_MS
+        ? [this.s.range1h, DAY_MS, dayPage]
+        : widthMs === MINUTE_MS
+          ? [this.s.range1m, HOUR_MS, hourPage]
+          : [null, 0, hourPage];
     if (!stmt) throw new Error(`no rollup of width ${widthMs} ms`);
-    return (stmt.all(seriesId, fromMs, toMs) as unknown[][]).map(decodeSummary);
+    const from = page(seriesId, alignDown(fromMs, pageMs));
+    const to = page(seriesId, alignDown(toMs - 1, pageMs)) + 1;
+    for (const data of stmt.iterate(from, to) as Iterable<Buffer>) out.addPage(data, fromMs, toMs);
+    return out.finish();
   }
 
   private recompute(dirty: DirtyRow[]): void {
@@ -118,23 +97,48 @@ export class EmbeddedRollups {
       while (i < dirty.length) {
         const [sid, h0] = dirty[i] as DirtyRow;
         let j = i + 1;
-        while (j < dirty.length && (dirty[j] as DirtyRow)[0] === sid && (dirty[j] as DirtyRow)[1] === h0 + (j - i) * HOUR_MS) j++;
-        const hEnd = h0 + (j - i) * HOUR_MS;
-        const rows = (this.s.rows.all(sid, h0, hEnd) as [number, number | null, number, string | null][]).map(
-          (r): RawRow => ({ tsMs: r[0], value: r[1], status: r[2], text: r[3] }),
-        );
-        this.s.del1m.run(sid, h0, hEnd);
-        for (let h = h0; h < hEnd; h += HOUR_MS) this.s.del1h.run(sid, h);
-        for (const hr of buildRollupsByHour(rows)) {
-          this.s.put1h.run(...summaryParams(sid, hr.hour));
-          for (const m of hr.minutes) this.s.put1m.run(...summaryParams(sid, m));
+        while (
+          j < dirty.length &&
+          (dirty[j] as DirtyRow)[0] === sid &&
+          (dirty[j] as DirtyRow)[1] === h0 + (j - i) * HOUR_MS
+        ) {
+          j++;
         }
-        for (let k = i; k < j; k++) {
-          const d = dirty[k] as DirtyRow;
-          this.dirtyHours -= this.s.clearDirty.run(d[0], d[1]).changes;
-        }
+        this.recomputeRun(sid, h0, h0 + (j - i) * HOUR_MS);
         i = j;
       }
     })();
+  }
+
+  /** Rebuilds the pages of hours [h0, hEnd) of one series from its raw points (inside a transaction). */
+  private recomputeRun(sid: number, h0: number, hEnd: number): void {
+    const rows = (this.s.rows.all(sid, h0, hEnd) as RowTuple[]).map(
+      (r): RawRow => ({ tsMs: r[0], value: r[1], status: r[2], text: r[3] }),
+    );
+    const built = new Map<number, HourRollups>();
+    for (const h of buildRollupsByHour(rows)) built.set(h.hourStartMs, h);
+    this.s.del1m.run(hourPage(sid, h0), hourPage(sid, hEnd));
+    for (const [h, b] of built) {
+      if (b.minutes.length > 0) this.s.put1m.run(hourPage(sid, h), packSummaries(b.minutes));
+    }
+    // Each touched day page: keep its other hours, replace the recomputed ones.
+    for (let day = alignDown(h0, DAY_MS); day < hEnd; day += DAY_MS) {
+      const page = dayPage(sid, day);
+      const old = this.s.get1h.get(page) as Buffer | undefined;
+      const kept: Summary[] = [];
+      const later: Summary[] = [];
+      if (old) {
+        unpackSummaries(old, day, h0, kept);
+        unpackSummaries(old, hEnd, day + DAY_MS, later);
+      }
+      for (let h = Math.max(day, h0); h < Math.min(day + DAY_MS, hEnd); h += HOUR_MS) {
+        const b = built.get(h);
+        if (b) kept.push(b.hour);
+      }
+      kept.push(...later);
+      if (kept.length > 0) this.s.put1h.run(page, packSummaries(kept));
+      else this.s.del1h.run(page);
+    }
+    this.dirtyHours -= this.s.clearDirty.run(sid, h0, hEnd).changes;
   }
 }

@@ -1,6 +1,18 @@
+import {
+  F_DROPS,
+  F_FIRST_TS,
+  F_FIRST_V,
+  F_INC,
+  F_LAST_TS,
+  F_LAST_V,
+  F_MAX_GAP,
+  F_N,
+  PACKED_FIELDS,
+  type Packed,
+} from '../rollup/pack.js';
+import { STEP_NONE, STEP_ROLLOVER, stepDelta, stepKind } from '../rollup/summary.js';
 import type { CounterInterval } from '../types.js';
-import { STEP_NONE, STEP_ROLLOVER, type Summary, stepDelta, stepKind } from '../rollup/summary.js';
-import { type Span, spanIndex } from './align.js';
+import { alignDown, type Span } from './align.js';
 
 export const DEFAULT_MAX_GAP_MS = 15 * 60_000;
 
@@ -13,11 +25,13 @@ export type EdgeSample = { tsMs: number; v: number };
  * parameters: no inner spacing wider than maxGapMs (that stretch would be a gap) and, when a rollover value
  * is given, no inner drop (it might be a rollover rather than the reset the rollup assumed).
  */
-export function needsRawSamples(s: Summary, p: CounterParams): boolean {
-  return s.n > 1 && (s.maxGapMs > p.maxGapMs || (s.drops > 0 && p.rolloverAt !== undefined));
+export function needsRawSamples(items: Packed, o: number, p: CounterParams): boolean {
+  return (
+    (items[o + F_N] as number) > 1 &&
+    ((items[o + F_MAX_GAP] as number) > p.maxGapMs ||
+      ((items[o + F_DROPS] as number) > 0 && p.rolloverAt !== undefined))
+  );
 }
-
-type Acc = { inc: number; coveredMs: number; resets: number; rollovers: number };
 
 /**
  * Interval consumption from a counter. Consecutive Good samples (a, b) no further apart than maxGapMs
@@ -27,7 +41,7 @@ type Acc = { inc: number; coveredMs: number; resets: number; rollovers: number }
  * missing meter is a gap, never zero. A reset or rollover belongs to the interval in which its step ends.
  */
 export function counterIntervals(
-  items: readonly Summary[],
+  items: Packed,
   spans: readonly Span[],
   fromMs: number,
   toMs: number,
@@ -37,9 +51,15 @@ export function counterIntervals(
   before: EdgeSample | null,
   after: EdgeSample | null,
 ): CounterInterval[] {
-  const accs: Acc[] = spans.map(() => ({ inc: 0, coveredMs: 0, resets: 0, rollovers: 0 }));
-  const last = spans.length - 1;
-  const idx = (t: number) => spanIndex(t, fromMs, intervalMs, offsetMs);
+  const nSpans = spans.length;
+  // Typed accumulators: a year of hourly intervals for hundreds of meters must not churn the GC.
+  const inc = new Float64Array(nSpans);
+  const covered = new Float64Array(nSpans);
+  const resets = new Int32Array(nSpans);
+  const rollovers = new Int32Array(nSpans);
+  const last = nSpans - 1;
+  const base = alignDown(fromMs, intervalMs, offsetMs);
+  const idx = (t: number) => Math.floor((t - base) / intervalMs);
 
   const pair = (a: number, va: number, b: number, vb: number) => {
     const spanMs = b - a;
@@ -48,48 +68,60 @@ export function counterIntervals(
     const delta = stepDelta(va, vb, kind, p.rolloverAt);
     const k0 = Math.max(0, idx(Math.max(a, fromMs)));
     const k1 = Math.min(last, idx(Math.min(b, toMs) - 1));
-    for (let k = k0; k <= k1; k++) {
-      const s = spans[k] as Span;
-      const ov = Math.min(b, s.endMs) - Math.max(a, s.startMs);
-      if (ov <= 0) continue;
-      const acc = accs[k] as Acc;
-      acc.coveredMs += ov;
-      acc.inc += ov === spanMs ? delta : (delta * ov) / spanMs;
+    if (k0 === k1 && a >= (spans[k0] as Span).startMs && b <= (spans[k0] as Span).endMs) {
+      covered[k0] = (covered[k0] as number) + spanMs; // the whole step inside one interval
+      inc[k0] = (inc[k0] as number) + delta;
+    } else {
+      for (let k = k0; k <= k1; k++) {
+        const s = spans[k] as Span;
+        const ov = Math.min(b, s.endMs) - Math.max(a, s.startMs);
+        if (ov <= 0) continue;
+        covered[k] = (covered[k] as number) + ov;
+        inc[k] = (inc[k] as number) + (ov === spanMs ? delta : (delta * ov) / spanMs);
+      }
     }
     if (kind !== STEP_NONE && b - 1 >= fromMs && b - 1 < toMs) {
-      const acc = accs[idx(b - 1)] as Acc;
-      if (kind === STEP_ROLLOVER) acc.rollovers++;
-      else acc.resets++;
+      const k = idx(b - 1);
+      if (kind === STEP_ROLLOVER) rollovers[k] = (rollovers[k] as number) + 1;
+      else resets[k] = (resets[k] as number) + 1;
     }
   };
 
-  let prev: EdgeSample | null = before;
-  for (const it of items) {
-    if (it.n === 0) continue;
-    if (prev) pair(prev.tsMs, prev.v, it.firstTs, it.firstV);
-    if (it.lastTs > it.firstTs) {
-      const k = idx(it.firstTs);
+  let havePrev = before !== null;
+  let prevTs = before?.tsMs ?? 0;
+  let prevV = before?.v ?? 0;
+  for (let o = 0; o < items.length; o += PACKED_FIELDS) {
+    if (items[o + F_N] === 0) continue;
+    const firstTs = items[o + F_FIRST_TS] as number;
+    const lastTs = items[o + F_LAST_TS] as number;
+    if (havePrev) pair(prevTs, prevV, firstTs, items[o + F_FIRST_V] as number);
+    if (lastTs > firstTs) {
+      const k = idx(firstTs);
       if (k >= 0 && k <= last) {
-        const acc = accs[k] as Acc;
-        acc.coveredMs += it.lastTs - it.firstTs;
-        acc.inc += it.inc;
-        acc.resets += it.drops;
+        covered[k] = (covered[k] as number) + (lastTs - firstTs);
+        inc[k] = (inc[k] as number) + (items[o + F_INC] as number);
+        resets[k] = (resets[k] as number) + (items[o + F_DROPS] as number);
       }
     }
-    prev = { tsMs: it.lastTs, v: it.lastV };
+    havePrev = true;
+    prevTs = lastTs;
+    prevV = items[o + F_LAST_V] as number;
   }
-  if (prev && after) pair(prev.tsMs, prev.v, after.tsMs, after.v);
+  if (havePrev && after) pair(prevTs, prevV, after.tsMs, after.v);
 
-  return spans.map((s, k) => {
-    const a = accs[k] as Acc;
+  const out: CounterInterval[] = new Array(nSpans);
+  for (let k = 0; k < nSpans; k++) {
+    const s = spans[k] as Span;
     const lenMs = s.endMs - s.startMs;
-    return {
+    const c = covered[k] as number;
+    out[k] = {
       startMs: s.startMs,
       endMs: s.endMs,
-      increase: a.coveredMs >= lenMs ? a.inc : null,
-      coverage: a.coveredMs / lenMs,
-      resets: a.resets,
-      rollovers: a.rollovers,
+      increase: c >= lenMs ? (inc[k] as number) : null,
+      coverage: c / lenMs,
+      resets: resets[k] as number,
+      rollovers: rollovers[k] as number,
     };
-  });
+  }
+  return out;
 }

@@ -1,8 +1,13 @@
+import { F_ALL, F_START, F_USABLE, PACKED_FIELDS, type Packed } from '../rollup/pack.js';
 import type { CoverageInterval } from '../types.js';
-import type { Summary } from '../rollup/summary.js';
-import { type Span, spanIndex } from './align.js';
+import { alignDown, type Span } from './align.js';
 
-export type CoverageResult = { intervals: CoverageInterval[]; expected: number; present: number; ratio: number };
+export type CoverageResult = {
+  intervals: CoverageInterval[];
+  expected: number;
+  present: number;
+  ratio: number;
+};
 
 /**
  * Expected versus present samples per interval. expected = interval length / promised period (fractional
@@ -10,7 +15,7 @@ export type CoverageResult = { intervals: CoverageInterval[]; expected: number; 
  * hides a shortfall in another — the total ratio sums the capped counts.
  */
 export function coverageIntervals(
-  items: readonly Summary[],
+  items: Packed,
   spans: readonly Span[],
   fromMs: number,
   intervalMs: number,
@@ -18,11 +23,13 @@ export function coverageIntervals(
   expectedPeriodMs: number,
   goodOnly: boolean,
 ): CoverageResult {
-  const present = spans.map(() => 0);
-  for (const it of items) {
-    const k = spanIndex(it.startMs, fromMs, intervalMs, offsetMs);
+  const present = new Float64Array(spans.length);
+  const base = alignDown(fromMs, intervalMs, offsetMs);
+  const field = goodOnly ? F_USABLE : F_ALL;
+  for (let o = 0; o < items.length; o += PACKED_FIELDS) {
+    const k = Math.floor(((items[o + F_START] as number) - base) / intervalMs);
     if (k < 0 || k >= spans.length) continue;
-    present[k] = (present[k] as number) + (goodOnly ? it.nUsable : it.nAll);
+    present[k] = (present[k] as number) + (items[o + field] as number);
   }
   let expectedSum = 0;
   let presentSum = 0;

@@ -26,11 +26,8 @@ export function seriesKeyProblem(k: SeriesKey): string | null {
   );
 }
 
-/** Why a point cannot be stored, or null when it can. Both stores refuse exactly the same points. */
-export function pointProblem(p: StoredPoint): string | null {
-  if (typeof p !== 'object' || p === null) return 'point is not an object';
-  const k = seriesKeyProblem(p);
-  if (k) return k;
+/** Why the time, value, status or text of a point cannot be stored (its key is checked separately). */
+export function pointBodyProblem(p: StoredPoint): string | null {
   if (!Number.isSafeInteger(p.tsMs) || p.tsMs < 0 || p.tsMs >= MAX_TS_MS) {
     return `tsMs ${String(p.tsMs)} is not an integer epoch millisecond between 1970 and 2200`;
   }
@@ -47,30 +44,59 @@ export function pointProblem(p: StoredPoint): string | null {
   return null;
 }
 
-/** Splits a write into storable points and counted rejections (the rest of the write still goes in). */
-export function partitionPoints(points: readonly StoredPoint[]): {
+const SEP = '\u001f';
+/** Unambiguous map key: control characters never occur in a valid series key. */
+export function seriesKeyString(k: SeriesKey): string {
+  return k.factoryId + SEP + k.deviceId + SEP + k.metric;
+}
+
+// Keys already validated: a write checks each series key once, not once per point.
+const validKeys = new Set<string>();
+const MAX_VALID_KEYS = 200_000;
+
+export type Partitioned = {
   good: StoredPoint[];
+  /** seriesKeyString of each good point, same order. */
+  keys: string[];
   rejected: number;
   lastProblem: string | null;
-} {
+};
+
+/** Splits a write into storable points and counted rejections (the rest of the write still goes in). */
+export function partitionPoints(points: readonly StoredPoint[]): Partitioned {
+  const good: StoredPoint[] = [];
+  const keys: string[] = [];
   let rejected = 0;
   let lastProblem: string | null = null;
-  let good: StoredPoint[] | null = null;
   for (let i = 0; i < points.length; i++) {
     const p = points[i] as StoredPoint;
-    const problem = pointProblem(p);
+    let problem: string | null = null;
+    let k = '';
+    if (typeof p !== 'object' || p === null) problem = 'point is not an object';
+    else if (
+      typeof p.factoryId !== 'string' ||
+      typeof p.deviceId !== 'string' ||
+      typeof p.metric !== 'string'
+    ) {
+      problem = 'factoryId, deviceId and metric must be strings';
+    } else {
+      k = seriesKeyString(p);
+      if (!validKeys.has(k)) {
+        problem = seriesKeyProblem(p);
+        if (problem === null) {
+          if (validKeys.size >= MAX_VALID_KEYS) validKeys.clear();
+          validKeys.add(k);
+        }
+      }
+      problem ??= pointBodyProblem(p);
+    }
     if (problem === null) {
-      good?.push(p);
+      good.push(p);
+      keys.push(k);
       continue;
     }
-    if (good === null) good = points.slice(0, i);
     rejected++;
     lastProblem = `point ${i} (${String(p?.factoryId)}/${String(p?.deviceId)}/${String(p?.metric)} @ ${String(p?.tsMs)}): ${problem}`;
   }
-  return { good: good ?? (points as StoredPoint[]), rejected, lastProblem };
-}
-
-/** Unambiguous map key: control characters never occur in a valid series key. */
-export function seriesKeyString(k: SeriesKey): string {
-  return `${k.factoryId}\u001f${k.deviceId}\u001f${k.metric}`;
+  return { good, keys, rejected, lastProblem };
 }

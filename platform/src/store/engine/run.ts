@@ -1,5 +1,7 @@
 import { isGood } from '@xiang/protocol';
-import { type RawRow, type Summary, pointSummary, summarizeByBucket } from '../rollup/summary.js';
+import { isDenseCount } from '../rollup/build.js';
+import { concatPacked, F_ALL, F_START, PACKED_FIELDS, type Packed, packed } from '../rollup/pack.js';
+import { packedPoints, type RawRow, summarizeByBucket } from '../rollup/summary.js';
 import type {
   CounterQuery,
   CoverageQuery,
@@ -12,16 +14,24 @@ import type {
 } from '../types.js';
 import { aggregateBuckets } from './aggregate.js';
 import {
-  StoreQueryError,
   alignDown,
   bucketCount,
   checkBucketBudget,
   checkInterval,
   checkRange,
+  HOUR_MS,
+  MINUTE_MS,
   rollupWidthFor,
+  StoreQueryError,
   spansIn,
 } from './align.js';
-import { type CounterParams, DEFAULT_MAX_GAP_MS, type EdgeSample, counterIntervals, needsRawSamples } from './counter.js';
+import {
+  type CounterParams,
+  counterIntervals,
+  DEFAULT_MAX_GAP_MS,
+  type EdgeSample,
+  needsRawSamples,
+} from './counter.js';
 import { coverageIntervals } from './coverage.js';
 
 /**
@@ -31,22 +41,25 @@ import { coverageIntervals } from './coverage.js';
 export interface StoreBackend {
   /** Raw rows of a series in [fromMs, toMs), oldest first. */
   rows(key: SeriesKey, fromMs: number, toMs: number): Promise<RawRow[]>;
-  /** Stored rollup summaries of widthMs whose bucket starts in [fromMs, toMs), oldest first. */
-  rollups(key: SeriesKey, widthMs: number, fromMs: number, toMs: number): Promise<Summary[]>;
+  /** Stored rollup summaries of widthMs whose bucket starts in [fromMs, toMs), oldest first, packed. */
+  rollups(key: SeriesKey, widthMs: number, fromMs: number, toMs: number): Promise<Packed>;
   /**
    * Brings the rollups of width widthMs of these series over [fromMs, toMs) up to date; false when they
    * cannot serve that range now (hours still waiting for their data, or the range is older than the
    * rollups' retention) — the query then reads raw points.
    */
   prepareRollups(keys: SeriesKey[], widthMs: number, fromMs: number, toMs: number): Promise<boolean>;
+  /** Series answered concurrently: 1 for a synchronous store, more where round trips can overlap. */
+  readonly seriesConcurrency: number;
 }
+
+/** Summaries of raw rows per bucket of widthMs, packed. */
+const summarized = (rows: RawRow[], widthMs: number): Packed => packed(summarizeByBucket(rows, widthMs));
 
 export class QueryStats {
   servedFromRollups = 0;
   servedFromRaw = 0;
 }
-
-const SERIES_CONCURRENCY = 4;
 
 async function mapLimit<T, R>(xs: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(xs.length);
@@ -75,28 +88,69 @@ async function loadSummaries(
   fromMs: number,
   toMs: number,
   source: QuerySource | undefined,
-): Promise<Summary[]> {
+): Promise<Packed> {
   const useRollups = source !== 'raw' && (await b.prepareRollups([key], widthMs, fromMs, toMs));
   if (!useRollups) {
     stats.servedFromRaw++;
-    return summarizeByBucket(await b.rows(key, fromMs, toMs), widthMs);
+    return summarized(await b.rows(key, fromMs, toMs), widthMs);
   }
   stats.servedFromRollups++;
   // [fromMs, midStart) and [midEnd, toMs) are partial rollup buckets: summarised from raw.
   const midStart = Math.min(toMs, alignDown(fromMs + widthMs - 1, widthMs));
   const midEnd = Math.max(midStart, alignDown(toMs, widthMs));
-  const head = fromMs < midStart ? summarizeByBucket(await b.rows(key, fromMs, midStart), widthMs) : [];
-  const mid = midStart < midEnd ? await b.rollups(key, widthMs, midStart, midEnd) : [];
-  const tail = midEnd < toMs ? summarizeByBucket(await b.rows(key, midEnd, toMs), widthMs) : [];
-  return [...head, ...mid, ...tail];
+  const parts: Packed[] = [];
+  if (fromMs < midStart) parts.push(summarized(await b.rows(key, fromMs, midStart), widthMs));
+  if (midStart < midEnd) {
+    parts.push(
+      widthMs === MINUTE_MS
+        ? await minuteSummaries(b, key, midStart, midEnd)
+        : await b.rollups(key, widthMs, midStart, midEnd),
+    );
+  }
+  if (midEnd < toMs) parts.push(summarized(await b.rows(key, midEnd, toMs), widthMs));
+  return concatPacked(parts);
 }
 
-export async function runRangeQuery(b: StoreBackend, stats: QueryStats, q: RangeQuery): Promise<SeriesBuckets[]> {
+/**
+ * Minute summaries over minute-aligned [fromMs, toMs): from 1-min rollups for dense hours, summarised from
+ * raw for sparse ones (rollup/build.ts), reading runs of alike hours together.
+ */
+async function minuteSummaries(
+  b: StoreBackend,
+  key: SeriesKey,
+  fromMs: number,
+  toMs: number,
+): Promise<Packed> {
+  const hours = await b.rollups(key, HOUR_MS, alignDown(fromMs, HOUR_MS), toMs);
+  const parts: Packed[] = [];
+  const nH = hours.length / PACKED_FIELDS;
+  const startOf = (i: number) => hours[i * PACKED_FIELDS + F_START] as number;
+  const denseAt = (i: number) => isDenseCount(hours[i * PACKED_FIELDS + F_ALL] as number);
+  let i = 0;
+  while (i < nH) {
+    const dense = denseAt(i);
+    let j = i + 1;
+    while (j < nH && denseAt(j) === dense) j++;
+    const s = Math.max(fromMs, startOf(i));
+    const e = Math.min(toMs, startOf(j - 1) + HOUR_MS);
+    parts.push(
+      dense ? await b.rollups(key, MINUTE_MS, s, e) : summarized(await b.rows(key, s, e), MINUTE_MS),
+    );
+    i = j;
+  }
+  return concatPacked(parts);
+}
+
+export async function runRangeQuery(
+  b: StoreBackend,
+  stats: QueryStats,
+  q: RangeQuery,
+): Promise<SeriesBuckets[]> {
   checkSeries('query', q.series);
   checkRange('query', q.fromMs, q.toMs);
   const goodOnly = q.goodOnly ?? true;
   if (q.intervalMs === undefined) {
-    return await mapLimit(q.series, SERIES_CONCURRENCY, async (series) => {
+    return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
       const rows = q.toMs > q.fromMs ? await b.rows(series, q.fromMs, q.toMs) : [];
       const buckets = [];
       for (const r of rows) {
@@ -113,14 +167,14 @@ export async function runRangeQuery(b: StoreBackend, stats: QueryStats, q: Range
   const spans = spansIn(q.fromMs, q.toMs, intervalMs, offsetMs);
   // Rollups hold Good points only; goodOnly=false needs every point, so it always reads raw.
   const widthMs = goodOnly ? rollupWidthFor(intervalMs, offsetMs) : 0;
-  return await mapLimit(q.series, SERIES_CONCURRENCY, async (series) => {
+  return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
     if (spans.length === 0) return { series, buckets: [] };
-    let items: Summary[];
+    let items: Packed;
     if (widthMs > 0) {
       items = await loadSummaries(b, stats, series, widthMs, q.fromMs, q.toMs, q.source);
     } else {
       stats.servedFromRaw++;
-      items = (await b.rows(series, q.fromMs, q.toMs)).map((r) => pointSummary(r, goodOnly));
+      items = packedPoints(await b.rows(series, q.fromMs, q.toMs), goodOnly);
     }
     return { series, buckets: aggregateBuckets(items, spans, q.fromMs, intervalMs, offsetMs, q.aggregate) };
   });
@@ -148,6 +202,30 @@ async function edgeSamples(
   return [before, after];
 }
 
+/** Replaces rollup buckets whose answer depends on the query's parameters by their raw samples. */
+async function expandWhereNeeded(
+  b: StoreBackend,
+  key: SeriesKey,
+  items: Packed,
+  widthMs: number,
+  fromMs: number,
+  toMs: number,
+  p: CounterParams,
+): Promise<Packed> {
+  const parts: Packed[] = [];
+  let kept = 0;
+  for (let o = 0; o < items.length; o += PACKED_FIELDS) {
+    if (!needsRawSamples(items, o, p)) continue;
+    if (o > kept) parts.push(items.subarray(kept, o));
+    const start = items[o + F_START] as number;
+    parts.push(packedPoints(await b.rows(key, Math.max(start, fromMs), Math.min(start + widthMs, toMs))));
+    kept = o + PACKED_FIELDS;
+  }
+  if (kept === 0) return items;
+  if (kept < items.length) parts.push(items.subarray(kept));
+  return concatPacked(parts);
+}
+
 export async function runCounterQuery(
   b: StoreBackend,
   stats: QueryStats,
@@ -162,29 +240,34 @@ export async function runCounterQuery(
   if (p.rolloverAt !== undefined && !(p.rolloverAt > 0 && Number.isFinite(p.rolloverAt))) {
     throw new StoreQueryError('counterIncrease: rolloverAt must be a positive finite number');
   }
-  checkBucketBudget('counterIncrease', bucketCount(q.fromMs, q.toMs, q.intervalMs, offsetMs) * q.series.length);
+  checkBucketBudget(
+    'counterIncrease',
+    bucketCount(q.fromMs, q.toMs, q.intervalMs, offsetMs) * q.series.length,
+  );
   const spans = spansIn(q.fromMs, q.toMs, q.intervalMs, offsetMs);
   const widthMs = rollupWidthFor(q.intervalMs, offsetMs);
-  return await mapLimit(q.series, SERIES_CONCURRENCY, async (series) => {
+  return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
     if (spans.length === 0) return { series, intervals: [] };
-    let items: Summary[];
+    let items: Packed;
     if (widthMs > 0) {
-      const loaded = await loadSummaries(b, stats, series, widthMs, q.fromMs, q.toMs, q.source);
-      items = [];
-      for (const s of loaded) {
-        if (!needsRawSamples(s, p)) {
-          items.push(s);
-          continue;
-        }
-        const rows = await b.rows(series, Math.max(s.startMs, q.fromMs), Math.min(s.startMs + widthMs, q.toMs));
-        for (const r of rows) items.push(pointSummary(r));
-      }
+      items = await loadSummaries(b, stats, series, widthMs, q.fromMs, q.toMs, q.source);
+      items = await expandWhereNeeded(b, series, items, widthMs, q.fromMs, q.toMs, p);
     } else {
       stats.servedFromRaw++;
-      items = (await b.rows(series, q.fromMs, q.toMs)).map((r) => pointSummary(r));
+      items = packedPoints(await b.rows(series, q.fromMs, q.toMs));
     }
     const [before, after] = await edgeSamples(b, series, q.fromMs, q.toMs, p.maxGapMs);
-    const intervals = counterIntervals(items, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, p, before, after);
+    const intervals = counterIntervals(
+      items,
+      spans,
+      q.fromMs,
+      q.toMs,
+      q.intervalMs,
+      offsetMs,
+      p,
+      before,
+      after,
+    );
     return { series, intervals };
   });
 }
@@ -205,14 +288,14 @@ export async function runCoverageQuery(
   const goodOnly = q.goodOnly ?? true;
   const spans = spansIn(q.fromMs, q.toMs, q.intervalMs, offsetMs);
   const widthMs = rollupWidthFor(q.intervalMs, offsetMs);
-  return await mapLimit(q.series, SERIES_CONCURRENCY, async (series) => {
-    let items: Summary[] = [];
+  return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
+    let items: Packed = new Float64Array(0);
     if (spans.length > 0) {
       if (widthMs > 0) {
         items = await loadSummaries(b, stats, series, widthMs, q.fromMs, q.toMs, q.source);
       } else {
         stats.servedFromRaw++;
-        items = (await b.rows(series, q.fromMs, q.toMs)).map((r) => pointSummary(r));
+        items = packedPoints(await b.rows(series, q.fromMs, q.toMs));
       }
     }
     const c = coverageIntervals(items, spans, q.fromMs, q.intervalMs, offsetMs, q.expectedPeriodMs, goodOnly);

@@ -2,7 +2,13 @@ import path from 'node:path';
 import { InfluxDB } from 'influx';
 import { HOUR_MS } from '../engine/align.js';
 import { partitionPoints } from '../engine/points.js';
-import { QueryStats, type StoreBackend, runCounterQuery, runCoverageQuery, runRangeQuery } from '../engine/run.js';
+import {
+  QueryStats,
+  runCounterQuery,
+  runCoverageQuery,
+  runRangeQuery,
+  type StoreBackend,
+} from '../engine/run.js';
 import type {
   CounterQuery,
   CoverageQuery,
@@ -12,18 +18,23 @@ import type {
   SeriesCounter,
   SeriesCoverage,
   SeriesKey,
-  StoreHealth,
   StoredPoint,
+  StoreHealth,
   TimeSeriesStore,
 } from '../types.js';
-import { seriesKeyString } from '../engine/points.js';
+import { postLines, type WriteTarget, writeTarget } from './http-write.js';
 import { pointLine, seriesTags } from './line-protocol.js';
-import { type InfluxStoreOptionsInput, type InfluxStoreOptions, durationMs, influxStoreOptionsSchema } from './options.js';
+import {
+  durationMs,
+  type InfluxStoreOptions,
+  type InfluxStoreOptionsInput,
+  influxStoreOptionsSchema,
+} from './options.js';
 import { InfluxReader } from './reader.js';
 import { InfluxRollups } from './rollups.js';
 import { InfluxSchema } from './schema.js';
 import { Sidecar } from './sidecar.js';
-import { InfluxWriter, RejectedWriteError, errorText } from './writer.js';
+import { errorText, InfluxWriter, RejectedWriteError } from './writer.js';
 
 /** A point this close to the raw retention edge is refused up front instead of by InfluxDB. */
 const RETENTION_MARGIN_MS = 60_000;
@@ -37,8 +48,7 @@ export class InfluxStore implements TimeSeriesStore {
   private readonly client: InfluxDB;
   private readonly reader: InfluxReader;
   private readonly schema: InfluxSchema;
-  private readonly writeUrl: URL;
-  private readonly authHeader: string | undefined;
+  private readonly target: WriteTarget;
   private sidecar: Sidecar | null = null;
   private writer: InfluxWriter | null = null;
   private rollups: InfluxRollups | null = null;
@@ -66,45 +76,26 @@ export class InfluxStore implements TimeSeriesStore {
     });
     this.reader = new InfluxReader(this.client, o.database, o.retentionNames);
     this.schema = new InfluxSchema(this.client, o.database, o.retentionNames, o.retention);
-    const base = `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
-    this.writeUrl = new URL(`${base}/write`);
-    this.authHeader =
-      username !== undefined ? `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` : undefined;
+    this.target = writeTarget(o.url, o.database, username, password, o.requestTimeoutMs);
     this.backend = {
       rows: (key, fromMs, toMs) => this.reader.rows(key, fromMs, toMs),
       rollups: (key, widthMs, fromMs, toMs) => this.reader.rollups(key, widthMs, fromMs, toMs),
+      // InfluxDB answers over HTTP: overlapping round trips keep both of its cores busy.
+      seriesConcurrency: 8,
       prepareRollups: async (keys, widthMs, fromMs, toMs) => {
         if (!this.rollups) return false;
         // Older than the rollup's own retention: those buckets are gone, read raw instead.
-        const keepMs = durationMs(widthMs === HOUR_MS ? this.options.retention.rollup1h : this.options.retention.rollup1m);
+        const keepMs = durationMs(
+          widthMs === HOUR_MS ? this.options.retention.rollup1h : this.options.retention.rollup1m,
+        );
         if (Number.isFinite(keepMs) && fromMs < Date.now() - keepMs + HOUR_MS) return false;
         return await this.rollups.refreshFor(keys, fromMs, toMs);
       },
     };
   }
 
-  /** POST line protocol to /write with ms precision; 400 = refused data, anything else = unreachable. */
-  private async post(rp: string, body: string): Promise<void> {
-    const url = new URL(this.writeUrl);
-    url.searchParams.set('db', this.options.database);
-    url.searchParams.set('rp', rp);
-    url.searchParams.set('precision', 'ms');
-    const res = await fetch(url, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'text/plain; charset=utf-8', ...(this.authHeader ? { authorization: this.authHeader } : {}) },
-      signal: AbortSignal.timeout(this.options.requestTimeoutMs),
-    });
-    if (res.status === 204 || res.status === 200) {
-      await res.arrayBuffer().catch(() => undefined);
-      return;
-    }
-    const text = await res.text().catch(() => '');
-    if (res.status === 400) {
-      const dropped = Number(/dropped=(\d+)/.exec(text)?.[1] ?? body.split('\n').length);
-      throw new RejectedWriteError(`InfluxDB refused ${dropped} point(s): ${text.trim().slice(0, 300)}`, dropped);
-    }
-    throw new Error(`InfluxDB write answered HTTP ${res.status}: ${text.trim().slice(0, 300)}`);
+  private post(rp: string, body: string): Promise<void> {
+    return postLines(this.target, rp, body);
   }
 
   async init(): Promise<void> {
@@ -176,8 +167,7 @@ export class InfluxStore implements TimeSeriesStore {
     return { writer: this.writer, sidecar: this.sidecar, rollups: this.rollups };
   }
 
-  private tagsOf(p: SeriesKey): string {
-    const k = seriesKeyString(p);
+  private tagsOf(p: SeriesKey, k: string): string {
     let t = this.tagCache.get(k);
     if (t === undefined) {
       t = seriesTags(p);
@@ -189,20 +179,23 @@ export class InfluxStore implements TimeSeriesStore {
 
   async write(points: StoredPoint[]): Promise<void> {
     const { writer, sidecar } = this.ready();
-    const { good, rejected, lastProblem } = partitionPoints(points);
+    const { good, keys, rejected, lastProblem } = partitionPoints(points);
     let lastProblemText = lastProblem;
     let refused = rejected;
     const rawMs = durationMs(this.options.retention.raw);
-    const horizon = Number.isFinite(rawMs) ? Date.now() - rawMs + RETENTION_MARGIN_MS : Number.NEGATIVE_INFINITY;
+    const horizon = Number.isFinite(rawMs)
+      ? Date.now() - rawMs + RETENTION_MARGIN_MS
+      : Number.NEGATIVE_INFINITY;
     const lines: string[] = [];
     const marks = new Map<string, [SeriesKey, number]>();
-    for (const p of good) {
+    for (let i = 0; i < good.length; i++) {
+      const p = good[i] as StoredPoint;
       if (p.tsMs < horizon) {
         refused++;
         lastProblemText = `point at ${p.tsMs} is older than the raw retention (${this.options.retention.raw})`;
         continue;
       }
-      const tags = this.tagsOf(p);
+      const tags = this.tagsOf(p, keys[i] as string);
       lines.push(pointLine(p, tags));
       const hour = p.tsMs - (p.tsMs % HOUR_MS);
       const mk = `${tags}|${hour}`;
@@ -239,7 +232,10 @@ export class InfluxStore implements TimeSeriesStore {
     return await runCoverageQuery(this.backend, this.stats, q);
   }
 
-  async latest(factoryId: string, filter?: { deviceIds?: string[]; metrics?: string[] }): Promise<LatestValue[]> {
+  async latest(
+    factoryId: string,
+    filter?: { deviceIds?: string[]; metrics?: string[] },
+  ): Promise<LatestValue[]> {
     this.ready();
     return await this.reader.latest(factoryId, filter);
   }

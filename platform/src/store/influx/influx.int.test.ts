@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Service, startInflux } from '../../../../tests/harness/services.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../tests/harness/ports.js';
+import { type Service, startInflux } from '../../../../tests/harness/services.js';
+import { DAY, HOUR, key, MIN, pt, T0 } from '../conformance/fixtures.js';
 import { describeStoreConformance } from '../conformance.js';
-import { DAY, HOUR, MIN, T0, key, pt } from '../conformance/fixtures.js';
+import { createStore } from '../index.js';
 import type { StoredPoint } from '../types.js';
 import { InfluxStore } from './influx-store.js';
 import type { InfluxStoreOptionsInput } from './options.js';
@@ -44,7 +45,9 @@ if (available) {
       store,
       cleanup: async () => {
         await store.close();
-        await fetch(`${influx!.url}/query?q=${encodeURIComponent(`DROP DATABASE "${db}"`)}`, { method: 'POST' });
+        await fetch(`${influx!.url}/query?q=${encodeURIComponent(`DROP DATABASE "${db}"`)}`, {
+          method: 'POST',
+        });
         await rm(dir, { recursive: true, force: true });
       },
     };
@@ -136,11 +139,24 @@ describe.runIf(available)('InfluxDB store: outage, backlog, retention', () => {
     });
     await second.init();
     track(second, dir);
-    await waitFor(() => second.health().backlogPoints === 0, 'backlog from the previous process drained', 60_000);
+    await waitFor(
+      () => second.health().backlogPoints === 0,
+      'backlog from the previous process drained',
+      60_000,
+    );
     expect(await second.countPoints(key('meter-1'), T0, T0 + DAY)).toBe(400);
     // Rollups dirtied by the first process are rebuilt by the second one's background refresh.
-    await waitFor(() => second.health().rollups?.dirtyHours === 0, 'rollups refreshed in the background', 30_000);
-    const [r] = await second.counterIncrease({ series: [key('meter-1')], fromMs: T0, toMs: T0 + 6 * HOUR, intervalMs: HOUR });
+    await waitFor(
+      () => second.health().rollups?.dirtyHours === 0,
+      'rollups refreshed in the background',
+      30_000,
+    );
+    const [r] = await second.counterIncrease({
+      series: [key('meter-1')],
+      fromMs: T0,
+      toMs: T0 + 6 * HOUR,
+      intervalMs: HOUR,
+    });
     expect(r?.intervals.map((i) => i.increase)).toEqual([600, 600, 600, 600, 600, 600]);
   });
 
@@ -157,6 +173,28 @@ describe.runIf(available)('InfluxDB store: outage, backlog, retention', () => {
     await store.flush();
     expect(store.health().backlogPoints).toBe(0);
     expect(await store.countPoints(key('meter-1'), T0, T0 + DAY)).toBe(810);
+  });
+
+  it('starts while influxd is down: writes go to the backlog, the schema is created when it comes up', async (ctx) => {
+    if (!influx?.controllable) return ctx.skip();
+    await influx.stop();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'xiang-influx-store-'));
+    const store = await createStore({
+      influxUrl: influx.url,
+      database: `late_${process.pid}`,
+      dataDir: dir,
+      rollupRefreshMs: 0,
+      influx: { memoryRetryMs: 0, retention: { raw: 'INF', rollup1m: 'INF', rollup1h: 'INF' } },
+    });
+    track(store as InfluxStore, dir);
+    expect(store.kind).toBe('influx');
+    expect(store.health().ok).toBe(false);
+    await store.write(batch(0, 250));
+    expect(store.health().backlogPoints).toBe(250);
+    await influx.start();
+    await waitFor(() => store.health().backlogPoints === 0, 'backlog drained after a late start', 60_000);
+    expect(await store.countPoints(key('meter-1'), T0, T0 + DAY)).toBe(250);
+    expect(store.health().ok).toBe(true);
   });
 
   it('refuses points older than the raw retention policy, counted, and stores the rest', async () => {

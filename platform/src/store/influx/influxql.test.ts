@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { packed, toSummaries } from '../rollup/pack.js';
+import { summarize } from '../rollup/summary.js';
 import { anyOf, quoteIdent, quoteString, seriesWhere, timeRange } from './influxql.js';
-import { fieldString, parseSeriesKey, pointLine, seriesTags } from './line-protocol.js';
+import { fieldString, parseSeriesKey, pointLine, rollupPageLine, seriesTags } from './line-protocol.js';
 
 describe('InfluxQL escaping', () => {
   it('escapes quotes, backslashes and newlines in string literals', () => {
@@ -44,5 +46,15 @@ describe('line protocol', () => {
       factory: 'F 1',
       metric: 'voltage.L1',
     });
+  });
+  it('writes a rollup page as one base64 field that decodes to the same summaries', () => {
+    const hour = summarize([{ tsMs: 3_600_000, value: 0.1, status: 0, text: null }], 0, 1, 3_600_000);
+    const line = rollupPageLine('rollup_1h', 'device=d,factory=F,metric=m', 0, [hour]);
+    const m = /^rollup_1h,device=d,factory=F,metric=m buckets=1i,p="([A-Za-z0-9+/=]+)" 0$/.exec(line);
+    expect(m).not.toBeNull();
+    const bytes = Buffer.from(m?.[1] ?? '', 'base64');
+    expect(bytes.byteLength).toBe(14 * 8);
+    expect(toSummaries(new Float64Array(new Uint8Array(bytes).buffer))).toEqual([hour]);
+    expect(toSummaries(packed([hour]))).toEqual([hour]);
   });
 });

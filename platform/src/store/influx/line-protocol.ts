@@ -1,3 +1,4 @@
+import { packSummaries } from '../rollup/pack.js';
 import type { Summary } from '../rollup/summary.js';
 import type { SeriesKey, StoredPoint } from '../types.js';
 
@@ -44,15 +45,21 @@ export function pointLine(p: StoredPoint, tags = seriesTags(p)): string {
   return `${RAW_MEASUREMENT},${tags} ${fields} ${p.tsMs}`;
 }
 
-/** A rollup bucket; every field is always written (n = 0 makes the numeric ones meaningless, not absent). */
-export function rollupLine(measurement: string, tags: string, s: Summary): string {
-  return (
-    `${measurement},${tags} n=${s.n}i,sum=${s.sum},min=${s.min},max=${s.max},ft=${s.firstTs}i,fv=${s.firstV},` +
-    `lt=${s.lastTs}i,lv=${s.lastV},inc=${s.inc},dr=${s.drops}i,gap=${s.maxGapMs}i,nu=${s.nUsable}i,na=${s.nAll}i ${s.startMs}`
-  );
+/**
+ * A rollup page: the packed summaries (rollup/pack.ts, little-endian Float64, 14 per bucket) of one series
+ * and day (rollup_1h: its hour buckets) or hour (rollup_1m: its minute buckets), base64 in field `p`, with
+ * the bucket count in `buckets`. One row per page instead of one per bucket: InfluxDB's cost is per row and
+ * per field value, and a year of hourly rollups is then 365 rows per series, not 8 760 × 13 values.
+ * Both fields are written every time, so an overwrite replaces the whole page.
+ */
+export function rollupPageLine(
+  measurement: string,
+  tags: string,
+  pageStartMs: number,
+  summaries: readonly Summary[],
+): string {
+  return `${measurement},${tags} buckets=${summaries.length}i,p="${packSummaries(summaries).toString('base64')}" ${pageStartMs}`;
 }
-
-export const ROLLUP_FIELDS = ['n', 'sum', 'min', 'max', 'ft', 'fv', 'lt', 'lv', 'inc', 'dr', 'gap', 'nu', 'na'] as const;
 
 /** Splits a SHOW SERIES key ("points,device=a\,b,factory=F,metric=m") into its tags, honouring escapes. */
 export function parseSeriesKey(key: string): Record<string, string> {

@@ -1,16 +1,16 @@
 import type { InfluxDB } from 'influx';
-import { HOUR_MS, MINUTE_MS } from '../engine/align.js';
-import type { RawRow, Summary } from '../rollup/summary.js';
+import { alignDown, HOUR_MS, MINUTE_MS } from '../engine/align.js';
+import { type Packed, PackedBuilder } from '../rollup/pack.js';
+import type { RawRow } from '../rollup/summary.js';
 import type { LatestValue, SeriesKey } from '../types.js';
 import { anyOf, qualified, quoteIdent, quoteString, seriesWhere, timeRange } from './influxql.js';
 import {
   HAS_TEXT,
   HAS_VALUE,
+  parseSeriesKey,
   RAW_MEASUREMENT,
-  ROLLUP_FIELDS,
   ROLLUP_MEASUREMENT_1H,
   ROLLUP_MEASUREMENT_1M,
-  parseSeriesKey,
 } from './line-protocol.js';
 
 export type RetentionNames = { raw: string; rollup1m: string; rollup1h: string };
@@ -21,6 +21,7 @@ type InfluxResponse = { results?: { series?: InfluxSeries[]; error?: string }[];
 /** Rows per InfluxQL page: large reads are paged by time so no response is unbounded. */
 const PAGE = 50_000;
 const MAX_PAGES = 20_000;
+const DAY_MS = 86_400_000;
 
 export class InfluxQueryError extends Error {
   override name = 'InfluxQueryError';
@@ -47,7 +48,32 @@ export class InfluxReader {
     return r?.series ?? [];
   }
 
-  /** Paged SELECT of fields over [fromMs, toMs), oldest first; `limit` bounds the total. */
+  /** SELECT of fields over [fromMs, toMs), oldest first, one page at a time; `limit` bounds the total. */
+  private async eachPage(
+    from: string,
+    fields: readonly string[],
+    where: string,
+    fromMs: number,
+    toMs: number,
+    limit: number,
+    onPage: (values: unknown[][]) => Promise<void> | void,
+  ): Promise<void> {
+    const cols = fields.map(quoteIdent).join(', ');
+    let start = fromMs;
+    let total = 0;
+    for (let page = 0; page < MAX_PAGES && start < toMs && total < limit; page++) {
+      const n = Math.min(PAGE, limit - total);
+      const series = await this.select(
+        `SELECT ${cols} FROM ${from} WHERE ${where} AND ${timeRange(start, toMs)} ORDER BY time ASC LIMIT ${n}`,
+      );
+      const values = series[0]?.values ?? [];
+      total += values.length;
+      if (values.length > 0) await onPage(values);
+      if (values.length < n) break;
+      start = (values[values.length - 1]?.[0] as number) + 1;
+    }
+  }
+
   private async paged(
     from: string,
     fields: readonly string[],
@@ -57,38 +83,69 @@ export class InfluxReader {
     limit: number,
   ): Promise<unknown[][]> {
     const out: unknown[][] = [];
-    const cols = fields.map(quoteIdent).join(', ');
-    let start = fromMs;
-    for (let page = 0; page < MAX_PAGES && start < toMs && out.length < limit; page++) {
-      const n = Math.min(PAGE, limit - out.length);
-      const series = await this.select(
-        `SELECT ${cols} FROM ${from} WHERE ${where} AND ${timeRange(start, toMs)} ORDER BY time ASC LIMIT ${n}`,
-      );
-      const values = series[0]?.values ?? [];
+    await this.eachPage(from, fields, where, fromMs, toMs, limit, (values) => {
       for (const v of values) out.push(v);
-      if (values.length < n) break;
-      start = (values[values.length - 1]?.[0] as number) + 1;
-    }
+    });
     return out;
   }
 
-  async rows(key: SeriesKey, fromMs: number, toMs: number, limit = Number.MAX_SAFE_INTEGER): Promise<RawRow[]> {
+  async rows(
+    key: SeriesKey,
+    fromMs: number,
+    toMs: number,
+    limit = Number.MAX_SAFE_INTEGER,
+  ): Promise<RawRow[]> {
     if (!(toMs > fromMs)) return [];
     const from = qualified(this.db, this.rp.raw, RAW_MEASUREMENT);
     const values = await this.paged(from, ['k', 's', 't', 'v'], seriesWhere(key), fromMs, toMs, limit);
     return values.map(toRawRow);
   }
 
-  async rollups(key: SeriesKey, widthMs: number, fromMs: number, toMs: number): Promise<Summary[]> {
-    const from =
+  /** Raw rows page by page (for rollup rebuilds over long ranges with bounded memory). */
+  async eachRowPage(
+    key: SeriesKey,
+    fromMs: number,
+    toMs: number,
+    onPage: (rows: RawRow[]) => Promise<void> | void,
+  ): Promise<void> {
+    if (!(toMs > fromMs)) return;
+    const from = qualified(this.db, this.rp.raw, RAW_MEASUREMENT);
+    await this.eachPage(
+      from,
+      ['k', 's', 't', 'v'],
+      seriesWhere(key),
+      fromMs,
+      toMs,
+      Number.MAX_SAFE_INTEGER,
+      (v) => onPage(v.map(toRawRow)),
+    );
+  }
+
+  /**
+   * Rollup summaries of widthMs whose bucket starts in [fromMs, toMs), unpacked from the pages covering
+   * them (line-protocol.ts rollupPageLine).
+   */
+  async rollups(key: SeriesKey, widthMs: number, fromMs: number, toMs: number): Promise<Packed> {
+    const [from, pageMs] =
       widthMs === HOUR_MS
-        ? qualified(this.db, this.rp.rollup1h, ROLLUP_MEASUREMENT_1H)
+        ? [qualified(this.db, this.rp.rollup1h, ROLLUP_MEASUREMENT_1H), DAY_MS]
         : widthMs === MINUTE_MS
-          ? qualified(this.db, this.rp.rollup1m, ROLLUP_MEASUREMENT_1M)
-          : null;
+          ? [qualified(this.db, this.rp.rollup1m, ROLLUP_MEASUREMENT_1M), HOUR_MS]
+          : [null, 0];
     if (!from) throw new Error(`no rollup of width ${widthMs} ms`);
-    const values = await this.paged(from, ROLLUP_FIELDS, seriesWhere(key), fromMs, toMs, Number.MAX_SAFE_INTEGER);
-    return values.map(toSummary);
+    const out = new PackedBuilder(Math.min(100_000, Math.ceil((toMs - fromMs) / widthMs)));
+    await this.eachPage(
+      from,
+      ['p'],
+      seriesWhere(key),
+      alignDown(fromMs, pageMs),
+      toMs,
+      Number.MAX_SAFE_INTEGER,
+      (values) => {
+        for (const v of values) out.addPage(Buffer.from(String(v[1] ?? ''), 'base64'), fromMs, toMs);
+      },
+    );
+    return out.finish();
   }
 
   async count(key: SeriesKey, fromMs: number, toMs: number): Promise<number> {
@@ -99,7 +156,10 @@ export class InfluxReader {
     return (series[0]?.values[0]?.[1] as number | undefined) ?? 0;
   }
 
-  async latest(factoryId: string, filter?: { deviceIds?: string[]; metrics?: string[] }): Promise<LatestValue[]> {
+  async latest(
+    factoryId: string,
+    filter?: { deviceIds?: string[]; metrics?: string[] },
+  ): Promise<LatestValue[]> {
     if (filter?.deviceIds?.length === 0 || filter?.metrics?.length === 0) return [];
     let where = `"factory" = ${quoteString(factoryId)}`;
     if (filter?.deviceIds) where += ` AND ${anyOf('device', filter.deviceIds)}`;
@@ -142,25 +202,5 @@ function toRawRow(v: unknown[]): RawRow {
     value: flags & HAS_VALUE ? ((v[4] as number | null) ?? null) : null,
     status: (v[2] as number | null) ?? 0,
     text: flags & HAS_TEXT ? ((v[3] as string | null) ?? null) : null,
-  };
-}
-
-function toSummary(v: unknown[]): Summary {
-  const n = (i: number) => (v[i] as number | null) ?? 0;
-  return {
-    startMs: n(0),
-    n: n(1),
-    sum: n(2),
-    min: n(3),
-    max: n(4),
-    firstTs: n(5),
-    firstV: n(6),
-    lastTs: n(7),
-    lastV: n(8),
-    inc: n(9),
-    drops: n(10),
-    maxGapMs: n(11),
-    nUsable: n(12),
-    nAll: n(13),
   };
 }

@@ -1,14 +1,18 @@
-import { HOUR_MS, alignDown } from '../engine/align.js';
+import { alignDown, HOUR_MS } from '../engine/align.js';
 import { seriesKeyString } from '../engine/points.js';
 import { buildRollupsByHour } from '../rollup/build.js';
+import { toSummaries } from '../rollup/pack.js';
+import type { RawRow, Summary } from '../rollup/summary.js';
 import type { SeriesKey } from '../types.js';
-import { ROLLUP_MEASUREMENT_1H, ROLLUP_MEASUREMENT_1M, rollupLine, seriesTags } from './line-protocol.js';
+import { ROLLUP_MEASUREMENT_1H, ROLLUP_MEASUREMENT_1M, rollupPageLine, seriesTags } from './line-protocol.js';
 import type { InfluxReader, RetentionNames } from './reader.js';
 import type { DirtyHour, Sidecar } from './sidecar.js';
 
-/** Consecutive dirty hours of one series are recomputed from one raw read, at most this many. */
-const MAX_RUN_HOURS = 168;
-const LINES_PER_POST = 5_000;
+/** Consecutive dirty hours of one series are rebuilt from one paged raw read, at most this many (a year). */
+const MAX_RUN_HOURS = 8_784;
+/** Rollup pages are posted in bodies of about this size (InfluxDB 1.8 refuses bodies over 25 MB by default). */
+const BYTES_PER_POST = 4_000_000;
+const DAY_MS = 86_400_000;
 
 /**
  * Platform-run rollups for InfluxDB, with the same summaries as the embedded store (rollup/summary.ts).
@@ -84,23 +88,74 @@ export class InfluxRollups {
     const first = run[0] as DirtyHour;
     const h0 = first.hourMs;
     const hEnd = h0 + run.length * HOUR_MS;
-    if (h0 >= this.rawHorizonMs()) {
-      const rows = await this.reader.rows(first.key, h0, hEnd);
-      const tags = seriesTags(first.key);
-      const l1m: string[] = [];
-      const l1h: string[] = [];
+    if (h0 >= this.rawHorizonMs()) await this.rebuild(first.key, h0, hEnd);
+    this.sidecar.clearDirtyMany(run);
+  }
+
+  /** Rebuilds the pages of hours [h0, hEnd) of one series from its raw points, streaming them page by page. */
+  private async rebuild(key: SeriesKey, h0: number, hEnd: number): Promise<void> {
+    const tags = seriesTags(key);
+    const out = { m: [] as string[], h: [] as string[], bytes: 0 };
+    const send = async (final: boolean) => {
+      if (!final && out.bytes < BYTES_PER_POST) return;
+      // Minute pages before hour pages: a reader that sees a new hour page also sees its minutes.
+      for (const [rp, lines] of [
+        [this.rp.rollup1m, out.m],
+        [this.rp.rollup1h, out.h],
+      ] as const) {
+        while (lines.length > 0) {
+          let n = 0;
+          let bytes = 0;
+          while (n < lines.length && bytes < BYTES_PER_POST) bytes += (lines[n++] as string).length;
+          await this.post(rp, lines.splice(0, n).join('\n'));
+        }
+      }
+      out.bytes = 0;
+    };
+    let day = Number.NaN;
+    let dayHours: Summary[] = [];
+    const finishDay = async () => {
+      if (dayHours.length === 0) return;
+      let hours = dayHours;
+      if (day < h0 || day + DAY_MS > hEnd) {
+        // A day only partly rebuilt keeps its other hours from the stored page.
+        const stored = toSummaries(await this.reader.rollups(key, HOUR_MS, day, day + DAY_MS));
+        hours = stored.filter((s) => s.startMs < h0 || s.startMs >= hEnd).concat(dayHours);
+        hours.sort((a, b) => a.startMs - b.startMs);
+      }
+      const line = rollupPageLine(ROLLUP_MEASUREMENT_1H, tags, day, hours);
+      out.h.push(line);
+      out.bytes += line.length;
+      dayHours = [];
+    };
+    const emit = async (rows: RawRow[]) => {
       for (const h of buildRollupsByHour(rows)) {
-        l1h.push(rollupLine(ROLLUP_MEASUREMENT_1H, tags, h.hour));
-        for (const m of h.minutes) l1m.push(rollupLine(ROLLUP_MEASUREMENT_1M, tags, m));
+        const d = alignDown(h.hourStartMs, DAY_MS);
+        if (d !== day) {
+          await finishDay();
+          day = d;
+        }
+        dayHours.push(h.hour);
+        if (h.minutes.length > 0) {
+          const line = rollupPageLine(ROLLUP_MEASUREMENT_1M, tags, h.hourStartMs, h.minutes);
+          out.m.push(line);
+          out.bytes += line.length;
+        }
       }
-      // Minutes before hours: a reader that sees the new hour also sees its minutes.
-      for (let k = 0; k < l1m.length; k += LINES_PER_POST) {
-        await this.post(this.rp.rollup1m, l1m.slice(k, k + LINES_PER_POST).join('\n'));
-      }
-      for (let k = 0; k < l1h.length; k += LINES_PER_POST) {
-        await this.post(this.rp.rollup1h, l1h.slice(k, k + LINES_PER_POST).join('\n'));
-      }
-    }
-    for (const d of run) this.sidecar.clearDirty(d);
+    };
+    // Pages of raw rows end anywhere; the last, possibly incomplete hour waits for the next page.
+    let carry: RawRow[] = [];
+    await this.reader.eachRowPage(key, h0, hEnd, async (rows) => {
+      const all = carry.length > 0 ? carry.concat(rows) : rows;
+      const lastHour = alignDown((all[all.length - 1] as RawRow).tsMs, HOUR_MS);
+      let cut = all.length;
+      while (cut > 0 && (all[cut - 1] as RawRow).tsMs >= lastHour) cut--;
+      await emit(all.slice(0, cut));
+      carry = all.slice(cut);
+      await send(false);
+    });
+    await emit(carry);
+    await finishDay();
+    await send(true);
   }
 }

@@ -3,7 +3,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SeriesKey } from '../types.js';
 
-export type BacklogEntry = { seq: number; points: number; minWriteSeq: number; maxWriteSeq: number; body: string };
+export type BacklogEntry = {
+  seq: number;
+  points: number;
+  minWriteSeq: number;
+  maxWriteSeq: number;
+  body: string;
+};
 export type DirtyHour = { key: SeriesKey; hourMs: number; writeSeq: number };
 
 /**
@@ -42,17 +48,25 @@ export class Sidecar {
           'SELECT max(coalesce((SELECT max(write_seq) FROM dirty), 0), coalesce((SELECT max(max_write_seq) FROM backlog), 0))',
         )
         .pluck(),
-      append: db.prepare('INSERT INTO backlog (points, min_write_seq, max_write_seq, body) VALUES (?, ?, ?, ?)'),
-      oldest: db.prepare('SELECT seq, points, min_write_seq AS minWriteSeq, max_write_seq AS maxWriteSeq, body FROM backlog ORDER BY seq LIMIT 1'),
+      append: db.prepare(
+        'INSERT INTO backlog (points, min_write_seq, max_write_seq, body) VALUES (?, ?, ?, ?)',
+      ),
+      oldest: db.prepare(
+        'SELECT seq, points, min_write_seq AS minWriteSeq, max_write_seq AS maxWriteSeq, body FROM backlog ORDER BY seq LIMIT 1',
+      ),
       remove: db.prepare('DELETE FROM backlog WHERE seq = ?'),
       backlogPoints: db.prepare('SELECT coalesce(sum(points), 0) FROM backlog').pluck(),
-      insertMark: db.prepare('INSERT OR IGNORE INTO dirty (factory, device, metric, hour, write_seq) VALUES (?, ?, ?, ?, ?)'),
+      insertMark: db.prepare(
+        'INSERT OR IGNORE INTO dirty (factory, device, metric, hour, write_seq) VALUES (?, ?, ?, ?, ?)',
+      ),
       raiseMark: db.prepare(
         'UPDATE dirty SET write_seq = max(write_seq, ?) WHERE factory = ? AND device = ? AND metric = ? AND hour = ?',
       ),
       dirtyCount: db.prepare('SELECT count(*) FROM dirty').pluck(),
       dirtyLanded: db
-        .prepare('SELECT factory, device, metric, hour, write_seq FROM dirty WHERE write_seq <= ? ORDER BY factory, device, metric, hour LIMIT ?')
+        .prepare(
+          'SELECT factory, device, metric, hour, write_seq FROM dirty WHERE write_seq <= ? ORDER BY factory, device, metric, hour LIMIT ?',
+        )
         .raw(true),
       dirtyOf: db
         .prepare(
@@ -96,7 +110,8 @@ export class Sidecar {
   markDirty(marks: Iterable<[SeriesKey, number]>, writeSeq: number): void {
     this.db.transaction(() => {
       for (const [k, hour] of marks) {
-        if (this.s.insertMark.run(k.factoryId, k.deviceId, k.metric, hour, writeSeq).changes > 0) this.dirtyCount++;
+        if (this.s.insertMark.run(k.factoryId, k.deviceId, k.metric, hour, writeSeq).changes > 0)
+          this.dirtyCount++;
         else this.s.raiseMark.run(writeSeq, k.factoryId, k.deviceId, k.metric, hour);
       }
     })();
@@ -104,18 +119,38 @@ export class Sidecar {
 
   /** Dirty hours whose latest write has reached InfluxDB (write_seq ≤ landedSeq), oldest series/hour first. */
   landedDirty(landedSeq: number, limit: number): DirtyHour[] {
-    return (this.s.dirtyLanded.all(landedSeq, limit) as [string, string, string, number, number][]).map(toDirty);
+    return (this.s.dirtyLanded.all(landedSeq, limit) as [string, string, string, number, number][]).map(
+      toDirty,
+    );
   }
 
   dirtyOf(k: SeriesKey, fromHourMs: number, toMs: number): DirtyHour[] {
     return (
-      this.s.dirtyOf.all(k.factoryId, k.deviceId, k.metric, fromHourMs, toMs) as [string, string, string, number, number][]
+      this.s.dirtyOf.all(k.factoryId, k.deviceId, k.metric, fromHourMs, toMs) as [
+        string,
+        string,
+        string,
+        number,
+        number,
+      ][]
     ).map(toDirty);
   }
 
   /** Clears a dirty mark unless a newer write re-marked the hour meanwhile. */
   clearDirty(d: DirtyHour): void {
-    this.dirtyCount -= this.s.clear.run(d.key.factoryId, d.key.deviceId, d.key.metric, d.hourMs, d.writeSeq).changes;
+    this.dirtyCount -= this.s.clear.run(
+      d.key.factoryId,
+      d.key.deviceId,
+      d.key.metric,
+      d.hourMs,
+      d.writeSeq,
+    ).changes;
+  }
+
+  clearDirtyMany(ds: readonly DirtyHour[]): void {
+    this.db.transaction(() => {
+      for (const d of ds) this.clearDirty(d);
+    })();
   }
 
   close(): void {

@@ -125,7 +125,11 @@ export class InfluxWriter {
       if (n >= this.o.batchSize) break;
       if (p.taken === p.lines.length) continue;
       const take = Math.min(p.lines.length - p.taken, this.o.batchSize - n);
-      parts.push(p.taken === 0 && take === p.lines.length ? p.lines.join('\n') : p.lines.slice(p.taken, p.taken + take).join('\n'));
+      parts.push(
+        p.taken === 0 && take === p.lines.length
+          ? p.lines.join('\n')
+          : p.lines.slice(p.taken, p.taken + take).join('\n'),
+      );
       p.taken += take;
       p.inFlight++;
       n += take;
@@ -258,7 +262,9 @@ export class InfluxWriter {
           continue;
         }
         this.down = true;
-        this.error(`InfluxDB unreachable, ${this.sidecar.backlogPoints} points in backlog: ${errorText(err)}`);
+        this.error(
+          `InfluxDB unreachable, ${this.sidecar.backlogPoints} points in backlog: ${errorText(err)}`,
+        );
         this.notifyDrain(false);
         await this.pause(Math.min(2_000, 100 * 2 ** attempt++));
       }

@@ -1,19 +1,24 @@
-import { HOUR_MS, MINUTE_MS, alignDown } from '../engine/align.js';
+import { alignDown, HOUR_MS, MINUTE_MS } from '../engine/align.js';
 import { type RawRow, type Summary, summarize, summarizeByBucket } from './summary.js';
 
-/** Rollups are maintained per hour: a dirty hour recomputes its 1-h bucket and its 1-min buckets from raw. */
-export const ROLLUP_WIDTHS_MS = [MINUTE_MS, HOUR_MS] as const;
+/**
+ * 1-min rollups are kept only for hours with more samples than minutes. At one sample a minute or fewer a
+ * minute rollup is as many rows as the raw points it summarises, so queries summarise those hours' raw
+ * points instead (engine/run.ts) — with the same function, hence the same numbers. An hour's sample count
+ * never falls (points are replaced, not deleted), so an hour never goes from dense back to sparse.
+ */
+export const DENSE_HOUR_MIN_SAMPLES = 61;
+
+export function isDenseCount(samplesInHour: number): boolean {
+  return samplesInHour >= DENSE_HOUR_MIN_SAMPLES;
+}
 
 export type HourRollups = { hourStartMs: number; hour: Summary; minutes: Summary[] };
 
-/** Rollups of one hour from its raw rows (sorted, all inside the hour). Null when the hour has no rows. */
-export function buildHourRollups(rows: readonly RawRow[], hourStartMs: number): HourRollups | null {
-  if (rows.length === 0) return null;
-  return {
-    hourStartMs,
-    hour: summarize(rows, 0, rows.length, hourStartMs),
-    minutes: summarizeByBucket(rows, MINUTE_MS),
-  };
+/** Rollups of one hour from its raw rows (sorted, all inside the hour); minutes only for a dense hour. */
+export function buildHourRollups(rows: readonly RawRow[], hourStartMs: number): HourRollups {
+  const hour = summarize(rows, 0, rows.length, hourStartMs);
+  return { hourStartMs, hour, minutes: isDenseCount(hour.nAll) ? summarizeByBucket(rows, MINUTE_MS) : [] };
 }
 
 /** Splits rows sorted by time (spanning any number of hours) into per-hour rollups. */
@@ -24,13 +29,8 @@ export function buildRollupsByHour(rows: readonly RawRow[]): HourRollups[] {
     const hour = alignDown((rows[i0] as RawRow).tsMs, HOUR_MS);
     let i1 = i0 + 1;
     while (i1 < rows.length && (rows[i1] as RawRow).tsMs < hour + HOUR_MS) i1++;
-    const slice = rows.slice(i0, i1);
-    out.push({ hourStartMs: hour, hour: summarize(slice, 0, slice.length, hour), minutes: summarizeByBucket(slice, MINUTE_MS) });
+    out.push(buildHourRollups(rows.slice(i0, i1), hour));
     i0 = i1;
   }
   return out;
-}
-
-export function hourOf(tsMs: number): number {
-  return alignDown(tsMs, HOUR_MS);
 }

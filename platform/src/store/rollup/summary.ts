@@ -1,5 +1,20 @@
 import { isGood } from '@xiang/protocol';
 import { alignDown } from '../engine/align.js';
+import {
+  F_ALL,
+  F_FIRST_TS,
+  F_FIRST_V,
+  F_LAST_TS,
+  F_LAST_V,
+  F_MAX,
+  F_MIN,
+  F_N,
+  F_START,
+  F_SUM,
+  F_USABLE,
+  PACKED_FIELDS,
+  type Packed,
+} from './pack.js';
 
 /** One stored point of one series, as the stores read it back. */
 export type RawRow = { tsMs: number; value: number | null; status: number; text: string | null };
@@ -128,24 +143,25 @@ export function summarizeByBucket(rows: readonly RawRow[], widthMs: number): Sum
   return out;
 }
 
-/** One raw point as a degenerate summary (width 0). goodOnly=false lets Uncertain/Bad values count too. */
-export function pointSummary(r: RawRow, goodOnly = true): Summary {
-  const counts = r.value !== null && (!goodOnly || isGood(r.status));
-  const v = counts ? (r.value as number) : 0;
-  return {
-    startMs: r.tsMs,
-    n: counts ? 1 : 0,
-    sum: v,
-    min: v,
-    max: v,
-    firstTs: r.tsMs,
-    firstV: v,
-    lastTs: r.tsMs,
-    lastV: v,
-    inc: 0,
-    drops: 0,
-    maxGapMs: 0,
-    nUsable: isUsableGood(r) ? 1 : 0,
-    nAll: 1,
-  };
+/** Raw points as packed degenerate summaries (one per point); goodOnly=false lets Uncertain/Bad values count. */
+export function packedPoints(rows: readonly RawRow[], goodOnly = true): Packed {
+  const f = new Float64Array(rows.length * PACKED_FIELDS);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as RawRow;
+    const o = i * PACKED_FIELDS;
+    const counts = r.value !== null && (!goodOnly || isGood(r.status));
+    const v = counts ? (r.value as number) : 0;
+    f[o + F_START] = r.tsMs;
+    f[o + F_N] = counts ? 1 : 0;
+    f[o + F_SUM] = v;
+    f[o + F_MIN] = v;
+    f[o + F_MAX] = v;
+    f[o + F_FIRST_TS] = counts ? r.tsMs : 0;
+    f[o + F_FIRST_V] = v;
+    f[o + F_LAST_TS] = counts ? r.tsMs : 0;
+    f[o + F_LAST_V] = v;
+    f[o + F_USABLE] = isUsableGood(r) ? 1 : 0;
+    f[o + F_ALL] = 1;
+  }
+  return f;
 }

@@ -1,0 +1,297 @@
+import { randomUUID } from 'node:crypto';
+import { localMidnight } from '@xiang/protocol';
+import { computeFactoryOee } from '../oee/index.js';
+import { loadGradingInputs } from '../query/grading-inputs.js';
+import { loadOeeInputs } from '../query/oee-inputs.js';
+import type { Registry } from '../registry/registry.js';
+import type { TimeSeriesStore } from '../store/types.js';
+import {
+  type AnswerValue,
+  type Assessment,
+  acceptSuggestion,
+  answerItem,
+  answerOf,
+  applySuggestions,
+  assessmentSchema,
+  type EvidenceInput,
+  type Suggestion,
+  sameValue,
+} from './assessment.js';
+import type { Lang } from './common.js';
+import { type CoverageOutcome, loadEnergyMeteringCoverage } from './energy-coverage.js';
+import { maturityFramework } from './frameworks/index.js';
+import { type GradeRun, gradeFactory } from './grade.js';
+import { buildContext, computeIndicators } from './indicators/index.js';
+import type { Indicator, IndicatorInputs } from './indicators/types.js';
+import type { GradingReport } from './report/schema.js';
+import type { GradingRepository } from './repository.js';
+
+/**
+ * The I/O glue of grading: registry + store → indicator inputs (OEE, store coverage, energy-metering coverage)
+ * → the pure domain (indicators, suggestions, evaluation, report) → the SQLite repository. Used by the API
+ * (routes/assessments.ts) and `xiang grade`. Errors a caller can fix are GradingError with an HTTP-ish status.
+ */
+export class GradingError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'GradingError';
+  }
+}
+
+const DAY_MS = 86_400_000;
+export type Progress = (stage: string) => void;
+export type EnergyCoverageSource = (
+  inputs: Pick<IndicatorInputs, 'snapshot' | 'fromMs' | 'toMs'>,
+) => Promise<CoverageOutcome>;
+
+export type LoadedInputs = { inputs: IndicatorInputs; notes: string[] };
+
+/** Everything the indicators need for one factory and period, read from the registry and the store. */
+export async function loadIndicatorInputs(
+  deps: { registry: Registry; store: TimeSeriesStore; energyCoverage?: EnergyCoverageSource },
+  factoryId: string,
+  period: { fromMs: number; toMs: number },
+  nowMs: number,
+  progress: Progress = () => {},
+): Promise<LoadedInputs> {
+  if (!deps.registry.factory(factoryId)) throw new GradingError(404, `factory "${factoryId}" is not known`);
+  const { fromMs, toMs } = period;
+  const snapshot = deps.registry.snapshot(factoryId, { historyFromMs: fromMs - DAY_MS, historyToMs: toMs });
+  progress(`OEE inputs: ${snapshot.devices.filter((d) => d.kind === 'machine').length} machine(s)`);
+  const machines = await loadOeeInputs(deps.store, snapshot, { fromMs, toMs });
+  const oee = computeFactoryOee({ snapshot, machines, fromMs, toMs });
+  progress('energy-metering coverage (energy diagnostics, GB 17167)');
+  const source = deps.energyCoverage ?? ((i) => loadEnergyMeteringCoverage(deps.store, i.snapshot, i.fromMs, i.toMs));
+  const coverage = await source({ snapshot, fromMs, toMs });
+  progress(`data coverage of ${snapshot.metrics.length} series`);
+  const inputs = await loadGradingInputs(deps.store, snapshot, {
+    fromMs,
+    toMs,
+    nowMs,
+    oee,
+    ...(coverage.indicator ? { energyMeteringCoverage: coverage.indicator } : {}),
+  });
+  return { inputs, notes: [`energy-metering coverage: ${coverage.note}`] };
+}
+
+/** Default assessment period: the 30 local days before today (the grading CLI's default too). */
+export function defaultPeriod(nowMs: number, utcOffsetMinutes = 480): { fromMs: number; toMs: number } {
+  const end = localMidnight({ utcOffsetMinutes }, nowMs);
+  return { fromMs: end - 30 * DAY_MS, toMs: end };
+}
+
+export type CreateAssessment = {
+  frameworkId: string;
+  frameworkVersion?: string | undefined;
+  industry?: 'discrete' | 'process' | undefined;
+  weightSet?: string | undefined;
+  tailoring?: { subjectId: string; reason: string }[] | undefined;
+  period?: { fromMs: number; toMs: number } | undefined;
+  assessor?: string | undefined;
+};
+
+export type AnswerInput = {
+  value?: AnswerValue;
+  accept?: boolean;
+  overrideReason?: string | undefined;
+  evidence?: { ref: string; note?: string | undefined }[] | undefined;
+  note?: string | undefined;
+  by: string;
+};
+
+export type AssessmentListEntry = ReturnType<GradingRepository['listAssessments']>[number] & {
+  industry: string;
+  period: { fromMs: number; toMs: number } | null;
+  answers: number;
+  fromTelemetry: number;
+  level: number | null;
+  totalScore: number | null;
+  computedAtMs: number | null;
+};
+
+export class GradingService {
+  constructor(
+    private readonly deps: {
+      registry: Registry;
+      store: TimeSeriesStore;
+      repo: GradingRepository;
+      now?: () => number;
+      energyCoverage?: EnergyCoverageSource;
+    },
+  ) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  private offset(factoryId: string): number {
+    return this.deps.registry.factory(factoryId)?.calendar?.utcOffsetMinutes ?? 480;
+  }
+
+  /** The assessment, checked to belong to the factory in the URL. */
+  get(factoryId: string, id: string): Assessment {
+    const a = this.deps.repo.getAssessment(id);
+    if (!a || a.factoryId !== factoryId)
+      throw new GradingError(404, `no assessment "${id}" in factory "${factoryId}"`);
+    return a;
+  }
+
+  async indicators(factoryId: string, period: { fromMs: number; toMs: number }, scope = '') {
+    const { inputs, notes } = await loadIndicatorInputs(this.deps, factoryId, period, this.now());
+    return { indicators: computeIndicators(buildContext(inputs), { assetPath: scope }), notes };
+  }
+
+  create(factoryId: string, c: CreateAssessment): Assessment {
+    const profile = this.deps.registry.factory(factoryId);
+    if (!profile) throw new GradingError(404, `factory "${factoryId}" is not known`);
+    const framework = this.framework(c.frameworkId);
+    if (c.frameworkVersion && c.frameworkVersion !== framework.version)
+      throw new GradingError(
+        409,
+        `framework ${framework.id} is at version ${framework.version} on this platform, not ${c.frameworkVersion}`,
+        'body.frameworkVersion',
+      );
+    const nowMs = this.now();
+    const a = assessmentSchema.parse({
+      id: randomUUID(),
+      factoryId,
+      frameworkId: framework.id,
+      frameworkVersion: framework.version,
+      industry: c.industry ?? profile.industry,
+      ...(c.weightSet ? { weightSet: c.weightSet } : {}),
+      tailoring: c.tailoring ?? [],
+      ...(c.period ? { period: c.period } : {}),
+      ...(c.assessor ? { assessor: c.assessor } : {}),
+      answers: [],
+      createdAtMs: nowMs,
+      updatedAtMs: nowMs,
+    });
+    const problems = framework.check(a).filter((p) => !p.startsWith('answers.'));
+    if (problems.length > 0) throw new GradingError(400, problems.join('; '), 'body.tailoring');
+    this.deps.repo.saveAssessment(a);
+    return a;
+  }
+
+  /** Indicators over the period → suggested scores with evidence, pre-filled where the assessor has not answered. */
+  async autofill(factoryId: string, id: string, period?: { fromMs: number; toMs: number }) {
+    const a0 = this.get(factoryId, id);
+    const p = period ?? a0.period ?? defaultPeriod(this.now(), this.offset(factoryId));
+    const nowMs = this.now();
+    const { inputs, notes } = await loadIndicatorInputs(this.deps, factoryId, p, nowMs);
+    const indicators = computeIndicators(buildContext(inputs));
+    const suggestions: Suggestion[] = this.framework(a0.frameworkId).suggest(indicators);
+    const r = applySuggestions({ ...a0, period: p }, suggestions, nowMs);
+    const { revision } = this.deps.repo.saveAssessment(r.assessment);
+    return { assessment: r.assessment, revision, applied: r.applied, conflicts: r.conflicts, suggestions, indicators, notes };
+  }
+
+  /** The assessor's answer, or acceptance of the telemetry suggestion; differing from it needs a reason. */
+  answer(factoryId: string, id: string, itemId: string, input: AnswerInput): { assessment: Assessment; revision: number } {
+    const a = this.get(factoryId, id);
+    const framework = this.framework(a.frameworkId);
+    if (!framework.items(a).some((i) => i.id === itemId))
+      throw new GradingError(404, `framework ${framework.id} has no item "${itemId}" for this assessment`);
+    const nowMs = this.now();
+    let next: Assessment;
+    if (input.accept) {
+      if (!answerOf(a, itemId)?.suggested)
+        throw new GradingError(409, `item ${itemId} has no telemetry suggestion to accept (run autofill first)`);
+      next = acceptSuggestion(a, itemId, input.by, nowMs);
+    } else {
+      if (!input.value) throw new GradingError(400, 'give a value (score, choice, selected or level) or accept: true', 'body');
+      const current = answerOf(a, itemId);
+      const sug = current?.suggested;
+      const differs = sug && !sameValue(sug.value, input.value);
+      if (differs && !input.overrideReason)
+        throw new GradingError(
+          400,
+          `item ${itemId}: the telemetry suggests ${JSON.stringify(sug.value)} (${sug.evidence
+            .map((e) => (e.kind === 'telemetry' ? `${e.indicatorId} = ${e.value}` : e.ref))
+            .join(', ')}); an override needs overrideReason`,
+          'body.overrideReason',
+        );
+      const documents: EvidenceInput[] = (input.evidence ?? []).map((e) => ({
+        kind: 'document',
+        ref: e.ref,
+        ...(e.note ? { note: e.note } : {}),
+      }));
+      const telemetry = current?.evidence.filter((e) => e.kind === 'telemetry') ?? [];
+      next = answerItem(a, itemId, input.value, {
+        atMs: nowMs,
+        by: input.by,
+        ...(input.overrideReason ? { overrideReason: input.overrideReason } : {}),
+        ...(input.note ? { note: input.note } : {}),
+        evidence: [...telemetry, ...documents],
+      });
+    }
+    const problems = framework.check(next).filter((p) => p.includes(itemId));
+    if (problems.length > 0) throw new GradingError(400, problems.join('; '), 'body');
+    const { revision } = this.deps.repo.saveAssessment(next);
+    return { assessment: next, revision };
+  }
+
+  /** Evaluates the answers as they stand (no new pre-fill) and records the report. */
+  async compute(factoryId: string, id: string, lang: Lang = 'zh'): Promise<GradeRun> {
+    const a = this.get(factoryId, id);
+    const period = a.period ?? defaultPeriod(this.now(), this.offset(factoryId));
+    const nowMs = this.now();
+    const { inputs } = await loadIndicatorInputs(this.deps, factoryId, period, nowMs);
+    const progress = this.deps.repo.progress(factoryId, a.frameworkId).filter((p) => p.assessmentId !== id);
+    const run = gradeFactory({
+      indicatorInputs: inputs,
+      assessment: { ...a, period },
+      autofill: false,
+      nowMs,
+      lang,
+      progress,
+    });
+    const problems = run.framework
+      .check(run.assessment)
+      .filter((p) => p.startsWith('answers.') || p.startsWith('tailoring') || p.startsWith('weightSet'));
+    if (problems.length > 0) throw new GradingError(400, `cannot grade: ${problems.join('; ')}`);
+    if (!a.period) this.deps.repo.saveAssessment(run.assessment);
+    this.deps.repo.recordResult(run.report);
+    return run;
+  }
+
+  report(factoryId: string, id: string): GradingReport {
+    this.get(factoryId, id);
+    const r = this.deps.repo.latestResult(id);
+    if (!r) throw new GradingError(404, `assessment "${id}" has not been computed yet (POST …/compute)`);
+    return r;
+  }
+
+  list(factoryId: string): AssessmentListEntry[] {
+    return this.deps.repo.listAssessments(factoryId).map((s) => {
+      const a = this.deps.repo.getAssessment(s.id);
+      const r = this.deps.repo.latestResult(s.id);
+      return {
+        ...s,
+        industry: a?.industry ?? '',
+        period: a?.period ?? null,
+        answers: a?.answers.length ?? 0,
+        fromTelemetry: a?.answers.filter((x) => x.source === 'telemetry').length ?? 0,
+        level: r?.result.level ?? null,
+        totalScore: r?.result.totalScore ?? null,
+        computedAtMs: r?.generatedAtMs ?? null,
+      };
+    });
+  }
+
+  revisions(factoryId: string, id: string) {
+    this.get(factoryId, id);
+    return this.deps.repo.revisions(id);
+  }
+
+  private framework(id: string) {
+    try {
+      return maturityFramework(id);
+    } catch (e) {
+      throw new GradingError(400, (e as Error).message, 'body.frameworkId');
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import { StatusCodes, shiftCalendarSchema } from '@xiang/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { diagnose } from '../energy/diagnose.js';
+import { factoryProfileSchema, type RegistrySnapshot } from '../registry/model.js';
+import type { StoredPoint } from '../store/types.js';
+import { device, point, registryMetric, tempStore } from './adapters.test-support.js';
+import { loadEnergyInputs } from './energy-inputs.js';
+
+const MON = Date.parse('2026-03-02T00:00:00+08:00');
+const MIN = 60_000;
+const H = 3_600_000;
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+function snapshot(): RegistrySnapshot {
+  return {
+    factory: factoryProfileSchema.parse({
+      id: 'F1',
+      name: '测试厂',
+      products: [{ id: 'P', name: '轴', unit: 'pcs' }],
+      calendar: shiftCalendarSchema.parse({
+        shifts: [{ name: 'd', start: '08:00', end: '17:00', breaks: [{ start: '12:00', end: '13:00' }] }],
+      }),
+    }),
+    assets: [{ factoryId: 'F1', path: 'WS1/L1', level: 'line' }],
+    devices: [
+      { ...device('M0', 'meter', '', 0), medium: 'electricity', meterRole: 'mainIncomer' },
+      { ...device('M1', 'meter', 'WS1', 0), medium: 'electricity', meterRole: 'feeder', parentMeter: 'M0' },
+      { ...device('W1', 'meter', 'WS1', 0), medium: 'water', meterRole: 'utility' },
+      { ...device('CNC1', 'machine', 'WS1/L1/CNC1', 0), production: true },
+    ],
+    metrics: [
+      // Keys as the simulator names them; the adapter goes by quantity.
+      { ...registryMetric('M0', 'energyImport', 'activeEnergyImport'), unit: 'kWh', kind: 'counter' },
+      registryMetric('M0', 'activePower', 'activePower'),
+      { ...registryMetric('M0', 'activePower.L1', 'activePower'), phase: 'L1' },
+      { ...registryMetric('M0', 'reactiveEnergyImport', 'reactiveEnergyImport'), kind: 'counter' },
+      { ...registryMetric('M0', 'voltage.L1', 'voltage'), phase: 'L1' },
+      { ...registryMetric('M0', 'voltage.L2', 'voltage'), phase: 'L2' },
+      { ...registryMetric('M0', 'voltage.L3', 'voltage'), phase: 'L3' },
+      registryMetric('M0', 'voltageThd', 'voltageThd'),
+      { ...registryMetric('M0', 'current.L2', 'current'), phase: 'L2' },
+      registryMetric('M1', 'activePower', 'activePower'),
+      { ...registryMetric('W1', 'volume', 'volume'), unit: 'm3', kind: 'counter' },
+      registryMetric('W1', 'flow', 'volumeFlow'),
+      registryMetric('CNC1', 'state', 'machineState'),
+      { ...registryMetric('CNC1', 'goodCount', 'goodCount'), kind: 'counter' },
+    ],
+    lines: [
+      {
+        factoryId: 'F1',
+        path: 'WS1/L1',
+        outputCounter: { deviceId: 'CNC1', metric: 'goodCount' },
+        productId: 'P',
+      },
+    ],
+    onlineHistory: [],
+  };
+}
+
+function points(): StoredPoint[] {
+  const pts: StoredPoint[] = [];
+  for (let k = 0; k <= 1440; k++) {
+    const t = MON + k * MIN;
+    const h = k / 60;
+    // M0: 40 kW counter that drops out 10:00–11:00 (a Bad sample, then silence); 30 kvar; voltages; THD 3 %.
+    if (k === 600) pts.push(point('M0', 'energyImport', t, null, StatusCodes.BadCommunicationError));
+    else if (!(k > 600 && k < 660)) pts.push(point('M0', 'energyImport', t, 1000 + 40 * h));
+    pts.push(point('M0', 'activePower', t, 40), point('M0', 'activePower.L1', t, 13));
+    pts.push(point('M0', 'reactiveEnergyImport', t, 500 + 30 * h));
+    pts.push(
+      point('M0', 'voltage.L1', t, 230),
+      point('M0', 'voltage.L2', t, 231),
+      point('M0', 'voltage.L3', t, 229),
+    );
+    pts.push(point('M0', 'voltageThd', t, 3));
+    if (k % 60 === 0) pts.push(point('M0', 'current.L2', t, 0, StatusCodes.BadSensorFailure)); // a dead channel
+    // W1: 2 m³/h in working hours only, published on change — silent (unchanged) at night.
+    if (h >= 8 && h <= 17) pts.push(point('W1', 'volume', t, 100 + 2 * (h - 8)));
+    if (h >= 8 && h < 17) pts.push(point('W1', 'flow', t, 2));
+    if (k === 1020) pts.push(point('W1', 'flow', t, 0));
+    // 1 part a minute in production, published on change only.
+    const prod = h >= 8 && h < 17 && !(h >= 12 && h < 13);
+    if (prod)
+      pts.push(point('CNC1', 'goodCount', t, Math.round(60 * Math.min(h - 8, 4) + 60 * Math.max(0, h - 13))));
+  }
+  // M1 has no counter (energy from its power gauge) and publishes on change: 20 kW from 00:00, 30 kW from
+  // 12:00, a Bad sample at 18:00, Good again with 25 kW from 20:00.
+  pts.push(
+    point('M1', 'activePower', MON, 20),
+    point('M1', 'activePower', MON + 12 * H, 30),
+    point('M1', 'activePower', MON + 18 * H, null, StatusCodes.BadCommunicationError),
+    point('M1', 'activePower', MON + 20 * H, 25),
+  );
+  // W1's last reading the evening before and the first one the next morning frame the silent nights.
+  // (No reading after the evening: the silent tail of the period is "unchanged" too.)
+  pts.push(point('W1', 'volume', MON - H, 100));
+  // The next morning's first sample: the counter did not move overnight (its evening is covered by this pair).
+  pts.push(point('CNC1', 'goodCount', MON + 32 * H, 479));
+  pts.push(
+    point('CNC1', 'state', MON - 2 * H, 0), // in force at the period start (look-back)
+    point('CNC1', 'state', MON + 8 * H, 3),
+    point('CNC1', 'state', MON + 12 * H, 2),
+    point('CNC1', 'state', MON + 13 * H, 3),
+    point('CNC1', 'state', MON + 14 * H, 2, StatusCodes.BadSensorFailure), // Bad: ignored
+    point('CNC1', 'state', MON + 17 * H, 0),
+  );
+  return pts;
+}
+
+describe('energy inputs from the embedded store', () => {
+  it('builds quarter-hour series by quantity, keeps gaps, and reports progress', async () => {
+    const { store, cleanup } = await tempStore();
+    cleanups.push(cleanup);
+    await store.write(points());
+    await store.flush();
+    const progress: number[] = [];
+    let total = 0;
+    const inp = await loadEnergyInputs(store, snapshot(), {
+      fromMs: MON,
+      toMs: MON + 24 * H,
+      batchSize: 2,
+      onProgress: (p) => {
+        progress.push(p.done);
+        total = p.total;
+      },
+    });
+    expect(progress).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(inp.period).toEqual({ fromMs: MON, toMs: MON + 24 * H });
+    const m0 = inp.meters.find((m) => m.deviceId === 'M0')!;
+    expect(m0.consumptionSource).toBe('counter');
+    const v = Array.from(m0.consumption.values);
+    // From the Bad sample at 10:00 until Good readings resume at 11:00 the consumption is unknown, not zero;
+    // every other quarter-hour is 10 kWh.
+    expect(v.map((x, i) => (Number.isNaN(x) ? i : -1)).filter((i) => i >= 0)).toEqual([40, 41, 42, 43]);
+    expect(v.filter((x) => !Number.isNaN(x)).every((x) => Math.abs(x - 10) < 1e-9)).toBe(true);
+    expect(m0.reactiveKvarh!.values[0]).toBeCloseTo(7.5, 9);
+    expect(m0.powerKw!.values[50]).toBe(40); // the total, not the phase power
+    expect(m0.voltageV!.L2!.values[3]).toBe(231);
+    expect(m0.voltageThdPct!.values[3]).toBe(3);
+    // A channel the diagnosis does not read is still checked: all of current.L2 is Bad.
+    // The energy counter's one Bad sample (the drop-out) shows too, at 1 of 1 381 samples.
+    expect(m0.badMetrics).toEqual([
+      { metric: 'energyImport', goodShare: expect.closeTo(1380 / 1381, 12) },
+      { metric: 'current.L2', goodShare: 0 },
+    ]);
+    const m1 = inp.meters.find((m) => m.deviceId === 'M1')!;
+    expect(m1.consumptionSource).toBe('power');
+    // Silent quarter-hours carry the last Good value; after the Bad sample they stay unknown until 20:00.
+    const c1 = Array.from(m1.consumption.values);
+    expect(c1.slice(0, 48).every((x) => x === 5)).toBe(true);
+    expect(c1.slice(48, 72).every((x) => x === 7.5)).toBe(true);
+    expect(c1.slice(72, 80).every(Number.isNaN)).toBe(true);
+    expect(c1.slice(80).every((x) => x === 6.25)).toBe(true);
+    const w1 = inp.meters.find((m) => m.deviceId === 'W1')!;
+    expect([w1.medium, w1.unit]).toEqual(['water', 'm3']);
+    // Silent nights are "no change" (0), not gaps; working quarter-hours 0.5 m³; flow carried through silence.
+    const w = Array.from(w1.consumption.values);
+    expect(w.some(Number.isNaN)).toBe(false);
+    expect(w[10]).toBeCloseTo(0, 9);
+    expect(w[40]).toBeCloseTo(0.5, 9);
+    expect(w.reduce((x, y) => x + y, 0)).toBeCloseTo(18, 9); // 9 h × 2 m³/h
+    expect(w1.flowPerH!.values[40]).toBe(2);
+    expect(w1.flowPerH!.values[80]).toBe(0);
+    expect(w1.flowPerH!.values[5]).toBeNaN(); // nothing known before the first flow sample (no look-back value)
+    const cnc = inp.machines.find((m) => m.deviceId === 'CNC1')!;
+    expect(Array.from(cnc.states!.state)).toEqual([0, 3, 2, 3, 0]);
+    expect(cnc.states!.tMs[0]).toBe(MON - 2 * H);
+    const line = inp.lines[0]!;
+    expect(line).toMatchObject({
+      assetPath: 'WS1/L1',
+      productId: 'P',
+      source: { deviceId: 'CNC1', metric: 'goodCount' },
+    });
+    // 479 parts (08:00 reads 0, 16:59 reads 479); none at night: the silent counter is "no parts", not a gap.
+    const out = Array.from(line.output.values);
+    expect(out.some(Number.isNaN)).toBe(false);
+    expect(out.reduce((a, b) => a + b, 0)).toBeCloseTo(479, 6);
+    expect(out[2]).toBe(0);
+
+    // The pure domain accepts it as is.
+    const r = diagnose(inp);
+    expect(r.accounting.media.find((m) => m.medium === 'electricity')!.quantity).toBeCloseTo(92 * 10, 6);
+    expect(r.dataQuality.meters.find((m) => m.meterId === 'M0')!.gapSlots).toBe(4);
+    expect(r.findings.find((f) => f.id === 'meteringData:M0')!.what.en).toMatch(
+      /current\.L2: 100 % without a good value/,
+    );
+  });
+
+  it('rounds the period out to quarter-hours', async () => {
+    const { store, cleanup } = await tempStore();
+    cleanups.push(cleanup);
+    const inp = await loadEnergyInputs(store, snapshot(), { fromMs: MON + 5 * MIN, toMs: MON + H + MIN });
+    expect(inp.period).toEqual({ fromMs: MON, toMs: MON + H + 15 * MIN });
+    // Nothing stored: every registered meter is there, all gaps — never zeros.
+    expect(inp.meters.map((m) => m.deviceId).sort()).toEqual(['M0', 'M1', 'W1']);
+    expect(
+      inp.meters.every((m) => m.consumption.values.length === 5 && m.consumption.values.every(Number.isNaN)),
+    ).toBe(true);
+    const r = diagnose(inp);
+    expect(r.dataQuality.meters.every((m) => m.gapSlots === 5)).toBe(true);
+  });
+});

@@ -1,0 +1,281 @@
+import { isGood } from '@xiang/protocol';
+import type {
+  DiagnosisInput,
+  DiagnosisOptionsInput,
+  IntervalSeries,
+  LineOutputSeries,
+  MachineSeries,
+  MeterSeries,
+  PhaseSeries,
+} from '../energy/types.js';
+import type { RegistryMetric, RegistrySnapshot } from '../registry/model.js';
+import type { SeriesKey, TimeSeriesStore } from '../store/types.js';
+import { carriedGaugeMeans, metricHealth, onChangeCounters } from './energy-inputs-onchange.js';
+import { lineOutputSources, type MeterPlan, meterPlans, metricsByDevice } from './energy-inputs-plan.js';
+import { offlineIntervals } from './oee-inputs.js';
+
+/**
+ * Store + registry + period → DiagnosisInput for the pure energy domain. Metrics are found by quantity, not
+ * key (the simulator calls the energy counter "energyImport", an agent may say "activeEnergyImport"):
+ *  - consumption per quarter-hour from the counter's increase (`counterIncrease`), or the mean active power
+ *    × 0.25 h when a meter has no counter; reactive energy likewise from its counter or mean reactive power;
+ *  - 15-min means (`query`) of active power, phase voltages, THD (worst phase), unbalance and flow;
+ *  - everything read as published on change: a silent quarter-hour is "unchanged"; a non-Good sample or an
+ *    offline device (registry history) makes it unknown — a gap stays a gap, never a zero;
+ *  - the share of Good samples of every meter metric, so a channel reporting Bad quality is reported even
+ *    when the diagnosis does not use it;
+ *  - machine states as raw points (`raw`) from a look-back before the period, Good quality only;
+ *  - line output from the line's registered output counter (else the last station's good count, stated as an
+ *    assumption); a quarter-hour without a covering sample pair is "no parts" unless the device was offline.
+ * Queries go in batches; `onProgress` reports each finished batch for long periods.
+ */
+export type EnergyInputsOptions = {
+  fromMs: number;
+  toMs: number;
+  options?: DiagnosisOptionsInput;
+  /** Stamped into the result; default: toMs (the domain reads no clock). */
+  generatedAtMs?: number;
+  /** Series per store call (default 20). */
+  batchSize?: number;
+  /** Counter gap limit (default 7 days: on-change counters are silent while they do not move). */
+  meterMaxGapMs?: number;
+  /** Look-back for the machine state in force at the period start (default 24 h). */
+  stateLookbackMs?: number;
+  /** Outdoor temperature series for degree-days in the baseline. */
+  outdoorTemperature?: { deviceId: string; metric: string };
+  onProgress?: (p: { stage: string; done: number; total: number }) => void;
+};
+
+const SLOT_MS = 900_000;
+const DAY_MS = 86_400_000;
+type Job = { p: MeterPlan; m: RegistryMetric; kind: string };
+type Acc = {
+  consumption?: IntervalSeries;
+  source?: 'counter' | 'power';
+  reactive?: IntervalSeries;
+  power?: IntervalSeries;
+  voltage: PhaseSeries;
+  thd?: Float64Array;
+  unbalance?: IntervalSeries;
+  flow?: IntervalSeries;
+  resets: number;
+  rollovers: number;
+  badMetrics: { metric: string; goodShare: number }[];
+};
+
+export async function loadEnergyInputs(
+  store: TimeSeriesStore,
+  snapshot: RegistrySnapshot,
+  opts: EnergyInputsOptions,
+): Promise<DiagnosisInput> {
+  const fromMs = Math.floor(opts.fromMs / SLOT_MS) * SLOT_MS;
+  const toMs = Math.ceil(opts.toMs / SLOT_MS) * SLOT_MS;
+  const n = Math.max(0, (toMs - fromMs) / SLOT_MS);
+  const key = (deviceId: string, metric: string): SeriesKey => ({
+    factoryId: snapshot.factory.id,
+    deviceId,
+    metric,
+  });
+  const series = (values: Float64Array): IntervalSeries => ({ startMs: fromMs, intervalMs: SLOT_MS, values });
+  const offlineOf = (deviceId: string) => offlineIntervals(snapshot, deviceId, fromMs, toMs);
+  const batch = Math.max(1, opts.batchSize ?? 20);
+  const metricsOf = metricsByDevice(snapshot);
+  const plans = meterPlans(snapshot, metricsOf);
+  const job = (p: MeterPlan, m: RegistryMetric | undefined, kind: string): Job[] =>
+    m ? [{ p, m, kind }] : [];
+  const counterJobs = plans.flatMap((p) => [
+    ...job(p, p.counter, 'consumption'),
+    ...job(p, p.reactiveCounter, 'reactive'),
+  ]);
+  const gaugeJobs = plans.flatMap((p) => [
+    ...(p.counter ? [] : job(p, p.power, 'powerAsEnergy')),
+    ...job(p, p.power, 'power'),
+    ...(p.reactiveCounter ? [] : job(p, p.reactivePower, 'reactivePower')),
+    ...p.voltage.map((m) => ({ p, m, kind: 'voltage' })),
+    ...p.thd.map((m) => ({ p, m, kind: 'thd' })),
+    ...job(p, p.unbalance, 'unbalance'),
+    ...job(p, p.flow, 'flow'),
+  ]);
+  const healthJobs = plans.flatMap((p) => p.all.map((m) => ({ p, m, kind: 'health' })));
+  const healthBatch = batch * 5;
+  const machines = snapshot.devices.filter((d) => d.kind === 'machine');
+  const lineSources = lineOutputSources(snapshot, metricsOf);
+  const batches = (k: number, b = batch) => Math.ceil(k / b);
+  const total =
+    batches(counterJobs.length) +
+    batches(gaugeJobs.length) +
+    batches(healthJobs.length, healthBatch) +
+    machines.length +
+    batches(lineSources.length) +
+    (opts.outdoorTemperature ? 1 : 0);
+  let done = 0;
+  const step = (stage: string) => opts.onProgress?.({ stage, done: ++done, total });
+  const acc = new Map<string, Acc>();
+  const a = (id: string): Acc => {
+    const hit = acc.get(id);
+    if (hit) return hit;
+    const x: Acc = { voltage: {}, resets: 0, rollovers: 0, badMetrics: [] };
+    acc.set(id, x);
+    return x;
+  };
+  const keys = (jobs: Job[]) => jobs.map((j) => key(j.p.deviceId, j.m.key));
+
+  for (let i = 0; i < counterJobs.length; i += batch) {
+    const jobs = counterJobs.slice(i, i + batch);
+    const res = await onChangeCounters(store, keys(jobs), fromMs, toMs, offlineOf, opts.meterMaxGapMs);
+    jobs.forEach((j, k) => {
+      const x = a(j.p.deviceId);
+      const r = res[k]!;
+      if (j.kind === 'reactive') {
+        x.reactive = series(r.values);
+        return;
+      }
+      x.consumption = series(r.values);
+      x.source = 'counter';
+      for (const iv of r.counter?.intervals ?? []) {
+        x.resets += iv.resets;
+        x.rollovers += iv.rollovers;
+      }
+    });
+    step('counters');
+  }
+
+  for (let i = 0; i < gaugeJobs.length; i += batch) {
+    const jobs = gaugeJobs.slice(i, i + batch);
+    const means = await carriedGaugeMeans(store, keys(jobs), fromMs, toMs, offlineOf);
+    jobs.forEach((j, k) => {
+      const v = means[k]!;
+      const x = a(j.p.deviceId);
+      if (j.kind === 'power') x.power = series(v);
+      else if (j.kind === 'powerAsEnergy') {
+        x.consumption = series(v.map((p) => p * 0.25));
+        x.source = 'power';
+      } else if (j.kind === 'reactivePower') x.reactive = series(v.map((q) => q * 0.25));
+      else if (j.kind === 'voltage') x.voltage[j.m.phase ?? 'L1'] = series(v);
+      else if (j.kind === 'thd') x.thd = x.thd ? worst(x.thd, v) : v;
+      else if (j.kind === 'unbalance') x.unbalance = series(v);
+      else x.flow = series(v);
+    });
+    step('gauges');
+  }
+
+  for (let i = 0; i < healthJobs.length; i += healthBatch) {
+    const jobs = healthJobs.slice(i, i + healthBatch);
+    const h = await metricHealth(store, keys(jobs), fromMs, toMs);
+    jobs.forEach((j, k) => {
+      const { samples, good } = h[k]!;
+      if (samples > good)
+        a(j.p.deviceId).badMetrics.push({ metric: j.m.key, goodShare: samples ? good / samples : 0 });
+    });
+    step('metric quality');
+  }
+
+  const meters: MeterSeries[] = plans.flatMap((p) => {
+    const x = acc.get(p.deviceId);
+    if (!x?.consumption) return [];
+    return [
+      {
+        deviceId: p.deviceId,
+        medium: p.medium,
+        unit:
+          p.medium === 'electricity'
+            ? ('kWh' as const)
+            : p.counter?.unit === 't'
+              ? ('t' as const)
+              : ('m3' as const),
+        consumption: x.consumption,
+        consumptionSource: x.source ?? 'counter',
+        ...(x.power ? { powerKw: x.power } : {}),
+        ...(x.flow ? { flowPerH: x.flow } : {}),
+        ...(x.reactive ? { reactiveKvarh: x.reactive } : {}),
+        ...(Object.keys(x.voltage).length ? { voltageV: x.voltage } : {}),
+        ...(x.thd ? { voltageThdPct: series(x.thd) } : {}),
+        ...(x.unbalance ? { voltageUnbalancePct: x.unbalance } : {}),
+        ...(x.badMetrics.length ? { badMetrics: x.badMetrics } : {}),
+        counterResets: x.resets,
+        counterRollovers: x.rollovers,
+      },
+    ];
+  });
+
+  const machineSeries: MachineSeries[] = [];
+  const lookback = opts.stateLookbackMs ?? DAY_MS;
+  for (const d of machines) {
+    const stateMetric = metricsOf.get(d.id)?.find((m) => m.quantity === 'machineState');
+    if (stateMetric) {
+      const t: number[] = [];
+      const s: number[] = [];
+      for (const pt of await store.raw(key(d.id, stateMetric.key), fromMs - lookback, toMs)) {
+        if (pt.value === null || !isGood(pt.status) || s[s.length - 1] === pt.value) continue; // changes only
+        t.push(pt.tsMs);
+        s.push(pt.value);
+      }
+      machineSeries.push({
+        deviceId: d.id,
+        states: { tMs: Float64Array.from(t), state: Uint8Array.from(s) },
+      });
+    }
+    step('machine states');
+  }
+
+  const lines: LineOutputSeries[] = [];
+  for (let i = 0; i < lineSources.length; i += batch) {
+    const jobs = lineSources.slice(i, i + batch);
+    const res = await store.counterIncrease({
+      series: jobs.map((j) => key(j.deviceId, j.metric)),
+      fromMs,
+      toMs,
+      intervalMs: SLOT_MS,
+      maxGapMs: DAY_MS,
+    });
+    jobs.forEach((j, k) => {
+      const values = new Float64Array(n).fill(Number.NaN);
+      for (const iv of res[k]?.intervals ?? []) {
+        const q = Math.round((iv.startMs - fromMs) / SLOT_MS);
+        if (q >= 0 && q < n && iv.increase !== null) values[q] = iv.increase;
+      }
+      // Part counters publish on change: no covering pair means "no parts" unless the device was offline.
+      const offline = offlineOf(j.deviceId);
+      for (let q = 0; q < n; q++) {
+        const s0 = fromMs + q * SLOT_MS;
+        if (Number.isNaN(values[q]!) && !offline.some((o) => o.startMs < s0 + SLOT_MS && o.endMs > s0))
+          values[q] = 0;
+      }
+      lines.push({
+        assetPath: j.assetPath,
+        ...(j.productId ? { productId: j.productId } : {}),
+        output: series(values),
+        source: {
+          deviceId: j.deviceId,
+          metric: j.metric,
+          ...(j.assumption ? { assumption: j.assumption } : {}),
+        },
+      });
+    });
+    step('line output');
+  }
+
+  let outdoorTempC: IntervalSeries | undefined;
+  if (opts.outdoorTemperature) {
+    const t = opts.outdoorTemperature;
+    const [v] = await carriedGaugeMeans(store, [key(t.deviceId, t.metric)], fromMs, toMs, offlineOf);
+    outdoorTempC = series(v!);
+    step('weather');
+  }
+
+  return {
+    registry: snapshot,
+    period: { fromMs, toMs },
+    meters,
+    machines: machineSeries,
+    lines,
+    ...(outdoorTempC ? { outdoorTempC } : {}),
+    options: opts.options ?? {},
+    generatedAtMs: opts.generatedAtMs ?? toMs,
+  };
+}
+
+/** Worst (largest) value per slot of two THD series, NaN-aware. */
+function worst(a: Float64Array, b: Float64Array): Float64Array {
+  return a.map((v, i) => (Number.isNaN(v) ? b[i]! : Number.isNaN(b[i]!) ? v : Math.max(v, b[i]!)));
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { packSummaries, unpackSummaries } from '../rollup/pack.js';
+import {
+  STEP_NONE,
+  STEP_RESET,
+  STEP_ROLLOVER,
+  type Summary,
+  stepDelta,
+  stepKind,
+  summarize,
+} from '../rollup/summary.js';
+import { alignDown, HOUR_MS, MINUTE_MS, rollupWidthFor, spansIn } from './align.js';
+
+describe('bucket alignment', () => {
+  it('aligns to interval multiples shifted by the offset, also before the epoch offset', () => {
+    expect(alignDown(10 * HOUR_MS, 24 * HOUR_MS, -8 * HOUR_MS)).toBe(-8 * HOUR_MS);
+    expect(alignDown(16 * HOUR_MS, 24 * HOUR_MS, -8 * HOUR_MS)).toBe(16 * HOUR_MS);
+    expect(alignDown(-1, HOUR_MS)).toBe(-HOUR_MS);
+  });
+  it('clips the first and last span to the range', () => {
+    expect(spansIn(90, 250, 100)).toEqual([
+      { startMs: 90, endMs: 100 },
+      { startMs: 100, endMs: 200 },
+      { startMs: 200, endMs: 250 },
+    ]);
+    expect(spansIn(5, 5, 100)).toEqual([]);
+  });
+  it('picks the widest rollup that nests in the query buckets', () => {
+    expect(rollupWidthFor(24 * HOUR_MS, -8 * HOUR_MS)).toBe(HOUR_MS);
+    expect(rollupWidthFor(15 * MINUTE_MS)).toBe(MINUTE_MS);
+    expect(rollupWidthFor(HOUR_MS, 30 * MINUTE_MS)).toBe(MINUTE_MS); // India-style half-hour offset
+    expect(rollupWidthFor(HOUR_MS, 90_000)).toBe(0);
+    expect(rollupWidthFor(450_000)).toBe(0);
+  });
+});
+
+describe('counter steps', () => {
+  it('is a rollover only from the top 10 % to the bottom 10 % of the register', () => {
+    expect(stepKind(900, 99.999, 1000)).toBe(STEP_ROLLOVER);
+    expect(stepKind(899.999, 0, 1000)).toBe(STEP_RESET);
+    expect(stepKind(950, 100, 1000)).toBe(STEP_RESET);
+    expect(stepKind(950, 100, undefined)).toBe(STEP_RESET);
+    expect(stepKind(5, 5, 1000)).toBe(STEP_NONE);
+    expect(stepDelta(990, 20, STEP_ROLLOVER, 1000)).toBe(30);
+    expect(stepDelta(520, 5, STEP_RESET)).toBe(5);
+  });
+  it('summarises a bucket: Good values only, inner increase with a reset, widest spacing', () => {
+    const s = summarize(
+      [
+        { tsMs: 0, value: 10, status: 0, text: null },
+        { tsMs: 10, value: 99, status: 0x80000000, text: null },
+        { tsMs: 20, value: 14, status: 0, text: null },
+        { tsMs: 50, value: 2, status: 0, text: null },
+        { tsMs: 55, value: null, status: 0, text: 'x' },
+      ],
+      0,
+      5,
+      0,
+    );
+    expect(s).toEqual({
+      startMs: 0,
+      n: 3,
+      sum: 26,
+      min: 2,
+      max: 14,
+      firstTs: 0,
+      firstV: 10,
+      lastTs: 50,
+      lastV: 2,
+      inc: 4 + 2,
+      drops: 1,
+      maxGapMs: 30,
+      nUsable: 4,
+      nAll: 5,
+    });
+  });
+});
+
+describe('packed rollup pages', () => {
+  it('round-trips summaries exactly and filters by start time', () => {
+    const a: Summary = summarize([{ tsMs: 60_000, value: 0.1, status: 0, text: null }], 0, 1, 60_000);
+    const b: Summary = { ...a, startMs: 120_000, sum: 1e-300, max: -0, inc: Math.PI };
+    const page = packSummaries([a, b]);
+    expect(page.byteLength).toBe(2 * 14 * 8);
+    const all: Summary[] = [];
+    unpackSummaries(page, 0, 1e12, all);
+    expect(all).toEqual([a, b]);
+    const some: Summary[] = [];
+    const shifted = Buffer.alloc(page.byteLength + 1);
+    page.copy(shifted, 1);
+    unpackSummaries(shifted.subarray(1), 100_000, 1e12, some); // an unaligned view is copied, not misread
+    expect(some).toEqual([b]);
+  });
+});

@@ -1,0 +1,103 @@
+import { MachineryItemState, type MachineryItemStateName } from '@xiang/protocol';
+import type { GroundTruth } from '@xiang/simulators';
+import { FACTORY, HOUR_MS, SCENARIO } from './stack.js';
+
+/** Comparisons of what the HTTP API answers with the simulator's ground truth. */
+
+type Api = { url: string; token: string };
+
+export async function getJson<T>(api: Api, urlPath: string): Promise<T> {
+  const res = await fetch(`${api.url}/api/v1${urlPath}`, {
+    headers: { authorization: `Bearer ${api.token}` },
+  });
+  if (!res.ok) throw new Error(`GET ${urlPath}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+type ApiMetric = { deviceId: string; key: string; quantity: string; unit: string };
+
+/** The counter series of every meter, found by quantity in the platform's metric table (from births). */
+export async function meterCounters(api: Api): Promise<ApiMetric[]> {
+  const metrics = await getJson<ApiMetric[]>(api, `/factories/${FACTORY}/metrics`);
+  const meterIds = new Set(SCENARIO.meters.map((m) => m.id));
+  return metrics.filter(
+    (m) => meterIds.has(m.deviceId) && ['activeEnergyImport', 'volume', 'mass'].includes(m.quantity),
+  );
+}
+
+export type HourlyComparison = {
+  deviceId: string;
+  key: string;
+  quantity: string;
+  hourStartMs: number;
+  api: number | null;
+  truth: number;
+  relError: number;
+};
+
+/** Hourly consumption per counter from `/timeseries/increase` (1 h intervals) next to the ground truth. */
+export async function hourlyComparison(
+  api: Api,
+  truth: GroundTruth,
+  fromMs: number,
+  toMs: number,
+): Promise<HourlyComparison[]> {
+  const counters = await meterCounters(api);
+  const series = counters.map((m) => `${m.deviceId}:${m.key}`).join(',');
+  const body = await getJson<{
+    series: { deviceId: string; metric: string; intervals: { startMs: number; increase: number | null }[] }[];
+  }>(api, `/factories/${FACTORY}/timeseries/increase?series=${series}&from=${fromMs}&to=${toMs}&interval=1h`);
+  const out: HourlyComparison[] = [];
+  for (const s of body.series) {
+    const m = counters.find((c) => c.deviceId === s.deviceId && c.key === s.metric)!;
+    for (const iv of s.intervals) {
+      const t = truth.counterIncrease(s.deviceId, iv.startMs, iv.startMs + HOUR_MS);
+      const relError = iv.increase === null ? Number.POSITIVE_INFINITY : Math.abs(iv.increase - t) / t;
+      out.push({
+        deviceId: s.deviceId,
+        key: s.metric,
+        quantity: m.quantity,
+        hourStartMs: iv.startMs,
+        api: iv.increase,
+        truth: t,
+        relError,
+      });
+    }
+  }
+  return out;
+}
+
+const stateNames = Object.fromEntries(Object.entries(MachineryItemState).map(([k, v]) => [v, k])) as Record<
+  number,
+  MachineryItemStateName
+>;
+
+/**
+ * Time in each MachineryItemState from the raw `state` series of the API: each sample holds until the next
+ * one (the simulator writes a state only when it changes, stamped with its tick time), the last one until toMs.
+ */
+export async function stateDurationsFromApi(
+  api: Api,
+  machineId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<{ states: Record<MachineryItemStateName, number>; samples: number }> {
+  const body = await getJson<{ series: { points: { tsMs: number; value: number | null; status: number }[] }[] }>(
+    api,
+    `/factories/${FACTORY}/timeseries/raw?series=${machineId}:state&from=${fromMs}&to=${toMs}&limit=1000000`,
+  );
+  const pts = body.series[0]?.points ?? [];
+  const states = { NotAvailable: 0, OutOfService: 0, NotExecuting: 0, Executing: 0 };
+  if (pts[0]?.tsMs !== fromMs) throw new Error(`${machineId}: no state sample at the start of the range`);
+  pts.forEach((p, i) => {
+    const name = stateNames[p.value ?? -1];
+    if (!name || p.status !== 0) throw new Error(`${machineId}: unusable state sample ${JSON.stringify(p)}`);
+    states[name] += (pts[i + 1]?.tsMs ?? toMs) - p.tsMs;
+  });
+  return { states, samples: pts.length };
+}
+
+export const machineIds = (): string[] =>
+  SCENARIO.workshops.flatMap((w) => w.lines.flatMap((l) => l.machines.map((m) => m.id)));
+export const electricityMeterIds = (): string[] =>
+  SCENARIO.meters.filter((m) => m.medium === 'electricity').map((m) => m.id);

@@ -1,0 +1,313 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type Agent, validateConfig } from '@xiang/edge-agent';
+import {
+  createSimulation,
+  type GroundTruth,
+  groundTruth,
+  LiveClock,
+  loadScenario,
+  type MqttDeviceSimulator,
+  type OpcuaSimulator,
+  type Scenario,
+  type Simulation,
+  scenarioRegistrySettings,
+  startMqttDeviceSimulator,
+  startOpcuaSimulator,
+} from '@xiang/simulators';
+import { startAgent } from '@xiang/edge-agent';
+import { parse } from 'yaml';
+import type { PlatformConfigInput } from '../../platform/src/config/schema.js';
+import type { RunningPlatform } from '../../platform/src/main.js';
+import { factoryProfileSchema, lineSettingsSchema } from '../../platform/src/registry/model.js';
+import { UplinkSubscriber } from '../edge-agent/helpers/subscriber.js';
+import { freePort, waitFor } from '../harness/ports.js';
+import { PlatformHarness } from '../platform/platform-harness.js';
+
+/**
+ * The whole telemetry path in one test process, wired like scripts/start.ts but on real Mosquitto (MQTT 5)
+ * and either store:
+ *
+ *   Simulation ─ OPC UA simulator ─┐
+ *              └ MQTT devices ─────┼─▶ edge agent ─▶ Mosquitto ─▶ platform ─▶ store ─▶ HTTP API
+ *                                  └── (both over the same Mosquitto; an independent subscriber listens too)
+ *
+ * The simulation has no live clock of its own: tick 0 is computed before anything connects, so the agent's
+ * first OPC UA values carry the scenario start as source time; `run(untilMs)` then drives it with a LiveClock
+ * that stops on the exact tick `untilMs`. Values depend only on (scenario, seed, start, tick), never on timing.
+ */
+
+export const SCENARIO: Scenario = await loadScenario('tiny');
+/** A Monday 00:00 in China (+08:00), fixed so every run computes the same plant. */
+export const START_MS = Date.parse('2025-03-03T00:00:00+08:00');
+/** Simulated seconds per real second: one simulated day in 24 s. */
+export const SPEED = 3600;
+export const HOUR_MS = 3_600_000;
+export const FACTORY = SCENARIO.factory.id;
+const EXAMPLE = path.resolve(import.meta.dirname, '../../edge-agent/examples/simulator.yaml');
+
+export type StoreKind = 'embedded' | 'influx';
+
+export type StackOptions = {
+  name: string;
+  brokerUrl: string;
+  store: StoreKind;
+  /** Required for store 'influx'. */
+  influxUrl?: string;
+};
+
+type MetricCount = { deviceId: string; key: string; name: string; takenIn: number; dropped: number };
+
+export class E2EStack {
+  readonly h = new PlatformHarness();
+  readonly sim: Simulation;
+  readonly truth: GroundTruth;
+  opcua: OpcuaSimulator | null = null;
+  devices: MqttDeviceSimulator | null = null;
+  platform: RunningPlatform | null = null;
+  agent: Agent | null = null;
+  readonly subscriber: UplinkSubscriber;
+  private clock: LiveClock | null = null;
+  private platformDir = '';
+  private readonly tmp: string[] = [];
+  /** OPC UA metric names the agent reads ("CNC01.state"): each has its tick-0 value before the clock starts. */
+  opcuaMetrics: string[] = [];
+
+  private constructor(readonly o: StackOptions) {
+    this.sim = createSimulation(SCENARIO, { startMs: START_MS, historyDays: 3 });
+    this.truth = groundTruth(this.sim);
+    this.subscriber = new UplinkSubscriber(o.brokerUrl);
+    if (o.store === 'influx' && !o.influxUrl) throw new Error('store influx needs influxUrl');
+  }
+
+  /** Platform first (its persistent session must exist before data flows), then listeners, simulators, agent. */
+  static async start(o: StackOptions): Promise<E2EStack> {
+    const s = new E2EStack(o);
+    try {
+      await s.boot();
+    } catch (e) {
+      await s.dispose();
+      throw e;
+    }
+    return s;
+  }
+
+  private async tempDir(what: string): Promise<string> {
+    const d = await mkdtemp(path.join(os.tmpdir(), `xiang-e2e-${what}-`));
+    this.tmp.push(d);
+    return d;
+  }
+
+  private async boot(): Promise<void> {
+    this.platformDir = await this.h.tempDir('xiang-e2e-platform-');
+    await this.startPlatform();
+    const reg = this.platform!.registry;
+    // What a person enters for this plant (as `npm start` does): profile with the shift calendar, lines.
+    const settings = scenarioRegistrySettings(SCENARIO);
+    reg.putFactory(factoryProfileSchema.parse(settings.profile));
+    for (const l of settings.lines) reg.putLine(lineSettingsSchema.parse(l));
+
+    await this.subscriber.start();
+    this.sim.step(); // tick 0 at START_MS: the OPC UA server starts with these values
+    this.opcua = await startOpcuaSimulator({
+      scenario: SCENARIO,
+      simulation: this.sim,
+      port: await freePort(),
+      speed: false,
+      pkiDir: await this.tempDir('sim-pki'),
+    });
+    this.devices = await startMqttDeviceSimulator({
+      scenario: SCENARIO,
+      simulation: this.sim,
+      brokerUrl: this.o.brokerUrl,
+      protocolVersion: 5,
+      speed: false,
+      clientId: `e2e-devices-${this.o.name}`,
+    });
+    const config = await this.agentConfig();
+    this.agent = await startAgent(config);
+    const agent = this.agent;
+    // Ready when every OPC UA node delivered its tick-0 value and both MQTT subscriptions are live: a probe
+    // for a device outside the allow-lists is rejected by the agent (and never forwarded) once they are.
+    await waitFor(
+      () => {
+        const c = agent.metricCounts();
+        return this.opcuaMetrics.every((m) => (c[m]?.takenIn ?? 0) >= 1);
+      },
+      'the agent has the tick-0 value of every OPC UA node',
+      30_000,
+    );
+    const probe = JSON.stringify({ ts: START_MS, deviceId: 'PROBE', values: {}, units: {} });
+    const rejected = () =>
+      Object.values(agent.stats().sources.find((x) => x.name === 'sim-mqtt')?.rejected ?? {}).reduce(
+        (a, b) => a + b,
+        0,
+      );
+    await waitFor(
+      async () => {
+        for (const t of [`plant/${FACTORY}/utility/PROBE`, `plant/${FACTORY}/env/PROBE`]) {
+          await this.subscriber.client!.publishAsync(t, probe, { qos: 1 });
+        }
+        return rejected() >= 2;
+      },
+      "the agent's MQTT source subscribed",
+      15_000,
+      200,
+    );
+    await waitFor(
+      () => this.platform?.registry.device(FACTORY, 'CNC01'),
+      'the platform registered the devices from the birth',
+      15_000,
+    );
+    for (const d of settings.devices) reg.patchDevice(FACTORY, d.id, d.patch);
+  }
+
+  /** The example config for the tiny scenario, pointed at this run's ports, with a fresh data dir. */
+  private async agentConfig() {
+    const raw = parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, any>;
+    raw.agentId = `e2e-${this.o.name}`;
+    raw.dataDir = await this.tempDir('agent');
+    raw.logLevel = 'silent';
+    raw.uplink = {
+      url: this.o.brokerUrl,
+      protocolVersion: 5,
+      clientId: `xiang-edge-e2e-${this.o.name}`,
+      reconnect: { initialDelayMs: 200, maxDelayMs: 2000 },
+    };
+    raw.health = { host: '127.0.0.1', port: 0, logIntervalS: 0 };
+    for (const src of raw.sources) {
+      if (src.type === 'opcua') {
+        src.endpoint = this.opcua!.endpointUrl;
+        // Every tick is delivered (sampling 0); a deep server-side queue so a stalled event loop on the
+        // 2-core CI machine cannot overflow it (an overflow would lose values before the agent, not after).
+        src.defaults = { ...src.defaults, queueSize: 2000 };
+        this.opcuaMetrics = src.nodes.map((n: { deviceId: string; key: string }) => `${n.deviceId}.${n.key}`);
+      } else src.broker = { ...src.broker, url: this.o.brokerUrl, protocolVersion: 5 };
+    }
+    return validateConfig(raw, path.dirname(EXAMPLE), 'e2e agent config');
+  }
+
+  /** Starts (or restarts, on the same data dir and MQTT client id) the platform and waits for its subscription. */
+  async startPlatform(): Promise<RunningPlatform> {
+    const extra: PlatformConfigInput = {
+      mqtt: { url: this.o.brokerUrl, protocolVersion: 5 },
+      ...(this.o.store === 'influx'
+        ? {
+            store: {
+              influxUrl: this.o.influxUrl!,
+              database: `e2e_${this.o.name.replace(/\W/g, '_')}`,
+              // The fixed scenario start lies further back than the default 90-day raw retention.
+              influx: { retention: { raw: 'INF' } },
+            },
+          }
+        : {}),
+    };
+    const p = await this.h.start(this.o.brokerUrl, this.platformDir, extra);
+    this.platform = p;
+    await waitFor(() => p.ingest.ready(), 'platform subscribed to the broker', 15_000);
+    return p;
+  }
+
+  /** Crash-like platform stop: nothing further is acknowledged to the broker. */
+  async abortPlatform(): Promise<void> {
+    const p = this.platform;
+    this.platform = null;
+    await p?.abort();
+  }
+
+  get api(): { url: string; token: string } {
+    if (!this.platform) throw new Error('platform is not running');
+    return { url: this.platform.url, token: this.h.adminToken };
+  }
+
+  /** Starts the live clock; it stops by itself on the tick at untilMs. */
+  run(untilMs: number): void {
+    this.clock = new LiveClock(this.sim, { speed: SPEED, untilMs, maxTicksPerTurn: 10 });
+    this.clock.start();
+  }
+
+  /** Resolves on the first tick at or after `ms` (an event, not a poll), or rejects after timeoutMs. */
+  async reachSimTime(ms: number, timeoutMs = 60_000): Promise<void> {
+    if (this.sim.nowMs >= ms) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.sim.off('tick', on);
+        reject(new Error(`simulation did not reach ${new Date(ms).toISOString()} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const on = () => {
+        if (this.sim.nowMs < ms) return;
+        clearTimeout(timer);
+        this.sim.off('tick', on);
+        resolve();
+      };
+      this.sim.on('tick', on);
+    });
+  }
+
+  /** Per metric the agent took in: "<deviceId>.<key>" split into the platform's series key. */
+  metricCounts(): MetricCount[] {
+    return Object.entries(this.agent!.metricCounts()).map(([name, c]) => {
+      const dot = name.indexOf('.');
+      return { name, deviceId: name.slice(0, dot), key: name.slice(dot + 1), ...c };
+    });
+  }
+
+  /**
+   * After the clock stopped at untilMs: waits until the agent has taken in the last tick of every electricity
+   * counter, its queue is empty, and the platform's store holds as many points per series as the agent took in.
+   */
+  async settle(untilMs: number, timeoutMs = 90_000): Promise<void> {
+    await this.reachSimTime(untilMs, timeoutMs);
+    const a = this.agent!;
+    const last = SCENARIO.meters.filter((m) => m.medium === 'electricity').map((m) => `${m.id}.energyImport`);
+    await waitFor(
+      () => last.every((m) => this.subscriber.readings.has(`${m}|${untilMs}`)),
+      'the last tick of every electricity counter at the broker',
+      timeoutMs,
+    );
+    await waitFor(() => a.stats().queue.points === 0, "the agent's queue drained", timeoutMs);
+    let off: string[] = [];
+    await waitFor(
+      async () => {
+        const counts = await this.storedCounts();
+        off = counts
+          .filter((c) => c.stored !== c.takenIn)
+          .map((c) => `${c.name} stored ${c.stored} / taken in ${c.takenIn}`);
+        return off.length === 0;
+      },
+      'the store holding every value the agent took in',
+      timeoutMs,
+      250,
+    ).catch((e) => {
+      const more = off.length > 8 ? ` … ${off.length - 8} more` : '';
+      throw new Error(`${(e as Error).message} (${off.slice(0, 8).join('; ')}${more})`);
+    });
+  }
+
+  /** Stored points per series next to the agent's own per-metric count. */
+  async storedCounts(): Promise<(MetricCount & { stored: number })[]> {
+    const store = this.platform!.store;
+    const out = [];
+    for (const c of this.metricCounts()) {
+      const stored = await store.countPoints(
+        { factoryId: FACTORY, deviceId: c.deviceId, metric: c.key },
+        946_684_800_000,
+        4_102_444_800_000,
+      );
+      out.push({ ...c, stored });
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    this.clock?.stop();
+    await this.agent?.stop().catch(() => {});
+    await this.devices?.close().catch(() => {});
+    await this.opcua?.close().catch(() => {});
+    await this.subscriber.stop().catch(() => {});
+    await this.h.dispose();
+    for (const d of this.tmp) await rm(d, { recursive: true, force: true });
+  }
+}
