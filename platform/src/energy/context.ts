@@ -14,6 +14,7 @@ import {
   type DiagnosisInput,
   type DiagnosisOptions,
   diagnosisOptionsSchema,
+  type IntervalSeries,
   type MeterSeries,
   periodSchema,
   SLOT_H,
@@ -81,15 +82,22 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
   const tariff = compileTariff(options.tariff ?? hunanTouTariff);
   const calendar = input.calendar ?? input.registry.factory.calendar;
   const grid = buildSlotGrid(period.fromMs, period.toMs, calendar, tariff);
+  // Every series must sit on the run's quarter-hour grid (the adapter's job): say which one does not.
+  const onGrid = (s: IntervalSeries | undefined, what: string) =>
+    s && assertOnGrid(s, grid.fromMs, grid.n, what);
   for (const m of input.meters) {
-    assertOnGrid(m.consumption, grid.fromMs, grid.n, `meter ${m.deviceId} consumption`);
-    for (const [k, s] of Object.entries({
-      powerKw: m.powerKw,
-      reactiveKvarh: m.reactiveKvarh,
-      thd: m.voltageThdPct,
-    }))
-      if (s) assertOnGrid(s, grid.fromMs, grid.n, `meter ${m.deviceId} ${k}`);
+    onGrid(m.consumption, `meter ${m.deviceId} consumption`);
+    onGrid(m.powerKw, `meter ${m.deviceId} powerKw`);
+    onGrid(m.flowPerH, `meter ${m.deviceId} flowPerH`);
+    onGrid(m.reactiveKvarh, `meter ${m.deviceId} reactiveKvarh`);
+    onGrid(m.voltageThdPct, `meter ${m.deviceId} voltageThdPct`);
+    onGrid(m.voltageUnbalancePct, `meter ${m.deviceId} voltageUnbalancePct`);
+    for (const ph of ['L1', 'L2', 'L3'] as const)
+      onGrid(m.voltageV?.[ph], `meter ${m.deviceId} voltage ${ph}`);
   }
+  for (const m of input.machines) onGrid(m.goodCount, `machine ${m.deviceId} goodCount`);
+  for (const l of input.lines) onGrid(l.output, `line ${l.assetPath} output`);
+  onGrid(input.outdoorTempC, 'outdoor temperature');
   const tree = buildMeteringTree(input.registry.devices, input.meters);
   const meterById = new Map(input.meters.map((m) => [m.deviceId, m]));
   const devices = new Map(input.registry.devices.map((d) => [d.id, d]));

@@ -196,3 +196,17 @@ describe('renderReport()', () => {
     expect(zh).not.toContain('<b>&"厂"</b>');
   });
 });
+
+describe('bad input', () => {
+  it('names a series that is off the grid instead of computing with it', () => {
+    const inp = plant();
+    inp.meters[1] = {
+      ...inp.meters[1]!,
+      consumption: { ...inp.meters[1]!.consumption, values: new Float64Array(10) },
+    };
+    expect(() => diagnose(inp)).toThrow(/meter M1 consumption: 10 values, expected 672/);
+    const inp2 = plant();
+    inp2.period = { fromMs: inp2.period.fromMs + 60_000, toMs: inp2.period.toMs };
+    expect(() => diagnose(inp2)).toThrow(/period must align to quarter-hours/);
+  });
+});

@@ -64,12 +64,13 @@ describe('OEE inputs from the embedded store', () => {
     expect(r?.totals.setupMs).toBe(30 * MIN);
     expect(r?.totals.unknownMs).toBe(10 * MIN);
     expect(r?.totals.runningMs).toBe(200 * MIN);
-    expect(r?.totals.goodCount).toBeCloseTo(420, 9);
+    // Count changes are events at their sample time; the one stamped 12:00 belongs to the next window.
+    expect(r?.totals.goodCount).toBeCloseTo(400, 9);
     expect(r?.totals.rejectCount).toBeCloseTo(3, 9);
     expect(r?.totals.countGapMs).toBe(0);
     expect(r?.availability).toBeCloseTo(200 / 240, 12);
-    expect(r?.performance).toBeCloseTo((423 * 25) / 60 / 200, 9);
-    expect(r?.quality).toBeCloseTo(420 / 423, 9);
+    expect(r?.performance).toBeCloseTo((403 * 25) / 60 / 200, 9);
+    expect(r?.quality).toBeCloseTo(400 / 403, 9);
   });
 
   it('offline stretches from the online history, clipped to the window', () => {

@@ -11,16 +11,18 @@ import {
 } from '../oee/index.js';
 import type { RegistryDevice, RegistrySnapshot } from '../registry/model.js';
 import type { SeriesKey, TimeSeriesStore } from '../store/types.js';
+import { stepCountIncrements } from './oee-step-counts.js';
 
 /**
  * Store + registry → OEE inputs for every machine of a factory. Metrics are found by quantity (the simulator's
  * state key is "state", an agent's may be "machineState"), so keys never need to match a convention.
  * - states and modes: raw points from a look-back before the window (the state in force at its start), a
  *   non-Good point becomes "no value" (unknown);
- * - good/reject: the store's counterIncrease per interval; these counters report by exception (an idle machine
- *   publishes nothing), so the gap limit is a day, not the store's 15-minute default, and an interval without a
- *   covering sample pair counts as "no change" unless the device was offline — outages are known from the
- *   device's online history;
+ * - good/reject reported by exception (sampling interval 0 or unset — an idle machine publishes nothing): step
+ *   increments at the sample times (query/oee-step-counts.ts), so a piece lands in the shift it was counted in;
+ *   periodically sampled counters: the store's counterIncrease per interval, with a gap limit of a day, not the
+ *   store's 15-minute default, and an interval without a covering sample pair counts as "no change" unless the
+ *   device was offline — outages are known from the device's online history;
  * - ideal cycle time: raw points, else the line's person-entered ideal cycle time;
  * - offline intervals from the registry's online history → unknown time.
  */
@@ -31,8 +33,10 @@ export type OeeInputsOptions = {
   lookbackMs?: number;
   /** Counter interval (default 1 min up to 7 days of window, else 5 min). */
   countIntervalMs?: number;
-  /** Counter gap limit (default 24 h, see above). */
+  /** Counter gap limit for periodically sampled counters (default 24 h, see above). */
   counterMaxGapMs?: number;
+  /** Report-by-exception counters: how far back to look for the count in force at the window start (7 days). */
+  counterLookbackMs?: number;
   /** State mapping per device (default OPC 40001). */
   mappingFor?: (device: RegistryDevice) => CompiledMapping;
 };
@@ -79,7 +83,24 @@ export async function loadOeeInputs(
     const noPair = (startMs: number, endMs: number) =>
       offline.some((o) => o.startMs < endMs && o.endMs > startMs) ? Number.NaN : 0;
     const goodKey = key('goodCount');
-    if (goodKey) {
+    const metricOf = (k: string | undefined) =>
+      snapshot.metrics.find((m) => m.deviceId === d.id && m.key === k);
+    if (goodKey && !((metricOf(goodKey)?.samplingIntervalMs ?? 0) > 0)) {
+      // Report-by-exception counter: increases belong at their sample times (query/oee-step-counts.ts).
+      const rejectKey = key('rejectCount');
+      input.counts = await stepCountIncrements(
+        store,
+        series(goodKey),
+        rejectKey ? series(rejectKey) : undefined,
+        {
+          fromMs,
+          toMs,
+          lookbackMs: opts.counterLookbackMs ?? 7 * DAY_MS,
+          offline,
+          rolloverAt: { good: metricOf(goodKey)?.rolloverAt, reject: metricOf(rejectKey)?.rolloverAt },
+        },
+      );
+    } else if (goodKey) {
       const rejectKey = key('rejectCount');
       const res = await store.counterIncrease({
         series: [series(goodKey), ...(rejectKey ? [series(rejectKey)] : [])],

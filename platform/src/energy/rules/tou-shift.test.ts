@@ -46,4 +46,18 @@ describe('rule 6: time-of-use shifting', () => {
     expect(f.saving!.costCny).toBeCloseTo(240 * 365, 6);
     expect(f.saving!.assumptions[0]!.en).toMatch(/M1 50 %/);
   });
+
+  it('stays informational for a load only slightly concentrated in peak hours', () => {
+    // 115 kW in peak hours, 100 kW otherwise: 920 / 2 520 kWh = 36.5 % < 1.1 × 33.3 %.
+    const reg = registry([device('M0', 'meter', { meterRole: 'mainIncomer' })]);
+    const inp = input({
+      registry: reg,
+      days: 1,
+      meters: [elecMeter('M0', MONDAY, PER_DAY, (_, t) => (t.hour >= 16 ? 115 : 100))],
+    });
+    const f = touShift.run(buildContext(inp)).findings[0]!;
+    expect(f.evidence.figures.find((x) => x.key === 'peakShare')!.value).toBeCloseTo((920 / 2520) * 100, 9);
+    expect(f.severity).toBe('info');
+    expect(f.saving!.costCny).toBeNull(); // no price configured
+  });
 });
