@@ -162,17 +162,21 @@ async function storeWrites(
   return { wallMs, cpuMs };
 }
 
-async function influxClientWrites(url: string, meters: number, n: number): Promise<Timing> {
+/**
+ * The `influx` client's writePoints() and the InfluxDB store take the same 5 000-point batches alternately
+ * (into two databases of one influxd), so both see the same load.
+ */
+async function influxSideBySide(url: string, store: InfluxStore, meters: number, n: number) {
   const u = new URL(url);
   const client = new InfluxDB({ host: u.hostname, port: Number(u.port), database: 'bench_client' });
   await client.createDatabase('bench_client');
-  let wallMs = 0;
-  let cpuMs = 0;
+  const c: Timing = { wallMs: 0, cpuMs: 0 };
+  const st: Timing = { wallMs: 0, cpuMs: 0 };
   let done = 0;
-  for (const c of chunks(meters, 0, n, INFLUX_BATCH)) {
-    const t = await timed(() =>
+  for (const batch of chunks(meters, 0, n, INFLUX_BATCH)) {
+    const tc = await timed(() =>
       client.writePoints(
-        c.map((p) => ({
+        batch.map((p) => ({
           measurement: 'points',
           tags: { factory: p.factoryId, device: p.deviceId, metric: p.metric },
           fields: { k: 1, s: p.status, v: p.value as number },
@@ -181,13 +185,17 @@ async function influxClientWrites(url: string, meters: number, n: number): Promi
         { precision: 'ms' },
       ),
     );
-    wallMs += t.wallMs;
-    cpuMs += t.cpuMs;
-    done += c.length;
-    if (done % 250_000 === 0 || done === n) progress('influx client', done, n);
+    const ts = await timed(() => store.write(batch));
+    c.wallMs += tc.wallMs;
+    c.cpuMs += tc.cpuMs;
+    st.wallMs += ts.wallMs;
+    st.cpuMs += ts.cpuMs;
+    done += batch.length;
+    if (done % 250_000 === 0 || done === n)
+      progress('influx client and InfluxDB store, alternating', done, n);
   }
   await client.dropDatabase('bench_client');
-  return { wallMs, cpuMs };
+  return { client: c, store: st };
 }
 
 /** A compact fingerprint of a counter answer, to check that both stores agree. */
@@ -306,7 +314,6 @@ export async function benchStore(o: StoreBenchOptions): Promise<StoreBenchRow[]>
         });
       } else {
         const influxN = Math.min(o.influxPoints, total);
-        const client = await influxClientWrites(url, o.meters, influxN);
         const store = new InfluxStore({
           url,
           database: 'bench_store',
@@ -317,7 +324,7 @@ export async function benchStore(o: StoreBenchOptions): Promise<StoreBenchRow[]>
           rollupRefreshMs: 0,
         });
         await store.init();
-        const s1 = await storeWrites(store, 'influx store (vs client)', o.meters, 0, influxN, INFLUX_BATCH);
+        const { client, store: s1 } = await influxSideBySide(url, store, o.meters, influxN);
         const cRate = perSec(influxN, client.wallMs);
         const sRate = perSec(influxN, s1.wallMs);
         rows.push({

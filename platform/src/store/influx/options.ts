@@ -31,7 +31,8 @@ export const influxStoreOptionsSchema = z.object({
   batchSize: z.number().int().min(1).max(100_000).default(5_000),
   flushIntervalMs: z.number().int().min(0).max(60_000).default(20),
   memoryRetryMs: z.number().int().min(0).max(60_000).default(1_000),
-  maxBacklogPoints: z.number().int().min(1).default(50_000_000),
+  // ~100 bytes of line protocol per point: 10 M points ≈ 1 GB of disk.
+  maxBacklogPoints: z.number().int().min(1).default(10_000_000),
   requestTimeoutMs: z.number().int().min(100).default(30_000),
   rollupRefreshMs: z.number().int().min(0).default(5_000),
   rollupHoursPerTick: z.number().int().min(1).default(2_000),
