@@ -15,7 +15,9 @@ export const influxStoreOptionsSchema = z.object({
   dataDir: z.string().min(1),
   retention: z
     .object({
-      raw: durationSchema.default('90d'),
+      // INF by default (as InfluxDB's own autogen): importing history older than a finite raw retention would be
+      // refused by InfluxDB and leave no rollups behind. Operators who want less raw data set e.g. '90d'.
+      raw: durationSchema.default('INF'),
       rollup1m: durationSchema.default('104w'),
       rollup1h: durationSchema.default('INF'),
     })
