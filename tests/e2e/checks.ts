@@ -1,6 +1,7 @@
 import { MachineryItemState, type MachineryItemStateName } from '@xiang/protocol';
 import type { GroundTruth } from '@xiang/simulators';
-import { FACTORY, HOUR_MS, SCENARIO } from './stack.js';
+import { expect } from 'vitest';
+import { type E2EStack, FACTORY, HOUR_MS, SCENARIO } from './stack.js';
 
 /** Comparisons of what the HTTP API answers with the simulator's ground truth. */
 
@@ -82,7 +83,9 @@ export async function stateDurationsFromApi(
   fromMs: number,
   toMs: number,
 ): Promise<{ states: Record<MachineryItemStateName, number>; samples: number }> {
-  const body = await getJson<{ series: { points: { tsMs: number; value: number | null; status: number }[] }[] }>(
+  const body = await getJson<{
+    series: { points: { tsMs: number; value: number | null; status: number }[] }[];
+  }>(
     api,
     `/factories/${FACTORY}/timeseries/raw?series=${machineId}:state&from=${fromMs}&to=${toMs}&limit=1000000`,
   );
@@ -101,3 +104,45 @@ export const machineIds = (): string[] =>
   SCENARIO.workshops.flatMap((w) => w.lines.flatMap((l) => l.machines.map((m) => m.id)));
 export const electricityMeterIds = (): string[] =>
   SCENARIO.meters.filter((m) => m.medium === 'electricity').map((m) => m.id);
+
+/**
+ * Exactly once, per series: the store holds exactly the distinct (metric, timestamp) pairs the agent published
+ * (as the independent recorder saw them on the broker), nothing was dropped from the agent's queue, and every
+ * value the agent took in was published. Values from OPC UA reach the agent once each, so there its own count
+ * must equal the distinct pairs; `atLeastOnceMetrics` came over an MQTT hop (device → broker → agent) that
+ * may deliver a reading twice — the agent then takes it in twice, and the store must still hold it once.
+ */
+export async function expectStoredExactlyOnce(
+  s: E2EStack,
+  atLeastOnceMetrics: (name: string) => boolean = () => false,
+): Promise<{ series: number; points: number; repeatsTakenIn: number }> {
+  const counts = await s.storedCounts();
+  expect(counts.length).toBeGreaterThanOrEqual(s.opcuaMetrics.length);
+  for (const name of s.opcuaMetrics) expect(counts.map((c) => c.name)).toContain(name);
+  let repeatsTakenIn = 0;
+  for (const c of counts) {
+    expect(c.dropped, c.name).toBe(0);
+    expect(c.published, c.name).toBeGreaterThan(0);
+    expect(c.stored, c.name).toBe(c.published);
+    if (atLeastOnceMetrics(c.name)) expect(c.takenIn, c.name).toBeGreaterThanOrEqual(c.published);
+    else expect(c.takenIn, c.name).toBe(c.published);
+    repeatsTakenIn += c.takenIn - c.published;
+  }
+  expect(s.recorder.errors).toEqual([]);
+  return { series: counts.length, points: counts.reduce((a, c) => a + c.stored, 0), repeatsTakenIn };
+}
+
+/** Every tick of every electricity counter is a stored point with exactly its tick time (they change every tick). */
+export async function expectEveryCounterTick(s: E2EStack, fromMs: number, toMs: number): Promise<void> {
+  const ticks = Array.from({ length: (toMs - fromMs) / 60_000 + 1 }, (_, k) => fromMs + k * 60_000);
+  for (const id of electricityMeterIds()) {
+    const body = await getJson<{ series: { points: { tsMs: number }[] }[] }>(
+      s.api,
+      `/factories/${FACTORY}/timeseries/raw?series=${id}:energyImport&from=${fromMs}&to=${toMs + 1}&limit=100000`,
+    );
+    expect(
+      body.series[0]!.points.map((p) => p.tsMs),
+      id,
+    ).toEqual(ticks);
+  }
+}

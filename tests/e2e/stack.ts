@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Agent, validateConfig } from '@xiang/edge-agent';
+import { type Agent, startAgent } from '@xiang/edge-agent';
 import {
   createSimulation,
   type GroundTruth,
@@ -17,14 +16,13 @@ import {
   startMqttDeviceSimulator,
   startOpcuaSimulator,
 } from '@xiang/simulators';
-import { startAgent } from '@xiang/edge-agent';
-import { parse } from 'yaml';
 import type { PlatformConfigInput } from '../../platform/src/config/schema.js';
 import type { RunningPlatform } from '../../platform/src/main.js';
 import { factoryProfileSchema, lineSettingsSchema } from '../../platform/src/registry/model.js';
-import { UplinkSubscriber } from '../edge-agent/helpers/subscriber.js';
 import { freePort, waitFor } from '../harness/ports.js';
 import { PlatformHarness } from '../platform/platform-harness.js';
+import { e2eAgentConfig } from './agent-config.js';
+import { UplinkRecorder } from './recorder.js';
 
 /**
  * The whole telemetry path in one test process, wired like scripts/start.ts but on real Mosquitto (MQTT 5)
@@ -32,7 +30,7 @@ import { PlatformHarness } from '../platform/platform-harness.js';
  *
  *   Simulation ─ OPC UA simulator ─┐
  *              └ MQTT devices ─────┼─▶ edge agent ─▶ Mosquitto ─▶ platform ─▶ store ─▶ HTTP API
- *                                  └── (both over the same Mosquitto; an independent subscriber listens too)
+ *                                  └── (both over the same Mosquitto; an independent recorder listens too)
  *
  * The simulation has no live clock of its own: tick 0 is computed before anything connects, so the agent's
  * first OPC UA values carry the scenario start as source time; `run(untilMs)` then drives it with a LiveClock
@@ -46,7 +44,6 @@ export const START_MS = Date.parse('2025-03-03T00:00:00+08:00');
 export const SPEED = 3600;
 export const HOUR_MS = 3_600_000;
 export const FACTORY = SCENARIO.factory.id;
-const EXAMPLE = path.resolve(import.meta.dirname, '../../edge-agent/examples/simulator.yaml');
 
 export type StoreKind = 'embedded' | 'influx';
 
@@ -68,7 +65,8 @@ export class E2EStack {
   devices: MqttDeviceSimulator | null = null;
   platform: RunningPlatform | null = null;
   agent: Agent | null = null;
-  readonly subscriber: UplinkSubscriber;
+  /** Independent witness of everything the agent published. */
+  readonly recorder: UplinkRecorder;
   private clock: LiveClock | null = null;
   private platformDir = '';
   private readonly tmp: string[] = [];
@@ -78,7 +76,7 @@ export class E2EStack {
   private constructor(readonly o: StackOptions) {
     this.sim = createSimulation(SCENARIO, { startMs: START_MS, historyDays: 3 });
     this.truth = groundTruth(this.sim);
-    this.subscriber = new UplinkSubscriber(o.brokerUrl);
+    this.recorder = new UplinkRecorder(o.brokerUrl, `e2e-recorder-${o.name}`);
     if (o.store === 'influx' && !o.influxUrl) throw new Error('store influx needs influxUrl');
   }
 
@@ -109,7 +107,7 @@ export class E2EStack {
     reg.putFactory(factoryProfileSchema.parse(settings.profile));
     for (const l of settings.lines) reg.putLine(lineSettingsSchema.parse(l));
 
-    await this.subscriber.start();
+    await this.recorder.start();
     this.sim.step(); // tick 0 at START_MS: the OPC UA server starts with these values
     this.opcua = await startOpcuaSimulator({
       scenario: SCENARIO,
@@ -126,7 +124,13 @@ export class E2EStack {
       speed: false,
       clientId: `e2e-devices-${this.o.name}`,
     });
-    const config = await this.agentConfig();
+    const { config, opcuaMetrics } = e2eAgentConfig({
+      name: this.o.name,
+      brokerUrl: this.o.brokerUrl,
+      opcuaEndpoint: this.opcua.endpointUrl,
+      dataDir: await this.tempDir('agent'),
+    });
+    this.opcuaMetrics = opcuaMetrics;
     this.agent = await startAgent(config);
     const agent = this.agent;
     // Ready when every OPC UA node delivered its tick-0 value and both MQTT subscriptions are live: a probe
@@ -148,7 +152,7 @@ export class E2EStack {
     await waitFor(
       async () => {
         for (const t of [`plant/${FACTORY}/utility/PROBE`, `plant/${FACTORY}/env/PROBE`]) {
-          await this.subscriber.client!.publishAsync(t, probe, { qos: 1 });
+          await this.recorder.client!.publishAsync(t, probe, { qos: 1 });
         }
         return rejected() >= 2;
       },
@@ -162,31 +166,6 @@ export class E2EStack {
       15_000,
     );
     for (const d of settings.devices) reg.patchDevice(FACTORY, d.id, d.patch);
-  }
-
-  /** The example config for the tiny scenario, pointed at this run's ports, with a fresh data dir. */
-  private async agentConfig() {
-    const raw = parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, any>;
-    raw.agentId = `e2e-${this.o.name}`;
-    raw.dataDir = await this.tempDir('agent');
-    raw.logLevel = 'silent';
-    raw.uplink = {
-      url: this.o.brokerUrl,
-      protocolVersion: 5,
-      clientId: `xiang-edge-e2e-${this.o.name}`,
-      reconnect: { initialDelayMs: 200, maxDelayMs: 2000 },
-    };
-    raw.health = { host: '127.0.0.1', port: 0, logIntervalS: 0 };
-    for (const src of raw.sources) {
-      if (src.type === 'opcua') {
-        src.endpoint = this.opcua!.endpointUrl;
-        // Every tick is delivered (sampling 0); a deep server-side queue so a stalled event loop on the
-        // 2-core CI machine cannot overflow it (an overflow would lose values before the agent, not after).
-        src.defaults = { ...src.defaults, queueSize: 2000 };
-        this.opcuaMetrics = src.nodes.map((n: { deviceId: string; key: string }) => `${n.deviceId}.${n.key}`);
-      } else src.broker = { ...src.broker, url: this.o.brokerUrl, protocolVersion: 5 };
-    }
-    return validateConfig(raw, path.dirname(EXAMPLE), 'e2e agent config');
   }
 
   /** Starts (or restarts, on the same data dir and MQTT client id) the platform and waits for its subscription. */
@@ -255,29 +234,36 @@ export class E2EStack {
   }
 
   /**
-   * After the clock stopped at untilMs: waits until the agent has taken in the last tick of every electricity
-   * counter, its queue is empty, and the platform's store holds as many points per series as the agent took in.
+   * After the clock stopped at untilMs: waits until the broker carried the last tick of every electricity
+   * counter and every MQTT device, the agent's queue is empty, every value the agent took in was published
+   * (distinct pairs + repeats seen on the broker cover its count), and the store holds exactly the distinct
+   * (metric, timestamp) pairs the agent published — per series.
    */
   async settle(untilMs: number, timeoutMs = 90_000): Promise<void> {
     await this.reachSimTime(untilMs, timeoutMs);
     const a = this.agent!;
-    const last = SCENARIO.meters.filter((m) => m.medium === 'electricity').map((m) => `${m.id}.energyImport`);
+    const lastTick = [
+      ...SCENARIO.meters.filter((m) => m.medium === 'electricity').map((m) => `${m.id}.energyImport`),
+      'M-WATER.mass',
+      'ENV-WS1.temperature',
+    ];
     await waitFor(
-      () => last.every((m) => this.subscriber.readings.has(`${m}|${untilMs}`)),
-      'the last tick of every electricity counter at the broker',
+      () => lastTick.every((m) => this.recorder.has(m, untilMs)),
+      'the last tick of every electricity counter and MQTT device on the broker',
       timeoutMs,
     );
+    a.flush();
     await waitFor(() => a.stats().queue.points === 0, "the agent's queue drained", timeoutMs);
     let off: string[] = [];
     await waitFor(
       async () => {
         const counts = await this.storedCounts();
         off = counts
-          .filter((c) => c.stored !== c.takenIn)
-          .map((c) => `${c.name} stored ${c.stored} / taken in ${c.takenIn}`);
+          .filter((c) => c.stored !== c.published || c.published + c.repeats < c.takenIn)
+          .map((c) => `${c.name}: stored ${c.stored}, published ${c.published}, taken in ${c.takenIn}`);
         return off.length === 0;
       },
-      'the store holding every value the agent took in',
+      'the store holding every value the agent published, once',
       timeoutMs,
       250,
     ).catch((e) => {
@@ -286,8 +272,8 @@ export class E2EStack {
     });
   }
 
-  /** Stored points per series next to the agent's own per-metric count. */
-  async storedCounts(): Promise<(MetricCount & { stored: number })[]> {
+  /** Per series: stored points, distinct pairs and repeats seen on the broker, the agent's own count. */
+  async storedCounts(): Promise<(MetricCount & { stored: number; published: number; repeats: number })[]> {
     const store = this.platform!.store;
     const out = [];
     for (const c of this.metricCounts()) {
@@ -296,7 +282,12 @@ export class E2EStack {
         946_684_800_000,
         4_102_444_800_000,
       );
-      out.push({ ...c, stored });
+      out.push({
+        ...c,
+        stored,
+        published: this.recorder.distinct(c.name),
+        repeats: this.recorder.duplicates(c.name),
+      });
     }
     return out;
   }
@@ -306,7 +297,7 @@ export class E2EStack {
     await this.agent?.stop().catch(() => {});
     await this.devices?.close().catch(() => {});
     await this.opcua?.close().catch(() => {});
-    await this.subscriber.stop().catch(() => {});
+    await this.recorder.stop().catch(() => {});
     await this.h.dispose();
     for (const d of this.tmp) await rm(d, { recursive: true, force: true });
   }

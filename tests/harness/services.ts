@@ -128,6 +128,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Servi
         `allow_anonymous ${opts.allowAnonymous ?? true}`,
         'persistence true',
         `persistence_location ${dir}/`,
+        // Started as root (CI, this machine) mosquitto drops to user "mosquitto", which cannot write the
+        // persistence file into this 0700 temp dir: every session would be lost on a broker restart.
+        `user ${os.userInfo().username}`,
         'autosave_interval 1',
         // The platform's persistent session must hold a long outage's worth of QoS 1 messages.
         'max_queued_messages 1000000',
