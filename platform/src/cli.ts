@@ -1,8 +1,10 @@
+import { diagnoseCommand } from './commands/diagnose.js';
+import { gradeCommand } from './commands/grade.js';
 import { serveCommand } from './commands/serve.js';
 import { type CliCommand, type CliIo, EXIT } from './commands/types.js';
 
 /** Every `xiang` subcommand. Adding one is a file in commands/ plus one line here. */
-export const commands: CliCommand[] = [serveCommand];
+export const commands: CliCommand[] = [serveCommand, gradeCommand, diagnoseCommand];
 
 const stdio: CliIo = {
   out: (l) => process.stdout.write(`${l}\n`),

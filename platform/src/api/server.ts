@@ -23,7 +23,7 @@ import type { ApiDeps, ZodApp } from './types.js';
 declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered by the API's resources (tests check the auth guard against all of them). */
-    routeTable: { method: string; url: string }[];
+    routeTable: { method: string; url: string; access?: string }[];
   }
 }
 
@@ -74,9 +74,11 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  const table: { method: string; url: string }[] = [];
+  const table: { method: string; url: string; access?: string }[] = [];
   app.addHook('onRoute', (route) => {
-    for (const m of [route.method].flat()) if (m !== 'HEAD') table.push({ method: m, url: route.url });
+    const access = (route.config as { access?: string } | undefined)?.access;
+    for (const m of [route.method].flat())
+      if (m !== 'HEAD') table.push({ method: m, url: route.url, ...(access ? { access } : {}) });
   });
   app.decorate('routeTable', table);
   for (const r of routes) r.register(app, deps);

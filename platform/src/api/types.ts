@@ -8,6 +8,7 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry as PromRegistry } from 'prom-client';
 import type { TokenStore } from '../auth/tokens.js';
+import type { DiagnosisService } from '../energy/service.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { Registry } from '../registry/registry.js';
 import type { TimeSeriesStore } from '../store/types.js';
@@ -32,6 +33,8 @@ export type ApiDeps = {
   promRegistry: PromRegistry;
   readiness: () => Readiness;
   version: string;
+  /** Energy-diagnosis runs (routes/diagnoses.ts); built by main.ts so shutdown can stop a run in progress. */
+  diagnoses?: DiagnosisService;
 };
 
 /** One API resource: a file in api/routes/ and one entry in api/routes/index.ts. */

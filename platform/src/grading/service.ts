@@ -1,8 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { localMidnight } from '@xiang/protocol';
-import { computeFactoryOee } from '../oee/index.js';
-import { loadGradingInputs } from '../query/grading-inputs.js';
-import { loadOeeInputs } from '../query/oee-inputs.js';
 import type { Registry } from '../registry/registry.js';
 import type { TimeSeriesStore } from '../store/types.js';
 import {
@@ -18,71 +14,22 @@ import {
   sameValue,
 } from './assessment.js';
 import type { Lang } from './common.js';
-import { type CoverageOutcome, loadEnergyMeteringCoverage } from './energy-coverage.js';
 import { maturityFramework } from './frameworks/index.js';
 import { type GradeRun, gradeFactory } from './grade.js';
 import { buildContext, computeIndicators } from './indicators/index.js';
-import type { Indicator, IndicatorInputs } from './indicators/types.js';
+import { defaultPeriod, type EnergyCoverageSource, loadIndicatorInputs } from './load-inputs.js';
 import type { GradingReport } from './report/schema.js';
 import type { GradingRepository } from './repository.js';
+import { GradingError } from './service-error.js';
+
+export { defaultPeriod, loadIndicatorInputs } from './load-inputs.js';
+export { GradingError } from './service-error.js';
 
 /**
  * The I/O glue of grading: registry + store → indicator inputs (OEE, store coverage, energy-metering coverage)
  * → the pure domain (indicators, suggestions, evaluation, report) → the SQLite repository. Used by the API
  * (routes/assessments.ts) and `xiang grade`. Errors a caller can fix are GradingError with an HTTP-ish status.
  */
-export class GradingError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 409,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'GradingError';
-  }
-}
-
-const DAY_MS = 86_400_000;
-export type Progress = (stage: string) => void;
-export type EnergyCoverageSource = (
-  inputs: Pick<IndicatorInputs, 'snapshot' | 'fromMs' | 'toMs'>,
-) => Promise<CoverageOutcome>;
-
-export type LoadedInputs = { inputs: IndicatorInputs; notes: string[] };
-
-/** Everything the indicators need for one factory and period, read from the registry and the store. */
-export async function loadIndicatorInputs(
-  deps: { registry: Registry; store: TimeSeriesStore; energyCoverage?: EnergyCoverageSource },
-  factoryId: string,
-  period: { fromMs: number; toMs: number },
-  nowMs: number,
-  progress: Progress = () => {},
-): Promise<LoadedInputs> {
-  if (!deps.registry.factory(factoryId)) throw new GradingError(404, `factory "${factoryId}" is not known`);
-  const { fromMs, toMs } = period;
-  const snapshot = deps.registry.snapshot(factoryId, { historyFromMs: fromMs - DAY_MS, historyToMs: toMs });
-  progress(`OEE inputs: ${snapshot.devices.filter((d) => d.kind === 'machine').length} machine(s)`);
-  const machines = await loadOeeInputs(deps.store, snapshot, { fromMs, toMs });
-  const oee = computeFactoryOee({ snapshot, machines, fromMs, toMs });
-  progress('energy-metering coverage (energy diagnostics, GB 17167)');
-  const source = deps.energyCoverage ?? ((i) => loadEnergyMeteringCoverage(deps.store, i.snapshot, i.fromMs, i.toMs));
-  const coverage = await source({ snapshot, fromMs, toMs });
-  progress(`data coverage of ${snapshot.metrics.length} series`);
-  const inputs = await loadGradingInputs(deps.store, snapshot, {
-    fromMs,
-    toMs,
-    nowMs,
-    oee,
-    ...(coverage.indicator ? { energyMeteringCoverage: coverage.indicator } : {}),
-  });
-  return { inputs, notes: [`energy-metering coverage: ${coverage.note}`] };
-}
-
-/** Default assessment period: the 30 local days before today (the grading CLI's default too). */
-export function defaultPeriod(nowMs: number, utcOffsetMinutes = 480): { fromMs: number; toMs: number } {
-  const end = localMidnight({ utcOffsetMinutes }, nowMs);
-  return { fromMs: end - 30 * DAY_MS, toMs: end };
-}
 
 export type CreateAssessment = {
   frameworkId: string;
@@ -186,11 +133,24 @@ export class GradingService {
     const suggestions: Suggestion[] = this.framework(a0.frameworkId).suggest(indicators);
     const r = applySuggestions({ ...a0, period: p }, suggestions, nowMs);
     const { revision } = this.deps.repo.saveAssessment(r.assessment);
-    return { assessment: r.assessment, revision, applied: r.applied, conflicts: r.conflicts, suggestions, indicators, notes };
+    return {
+      assessment: r.assessment,
+      revision,
+      applied: r.applied,
+      conflicts: r.conflicts,
+      suggestions,
+      indicators,
+      notes,
+    };
   }
 
   /** The assessor's answer, or acceptance of the telemetry suggestion; differing from it needs a reason. */
-  answer(factoryId: string, id: string, itemId: string, input: AnswerInput): { assessment: Assessment; revision: number } {
+  answer(
+    factoryId: string,
+    id: string,
+    itemId: string,
+    input: AnswerInput,
+  ): { assessment: Assessment; revision: number } {
     const a = this.get(factoryId, id);
     const framework = this.framework(a.frameworkId);
     if (!framework.items(a).some((i) => i.id === itemId))
@@ -199,10 +159,18 @@ export class GradingService {
     let next: Assessment;
     if (input.accept) {
       if (!answerOf(a, itemId)?.suggested)
-        throw new GradingError(409, `item ${itemId} has no telemetry suggestion to accept (run autofill first)`);
+        throw new GradingError(
+          409,
+          `item ${itemId} has no telemetry suggestion to accept (run autofill first)`,
+        );
       next = acceptSuggestion(a, itemId, input.by, nowMs);
     } else {
-      if (!input.value) throw new GradingError(400, 'give a value (score, choice, selected or level) or accept: true', 'body');
+      if (!input.value)
+        throw new GradingError(
+          400,
+          'give a value (score, choice, selected or level) or accept: true',
+          'body',
+        );
       const current = answerOf(a, itemId);
       const sug = current?.suggested;
       const differs = sug && !sameValue(sug.value, input.value);

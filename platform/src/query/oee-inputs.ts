@@ -12,18 +12,20 @@ import {
 import type { RegistryDevice, RegistrySnapshot } from '../registry/model.js';
 import type { SeriesKey, TimeSeriesStore } from '../store/types.js';
 import { stepCountIncrements } from './oee-step-counts.js';
+import { valueInForce } from './value-in-force.js';
 
 /**
  * Store + registry → OEE inputs for every machine of a factory. Metrics are found by quantity (the simulator's
  * state key is "state", an agent's may be "machineState"), so keys never need to match a convention.
- * - states and modes: raw points from a look-back before the window (the state in force at its start), a
- *   non-Good point becomes "no value" (unknown);
+ * - states and modes: raw points from a look-back before the window, plus the older point in force at the
+ *   look-back start when the look-back holds none (on-change data: a machine off since Saturday), a non-Good
+ *   point becomes "no value" (unknown);
  * - good/reject reported by exception (sampling interval 0 or unset — an idle machine publishes nothing): step
  *   increments at the sample times (query/oee-step-counts.ts), so a piece lands in the shift it was counted in;
  *   periodically sampled counters: the store's counterIncrease per interval, with a gap limit of a day, not the
  *   store's 15-minute default, and an interval without a covering sample pair counts as "no change" unless the
  *   device was offline — outages are known from the device's online history;
- * - ideal cycle time: raw points, else the line's person-entered ideal cycle time;
+ * - ideal cycle time: raw points (with the one in force, however old), else the line's person-entered value;
  * - offline intervals from the registry's online history → unknown time.
  */
 export type OeeInputsOptions = {
@@ -63,13 +65,20 @@ export async function loadOeeInputs(
       deviceId: d.id,
       metric,
     });
-    const points = async (metric: string | undefined) =>
-      metric
-        ? (await store.raw(series(metric), fromMs - lookbackMs, toMs)).map((p) => ({
-            tsMs: p.tsMs,
-            value: isGood(p.status) || (p.status >>> 30 === 1 && p.value !== null) ? p.value : null,
-          }))
-        : [];
+    const points = async (metric: string | undefined) => {
+      if (!metric) return [];
+      const start = fromMs - lookbackMs;
+      const raw = await store.raw(series(metric), start, toMs);
+      // Published on change: the value in force at the look-back start may be older (query/value-in-force.ts).
+      if ((raw[0]?.tsMs ?? Number.POSITIVE_INFINITY) > start) {
+        const prev = await valueInForce(store, series(metric), start);
+        if (prev) raw.unshift(prev);
+      }
+      return raw.map((p) => ({
+        tsMs: p.tsMs,
+        value: isGood(p.status) || (p.status >>> 30 === 1 && p.value !== null) ? p.value : null,
+      }));
+    };
     const states = mergeStateAndMode(await points(stateKey), await points(key('operationMode')));
     const input: MachineOeeInput = {
       deviceId: d.id,

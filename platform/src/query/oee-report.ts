@@ -41,7 +41,10 @@ export const oeeRowSchema = z
     name: z.string().nullable(),
     deviceId: z.string().optional(),
     rule: z.enum(['machine', 'lastStation', 'timeWeighted']),
-    date: z.string().optional().describe('local date (YYYY-MM-DD) of a day row, or the start date of a shift'),
+    date: z
+      .string()
+      .optional()
+      .describe('local date (YYYY-MM-DD) of a day row, or the start date of a shift'),
     shift: z.string().optional(),
     fromMs: z.number(),
     toMs: z.number(),
@@ -78,7 +81,11 @@ export async function loadFactoryOee(
     historyFromMs: opts.fromMs - lookbackMs,
     historyToMs: opts.toMs,
   });
-  const inputs = await loadOeeInputs(store, snapshot, { fromMs: opts.fromMs, toMs: opts.toMs, lookbackMs });
+  const inputs = await loadOeeInputs(store, productionOnly(snapshot), {
+    fromMs: opts.fromMs,
+    toMs: opts.toMs,
+    lookbackMs,
+  });
   const result = computeFactoryOee({
     snapshot,
     machines: inputs,
@@ -87,6 +94,18 @@ export async function loadFactoryOee(
     ...(opts.config ? { config: opts.config } : {}),
   });
   return { snapshot, inputs, result };
+}
+
+/**
+ * Machines the registry marks as not production equipment (`production: false`, e.g. the compressors
+ * `npm start` registers) are left out of OEE: they make no pieces, and their run time would dilute a
+ * workshop's and the factory's performance and inflate availability. Machines keep the flag's default (true).
+ */
+export function productionOnly(snapshot: RegistrySnapshot): RegistrySnapshot {
+  return {
+    ...snapshot,
+    devices: snapshot.devices.filter((d) => !(d.kind === 'machine' && d.production === false)),
+  };
 }
 
 /** Rows for the asset levels and time buckets asked for (default: the factory over the whole period). */
@@ -101,7 +120,11 @@ export function oeeRows(oee: FactoryOee, groupBy: OeeGroupBy[]): OeeRow[] {
   const rows: OeeRow[] = [];
   const emit = (
     base: Pick<OeeRow, 'level' | 'assetPath' | 'name' | 'rule'> & { deviceId?: string },
-    buckets: { period: OeeFigures; days: (OeeFigures & { date: string })[]; shifts: (OeeFigures & { date: string; shift: string })[] },
+    buckets: {
+      period: OeeFigures;
+      days: (OeeFigures & { date: string })[];
+      shifts: (OeeFigures & { date: string; shift: string })[];
+    },
   ) => {
     const input = base.deviceId ? inputOf.get(base.deviceId) : undefined;
     const row = (f: OeeFigures, extra: { date?: string; shift?: string }): OeeRow => ({

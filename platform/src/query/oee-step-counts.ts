@@ -63,7 +63,11 @@ export async function stepCountIncrements(
   };
   collect(await samplesOf(store, good, fromMs - opts.lookbackMs, toMs), 'good', opts.rolloverAt?.good);
   if (reject)
-    collect(await samplesOf(store, reject, fromMs - opts.lookbackMs, toMs), 'reject', opts.rolloverAt?.reject);
+    collect(
+      await samplesOf(store, reject, fromMs - opts.lookbackMs, toMs),
+      'reject',
+      opts.rolloverAt?.reject,
+    );
   return toIncrements([...events.values()], gaps, fromMs, toMs);
 }
 
@@ -79,7 +83,12 @@ async function samplesOf(store: TimeSeriesStore, key: SeriesKey, fromMs: number,
 }
 
 /** Events as [t, t + 1 ms) intervals and gaps as NaN intervals, sorted and never overlapping. */
-export function toIncrements(events: Event[], gaps: Interval[], fromMs: number, toMs: number): CountIncrements {
+export function toIncrements(
+  events: Event[],
+  gaps: Interval[],
+  fromMs: number,
+  toMs: number,
+): CountIncrements {
   const ev = events.sort((a, b) => a.t - b.t);
   const merged: Interval[] = [];
   for (const g of gaps

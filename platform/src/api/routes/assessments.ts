@@ -11,8 +11,8 @@ import {
   bodyPeriod,
   graded,
   gradingService,
-  indicatorView,
   indicatorOut,
+  indicatorView,
   langQuery,
 } from './grading-common.js';
 
@@ -51,7 +51,11 @@ const answerIn = z
     selected: z.array(z.string().min(1)).optional(),
     level: z.number().int().min(0).max(5).optional(),
     accept: z.literal(true).optional().describe('take the telemetry suggestion as it stands'),
-    overrideReason: z.string().min(1).optional().describe('required when the value differs from the suggestion'),
+    overrideReason: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('required when the value differs from the suggestion'),
     evidence: z.array(z.object({ ref: z.string().min(1), note: z.string().optional() })).optional(),
     note: z.string().optional(),
   })
@@ -74,7 +78,14 @@ const computeOut = z.object({
   level: z.number().nullable(),
   totalScore: z.number(),
   totalScoreMax: z.number(),
-  domains: z.array(z.object({ id: z.string(), name: z.object({ zh: z.string(), en: z.string() }), score: z.number(), max: z.number() })),
+  domains: z.array(
+    z.object({
+      id: z.string(),
+      name: z.object({ zh: z.string(), en: z.string() }),
+      score: z.number(),
+      max: z.number(),
+    }),
+  ),
   gaps: z.number().int(),
   overrides: z.number().int(),
   computedAtMs: z.number(),
@@ -92,7 +103,14 @@ export const assessmentRoutes: RouteModule = {
 
     app.get(
       base,
-      { schema: { tags, summary: '评估列表 · Assessments with their latest result', params: factoryParams, response: { 200: listOut } } },
+      {
+        schema: {
+          tags,
+          summary: '评估列表 · Assessments with their latest result',
+          params: factoryParams,
+          response: { 200: listOut },
+        },
+      },
       async (req) => graded(() => svc().list(req.params.factoryId)),
     );
     app.post(
@@ -101,7 +119,8 @@ export const assessmentRoutes: RouteModule = {
         schema: {
           tags,
           summary: '新建评估 · Create an assessment',
-          description: 'Example: {"frameworkId":"cmmm-2020","industry":"discrete","tailoring":[{"subjectId":"productService","reason":"…"}]}',
+          description:
+            'Example: {"frameworkId":"cmmm-2020","industry":"discrete","tailoring":[{"subjectId":"productService","reason":"…"}]}',
           params: factoryParams,
           body: createIn,
           response: { 201: assessmentOut },
@@ -119,22 +138,30 @@ export const assessmentRoutes: RouteModule = {
           tags,
           summary: '评估详情 · An assessment with its items',
           params: assessmentParams,
-          response: { 200: z.object({ assessment: assessmentOut, revisions: z.number().int(), items: z.array(itemView) }) },
+          response: {
+            200: z.object({
+              assessment: assessmentOut,
+              revisions: z.number().int(),
+              items: z.array(itemView),
+            }),
+          },
         },
       },
       async (req) =>
         graded(() => {
           const a = svc().get(req.params.factoryId, req.params.assessmentId);
-          const items = maturityFramework(a.frameworkId).items(a).map((i) => ({
-            id: i.id,
-            kind: i.kind,
-            title: i.title,
-            group: i.group,
-            ...(i.level !== undefined ? { level: i.level } : {}),
-            ...(i.scale ? { scale: i.scale } : {}),
-            telemetry: i.telemetry,
-            proveBy: i.proveBy,
-          }));
+          const items = maturityFramework(a.frameworkId)
+            .items(a)
+            .map((i) => ({
+              id: i.id,
+              kind: i.kind,
+              title: i.title,
+              group: i.group,
+              ...(i.level !== undefined ? { level: i.level } : {}),
+              ...(i.scale ? { scale: i.scale } : {}),
+              telemetry: i.telemetry,
+              proveBy: i.proveBy,
+            }));
           return { assessment: a, revisions: svc().revisions(a.factoryId, a.id).length, items };
         }),
     );
@@ -145,7 +172,11 @@ export const assessmentRoutes: RouteModule = {
           tags,
           summary: '修订历史 · Revisions (who changed which answer)',
           params: assessmentParams,
-          response: { 200: z.array(z.object({ revision: z.number().int(), savedAtMs: z.number(), assessment: assessmentOut })) },
+          response: {
+            200: z.array(
+              z.object({ revision: z.number().int(), savedAtMs: z.number(), assessment: assessmentOut }),
+            ),
+          },
         },
       },
       async (req) => graded(() => svc().revisions(req.params.factoryId, req.params.assessmentId)),
@@ -256,7 +287,9 @@ export const assessmentRoutes: RouteModule = {
         const accept = req.headers.accept ?? '';
         const html =
           req.query.format === 'html' ||
-          (req.query.format === undefined && accept.includes('text/html') && !accept.startsWith('application/json'));
+          (req.query.format === undefined &&
+            accept.includes('text/html') &&
+            !accept.startsWith('application/json'));
         if (html)
           return reply.type('text/html; charset=utf-8').send(renderGradingHtml(report, req.query.lang));
         return { ...report, lang: req.query.lang };

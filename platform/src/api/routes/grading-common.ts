@@ -1,9 +1,9 @@
+import { idSchema } from '@xiang/protocol';
 import { z } from 'zod';
 import type { Indicator } from '../../grading/indicators/types.js';
 import { reportIndicatorSchema } from '../../grading/report/schema.js';
-import { GradingError, GradingService } from '../../grading/service.js';
 import { GradingRepository } from '../../grading/repository.js';
-import { idSchema } from '@xiang/protocol';
+import { GradingError, GradingService } from '../../grading/service.js';
 import { HttpProblem } from '../problem.js';
 import type { ApiDeps } from '../types.js';
 
@@ -30,7 +30,11 @@ export async function graded<T>(fn: () => T | Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (e instanceof GradingError)
-      throw new HttpProblem(e.status, e.message, e.field ? [{ field: e.field, message: e.message }] : undefined);
+      throw new HttpProblem(
+        e.status,
+        e.message,
+        e.field ? [{ field: e.field, message: e.message }] : undefined,
+      );
     throw e;
   }
 }

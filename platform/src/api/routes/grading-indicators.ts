@@ -24,7 +24,11 @@ export const gradingIndicatorRoutes: RouteModule = {
             'coverage, state/fault capture, OEE availability and tracking — each with value, period, formula, raw ' +
             `counts and the assets that pull it down. scope = an asset path (default: the factory). At most ${MAX_WINDOW_DAYS} days.`,
           params: factoryParams,
-          querystring: z.object({ from: instantSchema, to: instantSchema, scope: assetPathSchema.default('') }),
+          querystring: z.object({
+            from: instantSchema,
+            to: instantSchema,
+            scope: assetPathSchema.default(''),
+          }),
           response: { 200: z.object({ indicators: z.array(indicatorOut), notes: z.array(z.string()) }) },
         },
       },
@@ -50,11 +54,17 @@ export const gradingIndicatorRoutes: RouteModule = {
         schema: {
           tags: ['grading'],
           summary: '评估框架 · Grading frameworks available for assessments',
-          description: 'Under the factory so the usual factory scope applies; the list is the same for every factory.',
+          description:
+            'Under the factory so the usual factory scope applies; the list is the same for every factory.',
           params: factoryParams,
           response: {
             200: z.array(
-              z.object({ id: z.string(), kind: z.enum(['maturity', 'tiers']), version: z.string(), title: i18n }),
+              z.object({
+                id: z.string(),
+                kind: z.enum(['maturity', 'tiers']),
+                version: z.string(),
+                title: i18n,
+              }),
             ),
           },
         },

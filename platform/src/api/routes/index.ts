@@ -2,7 +2,9 @@ import type { RouteModule } from '../types.js';
 import { agentRoutes } from './agents.js';
 import { assessmentRoutes } from './assessments.js';
 import { assetRoutes } from './assets.js';
+import { coefficientRoutes } from './coefficients.js';
 import { deviceRoutes } from './devices.js';
+import { diagnosisRoutes } from './diagnoses.js';
 import { factoryRoutes } from './factories.js';
 import { gradingIndicatorRoutes } from './grading-indicators.js';
 import { healthRoutes } from './health.js';
@@ -28,6 +30,8 @@ export const routes: RouteModule[] = [
   oeeRoutes,
   gradingIndicatorRoutes,
   assessmentRoutes,
+  diagnosisRoutes,
+  coefficientRoutes,
   latestRoutes,
   timeseriesRoutes,
   ingestRoutes,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadLineStatus, lineStatusSchema } from '../../query/oee-report.js';
+import { lineStatusSchema, loadLineStatus } from '../../query/oee-report.js';
 import { factoryParams, instantSchema } from '../params.js';
 import { API_PREFIX, type RouteModule } from '../types.js';
 import { requireFactory } from './oee-common.js';

@@ -11,7 +11,9 @@ const groupBySchema = z
   .default('factory')
   .describe('comma-separated or repeated: machine, line, workshop, factory (levels) and day, shift (buckets)')
   .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter((s) => s !== ''))
-  .pipe(z.array(oeeGroupBySchema).min(1, 'name at least one of machine, line, workshop, factory, day, shift'));
+  .pipe(
+    z.array(oeeGroupBySchema).min(1, 'name at least one of machine, line, workshop, factory, day, shift'),
+  );
 
 const oeeOut = z
   .object({

@@ -8,10 +8,12 @@ import { clear, h } from './dom.js';
 import { getLang, initLang, label, setLang, t } from './i18n.js';
 import { assetsPage } from './pages/assets.js';
 import { devicePage, devicesPage } from './pages/devices.js';
+import { diagnosesPage } from './pages/diagnoses.js';
+import { gradingPage } from './pages/grading.js';
 import { ingestPage } from './pages/ingest.js';
 import { latestPage } from './pages/latest.js';
+import { lineStatusPage } from './pages/line-status.js';
 import { overviewPage } from './pages/overview.js';
-import { diagnosesPage, gradingPage } from './pages/reports.js';
 import { chartPage } from './pages/series.js';
 import { signinPage } from './pages/signin.js';
 import { problemBox } from './problem.js';
@@ -25,6 +27,7 @@ const ROUTES = [
   { name: 'device', path: 'devices/:factoryId/:deviceId', page: devicePage, navAs: 'devices' },
   { name: 'latest', path: 'latest/:factoryId', page: latestPage, nav: 'nav.latest' },
   { name: 'chart', path: 'chart/:factoryId', page: chartPage, nav: 'nav.chart' },
+  { name: 'lines', path: 'lines/:factoryId', page: lineStatusPage, nav: 'nav.lines' },
   { name: 'diagnoses', path: 'diagnoses/:factoryId', page: diagnosesPage, nav: 'nav.diagnoses' },
   { name: 'grading', path: 'grading/:factoryId', page: gradingPage, nav: 'nav.grading' },
   { name: 'ingest', path: 'ingest', page: ingestPage, admin: true, nav: 'nav.ingest' },

@@ -1,0 +1,61 @@
+import { localMidnight } from '@xiang/protocol';
+import { computeFactoryOee } from '../oee/index.js';
+import { loadGradingInputs } from '../query/grading-inputs.js';
+import { loadOeeInputs } from '../query/oee-inputs.js';
+import { productionOnly } from '../query/oee-report.js';
+import type { Registry } from '../registry/registry.js';
+import type { TimeSeriesStore } from '../store/types.js';
+import { type CoverageOutcome, loadEnergyMeteringCoverage } from './energy-coverage.js';
+import type { IndicatorInputs } from './indicators/types.js';
+import { GradingError } from './service-error.js';
+
+/**
+ * Registry + store → the indicator inputs of one factory and period: the OEE of every machine (loss tree),
+ * the store's coverage and freshness of every registered series, and the energy-metering coverage from the
+ * energy diagnostics (replaceable: `energyCoverage`, e.g. a stored diagnosis). Shared by the API's grading
+ * service and `xiang grade`.
+ */
+const DAY_MS = 86_400_000;
+export type Progress = (stage: string) => void;
+export type EnergyCoverageSource = (
+  inputs: Pick<IndicatorInputs, 'snapshot' | 'fromMs' | 'toMs'>,
+) => Promise<CoverageOutcome>;
+
+export type LoadedInputs = { inputs: IndicatorInputs; notes: string[] };
+
+/** Everything the indicators need for one factory and period, read from the registry and the store. */
+export async function loadIndicatorInputs(
+  deps: { registry: Registry; store: TimeSeriesStore; energyCoverage?: EnergyCoverageSource },
+  factoryId: string,
+  period: { fromMs: number; toMs: number },
+  nowMs: number,
+  progress: Progress = () => {},
+): Promise<LoadedInputs> {
+  if (!deps.registry.factory(factoryId)) throw new GradingError(404, `factory "${factoryId}" is not known`);
+  const { fromMs, toMs } = period;
+  const snapshot = deps.registry.snapshot(factoryId, { historyFromMs: fromMs - DAY_MS, historyToMs: toMs });
+  progress(
+    `OEE inputs: ${productionOnly(snapshot).devices.filter((d) => d.kind === 'machine').length} machine(s)`,
+  );
+  const machines = await loadOeeInputs(deps.store, productionOnly(snapshot), { fromMs, toMs });
+  const oee = computeFactoryOee({ snapshot, machines, fromMs, toMs });
+  progress('energy-metering coverage (energy diagnostics, GB 17167)');
+  const source =
+    deps.energyCoverage ?? ((i) => loadEnergyMeteringCoverage(deps.store, i.snapshot, i.fromMs, i.toMs));
+  const coverage = await source({ snapshot, fromMs, toMs });
+  progress(`data coverage of ${snapshot.metrics.length} series`);
+  const inputs = await loadGradingInputs(deps.store, snapshot, {
+    fromMs,
+    toMs,
+    nowMs,
+    oee,
+    ...(coverage.indicator ? { energyMeteringCoverage: coverage.indicator } : {}),
+  });
+  return { inputs, notes: [`energy-metering coverage: ${coverage.note}`] };
+}
+
+/** Default assessment period: the 30 local days before today (the grading CLI's default too). */
+export function defaultPeriod(nowMs: number, utcOffsetMinutes = 480): { fromMs: number; toMs: number } {
+  const end = localMidnight({ utcOffsetMinutes }, nowMs);
+  return { fromMs: end - 30 * DAY_MS, toMs: end };
+}
