@@ -66,7 +66,13 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
   try {
     for (const sc of config.sources) {
       sources.push(
-        createSource(sc, { sink: pipeline, stats: stats.source(sc.name, sc.type), log, devices: declared }),
+        createSource(sc, {
+          sink: pipeline,
+          stats: stats.source(sc.name, sc.type),
+          log,
+          devices: declared,
+          identity: { factoryId: config.factoryId, agentId: config.agentId },
+        }),
       );
     }
   } catch (e) {

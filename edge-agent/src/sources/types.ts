@@ -29,6 +29,8 @@ export type SourceContext = {
   log: import('pino').Logger;
   /** Device metadata declared at top level of the config. */
   devices: Map<string, DeviceMeta>;
+  /** Identity of the agent, for stable per-source client ids (persistent broker sessions). */
+  identity?: { factoryId: string; agentId: string };
 };
 
 export type CheckResult = { target: string; ok: boolean; detail: string };

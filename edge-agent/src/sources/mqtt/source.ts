@@ -7,14 +7,25 @@ import type { Source, SourceContext } from '../types.js';
 import { type CompiledSubscription, compileSubscription, mapMessage, type Rejection } from './mapping.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 
-export function brokerOptions(b: MqttSourceConfig['broker'], fallbackClientId: string): IClientOptions {
+/**
+ * mqtt.js options for a device broker. `persistent` (the running source) keeps a broker session under a
+ * stable client id, so readings devices publish while the agent is disconnected (broker restart, agent
+ * restart) are queued by the broker for its QoS 1 subscriptions and delivered on reconnect; one-off
+ * connections (`xiang-edge check`) use a clean session and must not take over that client id.
+ */
+export function brokerOptions(
+  b: MqttSourceConfig['broker'],
+  fallbackClientId: string,
+  persistent = false,
+): IClientOptions {
   const o: IClientOptions = {
     protocolVersion: b.protocolVersion,
     clientId: b.clientId ?? fallbackClientId,
     keepalive: b.keepaliveS,
     reconnectPeriod: 2000,
     connectTimeout: 10_000,
-    clean: true,
+    clean: !persistent,
+    ...(persistent && b.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
   };
   if (b.username !== undefined) o.username = b.username;
   if (b.password !== undefined) o.password = b.password;
@@ -77,7 +88,13 @@ export class MqttSource implements Source {
   async start(): Promise<void> {
     const client = connect(
       this.cfg.broker.url,
-      brokerOptions(this.cfg.broker, `xiang-edge-src-${this.name}-${process.pid}`),
+      brokerOptions(
+        this.cfg.broker,
+        this.ctx.identity
+          ? `xiang-edge-${this.ctx.identity.factoryId}-${this.ctx.identity.agentId}-src-${this.name}`
+          : `xiang-edge-src-${this.name}-${process.pid}`,
+        true,
+      ),
     );
     this.client = client;
     client.on('connect', () => {

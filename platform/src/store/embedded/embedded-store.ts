@@ -37,7 +37,13 @@ export type EmbeddedStoreOptions = {
   rollupHoursPerTick?: number;
   /** Points per write transaction; a larger write() is split and yields to the event loop in between. */
   pointsPerTransaction?: number;
+  /** Staged points are merged into the points table at least this often (ms), and before every read. */
+  mergeIntervalMs?: number;
+  /** …or as soon as this many points are staged. */
+  mergeThreshold?: number;
 };
+
+type StagedRow = [number, number, number, number | null, number, string | null];
 
 type RowTuple = [number, number | null, number, string | null];
 const toRow = (r: RowTuple): RawRow => ({ tsMs: r[0], value: r[1], status: r[2], text: r[3] });
@@ -53,6 +59,9 @@ export class EmbeddedStore implements TimeSeriesStore {
   private readonly ids = new Map<string, number>();
   private s!: ReturnType<EmbeddedStore['prepare']>;
   private timer: NodeJS.Timeout | null = null;
+  private mergeTimer: NodeJS.Timeout | null = null;
+  /** Points appended to staging and not yet merged into `points`. */
+  private staged = 0;
   private readonly stats = new QueryStats();
   private pointsWritten = 0;
   private rejectedPoints = 0;
@@ -96,6 +105,10 @@ export class EmbeddedStore implements TimeSeriesStore {
         .prepare('SELECT ts, value, status, text FROM points WHERE series_id = ? ORDER BY ts DESC LIMIT 1')
         .raw(true),
       count: db.prepare('SELECT count(*) FROM points WHERE series_id = ? AND ts >= ? AND ts < ?').pluck(),
+      stage: db.prepare('INSERT INTO staging (series_id, ts, value, status, text) VALUES (?, ?, ?, ?, ?)'),
+      staged: db.prepare('SELECT seq, series_id, ts, value, status, text FROM staging ORDER BY seq LIMIT ?').raw(true),
+      stagedCount: db.prepare('SELECT count(*) FROM staging').pluck(),
+      unstage: db.prepare('DELETE FROM staging WHERE seq <= ?'),
     };
   }
 
@@ -115,10 +128,50 @@ export class EmbeddedStore implements TimeSeriesStore {
     for (const [id, f, d, m] of this.s.allSeries.all() as [number, string, string, string][]) {
       this.ids.set(seriesKeyString({ factoryId: f, deviceId: d, metric: m }), id);
     }
+    this.staged = this.s.stagedCount.get() as number;
+    this.merge(); // what a previous process staged but did not merge
     const every = this.opts.rollupRefreshMs ?? 5_000;
     if (every > 0) {
       this.timer = setInterval(() => this.backgroundRefresh(), every);
       this.timer.unref();
+    }
+    this.mergeTimer = setInterval(() => this.safeMerge(), this.opts.mergeIntervalMs ?? 250);
+    this.mergeTimer.unref();
+  }
+
+  private safeMerge(): void {
+    try {
+      this.merge();
+    } catch (e) {
+      this.lastError = `staging merge: ${String(e)}`;
+    }
+  }
+
+  /**
+   * Moves every staged point into `points`: sorted by (series, time, arrival) so the B-tree is written in
+   * order and a later write of the same (series, ts) still wins; marks each touched hour dirty once.
+   */
+  private merge(): void {
+    if (this.staged === 0 || !this.db) return;
+    const db = this.db;
+    const tx = db.transaction((rows: StagedRow[]) => {
+      rows.sort((a, b) => a[1] - b[1] || a[2] - b[2] || a[0] - b[0]);
+      let lastKey = -1;
+      for (const [, id, ts, value, status, text] of rows) {
+        this.s.insertPoint.run(id, ts, value, status, text);
+        const key = id * HOUR_SLOTS + Math.floor(ts / HOUR_MS);
+        if (key !== lastKey) {
+          this.rollups.markDirty(id, Math.floor(ts / HOUR_MS) * HOUR_MS);
+          lastKey = key;
+        }
+      }
+      this.s.unstage.run((rows[rows.length - 1] as StagedRow)[0]);
+    });
+    for (let i = 0; i < 100_000 && this.staged > 0; i++) {
+      const rows = this.s.staged.all(200_000) as StagedRow[];
+      if (rows.length === 0) break;
+      tx(rows);
+      this.staged = Math.max(0, this.staged - rows.length);
     }
   }
 
@@ -153,20 +206,9 @@ export class EmbeddedStore implements TimeSeriesStore {
     }
     const chunk = this.opts.pointsPerTransaction ?? 50_000;
     const tx = db.transaction((from: number, to: number) => {
-      const dirty = new Set<number>();
-      let lastKey = -1;
       for (let i = from; i < to; i++) {
         const p = good[i] as StoredPoint;
-        const id = this.seriesId(p, keys[i] as string);
-        this.s.insertPoint.run(id, p.tsMs, p.value, p.status, p.text ?? null);
-        const key = id * HOUR_SLOTS + Math.floor(p.tsMs / HOUR_MS);
-        if (key !== lastKey) {
-          dirty.add(key);
-          lastKey = key;
-        }
-      }
-      for (const key of dirty) {
-        this.rollups.markDirty(Math.floor(key / HOUR_SLOTS), (key % HOUR_SLOTS) * HOUR_MS);
+        this.s.stage.run(this.seriesId(p, keys[i] as string), p.tsMs, p.value, p.status, p.text ?? null);
       }
     });
     for (let from = 0; from < good.length; from += chunk) {
@@ -177,9 +219,12 @@ export class EmbeddedStore implements TimeSeriesStore {
         this.reloadIds();
         throw e;
       }
-      this.pointsWritten += Math.min(good.length, from + chunk) - from;
+      const n = Math.min(good.length, from + chunk) - from;
+      this.pointsWritten += n;
+      this.staged += n;
       if (from + chunk < good.length) await new Promise((r) => setImmediate(r));
     }
+    if (this.staged >= (this.opts.mergeThreshold ?? 50_000)) this.safeMerge();
   }
 
   private reloadIds(): void {
@@ -189,8 +234,15 @@ export class EmbeddedStore implements TimeSeriesStore {
     }
   }
 
+  /** Every read sees every acknowledged write: staged points are merged first. */
+  private openForRead(): Database.Database {
+    const db = this.open();
+    this.merge();
+    return db;
+  }
+
   private rowsOf(key: SeriesKey, fromMs: number, toMs: number, limit: number): RawRow[] {
-    this.open();
+    this.openForRead();
     const id = this.ids.get(seriesKeyString(key));
     if (id === undefined || !(toMs > fromMs)) return [];
     return (this.s.rows.all(id, fromMs, toMs, limit) as RowTuple[]).map(toRow);
@@ -201,17 +253,17 @@ export class EmbeddedStore implements TimeSeriesStore {
   }
 
   async query(q: RangeQuery): Promise<SeriesBuckets[]> {
-    this.open();
+    this.openForRead();
     return await runRangeQuery(this.backend, this.stats, q);
   }
 
   async counterIncrease(q: CounterQuery): Promise<SeriesCounter[]> {
-    this.open();
+    this.openForRead();
     return await runCounterQuery(this.backend, this.stats, q);
   }
 
   async coverage(q: CoverageQuery): Promise<SeriesCoverage[]> {
-    this.open();
+    this.openForRead();
     return await runCoverageQuery(this.backend, this.stats, q);
   }
 
@@ -219,7 +271,7 @@ export class EmbeddedStore implements TimeSeriesStore {
     factoryId: string,
     filter?: { deviceIds?: string[]; metrics?: string[] },
   ): Promise<LatestValue[]> {
-    this.open();
+    this.openForRead();
     const devices = filter?.deviceIds ? new Set(filter.deviceIds) : null;
     const metrics = filter?.metrics ? new Set(filter.metrics) : null;
     const out: LatestValue[] = [];
@@ -244,21 +296,23 @@ export class EmbeddedStore implements TimeSeriesStore {
   }
 
   async countPoints(series: SeriesKey, fromMs: number, toMs: number): Promise<number> {
-    this.open();
+    this.openForRead();
     const id = this.ids.get(seriesKeyString(series));
     return id === undefined ? 0 : (this.s.count.get(id, fromMs, toMs) as number);
   }
 
-  /** Nothing is buffered (write() commits); brings every rollup up to date, yielding between chunks. */
+  /** Merges staged points (already durable) and brings every rollup up to date, yielding between chunks. */
   async flush(): Promise<void> {
-    this.open();
+    this.openForRead();
     for (let i = 0; i < 1_000_000 && this.rollups.pendingHours > 0; i++) {
       if (this.rollups.refreshSome(5_000) === 0) break;
       await new Promise((r) => setImmediate(r));
     }
   }
 
+  /** Reports the state after every acknowledged write (staged points are merged first, as for reads). */
   health(): StoreHealth {
+    if (this.db) this.safeMerge();
     return {
       ok: this.db !== null,
       kind: 'embedded',
@@ -276,7 +330,10 @@ export class EmbeddedStore implements TimeSeriesStore {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.mergeTimer) clearInterval(this.mergeTimer);
     this.timer = null;
+    this.mergeTimer = null;
+    if (this.db) this.safeMerge();
     const db = this.db;
     this.db = null;
     db?.close();

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../tests/harness/ports.js';
 import { HOUR, key, MIN, pt, T0 } from '../conformance/fixtures.js';
@@ -63,6 +64,25 @@ describe('embedded store specifics', () => {
     expect(b.health().rollups?.dirtyHours).toBe(0);
     expect(await b.countPoints(m, T0, T0 + 2 * HOUR)).toBe(8);
     await b.close();
+  });
+
+  it('keeps acknowledged writes that were only staged when the process died, and merges them at start', async () => {
+    const file = path.join(await tmp(), 'ts.sqlite');
+    // A write is durable once staged: no merge timer, no threshold, no read — as if the process died now.
+    const a = new EmbeddedStore({ file, rollupRefreshMs: 0, mergeIntervalMs: 3_600_000, mergeThreshold: 1e9 });
+    await a.init();
+    await a.write(hourly(0, 8));
+    await a.write([pt(m, T0, 999)]); // a later write of the same (series, ts) must still win after the merge
+    const peek = new Database(file, { readonly: true });
+    expect(peek.prepare('SELECT count(*) FROM staging').pluck().get()).toBe(9);
+    expect(peek.prepare('SELECT count(*) FROM points').pluck().get()).toBe(0);
+    peek.close();
+    const b = new EmbeddedStore({ file, rollupRefreshMs: 0 });
+    await b.init();
+    expect(await b.countPoints(m, T0, T0 + 2 * HOUR)).toBe(8);
+    expect((await b.raw(m, T0, T0 + 1))[0]?.value).toBe(999);
+    await b.close();
+    await a.close();
   });
 
   it('recomputes dirty hours in the background on its timer', async () => {

@@ -10,6 +10,10 @@ export const EMBEDDED_SCHEMA_VERSION = 1;
  * series_id·2^22 + day or hour number, so a series' pages are one contiguous rowid range.
  * rollup_dirty lists the hours whose rollups must be recomputed, written in the same transaction as the
  * points so a crash cannot lose one.
+ * staging is the write journal: write() appends there (rowid order = arrival order, so a commit touches only
+ * the table's tail pages) and a merge moves staged points into `points` in large, key-sorted transactions.
+ * Interleaved series scatter a small write over one B-tree leaf per series; staging turns many small
+ * commits (one per MQTT message) into few large ones without weakening durability.
  */
 export const EMBEDDED_DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,6 +34,14 @@ CREATE TABLE IF NOT EXISTS points (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rollup_1m (page INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS rollup_1h (page INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS staging (
+  seq INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  value REAL,
+  status INTEGER NOT NULL,
+  text TEXT
+);
 CREATE TABLE IF NOT EXISTS rollup_dirty (
   series_id INTEGER NOT NULL,
   hour INTEGER NOT NULL,

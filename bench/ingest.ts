@@ -1,0 +1,253 @@
+/**
+ * Ingest benchmark (issue #3 §7): sustained points/s through a real Mosquitto → platform (its own process)
+ * → store, for the embedded store and for InfluxDB, next to the raw limits measured in the same run: the
+ * `influx` client writing the same points directly in batches, and raw SQLite inserts. Memory (platform RSS)
+ * is sampled throughout, so a long run shows whether it stays flat.
+ *
+ *   npx tsx bench/ingest.ts [--points 3000000] [--metrics 2000] [--batch 1000] [--inflight 64] [--no-influx]
+ *   npx tsx bench/ingest.ts --paced 60000 --seconds 600 --no-raw --no-influx   # the 10-minute memory run
+ * Throughput run: the publisher sends `--points` as fast as the broker takes them (the platform's persistent
+ * session queues the rest, as it would after an outage); rate = points ÷ time until the platform stored all.
+ * Memory run (`--paced R`): R points/s for `--seconds`, RSS sampled every 5 s.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Birth, type DataBatch, type PointTuple, topicFor } from '@xiang/protocol';
+import Database from 'better-sqlite3';
+import { InfluxDB, type IPoint } from 'influx';
+import mqtt from 'mqtt';
+import { freePort, waitFor } from '../tests/harness/ports.js';
+import { type Service, startInflux, startMosquitto } from '../tests/harness/services.js';
+
+const { values: a } = parseArgs({
+  options: {
+    points: { type: 'string', default: '3000000' },
+    seconds: { type: 'string', default: '600' },
+    paced: { type: 'string' },
+    metrics: { type: 'string', default: '2000' },
+    batch: { type: 'string', default: '1000' },
+    inflight: { type: 'string', default: '64' },
+    'no-influx': { type: 'boolean', default: false },
+    'no-raw': { type: 'boolean', default: false },
+  },
+});
+const SECONDS = Number(a.seconds);
+const POINTS = Number(a.points);
+const PACED = a.paced ? Number(a.paced) : null;
+const METRICS = Number(a.metrics);
+const BATCH = Number(a.batch);
+const INFLIGHT = Number(a.inflight);
+const FACTORY = 'bench';
+const AGENT = 'load';
+const T0 = Date.UTC(2026, 0, 5);
+const DEVICES = Math.max(1, Math.floor(METRICS / 20));
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function birth(sessionId: string): Birth {
+  const devices = Array.from({ length: DEVICES }, (_, d) => ({
+    id: `m${d}`,
+    kind: 'meter' as const,
+    assetPath: `WS${d % 3}`,
+    medium: 'electricity' as const,
+    meterRole: 'equipment' as const,
+  }));
+  const metrics = Array.from({ length: METRICS }, (_, i) => ({
+    i,
+    deviceId: `m${i % DEVICES}`,
+    key: `activePower.k${Math.floor(i / DEVICES)}`,
+    quantity: 'activePower' as const,
+    kind: 'gauge' as const,
+    datatype: 'double' as const,
+    unit: 'kW',
+  }));
+  return { sessionId, seq: 0, timestamp: T0, agent: { version: 'bench' }, assets: [], devices, metrics };
+}
+
+/** Point n of the stream: metric n mod METRICS at second ⌊n / METRICS⌋ — never the same (series, time) twice. */
+function tuple(n: number): PointTuple {
+  return [n % METRICS, T0 + Math.floor(n / METRICS) * 1000, (n % 977) * 0.5];
+}
+
+type PlatformProc = { child: ChildProcess; url: string; token: string; dir: string };
+
+async function startPlatformProcess(brokerUrl: string, influxUrl?: string): Promise<PlatformProc> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xiang-bench-ingest-'));
+  const port = await freePort();
+  const token = `xg_benchadmin_${randomUUID().replaceAll('-', '')}`;
+  const env = {
+    ...process.env,
+    XIANG_HTTP_PORT: String(port),
+    XIANG_MQTT_URL: brokerUrl,
+    XIANG_DATA_DIR: dir,
+    XIANG_ADMIN_TOKEN: token,
+    XIANG_LOG_LEVEL: 'warn',
+    ...(influxUrl ? { XIANG_INFLUX_URL: influxUrl, XIANG_INFLUX_DATABASE: `bench_${Date.now()}` } : {}),
+  };
+  const prof = process.env.XIANG_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.XIANG_BENCH_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, 'platform/bin/xiang.js', 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok, 'platform /readyz', 60_000, 200);
+  return { child, url, token, dir };
+}
+
+async function storedPoints(p: PlatformProc): Promise<number> {
+  const r = await fetch(`${p.url}/api/v1/ingest/stats`, { headers: { authorization: `Bearer ${p.token}` } });
+  const body = (await r.json()) as { totals?: { pointsStored: number }; pointsStored?: number };
+  return body.totals?.pointsStored ?? body.pointsStored ?? 0;
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/**
+ * Publishes batches keeping INFLIGHT unacknowledged: POINTS as fast as the broker takes them, or (paced)
+ * PACED points/s for SECONDS. Returns the number of points published.
+ */
+async function publish(brokerUrl: string, onTick: () => Promise<void>): Promise<number> {
+  const client = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, clientId: `bench-${randomUUID()}`, clean: true });
+  const sessionId = randomUUID();
+  await client.publishAsync(topicFor('birth', FACTORY, AGENT), JSON.stringify(birth(sessionId)), { qos: 1 });
+  const topic = topicFor('data', FACTORY, AGENT);
+  const started = Date.now();
+  const end = started + SECONDS * 1000;
+  const total = PACED ? Math.floor(PACED * SECONDS) : POINTS;
+  let seq = 0;
+  let n = 0;
+  let inflight = 0;
+  let nextTick = started + 5000;
+  const ticker = setInterval(() => {
+    if (Date.now() >= nextTick) {
+      nextTick += 5000;
+      void onTick();
+    }
+  }, 250);
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (inflight < INFLIGHT && n < total && Date.now() < end) {
+        // Paced: never ahead of the schedule.
+        if (PACED && n >= ((Date.now() - started) / 1000) * PACED) {
+          setTimeout(pump, 20);
+          return;
+        }
+        const points: PointTuple[] = [];
+        for (let k = 0; k < BATCH && n < total; k++) points.push(tuple(n++));
+        const batch: DataBatch = { sessionId, seq: ++seq, historical: false, points };
+        inflight++;
+        client.publish(topic, JSON.stringify(batch), { qos: 1 }, () => {
+          inflight--;
+          if ((n >= total || Date.now() >= end) && inflight === 0) resolve();
+          else pump();
+        });
+      }
+    };
+    pump();
+  });
+  clearInterval(ticker);
+  await client.endAsync();
+  return n;
+}
+
+async function runPlatform(mq: Service, influx: Service | null): Promise<{ pps: number; rss: number[]; points: number }> {
+  const p = await startPlatformProcess(mq.url, influx?.url);
+  const rss: number[] = [];
+  try {
+    const t0 = Date.now();
+    const sample = async () => {
+      rss.push(await rssMiB(p.child.pid!));
+      log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: stored ${(await storedPoints(p)).toLocaleString('en')}, RSS ${rss.at(-1)!.toFixed(0)} MiB`);
+    };
+    const published = await publish(mq.url, sample);
+    const ticker = setInterval(() => void sample(), 5000);
+    await waitFor(async () => (await storedPoints(p)) >= published, `all ${published} points stored`, 1_800_000, 200);
+    clearInterval(ticker);
+    const secs = (Date.now() - t0) / 1000;
+    rss.push(await rssMiB(p.child.pid!));
+    return { pps: published / secs, rss, points: published };
+  } finally {
+    p.child.kill('SIGTERM');
+    await new Promise((r) => p.child.once('exit', r));
+    await rm(p.dir, { recursive: true, force: true });
+  }
+}
+
+async function rawInflux(influx: Service, points: number): Promise<number> {
+  const db = `raw_${Date.now()}`;
+  const client = new InfluxDB({ host: '127.0.0.1', port: influx.port, database: db });
+  await client.createDatabase(db);
+  const t0 = Date.now();
+  for (let n = 0; n < points; ) {
+    const batch: IPoint[] = [];
+    for (let k = 0; k < 5000 && n < points; k++, n++) {
+      const [i, ts, v] = tuple(n);
+      batch.push({
+        measurement: 'points',
+        tags: { factory: FACTORY, device: `m${i % DEVICES}`, metric: `activePower.k${Math.floor(i / DEVICES)}` },
+        fields: { s: 0, k: 1, v: v as number },
+        timestamp: ts,
+      });
+    }
+    await client.writePoints(batch, { precision: 'ms' });
+  }
+  return points / ((Date.now() - t0) / 1000);
+}
+
+function rawSqlite(dir: string, points: number): number {
+  const db = new Database(path.join(dir, 'raw.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE p (series INTEGER, ts INTEGER, v REAL, s INTEGER, PRIMARY KEY (series, ts)) WITHOUT ROWID');
+  const ins = db.prepare('INSERT OR REPLACE INTO p VALUES (?, ?, ?, ?)');
+  const tx = db.transaction((from: number, to: number) => {
+    for (let n = from; n < to; n++) {
+      const [i, ts, v] = tuple(n);
+      ins.run(i, ts, v, 0);
+    }
+  });
+  const t0 = Date.now();
+  for (let n = 0; n < points; n += 10_000) tx(n, Math.min(points, n + 10_000));
+  const pps = points / ((Date.now() - t0) / 1000);
+  db.close();
+  return pps;
+}
+
+const mq = await startMosquitto();
+if (!mq) throw new Error('bench needs mosquitto (apt-get install mosquitto)');
+const influx = a['no-influx'] ? null : await startInflux();
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'xiang-bench-raw-'));
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+const rows: string[] = [];
+try {
+  log(`platform + embedded store, ${SECONDS} s, ${METRICS} metrics, batches of ${BATCH}…`);
+  const emb = await runPlatform(mq, null);
+  const rawSql = a['no-raw'] ? null : rawSqlite(tmp, Math.min(emb.points, 2_000_000));
+  rows.push(`| broker → platform → embedded store | ${fmt(emb.pps)} | ${rawSql ? `raw SQLite inserts ${fmt(rawSql)}` : '—'} | ${rawSql ? `${((emb.pps / rawSql) * 100).toFixed(0)} %` : '—'} | ${emb.rss.map((r) => r.toFixed(0)).join(' → ')} |`);
+  if (influx) {
+    log(`platform + InfluxDB store, ${SECONDS} s…`);
+    const inf = await runPlatform(mq, influx);
+    const rawInf = a['no-raw'] ? null : await rawInflux(influx, Math.min(inf.points, 2_000_000));
+    rows.push(`| broker → platform → InfluxDB store | ${fmt(inf.pps)} | ${rawInf ? `influx client writePoints ${fmt(rawInf)}` : '—'} | ${rawInf ? `${((inf.pps / rawInf) * 100).toFixed(0)} %` : '—'} | ${inf.rss.map((r) => r.toFixed(0)).join(' → ')} |`);
+  }
+} finally {
+  await influx?.dispose();
+  await mq.dispose();
+  await rm(tmp, { recursive: true, force: true });
+}
+console.log(`<!-- BENCH-RESULT -->
+## Ingest (issue #3): broker → platform → store
+
+\`npx tsx bench/ingest.ts ${process.argv.slice(2).join(' ')}\` — a publisher sends ${PACED ? `${PACED} points/s for ${SECONDS} s` : `${POINTS.toLocaleString('en')} points`} as
+xiang/v1 data batches of ${BATCH} points (${METRICS} metrics, QoS 1, ${INFLIGHT} in flight) to a real Mosquitto; the platform runs
+in its own process and acknowledges each message only once stored; points/s = points ÷ time until the
+platform had stored all of them. The raw limit is measured in the same run with the same points.
+
+| path | points/s | raw limit (points/s) | platform ÷ raw | platform RSS MiB over the run (every 5 s) |
+|---|---|---|---|---|
+${rows.join('\n')}
+<!-- /BENCH-RESULT -->`);
+process.exit(0);
