@@ -111,6 +111,7 @@ export class InfluxStore implements TimeSeriesStore {
       this.lastError = `InfluxDB not ready at start: ${errorText(e)}`;
     }
     this.writer = new InfluxWriter(this.sidecar, {
+      mode: o.writeMode,
       batchSize: o.batchSize,
       flushIntervalMs: o.flushIntervalMs,
       memoryRetryMs: o.memoryRetryMs,
@@ -213,22 +214,22 @@ export class InfluxStore implements TimeSeriesStore {
   }
 
   async raw(series: SeriesKey, fromMs: number, toMs: number, limit = 1_000_000): Promise<StoredPoint[]> {
-    this.ready();
+    await this.ready().writer.settle(); // reads see every acknowledged write
     return (await this.reader.rows(series, fromMs, toMs, limit)).map((r) => ({ ...series, ...r }));
   }
 
   async query(q: RangeQuery): Promise<SeriesBuckets[]> {
-    this.ready();
+    await this.ready().writer.settle(); // reads see every acknowledged write
     return await runRangeQuery(this.backend, this.stats, q);
   }
 
   async counterIncrease(q: CounterQuery): Promise<SeriesCounter[]> {
-    this.ready();
+    await this.ready().writer.settle(); // reads see every acknowledged write
     return await runCounterQuery(this.backend, this.stats, q);
   }
 
   async coverage(q: CoverageQuery): Promise<SeriesCoverage[]> {
-    this.ready();
+    await this.ready().writer.settle(); // reads see every acknowledged write
     return await runCoverageQuery(this.backend, this.stats, q);
   }
 
@@ -236,17 +237,17 @@ export class InfluxStore implements TimeSeriesStore {
     factoryId: string,
     filter?: { deviceIds?: string[]; metrics?: string[] },
   ): Promise<LatestValue[]> {
-    this.ready();
+    await this.ready().writer.settle(); // reads see every acknowledged write
     return await this.reader.latest(factoryId, filter);
   }
 
   async listSeries(factoryId: string): Promise<SeriesKey[]> {
-    this.ready();
+    await this.ready().writer.settle(); // reads see every acknowledged write
     return await this.reader.listSeries(factoryId);
   }
 
   async countPoints(series: SeriesKey, fromMs: number, toMs: number): Promise<number> {
-    this.ready();
+    await this.ready().writer.settle(); // reads see every acknowledged write
     return await this.reader.count(series, fromMs, toMs);
   }
 

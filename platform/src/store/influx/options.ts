@@ -30,7 +30,9 @@ export const influxStoreOptionsSchema = z.object({
       rollup1h: z.string().min(1).default('rollup_1h'),
     })
     .prefault({}),
-  batchSize: z.number().int().min(1).max(100_000).default(5_000),
+  /** 'journal': write() is durable on local disk, shipped in batches (see writer.ts); 'direct': in InfluxDB. */
+  writeMode: z.enum(['journal', 'direct']).default('journal'),
+  batchSize: z.number().int().min(1).max(100_000).default(20_000),
   flushIntervalMs: z.number().int().min(0).max(60_000).default(20),
   memoryRetryMs: z.number().int().min(0).max(60_000).default(1_000),
   // ~100 bytes of line protocol per point: 10 M points ≈ 1 GB of disk.

@@ -55,6 +55,9 @@ export class Sidecar {
         'SELECT seq, points, min_write_seq AS minWriteSeq, max_write_seq AS maxWriteSeq, body FROM backlog ORDER BY seq LIMIT 1',
       ),
       remove: db.prepare('DELETE FROM backlog WHERE seq = ?'),
+      run: db.prepare(
+        'SELECT seq, points, min_write_seq AS minWriteSeq, max_write_seq AS maxWriteSeq, body FROM backlog ORDER BY seq LIMIT ?',
+      ),
       backlogPoints: db.prepare('SELECT coalesce(sum(points), 0) FROM backlog').pluck(),
       insertMark: db.prepare(
         'INSERT OR IGNORE INTO dirty (factory, device, metric, hour, write_seq) VALUES (?, ?, ?, ?, ?)',
@@ -101,6 +104,24 @@ export class Sidecar {
 
   oldestBacklog(): BacklogEntry | undefined {
     return this.s.oldest.get() as BacklogEntry | undefined;
+  }
+
+  /** The oldest entries, in order, up to about maxPoints points (at least one entry). */
+  backlogRun(maxPoints: number, maxEntries = 1_000): BacklogEntry[] {
+    const out: BacklogEntry[] = [];
+    let n = 0;
+    for (const e of this.s.run.iterate(maxEntries) as IterableIterator<BacklogEntry>) {
+      if (out.length > 0 && n + e.points > maxPoints) break;
+      out.push(e);
+      n += e.points;
+    }
+    return out;
+  }
+
+  removeBacklogRun(entries: BacklogEntry[]): void {
+    this.db.transaction(() => {
+      for (const e of entries) this.removeBacklog(e);
+    })();
   }
 
   removeBacklog(e: BacklogEntry): void {

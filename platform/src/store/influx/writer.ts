@@ -1,4 +1,4 @@
-import type { Sidecar } from './sidecar.js';
+import type { BacklogEntry, Sidecar } from './sidecar.js';
 
 /** InfluxDB answered but refused the data (HTTP 400): retrying cannot help, so it is counted, not kept. */
 export class RejectedWriteError extends Error {
@@ -17,6 +17,14 @@ export class BacklogFullError extends Error {
 }
 
 export type WriterOptions = {
+  /**
+   * 'journal' (default): write() appends to the durable on-disk journal (the backlog table) and resolves at
+   * once; the drainer ships the journal to InfluxDB in batches of up to batchSize points. A caller that
+   * writes one small batch at a time (ingest acknowledges MQTT messages in order, one by one) is then not
+   * held to one HTTP round trip per batch. 'direct': write() resolves once the batch is in InfluxDB (or,
+   * after memoryRetryMs of failures, in the backlog).
+   */
+  mode: 'journal' | 'direct';
   batchSize: number;
   flushIntervalMs: number;
   /** How long a failing batch is retried in memory (the caller waits) before it spills to the disk backlog. */
@@ -101,6 +109,15 @@ export class InfluxWriter {
   write(lines: string[], seq: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('InfluxDB store is closed'));
     if (lines.length === 0) return Promise.resolve();
+    if (this.o.mode === 'journal') {
+      try {
+        this.toBacklog({ body: lines.join('\n'), n: lines.length, minSeq: seq, maxSeq: seq, owners: [] });
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (!this.down) this.wake?.();
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ lines, taken: 0, inFlight: 0, seq, resolve, reject });
       this.queuedLines += lines.length;
@@ -237,28 +254,31 @@ export class InfluxWriter {
     let attempt = 0;
     let schemaOk = false;
     while (!this.closed) {
-      const e = this.sidecar.oldestBacklog();
-      if (!e) {
+      // Oldest entries first, several per request (order is kept: one request at a time).
+      const run = this.sidecar.backlogRun(this.o.batchSize);
+      if (run.length === 0) {
         this.down = false;
         this.o.onDrained();
         this.notifyDrain(true);
         return;
       }
+      const points = run.reduce((n, e) => n + e.points, 0);
       try {
         if (!schemaOk) {
           await this.o.ensureSchema();
           schemaOk = true;
         }
-        await this.o.post(e.body);
-        this.sidecar.removeBacklog(e);
-        this.pointsLanded += e.points;
+        await this.o.post(run.length === 1 ? (run[0] as BacklogEntry).body : run.map((e) => e.body).join('\n'));
+        this.sidecar.removeBacklogRun(run);
+        this.pointsLanded += points;
+        this.down = false;
         attempt = 0;
         this.notifyDrain(true);
       } catch (err) {
         if (err instanceof RejectedWriteError) {
           this.pointsRejected += err.dropped;
           this.error(err.message);
-          this.sidecar.removeBacklog(e);
+          this.sidecar.removeBacklogRun(run);
           continue;
         }
         this.down = true;
@@ -268,6 +288,21 @@ export class InfluxWriter {
         this.notifyDrain(false);
         await this.pause(Math.min(2_000, 100 * 2 ** attempt++));
       }
+    }
+  }
+
+  /**
+   * Resolves once everything accepted so far is in InfluxDB, or at once while InfluxDB is unreachable
+   * (reads then answer from what InfluxDB has). Reads call this so they see every acknowledged write.
+   */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 1_000_000 && !this.closed; i++) {
+      if (this.down || (this.sidecar.backlogPoints === 0 && this.queuedLines === 0)) return;
+      const progress = new Promise<boolean>((r) => this.drainWaiters.push(r));
+      if (this.queuedLines > 0) this.kick();
+      this.startDrainer();
+      this.wake?.();
+      if (!(await progress)) return;
     }
   }
 
