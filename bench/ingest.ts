@@ -87,10 +87,20 @@ async function startPlatformProcess(brokerUrl: string, influxUrl?: string): Prom
     XIANG_LOG_LEVEL: 'warn',
     ...(influxUrl ? { XIANG_INFLUX_URL: influxUrl, XIANG_INFLUX_DATABASE: `bench_${Date.now()}` } : {}),
   };
-  const prof = process.env.XIANG_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.XIANG_BENCH_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, 'platform/bin/xiang.js', 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const prof = process.env.XIANG_BENCH_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.XIANG_BENCH_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...prof, 'platform/bin/xiang.js', 'serve'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok, 'platform /readyz', 60_000, 200);
+  await waitFor(
+    async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok,
+    'platform /readyz',
+    60_000,
+    200,
+  );
   return { child, url, token, dir };
 }
 
@@ -116,7 +126,11 @@ async function rssMiB(pid: number): Promise<number> {
  * PACED points/s for SECONDS. Returns the number of points published.
  */
 async function publish(brokerUrl: string, onTick: () => Promise<void>): Promise<number> {
-  const client = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, clientId: `bench-${randomUUID()}`, clean: true });
+  const client = await mqtt.connectAsync(brokerUrl, {
+    protocolVersion: 5,
+    clientId: `bench-${randomUUID()}`,
+    clean: true,
+  });
   const sessionId = randomUUID();
   await client.publishAsync(topicFor('birth', FACTORY, AGENT), JSON.stringify(birth(sessionId)), { qos: 1 });
   const topic = topicFor('data', FACTORY, AGENT);
@@ -159,18 +173,28 @@ async function publish(brokerUrl: string, onTick: () => Promise<void>): Promise<
   return n;
 }
 
-async function runPlatform(mq: Service, influx: Service | null): Promise<{ pps: number; rss: number[]; points: number }> {
+async function runPlatform(
+  mq: Service,
+  influx: Service | null,
+): Promise<{ pps: number; rss: number[]; points: number }> {
   const p = await startPlatformProcess(mq.url, influx?.url);
   const rss: number[] = [];
   try {
     const t0 = Date.now();
     const sample = async () => {
       rss.push(await rssMiB(p.child.pid!));
-      log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: stored ${(await storedPoints(p)).toLocaleString('en')}, RSS ${rss.at(-1)!.toFixed(0)} MiB`);
+      log(
+        `  ${((Date.now() - t0) / 1000).toFixed(0)} s: stored ${(await storedPoints(p)).toLocaleString('en')}, RSS ${rss.at(-1)!.toFixed(0)} MiB`,
+      );
     };
     const published = await publish(mq.url, sample);
     const ticker = setInterval(() => void sample(), 5000);
-    await waitFor(async () => (await storedPoints(p)) >= published, `all ${published} points stored`, 1_800_000, 200);
+    await waitFor(
+      async () => (await storedPoints(p)) >= published,
+      `all ${published} points stored`,
+      1_800_000,
+      200,
+    );
     // Stored = durable; for InfluxDB also wait until the journal is shipped, so the rate is into the database.
     await waitFor(async () => (await backlog(p)) === 0, 'store backlog empty', 1_800_000, 200);
     clearInterval(ticker);
@@ -195,7 +219,11 @@ async function rawInflux(influx: Service, points: number): Promise<number> {
       const [i, ts, v] = tuple(n);
       batch.push({
         measurement: 'points',
-        tags: { factory: FACTORY, device: `m${i % DEVICES}`, metric: `activePower.k${Math.floor(i / DEVICES)}` },
+        tags: {
+          factory: FACTORY,
+          device: `m${i % DEVICES}`,
+          metric: `activePower.k${Math.floor(i / DEVICES)}`,
+        },
         fields: { s: 0, k: 1, v: v as number },
         timestamp: ts,
       });
@@ -209,7 +237,9 @@ function rawSqlite(dir: string, points: number): number {
   const db = new Database(path.join(dir, 'raw.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE p (series INTEGER, ts INTEGER, v REAL, s INTEGER, PRIMARY KEY (series, ts)) WITHOUT ROWID');
+  db.exec(
+    'CREATE TABLE p (series INTEGER, ts INTEGER, v REAL, s INTEGER, PRIMARY KEY (series, ts)) WITHOUT ROWID',
+  );
   const ins = db.prepare('INSERT OR REPLACE INTO p VALUES (?, ?, ?, ?)');
   const tx = db.transaction((from: number, to: number) => {
     for (let n = from; n < to; n++) {
@@ -234,12 +264,16 @@ try {
   log(`platform + embedded store, ${SECONDS} s, ${METRICS} metrics, batches of ${BATCH}…`);
   const emb = await runPlatform(mq, null);
   const rawSql = a['no-raw'] ? null : rawSqlite(tmp, Math.min(emb.points, 2_000_000));
-  rows.push(`| broker → platform → embedded store | ${fmt(emb.pps)} | ${rawSql ? `raw SQLite inserts ${fmt(rawSql)}` : '—'} | ${rawSql ? `${((emb.pps / rawSql) * 100).toFixed(0)} %` : '—'} | ${emb.rss.map((r) => r.toFixed(0)).join(' → ')} |`);
+  rows.push(
+    `| broker → platform → embedded store | ${fmt(emb.pps)} | ${rawSql ? `raw SQLite inserts ${fmt(rawSql)}` : '—'} | ${rawSql ? `${((emb.pps / rawSql) * 100).toFixed(0)} %` : '—'} | ${emb.rss.map((r) => r.toFixed(0)).join(' → ')} |`,
+  );
   if (influx) {
     log(`platform + InfluxDB store, ${SECONDS} s…`);
     const inf = await runPlatform(mq, influx);
     const rawInf = a['no-raw'] ? null : await rawInflux(influx, Math.min(inf.points, 2_000_000));
-    rows.push(`| broker → platform → InfluxDB store | ${fmt(inf.pps)} | ${rawInf ? `influx client writePoints ${fmt(rawInf)}` : '—'} | ${rawInf ? `${((inf.pps / rawInf) * 100).toFixed(0)} %` : '—'} | ${inf.rss.map((r) => r.toFixed(0)).join(' → ')} |`);
+    rows.push(
+      `| broker → platform → InfluxDB store | ${fmt(inf.pps)} | ${rawInf ? `influx client writePoints ${fmt(rawInf)}` : '—'} | ${rawInf ? `${((inf.pps / rawInf) * 100).toFixed(0)} %` : '—'} | ${inf.rss.map((r) => r.toFixed(0)).join(' → ')} |`,
+    );
   }
 } finally {
   await influx?.dispose();

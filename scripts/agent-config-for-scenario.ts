@@ -30,6 +30,7 @@ try {
 } finally {
   await sim.close();
 }
+// biome-ignore lint/suspicious/noExplicitAny: an untyped YAML document edited in place, re-validated by xiang-edge check
 const doc = YAML.parse(readFileSync(tmp, 'utf8')) as Record<string, any>;
 doc.factoryId = catalog.factoryId;
 doc.agentId = 'edge1';

@@ -25,7 +25,9 @@ export function brokerOptions(
     reconnectPeriod: 2000,
     connectTimeout: 10_000,
     clean: !persistent,
-    ...(persistent && b.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
+    ...(persistent && b.protocolVersion === 5
+      ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } }
+      : {}),
   };
   if (b.username !== undefined) o.username = b.username;
   if (b.password !== undefined) o.password = b.password;
