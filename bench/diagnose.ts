@@ -317,5 +317,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     `Energy diagnosis benchmark: ${opts.meters} meters × ${opts.days} days of 15-min data, node ${process.version}`,
   );
   printTable(rows);
+  // The section bench/run.ts copies into BENCHMARKS.md (the store path: bench/diagnose-store.ts).
+  console.log(
+    [
+      '<!-- BENCH-RESULT -->',
+      '## diagnose — energy diagnosis, pure part (issue #4 §5)',
+      '',
+      `\`npx tsx bench/diagnose.ts --meters ${opts.meters} --days ${opts.days}\` — \`diagnose()\` and the report on series already in memory (no store).`,
+      '',
+      '| measure | value | note |',
+      '|---|---:|---|',
+      ...rows.map(
+        (r) =>
+          `| ${r.name} | ${Number.isInteger(r.value) ? r.value : r.value.toFixed(1)} ${r.unit} | ${r.note ?? ''} |`,
+      ),
+      '<!-- /BENCH-RESULT -->',
+    ].join('\n'),
+  );
   if (values.json) await writeFile(values.json, `${JSON.stringify(rows, null, 2)}\n`);
 }

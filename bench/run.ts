@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const all = ['store', 'ingest', 'edge-agent', 'diagnose', 'oee'];
+const all = ['store', 'ingest', 'edge-agent', 'diagnose', 'diagnose-store', 'oee'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = chosen.length ? chosen : all;
 
@@ -30,7 +30,8 @@ async function runOne(name: string): Promise<string> {
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
   const m = /<!-- BENCH-RESULT -->([\s\S]*?)<!-- \/BENCH-RESULT -->/.exec(out);
   const secs = ((Date.now() - started) / 1000).toFixed(0);
-  if (code !== 0 || !m) return `## ${name}\n\nFAILED (exit ${code}, ${secs} s) — run \`npm run bench -- ${name}\` to see why.\n`;
+  if (code !== 0 || !m)
+    return `## ${name}\n\nFAILED (exit ${code}, ${secs} s) — run \`npm run bench -- ${name}\` to see why.\n`;
   return `${m[1]!.trim()}\n\n_Wall time of this benchmark: ${secs} s._\n`;
 }
 

@@ -7,6 +7,8 @@ import type { ApiDeps, Readiness } from './api/types.js';
 import { TokenStore } from './auth/tokens.js';
 import { parseConfig } from './config/load.js';
 import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
+import { DiagnosisRepository } from './energy/repository.js';
+import { DiagnosisService } from './energy/service.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { type Db, openPlatformDb } from './registry/db.js';
 import { Registry } from './registry/registry.js';
@@ -96,6 +98,13 @@ export async function startPlatform(
       };
       return { ready: h.ok && brokerOk, checks };
     };
+    const diagnoses = new DiagnosisService({
+      registry,
+      store,
+      repo: new DiagnosisRepository(db),
+      log: log.child({ component: 'diagnoses' }),
+    });
+    cleanup.push(() => diagnoses.close());
     const deps: ApiDeps = {
       registry,
       store,
@@ -104,6 +113,7 @@ export async function startPlatform(
       promRegistry,
       readiness,
       version: PLATFORM_VERSION,
+      diagnoses,
     };
     const app = await buildApi(deps, log);
     cleanup.push(() => app.close());
@@ -123,6 +133,7 @@ export async function startPlatform(
       stopped = true;
       log.info('platform stopping');
       await app.close();
+      await diagnoses.close(); // a run in progress stops at its next store batch, before the store closes
       await ingest.stop();
       if (ownStore) {
         await store.flush();
@@ -136,6 +147,7 @@ export async function startPlatform(
       stopped = true;
       await ingest.abort();
       await app.close();
+      await diagnoses.close();
       if (ownStore) await store.close();
       db.close();
     };

@@ -3,7 +3,7 @@ import { scenarioRegistrySettings } from './registry-settings.js';
 import { loadScenario } from './scenario/load.js';
 
 describe('scenarioRegistrySettings', () => {
-  it('derives profile, line bottleneck cycle time, output counter and machine standby power', async () => {
+  it('derives profile, line bottleneck cycle time, output counter and machine idle/standby power', async () => {
     const s = await loadScenario('tiny');
     const r = scenarioRegistrySettings(s);
     expect(r.profile).toMatchObject({ id: s.factory.id, name: s.factory.name, industry: s.factory.industry });
@@ -19,6 +19,7 @@ describe('scenarioRegistrySettings', () => {
     });
     const m0 = line.machines[0]!;
     expect(r.devices.find((d) => d.id === m0.id)?.patch.standbyPowerKw).toBe(m0.standbyKw);
+    expect(r.devices.find((d) => d.id === m0.id)?.patch.idlePowerKw).toBe(m0.idleKw);
     const machines = s.workshops.flatMap((w) => w.lines.flatMap((l) => l.machines));
     expect(r.devices).toHaveLength(machines.length);
     expect(r.devices.filter((d) => !d.patch.production).map((d) => d.id)).toEqual(

@@ -4,7 +4,7 @@ import type { Scenario } from './scenario/schema.js';
 /**
  * What a person would enter into the platform's registry for a simulated plant — the facts devices cannot
  * announce: the factory profile (name, industry, products, calendar, contracted demand), each line's ideal
- * cycle time and output counter, and each machine's standby power and production flag. Plain data shaped
+ * cycle time and output counter, and each machine's idle and standby power and production flag. Plain data shaped
  * like the platform's registry API bodies (PUT /factories/:id, PUT …/lines, PATCH …/devices/:id), so the
  * simulators need not depend on the platform.
  */
@@ -29,7 +29,10 @@ export type ScenarioRegistrySettings = {
     outputCounter?: { deviceId: string; metric: string };
     productId?: string;
   }[];
-  devices: { id: string; patch: { standbyPowerKw: number; production: boolean; ratedPowerKw: number } }[];
+  devices: {
+    id: string;
+    patch: { standbyPowerKw: number; idlePowerKw: number; production: boolean; ratedPowerKw: number };
+  }[];
 };
 
 export function scenarioRegistrySettings(s: Scenario): ScenarioRegistrySettings {
@@ -53,6 +56,7 @@ export function scenarioRegistrySettings(s: Scenario): ScenarioRegistrySettings 
           id: m.id,
           patch: {
             standbyPowerKw: m.standbyKw,
+            idlePowerKw: m.idleKw,
             production: m.type !== 'compressor',
             ratedPowerKw: m.ratedKw,
           },

@@ -85,7 +85,8 @@ export function diagnosisPlant(tiny: Scenario): Scenario {
     {
       id: 'ws1-spikes',
       type: 'demandSpikes',
-      description: '试切满载需量尖峰 100 kW×30 min（周二、周四） / full-load trial cuts, 100 kW for 30 min, Tue/Thu',
+      description:
+        '试切满载需量尖峰 100 kW×30 min（周二、周四） / full-load trial cuts, 100 kW for 30 min, Tue/Thu',
       meter: 'M-WS1',
       kw: 100,
       minutes: 30,
@@ -129,35 +130,99 @@ const num = (t: FaultTruth, k: string): number => Number(t.truth[k]);
 const sum = (xs: (number | null | undefined)[]) =>
   xs.some((x) => x === null || x === undefined) ? null : xs.reduce<number>((a, b) => a + (b as number), 0);
 
-/** Which finding reports each injected energy fault, and its magnitude on both sides. */
-export function checksFor(r: DiagnosisResult, truths: FaultTruth[]): Check[] {
-  const t = (id: string) => {
-    const x = truths.find((f) => f.id === id);
-    if (!x) throw new Error(`no ground truth for fault ${id}`);
-    return x;
-  };
+/** Fault types that are not about energy (OEE's micro-stops): not the diagnosis' to find. */
+export const NOT_ENERGY = new Set<Fault['type']>(['microStops']);
+
+/**
+ * Which finding reports each injected energy fault and how its magnitude reads on both sides, derived from
+ * the fault's declaration: the rule's finding id is `<rule>:<meter>` and its evidence figures are named.
+ * A Bad-quality fault on a metric the backfill did not send ('energy' preset) cannot be seen: it is left
+ * out when `sent` says so.
+ */
+export function checksFor(
+  r: DiagnosisResult,
+  truths: FaultTruth[],
+  scenario: Scenario,
+  sent: (deviceId: string, metric: string) => boolean = () => true,
+): Check[] {
   const fig = (finding: string, key: string) => figuresOf(r, finding)?.[key] ?? null;
-  const idle = ['CNC01', 'CNC02'].map((m) => figuresOf(r, `machineIdle:${m}`));
-  const bad = r.findings.find((f) => f.id === 'meteringData:M-AC01');
-  const badShare = /voltageThd: ([\d.]+) % without a good value/.exec(bad?.what.en ?? '');
+  const meterOfMachine = (id: string) => scenario.meters.find((m) => m.loads.includes(id))?.id ?? id;
+  const main = scenario.meters.find((m) => m.role === 'mainIncomer')?.id ?? 'M-MAIN';
   const hours = (r.period.toMs - r.period.fromMs) / 3_600_000;
-  return [
-    c('leak-ac01', 'compressedAirLeak:M-AC01', 'leak kW', fig('compressedAirLeak:M-AC01', 'leakKw'), num(t('leak-ac01'), 'meanExtraKwNonProduction')),
-    c('office-hvac-night', 'offShiftBaseLoad:M-OFFICE', 'excess kW', fig('offShiftBaseLoad:M-OFFICE', 'excessKw'), num(t('office-hvac-night'), 'meanExtraKwNonProduction')),
-    c('cnc-idle-breaks', ['machineIdle:CNC01', 'machineIdle:CNC02'], 'idle machine-hours', sum(idle.map((f) => f?.idleHours)), num(t('cnc-idle-breaks'), 'idleMachineHours')),
-    c('cnc-idle-breaks', ['machineIdle:CNC01', 'machineIdle:CNC02'], 'idle kWh', sum(idle.map((f) => f?.wasteKwh)), num(t('cnc-idle-breaks'), 'wastedKwh')),
-    c('ws1-low-pf', 'powerFactor:M-WS1', 'power factor', fig('powerFactor:M-WS1', 'powerFactor'), num(t('ws1-low-pf'), 'powerFactor')),
-    c('ws1-thd', 'voltageThd:M-WS1', 'THD % (p95)', fig('voltageThd:M-WS1', 'p95'), num(t('ws1-thd'), 'meanThdPct')),
-    c('light-unbalance', 'voltageUnbalance:M-LIGHT', 'unbalance % (p95)', fig('voltageUnbalance:M-LIGHT', 'p95'), num(t('light-unbalance'), 'meanUnbalancePct')),
-    c('ws1-spikes', 'maxDemand:M-MAIN', 'shaveable kW', fig('maxDemand:M-MAIN', 'shaveKw'), num(t('ws1-spikes'), 'extraKw')),
-    c('water-freeze', 'meteringData:M-WATER', 'frozen h', fig('meteringData:M-WATER', 'frozenHours'), num(t('water-freeze'), 'frozenHours')),
-    c('water-freeze', 'meteringData:M-WATER', 'unrecorded m³', fig('meteringData:M-WATER', 'frozenMissed'), num(t('water-freeze'), 'unrecordedConsumption')),
-    c('light-dropout', 'meteringData:M-LIGHT', 'missing h', fig('meteringData:M-LIGHT', 'gapHours'), num(t('light-dropout'), 'missingHours')),
-    c('thd-sensor-bad', 'meteringData:M-AC01', 'Bad hours', badShare ? (Number(badShare[1]) / 100) * hours : null, num(t('thd-sensor-bad'), 'badHours')),
-  ];
-}
-function c(fault: string, finding: string | string[], what: string, found: number | null, truth: number): Check {
-  return { fault, findings: [finding].flat(), what, found, truth };
+  const out: Check[] = [];
+  const add = (
+    t: FaultTruth,
+    finding: string | string[],
+    what: string,
+    found: number | null,
+    truthKey: string,
+  ) => out.push({ fault: t.id, findings: [finding].flat(), what, found, truth: num(t, truthKey) });
+  for (const t of truths) {
+    const f = t.declared;
+    switch (f.type) {
+      case 'offShiftBaseLoad': {
+        const isMeter = scenario.meters.some((m) => m.id === f.target);
+        if (f.cause === 'compressedAirLeak') {
+          const id = `compressedAirLeak:${meterOfMachine(f.target)}`;
+          add(t, id, 'leak kW', fig(id, 'leakKw'), 'meanExtraKwNonProduction');
+        } else {
+          const id = `offShiftBaseLoad:${isMeter ? f.target : meterOfMachine(f.target)}`;
+          add(t, id, 'excess kW', fig(id, 'excessKw'), 'meanExtraKwNonProduction');
+        }
+        break;
+      }
+      case 'idleThroughBreaks': {
+        const ids = f.machines.map((m) => `machineIdle:${m}`);
+        const figs = ids.map((id) => figuresOf(r, id));
+        add(t, ids, 'idle machine-hours', sum(figs.map((x) => x?.idleHours)), 'idleMachineHours');
+        add(t, ids, 'idle kWh', sum(figs.map((x) => x?.wasteKwh)), 'wastedKwh');
+        break;
+      }
+      case 'lowPowerFactor':
+        add(
+          t,
+          `powerFactor:${f.meter}`,
+          'power factor',
+          fig(`powerFactor:${f.meter}`, 'powerFactor'),
+          'powerFactor',
+        );
+        break;
+      case 'harmonicDistortion':
+        add(t, `voltageThd:${f.meter}`, 'THD % (p95)', fig(`voltageThd:${f.meter}`, 'p95'), 'meanThdPct');
+        break;
+      case 'phaseUnbalance': {
+        const id = `voltageUnbalance:${f.meter}`;
+        add(t, id, 'unbalance % (p95)', fig(id, 'p95'), 'meanUnbalancePct');
+        break;
+      }
+      case 'demandSpikes':
+        add(t, `maxDemand:${main}`, 'shaveable kW', fig(`maxDemand:${main}`, 'shaveKw'), 'extraKw');
+        break;
+      case 'meterFreeze': {
+        const id = `meteringData:${f.meter}`;
+        add(t, id, 'frozen h', fig(id, 'frozenHours'), 'frozenHours');
+        add(t, id, 'unrecorded (meter unit)', fig(id, 'frozenMissed'), 'unrecordedConsumption');
+        break;
+      }
+      case 'meterDropout': {
+        const id = `meteringData:${f.device}`;
+        add(t, id, 'missing h', fig(id, 'gapHours'), 'missingHours');
+        break;
+      }
+      case 'badQuality': {
+        if (!sent(f.device, f.metric)) break;
+        const id = `meteringData:${f.device}`;
+        const text = r.findings.find((x) => x.id === id)?.what.en ?? '';
+        const esc = f.metric.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        const share = new RegExp(`${esc}: ([\\d.]+) % without a good value`).exec(text);
+        add(t, id, 'Bad hours', share ? (Number(share[1]) / 100) * hours : null, 'badHours');
+        break;
+      }
+      case 'microStops':
+        break;
+    }
+  }
+  return out;
 }
 
 /**

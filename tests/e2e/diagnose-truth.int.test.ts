@@ -12,12 +12,13 @@ import { type Service, startInflux, startMosquitto } from '../harness/services.j
 import { PlatformHarness } from '../platform/platform-harness.js';
 import {
   applyRegistrySettings,
-  CONSEQUENCES,
   type Check,
+  CONSEQUENCES,
   checksFor,
   checksTable,
   cleanTwin,
   diagnosisPlant,
+  NOT_ENERGY,
   PLANT_DAYS,
   scenarioRegistrySettings,
 } from './diagnose-plant.js';
@@ -132,7 +133,12 @@ async function http<T>(p: RunningPlatform, token: string, method: string, url: s
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type') ?? '', text, json: () => JSON.parse(text) as T };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    text,
+    json: () => JSON.parse(text) as T,
+  };
 }
 
 describe.each(STORES)('energy diagnosis vs injected ground truth, %s store', (kind) => {
@@ -162,7 +168,9 @@ describe.each(STORES)('energy diagnosis vs injected ground truth, %s store', (ki
       const id = res.json().id;
       runs[f] = await waitFor(
         async () => {
-          const r = (await http<DiagnosisRun>(p!, inspector, 'GET', `/api/v1/factories/${f}/diagnoses/${id}`)).json();
+          const r = (
+            await http<DiagnosisRun>(p!, inspector, 'GET', `/api/v1/factories/${f}/diagnoses/${id}`)
+          ).json();
           return r.status === 'done' || r.status === 'failed' ? r : null;
         },
         `the ${f} diagnosis on the ${kind} store`,
@@ -170,18 +178,23 @@ describe.each(STORES)('energy diagnosis vs injected ground truth, %s store', (ki
         200,
       );
       expect(runs[f]!.status, runs[f]!.error ?? '').toBe('done');
-      const report = await http<DiagnosisResult>(p, inspector, 'GET', `/api/v1/factories/${f}/diagnoses/${id}/report`);
+      const report = await http<DiagnosisResult>(
+        p,
+        inspector,
+        'GET',
+        `/api/v1/factories/${f}/diagnoses/${id}/report`,
+      );
       expect(report.status).toBe(200);
       result[f] = report.json();
     }
     timings[`${kind}DiagnoseS`] = (Date.now() - t0) / 1000;
-    checks = checksFor(result[FAULTY]!, backfill.truth.faults(fromMs, toMs));
+    checks = checksFor(result[FAULTY]!, backfill.truth.faults(fromMs, toMs), plant);
     console.info(checksTable(`[diagnose-truth] ${kind} store, ${PLANT_DAYS} days`, checks));
   }, 600_000);
 
   it('finds every injected energy fault, each magnitude within ±10 % of the ground truth', (ctx) => {
     if (!p) return ctx.skip();
-    const energyFaults = plant.faults.filter((f) => f.type !== 'microStops').map((f) => f.id);
+    const energyFaults = plant.faults.filter((f) => !NOT_ENERGY.has(f.type)).map((f) => f.id);
     expect(new Set(checks.map((c) => c.fault))).toEqual(new Set(energyFaults));
     for (const c of checks) {
       for (const id of c.findings) {
@@ -190,7 +203,10 @@ describe.each(STORES)('energy diagnosis vs injected ground truth, %s store', (ki
         expect(f!.severity, `${c.fault}: ${id} must be above info`).not.toBe('info');
       }
       expect(c.found, `${c.fault}: ${c.what} in ${c.findings.join(', ')}`).not.toBeNull();
-      expect(Math.abs(c.found! - c.truth) / c.truth, `${c.fault}: ${c.what} ${c.found} vs ${c.truth}`).toBeLessThanOrEqual(0.1);
+      expect(
+        Math.abs(c.found! - c.truth) / c.truth,
+        `${c.fault}: ${c.what} ${c.found} vs ${c.truth}`,
+      ).toBeLessThanOrEqual(0.1);
     }
   });
 
@@ -205,7 +221,9 @@ describe.each(STORES)('energy diagnosis vs injected ground truth, %s store', (ki
     if (!p) return ctx.skip();
     const r = result[CLEAN]!;
     expect(r.factory.meters).toBe(result[FAULTY]!.factory.meters);
-    expect(r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.severity} ${f.id}: ${f.what.en}`)).toEqual([]);
+    expect(
+      r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.severity} ${f.id}: ${f.what.en}`),
+    ).toEqual([]);
     expect(runs[CLEAN]!.summary?.worstSeverity ?? 'info').toBe('info');
   });
 
@@ -236,12 +254,29 @@ describe.each(STORES)('energy diagnosis vs injected ground truth, %s store', (ki
       const out: string[] = [];
       const day = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
       const code = await xiang(
-        ['diagnose', '--factory', FAULTY, '--from', day(fromMs), '--to', day(toMs - DAY_MS), '--config', config,
-          '--out', path.join(dir, 'report.html'), '--json', path.join(dir, 'result.json'), '--no-save'],
+        [
+          'diagnose',
+          '--factory',
+          FAULTY,
+          '--from',
+          day(fromMs),
+          '--to',
+          day(toMs - DAY_MS),
+          '--config',
+          config,
+          '--out',
+          path.join(dir, 'report.html'),
+          '--json',
+          path.join(dir, 'result.json'),
+          '--no-save',
+        ],
         { out: (l) => out.push(l), err: (l) => err.push(l) },
       );
       expect(code, err.join('\n')).toBe(0);
-      expect(err.some((l) => /counters \d+\/\d+/.test(l)), 'progress on stderr').toBe(true);
+      expect(
+        err.some((l) => /counters \d+\/\d+/.test(l)),
+        'progress on stderr',
+      ).toBe(true);
       const cli = JSON.parse(await readFile(path.join(dir, 'result.json'), 'utf8')) as DiagnosisResult;
       const api = result[FAULTY]!;
       expect(cli.period).toEqual(api.period);

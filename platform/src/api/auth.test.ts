@@ -117,7 +117,8 @@ describe('401 / 403 matrix', () => {
       if (r.method !== 'GET') {
         const insp = await call(r.method, url, 'inspectorF1', {});
         // factoryRead routes derive reports without changing the factory (energy diagnosis): inspectors pass the guard.
-        if (r.access === 'factoryRead') expect(insp.statusCode, `${r.method} ${r.url} as inspector`).not.toBe(403);
+        if (r.access === 'factoryRead')
+          expect(insp.statusCode, `${r.method} ${r.url} as inspector`).not.toBe(403);
         else expect(insp.statusCode, `${r.method} ${r.url} as inspector`).toBe(403);
       }
     }
@@ -125,7 +126,14 @@ describe('401 / 403 matrix', () => {
 
   it('every route without :factoryId that is not public needs admin', async () => {
     // Open to any signed-in token: the factory list (filtered per token) and the standards coefficient table.
-    const open = new Set(['/healthz', '/readyz', '/metrics', '/api/v1/factories', '/api/v1/energy/coefficients']);
+    const open = new Set([
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/api/v1/factories',
+      '/api/v1/energy/coefficients',
+      '/api/v1/diagnosis-reports/:key', // public, but only with a key a signed-in user asked for,
+    ]);
     const rest = h.app.routeTable.filter(
       (r) =>
         !r.url.includes(':factoryId') &&

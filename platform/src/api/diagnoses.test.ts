@@ -1,8 +1,8 @@
 import { StatusCodes } from '@xiang/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../tests/harness/ports.js';
 import { type ApiHarness, apiHarness, bearer } from '../../../tests/platform/api-harness.js';
 import { fixtureBirth, T0 } from '../../../tests/platform/fixtures.js';
-import { waitFor } from '../../../tests/harness/ports.js';
 import type { StoredPoint } from '../store/types.js';
 
 /**
@@ -62,10 +62,18 @@ async function finished(url: string, who = 'admin') {
 
 describe('diagnoses API', () => {
   it('an inspector starts a run (202 + Location), polls it to done and reads the JSON and HTML report', async () => {
-    const res = await call('POST', base, 'inspectorF1', { from: T0, to: new Date(T0 + DAY_MS).toISOString() });
+    const res = await call('POST', base, 'inspectorF1', {
+      from: T0,
+      to: new Date(T0 + DAY_MS).toISOString(),
+    });
     expect(res.statusCode, res.body).toBe(202);
     const run = res.json();
-    expect(run).toMatchObject({ factoryId: 'F1', fromMs: T0, toMs: T0 + DAY_MS, requestedBy: 'inspector F1' });
+    expect(run).toMatchObject({
+      factoryId: 'F1',
+      fromMs: T0,
+      toMs: T0 + DAY_MS,
+      requestedBy: 'inspector F1',
+    });
     expect(res.headers.location).toBe(`${base}/${run.id}`);
     const done = await finished(res.headers.location as string, 'inspectorF1');
     expect(done.status, done.error).toBe('done');
@@ -92,6 +100,21 @@ describe('diagnoses API', () => {
 
     const list = (await call('GET', base, 'inspectorF1')).json();
     expect(list.map((r: { id: string }) => r.id)).toContain(run.id);
+
+    // A browser tab opens the report through a short-lived link (no token), with a CSP of its own.
+    const link = await call('POST', `${base}/${run.id}/report-links`, 'inspectorF1', { lang: 'en' });
+    expect(link.statusCode, link.body).toBe(201);
+    const { url } = link.json();
+    expect(url).toMatch(/^\/api\/v1\/diagnosis-reports\/[A-Za-z0-9_-]{32}$/);
+    const page = await call('GET', url, null);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("style-src 'unsafe-inline'");
+    expect(page.body).toMatch(/Energy[- ]saving diagnosis/i);
+    expect(
+      (await call('GET', '/api/v1/diagnosis-reports/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', null)).statusCode,
+    ).toBe(404);
+    expect((await call('POST', `${base}/${run.id}/report-links`, 'factoryF2', {})).statusCode).toBe(403);
   });
 
   it('keeps each factory to itself: another factory’s token can neither start nor read runs', async () => {
@@ -109,9 +132,14 @@ describe('diagnoses API', () => {
       [{ from: T0 + DAY_MS, to: T0 }, 400, 'body.to'],
       [{ from: T0, to: T0 + 401 * DAY_MS }, 400, 'body.to'],
       [{ from: 'yesterday', to: T0 }, 400, 'body.from'],
+      [{ from: '03/03/2025', to: T0 }, 400, 'body.from'],
       [{ from: T0, to: T0 + DAY_MS, options: { valueBasis: 'equal' } }, 400, 'body.options'],
       [
-        { from: T0, to: T0 + DAY_MS, options: { coefficientOverrides: [{ id: 'nope', value: 1, reason: 'x' }] } },
+        {
+          from: T0,
+          to: T0 + DAY_MS,
+          options: { coefficientOverrides: [{ id: 'nope', value: 1, reason: 'x' }] },
+        },
         400,
         'body.options.coefficientOverrides',
       ],
@@ -122,7 +150,10 @@ describe('diagnoses API', () => {
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.json().errors?.[0]?.field, res.body).toBe(field);
     }
-    const unknown = await call('POST', '/api/v1/factories/F9/diagnoses', 'admin', { from: T0, to: T0 + DAY_MS });
+    const unknown = await call('POST', '/api/v1/factories/F9/diagnoses', 'admin', {
+      from: T0,
+      to: T0 + DAY_MS,
+    });
     expect(unknown.statusCode).toBe(404);
     expect((await call('GET', `${base}/no-such-run`, 'admin')).statusCode).toBe(404);
   });

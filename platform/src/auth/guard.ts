@@ -10,10 +10,12 @@ import type { TokenStore } from './tokens.js';
  *   admin         — admin tokens only
  *   factory       — (the default for routes with a `:factoryId` parameter) read for GET/HEAD by any token
  *                   scoped to that factory; any other method by admin or a factory token of that factory
+ *   factoryRead   — any token scoped to the factory, whatever the method: for actions that derive a report from
+ *                   the factory's data and change none of it (starting an energy diagnosis — inspectors' job)
  * A route with neither `access` nor `:factoryId` is admin-only, so a new route is closed until it says otherwise.
  * This hook is the one place factory isolation is enforced.
  */
-export type Access = 'public' | 'authenticated' | 'admin' | 'factory';
+export type Access = 'public' | 'authenticated' | 'admin' | 'factory' | 'factoryRead';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -61,7 +63,7 @@ export function installAuthGuard(app: FastifyInstance<any, any, any, any, any>, 
     }
     if (factoryId === undefined)
       return deny(req, reply, 403, 'route declares factory access without a :factoryId');
-    const reading = req.method === 'GET' || req.method === 'HEAD';
+    const reading = req.method === 'GET' || req.method === 'HEAD' || access === 'factoryRead';
     if (!canRead(principal, factoryId)) {
       return deny(
         req,

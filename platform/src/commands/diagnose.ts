@@ -67,7 +67,8 @@ function parse(argv: string[]): Args {
   });
   const missing = (['factory', 'from', 'to', 'out'] as const).filter((k) => !values[k]);
   if (missing.length > 0) throw new Error(`missing --${missing.join(', --')}`);
-  if (!['zh', 'zh-CN', 'en'].includes(values.lang)) throw new Error(`--lang must be zh or en, got "${values.lang}"`);
+  if (!['zh', 'zh-CN', 'en'].includes(values.lang))
+    throw new Error(`--lang must be zh or en, got "${values.lang}"`);
   if (values.basis !== undefined && values.basis !== 'equivalent' && values.basis !== 'equal')
     throw new Error(`--basis must be equivalent (当量值) or equal (等价值), got "${values.basis}"`);
   const num = (k: 'grid-year' | 'flat-price') => {
@@ -78,7 +79,8 @@ function parse(argv: string[]): Args {
     return n;
   };
   const gridYear = num('grid-year');
-  if (gridYear !== undefined && !Number.isInteger(gridYear)) throw new Error('--grid-year expects a year such as 2022');
+  if (gridYear !== undefined && !Number.isInteger(gridYear))
+    throw new Error('--grid-year expects a year such as 2022');
   const flatPrice = num('flat-price');
   return {
     factory: values.factory as string,
@@ -102,8 +104,10 @@ export function instantOf(s: string, utcOffsetMinutes: number, end: boolean, fla
     const ms = Date.parse(`${s}T00:00:00Z`) - utcOffsetMinutes * 60_000 + (end ? 86_400_000 : 0);
     if (Number.isFinite(ms)) return ms;
   }
-  const ms = /^-?\d+$/.test(s) ? Number(s) : Date.parse(s);
-  if (!Number.isFinite(ms)) throw new Error(`${flag} expects YYYY-MM-DD or an ISO 8601 date-time, got "${s}"`);
+  // Only ISO 8601 (Date.parse alone would also take "03/03/2025" in the machine's local zone).
+  const ms = /^-?\d+$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) : Number.NaN;
+  if (!Number.isFinite(ms))
+    throw new Error(`${flag} expects YYYY-MM-DD or an ISO 8601 date-time, got "${s}"`);
   return ms;
 }
 
@@ -146,19 +150,26 @@ export const diagnoseCommand: CliCommand = {
       return EXIT.usage;
     }
     if (args.basis) options = { ...options, electricityBasis: args.basis };
-    if (args.gridYear) options = { ...options, gridFactor: { ...options.gridFactor, dataYear: args.gridYear } };
+    if (args.gridYear)
+      options = { ...options, gridFactor: { ...options.gridFactor, dataYear: args.gridYear } };
     if (args.flatPrice) options = { ...options, flatPriceCnyPerKwh: args.flatPrice };
 
     const t0 = Date.now();
     const step = (s: string) => io.err(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${s}`);
-    step(`opening ${config.dataDir} (${config.store.influxUrl ? `InfluxDB ${config.store.influxUrl}` : 'embedded store'})`);
+    step(
+      `opening ${config.dataDir} (${config.store.influxUrl ? `InfluxDB ${config.store.influxUrl}` : 'embedded store'})`,
+    );
     const db = openPlatformDb(path.join(config.dataDir, 'platform.db'));
     const store = await createStore({ ...config.store, dataDir: config.dataDir, rollupRefreshMs: 0 });
     try {
       const registry = new Registry(db);
       const profile = registry.factory(args.factory);
       if (!profile) {
-        const known = registry.factories().map((f) => f.id).join(', ') || 'none';
+        const known =
+          registry
+            .factories()
+            .map((f) => f.id)
+            .join(', ') || 'none';
         io.err(`xiang diagnose: factory "${args.factory}" is not in ${config.dataDir} (known: ${known})`);
         return EXIT.failed;
       }

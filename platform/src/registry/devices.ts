@@ -64,6 +64,7 @@ function effective(r: DeviceRow): DeviceView {
   const rated = o.ratedPowerKw ?? r.ratedPowerKw;
   if (rated !== null && rated !== undefined) d.ratedPowerKw = rated;
   if (o.standbyPowerKw !== undefined) d.standbyPowerKw = o.standbyPowerKw;
+  if (o.idlePowerKw !== undefined) d.idlePowerKw = o.idlePowerKw;
   return d;
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * What a person may correct about a device (the device or its agent config may not know it): e.g. which
- * meter is the main incomer, its parent in the metering tree, the rated and standby power, whether it
+ * meter is the main incomer, its parent in the metering tree, the rated, idle and standby power, whether it
  * counts as production equipment. A PATCH sets a field; `null` removes the override (back to what the
  * birth reports). `parentMeter: ""` states that the meter has no parent.
  */
@@ -17,6 +17,8 @@ export const deviceOverrideSchema = z
     parentMeter: z.union([idSchema, z.literal('')]).nullable(),
     ratedPowerKw: z.number().positive().nullable(),
     standbyPowerKw: z.number().nonnegative().nullable(),
+    /** Power while powered up but not working (NotExecuting) — prices idling in energy diagnostics. */
+    idlePowerKw: z.number().nonnegative().nullable(),
     production: z.boolean().nullable(),
   })
   .partial()

@@ -111,11 +111,15 @@ describe('registry from births', () => {
     reg.applyBirth(FACTORY, AGENT, fixtureBirth('session-0001'), T0);
     reg.patchDevice(FACTORY, 'M0', { meterRole: 'mainIncomer' });
     reg.patchDevice(FACTORY, 'M2', { parentMeter: 'M0', standbyPowerKw: 1.5 });
-    reg.patchDevice(FACTORY, 'C1', { production: false, name: '加工中心 1' });
+    reg.patchDevice(FACTORY, 'C1', { production: false, name: '加工中心 1', idlePowerKw: 4.3 });
     reg.applyBirth(FACTORY, AGENT, fixtureBirth('session-0002'), T0 + 60_000);
     expect(reg.device(FACTORY, 'M0')).toMatchObject({ meterRole: 'mainIncomer', overridden: ['meterRole'] });
     expect(reg.device(FACTORY, 'M2')).toMatchObject({ parentMeter: 'M0', standbyPowerKw: 1.5 });
-    expect(reg.device(FACTORY, 'C1')).toMatchObject({ production: false, name: '加工中心 1' });
+    expect(reg.device(FACTORY, 'C1')).toMatchObject({
+      production: false,
+      name: '加工中心 1',
+      idlePowerKw: 4.3,
+    });
     // null removes the override: back to what the birth says.
     reg.patchDevice(FACTORY, 'M2', { parentMeter: null });
     expect(reg.device(FACTORY, 'M2')?.parentMeter).toBe('M1');

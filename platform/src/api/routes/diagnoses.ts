@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { diagnosisOptionsSchema } from '../../energy/types.js';
 import { renderReport } from '../../energy/report/html.js';
 import { DiagnosisRepository } from '../../energy/repository.js';
 import { diagnosisResultSchema } from '../../energy/result.js';
 import { diagnosisRunSchema } from '../../energy/run.js';
 import { DiagnosisError, DiagnosisService, MAX_PERIOD_DAYS } from '../../energy/service.js';
+import { diagnosisOptionsSchema } from '../../energy/types.js';
 import { factoryParams } from '../params.js';
 import { HttpProblem } from '../problem.js';
 import { API_PREFIX, type ApiDeps, type RouteModule } from '../types.js';
@@ -28,9 +29,20 @@ const bodyInstant = z
   .union([z.number().int(), z.string()])
   .describe('epoch ms or ISO 8601, e.g. "2025-03-03T00:00:00+08:00"')
   .transform((v, ctx) => {
-    const ms = typeof v === 'number' ? v : /^-?\d+$/.test(v) ? Number(v) : Date.parse(v);
+    // ISO 8601 date-times only: Date.parse would also take "03/03/2025" in the server's own time zone.
+    const ms =
+      typeof v === 'number'
+        ? v
+        : /^-?\d+$/.test(v)
+          ? Number(v)
+          : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)
+            ? Date.parse(v)
+            : Number.NaN;
     if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 date-time or epoch ms, got "${v}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an ISO 8601 date-time such as "2025-03-03T00:00:00+08:00" or epoch ms, got "${v}"`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -57,6 +69,12 @@ const langQuery = z
   .default('zh-CN')
   .transform((l) => (l === 'en' ? ('en' as const) : ('zh-CN' as const)));
 
+const LINK_TTL_MS = 10 * 60_000;
+const MAX_LINKS = 1000;
+/** The report is a document of its own: inline CSS and SVG, no scripts, nothing loaded from anywhere. */
+const REPORT_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 const services = new WeakMap<object, DiagnosisService>();
 /** The platform's service (main.ts); an API built without one (fastify.inject tests) gets its own. */
 export function diagnosisService(deps: ApiDeps): DiagnosisService {
@@ -78,7 +96,11 @@ async function diagnosed<T>(fn: () => T | Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (e instanceof DiagnosisError)
-      throw new HttpProblem(e.status, e.message, e.field ? [{ field: e.field, message: e.message }] : undefined);
+      throw new HttpProblem(
+        e.status,
+        e.message,
+        e.field ? [{ field: e.field, message: e.message }] : undefined,
+      );
     throw e;
   }
 }
@@ -99,7 +121,7 @@ export const diagnosisRoutes: RouteModule = {
           tags,
           summary: '发起节能诊断 · Start an energy-saving diagnosis run',
           description:
-            `Asynchronous: answers 202 with the run (status "queued"); poll GET …/diagnoses/{runId} until status ` +
+            `Asynchronous: answers 202 with the run ("running", or "queued" behind others); poll GET …/diagnoses/{runId} until status ` +
             `is "done" (progress.pct shows how far the store reads are), then GET …/report. One run at a time per ` +
             `platform, later ones wait in a bounded queue (429 when full). At most ${MAX_PERIOD_DAYS} days per ` +
             'run; the period is widened to whole quarter-hours. Inspectors may start runs for their factories. ' +
@@ -115,12 +137,19 @@ export const diagnosisRoutes: RouteModule = {
         const run = await diagnosed(() =>
           svc().submit(
             req.params.factoryId,
-            { fromMs: req.body.from, toMs: req.body.to, ...(req.body.options ? { options: req.body.options } : {}) },
+            {
+              fromMs: req.body.from,
+              toMs: req.body.to,
+              ...(req.body.options ? { options: req.body.options } : {}),
+            },
             req.principal?.name ?? 'api',
           ),
         );
         const f = encodeURIComponent(req.params.factoryId);
-        return reply.code(202).header('location', `${API_PREFIX}/factories/${f}/diagnoses/${run.id}`).send(run);
+        return reply
+          .code(202)
+          .header('location', `${API_PREFIX}/factories/${f}/diagnoses/${run.id}`)
+          .send(run);
       },
     );
 
@@ -149,6 +178,61 @@ export const diagnosisRoutes: RouteModule = {
         },
       },
       async (req) => diagnosed(() => svc().get(req.params.factoryId, req.params.runId)),
+    );
+
+    // Short-lived report links: a browser tab cannot send the Bearer token, and a report opened from a blob
+    // would inherit the console's CSP (no inline styles). The link's random key is the capability.
+    const links = new Map<
+      string,
+      { factoryId: string; runId: string; lang: 'zh-CN' | 'en'; expiresAtMs: number }
+    >();
+    app.post(
+      `${one}/report-links`,
+      {
+        config: { access: 'factoryRead' },
+        schema: {
+          tags,
+          summary: '报告链接 · A short-lived link that opens the HTML report in a browser tab',
+          description: `The link works without a token for ${LINK_TTL_MS / 60_000} minutes (its random key is the credential).`,
+          params: runParams,
+          body: z.object({ lang: langQuery }).strict().optional(),
+          response: { 201: z.object({ url: z.string(), expiresAtMs: z.number().int() }) },
+        },
+      },
+      async (req, reply) => {
+        await diagnosed(() => svc().result(req.params.factoryId, req.params.runId)); // done and in this factory
+        const now = Date.now();
+        for (const [k, l] of links) if (l.expiresAtMs <= now || links.size >= MAX_LINKS) links.delete(k);
+        const key = randomBytes(24).toString('base64url');
+        const expiresAtMs = now + LINK_TTL_MS;
+        links.set(key, { ...req.params, lang: req.body?.lang ?? 'zh-CN', expiresAtMs });
+        return reply.code(201).send({ url: `${API_PREFIX}/diagnosis-reports/${key}`, expiresAtMs });
+      },
+    );
+    app.get(
+      `${API_PREFIX}/diagnosis-reports/:key`,
+      {
+        config: { access: 'public' },
+        schema: {
+          tags,
+          summary: '打开报告 · The HTML report behind a report link',
+          params: z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{32}$/, 'expected a report link key') }),
+          response: { 200: z.string() },
+        },
+      },
+      async (req, reply) => {
+        const l = links.get(req.params.key);
+        if (!l || l.expiresAtMs <= Date.now())
+          throw new HttpProblem(404, 'this report link is unknown or has expired');
+        const result = await diagnosed(() => svc().result(l.factoryId, l.runId));
+        return reply
+          .type('text/html; charset=utf-8')
+          .header('content-security-policy', REPORT_CSP)
+          .header('referrer-policy', 'no-referrer')
+          .header('cache-control', 'no-store')
+          .header('x-content-type-options', 'nosniff')
+          .send(renderReport(result, { lang: l.lang }));
+      },
     );
 
     app.get(

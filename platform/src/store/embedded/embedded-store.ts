@@ -106,7 +106,9 @@ export class EmbeddedStore implements TimeSeriesStore {
         .raw(true),
       count: db.prepare('SELECT count(*) FROM points WHERE series_id = ? AND ts >= ? AND ts < ?').pluck(),
       stage: db.prepare('INSERT INTO staging (series_id, ts, value, status, text) VALUES (?, ?, ?, ?, ?)'),
-      staged: db.prepare('SELECT seq, series_id, ts, value, status, text FROM staging ORDER BY seq LIMIT ?').raw(true),
+      staged: db
+        .prepare('SELECT seq, series_id, ts, value, status, text FROM staging ORDER BY seq LIMIT ?')
+        .raw(true),
       stagedCount: db.prepare('SELECT count(*) FROM staging').pluck(),
       unstage: db.prepare('DELETE FROM staging WHERE seq <= ?'),
     };

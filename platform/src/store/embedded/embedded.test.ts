@@ -69,7 +69,12 @@ describe('embedded store specifics', () => {
   it('keeps acknowledged writes that were only staged when the process died, and merges them at start', async () => {
     const file = path.join(await tmp(), 'ts.sqlite');
     // A write is durable once staged: no merge timer, no threshold, no read — as if the process died now.
-    const a = new EmbeddedStore({ file, rollupRefreshMs: 0, mergeIntervalMs: 3_600_000, mergeThreshold: 1e9 });
+    const a = new EmbeddedStore({
+      file,
+      rollupRefreshMs: 0,
+      mergeIntervalMs: 3_600_000,
+      mergeThreshold: 1e9,
+    });
     await a.init();
     await a.write(hourly(0, 8));
     await a.write([pt(m, T0, 999)]); // a later write of the same (series, ts) must still win after the merge

@@ -268,7 +268,9 @@ export class InfluxWriter {
           await this.o.ensureSchema();
           schemaOk = true;
         }
-        await this.o.post(run.length === 1 ? (run[0] as BacklogEntry).body : run.map((e) => e.body).join('\n'));
+        await this.o.post(
+          run.length === 1 ? (run[0] as BacklogEntry).body : run.map((e) => e.body).join('\n'),
+        );
         this.sidecar.removeBacklogRun(run);
         this.pointsLanded += points;
         this.down = false;

@@ -2,9 +2,9 @@
  * 节能诊断 Diagnostics: the factory's diagnosis runs from /api/v1/factories/:id/diagnoses (period, who ran it,
  * status with progress, findings by severity, comprehensive energy use, estimated saving), a form to start one
  * for a period (local dates, the end day included; every token of the factory may start one — inspectors too),
- * and each finished run's printable report. The report needs the Bearer token, so it is fetched and opened as
- * a document of its own (a plain link could not carry the token). While a run is queued or running the list
- * refreshes itself.
+ * and each finished run's printable report. A browser tab cannot send the Bearer token, so "open report" asks
+ * for a short-lived report link and opens that (a blob would inherit the console's CSP and lose the report's
+ * styling). While a run is queued or running the list refreshes itself.
  */
 import { ApiError, apiGet, factoryPath, getToken } from '../api.js';
 import { h, table } from '../dom.js';
@@ -57,19 +57,6 @@ export function defaultPeriod(nowMs) {
   return { from: localDate(today - 14 * DAY_MS), to: localDate(today - DAY_MS) };
 }
 
-function openHtml(html) {
-  const url = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
-  const w = window.open(url, '_blank');
-  if (!w) {
-    // Pop-ups blocked: download instead.
-    const a = h('a', { href: url, download: 'diagnosis.html' });
-    document.body.append(a);
-    a.click();
-    a.remove();
-  }
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
 function statusCell(r) {
   const cls = {
     done: 'badge-online',
@@ -114,8 +101,16 @@ function reportLinks(ctx, r, onError) {
         'data-run': r.id,
         onclick: async (e) => {
           e.preventDefault();
+          // A short-lived link the new tab can open without the token; the report keeps its own styling.
           try {
-            openHtml(await call('GET', `${base}?format=html&lang=${lang}`, undefined, 'text/html'));
+            const link = await call(
+              'POST',
+              factoryPath(ctx.factoryId, `/diagnoses/${encodeURIComponent(r.id)}/report-links`),
+              { lang },
+            );
+            const w = window.open(link.url, '_blank'); // with 'noopener' it would always return null
+            if (w) w.opener = null;
+            else location.assign(link.url); // pop-ups blocked: open it here
           } catch (err) {
             onError(err);
           }

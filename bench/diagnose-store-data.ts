@@ -1,0 +1,122 @@
+/**
+ * The synthetic plant of bench/diagnose.ts as stored data (for bench/diagnose-store.ts): every meter's energy
+ * counter at each quarter-hour boundary, reactive-energy counters on the incomer and feeders, phase voltages /
+ * THD / unbalance on the incomer as mid-quarter gauges, the lines' good-part counters, the machines' state
+ * changes — and the registry snapshot (metrics, line output counters) that lets the adapter find them.
+ */
+import { StatusCodes } from '@xiang/protocol';
+import type { DiagnosisInput } from '../platform/src/energy/types.js';
+import type { RegistryMetric, RegistrySnapshot } from '../platform/src/registry/model.js';
+import type { StoredPoint } from '../platform/src/store/types.js';
+
+const SLOT = 900_000;
+const F = 'BENCH';
+export type Series = { deviceId: string; key: string; at: (i: number) => number | null; counter: boolean };
+
+/** The plant's series as stored metrics: counters cumulate the per-slot values, gauges keep them. */
+export function plantSeries(input: DiagnosisInput): { series: Series[]; metrics: RegistryMetric[] } {
+  const series: Series[] = [];
+  const metrics: RegistryMetric[] = [];
+  const add = (
+    deviceId: string,
+    key: string,
+    quantity: RegistryMetric['quantity'],
+    unit: string,
+    values: Float64Array,
+    counter: boolean,
+    phase?: 'L1' | 'L2' | 'L3',
+  ) => {
+    metrics.push({
+      factoryId: F,
+      agentId: 'edge1',
+      i: metrics.length,
+      deviceId,
+      key,
+      quantity,
+      kind: counter ? 'counter' : 'gauge',
+      datatype: 'double',
+      unit,
+      ...(phase ? { phase } : {}),
+    });
+    if (!counter) return series.push({ deviceId, key, at: (i) => values[i] ?? null, counter });
+    const cum = new Float64Array(values.length + 1);
+    cum[0] = 1000;
+    for (let i = 0; i < values.length; i++) cum[i + 1] = cum[i]! + values[i]!;
+    series.push({ deviceId, key, at: (i) => cum[i] ?? null, counter });
+  };
+  for (const m of input.meters) {
+    add(m.deviceId, 'energyImport', 'activeEnergyImport', 'kWh', m.consumption.values, true);
+    if (m.reactiveKvarh)
+      add(m.deviceId, 'reactiveEnergyImport', 'reactiveEnergyImport', 'kvarh', m.reactiveKvarh.values, true);
+    if (m.deviceId !== 'M-MAIN') continue; // power quality on the incomer only: the benchmark stays ≈ 7 M points
+    for (const ph of ['L1', 'L2', 'L3'] as const) {
+      const v = m.voltageV?.[ph];
+      if (v) add(m.deviceId, `voltage.${ph}`, 'voltage', 'V', v.values, false, ph);
+    }
+    if (m.voltageThdPct) add(m.deviceId, 'voltageThd', 'voltageThd', '%', m.voltageThdPct.values, false);
+    if (m.voltageUnbalancePct)
+      add(m.deviceId, 'voltageUnbalance', 'voltageUnbalance', '%', m.voltageUnbalancePct.values, false);
+  }
+  for (const l of input.lines) add(l.source.deviceId, 'goodCount', 'goodCount', '1', l.output.values, true);
+  for (const mc of input.machines)
+    metrics.push({
+      factoryId: F,
+      agentId: 'edge1',
+      i: metrics.length,
+      deviceId: mc.deviceId,
+      key: 'state',
+      quantity: 'machineState',
+      kind: 'state',
+      datatype: 'int',
+      unit: '1',
+    });
+  return { series, metrics };
+}
+
+/** Time-major chunks of points, as ingest writes them; machine states at their change times. */
+export function* points(input: DiagnosisInput, series: Series[], chunk: number): Generator<StoredPoint[]> {
+  const n = (input.period.toMs - input.period.fromMs) / SLOT;
+  let out: StoredPoint[] = [];
+  for (let i = 0; i <= n; i++) {
+    const t = input.period.fromMs + i * SLOT;
+    for (const s of series) {
+      const v = s.at(i);
+      if (v === null || (!s.counter && i === n)) continue;
+      out.push({
+        factoryId: F,
+        deviceId: s.deviceId,
+        metric: s.key,
+        tsMs: s.counter ? t : t + SLOT / 2,
+        value: v,
+        status: StatusCodes.Good,
+      });
+    }
+    if (out.length >= chunk) {
+      yield out;
+      out = [];
+    }
+  }
+  for (const mc of input.machines)
+    for (let k = 0; k < (mc.states?.tMs.length ?? 0); k++)
+      out.push({
+        factoryId: F,
+        deviceId: mc.deviceId,
+        metric: 'state',
+        tsMs: mc.states!.tMs[k]!,
+        value: mc.states!.state[k]!,
+        status: StatusCodes.Good,
+      });
+  yield out;
+}
+
+export function snapshotOf(input: DiagnosisInput, metrics: RegistryMetric[]): RegistrySnapshot {
+  return {
+    ...input.registry,
+    metrics,
+    lines: input.lines.map((l) => ({
+      factoryId: F,
+      path: l.assetPath,
+      outputCounter: { deviceId: l.source.deviceId, metric: 'goodCount' },
+    })),
+  };
+}

@@ -1,0 +1,245 @@
+/**
+ * Energy-diagnosis benchmark, full path (issue #4 §5): one year of 15-minute data for 200 meters written into
+ * the embedded store and into InfluxDB (both through the TimeSeriesStore API), then the platform's own path —
+ * `loadEnergyInputs` (query/energy-inputs.ts) → `diagnose()` → `renderReport()` — timed separately, with the
+ * adapter's wall time split by stage (from its progress events) and by store call.
+ *
+ *   npx tsx bench/diagnose-store.ts [--meters 200] [--days 365] [--no-influx] [--no-embedded] [--repeat 2] [--json out.json]
+ *
+ * Data: bench/diagnose.ts's synthetic plant (main incomer → 10 feeders → equipment meters, two shifts, a
+ * compressor leak, idling machines) turned into what agents publish: every meter's energy counter at each
+ * quarter-hour boundary, reactive-energy counters on the incomer and feeders, phase voltages / THD /
+ * unbalance on the incomer (mid-quarter gauges), 60 machines' state changes, 8 lines' good-part counters.
+ * Target: < 5 s for adapter + diagnose + zh report on the embedded store. InfluxDB: XIANG_BENCH_INFLUX_URL,
+ * else influxd spawned by the test harness on a free loopback port.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { diagnose } from '../platform/src/energy/diagnose.js';
+import { renderReport } from '../platform/src/energy/report/html.js';
+import type { DiagnosisInput } from '../platform/src/energy/types.js';
+import { loadEnergyInputs } from '../platform/src/query/energy-inputs.js';
+import { createStore } from '../platform/src/store/index.js';
+import type { TimeSeriesStore } from '../platform/src/store/types.js';
+import { type Service, startInflux } from '../tests/harness/services.js';
+import { type BenchRow, syntheticPlant } from './diagnose.js';
+import { plantSeries, points, snapshotOf } from './diagnose-store-data.js';
+
+/** Wall time of every store call, by method (and aggregate); calls in one Promise.all overlap. */
+function timed(store: TimeSeriesStore, acc: Map<string, { ms: number; calls: number }>): TimeSeriesStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (typeof v !== 'function') return v;
+      return (...a: unknown[]) => {
+        const q = a[0] as { aggregate?: string; goodOnly?: boolean } | undefined;
+        const name = `${String(prop)}${q?.aggregate ? `:${q.aggregate}` : ''}${q?.goodOnly !== undefined ? `:${q.goodOnly ? 'good' : 'all'}` : ''}`;
+        const t0 = performance.now();
+        const done = () => {
+          const e = acc.get(name) ?? { ms: 0, calls: 0 };
+          e.ms += performance.now() - t0;
+          e.calls++;
+          acc.set(name, e);
+        };
+        const r = (v as (...x: unknown[]) => unknown).apply(target, a);
+        if (r instanceof Promise) return r.finally(done);
+        done();
+        return r;
+      };
+    },
+  });
+}
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function benchStore(
+  kind: string,
+  store: TimeSeriesStore,
+  input: DiagnosisInput,
+  o: { repeat: number },
+): Promise<{ rows: BenchRow[]; findings: string[] }> {
+  const { series, metrics } = plantSeries(input);
+  const rows: BenchRow[] = [];
+  let written = 0;
+  const w0 = performance.now();
+  const c0 = cpuMs();
+  for (const chunk of points(input, series, 50_000)) {
+    await store.write(chunk);
+    written += chunk.length;
+  }
+  const w1 = performance.now();
+  await store.flush();
+  const w2 = performance.now();
+  rows.push({
+    name: `${kind}: write() the year`,
+    value: Math.round(w1 - w0),
+    unit: 'ms',
+    note: `${written.toLocaleString('en')} points, ${Math.round(written / ((w1 - w0) / 1000)).toLocaleString('en')} points/s`,
+  });
+  rows.push({
+    name: `${kind}: flush() (rollups)`,
+    value: Math.round(w2 - w1),
+    unit: 'ms',
+    note: `cpu of write+flush ${Math.round(cpuMs() - c0)} ms`,
+  });
+  const snapshot = snapshotOf(input, metrics);
+  let findings: string[] = [];
+  for (let r = 0; r < o.repeat; r++) {
+    const calls = new Map<string, { ms: number; calls: number }>();
+    const stages = new Map<string, number>();
+    let last = performance.now();
+    const a0 = performance.now();
+    const ac = cpuMs();
+    const loaded = await loadEnergyInputs(timed(store, calls), snapshot, {
+      fromMs: input.period.fromMs,
+      toMs: input.period.toMs,
+      options: input.options ?? {},
+      generatedAtMs: input.generatedAtMs,
+      onProgress: (p) => {
+        const now = performance.now();
+        stages.set(p.stage, (stages.get(p.stage) ?? 0) + (now - last));
+        last = now;
+      },
+    });
+    const a1 = performance.now();
+    const acpu = cpuMs() - ac;
+    const result = diagnose(loaded);
+    const a2 = performance.now();
+    const html = renderReport(result);
+    const a3 = performance.now();
+    findings = result.findings.map((f) => `${f.severity} ${f.id}`);
+    const pass = r === 0 ? 'cold' : 'warm';
+    rows.push({
+      name: `${kind} ${pass}: loadEnergyInputs()`,
+      value: Math.round(a1 - a0),
+      unit: 'ms',
+      note: `cpu ${Math.round(acpu)} ms; ${[...stages].map(([s, ms]) => `${s} ${Math.round(ms)}`).join(', ')}`,
+    });
+    rows.push({
+      name: `${kind} ${pass}: diagnose()`,
+      value: Math.round(a2 - a1),
+      unit: 'ms',
+      note: `${result.findings.length} findings`,
+    });
+    rows.push({
+      name: `${kind} ${pass}: renderReport() zh-CN`,
+      value: Math.round(a3 - a2),
+      unit: 'ms',
+      note: `${Math.round(html.length / 1024)} KiB`,
+    });
+    rows.push({
+      name: `${kind} ${pass}: total (target < 5000 ms on embedded)`,
+      value: Math.round(a3 - a0),
+      unit: 'ms',
+    });
+    if (r === 0)
+      rows.push({
+        name: `${kind}: store calls (wall, overlapping)`,
+        value: [...calls.values()].reduce((s, c) => s + c.calls, 0),
+        unit: 'calls',
+        note: [...calls]
+          .sort((x, y) => y[1].ms - x[1].ms)
+          .map(([k, c]) => `${k} ${Math.round(c.ms)} ms/${c.calls}`)
+          .join('; '),
+      });
+  }
+  return { rows, findings };
+}
+
+export async function benchDiagnoseStore(o: {
+  meters: number;
+  days: number;
+  embedded: boolean;
+  influx: boolean;
+  repeat: number;
+}): Promise<BenchRow[]> {
+  const input = syntheticPlant(o);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xiang-bench-diag-'));
+  const rows: BenchRow[] = [];
+  let influx: Service | null = null;
+  try {
+    let e: { rows: BenchRow[]; findings: string[] } | null = null;
+    if (o.embedded) {
+      const embedded = await createStore({ dataDir: path.join(dir, 'embedded'), rollupRefreshMs: 0 });
+      e = await benchStore('embedded', embedded, input, o).finally(() => embedded.close());
+      rows.push(...e.rows);
+    }
+    if (o.influx) {
+      if (!process.env.XIANG_BENCH_INFLUX_URL) influx = await startInflux();
+      const url = process.env.XIANG_BENCH_INFLUX_URL ?? influx?.url;
+      if (!url) rows.push({ name: 'influx: skipped', value: 0, unit: '', note: 'no InfluxDB available' });
+      else {
+        const store = await createStore({
+          dataDir: path.join(dir, 'influx'),
+          influxUrl: url,
+          database: `bench_diag_${Date.now()}`,
+          rollupRefreshMs: 0,
+          influx: { retention: { raw: 'INF' } },
+        });
+        const i = await benchStore('influx', store, input, o).finally(() => store.close());
+        rows.push(...i.rows);
+        const same = e === null || JSON.stringify(i.findings) === JSON.stringify(e.findings);
+        if (e)
+          rows.push({
+            name: 'same findings on both stores',
+            value: same ? 1 : 0,
+            unit: same ? 'yes' : 'NO',
+            note: same
+              ? `${e.findings.length} findings`
+              : `embedded: ${e.findings.join(', ')} | influx: ${i.findings.join(', ')}`,
+          });
+      }
+    }
+  } finally {
+    await influx?.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+  rows.push({ name: 'RSS after run', value: Math.round(process.memoryUsage().rss / 1_048_576), unit: 'MiB' });
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      meters: { type: 'string', default: '200' },
+      days: { type: 'string', default: '365' },
+      repeat: { type: 'string', default: '2' },
+      'no-influx': { type: 'boolean', default: false },
+      'no-embedded': { type: 'boolean', default: false },
+      json: { type: 'string' },
+    },
+  });
+  const o = {
+    meters: Number(values.meters),
+    days: Number(values.days),
+    repeat: Number(values.repeat),
+    influx: !values['no-influx'],
+    embedded: !values['no-embedded'],
+  };
+  if (!(o.meters >= 12 && o.days > 0 && o.days <= 400 && o.repeat >= 1))
+    throw new Error('--meters ≥ 12, 0 < --days ≤ 400, --repeat ≥ 1');
+  const rows = await benchDiagnoseStore(o);
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  console.log(
+    [
+      '<!-- BENCH-RESULT -->',
+      '## diagnose-store — energy diagnosis on a year of stored data (issue #4 §5)',
+      '',
+      `\`npx tsx bench/diagnose-store.ts --meters ${o.meters} --days ${o.days}${o.influx ? '' : ' --no-influx'}${o.embedded ? '' : ' --no-embedded'}\` — the synthetic plant of bench/diagnose.ts written through the store API, then \`loadEnergyInputs\` → \`diagnose\` → zh-CN report, cold then warm. Target: < 5 s on the embedded store. Load average at the end: ${load} (2 cores, shared).`,
+      '',
+      '| measure | value | note |',
+      '|---|---:|---|',
+      ...rows.map((r) => `| ${r.name} | ${r.value.toLocaleString('en')} ${r.unit} | ${r.note ?? ''} |`),
+      '<!-- /BENCH-RESULT -->',
+    ].join('\n'),
+  );
+  if (values.json) await writeFile(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+}

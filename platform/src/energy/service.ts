@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { formatZodIssues, ValidationError } from '@xiang/protocol';
+import type { Logger } from 'pino';
+import { loadEnergyInputs } from '../query/energy-inputs.js';
+import type { Registry } from '../registry/registry.js';
+import type { TimeSeriesStore } from '../store/types.js';
+import { CoefficientBook } from './data/coefficients.js';
+import { diagnose } from './diagnose.js';
+import type { DiagnosisRepository } from './repository.js';
+import type { DiagnosisResult } from './result.js';
+import { type DiagnosisRun, type RunProgress, summarize } from './run.js';
+import { type DiagnosisOptionsInput, diagnosisOptionsSchema, SLOT_MS } from './types.js';
+
+/**
+ * The I/O glue of energy diagnostics: registry snapshot + store → loadEnergyInputs → diagnose() → a stored
+ * run. Used by the API (routes/diagnoses.ts, asynchronously: one run at a time, a bounded queue, progress
+ * persisted) and by `xiang diagnose` (runDiagnosis directly, progress to stderr). Errors a caller can fix are
+ * DiagnosisError with an HTTP status and the field at fault.
+ */
+export class DiagnosisError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409 | 429 | 503,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'DiagnosisError';
+  }
+}
+
+const DAY_MS = 86_400_000;
+/** A year of quarter-hours plus a leap day and slack: longer periods are refused, not attempted. */
+export const MAX_PERIOD_DAYS = 400;
+/** Share of the progress bar the store reads take (diagnose() is the rest). */
+const LOAD_SHARE = 95;
+
+export type DiagnosisRequest = { fromMs: number; toMs: number; options?: DiagnosisOptionsInput };
+export type ProgressFn = (p: RunProgress) => void;
+
+/** Checks what the caller can get wrong before any data is read; returns the quarter-hour-aligned period. */
+export function checkRequest(
+  registry: Registry,
+  factoryId: string,
+  req: DiagnosisRequest,
+  maxPeriodDays = MAX_PERIOD_DAYS,
+): { fromMs: number; toMs: number; options: DiagnosisOptionsInput } {
+  if (!registry.factory(factoryId)) throw new DiagnosisError(404, `factory "${factoryId}" is not known`);
+  const fromMs = Math.floor(req.fromMs / SLOT_MS) * SLOT_MS;
+  const toMs = Math.ceil(req.toMs / SLOT_MS) * SLOT_MS;
+  if (!(Number.isFinite(fromMs) && Number.isFinite(toMs)) || toMs <= fromMs)
+    throw new DiagnosisError(400, 'the period must end after it starts (to > from)', 'body.to');
+  const days = (toMs - fromMs) / DAY_MS;
+  if (days > maxPeriodDays)
+    throw new DiagnosisError(
+      400,
+      `the period spans ${Math.round(days * 10) / 10} days; at most ${maxPeriodDays} days per run (split longer periods)`,
+      'body.to',
+    );
+  const parsed = diagnosisOptionsSchema.safeParse(req.options ?? {});
+  if (!parsed.success)
+    throw new DiagnosisError(400, formatZodIssues(parsed.error).join('; '), 'body.options');
+  try {
+    CoefficientBook.withOverrides(parsed.data.coefficientOverrides); // unknown coefficient ids → 400 now
+  } catch (e) {
+    if (e instanceof ValidationError)
+      throw new DiagnosisError(400, e.issues.join('; '), 'body.options.coefficientOverrides');
+    throw e;
+  }
+  return { fromMs, toMs, options: req.options ?? {} };
+}
+
+/**
+ * One diagnosis: the registry's snapshot (with the online history from a day before the period), the store
+ * read through the energy adapter (batched, progress per batch), then the pure diagnosis.
+ */
+export async function runDiagnosis(
+  deps: { registry: Registry; store: TimeSeriesStore },
+  factoryId: string,
+  req: DiagnosisRequest,
+  opts: { nowMs: number; onProgress?: ProgressFn },
+): Promise<DiagnosisResult> {
+  const { fromMs, toMs, options } = checkRequest(deps.registry, factoryId, req, Number.POSITIVE_INFINITY);
+  const snapshot = deps.registry.snapshot(factoryId, { historyFromMs: fromMs - DAY_MS, historyToMs: toMs });
+  const report = opts.onProgress ?? (() => {});
+  const input = await loadEnergyInputs(deps.store, snapshot, {
+    fromMs,
+    toMs,
+    options,
+    generatedAtMs: opts.nowMs,
+    onProgress: (p) =>
+      report({ ...p, pct: p.total > 0 ? Math.min(LOAD_SHARE, (p.done / p.total) * LOAD_SHARE) : 0 }),
+  });
+  report({ stage: 'diagnose', done: 0, total: 1, pct: LOAD_SHARE });
+  const result = diagnose(input);
+  report({ stage: 'diagnose', done: 1, total: 1, pct: 100 });
+  return result;
+}
+
+class Cancelled extends Error {}
+
+export class DiagnosisService {
+  private readonly queue: string[] = [];
+  private readonly pending = new Map<string, DiagnosisRequest & { factoryId: string }>();
+  private current: Promise<void> | null = null;
+  private closing = false;
+  private readonly maxQueued: number;
+  private readonly maxPeriodDays: number;
+
+  constructor(
+    private readonly deps: {
+      registry: Registry;
+      store: TimeSeriesStore;
+      repo: DiagnosisRepository;
+      log?: Logger;
+      now?: () => number;
+      /** Runs waiting behind the current one before new requests get 429 (default 8). */
+      maxQueued?: number;
+      maxPeriodDays?: number;
+      /** Minimum time between two progress writes to SQLite (default 250 ms). */
+      progressIntervalMs?: number;
+    },
+  ) {
+    this.maxQueued = deps.maxQueued ?? 8;
+    this.maxPeriodDays = deps.maxPeriodDays ?? MAX_PERIOD_DAYS;
+    const n = deps.repo.failInterrupted(
+      this.now(),
+      'interrupted: the platform stopped before the run finished',
+    );
+    if (n > 0)
+      deps.log?.warn({ runs: n }, 'diagnosis runs left unfinished by a previous process marked failed');
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  /** Validates and queues a run; it starts as soon as the runs before it are done. */
+  submit(factoryId: string, req: DiagnosisRequest, requestedBy: string): DiagnosisRun {
+    if (this.closing) throw new DiagnosisError(503, 'the platform is stopping; no new diagnosis runs');
+    const checked = checkRequest(this.deps.registry, factoryId, req, this.maxPeriodDays);
+    if (this.queue.length >= this.maxQueued)
+      throw new DiagnosisError(
+        429,
+        `${this.queue.length} diagnosis runs are already waiting; try again when one has finished`,
+      );
+    const run: DiagnosisRun = {
+      id: randomUUID(),
+      factoryId,
+      status: 'queued',
+      fromMs: checked.fromMs,
+      toMs: checked.toMs,
+      options: checked.options as Record<string, unknown>,
+      requestedBy,
+      source: 'api',
+      createdAtMs: this.now(),
+      startedAtMs: null,
+      finishedAtMs: null,
+      progress: null,
+      error: null,
+      summary: null,
+    };
+    this.deps.repo.insert(run);
+    this.pending.set(run.id, { factoryId, ...checked });
+    this.queue.push(run.id);
+    this.pump();
+    return this.deps.repo.get(run.id) ?? run; // "running" already when nothing was ahead of it
+  }
+
+  get(factoryId: string, id: string): DiagnosisRun {
+    const run = this.deps.repo.get(id);
+    if (!run || run.factoryId !== factoryId)
+      throw new DiagnosisError(404, `no diagnosis run "${id}" in factory "${factoryId}"`);
+    return run;
+  }
+
+  list(factoryId: string, limit?: number): DiagnosisRun[] {
+    return this.deps.repo.list(factoryId, limit);
+  }
+
+  /** The stored result of a finished run. */
+  result(factoryId: string, id: string): DiagnosisResult {
+    const run = this.get(factoryId, id);
+    if (run.status === 'failed') throw new DiagnosisError(409, `diagnosis run ${id} failed: ${run.error}`);
+    if (run.status !== 'done') {
+      const p = run.progress;
+      throw new DiagnosisError(
+        409,
+        `diagnosis run ${id} is ${run.status}${p ? ` (${p.stage}, ${Math.round(p.pct)} %)` : ''}; poll GET …/diagnoses/${id} until status is "done"`,
+      );
+    }
+    const r = this.deps.repo.result(id);
+    if (!r) throw new DiagnosisError(404, `diagnosis run ${id} has no stored result`);
+    return r;
+  }
+
+  /** Resolves when no run is queued or running (tests, graceful shutdown). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 10_000 && this.current; i++) await this.current;
+  }
+
+  /** Stops taking runs, cancels the current one at its next store batch, marks the queued ones failed. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const id of this.queue.splice(0)) {
+      this.pending.delete(id);
+      this.deps.repo.fail(id, 'cancelled: the platform stopped before the run started', this.now());
+    }
+    await this.idle();
+  }
+
+  private pump(): void {
+    if (this.current || this.closing) return;
+    const id = this.queue.shift();
+    if (!id) return;
+    this.current = this.execute(id).finally(() => {
+      this.current = null;
+      this.pump();
+    });
+  }
+
+  private async execute(id: string): Promise<void> {
+    const req = this.pending.get(id);
+    this.pending.delete(id);
+    if (!req) return;
+    const { repo, log } = this.deps;
+    const t0 = this.now();
+    repo.markRunning(id, t0);
+    let lastWrite = 0;
+    const interval = this.deps.progressIntervalMs ?? 250;
+    try {
+      const result = await runDiagnosis(this.deps, req.factoryId, req, {
+        nowMs: t0,
+        onProgress: (p) => {
+          if (this.closing) throw new Cancelled('cancelled: the platform stopped during the run');
+          const now = this.now();
+          if (now - lastWrite >= interval || p.pct >= LOAD_SHARE) {
+            lastWrite = now;
+            repo.setProgress(id, p);
+          }
+        },
+      });
+      repo.complete(id, result, summarize(result), this.now());
+      log?.info(
+        { run: id, factoryId: req.factoryId, ms: this.now() - t0, findings: result.findings.length },
+        'diagnosis run done',
+      );
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      repo.fail(id, msg, this.now());
+      if (!(e instanceof Cancelled)) log?.error({ err: e, run: id }, 'diagnosis run failed');
+    }
+  }
+}
