@@ -7,11 +7,11 @@ import type { ApiDeps, Readiness } from './api/types.js';
 import { TokenStore } from './auth/tokens.js';
 import { parseConfig } from './config/load.js';
 import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
-import { DiagnosisRepository } from './energy/repository.js';
-import { DiagnosisService } from './energy/service.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { type Db, openPlatformDb } from './registry/db.js';
 import { Registry } from './registry/registry.js';
+import { DiagnosisRepository } from './services/diagnoses/repository.js';
+import { DiagnosisService } from './services/diagnoses/service.js';
 import { createStore } from './store/index.js';
 import type { TimeSeriesStore } from './store/types.js';
 

@@ -5,8 +5,8 @@ import { type BackfillResult, loadScenario, runBackfill, type Scenario } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as xiang } from '../../platform/src/cli.js';
 import type { DiagnosisResult } from '../../platform/src/energy/result.js';
-import type { DiagnosisRun } from '../../platform/src/energy/run.js';
 import type { RunningPlatform } from '../../platform/src/main.js';
+import type { DiagnosisRun } from '../../platform/src/services/diagnoses/run.js';
 import { waitFor } from '../harness/ports.js';
 import { type Service, startInflux, startMosquitto } from '../harness/services.js';
 import { PlatformHarness } from '../platform/platform-harness.js';

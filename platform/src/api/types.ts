@@ -8,9 +8,9 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry as PromRegistry } from 'prom-client';
 import type { TokenStore } from '../auth/tokens.js';
-import type { DiagnosisService } from '../energy/service.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { Registry } from '../registry/registry.js';
+import type { DiagnosisService } from '../services/diagnoses/service.js';
 import type { TimeSeriesStore } from '../store/types.js';
 
 export type ZodApp = FastifyInstance<

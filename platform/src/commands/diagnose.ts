@@ -6,12 +6,12 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { renderReport } from '../energy/report/html.js';
-import { DiagnosisRepository } from '../energy/repository.js';
-import { summarize } from '../energy/run.js';
-import { DiagnosisError, type DiagnosisRequest, runDiagnosis } from '../energy/service.js';
 import type { DiagnosisOptionsInput } from '../energy/types.js';
 import { openPlatformDb } from '../registry/db.js';
 import { Registry } from '../registry/registry.js';
+import { DiagnosisRepository } from '../services/diagnoses/repository.js';
+import { summarize } from '../services/diagnoses/run.js';
+import { DiagnosisError, type DiagnosisRequest, runDiagnosis } from '../services/diagnoses/service.js';
 import { createStore } from '../store/index.js';
 import { type CliCommand, type CliIo, EXIT } from './types.js';
 

@@ -2,10 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { GRADE_USAGE, gradeFromLoaded, gradePeriod, parseGradeArgs } from '../grading/cli.js';
-import { GradingRepository } from '../grading/repository.js';
-import { loadIndicatorInputs } from '../grading/service.js';
 import { openPlatformDb } from '../registry/db.js';
 import { Registry } from '../registry/registry.js';
+import { GradingRepository } from '../services/grading/repository.js';
+import { loadIndicatorInputs } from '../services/grading/service.js';
 import { createStore } from '../store/index.js';
 import { type CliCommand, EXIT } from './types.js';
 

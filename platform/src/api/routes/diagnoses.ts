@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { renderReport } from '../../energy/report/html.js';
-import { DiagnosisRepository } from '../../energy/repository.js';
 import { diagnosisResultSchema } from '../../energy/result.js';
-import { diagnosisRunSchema } from '../../energy/run.js';
-import { DiagnosisError, DiagnosisService, MAX_PERIOD_DAYS } from '../../energy/service.js';
 import { diagnosisOptionsSchema } from '../../energy/types.js';
+import { DiagnosisRepository } from '../../services/diagnoses/repository.js';
+import { diagnosisRunSchema } from '../../services/diagnoses/run.js';
+import { DiagnosisError, DiagnosisService, MAX_PERIOD_DAYS } from '../../services/diagnoses/service.js';
 import { factoryParams } from '../params.js';
 import { HttpProblem } from '../problem.js';
 import { API_PREFIX, type ApiDeps, type RouteModule } from '../types.js';

@@ -2,8 +2,8 @@ import { idSchema } from '@xiang/protocol';
 import { z } from 'zod';
 import type { Indicator } from '../../grading/indicators/types.js';
 import { reportIndicatorSchema } from '../../grading/report/schema.js';
-import { GradingRepository } from '../../grading/repository.js';
-import { GradingError, GradingService } from '../../grading/service.js';
+import { GradingRepository } from '../../services/grading/repository.js';
+import { GradingError, GradingService } from '../../services/grading/service.js';
 import { HttpProblem } from '../problem.js';
 import type { ApiDeps } from '../types.js';
 

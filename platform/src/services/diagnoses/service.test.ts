@@ -1,10 +1,10 @@
 import { StatusCodes } from '@xiang/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixtureBirth, T0 } from '../../../tests/platform/fixtures.js';
-import { openPlatformDb } from '../registry/db.js';
-import { Registry } from '../registry/registry.js';
-import { EmbeddedStore } from '../store/embedded/embedded-store.js';
-import type { TimeSeriesStore } from '../store/types.js';
+import { fixtureBirth, T0 } from '../../../../tests/platform/fixtures.js';
+import { openPlatformDb } from '../../registry/db.js';
+import { Registry } from '../../registry/registry.js';
+import { EmbeddedStore } from '../../store/embedded/embedded-store.js';
+import type { TimeSeriesStore } from '../../store/types.js';
 import { DiagnosisRepository } from './repository.js';
 import { type DiagnosisError, DiagnosisService } from './service.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DiagnosisResult } from './result.js';
+import type { DiagnosisResult } from '../../energy/result.js';
 
 /**
  * A diagnosis run as the platform keeps it (energy/repository.ts) and the API shows it: who asked for which

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Registry } from '../registry/registry.js';
-import type { TimeSeriesStore } from '../store/types.js';
 import {
   type AnswerValue,
   type Assessment,
@@ -12,13 +10,15 @@ import {
   type EvidenceInput,
   type Suggestion,
   sameValue,
-} from './assessment.js';
-import type { Lang } from './common.js';
-import { maturityFramework } from './frameworks/index.js';
-import { type GradeRun, gradeFactory } from './grade.js';
-import { buildContext, computeIndicators } from './indicators/index.js';
+} from '../../grading/assessment.js';
+import type { Lang } from '../../grading/common.js';
+import { maturityFramework } from '../../grading/frameworks/index.js';
+import { type GradeRun, gradeFactory } from '../../grading/grade.js';
+import { buildContext, computeIndicators } from '../../grading/indicators/index.js';
+import type { GradingReport } from '../../grading/report/schema.js';
+import type { Registry } from '../../registry/registry.js';
+import type { TimeSeriesStore } from '../../store/types.js';
 import { defaultPeriod, type EnergyCoverageSource, loadIndicatorInputs } from './load-inputs.js';
-import type { GradingReport } from './report/schema.js';
 import type { GradingRepository } from './repository.js';
 import { GradingError } from './service-error.js';
 

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { type DiagnosisResult, diagnosisResultSchema } from './result.js';
+import { type DiagnosisResult, diagnosisResultSchema } from '../../energy/result.js';
 import {
   type DiagnosisRun,
   diagnosisRunSchema,

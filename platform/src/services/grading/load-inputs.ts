@@ -1,12 +1,12 @@
 import { localMidnight } from '@xiang/protocol';
-import { computeFactoryOee } from '../oee/index.js';
-import { loadGradingInputs } from '../query/grading-inputs.js';
-import { loadOeeInputs } from '../query/oee-inputs.js';
-import { productionOnly } from '../query/oee-report.js';
-import type { Registry } from '../registry/registry.js';
-import type { TimeSeriesStore } from '../store/types.js';
+import type { IndicatorInputs } from '../../grading/indicators/types.js';
+import { computeFactoryOee } from '../../oee/index.js';
+import { loadGradingInputs } from '../../query/grading-inputs.js';
+import { loadOeeInputs } from '../../query/oee-inputs.js';
+import { productionOnly } from '../../query/oee-report.js';
+import type { Registry } from '../../registry/registry.js';
+import type { TimeSeriesStore } from '../../store/types.js';
 import { type CoverageOutcome, loadEnergyMeteringCoverage } from './energy-coverage.js';
-import type { IndicatorInputs } from './indicators/types.js';
 import { GradingError } from './service-error.js';
 
 /**

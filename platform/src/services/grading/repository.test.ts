@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { answerItem, assessmentSchema } from './assessment.js';
-import { gradeFactory } from './grade.js';
+import { answerItem, assessmentSchema } from '../../grading/assessment.js';
+import { gradeFactory } from '../../grading/grade.js';
+import { demoFactory } from '../../grading/test-fixture.js';
 import { GradingRepository } from './repository.js';
-import { demoFactory } from './test-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xiang-grading-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { formatZodIssues, ValidationError } from '@xiang/protocol';
 import type { Logger } from 'pino';
-import { loadEnergyInputs } from '../query/energy-inputs.js';
-import type { Registry } from '../registry/registry.js';
-import type { TimeSeriesStore } from '../store/types.js';
-import { CoefficientBook } from './data/coefficients.js';
-import { diagnose } from './diagnose.js';
+import { CoefficientBook } from '../../energy/data/coefficients.js';
+import { diagnose } from '../../energy/diagnose.js';
+import type { DiagnosisResult } from '../../energy/result.js';
+import { type DiagnosisOptionsInput, diagnosisOptionsSchema, SLOT_MS } from '../../energy/types.js';
+import { loadEnergyInputs } from '../../query/energy-inputs.js';
+import type { Registry } from '../../registry/registry.js';
+import type { TimeSeriesStore } from '../../store/types.js';
 import type { DiagnosisRepository } from './repository.js';
-import type { DiagnosisResult } from './result.js';
 import { type DiagnosisRun, type RunProgress, summarize } from './run.js';
-import { type DiagnosisOptionsInput, diagnosisOptionsSchema, SLOT_MS } from './types.js';
 
 /**
  * The I/O glue of energy diagnostics: registry snapshot + store → loadEnergyInputs → diagnose() → a stored

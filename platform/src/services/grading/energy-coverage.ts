@@ -1,9 +1,9 @@
-import { buildContext } from '../energy/context.js';
-import { electricityCoverage } from '../energy/rules/metering-coverage.js';
-import { loadEnergyInputs } from '../query/energy-inputs.js';
-import type { RegistrySnapshot } from '../registry/model.js';
-import type { TimeSeriesStore } from '../store/types.js';
-import type { ExternalIndicator } from './indicators/types.js';
+import { buildContext } from '../../energy/context.js';
+import { electricityCoverage } from '../../energy/rules/metering-coverage.js';
+import type { ExternalIndicator } from '../../grading/indicators/types.js';
+import { loadEnergyInputs } from '../../query/energy-inputs.js';
+import type { RegistrySnapshot } from '../../registry/model.js';
+import type { TimeSeriesStore } from '../../store/types.js';
 
 /**
  * Energy-metering coverage for grading, from the energy diagnostics' own GB 17167 rule (energy/rules/

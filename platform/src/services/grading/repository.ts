@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { type Assessment, assessmentSchema } from './assessment.js';
-import { type GradingReport, gradingReportSchema } from './report/schema.js';
+import { type Assessment, assessmentSchema } from '../../grading/assessment.js';
+import { type GradingReport, gradingReportSchema } from '../../grading/report/schema.js';
 
 /**
  * Assessments and their computed results, kept with history in SQLite (better-sqlite3 12): every save of an
