@@ -29,7 +29,15 @@ export async function startHealthServer(
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new Error(
+              `health endpoint ${host}:${port} is already in use (another agent?): set health.port to a free port, 0 for any, or health.enabled: false`,
+            )
+          : e,
+      ),
+    );
     server.listen(port, host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
