@@ -164,5 +164,15 @@ const result = {
   queueBacklogAtEnd: st.queue.points,
   overflowsReported: st.sources[0]?.queueOverflows ?? 0,
 };
-console.log(JSON.stringify(result, null, 2));
+console.error(JSON.stringify(result, null, 2));
+console.log(`<!-- BENCH-RESULT -->
+## Edge agent (issue #2): OPC UA → queue → MQTT
+
+\`npx tsx bench/edge-agent.ts ${process.argv.slice(2).join(' ')}\` — ${result.server}, ${result.variables} variables, the agent
+in-process with its SQLite queue, a real Mosquitto; a ${result.windowS} s window after ${warmupS} s warm-up.
+
+| values read/s | values published (PUBACKed)/s | agent CPU (% of one core) | RSS MiB start → end (max) | queue backlog at end | queue overflows |
+|---|---|---|---|---|---|
+| ${result.valuesReadPerS} | ${result.valuesPublishedPerS} | ${result.agentCpuPercentOfOneCore} | ${result.rssMbStart} → ${result.rssMbEnd} (${result.rssMbMax}) | ${result.queueBacklogAtEnd} | ${result.overflowsReported} |
+<!-- /BENCH-RESULT -->`);
 process.exit(0);
