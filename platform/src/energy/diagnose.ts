@@ -13,10 +13,35 @@ import {
 import type { DiagnosisResult, Verification } from './result.js';
 import { SCHEMA_VERSION } from './result.js';
 import { type Rule, rules as registeredRules } from './rules/index.js';
-import { checkMeters } from './rules/meter-data-quality.js';
+import { checkMeters, type MeterCheck, seedMeterChecks } from './rules/meter-data-quality.js';
 import { KIND } from './slots.js';
 import { accountingIndicators, contextNotes } from './summary.js';
 import type { DiagnosisInput, Text } from './types.js';
+
+/**
+ * A frozen counter (no increase for hours while its gauge shows consumption) is a data gap, never zero use:
+ * the meter checks run on the data as delivered, then the frozen stretches become gaps in the consumption
+ * every rule and the accounting see. The checks themselves (data-quality appendix, metering finding) keep
+ * describing the data as delivered.
+ */
+function contextWithFrozenAsGaps(input: DiagnosisInput) {
+  const asDelivered = buildContext(input);
+  const checks = checkMeters(asDelivered);
+  const frozen = new Map<string, MeterCheck>(
+    checks.filter((c) => c.frozenRuns.length > 0).map((c) => [c.meterId, c]),
+  );
+  if (frozen.size === 0) return asDelivered;
+  const meters = input.meters.map((m) => {
+    const c = frozen.get(m.deviceId);
+    if (!c) return m;
+    const values = Float64Array.from(m.consumption.values);
+    for (const [start, len] of c.frozenRuns) values.fill(Number.NaN, start, start + len);
+    return { ...m, consumption: { ...m.consumption, values } };
+  });
+  const ctx = buildContext({ ...input, meters });
+  seedMeterChecks(ctx, checks);
+  return ctx;
+}
 
 /**
  * diagnose(input) → DiagnosisResult: energy accounting, every registered rule, measures ranked by saving
@@ -24,7 +49,7 @@ import type { DiagnosisInput, Text } from './types.js';
  * input gives the same result. A rule that throws is recorded in the appendix; the others still run.
  */
 export function diagnose(input: DiagnosisInput, rules: Rule[] = registeredRules): DiagnosisResult {
-  const ctx = buildContext(input);
+  const ctx = contextWithFrozenAsGaps(input);
   const accounting = accountEnergy(ctx);
   const findings: Finding[] = [];
   const indicators: Indicator[] = [];

@@ -14,6 +14,8 @@ export type MeterCheck = {
   gapSlots: number;
   longestGapSlots: number;
   frozenSlots: number;
+  /** The frozen stretches as [first slot, slot count]: accounting treats them as gaps, never as zero use. */
+  frozenRuns: [number, number][];
   /** Consumption the power/flow gauge shows during frozen stretches, native unit (null without a gauge). */
   frozenMissedQuantity: number | null;
   frozenFromMs: number | null;
@@ -28,6 +30,11 @@ export type MeterCheck = {
 };
 
 const cache = new WeakMap<DiagnosisContext, MeterCheck[]>();
+
+/** Lets a context reuse checks made on another context of the same meters (see maskFrozenConsumption). */
+export function seedMeterChecks(ctx: DiagnosisContext, checks: MeterCheck[]): void {
+  cache.set(ctx, checks);
+}
 
 export function checkMeters(ctx: DiagnosisContext): MeterCheck[] {
   const hit = cache.get(ctx);
@@ -102,10 +109,12 @@ function checkMeter(ctx: DiagnosisContext, m: MeterSeries): MeterCheck {
   let frozenSlots = 0;
   let missed = 0;
   let frozenFromMs: number | null = null;
+  const frozenRuns: [number, number][] = [];
   for (const run of runs) {
     const gaugeSays = rate ? run.rateN > 0 && run.rateSum / run.rateN > 1e-3 : normallyConsumes;
     if (!gaugeSays) continue;
     frozenSlots += run.len;
+    frozenRuns.push([run.start, run.len]);
     missed += run.rateSum * 0.25;
     frozenFromMs ??= ctx.grid.fromMs + run.start * 900_000;
   }
@@ -136,6 +145,7 @@ function checkMeter(ctx: DiagnosisContext, m: MeterSeries): MeterCheck {
     gapSlots,
     longestGapSlots: longestGap(v),
     frozenSlots,
+    frozenRuns,
     frozenMissedQuantity: rate ? missed : null,
     frozenFromMs,
     negativeSlots,

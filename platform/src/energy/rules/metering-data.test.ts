@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildContext } from '../context.js';
+import { diagnose } from '../diagnose.js';
 import { device, elecMeter, input, MONDAY, PER_DAY, registry, series } from '../test-support.js';
 import { meteringData } from './metering-data.js';
 
@@ -47,5 +48,14 @@ describe('rule 9b: metering data', () => {
     expect(figure('meteringBalance:M0', 'childrenQuantity')).toBeCloseTo(554, 9);
     expect(figure('meteringBalance:M0', 'unmeteredShare')).toBeCloseTo((216 / 770) * 100, 9);
     expect(byId('meteringBalance:M0').severity).toBe('info'); // a remainder is information; coverage judges duties
+  });
+
+  it('accounts the frozen stretch as a gap, never as zero consumption, and still reports it as frozen', () => {
+    const result = diagnose(inp);
+    const m1 = result.accounting.nodes.find((n) => n.meterId === 'M1')!;
+    expect(m1.gapSlots).toBe(40); // 10:00–20:00 = 40 quarter hours, all frozen
+    expect(m1.total).toBe(2.5 * 56); // 56 good quarter hours of 10 kW (2.5 kWh each); the frozen ones are gaps
+    const frozen = result.findings.find((f) => f.id === 'meteringData:M1')!;
+    expect(frozen.evidence.figures.find((x) => x.key === 'frozenHours')!.value).toBe(10);
   });
 });
