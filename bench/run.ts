@@ -1,11 +1,12 @@
 /**
  * `npm run bench` — runs each benchmark in its own process (so one's memory can't skew another's), streams
- * its progress, and writes the markdown each prints between BENCH-RESULT markers into BENCHMARKS.md.
+ * its progress, and writes the markdown each prints between BENCH-RESULT markers into BENCHMARKS.md, one
+ * section per benchmark (between `<!-- bench:NAME -->` markers, stamped with its own run date and machine).
  *   npm run bench                 # all
- *   npm run bench -- store ingest # a subset
+ *   npm run bench -- store ingest # a subset: only those sections are replaced; the others stay as they were
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -34,6 +35,11 @@ const benches: Record<string, { file: string; args: string[] }> = {
 const all = Object.keys(benches);
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = chosen.length ? chosen : all;
+const unknown = names.filter((n) => !(n in benches));
+if (unknown.length) {
+  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${all.join(', ')}\n`);
+  process.exit(2);
+}
 
 async function runOne(name: string): Promise<string> {
   const b = benches[name];
@@ -59,16 +65,33 @@ async function runOne(name: string): Promise<string> {
   return `${m[1]!.trim()}\n\n_Wall time of this benchmark: ${secs} s._\n`;
 }
 
-const sections: string[] = [];
-for (const n of names) sections.push(await runOne(n));
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-const header = [
-  '# Benchmarks',
-  '',
-  `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}.`,
-  `Run: \`npm run bench${chosen.length ? ` -- ${chosen.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 16)}Z.`,
-  '',
-].join('\n');
-const target = path.join(here, '..', chosen.length ? `BENCHMARKS.partial.md` : 'BENCHMARKS.md');
-writeFileSync(target, `${header}\n${sections.join('\n')}`);
+const machine = `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}`;
+const target = path.join(here, '..', 'BENCHMARKS.md');
+const previous = existsSync(target) ? readFileSync(target, 'utf8') : '';
+/** Sections already in BENCHMARKS.md, by benchmark name, so a subset run keeps the others. */
+const sections = new Map<string, string>();
+for (const m of previous.matchAll(/<!-- bench:([\w-]+) -->\n([\s\S]*?)<!-- \/bench:\1 -->/g))
+  sections.set(m[1]!, m[2]!);
+for (const n of names) {
+  const body = await runOne(n);
+  const stamp = `_Run: \`npm run bench -- ${n}\` on ${new Date().toISOString().slice(0, 16)}Z, ${machine}._`;
+  sections.set(n, `${body}\n${stamp}\n`);
+  const ordered = [
+    ...all.filter((k) => sections.has(k)),
+    ...[...sections.keys()].filter((k) => !all.includes(k)),
+  ];
+  const header = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (all) or `npm run bench -- <name>…` (replaces only those sections).',
+    'Speed targets live here, never in timed tests.',
+    '',
+  ].join('\n');
+  // Rewritten after every benchmark, so an interrupted run keeps what finished.
+  writeFileSync(
+    target,
+    `${header}\n${ordered.map((k) => `<!-- bench:${k} -->\n${sections.get(k)}<!-- /bench:${k} -->\n`).join('\n')}`,
+  );
+}
 process.stderr.write(`\nwrote ${path.relative(process.cwd(), target)}\n`);
