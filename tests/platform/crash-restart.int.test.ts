@@ -88,8 +88,15 @@ describe.skipIf(!broker)('platform process killed mid-stream', () => {
     const BATCHES = 400;
     const PER_BATCH = 50;
     let sent = 0;
+    // The second half waits for the kill, so the stream really spans it however fast the platform is
+    // (under load it could otherwise store all 400 batches before the first poll sees 20).
+    let markKilled = () => {};
+    const killed = new Promise<void>((resolve) => {
+      markKilled = resolve;
+    });
     const publishing = (async () => {
       for (let b = 0; b < BATCHES; b++) {
+        if (b === BATCHES / 2) await killed;
         const pts = Array.from(
           { length: PER_BATCH },
           (_, i) => [0, T0 + (b * PER_BATCH + i) * 100, b] as [number, number, number],
@@ -109,6 +116,7 @@ describe.skipIf(!broker)('platform process killed mid-stream', () => {
     );
     first.proc.kill('SIGKILL');
     expect(await first.exited).toBeNull();
+    markKilled();
     expect(storedAtKill).toBeLessThan(BATCHES * PER_BATCH); // the kill really happened mid-stream
     await publishing;
     expect(sent).toBe(BATCHES);
