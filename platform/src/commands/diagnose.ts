@@ -7,12 +7,10 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { renderReport } from '../energy/report/html.js';
 import type { DiagnosisOptionsInput } from '../energy/types.js';
-import { openPlatformDb } from '../registry/db.js';
-import { Registry } from '../registry/registry.js';
 import { DiagnosisRepository } from '../services/diagnoses/repository.js';
 import { summarize } from '../services/diagnoses/run.js';
 import { DiagnosisError, type DiagnosisRequest, runDiagnosis } from '../services/diagnoses/service.js';
-import { createStore } from '../store/index.js';
+import { withFactoryData } from './factory-data.js';
 import { type CliCommand, type CliIo, EXIT } from './types.js';
 
 /**
@@ -154,93 +152,80 @@ export const diagnoseCommand: CliCommand = {
       options = { ...options, gridFactor: { ...options.gridFactor, dataYear: args.gridYear } };
     if (args.flatPrice) options = { ...options, flatPriceCnyPerKwh: args.flatPrice };
 
-    const t0 = Date.now();
-    const step = (s: string) => io.err(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${s}`);
-    step(
-      `opening ${config.dataDir} (${config.store.influxUrl ? `InfluxDB ${config.store.influxUrl}` : 'embedded store'})`,
+    return withFactoryData(
+      'diagnose',
+      config,
+      args.factory,
+      io,
+      async ({ db, store, registry, profile, step, startedAtMs: t0 }) => {
+        try {
+          let req: DiagnosisRequest;
+          try {
+            const offset = profile.calendar?.utcOffsetMinutes ?? 480;
+            req = {
+              fromMs: instantOf(args.from, offset, false, '--from'),
+              toMs: instantOf(args.to, offset, true, '--to'),
+              options,
+            };
+          } catch (e) {
+            io.err(`xiang diagnose: ${(e as Error).message}\nusage: ${USAGE}`);
+            return EXIT.usage;
+          }
+          step(`period ${new Date(req.fromMs).toISOString()} – ${new Date(req.toMs).toISOString()}`);
+          const startedAtMs = Date.now();
+          const result = await runDiagnosis({ registry, store }, args.factory, req, {
+            nowMs: startedAtMs,
+            onProgress: progressPrinter(io, t0),
+          });
+          const summary = summarize(result);
+          mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
+          writeFileSync(args.out, renderReport(result, { lang: args.lang }));
+          step(`wrote ${args.out}`);
+          if (args.json) {
+            mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
+            writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+            step(`wrote ${args.json}`);
+          }
+          if (args.save) {
+            const repo = new DiagnosisRepository(db);
+            const id = randomUUID();
+            repo.insert({
+              id,
+              factoryId: args.factory,
+              status: 'running',
+              fromMs: result.period.fromMs,
+              toMs: result.period.toMs,
+              options: options as Record<string, unknown>,
+              requestedBy: `cli:${os.userInfo().username}`,
+              source: 'cli',
+              createdAtMs: startedAtMs,
+              startedAtMs,
+              finishedAtMs: null,
+              progress: null,
+              error: null,
+              summary: null,
+            });
+            repo.complete(id, result, summary, Date.now());
+            step(`saved run ${id} to the platform's history`);
+          }
+          const by = summary.findingsBySeverity;
+          io.err(
+            `${summary.findings} finding(s): ${by.high} high, ${by.medium} medium, ${by.low} low, ${by.info} info; ` +
+              `${Math.round(summary.comprehensiveTce * 100) / 100} tce; saving ${Math.round(summary.saving.energyKwh)} kWh/a`,
+          );
+          for (const f of result.findings.filter((x) => x.severity !== 'info'))
+            io.err(`  ${f.severity.padEnd(6)} ${f.id}  ${args.lang === 'en' ? f.title.en : f.title.zh}`);
+          io.out(args.out);
+          return EXIT.ok;
+        } catch (e) {
+          if (e instanceof DiagnosisError) {
+            io.err(`xiang diagnose: ${e.message}`);
+            return e.status === 400 ? EXIT.usage : EXIT.failed;
+          }
+          io.err(`xiang diagnose: ${(e as Error).message}`);
+          return EXIT.failed;
+        }
+      },
     );
-    const db = openPlatformDb(path.join(config.dataDir, 'platform.db'));
-    const store = await createStore({ ...config.store, dataDir: config.dataDir, rollupRefreshMs: 0 });
-    try {
-      const registry = new Registry(db);
-      const profile = registry.factory(args.factory);
-      if (!profile) {
-        const known =
-          registry
-            .factories()
-            .map((f) => f.id)
-            .join(', ') || 'none';
-        io.err(`xiang diagnose: factory "${args.factory}" is not in ${config.dataDir} (known: ${known})`);
-        return EXIT.failed;
-      }
-      let req: DiagnosisRequest;
-      try {
-        const offset = profile.calendar?.utcOffsetMinutes ?? 480;
-        req = {
-          fromMs: instantOf(args.from, offset, false, '--from'),
-          toMs: instantOf(args.to, offset, true, '--to'),
-          options,
-        };
-      } catch (e) {
-        io.err(`xiang diagnose: ${(e as Error).message}\nusage: ${USAGE}`);
-        return EXIT.usage;
-      }
-      step(`period ${new Date(req.fromMs).toISOString()} – ${new Date(req.toMs).toISOString()}`);
-      const startedAtMs = Date.now();
-      const result = await runDiagnosis({ registry, store }, args.factory, req, {
-        nowMs: startedAtMs,
-        onProgress: progressPrinter(io, t0),
-      });
-      const summary = summarize(result);
-      mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
-      writeFileSync(args.out, renderReport(result, { lang: args.lang }));
-      step(`wrote ${args.out}`);
-      if (args.json) {
-        mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
-        writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
-        step(`wrote ${args.json}`);
-      }
-      if (args.save) {
-        const repo = new DiagnosisRepository(db);
-        const id = randomUUID();
-        repo.insert({
-          id,
-          factoryId: args.factory,
-          status: 'running',
-          fromMs: result.period.fromMs,
-          toMs: result.period.toMs,
-          options: options as Record<string, unknown>,
-          requestedBy: `cli:${os.userInfo().username}`,
-          source: 'cli',
-          createdAtMs: startedAtMs,
-          startedAtMs,
-          finishedAtMs: null,
-          progress: null,
-          error: null,
-          summary: null,
-        });
-        repo.complete(id, result, summary, Date.now());
-        step(`saved run ${id} to the platform's history`);
-      }
-      const by = summary.findingsBySeverity;
-      io.err(
-        `${summary.findings} finding(s): ${by.high} high, ${by.medium} medium, ${by.low} low, ${by.info} info; ` +
-          `${Math.round(summary.comprehensiveTce * 100) / 100} tce; saving ${Math.round(summary.saving.energyKwh)} kWh/a`,
-      );
-      for (const f of result.findings.filter((x) => x.severity !== 'info'))
-        io.err(`  ${f.severity.padEnd(6)} ${f.id}  ${args.lang === 'en' ? f.title.en : f.title.zh}`);
-      io.out(args.out);
-      return EXIT.ok;
-    } catch (e) {
-      if (e instanceof DiagnosisError) {
-        io.err(`xiang diagnose: ${e.message}`);
-        return e.status === 400 ? EXIT.usage : EXIT.failed;
-      }
-      io.err(`xiang diagnose: ${(e as Error).message}`);
-      return EXIT.failed;
-    } finally {
-      await store.close();
-      db.close();
-    }
   },
 };

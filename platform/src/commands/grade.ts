@@ -2,11 +2,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { GRADE_USAGE, gradeFromLoaded, gradePeriod, parseGradeArgs } from '../grading/cli.js';
-import { openPlatformDb } from '../registry/db.js';
-import { Registry } from '../registry/registry.js';
 import { GradingRepository } from '../services/grading/repository.js';
 import { loadIndicatorInputs } from '../services/grading/service.js';
-import { createStore } from '../store/index.js';
+import { withFactoryData } from './factory-data.js';
 import { type CliCommand, EXIT } from './types.js';
 
 /**
@@ -51,68 +49,53 @@ export const gradeCommand: CliCommand = {
       io.err(`xiang grade: cannot read the answers file: ${(e as Error).message}`);
       return EXIT.usage;
     }
-    const t0 = Date.now();
-    const step = (s: string) => io.err(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${s}`);
-    step(
-      `opening ${config.dataDir} (${config.store.influxUrl ? `InfluxDB ${config.store.influxUrl}` : 'embedded store'})`,
+    return withFactoryData(
+      'grade',
+      config,
+      args.factory,
+      io,
+      async ({ db, store, registry, profile, step }) => {
+        try {
+          const nowMs = Date.now();
+          const period = gradePeriod(args, answersYaml, nowMs, profile.calendar?.utcOffsetMinutes ?? 480);
+          step(`period ${new Date(period.fromMs).toISOString()} – ${new Date(period.toMs).toISOString()}`);
+          const { inputs, notes } = await loadIndicatorInputs(
+            { registry, store },
+            args.factory,
+            period,
+            nowMs,
+            step,
+          );
+          for (const n of notes) step(n);
+          const repo = new GradingRepository(db);
+          step(`grading with ${args.framework}`);
+          const out = gradeFromLoaded(args, {
+            answersYaml,
+            indicatorInputs: inputs,
+            nowMs,
+            progress: repo.progress(args.factory, args.framework),
+          });
+          mkdirSync(path.dirname(path.resolve(out.outPath)), { recursive: true });
+          writeFileSync(out.outPath, out.html);
+          step(`wrote ${out.outPath}`);
+          if (out.jsonPath) {
+            mkdirSync(path.dirname(path.resolve(out.jsonPath)), { recursive: true });
+            writeFileSync(out.jsonPath, out.json);
+            step(`wrote ${out.jsonPath}`);
+          }
+          if (own.save) {
+            repo.saveAssessment(out.run.assessment);
+            repo.recordResult(out.run.report);
+            step(`saved assessment ${out.run.assessment.id} to the platform's history`);
+          }
+          for (const m of out.messages) io.err(m);
+          io.out(out.outPath);
+          return EXIT.ok;
+        } catch (e) {
+          io.err(`xiang grade: ${(e as Error).message}`);
+          return EXIT.failed;
+        }
+      },
     );
-    const db = openPlatformDb(path.join(config.dataDir, 'platform.db'));
-    const store = await createStore({ ...config.store, dataDir: config.dataDir, rollupRefreshMs: 0 });
-    try {
-      const registry = new Registry(db);
-      const profile = registry.factory(args.factory);
-      if (!profile) {
-        io.err(
-          `xiang grade: factory "${args.factory}" is not in ${config.dataDir} (known: ${
-            registry
-              .factories()
-              .map((f) => f.id)
-              .join(', ') || 'none'
-          })`,
-        );
-        return EXIT.failed;
-      }
-      const nowMs = Date.now();
-      const period = gradePeriod(args, answersYaml, nowMs, profile.calendar?.utcOffsetMinutes ?? 480);
-      step(`period ${new Date(period.fromMs).toISOString()} – ${new Date(period.toMs).toISOString()}`);
-      const { inputs, notes } = await loadIndicatorInputs(
-        { registry, store },
-        args.factory,
-        period,
-        nowMs,
-        step,
-      );
-      for (const n of notes) step(n);
-      const repo = new GradingRepository(db);
-      step(`grading with ${args.framework}`);
-      const out = gradeFromLoaded(args, {
-        answersYaml,
-        indicatorInputs: inputs,
-        nowMs,
-        progress: repo.progress(args.factory, args.framework),
-      });
-      mkdirSync(path.dirname(path.resolve(out.outPath)), { recursive: true });
-      writeFileSync(out.outPath, out.html);
-      step(`wrote ${out.outPath}`);
-      if (out.jsonPath) {
-        mkdirSync(path.dirname(path.resolve(out.jsonPath)), { recursive: true });
-        writeFileSync(out.jsonPath, out.json);
-        step(`wrote ${out.jsonPath}`);
-      }
-      if (own.save) {
-        repo.saveAssessment(out.run.assessment);
-        repo.recordResult(out.run.report);
-        step(`saved assessment ${out.run.assessment.id} to the platform's history`);
-      }
-      for (const m of out.messages) io.err(m);
-      io.out(out.outPath);
-      return EXIT.ok;
-    } catch (e) {
-      io.err(`xiang grade: ${(e as Error).message}`);
-      return EXIT.failed;
-    } finally {
-      await store.close();
-      db.close();
-    }
   },
 };

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import type { PlatformConfig } from '../config/schema.js';
+import { type Db, openPlatformDb } from '../registry/db.js';
+import type { FactoryProfile } from '../registry/model.js';
+import { Registry } from '../registry/registry.js';
+import { createStore } from '../store/index.js';
+import type { TimeSeriesStore } from '../store/types.js';
+import { type CliIo, EXIT } from './types.js';
+
+export type FactoryData = {
+  db: Db;
+  store: TimeSeriesStore;
+  registry: Registry;
+  profile: FactoryProfile;
+  /** Prints a progress line on stderr, prefixed with the seconds since the command started. */
+  step: (line: string) => void;
+  startedAtMs: number;
+};
+
+/**
+ * What the offline commands (`xiang diagnose`, `xiang grade`) share: open the platform's data directory
+ * like `xiang serve` does (registry + time-series store, read-only in effect, so they can run beside a
+ * serving platform), find the factory (or say which ones exist), run `body`, and close everything whatever
+ * happens. Resolves with the process exit code.
+ */
+export async function withFactoryData(
+  command: string,
+  config: PlatformConfig,
+  factoryId: string,
+  io: CliIo,
+  body: (data: FactoryData) => Promise<number>,
+): Promise<number> {
+  const startedAtMs = Date.now();
+  const step = (s: string) => io.err(`[${((Date.now() - startedAtMs) / 1000).toFixed(1)} s] ${s}`);
+  step(
+    `opening ${config.dataDir} (${config.store.influxUrl ? `InfluxDB ${config.store.influxUrl}` : 'embedded store'})`,
+  );
+  const db = openPlatformDb(path.join(config.dataDir, 'platform.db'));
+  try {
+    const store = await createStore({ ...config.store, dataDir: config.dataDir, rollupRefreshMs: 0 });
+    try {
+      const registry = new Registry(db);
+      const profile = registry.factory(factoryId);
+      if (!profile) {
+        const known =
+          registry
+            .factories()
+            .map((f) => f.id)
+            .join(', ') || 'none';
+        io.err(`xiang ${command}: factory "${factoryId}" is not in ${config.dataDir} (known: ${known})`);
+        return EXIT.failed;
+      }
+      return await body({ db, store, registry, profile, step, startedAtMs });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    db.close();
+  }
+}
