@@ -259,20 +259,27 @@ if (!mq) throw new Error('bench needs mosquitto (apt-get install mosquitto)');
 const influx = a['no-influx'] ? null : await startInflux();
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'xiang-bench-raw-'));
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
+/** RSS samples (every 5 s) as the peak of each minute — GC makes a sawtooth; a leak shows as rising peaks. */
+function rssByMinute(rss: number[]): string {
+  const peaks: number[] = [];
+  for (let i = 0; i < rss.length; i += 12) peaks.push(Math.max(...rss.slice(i, i + 12)));
+  const lows = Math.min(...rss);
+  return `peak per minute ${peaks.map((r) => r.toFixed(0)).join(' → ')} (lowest sample ${lows.toFixed(0)})`;
+}
 const rows: string[] = [];
 try {
   log(`platform + embedded store, ${SECONDS} s, ${METRICS} metrics, batches of ${BATCH}…`);
   const emb = await runPlatform(mq, null);
   const rawSql = a['no-raw'] ? null : rawSqlite(tmp, Math.min(emb.points, 2_000_000));
   rows.push(
-    `| broker → platform → embedded store | ${fmt(emb.pps)} | ${rawSql ? `raw SQLite inserts ${fmt(rawSql)}` : '—'} | ${rawSql ? `${((emb.pps / rawSql) * 100).toFixed(0)} %` : '—'} | ${emb.rss.map((r) => r.toFixed(0)).join(' → ')} |`,
+    `| broker → platform → embedded store | ${fmt(emb.pps)} | ${rawSql ? `raw SQLite inserts ${fmt(rawSql)}` : '—'} | ${rawSql ? `${((emb.pps / rawSql) * 100).toFixed(0)} %` : '—'} | ${rssByMinute(emb.rss)} |`,
   );
   if (influx) {
     log(`platform + InfluxDB store, ${SECONDS} s…`);
     const inf = await runPlatform(mq, influx);
     const rawInf = a['no-raw'] ? null : await rawInflux(influx, Math.min(inf.points, 2_000_000));
     rows.push(
-      `| broker → platform → InfluxDB store | ${fmt(inf.pps)} | ${rawInf ? `influx client writePoints ${fmt(rawInf)}` : '—'} | ${rawInf ? `${((inf.pps / rawInf) * 100).toFixed(0)} %` : '—'} | ${inf.rss.map((r) => r.toFixed(0)).join(' → ')} |`,
+      `| broker → platform → InfluxDB store | ${fmt(inf.pps)} | ${rawInf ? `influx client writePoints ${fmt(rawInf)}` : '—'} | ${rawInf ? `${((inf.pps / rawInf) * 100).toFixed(0)} %` : '—'} | ${rssByMinute(inf.rss)} |`,
     );
   }
 } finally {
@@ -289,7 +296,7 @@ in its own process and acknowledges each message only once stored; points/s = po
 platform had stored all of them (for InfluxDB: until its local journal was empty, i.e. all in InfluxDB).
 The raw limit is measured in the same run with the same points.
 
-| path | points/s | raw limit (points/s) | platform ÷ raw | platform RSS MiB over the run (every 5 s) |
+| path | points/s | raw limit (points/s) | platform ÷ raw | platform RSS MiB (sampled every 5 s) |
 |---|---|---|---|---|
 ${rows.join('\n')}
 <!-- /BENCH-RESULT -->`);
