@@ -74,6 +74,29 @@ export async function apiGet(path, params, { token = getToken(), signal } = {}) 
   return res.json();
 }
 
+/**
+ * Any method with an optional JSON body; resolves with JSON, or text when `accept` is a text type.
+ * Throws ApiError (status 0 = network) carrying the server's problem+json detail.
+ */
+export async function apiCall(method, path, body, accept = 'application/json') {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: {
+        accept,
+        ...(getToken() ? { authorization: `Bearer ${getToken()}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', e?.message ?? String(e));
+  }
+  if (!res.ok) throw await problemOf(res);
+  return accept.startsWith('text/') ? res.text() : res.json();
+}
+
 /** Like apiGet, but a 404 resolves to null (for endpoints that may not exist on this platform version). */
 export async function apiGetOptional(path, params, opts) {
   try {

@@ -6,7 +6,7 @@
  * for a short-lived report link and opens that (a blob would inherit the console's CSP and lose the report's
  * styling). While a run is queued or running the list refreshes itself.
  */
-import { ApiError, apiGet, factoryPath, getToken } from '../api.js';
+import { apiGet, apiCall as call, factoryPath } from '../api.js';
 import { h, table } from '../dom.js';
 import { formatNumber, formatTime, UTC_OFFSET_MIN } from '../format.js';
 import { getLang, t } from '../i18n.js';
@@ -14,34 +14,6 @@ import { emptyNote, pageHeader, section, updatedNote } from './common.js';
 
 const DAY_MS = 86_400_000;
 const POLL_MS = 2000;
-
-async function call(method, path, body, accept = 'application/json') {
-  let res;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: {
-        accept,
-        authorization: `Bearer ${getToken()}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (e) {
-    throw new ApiError(0, 'network', e?.message ?? String(e));
-  }
-  if (!res.ok) {
-    const text = await res.text();
-    let p = null;
-    try {
-      p = JSON.parse(text);
-    } catch {
-      // not problem+json
-    }
-    throw new ApiError(res.status, p?.title ?? res.statusText, p?.detail ?? text.slice(0, 300), p);
-  }
-  return accept.startsWith('text/') ? res.text() : res.json();
-}
 
 /** "2025-03-03" (local date at UTC+8) ↔ epoch ms of its local midnight. */
 export function localDate(ms) {

@@ -5,41 +5,13 @@
  * Users who may write (admin, factory) can start a CMMM self-assessment: create → auto-fill from telemetry
  * → compute, the assessor's answers coming later through the API or `xiang grade`.
  */
-import { ApiError, apiGet, factoryPath, getToken } from '../api.js';
+import { apiGet, apiCall as call, factoryPath } from '../api.js';
 import { h, table } from '../dom.js';
 import { formatNumber, formatTime } from '../format.js';
 import { getLang, t } from '../i18n.js';
 import { emptyNote, pageHeader, section, updatedNote } from './common.js';
 
 const DAY_MS = 86_400_000;
-
-async function call(method, path, body, accept = 'application/json') {
-  let res;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: {
-        accept,
-        authorization: `Bearer ${getToken()}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (e) {
-    throw new ApiError(0, 'network', e?.message ?? String(e));
-  }
-  if (!res.ok) {
-    const text = await res.text();
-    let p = null;
-    try {
-      p = JSON.parse(text);
-    } catch {
-      // not problem+json
-    }
-    throw new ApiError(res.status, p?.title ?? res.statusText, p?.detail ?? text.slice(0, 300), p);
-  }
-  return accept.startsWith('text/') ? res.text() : res.json();
-}
 
 function download(name, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
