@@ -10,6 +10,7 @@ import {
   runRangeQuery,
   type StoreBackend,
 } from '../engine/run.js';
+import { runSummaryQuery } from '../engine/summaries.js';
 import type { RawRow } from '../rollup/summary.js';
 import type {
   CounterQuery,
@@ -20,8 +21,10 @@ import type {
   SeriesCounter,
   SeriesCoverage,
   SeriesKey,
+  SeriesSummaries,
   StoredPoint,
   StoreHealth,
+  SummaryQuery,
   TimeSeriesStore,
 } from '../types.js';
 import { EmbeddedRollups } from './rollups.js';
@@ -267,6 +270,11 @@ export class EmbeddedStore implements TimeSeriesStore {
   async coverage(q: CoverageQuery): Promise<SeriesCoverage[]> {
     this.openForRead();
     return await runCoverageQuery(this.backend, this.stats, q);
+  }
+
+  async summaries(q: SummaryQuery): Promise<SeriesSummaries[]> {
+    this.openForRead();
+    return await runSummaryQuery(this.backend, this.stats, q);
   }
 
   async latest(

@@ -12,13 +12,23 @@ import {
 } from '../rollup/pack.js';
 import { STEP_NONE, STEP_ROLLOVER, stepDelta, stepKind } from '../rollup/summary.js';
 import type { CounterInterval } from '../types.js';
-import { alignDown, type Span } from './align.js';
+import { alignDown, type Span, StoreQueryError } from './align.js';
 
 export const DEFAULT_MAX_GAP_MS = 15 * 60_000;
 
 export type CounterParams = { maxGapMs: number; rolloverAt?: number };
 /** A Good counter sample just outside the query range, used to interpolate at its edges. */
 export type EdgeSample = { tsMs: number; v: number };
+
+/** The counter parameters of a counter or summary query, validated. */
+export function counterParams(what: string, q: { maxGapMs?: number; rolloverAt?: number }): CounterParams {
+  const p: CounterParams = { maxGapMs: q.maxGapMs ?? DEFAULT_MAX_GAP_MS, rolloverAt: q.rolloverAt };
+  if (!(p.maxGapMs > 0)) throw new StoreQueryError(`${what}: maxGapMs must be positive`);
+  if (p.rolloverAt !== undefined && !(p.rolloverAt > 0 && Number.isFinite(p.rolloverAt))) {
+    throw new StoreQueryError(`${what}: rolloverAt must be a positive finite number`);
+  }
+  return p;
+}
 
 /**
  * A rollup bucket can stand in for its raw samples only when nothing inside it depends on the query's
@@ -33,6 +43,14 @@ export function needsRawSamples(items: Packed, o: number, p: CounterParams): boo
   );
 }
 
+/** Counter columns per query interval: increase accumulated, time covered (ms), resets, rollovers. */
+export type CounterColumns = {
+  inc: Float64Array;
+  coveredMs: Float64Array;
+  resets: Uint32Array;
+  rollovers: Uint32Array;
+};
+
 /**
  * Interval consumption from a counter. Consecutive Good samples (a, b) no further apart than maxGapMs
  * cover the time between them and carry their step's consumption, shared out linearly over the intervals
@@ -40,7 +58,7 @@ export function needsRawSamples(items: Packed, o: number, p: CounterParams): boo
  * sit on the edges. Wider spacings cover nothing. An interval not fully covered has increase null: a
  * missing meter is a gap, never zero. A reset or rollover belongs to the interval in which its step ends.
  */
-export function counterIntervals(
+export function counterColumns(
   items: Packed,
   spans: readonly Span[],
   fromMs: number,
@@ -50,13 +68,13 @@ export function counterIntervals(
   p: CounterParams,
   before: EdgeSample | null,
   after: EdgeSample | null,
-): CounterInterval[] {
+): CounterColumns {
   const nSpans = spans.length;
-  // Typed accumulators: a year of hourly intervals for hundreds of meters must not churn the GC.
+  // Typed accumulators: a year of quarter-hours for hundreds of meters must not churn the GC.
   const inc = new Float64Array(nSpans);
   const covered = new Float64Array(nSpans);
-  const resets = new Int32Array(nSpans);
-  const rollovers = new Int32Array(nSpans);
+  const resets = new Uint32Array(nSpans);
+  const rollovers = new Uint32Array(nSpans);
   const last = nSpans - 1;
   const base = alignDown(fromMs, intervalMs, offsetMs);
   const idx = (t: number) => Math.floor((t - base) / intervalMs);
@@ -108,19 +126,34 @@ export function counterIntervals(
     prevV = items[o + F_LAST_V] as number;
   }
   if (havePrev && after) pair(prevTs, prevV, after.tsMs, after.v);
+  return { inc, coveredMs: covered, resets, rollovers };
+}
 
-  const out: CounterInterval[] = new Array(nSpans);
-  for (let k = 0; k < nSpans; k++) {
+/** counterColumns as CounterInterval objects (the `counterIncrease()` answer). */
+export function counterIntervals(
+  items: Packed,
+  spans: readonly Span[],
+  fromMs: number,
+  toMs: number,
+  intervalMs: number,
+  offsetMs: number,
+  p: CounterParams,
+  before: EdgeSample | null,
+  after: EdgeSample | null,
+): CounterInterval[] {
+  const c = counterColumns(items, spans, fromMs, toMs, intervalMs, offsetMs, p, before, after);
+  const out: CounterInterval[] = new Array(spans.length);
+  for (let k = 0; k < spans.length; k++) {
     const s = spans[k] as Span;
     const lenMs = s.endMs - s.startMs;
-    const c = covered[k] as number;
+    const cov = c.coveredMs[k] as number;
     out[k] = {
       startMs: s.startMs,
       endMs: s.endMs,
-      increase: c >= lenMs ? (inc[k] as number) : null,
-      coverage: c / lenMs,
-      resets: resets[k] as number,
-      rollovers: rollovers[k] as number,
+      increase: cov >= lenMs ? (c.inc[k] as number) : null,
+      coverage: cov / lenMs,
+      resets: c.resets[k] as number,
+      rollovers: c.rollovers[k] as number,
     };
   }
   return out;

@@ -1,5 +1,6 @@
 import type { InfluxDB } from 'influx';
-import { alignDown, HOUR_MS, MINUTE_MS } from '../engine/align.js';
+import { alignDown, HOUR_MS, MINUTE_MS, QUARTER_MS } from '../engine/align.js';
+import { decodeCompactPage } from '../rollup/compact.js';
 import { type Packed, PackedBuilder } from '../rollup/pack.js';
 import type { RawRow } from '../rollup/summary.js';
 import type { LatestValue, SeriesKey } from '../types.js';
@@ -11,9 +12,10 @@ import {
   RAW_MEASUREMENT,
   ROLLUP_MEASUREMENT_1H,
   ROLLUP_MEASUREMENT_1M,
+  ROLLUP_MEASUREMENT_15M,
 } from './line-protocol.js';
 
-export type RetentionNames = { raw: string; rollup1m: string; rollup1h: string };
+export type RetentionNames = { raw: string; rollup1m: string; rollup15m: string; rollup1h: string };
 
 type InfluxSeries = { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] };
 type InfluxResponse = { results?: { series?: InfluxSeries[]; error?: string }[]; error?: string };
@@ -129,9 +131,11 @@ export class InfluxReader {
     const [from, pageMs] =
       widthMs === HOUR_MS
         ? [qualified(this.db, this.rp.rollup1h, ROLLUP_MEASUREMENT_1H), DAY_MS]
-        : widthMs === MINUTE_MS
-          ? [qualified(this.db, this.rp.rollup1m, ROLLUP_MEASUREMENT_1M), HOUR_MS]
-          : [null, 0];
+        : widthMs === QUARTER_MS
+          ? [qualified(this.db, this.rp.rollup15m, ROLLUP_MEASUREMENT_15M), DAY_MS]
+          : widthMs === MINUTE_MS
+            ? [qualified(this.db, this.rp.rollup1m, ROLLUP_MEASUREMENT_1M), HOUR_MS]
+            : [null, 0];
     if (!from) throw new Error(`no rollup of width ${widthMs} ms`);
     const out = new PackedBuilder(Math.min(100_000, Math.ceil((toMs - fromMs) / widthMs)));
     await this.eachPage(
@@ -142,7 +146,11 @@ export class InfluxReader {
       toMs,
       Number.MAX_SAFE_INTEGER,
       (values) => {
-        for (const v of values) out.addPage(Buffer.from(String(v[1] ?? ''), 'base64'), fromMs, toMs);
+        for (const v of values) {
+          const page = Buffer.from(String(v[1] ?? ''), 'base64');
+          if (widthMs === QUARTER_MS) decodeCompactPage(page, v[0] as number, widthMs, fromMs, toMs, out);
+          else out.addPage(page, fromMs, toMs);
+        }
       },
     );
     return out.finish();

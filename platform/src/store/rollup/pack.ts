@@ -96,10 +96,13 @@ export function toSummaries(p: Packed): Summary[] {
 /** Collects packed summaries from pages and arrays into one aligned Float64Array, growing as needed. */
 export class PackedBuilder {
   private bytes: Uint8Array;
+  /** The same memory as Float64 (the buffer starts aligned and entries are whole doubles). */
+  floats: Float64Array;
   private len = 0;
 
   constructor(expectedEntries = 64) {
     this.bytes = new Uint8Array(Math.max(1, expectedEntries) * ENTRY_BYTES);
+    this.floats = new Float64Array(this.bytes.buffer);
   }
 
   private reserve(extra: number): void {
@@ -107,6 +110,16 @@ export class PackedBuilder {
     const next = new Uint8Array(Math.max(this.bytes.byteLength * 2, this.len + extra));
     next.set(this.bytes.subarray(0, this.len));
     this.bytes = next;
+    this.floats = new Float64Array(next.buffer);
+  }
+
+  /** Appends one zeroed entry; returns the index of its first field in `floats` (valid until the next append). */
+  slot(): number {
+    this.reserve(ENTRY_BYTES);
+    const f = this.len / 8;
+    this.floats.fill(0, f, f + PACKED_FIELDS);
+    this.len += ENTRY_BYTES;
+    return f;
   }
 
   /** The entries of a page (sorted by startMs) whose startMs lies in [fromMs, toMs). */
