@@ -12,8 +12,8 @@ import pfJson from './power-factor-adjustment.json' with { type: 'json' };
 import pqJson from './power-quality-limits.json' with { type: 'json' };
 import {
   benchmarkFileSchema,
-  compressorFileSchema,
   type Confidence,
+  compressorFileSchema,
   confidenceSchema,
   conversionFileSchema,
   economicsFileSchema,
@@ -92,7 +92,14 @@ function flatten(s: Standards): CoefficientRecord[] {
   // Only the record's own fields: entries carry extra keys (basis, range…) that the result schema omits.
   const add = (
     group: CoefficientGroup,
-    r: { id: string; label?: string; value: number | null; unit: string; source: string; year: number | null },
+    r: {
+      id: string;
+      label?: string;
+      value: number | null;
+      unit: string;
+      source: string;
+      year: number | null;
+    },
     confidence: Confidence,
   ) =>
     out.push({
@@ -112,26 +119,57 @@ function flatten(s: Standards): CoefficientRecord[] {
   for (const e of s.grid.referenceOnly) add('grid', e, e.confidence);
   for (const f of s.fuel.entries) {
     const base = { source: f.source, year: f.year };
-    add('fuel', { id: `${f.id}.ncv`, label: `${f.label} NCV`, value: f.ncv, unit: f.ncvUnit, ...base }, f.confidence);
-    const cc = { id: `${f.id}.cc`, label: `${f.label} CC`, value: f.carbonContentTcPerGj, unit: 'tC/GJ', ...base };
+    add(
+      'fuel',
+      { id: `${f.id}.ncv`, label: `${f.label} NCV`, value: f.ncv, unit: f.ncvUnit, ...base },
+      f.confidence,
+    );
+    const cc = {
+      id: `${f.id}.cc`,
+      label: `${f.label} CC`,
+      value: f.carbonContentTcPerGj,
+      unit: 'tC/GJ',
+      ...base,
+    };
     add('fuel', cc, f.confidence);
-    add('fuel', { id: `${f.id}.of`, label: `${f.label} OF`, value: f.oxidationFraction, unit: '1', ...base }, f.confidence);
+    add(
+      'fuel',
+      { id: `${f.id}.of`, label: `${f.label} OF`, value: f.oxidationFraction, unit: '1', ...base },
+      f.confidence,
+    );
   }
   for (const t of s.powerFactor.tables) {
     const std = pfKey(t.standard);
     const base = { source: `${s.powerFactor.document}: ${t.source}`, year: 1983 };
     for (const [pf, pct] of t.credits)
-      add('powerFactor', { id: `pf.${std}.credit.${pfKey(pf)}`, value: pct, unit: '%', ...base }, t.confidence);
+      add(
+        'powerFactor',
+        { id: `pf.${std}.credit.${pfKey(pf)}`, value: pct, unit: '%', ...base },
+        t.confidence,
+      );
     for (const b of t.surchargeBands) {
       const id = `pf.${std}.surcharge.${pfKey(b.downToPf)}`;
-      add('powerFactor', { id, label: `${id} (% per 0.01)`, value: b.pctPerHundredth, unit: '%', ...base }, t.confidence);
+      add(
+        'powerFactor',
+        { id, label: `${id} (% per 0.01)`, value: b.pctPerHundredth, unit: '%', ...base },
+        t.confidence,
+      );
     }
   }
   const m = s.metering;
   for (const c of m.coverage) {
     const base = { source: m.document, year: 2006 };
-    add('metering', { id: `metering.${c.energy}.wholeUnitPct`, value: c.wholeUnitPct, unit: '%', ...base }, c.confidence);
-    const sec = { id: `metering.${c.energy}.secondaryUnitPct`, value: c.secondaryUnitPct, unit: '%', ...base };
+    add(
+      'metering',
+      { id: `metering.${c.energy}.wholeUnitPct`, value: c.wholeUnitPct, unit: '%', ...base },
+      c.confidence,
+    );
+    const sec = {
+      id: `metering.${c.energy}.secondaryUnitPct`,
+      value: c.secondaryUnitPct,
+      unit: '%',
+      ...base,
+    };
     add('metering', sec, c.confidence);
     const eq = { id: `metering.${c.energy}.mainEquipmentPct`, value: c.mainEquipmentPct, unit: '%', ...base };
     add('metering', eq, c.confidence);
@@ -140,36 +178,78 @@ function flatten(s: Standards): CoefficientRecord[] {
     const base = { source: `${m.document} Tables 1–2`, year: 2006 };
     const su = { id: `metering.${t.energy}.secondaryUnitThreshold`, ...t.secondaryUnit, ...base };
     add('metering', su, t.confidence);
-    add('metering', { id: `metering.${t.energy}.mainEquipmentThreshold`, ...t.mainEquipment, ...base }, t.confidence);
+    add(
+      'metering',
+      { id: `metering.${t.energy}.mainEquipmentThreshold`, ...t.mainEquipment, ...base },
+      t.confidence,
+    );
   }
   const pq = s.powerQuality;
   for (const d of pq.voltageDeviation) {
     const base = { source: d.standard, year: d.year, label: d.label };
-    if (d.upperPct !== undefined) add('powerQuality', { id: `${d.id}.upperPct`, value: d.upperPct, unit: '%', ...base }, d.confidence);
-    if (d.lowerPct !== undefined) add('powerQuality', { id: `${d.id}.lowerPct`, value: d.lowerPct, unit: '%', ...base }, d.confidence);
+    if (d.upperPct !== undefined)
+      add('powerQuality', { id: `${d.id}.upperPct`, value: d.upperPct, unit: '%', ...base }, d.confidence);
+    if (d.lowerPct !== undefined)
+      add('powerQuality', { id: `${d.id}.lowerPct`, value: d.lowerPct, unit: '%', ...base }, d.confidence);
     if (d.sumAbsPct !== undefined)
       add('powerQuality', { id: `${d.id}.sumAbsPct`, value: d.sumAbsPct, unit: '%', ...base }, d.confidence);
   }
   const u = pq.unbalance;
   for (const key of ['normalPct', 'shortTimePct', 'perUserNormalPct', 'perUserShortTimePct'] as const)
-    add('powerQuality', { id: `${u.id}.${key}`, value: u[key], unit: '%', source: u.standard, year: u.year }, u.confidence);
+    add(
+      'powerQuality',
+      { id: `${u.id}.${key}`, value: u[key], unit: '%', source: u.standard, year: u.year },
+      u.confidence,
+    );
   for (const t of pq.thd)
-    add('powerQuality', { id: `${t.id}.thdPct`, value: t.thdPct, unit: '%', source: t.standard, year: t.year }, t.confidence);
+    add(
+      'powerQuality',
+      { id: `${t.id}.thdPct`, value: t.thdPct, unit: '%', source: t.standard, year: t.year },
+      t.confidence,
+    );
   const f = pq.frequency;
-  add('powerQuality', { id: `${f.id}.toleranceHz`, value: f.toleranceHz, unit: 'Hz', source: f.standard, year: f.year }, f.confidence);
+  add(
+    'powerQuality',
+    { id: `${f.id}.toleranceHz`, value: f.toleranceHz, unit: 'Hz', source: f.standard, year: f.year },
+    f.confidence,
+  );
   const sr = s.compressor.sanityRange;
-  add('compressor', { id: `${sr.id}.min`, value: sr.min, unit: sr.unit, source: sr.source, year: sr.year }, sr.confidence);
-  add('compressor', { id: `${sr.id}.max`, value: sr.max, unit: sr.unit, source: sr.source, year: sr.year }, sr.confidence);
+  add(
+    'compressor',
+    { id: `${sr.id}.min`, value: sr.min, unit: sr.unit, source: sr.source, year: sr.year },
+    sr.confidence,
+  );
+  add(
+    'compressor',
+    { id: `${sr.id}.max`, value: sr.max, unit: sr.unit, source: sr.source, year: sr.year },
+    sr.confidence,
+  );
   add('compressor', s.compressor.pressureRuleOfThumb, s.compressor.pressureRuleOfThumb.confidence);
   for (const b of s.benchmarks.entries) {
     const base = { unit: b.unit, source: b.source, year: b.year };
-    add('benchmark', { id: `benchmark.${b.key}.benchmark`, label: `${b.label} 标杆`, value: b.benchmark, ...base }, b.confidence);
-    add('benchmark', { id: `benchmark.${b.key}.baseline`, label: `${b.label} 基准`, value: b.baseline, ...base }, b.confidence);
+    add(
+      'benchmark',
+      { id: `benchmark.${b.key}.benchmark`, label: `${b.label} 标杆`, value: b.benchmark, ...base },
+      b.confidence,
+    );
+    add(
+      'benchmark',
+      { id: `benchmark.${b.key}.baseline`, label: `${b.label} 基准`, value: b.baseline, ...base },
+      b.confidence,
+    );
   }
   for (const g of s.mv.granularities) {
     const base = { unit: '%', source: g.source, year: g.year };
-    add('mv', { id: `mv.${g.granularity}.cvRmsePctMax`, value: g.cvRmsePctMax.value, ...base }, g.cvRmsePctMax.confidence);
-    add('mv', { id: `mv.${g.granularity}.nmbePctMax`, value: g.nmbePctMax.value, ...base }, g.nmbePctMax.confidence);
+    add(
+      'mv',
+      { id: `mv.${g.granularity}.cvRmsePctMax`, value: g.cvRmsePctMax.value, ...base },
+      g.cvRmsePctMax.confidence,
+    );
+    add(
+      'mv',
+      { id: `mv.${g.granularity}.nmbePctMax`, value: g.nmbePctMax.value, ...base },
+      g.nmbePctMax.confidence,
+    );
   }
   add('mv', s.mv.dataSufficiency, s.mv.dataSufficiency.confidence);
   const ec = s.economics;
@@ -183,7 +263,11 @@ function flatten(s: Standards): CoefficientRecord[] {
     ec.twoPartTariff.exceedanceMultiplier,
     ec.twoPartTariff.demandFloor,
   ])
-    add('economics', { id: v.id, label: v.text ?? v.id, value: v.value, unit: v.unit, source: v.standard, year: v.year }, v.confidence);
+    add(
+      'economics',
+      { id: v.id, label: v.text ?? v.id, value: v.value, unit: v.unit, source: v.standard, year: v.year },
+      v.confidence,
+    );
   return out;
 }
 

@@ -49,7 +49,9 @@ describe('standards data files', () => {
   });
 
   it('refuse an override of an unknown coefficient and a figure nobody supplied', () => {
-    expect(() => CoefficientBook.withOverrides([{ id: 'electricity.magic', value: 1, reason: 'x' }])).toThrow(/electricity.magic: no such coefficient/);
+    expect(() => CoefficientBook.withOverrides([{ id: 'electricity.magic', value: 1, reason: 'x' }])).toThrow(
+      /electricity.magic: no such coefficient/,
+    );
     expect(() => book.value('heat.equal')).toThrow(/no figure in the reference — supply an override/);
     expect(() => book.value('heat.equal')).toThrow(ValidationError);
   });
@@ -57,7 +59,9 @@ describe('standards data files', () => {
 
 describe('diagnostic settings', () => {
   it('apply overrides and record them', () => {
-    const { settings, applied } = resolveSettings({ baseLoad: { minExcessKw: 1, severityShareOfOwnLoad: { high: 0.7 } } });
+    const { settings, applied } = resolveSettings({
+      baseLoad: { minExcessKw: 1, severityShareOfOwnLoad: { high: 0.7 } },
+    });
     expect(settings.baseLoad.minExcessKw).toBe(1);
     expect(settings.baseLoad.severityShareOfOwnLoad).toEqual({ low: 0.25, medium: 0.4, high: 0.7 });
     expect(applied.map((a) => a.path)).toEqual(['baseLoad.minExcessKw', 'baseLoad.severityShareOfOwnLoad']);
@@ -65,8 +69,12 @@ describe('diagnostic settings', () => {
   });
 
   it('name unknown keys and inconsistent thresholds', () => {
-    expect(() => resolveSettings({ baseLoad: { minExcessKW: 1 } })).toThrow(/settings.baseLoad.minExcessKW: unknown setting/);
+    expect(() => resolveSettings({ baseLoad: { minExcessKW: 1 } })).toThrow(
+      /settings.baseLoad.minExcessKW: unknown setting/,
+    );
     expect(() => resolveSettings({ nope: 1 })).toThrow(/settings.nope: unknown setting group/);
-    expect(() => resolveSettings({ idle: { severityShareOfMachineEnergy: { low: 0.5 } } })).toThrow(/low ≤ medium ≤ high/);
+    expect(() => resolveSettings({ idle: { severityShareOfMachineEnergy: { low: 0.5 } } })).toThrow(
+      /low ≤ medium ≤ high/,
+    );
   });
 });

@@ -98,7 +98,9 @@ export const pfTableSchema = z.object({
   credits: z.array(z.tuple([z.number(), z.number()])).min(1),
   creditCapFromPf: z.number(),
   /** Going down from the standard: each 0.01 step down to `downToPf` adds `pctPerHundredth` %. */
-  surchargeBands: z.array(z.object({ downToPf: z.number().min(0), pctPerHundredth: z.number().positive() })).min(1),
+  surchargeBands: z
+    .array(z.object({ downToPf: z.number().min(0), pctPerHundredth: z.number().positive() }))
+    .min(1),
   confidence: confidenceSchema,
   source: z.string(),
   disputed: z.string().optional(),
@@ -283,5 +285,9 @@ export const economicsFileSchema = z.object({
     overloadFlag: stdValue,
   }),
   motor: z.object({ economicFrom: stdValue, acceptableFrom: stdValue }),
-  twoPartTariff: z.object({ exceedanceThreshold: stdValue, exceedanceMultiplier: stdValue, demandFloor: stdValue }),
+  twoPartTariff: z.object({
+    exceedanceThreshold: stdValue,
+    exceedanceMultiplier: stdValue,
+    demandFloor: stdValue,
+  }),
 });

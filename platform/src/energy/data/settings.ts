@@ -10,7 +10,10 @@ const num = z.object({ value: z.number(), rationale: z.string() });
 const str = z.object({ value: z.string(), rationale: z.string() });
 const sev = z
   .object({ low: z.number(), medium: z.number(), high: z.number(), rationale: z.string() })
-  .refine((s) => s.low <= s.medium && s.medium <= s.high, 'severity thresholds must rise: low ≤ medium ≤ high');
+  .refine(
+    (s) => s.low <= s.medium && s.medium <= s.high,
+    'severity thresholds must rise: low ≤ medium ≤ high',
+  );
 
 export const settingsFileSchema = z.object({
   about: z.string(),
@@ -21,7 +24,12 @@ export const settingsFileSchema = z.object({
     minShareOfPlantLoad: num,
     severityShareOfOwnLoad: sev,
   }),
-  compressedAir: z.object({ namePattern: str, minLeakKw: num, severityShareOfProduction: sev, minFitR2: num }),
+  compressedAir: z.object({
+    namePattern: str,
+    minLeakKw: num,
+    severityShareOfProduction: sev,
+    minFitR2: num,
+  }),
   idle: z.object({
     minIdleFraction: num,
     minIdleHours: num,
@@ -45,7 +53,8 @@ export const settingsFileSchema = z.object({
 export type SettingsFile = z.infer<typeof settingsFileSchema>;
 
 const parsed = settingsFileSchema.safeParse(settingsJson);
-if (!parsed.success) throw new ValidationError('energy data file settings.json', formatZodIssues(parsed.error));
+if (!parsed.success)
+  throw new ValidationError('energy data file settings.json', formatZodIssues(parsed.error));
 export const defaultSettingsFile: SettingsFile = parsed.data;
 
 export type SeverityThresholds = { low: number; medium: number; high: number };
@@ -66,7 +75,11 @@ export const settingsOverrideSchema = z.record(
     z.number(),
     z.record(
       z.string(),
-      z.union([z.number(), z.string(), z.object({ low: z.number(), medium: z.number(), high: z.number() }).partial()]),
+      z.union([
+        z.number(),
+        z.string(),
+        z.object({ low: z.number(), medium: z.number(), high: z.number() }).partial(),
+      ]),
     ),
   ]),
 );
@@ -75,7 +88,10 @@ export type SettingsOverride = z.infer<typeof settingsOverrideSchema>;
 export type AppliedSetting = { path: string; value: unknown; defaultValue: unknown };
 
 /** Resolves the settings with overrides applied; unknown keys are a clear error, not silently ignored. */
-export function resolveSettings(overrides: SettingsOverride = {}): { settings: Settings; applied: AppliedSetting[] } {
+export function resolveSettings(overrides: SettingsOverride = {}): {
+  settings: Settings;
+  applied: AppliedSetting[];
+} {
   const file = structuredClone(defaultSettingsFile) as unknown as Record<string, unknown>;
   const applied: AppliedSetting[] = [];
   const errors: string[] = [];
@@ -98,7 +114,11 @@ export function resolveSettings(overrides: SettingsOverride = {}): { settings: S
         continue;
       }
       if (typeof v === 'object') {
-        applied.push({ path: `${group}.${key}`, value: v, defaultValue: { low: t.low, medium: t.medium, high: t.high } });
+        applied.push({
+          path: `${group}.${key}`,
+          value: v,
+          defaultValue: { low: t.low, medium: t.medium, high: t.high },
+        });
         Object.assign(t, v);
       } else {
         if (typeof v !== typeof t.value) errors.push(`settings.${group}.${key}: expected ${typeof t.value}`);
@@ -109,7 +129,8 @@ export function resolveSettings(overrides: SettingsOverride = {}): { settings: S
   }
   if (errors.length) throw new ValidationError('settings override', errors);
   const checked = settingsFileSchema.safeParse(file);
-  if (!checked.success) throw new ValidationError('settings override', formatZodIssues(checked.error, 'settings'));
+  if (!checked.success)
+    throw new ValidationError('settings override', formatZodIssues(checked.error, 'settings'));
   return { settings: unwrap(checked.data) as Settings, applied };
 }
 
