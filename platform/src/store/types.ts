@@ -130,8 +130,8 @@ export type SeriesSummaries = {
   series: SeriesKey;
   startMs: Float64Array;
   endMs: Float64Array;
-  /** Good samples with a value (`query` aggregate 'count'). */
-  count: Uint32Array;
+  /** Good samples with a value (`query` aggregate 'count'). Counts are whole numbers in Float64Array. */
+  count: Float64Array;
   sum: Float64Array;
   min: Float64Array;
   max: Float64Array;
@@ -140,9 +140,9 @@ export type SeriesSummaries = {
   lastTsMs: Float64Array;
   last: Float64Array;
   /** Good samples with a value or a text (`coverage` present, goodOnly true). */
-  present: Uint32Array;
+  present: Float64Array;
   /** Every stored sample, whatever its quality (`coverage` present, goodOnly false). */
-  stored: Uint32Array;
+  stored: Float64Array;
   /** `counterIncrease` increase; NaN where it is null (interval not fully covered). */
   increase: Float64Array;
   /** `counterIncrease` coverage: share of the interval covered by sample pairs within maxGapMs. */

@@ -254,7 +254,20 @@ export class EmbeddedStore implements TimeSeriesStore {
   }
 
   async raw(series: SeriesKey, fromMs: number, toMs: number, limit = RAW_LIMIT): Promise<StoredPoint[]> {
-    return this.rowsOf(series, fromMs, toMs, limit).map((r) => ({ ...series, ...r }));
+    this.openForRead();
+    const id = this.ids.get(seriesKeyString(series));
+    if (id === undefined || !(toMs > fromMs)) return [];
+    const { factoryId, deviceId, metric } = series;
+    // Straight from the row tuples with a fixed shape (object spread per point cost ~10 µs on a year of states).
+    return (this.s.rows.all(id, fromMs, toMs, limit) as RowTuple[]).map((r) => ({
+      factoryId,
+      deviceId,
+      metric,
+      tsMs: r[0],
+      value: r[1],
+      status: r[2],
+      text: r[3],
+    }));
   }
 
   async query(q: RangeQuery): Promise<SeriesBuckets[]> {

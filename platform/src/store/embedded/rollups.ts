@@ -88,7 +88,8 @@ export class EmbeddedRollups {
     if (widthMs === QUARTER_MS) {
       const from = dayPage(seriesId, alignDown(fromMs, DAY_MS));
       const to = dayPage(seriesId, alignDown(toMs - 1, DAY_MS)) + 1;
-      for (const [page, data] of this.s.range15m.iterate(from, to) as Iterable<[number, Buffer]>) {
+      // all() rather than iterate(): a year is 365 small pages, and stepping a cursor per row costs more.
+      for (const [page, data] of this.s.range15m.all(from, to) as [number, Buffer][]) {
         decodeCompactPage(data, (page - seriesId * PAGE_SLOTS) * DAY_MS, QUARTER_MS, fromMs, toMs, out);
       }
       return out.finish();

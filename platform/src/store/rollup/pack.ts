@@ -113,11 +113,13 @@ export class PackedBuilder {
     this.floats = new Float64Array(next.buffer);
   }
 
-  /** Appends one zeroed entry; returns the index of its first field in `floats` (valid until the next append). */
+  /**
+   * Appends one entry and returns the index of its first field in `floats` (valid until the next append).
+   * The entry is NOT zeroed: the caller writes every one of its PACKED_FIELDS fields.
+   */
   slot(): number {
     this.reserve(ENTRY_BYTES);
     const f = this.len / 8;
-    this.floats.fill(0, f, f + PACKED_FIELDS);
     this.len += ENTRY_BYTES;
     return f;
   }
