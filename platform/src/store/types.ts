@@ -128,6 +128,7 @@ export type SummaryQuery = {
  */
 export type SeriesSummaries = {
   series: SeriesKey;
+  /** Interval bounds: the same arrays for every series of one answer — read them, do not write. */
   startMs: Float64Array;
   endMs: Float64Array;
   /** Good samples with a value (`query` aggregate 'count'). Counts are whole numbers in Float64Array. */

@@ -74,9 +74,13 @@ export class EmbeddedStore implements TimeSeriesStore {
   constructor(private readonly opts: EmbeddedStoreOptions) {
     this.backend = {
       rows: async (key, fromMs, toMs) => this.rowsOf(key, fromMs, toMs, Number.MAX_SAFE_INTEGER),
-      rollups: async (key, widthMs, fromMs, toMs) => {
+      rollups: async (key, widthMs, fromMs, toMs, into) => {
         const id = this.ids.get(seriesKeyString(key));
-        return id === undefined ? new Float64Array(0) : this.rollups.read(id, widthMs, fromMs, toMs);
+        return id === undefined ? new Float64Array(0) : this.rollups.read(id, widthMs, fromMs, toMs, into);
+      },
+      rollupColumns: async (key, t) => {
+        const id = this.ids.get(seriesKeyString(key));
+        if (id !== undefined) this.rollups.readColumns(id, t);
       },
       seriesConcurrency: 1,
       prepareRollups: async (keys, _widthMs, fromMs, toMs) => {

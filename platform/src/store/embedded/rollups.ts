@@ -1,7 +1,13 @@
 import type Database from 'better-sqlite3';
 import { alignDown, HOUR_MS, MINUTE_MS, QUARTER_MS } from '../engine/align.js';
 import { buildRollupsByHour, type HourRollups } from '../rollup/build.js';
-import { compactPageSummaries, decodeCompactPage, encodeCompactPage } from '../rollup/compact.js';
+import { type ColumnTarget, packedPageInto } from '../rollup/columns.js';
+import {
+  compactPageInto,
+  compactPageSummaries,
+  decodeCompactPage,
+  encodeCompactPage,
+} from '../rollup/compact.js';
 import { type Packed, PackedBuilder, packSummaries, unpackSummaries } from '../rollup/pack.js';
 import type { RawRow, Summary } from '../rollup/summary.js';
 import { PAGE_SLOTS } from './schema.js';
@@ -47,6 +53,9 @@ export class EmbeddedRollups {
       del1h: db.prepare('DELETE FROM rollup_1h WHERE page = ?'),
       range1m: db.prepare('SELECT data FROM rollup_1m WHERE page >= ? AND page < ? ORDER BY page').pluck(),
       range1h: db.prepare('SELECT data FROM rollup_1h WHERE page >= ? AND page < ? ORDER BY page').pluck(),
+      range1hPaged: db
+        .prepare('SELECT page, data FROM rollup_1h WHERE page >= ? AND page < ? ORDER BY page')
+        .raw(true),
       get15m: db.prepare('SELECT data FROM rollup_15m WHERE page = ?').pluck(),
       put15m: db.prepare('INSERT OR REPLACE INTO rollup_15m (page, data) VALUES (?, ?)'),
       del15m: db.prepare('DELETE FROM rollup_15m WHERE page = ?'),
@@ -79,11 +88,11 @@ export class EmbeddedRollups {
     if (dirty.length > 0) this.recompute(dirty);
   }
 
-  /** Rollup summaries of widthMs whose bucket starts in [fromMs, toMs), oldest first, packed. */
-  read(seriesId: number, widthMs: number, fromMs: number, toMs: number): Packed {
-    const out = new PackedBuilder(
-      widthMs === MINUTE_MS ? 64 : Math.min(100_000, Math.ceil((toMs - fromMs) / widthMs)),
-    );
+  /** Rollup summaries of widthMs whose bucket starts in [fromMs, toMs), oldest first, packed (into `into`). */
+  read(seriesId: number, widthMs: number, fromMs: number, toMs: number, into?: PackedBuilder): Packed {
+    const out =
+      into ??
+      new PackedBuilder(widthMs === MINUTE_MS ? 64 : Math.min(100_000, Math.ceil((toMs - fromMs) / widthMs)));
     if (!(toMs > fromMs)) return out.finish();
     if (widthMs === QUARTER_MS) {
       const from = dayPage(seriesId, alignDown(fromMs, DAY_MS));
@@ -105,6 +114,20 @@ export class EmbeddedRollups {
     const to = page(seriesId, alignDown(toMs - 1, pageMs)) + 1;
     for (const data of stmt.iterate(from, to) as Iterable<Buffer>) out.addPage(data, fromMs, toMs);
     return out.finish();
+  }
+
+  /** The 1-h or 15-min rollups of [t.fromMs, t.toMs) into columns (rollup/columns.ts). */
+  readColumns(seriesId: number, t: ColumnTarget): void {
+    if (!(t.toMs > t.fromMs)) return;
+    const from = dayPage(seriesId, alignDown(t.fromMs, DAY_MS));
+    const to = dayPage(seriesId, alignDown(t.toMs - 1, DAY_MS)) + 1;
+    const stmt =
+      t.widthMs === QUARTER_MS ? this.s.range15m : t.widthMs === HOUR_MS ? this.s.range1hPaged : null;
+    if (!stmt) throw new Error(`no column read for rollups of width ${t.widthMs} ms`);
+    for (const [page, data] of stmt.all(from, to) as [number, Buffer][]) {
+      if (t.widthMs === QUARTER_MS) compactPageInto(data, (page - seriesId * PAGE_SLOTS) * DAY_MS, t);
+      else packedPageInto(data, t);
+    }
   }
 
   private recompute(dirty: DirtyRow[]): void {

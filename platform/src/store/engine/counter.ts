@@ -1,3 +1,4 @@
+import type { BucketColumns } from '../rollup/columns.js';
 import {
   F_DROPS as F_DROPS_,
   F_FIRST_TS as F_FIRST_TS_,
@@ -81,6 +82,72 @@ export function counterColumns(
   before: EdgeSample | null,
   after: EdgeSample | null,
 ): CounterColumns {
+  const acc = counterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before);
+  for (let o = 0; o < items.length; o += PACKED_FIELDS) {
+    if (items[o + F_N] === 0) continue;
+    acc.item(
+      items[o + F_FIRST_TS] as number,
+      items[o + F_FIRST_V] as number,
+      items[o + F_LAST_TS] as number,
+      items[o + F_LAST_V] as number,
+      items[o + F_INC] as number,
+      items[o + F_DROPS] as number,
+    );
+  }
+  return acc.finish(after);
+}
+
+/** True when some bucket's answer depends on the query's parameters (needsRawSamples, over columns). */
+export function columnsNeedRawSamples(c: BucketColumns, p: CounterParams): boolean {
+  for (let k = 0; k < c.n.length; k++) {
+    if (
+      (c.n[k] as number) > 1 &&
+      ((c.maxGap[k] as number) > p.maxGapMs || ((c.drops[k] as number) > 0 && p.rolloverAt !== undefined))
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** counterColumns over bucket columns (one rollup bucket per query interval, in time order). */
+export function counterFromColumns(
+  c: BucketColumns,
+  spans: readonly Span[],
+  fromMs: number,
+  toMs: number,
+  intervalMs: number,
+  offsetMs: number,
+  p: CounterParams,
+  before: EdgeSample | null,
+  after: EdgeSample | null,
+): CounterColumns {
+  const acc = counterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before);
+  const { n, firstTs, first, lastTs, last, inc, drops } = c;
+  for (let k = 0; k < n.length; k++) {
+    if (n[k] === 0) continue;
+    acc.item(
+      firstTs[k] as number,
+      first[k] as number,
+      lastTs[k] as number,
+      last[k] as number,
+      inc[k] as number,
+      drops[k] as number,
+    );
+  }
+  return acc.finish(after);
+}
+
+/** The pairing of counterColumns: items (summaries, oldest first) go in one by one. */
+function counterAccumulator(
+  spans: readonly Span[],
+  fromMs: number,
+  toMs: number,
+  intervalMs: number,
+  offsetMs: number,
+  p: CounterParams,
+  before: EdgeSample | null,
+) {
   const nSpans = spans.length;
   // Typed accumulators: a year of quarter-hours for hundreds of meters must not churn the GC.
   const inc = new Float64Array(nSpans);
@@ -90,7 +157,6 @@ export function counterColumns(
   const last = nSpans - 1;
   const base = alignDown(fromMs, intervalMs, offsetMs);
   const idx = (t: number) => Math.floor((t - base) / intervalMs);
-
   const pair = (a: number, va: number, b: number, vb: number) => {
     const spanMs = b - a;
     if (spanMs > p.maxGapMs || b <= fromMs || a >= toMs) return;
@@ -120,25 +186,26 @@ export function counterColumns(
   let havePrev = before !== null;
   let prevTs = before?.tsMs ?? 0;
   let prevV = before?.v ?? 0;
-  for (let o = 0; o < items.length; o += PACKED_FIELDS) {
-    if (items[o + F_N] === 0) continue;
-    const firstTs = items[o + F_FIRST_TS] as number;
-    const lastTs = items[o + F_LAST_TS] as number;
-    if (havePrev) pair(prevTs, prevV, firstTs, items[o + F_FIRST_V] as number);
-    if (lastTs > firstTs) {
-      const k = idx(firstTs);
-      if (k >= 0 && k <= last) {
-        covered[k] = (covered[k] as number) + (lastTs - firstTs);
-        inc[k] = (inc[k] as number) + (items[o + F_INC] as number);
-        resets[k] = (resets[k] as number) + (items[o + F_DROPS] as number);
+  return {
+    item(firstTs: number, firstV: number, lastTs: number, lastV: number, innerInc: number, drops: number) {
+      if (havePrev) pair(prevTs, prevV, firstTs, firstV);
+      if (lastTs > firstTs) {
+        const k = idx(firstTs);
+        if (k >= 0 && k <= last) {
+          covered[k] = (covered[k] as number) + (lastTs - firstTs);
+          inc[k] = (inc[k] as number) + innerInc;
+          resets[k] = (resets[k] as number) + drops;
+        }
       }
-    }
-    havePrev = true;
-    prevTs = lastTs;
-    prevV = items[o + F_LAST_V] as number;
-  }
-  if (havePrev && after) pair(prevTs, prevV, after.tsMs, after.v);
-  return { inc, coveredMs: covered, resets, rollovers };
+      havePrev = true;
+      prevTs = lastTs;
+      prevV = lastV;
+    },
+    finish(after: EdgeSample | null): CounterColumns {
+      if (havePrev && after) pair(prevTs, prevV, after.tsMs, after.v);
+      return { inc, coveredMs: covered, resets, rollovers };
+    },
+  };
 }
 
 /** counterColumns as CounterInterval objects (the `counterIncrease()` answer). */

@@ -1,4 +1,5 @@
 import { isDenseCount } from '../rollup/build.js';
+import type { ColumnTarget } from '../rollup/columns.js';
 import {
   concatPacked,
   F_ALL as F_ALL_,
@@ -10,6 +11,7 @@ import {
   F_START as F_START_,
   PACKED_FIELDS as PACKED_FIELDS_,
   type Packed,
+  type PackedBuilder,
   packed,
 } from '../rollup/pack.js';
 import { packedPoints, type RawRow, summarizeByBucket } from '../rollup/summary.js';
@@ -35,14 +37,28 @@ const PACKED_FIELDS = PACKED_FIELDS_;
 export interface StoreBackend {
   /** Raw rows of a series in [fromMs, toMs), oldest first. */
   rows(key: SeriesKey, fromMs: number, toMs: number): Promise<RawRow[]>;
-  /** Stored rollup summaries of widthMs whose bucket starts in [fromMs, toMs), oldest first, packed. */
-  rollups(key: SeriesKey, widthMs: number, fromMs: number, toMs: number): Promise<Packed>;
+  /**
+   * Stored rollup summaries of widthMs whose bucket starts in [fromMs, toMs), oldest first, packed — into
+   * `into` when given (its memory reused; the answer is valid until the builder's next use).
+   */
+  rollups(
+    key: SeriesKey,
+    widthMs: number,
+    fromMs: number,
+    toMs: number,
+    into?: PackedBuilder,
+  ): Promise<Packed>;
   /**
    * Brings the rollups of width widthMs of these series over [fromMs, toMs) up to date; false when they
    * cannot serve that range now (hours still waiting for their data, or the range is older than the
    * rollups' retention) — the query then reads raw points.
    */
   prepareRollups(keys: SeriesKey[], widthMs: number, fromMs: number, toMs: number): Promise<boolean>;
+  /**
+   * Optional: the stored 1-h or 15-min rollup buckets of [t.fromMs, t.toMs) decoded straight into columns
+   * (rollup/columns.ts), for queries whose buckets are exactly rollup buckets. Call after prepareRollups.
+   */
+  rollupColumns?(key: SeriesKey, t: ColumnTarget): Promise<void>;
   /** Series answered concurrently: 1 for a synchronous store, more where round trips can overlap. */
   readonly seriesConcurrency: number;
 }
@@ -87,6 +103,7 @@ export async function loadSummaries(
   fromMs: number,
   toMs: number,
   source: QuerySource | undefined,
+  scratch?: PackedBuilder,
 ): Promise<Packed> {
   const useRollups = source !== 'raw' && (await b.prepareRollups([key], widthMs, fromMs, toMs));
   if (!useRollups) {
@@ -103,7 +120,7 @@ export async function loadSummaries(
     parts.push(
       widthMs === MINUTE_MS
         ? await minuteSummaries(b, key, midStart, midEnd)
-        : await b.rollups(key, widthMs, midStart, midEnd),
+        : await b.rollups(key, widthMs, midStart, midEnd, scratch?.reset()),
     );
   }
   if (midEnd < toMs) parts.push(summarized(await b.rows(key, midEnd, toMs), widthMs));

@@ -84,7 +84,8 @@ export class InfluxStore implements TimeSeriesStore {
     this.target = writeTarget(o.url, o.database, username, password, o.requestTimeoutMs);
     this.backend = {
       rows: (key, fromMs, toMs) => this.reader.rows(key, fromMs, toMs),
-      rollups: (key, widthMs, fromMs, toMs) => this.reader.rollups(key, widthMs, fromMs, toMs),
+      rollups: (key, widthMs, fromMs, toMs, into) => this.reader.rollups(key, widthMs, fromMs, toMs, into),
+      rollupColumns: (key, t) => this.reader.rollupColumns(key, t),
       // InfluxDB answers over HTTP: overlapping round trips keep both of its cores busy.
       seriesConcurrency: 8,
       prepareRollups: async (keys, widthMs, fromMs, toMs) => {

@@ -1,3 +1,4 @@
+import type { ColumnTarget } from './columns.js';
 import {
   F_ALL as F_ALL_,
   F_DROPS as F_DROPS_,
@@ -167,6 +168,60 @@ export function decodeCompactPage(
         at[f + F_MAX_GAP] = 0;
         at[f + F_USABLE] = 1;
         at[f + F_ALL] = 1;
+      }
+    }
+    o += size;
+  }
+}
+
+/**
+ * The page's buckets straight into the target's columns (rollup/columns.ts). The columns start zeroed, so a
+ * single-sample bucket leaves inc, drops and maxGap untouched.
+ */
+export function compactPageInto(page: Uint8Array, pageStartMs: number, t: ColumnTarget): void {
+  const dv = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  if (page.byteLength < 1 || dv.getUint8(0) !== FORMAT) {
+    throw new Error(`unknown compact rollup page format ${page.byteLength ? dv.getUint8(0) : 'empty'}`);
+  }
+  const { n, sum, min, max, firstTs, first, lastTs, last, inc, drops, maxGap, usable, all } = t.cols;
+  const { fromMs, toMs, baseMs, widthMs } = t;
+  const end = page.byteLength;
+  let o = 1;
+  while (o + 3 <= end) {
+    const start = pageStartMs + dv.getUint16(o, true) * widthMs;
+    const kind = dv.getUint8(o + 2);
+    const size = kind === KIND_AT_START ? 11 : kind === KIND_POINT ? 15 : 107;
+    if (kind > KIND_FULL || o + size > end) throw new Error('corrupt compact rollup page');
+    if (start >= fromMs && start < toMs) {
+      const k = (start - baseMs) / widthMs;
+      if (kind === KIND_FULL) {
+        const f = (i: number) => dv.getFloat64(o + 3 + 8 * i, true);
+        n[k] = f(0);
+        sum[k] = f(1);
+        min[k] = f(2);
+        max[k] = f(3);
+        firstTs[k] = f(4);
+        first[k] = f(5);
+        lastTs[k] = f(6);
+        last[k] = f(7);
+        inc[k] = f(8);
+        drops[k] = f(9);
+        maxGap[k] = f(10);
+        usable[k] = f(11);
+        all[k] = f(12);
+      } else {
+        const ts = kind === KIND_AT_START ? start : start + dv.getUint32(o + 3, true);
+        const v = dv.getFloat64(o + (kind === KIND_AT_START ? 3 : 7), true);
+        n[k] = 1;
+        sum[k] = v;
+        min[k] = v;
+        max[k] = v;
+        firstTs[k] = ts;
+        first[k] = v;
+        lastTs[k] = ts;
+        last[k] = v;
+        usable[k] = 1;
+        all[k] = 1;
       }
     }
     o += size;

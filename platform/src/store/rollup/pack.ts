@@ -124,6 +124,15 @@ export class PackedBuilder {
     return f;
   }
 
+  /**
+   * Empties the builder, keeping its memory: a query reading a year per series reuses one builder instead of
+   * allocating megabytes per series. Arrays returned by an earlier finish() are then overwritten.
+   */
+  reset(): this {
+    this.len = 0;
+    return this;
+  }
+
   /** The entries of a page (sorted by startMs) whose startMs lies in [fromMs, toMs). */
   addPage(page: Uint8Array, fromMs: number, toMs: number): void {
     const dv = new DataView(page.buffer, page.byteOffset, page.byteLength);
