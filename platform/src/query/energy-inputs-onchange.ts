@@ -68,7 +68,7 @@ export function onChangeCounter(
   offline: Interval[],
 ): { values: Float64Array; resets: number; rollovers: number } {
   const n = s.increase.length;
-  const values = Float64Array.from(s.increase); // NaN where not fully covered
+  const values = s.increase.slice(); // NaN where not fully covered
   const { count: good, stored: all } = s;
   // After the period's last sample no later reading closes the stretch: if that sample was Good (and the
   // device stays online, checked below), the counter simply has not moved since — 0, not a gap. The slot

@@ -250,7 +250,7 @@ export async function loadEnergyInputs(
     const keys = jobs.map((j) => key(j.deviceId, j.metric));
     const res = await slotSummaries(store, keys, fromMs, toMs, DAY_MS);
     jobs.forEach((j, k) => {
-      const values = Float64Array.from(res[k]!.increase); // NaN where no covering sample pair
+      const values = res[k]!.increase.slice(); // NaN where no covering sample pair
       // Part counters publish on change: no covering pair means "no parts" unless the device was offline.
       const offline = offlineOf(j.deviceId);
       for (let q = 0; q < n; q++) {
