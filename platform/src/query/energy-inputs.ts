@@ -24,9 +24,11 @@ import { offlineIntervals } from './oee-inputs.js';
 /**
  * Store + registry + period → DiagnosisInput for the pure energy domain. Metrics are found by quantity, not
  * key (the simulator calls the energy counter "energyImport", an agent may say "activeEnergyImport"):
- *  - consumption per quarter-hour from the counter's increase (`counterIncrease`), or the mean active power
- *    × 0.25 h when a meter has no counter; reactive energy likewise from its counter or mean reactive power;
- *  - 15-min means (`query`) of active power, phase voltages, THD (worst phase), unbalance and flow;
+ *  - every meter metric read once, as quarter-hour `summaries()` (counter increase, Good-value aggregates,
+ *    sample counts): a year of 15-min data for hundreds of meters is one store pass per series;
+ *  - consumption per quarter-hour from the counter's increase, or the mean active power × 0.25 h when a
+ *    meter has no counter; reactive energy likewise from its counter or mean reactive power;
+ *  - 15-min means of active power, phase voltages, THD (worst phase), unbalance and flow;
  *  - everything read as published on change: a silent quarter-hour is "unchanged"; a non-Good sample or an
  *    offline device (registry history) makes it unknown — a gap stays a gap, never a zero;
  *  - the share of Good samples of every meter metric, so a channel reporting Bad quality is reported even
@@ -124,14 +126,11 @@ export async function loadEnergyInputs(
   const meterSeries = [...bySeries.values()];
   const machines = snapshot.devices.filter((d) => d.kind === 'machine');
   const lineSources = lineOutputSources(snapshot, metricsOf);
-  const batches = (k: number, b = batch) => Math.ceil(k / b);
-  const total =
-    batches(meterSeries.length) +
-    machines.length +
-    batches(lineSources.length) +
-    (opts.outdoorTemperature ? 1 : 0);
+  const batches = (k: number) => Math.ceil(k / batch);
+  const total = batches(meterSeries.length) + machines.length + batches(lineSources.length);
   let done = 0;
-  const step = (stage: string) => opts.onProgress?.({ stage, done: ++done, total });
+  const step = (stage: string) =>
+    opts.onProgress?.({ stage, done: ++done, total: total + (opts.outdoorTemperature ? 1 : 0) });
   const acc = new Map<string, Acc>();
   const a = (id: string): Acc => {
     const hit = acc.get(id);
@@ -186,7 +185,10 @@ export async function loadEnergyInputs(
         }
       }
     });
-    step('meters');
+    // Series come counters first, then gauges, then metrics read for their quality only: the stage names
+    // what the batch starts with.
+    const first = group[0]![0]!.kind;
+    step(GAUGE_KINDS.has(first) ? 'gauges' : first === 'health' ? 'metric quality' : 'counters');
   }
 
   const meters: MeterSeries[] = plans.flatMap((p) => {
