@@ -10,16 +10,25 @@ import type {
 } from '../energy/types.js';
 import type { RegistryMetric, RegistrySnapshot } from '../registry/model.js';
 import type { SeriesKey, TimeSeriesStore } from '../store/types.js';
-import { carriedGaugeMeans, metricHealth, onChangeCounters } from './energy-inputs-onchange.js';
+import {
+  carriedGaugeMean,
+  metricHealth,
+  onChangeCounter,
+  SLOT_MS,
+  slotSummaries,
+  valuesInForce,
+} from './energy-inputs-onchange.js';
 import { lineOutputSources, type MeterPlan, meterPlans, metricsByDevice } from './energy-inputs-plan.js';
 import { offlineIntervals } from './oee-inputs.js';
 
 /**
  * Store + registry + period → DiagnosisInput for the pure energy domain. Metrics are found by quantity, not
  * key (the simulator calls the energy counter "energyImport", an agent may say "activeEnergyImport"):
- *  - consumption per quarter-hour from the counter's increase (`counterIncrease`), or the mean active power
- *    × 0.25 h when a meter has no counter; reactive energy likewise from its counter or mean reactive power;
- *  - 15-min means (`query`) of active power, phase voltages, THD (worst phase), unbalance and flow;
+ *  - every meter metric read once, as quarter-hour `summaries()` (counter increase, Good-value aggregates,
+ *    sample counts): a year of 15-min data for hundreds of meters is one store pass per series;
+ *  - consumption per quarter-hour from the counter's increase, or the mean active power × 0.25 h when a
+ *    meter has no counter; reactive energy likewise from its counter or mean reactive power;
+ *  - 15-min means of active power, phase voltages, THD (worst phase), unbalance and flow;
  *  - everything read as published on change: a silent quarter-hour is "unchanged"; a non-Good sample or an
  *    offline device (registry history) makes it unknown — a gap stays a gap, never a zero;
  *  - the share of Good samples of every meter metric, so a channel reporting Bad quality is reported even
@@ -46,7 +55,6 @@ export type EnergyInputsOptions = {
   onProgress?: (p: { stage: string; done: number; total: number }) => void;
 };
 
-const SLOT_MS = 900_000;
 const DAY_MS = 86_400_000;
 type Job = { p: MeterPlan; m: RegistryMetric; kind: string };
 type Acc = {
@@ -60,8 +68,18 @@ type Acc = {
   flow?: IntervalSeries;
   resets: number;
   rollovers: number;
-  badMetrics: { metric: string; goodShare: number }[];
+  /** Samples and Good samples of each metric, by metric key. */
+  health: Map<string, { samples: number; good: number }>;
 };
+const GAUGE_KINDS = new Set([
+  'powerAsEnergy',
+  'power',
+  'reactivePower',
+  'voltage',
+  'thd',
+  'unbalance',
+  'flow',
+]);
 
 export async function loadEnergyInputs(
   store: TimeSeriesStore,
@@ -97,82 +115,92 @@ export async function loadEnergyInputs(
     ...job(p, p.flow, 'flow'),
   ]);
   const healthJobs = plans.flatMap((p) => p.all.map((m) => ({ p, m, kind: 'health' })));
-  const healthBatch = batch * 5;
+  // Every meter metric is read once: its counter, gauge and quality uses all come from one summary.
+  const bySeries = new Map<string, Job[]>();
+  for (const j of [...counterJobs, ...gaugeJobs, ...healthJobs]) {
+    const id = `${j.p.deviceId}\u0000${j.m.key}`;
+    const list = bySeries.get(id);
+    if (list) list.push(j);
+    else bySeries.set(id, [j]);
+  }
+  const meterSeries = [...bySeries.values()];
   const machines = snapshot.devices.filter((d) => d.kind === 'machine');
   const lineSources = lineOutputSources(snapshot, metricsOf);
-  const batches = (k: number, b = batch) => Math.ceil(k / b);
-  const total =
-    batches(counterJobs.length) +
-    batches(gaugeJobs.length) +
-    batches(healthJobs.length, healthBatch) +
-    machines.length +
-    batches(lineSources.length) +
-    (opts.outdoorTemperature ? 1 : 0);
+  const batches = (k: number) => Math.ceil(k / batch);
+  const total = batches(meterSeries.length) + machines.length + batches(lineSources.length);
   let done = 0;
-  const step = (stage: string) => opts.onProgress?.({ stage, done: ++done, total });
+  const step = (stage: string) =>
+    opts.onProgress?.({ stage, done: ++done, total: total + (opts.outdoorTemperature ? 1 : 0) });
   const acc = new Map<string, Acc>();
   const a = (id: string): Acc => {
     const hit = acc.get(id);
     if (hit) return hit;
-    const x: Acc = { voltage: {}, resets: 0, rollovers: 0, badMetrics: [] };
+    const x: Acc = { voltage: {}, resets: 0, rollovers: 0, health: new Map() };
     acc.set(id, x);
     return x;
   };
-  const keys = (jobs: Job[]) => jobs.map((j) => key(j.p.deviceId, j.m.key));
+  const keyOf = (j: Job) => key(j.p.deviceId, j.m.key);
 
-  for (let i = 0; i < counterJobs.length; i += batch) {
-    const jobs = counterJobs.slice(i, i + batch);
-    const res = await onChangeCounters(store, keys(jobs), fromMs, toMs, offlineOf, opts.meterMaxGapMs);
-    jobs.forEach((j, k) => {
-      const x = a(j.p.deviceId);
-      const r = res[k]!;
-      if (j.kind === 'reactive') {
-        x.reactive = series(r.values);
-        return;
+  for (let i = 0; i < meterSeries.length; i += batch) {
+    const group = meterSeries.slice(i, i + batch);
+    const sums = await slotSummaries(
+      store,
+      group.map((js) => keyOf(js[0]!)),
+      fromMs,
+      toMs,
+      opts.meterMaxGapMs,
+    );
+    const gauges = group.filter((js) => js.some((j) => GAUGE_KINDS.has(j.kind)));
+    const carried = await valuesInForce(
+      store,
+      gauges.map((js) => keyOf(js[0]!)),
+      fromMs,
+    );
+    const carry = new Map(gauges.map((js, k) => [js, carried[k]!]));
+    group.forEach((js, k) => {
+      const s = sums[k]!;
+      for (const j of js) {
+        const x = a(j.p.deviceId);
+        if (j.kind === 'health') x.health.set(j.m.key, metricHealth(s));
+        else if (j.kind === 'consumption' || j.kind === 'reactive') {
+          const r = onChangeCounter(s, fromMs, offlineOf(j.p.deviceId));
+          if (j.kind === 'reactive') x.reactive = series(r.values);
+          else {
+            x.consumption = series(r.values);
+            x.source = 'counter';
+            x.resets += r.resets;
+            x.rollovers += r.rollovers;
+          }
+        } else {
+          const v = carriedGaugeMean(s, carry.get(js) ?? Number.NaN, fromMs, offlineOf(j.p.deviceId));
+          if (j.kind === 'power') x.power = series(v);
+          else if (j.kind === 'powerAsEnergy') {
+            x.consumption = series(v.map((p) => p * 0.25));
+            x.source = 'power';
+          } else if (j.kind === 'reactivePower') x.reactive = series(v.map((q) => q * 0.25));
+          else if (j.kind === 'voltage') x.voltage[j.m.phase ?? 'L1'] = series(v);
+          else if (j.kind === 'thd') x.thd = x.thd ? worst(x.thd, v) : v;
+          else if (j.kind === 'unbalance') x.unbalance = series(v);
+          else x.flow = series(v);
+        }
       }
-      x.consumption = series(r.values);
-      x.source = 'counter';
-      for (const iv of r.counter?.intervals ?? []) {
-        x.resets += iv.resets;
-        x.rollovers += iv.rollovers;
-      }
     });
-    step('counters');
-  }
-
-  for (let i = 0; i < gaugeJobs.length; i += batch) {
-    const jobs = gaugeJobs.slice(i, i + batch);
-    const means = await carriedGaugeMeans(store, keys(jobs), fromMs, toMs, offlineOf);
-    jobs.forEach((j, k) => {
-      const v = means[k]!;
-      const x = a(j.p.deviceId);
-      if (j.kind === 'power') x.power = series(v);
-      else if (j.kind === 'powerAsEnergy') {
-        x.consumption = series(v.map((p) => p * 0.25));
-        x.source = 'power';
-      } else if (j.kind === 'reactivePower') x.reactive = series(v.map((q) => q * 0.25));
-      else if (j.kind === 'voltage') x.voltage[j.m.phase ?? 'L1'] = series(v);
-      else if (j.kind === 'thd') x.thd = x.thd ? worst(x.thd, v) : v;
-      else if (j.kind === 'unbalance') x.unbalance = series(v);
-      else x.flow = series(v);
-    });
-    step('gauges');
-  }
-
-  for (let i = 0; i < healthJobs.length; i += healthBatch) {
-    const jobs = healthJobs.slice(i, i + healthBatch);
-    const h = await metricHealth(store, keys(jobs), fromMs, toMs);
-    jobs.forEach((j, k) => {
-      const { samples, good } = h[k]!;
-      if (samples > good)
-        a(j.p.deviceId).badMetrics.push({ metric: j.m.key, goodShare: samples ? good / samples : 0 });
-    });
-    step('metric quality');
+    // Series come counters first, then gauges, then metrics read for their quality only: the stage names
+    // what the batch starts with.
+    const first = group[0]![0]!.kind;
+    step(GAUGE_KINDS.has(first) ? 'gauges' : first === 'health' ? 'metric quality' : 'counters');
   }
 
   const meters: MeterSeries[] = plans.flatMap((p) => {
     const x = acc.get(p.deviceId);
     if (!x?.consumption) return [];
+    // In registry order, so the data-quality appendix lists them as registered.
+    const badMetrics = p.all.flatMap((m) => {
+      const h = x.health.get(m.key);
+      return h && h.samples > h.good
+        ? [{ metric: m.key, goodShare: h.samples ? h.good / h.samples : 0 }]
+        : [];
+    });
     return [
       {
         deviceId: p.deviceId,
@@ -191,7 +219,7 @@ export async function loadEnergyInputs(
         ...(Object.keys(x.voltage).length ? { voltageV: x.voltage } : {}),
         ...(x.thd ? { voltageThdPct: series(x.thd) } : {}),
         ...(x.unbalance ? { voltageUnbalancePct: x.unbalance } : {}),
-        ...(x.badMetrics.length ? { badMetrics: x.badMetrics } : {}),
+        ...(badMetrics.length ? { badMetrics } : {}),
         counterResets: x.resets,
         counterRollovers: x.rollovers,
       },
@@ -221,19 +249,10 @@ export async function loadEnergyInputs(
   const lines: LineOutputSeries[] = [];
   for (let i = 0; i < lineSources.length; i += batch) {
     const jobs = lineSources.slice(i, i + batch);
-    const res = await store.counterIncrease({
-      series: jobs.map((j) => key(j.deviceId, j.metric)),
-      fromMs,
-      toMs,
-      intervalMs: SLOT_MS,
-      maxGapMs: DAY_MS,
-    });
+    const keys = jobs.map((j) => key(j.deviceId, j.metric));
+    const res = await slotSummaries(store, keys, fromMs, toMs, DAY_MS);
     jobs.forEach((j, k) => {
-      const values = new Float64Array(n).fill(Number.NaN);
-      for (const iv of res[k]?.intervals ?? []) {
-        const q = Math.round((iv.startMs - fromMs) / SLOT_MS);
-        if (q >= 0 && q < n && iv.increase !== null) values[q] = iv.increase;
-      }
+      const values = res[k]!.increase.slice(); // NaN where no covering sample pair
       // Part counters publish on change: no covering pair means "no parts" unless the device was offline.
       const offline = offlineOf(j.deviceId);
       for (let q = 0; q < n; q++) {
@@ -258,8 +277,10 @@ export async function loadEnergyInputs(
   let outdoorTempC: IntervalSeries | undefined;
   if (opts.outdoorTemperature) {
     const t = opts.outdoorTemperature;
-    const [v] = await carriedGaugeMeans(store, [key(t.deviceId, t.metric)], fromMs, toMs, offlineOf);
-    outdoorTempC = series(v!);
+    const k = key(t.deviceId, t.metric);
+    const [s] = await slotSummaries(store, [k], fromMs, toMs);
+    const [carry] = await valuesInForce(store, [k], fromMs);
+    outdoorTempC = series(carriedGaugeMean(s!, carry!, fromMs, offlineOf(t.deviceId)));
     step('weather');
   }
 

@@ -6,6 +6,7 @@ import { coverageTests } from './conformance/coverage.js';
 import type { Ctx, MakeStore } from './conformance/fixtures.js';
 import { rollupTests } from './conformance/rollups.js';
 import { seriesTests } from './conformance/series.js';
+import { summaryTests } from './conformance/summaries.js';
 
 export type { MakeStore } from './conformance/fixtures.js';
 
@@ -35,5 +36,6 @@ export function describeStoreConformance(name: string, makeStore: MakeStore): vo
     describe('coverage', () => coverageTests(ctx));
     describe('latest, series, isolation', () => seriesTests(ctx));
     describe('rollups', () => rollupTests(ctx));
+    describe('summaries', () => summaryTests(ctx));
   });
 }

@@ -20,8 +20,8 @@ export type StoredPoint = SeriesKey & {
 export type Aggregate = 'mean' | 'min' | 'max' | 'first' | 'last' | 'sum' | 'count';
 
 /**
- * Where a bucketed query reads from. 'auto' (default) uses the 1-min / 1-h rollups when the interval and
- * alignment are multiples of their width; 'raw' always reads raw points. Both give identical results —
+ * Where a bucketed query reads from. 'auto' (default) uses the 1-min / 15-min / 1-h rollups when the
+ * interval and alignment are multiples of their width; 'raw' always reads raw points. Both give identical results —
  * 'raw' exists to verify exactly that, and for debugging.
  */
 export type QuerySource = 'auto' | 'raw';
@@ -102,6 +102,56 @@ export type SeriesCoverage = {
   ratio: number;
 };
 
+/**
+ * One pass over each series answering, per interval, everything the per-purpose queries would: the Good-value
+ * aggregates of `query()`, the sample counts of `coverage()` (goodOnly true and false) and the consumption of
+ * `counterIncrease()` (same maxGapMs / rolloverAt semantics). Numbers are identical to those calls' answers;
+ * the conformance suite checks exactly that.
+ */
+export type SummaryQuery = {
+  series: SeriesKey[];
+  fromMs: number;
+  toMs: number;
+  intervalMs: number;
+  alignOffsetMs?: number;
+  /** As in CounterQuery (default 15 min). */
+  maxGapMs?: number;
+  /** As in CounterQuery. */
+  rolloverAt?: number;
+  source?: QuerySource;
+};
+
+/**
+ * Per-interval summaries as columns (index i = interval i, every interval of the range, clipped like the
+ * buckets of `query()`), so a year of quarter-hours for hundreds of series allocates arrays, not objects.
+ * Value columns are NaN where `count` is 0; `mean` is `sum / count`.
+ */
+export type SeriesSummaries = {
+  series: SeriesKey;
+  /** Interval bounds: the same arrays for every series of one answer — read them, do not write. */
+  startMs: Float64Array;
+  endMs: Float64Array;
+  /** Good samples with a value (`query` aggregate 'count'). Counts are whole numbers in Float64Array. */
+  count: Float64Array;
+  sum: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  firstTsMs: Float64Array;
+  first: Float64Array;
+  lastTsMs: Float64Array;
+  last: Float64Array;
+  /** Good samples with a value or a text (`coverage` present, goodOnly true). */
+  present: Float64Array;
+  /** Every stored sample, whatever its quality (`coverage` present, goodOnly false). */
+  stored: Float64Array;
+  /** `counterIncrease` increase; NaN where it is null (interval not fully covered). */
+  increase: Float64Array;
+  /** `counterIncrease` coverage: share of the interval covered by sample pairs within maxGapMs. */
+  covered: Float64Array;
+  resets: Uint32Array;
+  rollovers: Uint32Array;
+};
+
 export type StoreHealth = {
   ok: boolean;
   kind: StoreKind;
@@ -132,6 +182,8 @@ export interface TimeSeriesStore {
   counterIncrease(q: CounterQuery): Promise<SeriesCounter[]>;
   latest(factoryId: string, filter?: { deviceIds?: string[]; metrics?: string[] }): Promise<LatestValue[]>;
   coverage(q: CoverageQuery): Promise<SeriesCoverage[]>;
+  /** Aggregates, sample counts and counter increase per interval in one pass per series (see SummaryQuery). */
+  summaries(q: SummaryQuery): Promise<SeriesSummaries[]>;
   listSeries(factoryId: string): Promise<SeriesKey[]>;
   /** Number of stored points for the series in [fromMs, toMs) — what exactly-once tests count. */
   countPoints(series: SeriesKey, fromMs: number, toMs: number): Promise<number>;

@@ -17,7 +17,7 @@ import {
 const AGGREGATES: Aggregate[] = ['mean', 'min', 'max', 'first', 'last', 'sum', 'count'];
 
 /** Three days of minute data with a reset, a rollover, a gap, Bad and Uncertain samples, 20-s bursts. */
-function dataset(c: SeriesKey, g: SeriesKey): StoredPoint[] {
+export function rollupDataset(c: SeriesKey, g: SeriesKey): StoredPoint[] {
   const rnd = prng(42);
   const out: StoredPoint[] = [];
   let counter = 9_000;
@@ -92,7 +92,7 @@ export function rollupTests(ctx: GetCtx): void {
     const { store } = ctx();
     const c = key('meter-1');
     const g = key('meter-1', 'activePower');
-    const all = dataset(c, g);
+    const all = rollupDataset(c, g);
     // Newest third first, then the rest: rollups must not depend on arrival order.
     await store.write(all.slice(Math.floor((all.length * 2) / 3)));
     await store.write(all.slice(0, Math.floor((all.length * 2) / 3)));

@@ -10,6 +10,7 @@ import {
   runRangeQuery,
   type StoreBackend,
 } from '../engine/run.js';
+import { runSummaryQuery } from '../engine/summaries.js';
 import type { RawRow } from '../rollup/summary.js';
 import type {
   CounterQuery,
@@ -20,8 +21,10 @@ import type {
   SeriesCounter,
   SeriesCoverage,
   SeriesKey,
+  SeriesSummaries,
   StoredPoint,
   StoreHealth,
+  SummaryQuery,
   TimeSeriesStore,
 } from '../types.js';
 import { EmbeddedRollups } from './rollups.js';
@@ -71,9 +74,13 @@ export class EmbeddedStore implements TimeSeriesStore {
   constructor(private readonly opts: EmbeddedStoreOptions) {
     this.backend = {
       rows: async (key, fromMs, toMs) => this.rowsOf(key, fromMs, toMs, Number.MAX_SAFE_INTEGER),
-      rollups: async (key, widthMs, fromMs, toMs) => {
+      rollups: async (key, widthMs, fromMs, toMs, into) => {
         const id = this.ids.get(seriesKeyString(key));
-        return id === undefined ? new Float64Array(0) : this.rollups.read(id, widthMs, fromMs, toMs);
+        return id === undefined ? new Float64Array(0) : this.rollups.read(id, widthMs, fromMs, toMs, into);
+      },
+      rollupColumns: async (key, t) => {
+        const id = this.ids.get(seriesKeyString(key));
+        if (id !== undefined) this.rollups.readColumns(id, t);
       },
       seriesConcurrency: 1,
       prepareRollups: async (keys, _widthMs, fromMs, toMs) => {
@@ -251,7 +258,20 @@ export class EmbeddedStore implements TimeSeriesStore {
   }
 
   async raw(series: SeriesKey, fromMs: number, toMs: number, limit = RAW_LIMIT): Promise<StoredPoint[]> {
-    return this.rowsOf(series, fromMs, toMs, limit).map((r) => ({ ...series, ...r }));
+    this.openForRead();
+    const id = this.ids.get(seriesKeyString(series));
+    if (id === undefined || !(toMs > fromMs)) return [];
+    const { factoryId, deviceId, metric } = series;
+    // Straight from the row tuples with a fixed shape (object spread per point cost ~10 µs on a year of states).
+    return (this.s.rows.all(id, fromMs, toMs, limit) as RowTuple[]).map((r) => ({
+      factoryId,
+      deviceId,
+      metric,
+      tsMs: r[0],
+      value: r[1],
+      status: r[2],
+      text: r[3],
+    }));
   }
 
   async query(q: RangeQuery): Promise<SeriesBuckets[]> {
@@ -267,6 +287,11 @@ export class EmbeddedStore implements TimeSeriesStore {
   async coverage(q: CoverageQuery): Promise<SeriesCoverage[]> {
     this.openForRead();
     return await runCoverageQuery(this.backend, this.stats, q);
+  }
+
+  async summaries(q: SummaryQuery): Promise<SeriesSummaries[]> {
+    this.openForRead();
+    return await runSummaryQuery(this.backend, this.stats, q);
   }
 
   async latest(

@@ -111,6 +111,36 @@ describe('embedded store specifics', () => {
     await store.close();
   });
 
+  it('reads a file written before the 15-min tier (schema 1): its hours are rebuilt, answers unchanged', async () => {
+    const file = path.join(await tmp(), 'ts.sqlite');
+    const a = new EmbeddedStore({ file, rollupRefreshMs: 0 });
+    await a.init();
+    // Every 5 min for 2 h, rising 1 per sample: each quarter-hour holds 3 samples and an increase of 3.
+    await a.write(Array.from({ length: 25 }, (_, i) => pt(m, T0 + i * 5 * MIN, i)));
+    await a.flush();
+    await a.close();
+    // What a schema-1 file looks like: no quarter pages (one page per series and day), nothing dirty.
+    const db = new Database(file);
+    expect(db.prepare('SELECT count(*) FROM rollup_15m').pluck().get()).toBe(1);
+    db.exec("DROP TABLE rollup_15m; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    db.close();
+
+    const b = new EmbeddedStore({ file, rollupRefreshMs: 0 });
+    await b.init();
+    expect(b.health().rollups?.dirtyHours).toBe(3); // hours 0, 1 and the one holding the sample at 2:00
+    const q = { series: [m], fromMs: T0, toMs: T0 + 2 * HOUR, intervalMs: 15 * MIN };
+    const [s] = await b.summaries(q);
+    expect(Array.from(s!.count)).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
+    expect(Array.from(s!.increase)).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
+    expect(await b.summaries({ ...q, source: 'raw' })).toEqual([s]);
+    expect(b.health().rollups?.dirtyHours).toBe(0);
+    await b.close();
+    const after = new Database(file);
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+    expect(after.prepare('SELECT count(*) FROM rollup_15m').pluck().get()).toBe(1);
+    after.close();
+  });
+
   it('refuses an unknown schema version with a clear error', async () => {
     const file = path.join(await tmp(), 'ts.sqlite');
     const a = new EmbeddedStore({ file, rollupRefreshMs: 0 });

@@ -1,6 +1,13 @@
 import type Database from 'better-sqlite3';
-import { alignDown, HOUR_MS, MINUTE_MS } from '../engine/align.js';
+import { alignDown, HOUR_MS, MINUTE_MS, QUARTER_MS } from '../engine/align.js';
 import { buildRollupsByHour, type HourRollups } from '../rollup/build.js';
+import { type ColumnTarget, packedPageInto } from '../rollup/columns.js';
+import {
+  compactPageInto,
+  compactPageSummaries,
+  decodeCompactPage,
+  encodeCompactPage,
+} from '../rollup/compact.js';
 import { type Packed, PackedBuilder, packSummaries, unpackSummaries } from '../rollup/pack.js';
 import type { RawRow, Summary } from '../rollup/summary.js';
 import { PAGE_SLOTS } from './schema.js';
@@ -46,6 +53,15 @@ export class EmbeddedRollups {
       del1h: db.prepare('DELETE FROM rollup_1h WHERE page = ?'),
       range1m: db.prepare('SELECT data FROM rollup_1m WHERE page >= ? AND page < ? ORDER BY page').pluck(),
       range1h: db.prepare('SELECT data FROM rollup_1h WHERE page >= ? AND page < ? ORDER BY page').pluck(),
+      range1hPaged: db
+        .prepare('SELECT page, data FROM rollup_1h WHERE page >= ? AND page < ? ORDER BY page')
+        .raw(true),
+      get15m: db.prepare('SELECT data FROM rollup_15m WHERE page = ?').pluck(),
+      put15m: db.prepare('INSERT OR REPLACE INTO rollup_15m (page, data) VALUES (?, ?)'),
+      del15m: db.prepare('DELETE FROM rollup_15m WHERE page = ?'),
+      range15m: db
+        .prepare('SELECT page, data FROM rollup_15m WHERE page >= ? AND page < ? ORDER BY page')
+        .raw(true),
     };
     this.dirtyHours = this.s.countDirty.get() as number;
   }
@@ -72,10 +88,21 @@ export class EmbeddedRollups {
     if (dirty.length > 0) this.recompute(dirty);
   }
 
-  /** Rollup summaries of widthMs whose bucket starts in [fromMs, toMs), oldest first, packed. */
-  read(seriesId: number, widthMs: number, fromMs: number, toMs: number): Packed {
-    const out = new PackedBuilder(widthMs === HOUR_MS ? (toMs - fromMs) / HOUR_MS : 64);
+  /** Rollup summaries of widthMs whose bucket starts in [fromMs, toMs), oldest first, packed (into `into`). */
+  read(seriesId: number, widthMs: number, fromMs: number, toMs: number, into?: PackedBuilder): Packed {
+    const out =
+      into ??
+      new PackedBuilder(widthMs === MINUTE_MS ? 64 : Math.min(100_000, Math.ceil((toMs - fromMs) / widthMs)));
     if (!(toMs > fromMs)) return out.finish();
+    if (widthMs === QUARTER_MS) {
+      const from = dayPage(seriesId, alignDown(fromMs, DAY_MS));
+      const to = dayPage(seriesId, alignDown(toMs - 1, DAY_MS)) + 1;
+      // all() rather than iterate(): a year is 365 small pages, and stepping a cursor per row costs more.
+      for (const [page, data] of this.s.range15m.all(from, to) as [number, Buffer][]) {
+        decodeCompactPage(data, (page - seriesId * PAGE_SLOTS) * DAY_MS, QUARTER_MS, fromMs, toMs, out);
+      }
+      return out.finish();
+    }
     const [stmt, pageMs, page] =
       widthMs === HOUR_MS
         ? [this.s.range1h, DAY_MS, dayPage]
@@ -87,6 +114,20 @@ export class EmbeddedRollups {
     const to = page(seriesId, alignDown(toMs - 1, pageMs)) + 1;
     for (const data of stmt.iterate(from, to) as Iterable<Buffer>) out.addPage(data, fromMs, toMs);
     return out.finish();
+  }
+
+  /** The 1-h or 15-min rollups of [t.fromMs, t.toMs) into columns (rollup/columns.ts). */
+  readColumns(seriesId: number, t: ColumnTarget): void {
+    if (!(t.toMs > t.fromMs)) return;
+    const from = dayPage(seriesId, alignDown(t.fromMs, DAY_MS));
+    const to = dayPage(seriesId, alignDown(t.toMs - 1, DAY_MS)) + 1;
+    const stmt =
+      t.widthMs === QUARTER_MS ? this.s.range15m : t.widthMs === HOUR_MS ? this.s.range1hPaged : null;
+    if (!stmt) throw new Error(`no column read for rollups of width ${t.widthMs} ms`);
+    for (const [page, data] of stmt.all(from, to) as [number, Buffer][]) {
+      if (t.widthMs === QUARTER_MS) compactPageInto(data, (page - seriesId * PAGE_SLOTS) * DAY_MS, t);
+      else packedPageInto(data, t);
+    }
   }
 
   private recompute(dirty: DirtyRow[]): void {
@@ -121,23 +162,41 @@ export class EmbeddedRollups {
     for (const [h, b] of built) {
       if (b.minutes.length > 0) this.s.put1m.run(hourPage(sid, h), packSummaries(b.minutes));
     }
-    // Each touched day page: keep its other hours, replace the recomputed ones.
+    // Each touched day page: keep its other hours (read back only when the day is partly rebuilt), replace
+    // the recomputed ones.
     for (let day = alignDown(h0, DAY_MS); day < hEnd; day += DAY_MS) {
       const page = dayPage(sid, day);
-      const old = this.s.get1h.get(page) as Buffer | undefined;
-      const kept: Summary[] = [];
-      const later: Summary[] = [];
-      if (old) {
-        unpackSummaries(old, day, h0, kept);
-        unpackSummaries(old, hEnd, day + DAY_MS, later);
+      const partial = day < h0 || day + DAY_MS > hEnd;
+      const hours: Summary[] = [];
+      const quarters: Summary[] = [];
+      const laterHours: Summary[] = [];
+      const laterQuarters: Summary[] = [];
+      if (partial) {
+        const oldH = this.s.get1h.get(page) as Buffer | undefined;
+        if (oldH) {
+          unpackSummaries(oldH, day, h0, hours);
+          unpackSummaries(oldH, hEnd, day + DAY_MS, laterHours);
+        }
+        const oldQ = this.s.get15m.get(page) as Buffer | undefined;
+        if (oldQ) {
+          for (const q of compactPageSummaries(oldQ, day, QUARTER_MS)) {
+            if (q.startMs < h0) quarters.push(q);
+            else if (q.startMs >= hEnd) laterQuarters.push(q);
+          }
+        }
       }
       for (let h = Math.max(day, h0); h < Math.min(day + DAY_MS, hEnd); h += HOUR_MS) {
         const b = built.get(h);
-        if (b) kept.push(b.hour);
+        if (!b) continue;
+        hours.push(b.hour);
+        for (const q of b.quarters) quarters.push(q);
       }
-      kept.push(...later);
-      if (kept.length > 0) this.s.put1h.run(page, packSummaries(kept));
+      hours.push(...laterHours);
+      quarters.push(...laterQuarters);
+      if (hours.length > 0) this.s.put1h.run(page, packSummaries(hours));
       else this.s.del1h.run(page);
+      if (quarters.length > 0) this.s.put15m.run(page, encodeCompactPage(quarters, day, QUARTER_MS));
+      else this.s.del15m.run(page);
     }
     this.dirtyHours -= this.s.clearDirty.run(sid, h0, hEnd).changes;
   }

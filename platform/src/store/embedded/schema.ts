@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
+import { HOUR_MS } from '../engine/align.js';
 
-export const EMBEDDED_SCHEMA_VERSION = 1;
+export const EMBEDDED_SCHEMA_VERSION = 2;
 
 /**
  * Compact layout: a series dictionary, then points keyed by (series_id, ts) WITHOUT ROWID — the primary key
  * is the table, so a point costs ~25 bytes and INSERT OR REPLACE on the key gives exactly-once.
  * Rollups are packed pages (rollup/pack.ts): rollup_1h holds one page per series and UTC day with its
- * hour summaries, rollup_1m one page per series and hour with its minute summaries; the rowid is
+ * hour summaries, rollup_15m one page per series and UTC day with its quarter-hour summaries in the compact
+ * form (rollup/compact.ts), rollup_1m one page per series and hour with its minute summaries; the rowid is
  * series_id·2^22 + day or hour number, so a series' pages are one contiguous rowid range.
  * rollup_dirty lists the hours whose rollups must be recomputed, written in the same transaction as the
  * points so a crash cannot lose one.
@@ -33,6 +35,7 @@ CREATE TABLE IF NOT EXISTS points (
   PRIMARY KEY (series_id, ts)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rollup_1m (page INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS rollup_15m (page INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS rollup_1h (page INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS staging (
   seq INTEGER PRIMARY KEY,
@@ -60,6 +63,7 @@ export function openSchema(db: Database.Database, synchronous: Synchronous): voi
   db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
+  db.pragma('mmap_size = 1073741824');
   db.pragma('busy_timeout = 5000');
   // A larger WAL between checkpoints: interleaved series touch many pages per commit (measured +40 % inserts/s).
   db.pragma('wal_autocheckpoint = 10000');
@@ -71,9 +75,26 @@ export function openSchema(db: Database.Database, synchronous: Synchronous): voi
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(
       String(EMBEDDED_SCHEMA_VERSION),
     );
+  } else if (Number(row.value) === 1) {
+    migrateFrom1(db);
   } else if (Number(row.value) !== EMBEDDED_SCHEMA_VERSION) {
     throw new Error(
       `time-series file has schema version ${row.value}, this platform expects ${EMBEDDED_SCHEMA_VERSION}`,
     );
   }
+}
+
+/**
+ * Version 1 had no 15-min tier. Every stored hour is marked dirty, so its rollups (all tiers) are rebuilt —
+ * in the background, on flush(), or right before a query reads that hour — and a quarter-hour query never
+ * mistakes a missing page for missing data. One scan of the points table, once.
+ */
+function migrateFrom1(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(
+      `INSERT OR IGNORE INTO rollup_dirty (series_id, hour)
+       SELECT DISTINCT series_id, ts - ts % ${HOUR_MS} FROM points`,
+    );
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(EMBEDDED_SCHEMA_VERSION));
+  })();
 }

@@ -1,16 +1,7 @@
-import {
-  F_FIRST_V,
-  F_LAST_V,
-  F_MAX,
-  F_MIN,
-  F_N,
-  F_START,
-  F_SUM,
-  PACKED_FIELDS,
-  type Packed,
-} from '../rollup/pack.js';
+import type { Packed } from '../rollup/pack.js';
 import type { Aggregate, Bucket } from '../types.js';
 import { alignDown, type Span } from './align.js';
+import { foldSummaries } from './fold.js';
 
 /**
  * Folds packed summaries (rollup buckets or single points, sorted by time, each inside one query bucket)
@@ -26,32 +17,12 @@ export function aggregateBuckets(
   aggregate: Aggregate,
 ): Bucket[] {
   const nS = spans.length;
-  const n = new Float64Array(nS);
-  const sum = new Float64Array(nS);
-  const min = new Float64Array(nS);
-  const max = new Float64Array(nS);
-  const first = new Float64Array(nS);
-  const last = new Float64Array(nS);
-  const base = alignDown(fromMs, intervalMs, offsetMs);
-  for (let o = 0; o < items.length; o += PACKED_FIELDS) {
-    const cnt = items[o + F_N] as number;
-    if (cnt === 0) continue;
-    const k = Math.floor(((items[o + F_START] as number) - base) / intervalMs);
-    if (k < 0 || k >= nS) continue;
-    if (n[k] === 0) {
-      sum[k] = items[o + F_SUM] as number;
-      min[k] = items[o + F_MIN] as number;
-      max[k] = items[o + F_MAX] as number;
-      first[k] = items[o + F_FIRST_V] as number;
-    } else {
-      sum[k] = (sum[k] as number) + (items[o + F_SUM] as number);
-      if ((items[o + F_MIN] as number) < (min[k] as number)) min[k] = items[o + F_MIN] as number;
-      if ((items[o + F_MAX] as number) > (max[k] as number)) max[k] = items[o + F_MAX] as number;
-    }
-    n[k] = (n[k] as number) + cnt;
-    // Items arrive oldest first, so the latest item's last value is the bucket's last value.
-    last[k] = items[o + F_LAST_V] as number;
-  }
+  const { n, sum, min, max, first, last } = foldSummaries(
+    items,
+    nS,
+    alignDown(fromMs, intervalMs, offsetMs),
+    intervalMs,
+  );
   const out: Bucket[] = new Array(nS);
   for (let k = 0; k < nS; k++) {
     const tsMs = (spans[k] as Span).startMs;

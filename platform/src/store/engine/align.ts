@@ -1,6 +1,7 @@
 /** Bucket alignment shared by both stores: buckets start at k·intervalMs + alignOffsetMs (epoch ms). */
 
 export const MINUTE_MS = 60_000;
+export const QUARTER_MS = 900_000;
 export const HOUR_MS = 3_600_000;
 
 /** A guard against accidental huge queries (e.g. 1-s buckets over a year): per query, across all series. */
@@ -46,13 +47,16 @@ export function bucketCount(fromMs: number, toMs: number, intervalMs: number, of
   return Math.ceil((toMs - alignDown(fromMs, intervalMs, offsetMs)) / intervalMs);
 }
 
+/** Rollup tiers, widest first. */
+export const ROLLUP_WIDTHS_MS = [HOUR_MS, QUARTER_MS, MINUTE_MS] as const;
+
 /**
- * The rollup width a bucketed query can be served from: 1 h when both the interval and the alignment offset
- * are whole hours, else 1 min when both are whole minutes, else 0 (raw points only). Rollup buckets then nest
- * exactly inside query buckets, so a query bucket is a union of whole rollup buckets (plus clipped ends).
+ * The rollup width a bucketed query can be served from: the widest tier (1 h, 15 min, 1 min) of which both
+ * the interval and the alignment offset are whole multiples, else 0 (raw points only). Rollup buckets then
+ * nest exactly inside query buckets, so a query bucket is a union of whole rollup buckets (plus clipped ends).
  */
 export function rollupWidthFor(intervalMs: number, offsetMs = 0): number {
-  for (const w of [HOUR_MS, MINUTE_MS]) {
+  for (const w of ROLLUP_WIDTHS_MS) {
     if (intervalMs % w === 0 && mod(offsetMs, w) === 0) return w;
   }
   return 0;

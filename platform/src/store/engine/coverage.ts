@@ -1,6 +1,7 @@
-import { F_ALL, F_START, F_USABLE, PACKED_FIELDS, type Packed } from '../rollup/pack.js';
+import type { Packed } from '../rollup/pack.js';
 import type { CoverageInterval } from '../types.js';
 import { alignDown, type Span } from './align.js';
+import { foldSummaries } from './fold.js';
 
 export type CoverageResult = {
   intervals: CoverageInterval[];
@@ -23,14 +24,8 @@ export function coverageIntervals(
   expectedPeriodMs: number,
   goodOnly: boolean,
 ): CoverageResult {
-  const present = new Float64Array(spans.length);
-  const base = alignDown(fromMs, intervalMs, offsetMs);
-  const field = goodOnly ? F_USABLE : F_ALL;
-  for (let o = 0; o < items.length; o += PACKED_FIELDS) {
-    const k = Math.floor(((items[o + F_START] as number) - base) / intervalMs);
-    if (k < 0 || k >= spans.length) continue;
-    present[k] = (present[k] as number) + (items[o + field] as number);
-  }
+  const f = foldSummaries(items, spans.length, alignDown(fromMs, intervalMs, offsetMs), intervalMs);
+  const present = goodOnly ? f.usable : f.all;
   let expectedSum = 0;
   let presentSum = 0;
   let cappedSum = 0;

@@ -9,7 +9,7 @@ import {
   stepKind,
   summarize,
 } from '../rollup/summary.js';
-import { alignDown, HOUR_MS, MINUTE_MS, rollupWidthFor, spansIn } from './align.js';
+import { alignDown, HOUR_MS, MINUTE_MS, QUARTER_MS, rollupWidthFor, spansIn } from './align.js';
 
 describe('bucket alignment', () => {
   it('aligns to interval multiples shifted by the offset, also before the epoch offset', () => {
@@ -27,8 +27,11 @@ describe('bucket alignment', () => {
   });
   it('picks the widest rollup that nests in the query buckets', () => {
     expect(rollupWidthFor(24 * HOUR_MS, -8 * HOUR_MS)).toBe(HOUR_MS);
-    expect(rollupWidthFor(15 * MINUTE_MS)).toBe(MINUTE_MS);
-    expect(rollupWidthFor(HOUR_MS, 30 * MINUTE_MS)).toBe(MINUTE_MS); // India-style half-hour offset
+    expect(rollupWidthFor(15 * MINUTE_MS)).toBe(QUARTER_MS);
+    expect(rollupWidthFor(30 * MINUTE_MS, 15 * MINUTE_MS)).toBe(QUARTER_MS);
+    expect(rollupWidthFor(5 * MINUTE_MS)).toBe(MINUTE_MS);
+    expect(rollupWidthFor(HOUR_MS, 30 * MINUTE_MS)).toBe(QUARTER_MS); // India-style half-hour offset
+    expect(rollupWidthFor(HOUR_MS, 5 * MINUTE_MS)).toBe(MINUTE_MS);
     expect(rollupWidthFor(HOUR_MS, 90_000)).toBe(0);
     expect(rollupWidthFor(450_000)).toBe(0);
   });

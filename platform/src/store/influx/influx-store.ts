@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { InfluxDB } from 'influx';
-import { HOUR_MS } from '../engine/align.js';
+import { HOUR_MS, QUARTER_MS } from '../engine/align.js';
 import { partitionPoints } from '../engine/points.js';
 import {
   QueryStats,
@@ -9,6 +9,7 @@ import {
   runRangeQuery,
   type StoreBackend,
 } from '../engine/run.js';
+import { runSummaryQuery } from '../engine/summaries.js';
 import type {
   CounterQuery,
   CoverageQuery,
@@ -18,8 +19,10 @@ import type {
   SeriesCounter,
   SeriesCoverage,
   SeriesKey,
+  SeriesSummaries,
   StoredPoint,
   StoreHealth,
+  SummaryQuery,
   TimeSeriesStore,
 } from '../types.js';
 import { postLines, type WriteTarget, writeTarget } from './http-write.js';
@@ -34,6 +37,7 @@ import { InfluxReader } from './reader.js';
 import { InfluxRollups } from './rollups.js';
 import { InfluxSchema } from './schema.js';
 import { Sidecar } from './sidecar.js';
+import { QuarterTierBackfill } from './tier-backfill.js';
 import { errorText, InfluxWriter, RejectedWriteError } from './writer.js';
 
 /** A point this close to the raw retention edge is refused up front instead of by InfluxDB. */
@@ -52,6 +56,7 @@ export class InfluxStore implements TimeSeriesStore {
   private sidecar: Sidecar | null = null;
   private writer: InfluxWriter | null = null;
   private rollups: InfluxRollups | null = null;
+  private backfill: QuarterTierBackfill | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly stats = new QueryStats();
   private readonly backend: StoreBackend;
@@ -79,16 +84,20 @@ export class InfluxStore implements TimeSeriesStore {
     this.target = writeTarget(o.url, o.database, username, password, o.requestTimeoutMs);
     this.backend = {
       rows: (key, fromMs, toMs) => this.reader.rows(key, fromMs, toMs),
-      rollups: (key, widthMs, fromMs, toMs) => this.reader.rollups(key, widthMs, fromMs, toMs),
+      rollups: (key, widthMs, fromMs, toMs, into) => this.reader.rollups(key, widthMs, fromMs, toMs, into),
+      rollupColumns: (key, t) => this.reader.rollupColumns(key, t),
       // InfluxDB answers over HTTP: overlapping round trips keep both of its cores busy.
       seriesConcurrency: 8,
       prepareRollups: async (keys, widthMs, fromMs, toMs) => {
         if (!this.rollups) return false;
         // Older than the rollup's own retention: those buckets are gone, read raw instead.
+        const r = this.options.retention;
         const keepMs = durationMs(
-          widthMs === HOUR_MS ? this.options.retention.rollup1h : this.options.retention.rollup1m,
+          widthMs === HOUR_MS ? r.rollup1h : widthMs === QUARTER_MS ? r.rollup15m : r.rollup1m,
         );
         if (Number.isFinite(keepMs) && fromMs < Date.now() - keepMs + HOUR_MS) return false;
+        // Quarter pages of data stored before the tier existed are not built yet: raw until they are.
+        if (widthMs === QUARTER_MS && !(await this.backfill?.ensure().catch(() => false))) return false;
         return await this.rollups.refreshFor(keys, fromMs, toMs);
       },
     };
@@ -141,6 +150,12 @@ export class InfluxStore implements TimeSeriesStore {
       () => this.writer?.landedSeq() ?? 0,
       () => (Number.isFinite(rawMs) ? Date.now() - rawMs + HOUR_MS : Number.NEGATIVE_INFINITY),
     );
+    this.backfill = new QuarterTierBackfill(this.sidecar, this.reader, o.database, o.retentionNames.raw);
+    if (schemaReady) {
+      this.backfill.ensure().catch((e) => {
+        this.lastError = `15-min rollup backfill: ${errorText(e)}`;
+      });
+    }
     if (o.rollupRefreshMs > 0) {
       this.timer = setInterval(() => this.kickRollups(), o.rollupRefreshMs);
       this.timer.unref();
@@ -233,6 +248,11 @@ export class InfluxStore implements TimeSeriesStore {
     return await runCoverageQuery(this.backend, this.stats, q);
   }
 
+  async summaries(q: SummaryQuery): Promise<SeriesSummaries[]> {
+    await this.ready().writer.settle(); // reads see every acknowledged write
+    return await runSummaryQuery(this.backend, this.stats, q);
+  }
+
   async latest(
     factoryId: string,
     filter?: { deviceIds?: string[]; metrics?: string[] },
@@ -286,6 +306,8 @@ export class InfluxStore implements TimeSeriesStore {
     const sidecar = this.sidecar;
     this.writer = null;
     this.rollups = null;
+    await this.backfill?.idle(); // never close the sidecar under a running backfill
+    this.backfill = null;
     await writer?.close();
     sidecar?.close();
     this.sidecar = null;

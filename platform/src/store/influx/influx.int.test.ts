@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../tests/harness/ports.js';
 import { type Service, startInflux } from '../../../../tests/harness/services.js';
@@ -218,6 +219,41 @@ describe.runIf(available)('InfluxDB store: outage, backlog, retention', () => {
     const values = rps.results[0]?.series[0]?.values.map((v) => [v[0], v[1], v[4]]);
     expect(values).toContainEqual(['raw', '24h0m0s', true]);
     expect(values).toContainEqual(['rollup_1m', '17472h0m0s', false]);
+    expect(values).toContainEqual(['rollup_15m', '0s', false]);
     expect(values).toContainEqual(['rollup_1h', '0s', false]);
+  });
+
+  it('backfills the 15-min tier for data stored before it existed; answers stay those of the raw points', async () => {
+    const { store, dir } = await makeInfluxStore();
+    const database = store.options.database;
+    const m = key('meter-1');
+    // Every 5 min for 2 h, rising 1 per sample: each quarter-hour holds 3 samples and an increase of 3.
+    await store.write(Array.from({ length: 25 }, (_, i) => pt(m, T0 + i * 5 * MIN, i)));
+    await store.flush();
+    await store.close();
+    const influxql = async (q: string) =>
+      (await fetch(`${influx!.url}/query?db=${database}&q=${encodeURIComponent(q)}`, { method: 'POST' }).then(
+        (r) => r.json(),
+      )) as { results: { series?: { values: unknown[][] }[] }[] };
+    const quarterPages = async () =>
+      (await influxql('SELECT count("p") FROM "rollup_15m"."rollup_15m"')).results[0]?.series?.[0]
+        ?.values[0]?.[1];
+    expect(await quarterPages()).toBe(1); // one page per series and UTC day
+    // What an older platform left behind: no quarter pages, a sidecar that never heard of the tier.
+    await influxql('DROP MEASUREMENT "rollup_15m"');
+    const side = new Database(path.join(dir, 'influx-sidecar.sqlite'));
+    side.prepare("DELETE FROM meta WHERE key = 'rollup_15m'").run();
+    side.close();
+    expect(await quarterPages()).toBeUndefined();
+
+    const { store: again } = await makeInfluxStore({ database }, dir);
+    track(again, dir);
+    const q = { series: [m], fromMs: T0, toMs: T0 + 2 * HOUR, intervalMs: 15 * MIN };
+    const [s] = await again.summaries(q);
+    expect(Array.from(s!.count)).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
+    expect(Array.from(s!.increase)).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
+    expect(await again.summaries({ ...q, source: 'raw' })).toEqual([s]);
+    expect(await quarterPages()).toBe(1);
+    expect(again.health().rollups?.dirtyHours).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { encodeCompactPage } from '../rollup/compact.js';
 import { packSummaries } from '../rollup/pack.js';
 import type { Summary } from '../rollup/summary.js';
 import type { SeriesKey, StoredPoint } from '../types.js';
@@ -13,6 +14,7 @@ import type { SeriesKey, StoredPoint } from '../types.js';
 
 export const RAW_MEASUREMENT = 'points';
 export const ROLLUP_MEASUREMENT_1M = 'rollup_1m';
+export const ROLLUP_MEASUREMENT_15M = 'rollup_15m';
 export const ROLLUP_MEASUREMENT_1H = 'rollup_1h';
 
 /** Bit flags in field `k`: which optional fields belong to this point (a replaced point may leave stale ones). */
@@ -59,6 +61,21 @@ export function rollupPageLine(
   summaries: readonly Summary[],
 ): string {
   return `${measurement},${tags} buckets=${summaries.length}i,p="${packSummaries(summaries).toString('base64')}" ${pageStartMs}`;
+}
+
+/**
+ * A compact rollup page (rollup/compact.ts; the 15-min tier: one row per series and UTC day), base64 in
+ * field `p`, with the bucket count in `buckets` — the same bytes the embedded store keeps.
+ */
+export function compactPageLine(
+  measurement: string,
+  tags: string,
+  pageStartMs: number,
+  widthMs: number,
+  summaries: readonly Summary[],
+): string {
+  const page = encodeCompactPage(summaries, pageStartMs, widthMs).toString('base64');
+  return `${measurement},${tags} buckets=${summaries.length}i,p="${page}" ${pageStartMs}`;
 }
 
 /** Splits a SHOW SERIES key ("points,device=a\,b,factory=F,metric=m") into its tags, honouring escapes. */

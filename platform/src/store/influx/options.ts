@@ -19,6 +19,8 @@ export const influxStoreOptionsSchema = z.object({
       // refused by InfluxDB and leave no rollups behind. Operators who want less raw data set e.g. '90d'.
       raw: durationSchema.default('INF'),
       rollup1m: durationSchema.default('104w'),
+      // Quarter-hour pages are compact (~1 KB per series and day): kept as long as hourly ones by default.
+      rollup15m: durationSchema.default('INF'),
       rollup1h: durationSchema.default('INF'),
     })
     .prefault({}),
@@ -27,6 +29,7 @@ export const influxStoreOptionsSchema = z.object({
     .object({
       raw: z.string().min(1).default('raw'),
       rollup1m: z.string().min(1).default('rollup_1m'),
+      rollup15m: z.string().min(1).default('rollup_15m'),
       rollup1h: z.string().min(1).default('rollup_1h'),
     })
     .prefault({}),

@@ -1,5 +1,7 @@
 import type { InfluxDB } from 'influx';
-import { alignDown, HOUR_MS, MINUTE_MS } from '../engine/align.js';
+import { alignDown, HOUR_MS, MINUTE_MS, QUARTER_MS } from '../engine/align.js';
+import { type ColumnTarget, packedPageInto } from '../rollup/columns.js';
+import { compactPageInto, decodeCompactPage } from '../rollup/compact.js';
 import { type Packed, PackedBuilder } from '../rollup/pack.js';
 import type { RawRow } from '../rollup/summary.js';
 import type { LatestValue, SeriesKey } from '../types.js';
@@ -11,9 +13,10 @@ import {
   RAW_MEASUREMENT,
   ROLLUP_MEASUREMENT_1H,
   ROLLUP_MEASUREMENT_1M,
+  ROLLUP_MEASUREMENT_15M,
 } from './line-protocol.js';
 
-export type RetentionNames = { raw: string; rollup1m: string; rollup1h: string };
+export type RetentionNames = { raw: string; rollup1m: string; rollup15m: string; rollup1h: string };
 
 type InfluxSeries = { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] };
 type InfluxResponse = { results?: { series?: InfluxSeries[]; error?: string }[]; error?: string };
@@ -125,15 +128,23 @@ export class InfluxReader {
    * Rollup summaries of widthMs whose bucket starts in [fromMs, toMs), unpacked from the pages covering
    * them (line-protocol.ts rollupPageLine).
    */
-  async rollups(key: SeriesKey, widthMs: number, fromMs: number, toMs: number): Promise<Packed> {
-    const [from, pageMs] =
-      widthMs === HOUR_MS
-        ? [qualified(this.db, this.rp.rollup1h, ROLLUP_MEASUREMENT_1H), DAY_MS]
-        : widthMs === MINUTE_MS
-          ? [qualified(this.db, this.rp.rollup1m, ROLLUP_MEASUREMENT_1M), HOUR_MS]
-          : [null, 0];
-    if (!from) throw new Error(`no rollup of width ${widthMs} ms`);
-    const out = new PackedBuilder(Math.min(100_000, Math.ceil((toMs - fromMs) / widthMs)));
+  private rollupSource(widthMs: number): [from: string, pageMs: number] {
+    if (widthMs === HOUR_MS) return [qualified(this.db, this.rp.rollup1h, ROLLUP_MEASUREMENT_1H), DAY_MS];
+    if (widthMs === QUARTER_MS)
+      return [qualified(this.db, this.rp.rollup15m, ROLLUP_MEASUREMENT_15M), DAY_MS];
+    if (widthMs === MINUTE_MS) return [qualified(this.db, this.rp.rollup1m, ROLLUP_MEASUREMENT_1M), HOUR_MS];
+    throw new Error(`no rollup of width ${widthMs} ms`);
+  }
+
+  /** The stored pages (start, bytes) of a series' rollups of widthMs covering [fromMs, toMs). */
+  private async rollupPages(
+    key: SeriesKey,
+    widthMs: number,
+    fromMs: number,
+    toMs: number,
+    onPage: (pageStartMs: number, page: Buffer) => void,
+  ): Promise<void> {
+    const [from, pageMs] = this.rollupSource(widthMs);
     await this.eachPage(
       from,
       ['p'],
@@ -142,10 +153,38 @@ export class InfluxReader {
       toMs,
       Number.MAX_SAFE_INTEGER,
       (values) => {
-        for (const v of values) out.addPage(Buffer.from(String(v[1] ?? ''), 'base64'), fromMs, toMs);
+        for (const v of values) onPage(v[0] as number, Buffer.from(String(v[1] ?? ''), 'base64'));
       },
     );
+  }
+
+  /**
+   * Rollup summaries of widthMs whose bucket starts in [fromMs, toMs), unpacked from the pages covering
+   * them (line-protocol.ts rollupPageLine / compactPageLine), into `into` when given.
+   */
+  async rollups(
+    key: SeriesKey,
+    widthMs: number,
+    fromMs: number,
+    toMs: number,
+    into?: PackedBuilder,
+  ): Promise<Packed> {
+    const out = into ?? new PackedBuilder(Math.min(100_000, Math.ceil((toMs - fromMs) / widthMs)));
+    await this.rollupPages(key, widthMs, fromMs, toMs, (start, page) => {
+      if (widthMs === QUARTER_MS) decodeCompactPage(page, start, widthMs, fromMs, toMs, out);
+      else out.addPage(page, fromMs, toMs);
+    });
     return out.finish();
+  }
+
+  /** The 1-h or 15-min rollups of [t.fromMs, t.toMs) into columns (rollup/columns.ts). */
+  async rollupColumns(key: SeriesKey, t: ColumnTarget): Promise<void> {
+    if (t.widthMs !== QUARTER_MS && t.widthMs !== HOUR_MS)
+      throw new Error(`no column read for ${t.widthMs} ms`);
+    await this.rollupPages(key, t.widthMs, t.fromMs, t.toMs, (start, page) => {
+      if (t.widthMs === QUARTER_MS) compactPageInto(page, start, t);
+      else packedPageInto(page, t);
+    });
   }
 
   async count(key: SeriesKey, fromMs: number, toMs: number): Promise<number> {

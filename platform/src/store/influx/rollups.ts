@@ -1,10 +1,17 @@
-import { alignDown, HOUR_MS } from '../engine/align.js';
+import { alignDown, HOUR_MS, QUARTER_MS } from '../engine/align.js';
 import { seriesKeyString } from '../engine/points.js';
 import { buildRollupsByHour } from '../rollup/build.js';
 import { toSummaries } from '../rollup/pack.js';
 import type { RawRow, Summary } from '../rollup/summary.js';
 import type { SeriesKey } from '../types.js';
-import { ROLLUP_MEASUREMENT_1H, ROLLUP_MEASUREMENT_1M, rollupPageLine, seriesTags } from './line-protocol.js';
+import {
+  compactPageLine,
+  ROLLUP_MEASUREMENT_1H,
+  ROLLUP_MEASUREMENT_1M,
+  ROLLUP_MEASUREMENT_15M,
+  rollupPageLine,
+  seriesTags,
+} from './line-protocol.js';
 import type { InfluxReader, RetentionNames } from './reader.js';
 import type { DirtyHour, Sidecar } from './sidecar.js';
 
@@ -95,12 +102,13 @@ export class InfluxRollups {
   /** Rebuilds the pages of hours [h0, hEnd) of one series from its raw points, streaming them page by page. */
   private async rebuild(key: SeriesKey, h0: number, hEnd: number): Promise<void> {
     const tags = seriesTags(key);
-    const out = { m: [] as string[], h: [] as string[], bytes: 0 };
+    const out = { m: [] as string[], q: [] as string[], h: [] as string[], bytes: 0 };
     const send = async (final: boolean) => {
       if (!final && out.bytes < BYTES_PER_POST) return;
-      // Minute pages before hour pages: a reader that sees a new hour page also sees its minutes.
+      // Minute and quarter pages before hour pages: a reader that sees a new hour page also sees the rest.
       for (const [rp, lines] of [
         [this.rp.rollup1m, out.m],
+        [this.rp.rollup15m, out.q],
         [this.rp.rollup1h, out.h],
       ] as const) {
         while (lines.length > 0) {
@@ -114,19 +122,27 @@ export class InfluxRollups {
     };
     let day = Number.NaN;
     let dayHours: Summary[] = [];
+    let dayQuarters: Summary[] = [];
     const finishDay = async () => {
       if (dayHours.length === 0) return;
       let hours = dayHours;
+      let quarters = dayQuarters;
       if (day < h0 || day + DAY_MS > hEnd) {
-        // A day only partly rebuilt keeps its other hours from the stored page.
+        // A day only partly rebuilt keeps its other hours from the stored pages.
+        const outside = (s: Summary) => s.startMs < h0 || s.startMs >= hEnd;
+        const byStart = (a: Summary, b: Summary) => a.startMs - b.startMs;
         const stored = toSummaries(await this.reader.rollups(key, HOUR_MS, day, day + DAY_MS));
-        hours = stored.filter((s) => s.startMs < h0 || s.startMs >= hEnd).concat(dayHours);
-        hours.sort((a, b) => a.startMs - b.startMs);
+        hours = stored.filter(outside).concat(dayHours).sort(byStart);
+        const storedQ = toSummaries(await this.reader.rollups(key, QUARTER_MS, day, day + DAY_MS));
+        quarters = storedQ.filter(outside).concat(dayQuarters).sort(byStart);
       }
       const line = rollupPageLine(ROLLUP_MEASUREMENT_1H, tags, day, hours);
+      const qLine = compactPageLine(ROLLUP_MEASUREMENT_15M, tags, day, QUARTER_MS, quarters);
       out.h.push(line);
-      out.bytes += line.length;
+      out.q.push(qLine);
+      out.bytes += line.length + qLine.length;
       dayHours = [];
+      dayQuarters = [];
     };
     const emit = async (rows: RawRow[]) => {
       for (const h of buildRollupsByHour(rows)) {
@@ -136,6 +152,7 @@ export class InfluxRollups {
           day = d;
         }
         dayHours.push(h.hour);
+        for (const q of h.quarters) dayQuarters.push(q);
         if (h.minutes.length > 0) {
           const line = rollupPageLine(ROLLUP_MEASUREMENT_1M, tags, h.hourStartMs, h.minutes);
           out.m.push(line);

@@ -2,7 +2,7 @@ import type { InfluxDB } from 'influx';
 import { quoteIdent } from './influxql.js';
 import type { RetentionNames } from './reader.js';
 
-export type RetentionDurations = { raw: string; rollup1m: string; rollup1h: string };
+export type RetentionDurations = { raw: string; rollup1m: string; rollup15m: string; rollup1h: string };
 
 /** InfluxDB reports durations like "2160h0m0s" and "0s" (= INF). */
 function sameDuration(reported: string, wanted: string): boolean {
@@ -34,6 +34,7 @@ export class InfluxSchema {
     const wanted: [name: string, duration: string, isDefault: boolean][] = [
       [this.names.raw, this.durations.raw, true],
       [this.names.rollup1m, this.durations.rollup1m, false],
+      [this.names.rollup15m, this.durations.rollup15m, false],
       [this.names.rollup1h, this.durations.rollup1h, false],
     ];
     for (const [name, duration, isDefault] of wanted) {

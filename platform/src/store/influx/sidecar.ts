@@ -36,6 +36,7 @@ export class Sidecar {
         seq INTEGER PRIMARY KEY AUTOINCREMENT, points INTEGER NOT NULL,
         min_write_seq INTEGER NOT NULL, max_write_seq INTEGER NOT NULL, body TEXT NOT NULL
       );
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS dirty (
         factory TEXT NOT NULL, device TEXT NOT NULL, metric TEXT NOT NULL, hour INTEGER NOT NULL,
         write_seq INTEGER NOT NULL, PRIMARY KEY (factory, device, metric, hour)
@@ -66,6 +67,8 @@ export class Sidecar {
         'UPDATE dirty SET write_seq = max(write_seq, ?) WHERE factory = ? AND device = ? AND metric = ? AND hour = ?',
       ),
       dirtyCount: db.prepare('SELECT count(*) FROM dirty').pluck(),
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       dirtyLanded: db
         .prepare(
           'SELECT factory, device, metric, hour, write_seq FROM dirty WHERE write_seq <= ? ORDER BY factory, device, metric, hour LIMIT ?',
@@ -90,6 +93,14 @@ export class Sidecar {
 
   get dirtyHours(): number {
     return this.dirtyCount;
+  }
+
+  meta(key: string): string | undefined {
+    return this.s.getMeta.get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.s.setMeta.run(key, value);
   }
 
   /** The largest write sequence number still referenced (0 when none): new ones must be larger. */

@@ -1,4 +1,4 @@
-import { alignDown, HOUR_MS, MINUTE_MS } from '../engine/align.js';
+import { alignDown, HOUR_MS, MINUTE_MS, QUARTER_MS } from '../engine/align.js';
 import { type RawRow, type Summary, summarize, summarizeByBucket } from './summary.js';
 
 /**
@@ -13,12 +13,22 @@ export function isDenseCount(samplesInHour: number): boolean {
   return samplesInHour >= DENSE_HOUR_MIN_SAMPLES;
 }
 
-export type HourRollups = { hourStartMs: number; hour: Summary; minutes: Summary[] };
+/**
+ * An hour's rollups: its hour summary, its quarter-hour summaries (every hour with data: the 15-min tier
+ * serves quarter-hour queries — demand, energy diagnosis — from compact pages, rollup/compact.ts) and its
+ * minute summaries (dense hours only).
+ */
+export type HourRollups = { hourStartMs: number; hour: Summary; quarters: Summary[]; minutes: Summary[] };
 
 /** Rollups of one hour from its raw rows (sorted, all inside the hour); minutes only for a dense hour. */
 export function buildHourRollups(rows: readonly RawRow[], hourStartMs: number): HourRollups {
   const hour = summarize(rows, 0, rows.length, hourStartMs);
-  return { hourStartMs, hour, minutes: isDenseCount(hour.nAll) ? summarizeByBucket(rows, MINUTE_MS) : [] };
+  return {
+    hourStartMs,
+    hour,
+    quarters: summarizeByBucket(rows, QUARTER_MS),
+    minutes: isDenseCount(hour.nAll) ? summarizeByBucket(rows, MINUTE_MS) : [],
+  };
 }
 
 /** Splits rows sorted by time (spanning any number of hours) into per-hour rollups. */

@@ -96,10 +96,13 @@ export function toSummaries(p: Packed): Summary[] {
 /** Collects packed summaries from pages and arrays into one aligned Float64Array, growing as needed. */
 export class PackedBuilder {
   private bytes: Uint8Array;
+  /** The same memory as Float64 (the buffer starts aligned and entries are whole doubles). */
+  floats: Float64Array;
   private len = 0;
 
   constructor(expectedEntries = 64) {
     this.bytes = new Uint8Array(Math.max(1, expectedEntries) * ENTRY_BYTES);
+    this.floats = new Float64Array(this.bytes.buffer);
   }
 
   private reserve(extra: number): void {
@@ -107,6 +110,27 @@ export class PackedBuilder {
     const next = new Uint8Array(Math.max(this.bytes.byteLength * 2, this.len + extra));
     next.set(this.bytes.subarray(0, this.len));
     this.bytes = next;
+    this.floats = new Float64Array(next.buffer);
+  }
+
+  /**
+   * Appends one entry and returns the index of its first field in `floats` (valid until the next append).
+   * The entry is NOT zeroed: the caller writes every one of its PACKED_FIELDS fields.
+   */
+  slot(): number {
+    this.reserve(ENTRY_BYTES);
+    const f = this.len / 8;
+    this.len += ENTRY_BYTES;
+    return f;
+  }
+
+  /**
+   * Empties the builder, keeping its memory: a query reading a year per series reuses one builder instead of
+   * allocating megabytes per series. Arrays returned by an earlier finish() are then overwritten.
+   */
+  reset(): this {
+    this.len = 0;
+    return this;
   }
 
   /** The entries of a page (sorted by startMs) whose startMs lies in [fromMs, toMs). */

@@ -1,0 +1,230 @@
+import { type BucketColumns, bucketColumns } from '../rollup/columns.js';
+import { type Packed, PackedBuilder } from '../rollup/pack.js';
+import { packedPoints } from '../rollup/summary.js';
+import type { SeriesKey, SeriesSummaries, SummaryQuery } from '../types.js';
+import {
+  alignDown,
+  bucketCount,
+  checkBucketBudget,
+  checkInterval,
+  checkRange,
+  HOUR_MS,
+  QUARTER_MS,
+  rollupWidthFor,
+  type Span,
+  spansIn,
+} from './align.js';
+import {
+  type CounterParams,
+  columnsNeedRawSamples,
+  counterColumns,
+  counterFromColumns,
+  counterParams,
+} from './counter.js';
+import { foldSummaries } from './fold.js';
+import {
+  checkSeries,
+  edgeSamples,
+  expandWhereNeeded,
+  loadSummaries,
+  mapLimit,
+  type QueryStats,
+  type StoreBackend,
+} from './load.js';
+
+/**
+ * `summaries()`: per series one read of its summaries (rollup pages, or raw points where no tier fits), then
+ * the same folds `query()`, `coverage()` and `counterIncrease()` use — aggregates and counts over the items
+ * as read, the counter over the items with parameter-dependent rollup buckets expanded to raw, exactly as
+ * `counterIncrease()` does. Identical numbers, one pass instead of one per question.
+ */
+export async function runSummaryQuery(
+  b: StoreBackend,
+  stats: QueryStats,
+  q: SummaryQuery,
+): Promise<SeriesSummaries[]> {
+  checkSeries('summaries', q.series);
+  checkRange('summaries', q.fromMs, q.toMs);
+  const offsetMs = q.alignOffsetMs ?? 0;
+  checkInterval('summaries', q.intervalMs, offsetMs);
+  const p = counterParams('summaries', q);
+  checkBucketBudget('summaries', bucketCount(q.fromMs, q.toMs, q.intervalMs, offsetMs) * q.series.length);
+  const spans = spansIn(q.fromMs, q.toMs, q.intervalMs, offsetMs);
+  const base = alignDown(q.fromMs, q.intervalMs, offsetMs);
+  const widthMs = rollupWidthFor(q.intervalMs, offsetMs);
+  // One reusable builder per concurrent series: a year of quarter-hours is 3.9 MB of packed summaries per
+  // series, read, folded and dropped — allocated once per query instead of once per series.
+  const pool: Scratch[] = [];
+  const frame = frameOf(spans);
+  return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
+    const scratch = pool.pop() ?? {
+      packed: new PackedBuilder(
+        widthMs > 0 ? Math.min(100_000, Math.ceil((q.toMs - q.fromMs) / widthMs)) : 64,
+      ),
+      inner: null,
+    };
+    try {
+      return await summariesOf(b, stats, q, series, frame, base, widthMs, p, scratch);
+    } finally {
+      pool.push(scratch);
+    }
+  });
+}
+
+/** Per-series working memory, reused across the series of a query (allocating it per series costs more). */
+type Scratch = { packed: PackedBuilder; inner: Pick<BucketColumns, 'inc' | 'drops' | 'maxGap'> | null };
+
+/** The query's intervals, and their bounds as columns shared by every series of the answer. */
+type Frame = { spans: readonly Span[]; startMs: Float64Array; endMs: Float64Array };
+
+function frameOf(spans: readonly Span[]): Frame {
+  const startMs = new Float64Array(spans.length);
+  const endMs = new Float64Array(spans.length);
+  spans.forEach((s, k) => {
+    startMs[k] = s.startMs;
+    endMs[k] = s.endMs;
+  });
+  return { spans, startMs, endMs };
+}
+
+async function summariesOf(
+  b: StoreBackend,
+  stats: QueryStats,
+  q: SummaryQuery,
+  series: SeriesKey,
+  frame: Frame,
+  base: number,
+  widthMs: number,
+  p: CounterParams,
+  scratch: Scratch,
+): Promise<SeriesSummaries> {
+  const offsetMs = q.alignOffsetMs ?? 0;
+  const direct = await fromColumns(b, stats, q, series, frame, base, widthMs, p, scratch);
+  if (direct) return direct;
+  const { spans } = frame;
+  let items: Packed = new Float64Array(0);
+  let counterItems = items;
+  if (spans.length > 0) {
+    if (widthMs > 0) {
+      items = await loadSummaries(b, stats, series, widthMs, q.fromMs, q.toMs, q.source, scratch.packed);
+      counterItems = await expandWhereNeeded(b, series, items, widthMs, q.fromMs, q.toMs, p);
+    } else {
+      stats.servedFromRaw++;
+      items = packedPoints(await b.rows(series, q.fromMs, q.toMs));
+      counterItems = items;
+    }
+  }
+  const [before, after] =
+    spans.length > 0
+      ? await edgeSamples(b, stats, series, q.fromMs, q.toMs, p.maxGapMs, q.source)
+      : [null, null];
+  const f = foldSummaries(items, spans.length, base, q.intervalMs);
+  const c = counterColumns(counterItems, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, p, before, after);
+  return columns(series, frame, f, c);
+}
+
+/**
+ * The direct path: when the query's buckets are exactly 15-min or 1-h rollup buckets (whole ones: the range
+ * is aligned), the stored rollups are decoded straight into the answer's columns and the counter runs over
+ * them — no packed copy, no fold. Null when that does not apply, or when a bucket's counter answer depends
+ * on the query's parameters (then the general path expands it to raw samples).
+ */
+async function fromColumns(
+  b: StoreBackend,
+  stats: QueryStats,
+  q: SummaryQuery,
+  series: SeriesKey,
+  frame: Frame,
+  base: number,
+  widthMs: number,
+  p: CounterParams,
+  scratch: Scratch,
+): Promise<SeriesSummaries | null> {
+  const { spans } = frame;
+  const aligned = (t: number) => alignDown(t, widthMs) === t;
+  if (
+    !b.rollupColumns ||
+    q.source === 'raw' ||
+    spans.length === 0 ||
+    (widthMs !== QUARTER_MS && widthMs !== HOUR_MS) ||
+    widthMs !== q.intervalMs ||
+    !aligned(q.fromMs) ||
+    !aligned(q.toMs) ||
+    !(await b.prepareRollups([series], widthMs, q.fromMs, q.toMs))
+  ) {
+    return null;
+  }
+  const inner = scratch.inner ?? bucketColumns(spans.length, ['inc', 'drops', 'maxGap']);
+  scratch.inner = inner;
+  inner.inc.fill(0);
+  inner.drops.fill(0);
+  inner.maxGap.fill(0);
+  const cols: BucketColumns = { ...bucketColumns(spans.length, ANSWER_COLUMNS), ...inner };
+  await b.rollupColumns(series, { cols, fromMs: q.fromMs, toMs: q.toMs, baseMs: base, widthMs });
+  if (columnsNeedRawSamples(cols, p)) return null;
+  stats.servedFromRollups++;
+  const [before, after] = await edgeSamples(b, stats, series, q.fromMs, q.toMs, p.maxGapMs, q.source);
+  const offsetMs = q.alignOffsetMs ?? 0;
+  const c = counterFromColumns(cols, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, p, before, after);
+  return columns(series, frame, cols, c);
+}
+
+const ANSWER_COLUMNS = [
+  'n',
+  'sum',
+  'min',
+  'max',
+  'firstTs',
+  'first',
+  'lastTs',
+  'last',
+  'usable',
+  'all',
+] as const;
+
+/** The fold and counter columns as the answer, in place (no copies: a year of quarter-hours per series). */
+function columns(
+  series: SeriesKey,
+  { spans, startMs, endMs }: Frame,
+  f: ReturnType<typeof foldSummaries>,
+  c: ReturnType<typeof counterColumns>,
+): SeriesSummaries {
+  const nS = spans.length;
+  const { n, sum, min, max, firstTs, first, lastTs, last } = f;
+  const { inc, coveredMs } = c;
+  for (let k = 0; k < nS; k++) {
+    const s = spans[k] as Span;
+    if (n[k] === 0) {
+      sum[k] = Number.NaN;
+      min[k] = Number.NaN;
+      max[k] = Number.NaN;
+      firstTs[k] = Number.NaN;
+      first[k] = Number.NaN;
+      lastTs[k] = Number.NaN;
+      last[k] = Number.NaN;
+    }
+    const lenMs = s.endMs - s.startMs;
+    const cov = coveredMs[k] as number;
+    if (cov < lenMs) inc[k] = Number.NaN;
+    coveredMs[k] = cov / lenMs;
+  }
+  return {
+    series,
+    startMs,
+    endMs,
+    count: n,
+    sum,
+    min,
+    max,
+    firstTsMs: firstTs,
+    first,
+    lastTsMs: lastTs,
+    last,
+    present: f.usable,
+    stored: f.all,
+    increase: inc,
+    covered: coveredMs,
+    resets: c.resets,
+    rollovers: c.rollovers,
+  };
+}
