@@ -116,9 +116,15 @@ async function backlog(p: PlatformProc): Promise<number> {
   return Number(/^xiang_store_backlog_points (\d+)/m.exec(text)?.[1] ?? 'NaN');
 }
 
-async function rssMiB(pid: number): Promise<number> {
+/**
+ * Resident memory in MiB: all of it (VmRSS) and the anonymous part (RssAnon: heaps, buffers). The difference
+ * is file pages — mostly SQLite's memory-mapped database file, which the kernel reclaims under pressure and
+ * which grows with the file, not with a leak.
+ */
+async function memMiB(pid: number): Promise<{ rss: number; anon: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024 };
 }
 
 /**
@@ -176,15 +182,21 @@ async function publish(brokerUrl: string, onTick: () => Promise<void>): Promise<
 async function runPlatform(
   mq: Service,
   influx: Service | null,
-): Promise<{ pps: number; rss: number[]; points: number }> {
+): Promise<{ pps: number; rss: number[]; anon: number[]; points: number }> {
   const p = await startPlatformProcess(mq.url, influx?.url);
   const rss: number[] = [];
+  const anon: number[] = [];
+  const record = async () => {
+    const m = await memMiB(p.child.pid!);
+    rss.push(m.rss);
+    anon.push(m.anon);
+  };
   try {
     const t0 = Date.now();
     const sample = async () => {
-      rss.push(await rssMiB(p.child.pid!));
+      await record();
       log(
-        `  ${((Date.now() - t0) / 1000).toFixed(0)} s: stored ${(await storedPoints(p)).toLocaleString('en')}, RSS ${rss.at(-1)!.toFixed(0)} MiB`,
+        `  ${((Date.now() - t0) / 1000).toFixed(0)} s: stored ${(await storedPoints(p)).toLocaleString('en')}, RSS ${rss.at(-1)!.toFixed(0)} MiB (anonymous ${anon.at(-1)!.toFixed(0)})`,
       );
     };
     const published = await publish(mq.url, sample);
@@ -199,8 +211,8 @@ async function runPlatform(
     await waitFor(async () => (await backlog(p)) === 0, 'store backlog empty', 1_800_000, 200);
     clearInterval(ticker);
     const secs = (Date.now() - t0) / 1000;
-    rss.push(await rssMiB(p.child.pid!));
-    return { pps: published / secs, rss, points: published };
+    await record();
+    return { pps: published / secs, rss, anon, points: published };
   } finally {
     p.child.kill('SIGTERM');
     await new Promise((r) => p.child.once('exit', r));
@@ -260,11 +272,13 @@ const influx = a['no-influx'] ? null : await startInflux();
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'xiang-bench-raw-'));
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 /** RSS samples (every 5 s) as the peak of each minute — GC makes a sawtooth; a leak shows as rising peaks. */
-function rssByMinute(rss: number[]): string {
-  const peaks: number[] = [];
-  for (let i = 0; i < rss.length; i += 12) peaks.push(Math.max(...rss.slice(i, i + 12)));
-  const lows = Math.min(...rss);
-  return `peak per minute ${peaks.map((r) => r.toFixed(0)).join(' → ')} (lowest sample ${lows.toFixed(0)})`;
+function rssByMinute(m: { rss: number[]; anon: number[] }): string {
+  const peaks = (xs: number[]) => {
+    const out: string[] = [];
+    for (let i = 0; i < xs.length; i += 12) out.push(Math.max(...xs.slice(i, i + 12)).toFixed(0));
+    return out.join(' → ');
+  };
+  return `RSS peak per minute ${peaks(m.rss)}; anonymous (heap, buffers — not SQLite's mapped file) ${peaks(m.anon)}`;
 }
 const rows: string[] = [];
 try {
@@ -272,14 +286,14 @@ try {
   const emb = await runPlatform(mq, null);
   const rawSql = a['no-raw'] ? null : rawSqlite(tmp, Math.min(emb.points, 2_000_000));
   rows.push(
-    `| broker → platform → embedded store | ${fmt(emb.pps)} | ${rawSql ? `raw SQLite inserts ${fmt(rawSql)}` : '—'} | ${rawSql ? `${((emb.pps / rawSql) * 100).toFixed(0)} %` : '—'} | ${rssByMinute(emb.rss)} |`,
+    `| broker → platform → embedded store | ${fmt(emb.pps)} | ${rawSql ? `raw SQLite inserts ${fmt(rawSql)}` : '—'} | ${rawSql ? `${((emb.pps / rawSql) * 100).toFixed(0)} %` : '—'} | ${rssByMinute(emb)} |`,
   );
   if (influx) {
     log(`platform + InfluxDB store, ${SECONDS} s…`);
     const inf = await runPlatform(mq, influx);
     const rawInf = a['no-raw'] ? null : await rawInflux(influx, Math.min(inf.points, 2_000_000));
     rows.push(
-      `| broker → platform → InfluxDB store | ${fmt(inf.pps)} | ${rawInf ? `influx client writePoints ${fmt(rawInf)}` : '—'} | ${rawInf ? `${((inf.pps / rawInf) * 100).toFixed(0)} %` : '—'} | ${rssByMinute(inf.rss)} |`,
+      `| broker → platform → InfluxDB store | ${fmt(inf.pps)} | ${rawInf ? `influx client writePoints ${fmt(rawInf)}` : '—'} | ${rawInf ? `${((inf.pps / rawInf) * 100).toFixed(0)} %` : '—'} | ${rssByMinute(inf)} |`,
     );
   }
 } finally {
