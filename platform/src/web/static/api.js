@@ -58,12 +58,24 @@ async function problemOf(res) {
   return new ApiError(res.status, res.statusText, text.slice(0, 300) || res.statusText);
 }
 
-/** GET a JSON resource; `token` defaults to the stored one. Throws ApiError (status 0 = network). */
-export async function apiGet(path, params, { token = getToken(), signal } = {}) {
+/**
+ * One request: JSON body when given; resolves with JSON, or text when `accept` is a text type; `token`
+ * defaults to the stored one. Throws ApiError (status 0 = network) carrying the server's problem+json detail.
+ */
+async function request(
+  path,
+  { method = 'GET', body, accept = 'application/json', token = getToken(), signal } = {},
+) {
   let res;
   try {
-    res = await fetch(path + queryString(params), {
-      headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    res = await fetch(path, {
+      method,
+      headers: {
+        accept,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal,
     });
   } catch (e) {
@@ -71,30 +83,17 @@ export async function apiGet(path, params, { token = getToken(), signal } = {}) 
     throw new ApiError(0, 'network', e?.message ?? String(e));
   }
   if (!res.ok) throw await problemOf(res);
-  return res.json();
+  return accept.startsWith('text/') ? res.text() : res.json();
 }
 
-/**
- * Any method with an optional JSON body; resolves with JSON, or text when `accept` is a text type.
- * Throws ApiError (status 0 = network) carrying the server's problem+json detail.
- */
-export async function apiCall(method, path, body, accept = 'application/json') {
-  let res;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: {
-        accept,
-        ...(getToken() ? { authorization: `Bearer ${getToken()}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (e) {
-    throw new ApiError(0, 'network', e?.message ?? String(e));
-  }
-  if (!res.ok) throw await problemOf(res);
-  return accept.startsWith('text/') ? res.text() : res.json();
+/** GET a JSON resource with query parameters; `token` defaults to the stored one. */
+export function apiGet(path, params, { token, signal } = {}) {
+  return request(path + queryString(params), { token, signal });
+}
+
+/** Any method with an optional JSON body, as the stored token (the console's writes and report downloads). */
+export function apiCall(method, path, body, accept = 'application/json') {
+  return request(path, { method, body, accept });
 }
 
 /** Like apiGet, but a 404 resolves to null (for endpoints that may not exist on this platform version). */
