@@ -4,7 +4,7 @@ import { type Agent, startAgent, validateConfig } from '../../edge-agent/src/ind
 import type { RunningPlatform } from '../../platform/src/main.js';
 import { tempDataDir } from '../edge-agent/helpers/agent-config.js';
 import { waitFor } from '../harness/ports.js';
-import { type Service, startMosquitto } from '../harness/services.js';
+import { startMosquitto } from '../harness/services.js';
 import { fixtureBirth, T0 } from './fixtures.js';
 import { api, PlatformHarness, series } from './platform-harness.js';
 import { TestAgent } from './test-agent.js';
