@@ -1,33 +1,36 @@
 import { birthSchema, deviceSchema, formatZodIssues, metricSchema } from '@xiang/protocol';
 import { z } from 'zod';
-import { isStaleBirth, writeMetricDefs } from '../registry/births.js';
+import {
+  birthDeviceWriter,
+  type DevicesWritten,
+  isStaleBirth,
+  metricDefWriter,
+  namedDevices,
+} from '../registry/births.js';
 import { immediate } from '../registry/db.js';
 import { checkBirthLimits, checkBirthShape, seriesScopes } from './birth-limits.js';
 import { drainParked } from './drain.js';
 import type { IngestProcessor } from './processor.js';
 import { onBirth } from './session-state.js';
 import type { IngestContext } from './steps.js';
-
-/** Metrics validated or written per event-loop turn: keeps each turn of a 20 000-metric birth short. */
-const CHUNK = 1000;
-const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { inTurns } from './turns.js';
 
 /** The birth envelope; metrics and devices are validated chunk by chunk after the size limits are checked. */
 const envelopeSchema = birthSchema.extend({ metrics: z.array(z.unknown()), devices: z.array(z.unknown()) });
 
-async function validateChunked<T>(
+async function validateInTurns<T>(
   items: unknown[],
   schema: z.ZodType<T>,
   path: string,
 ): Promise<T[] | string> {
   const out: T[] = [];
-  for (let k = 0; k < items.length; k++) {
-    if (k > 0 && k % CHUNK === 0) await yieldTurn();
-    const r = schema.safeParse(items[k]);
+  const err = await inTurns(items, (item, k) => {
+    const r = schema.safeParse(item);
     if (!r.success) return formatZodIssues(r.error, `${path}[${k}]`).join('; ');
     out.push(r.data);
-  }
-  return out;
+    return undefined;
+  });
+  return err ?? out;
 }
 
 /**
@@ -48,9 +51,9 @@ export async function handleBirth(
   if (!env.success) return steps.rejectMessage(ctx, 'schemaViolation', formatZodIssues(env.error).join('; '));
   const shape = checkBirthShape(env.data, d.limits);
   if (shape) return steps.rejectMessage(ctx, shape.reason, shape.detail);
-  const metrics = await validateChunked(env.data.metrics, metricSchema, 'metrics');
+  const metrics = await validateInTurns(env.data.metrics, metricSchema, 'metrics');
   if (typeof metrics === 'string') return steps.rejectMessage(ctx, 'schemaViolation', metrics);
-  const devices = await validateChunked(env.data.devices, deviceSchema, 'devices');
+  const devices = await validateInTurns(env.data.devices, deviceSchema, 'devices');
   if (typeof devices === 'string') return steps.rejectMessage(ctx, 'schemaViolation', devices);
   const birth = { ...env.data, metrics, devices };
   const seen = new Set<number>();
@@ -72,16 +75,40 @@ export async function handleBirth(
   }
 
   const stale = isStaleBirth(d.registry.db, f, a, birth);
+  const db = d.registry.db;
+  const inTxn = (run: () => void) => immediate(db, run);
   const redefinedIndices: number[] = [];
-  for (let k = 0; k < birth.metrics.length; k += CHUNK) {
-    if (k > 0) await yieldTurn();
-    const chunk = birth.metrics.slice(k, k + CHUNK);
-    immediate(d.registry.db, () =>
-      redefinedIndices.push(...writeMetricDefs(d.registry.db, f, a, chunk, nowMs, stale)),
+  const writeMetric = metricDefWriter(db, f, a, nowMs, stale);
+  await inTurns(
+    birth.metrics,
+    (m) => {
+      if (writeMetric(m)) redefinedIndices.push(m.i);
+      return undefined;
+    },
+    inTxn,
+  );
+  // Devices in turns too (stale births change no device); the session switches in the last transaction.
+  let devicesWritten: DevicesWritten | undefined;
+  if (!stale) {
+    const written: DevicesWritten = { born: [], foreign: [] };
+    const writeDevice = birthDeviceWriter(db, f, a, birth.timestamp, nowMs);
+    await inTurns(
+      namedDevices(birth),
+      (dev) => {
+        const owner = writeDevice(dev);
+        if (owner === null) written.born.push(dev.id);
+        else written.foreign.push({ id: dev.id, owner });
+        return undefined;
+      },
+      inTxn,
     );
+    devicesWritten = written;
   }
   const res = immediate(d.registry.db, () => {
-    const r = d.registry.applyBirth(f, a, birth, nowMs, { metricsWritten: { redefinedIndices } });
+    const r = d.registry.applyBirth(f, a, birth, nowMs, {
+      metricsWritten: { redefinedIndices },
+      ...(devicesWritten ? { devicesWritten } : {}),
+    });
     d.sessions.put(f, a, birth.sessionId, s.state, nowMs);
     if (r.newSession) d.sessions.prune(nowMs, { f, a, keep: birth.sessionId });
     const scope = seriesScopes(f, a);

@@ -2,7 +2,7 @@ import type { Birth, Device, Metric } from '@xiang/protocol';
 import { ancestorPaths, levelForDepth } from './asset-tree.js';
 import { type Db, immediate } from './db.js';
 import { ensureFactoryRow } from './factories.js';
-import { recordTransition } from './online.js';
+import { transitionRecorder } from './online.js';
 
 export type BirthResult = {
   /**
@@ -46,6 +46,18 @@ export function writeMetricDefs(
   nowMs: number,
   insertOnly = false,
 ): number[] {
+  const write = metricDefWriter(db, factoryId, agentId, nowMs, insertOnly);
+  return metrics.filter((m) => write(m)).map((m) => m.i);
+}
+
+/** writeMetricDefs one metric at a time, statements prepared once; returns whether the index was redefined. */
+export function metricDefWriter(
+  db: Db,
+  factoryId: string,
+  agentId: string,
+  nowMs: number,
+  insertOnly = false,
+) {
   const old = db.prepare('SELECT deviceId, key FROM metrics WHERE factoryId = ? AND agentId = ? AND i = ?');
   const upsert = db.prepare(
     `INSERT INTO metrics (factoryId, agentId, i, deviceId, key, def, updatedAtMs) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -55,13 +67,11 @@ export function writeMetricDefs(
          : 'UPDATE SET deviceId = excluded.deviceId, key = excluded.key, def = excluded.def, updatedAtMs = excluded.updatedAtMs'
      }`,
   );
-  const redefined: number[] = [];
-  for (const m of metrics) {
+  return (m: Metric): boolean => {
     const o = old.get(factoryId, agentId, m.i) as { deviceId: string; key: string } | undefined;
-    if (o && !insertOnly && (o.deviceId !== m.deviceId || o.key !== m.key)) redefined.push(m.i);
     upsert.run(factoryId, agentId, m.i, m.deviceId, m.key, JSON.stringify(m), nowMs);
-  }
-  return redefined;
+    return !!o && !insertOnly && (o.deviceId !== m.deviceId || o.key !== m.key);
+  };
 }
 
 /** Owners of the given devices in a factory (devices not yet known are absent from the map). */
@@ -75,12 +85,64 @@ export function deviceOwners(db: Db, factoryId: string, ids: Iterable<string>): 
   return out;
 }
 
+/** Every device a birth names: its device list plus devices its metrics name that the list lacks. */
+export function namedDevices(birth: Birth): Device[] {
+  const named = new Map<string, Device>(birth.devices.map((d) => [d.id, d]));
+  for (const m of birth.metrics)
+    if (!named.has(m.deviceId)) named.set(m.deviceId, { id: m.deviceId, kind: 'other', assetPath: '' });
+  return [...named.values()];
+}
+
+export type DevicesWritten = { born: string[]; foreign: { id: string; owner: string }[] };
+
 /**
- * Applies a birth: factory row, asset tree (declared assets and the ancestors they imply), the devices it
- * owns as reported (a device belongs to the agent that first declared it, or to the one an admin assigned;
- * another agent's device is left untouched and reported in `foreignDevices`), the agent's metric table
- * (unless `metricsWritten`: the caller wrote them in chunks), online state, and the agent's current session.
- * One IMMEDIATE transaction, so a sibling instance sees either none or all of it.
+ * Writes the devices of a birth that the agent owns (a device belongs to the agent that first declared it,
+ * or to the one an admin assigned): attributes as reported, online from the birth's time. Another agent's
+ * device is left untouched and returned in `foreign`. Call inside a transaction; callers chunk large births.
+ */
+export function writeBirthDevices(
+  db: Db,
+  factoryId: string,
+  agentId: string,
+  devices: readonly Device[],
+  birthTs: number,
+  nowMs: number,
+): DevicesWritten {
+  const write = birthDeviceWriter(db, factoryId, agentId, birthTs, nowMs);
+  const out: DevicesWritten = { born: [], foreign: [] };
+  for (const d of devices) {
+    const owner = write(d);
+    if (owner === null) out.born.push(d.id);
+    else out.foreign.push({ id: d.id, owner });
+  }
+  return out;
+}
+
+/** writeBirthDevices one device at a time, statements prepared once; returns null or the other owner. */
+export function birthDeviceWriter(
+  db: Db,
+  factoryId: string,
+  agentId: string,
+  birthTs: number,
+  nowMs: number,
+) {
+  const owner = db.prepare('SELECT agentId FROM devices WHERE factoryId = ? AND id = ?');
+  const upsert = deviceUpsert(db);
+  const transition = transitionRecorder(db);
+  return (d: Device): string | null => {
+    const o = (owner.get(factoryId, d.id) as { agentId: string } | undefined)?.agentId;
+    if (o !== undefined && o !== agentId) return o;
+    upsert(factoryId, agentId, d, nowMs);
+    transition(factoryId, d.id, true, birthTs, 'birth');
+    return null;
+  };
+}
+
+/**
+ * Applies a birth: factory row, the agent's devices (writeBirthDevices, unless the caller wrote them in
+ * chunks: `devicesWritten`), the asset tree (declared assets and the ancestors devices imply), the metric
+ * table (unless `metricsWritten`), devices of the agent the birth no longer names (offline), and the agent's
+ * current session. One IMMEDIATE transaction: what a sibling instance sees switch at once is the session.
  */
 export function applyBirth(
   db: Db,
@@ -88,7 +150,7 @@ export function applyBirth(
   agentId: string,
   birth: Birth,
   nowMs: number,
-  opts: { metricsWritten?: { redefinedIndices: number[] } } = {},
+  opts: { metricsWritten?: { redefinedIndices: number[] }; devicesWritten?: DevicesWritten } = {},
 ): BirthResult {
   return immediate(db, () => {
     ensureFactoryRow(db, factoryId, nowMs);
@@ -117,29 +179,20 @@ export function applyBirth(
       nowMs,
     );
 
-    // A metric may name a device the birth did not list; keep it reachable in the registry.
-    const named = new Map<string, Device>(birth.devices.map((d) => [d.id, d]));
-    for (const m of birth.metrics)
-      if (!named.has(m.deviceId)) named.set(m.deviceId, { id: m.deviceId, kind: 'other', assetPath: '' });
-    const owners = deviceOwners(db, factoryId, named.keys());
-    const foreignDevices = [...owners].filter(([, o]) => o !== agentId).map(([id, owner]) => ({ id, owner }));
-    const foreign = new Set(foreignDevices.map((d) => d.id));
-
-    const born = new Set<string>();
-    for (const d of named.values()) {
-      if (foreign.has(d.id)) continue;
-      upsertDevice(db, factoryId, agentId, d, nowMs);
-      born.add(d.id);
-      recordTransition(db, factoryId, d.id, true, birth.timestamp, 'birth');
-    }
-    for (const a of birth.assets) upsertAsset(db, factoryId, a.path, a.level, a.name ?? null);
-    for (const id of born) upsertAsset(db, factoryId, named.get(id)!.assetPath, null, null);
+    const named = namedDevices(birth);
+    const written =
+      opts.devicesWritten ?? writeBirthDevices(db, factoryId, agentId, named, birth.timestamp, nowMs);
+    const born = new Set(written.born);
+    const asset = assetUpsert(db);
+    for (const a of birth.assets) asset(factoryId, a.path, a.level, a.name ?? null);
+    const paths = new Set(named.filter((d) => born.has(d.id)).map((d) => d.assetPath));
+    for (const path of paths) asset(factoryId, path, null, null);
     const previous = db
       .prepare('SELECT id FROM devices WHERE factoryId = ? AND agentId = ? AND online = 1')
       .all(factoryId, agentId) as { id: string }[];
     const absentDevices = previous.map((r) => r.id).filter((id) => !born.has(id));
-    for (const id of absentDevices)
-      recordTransition(db, factoryId, id, false, birth.timestamp, 'absent from birth');
+    const transition = transitionRecorder(db);
+    for (const id of absentDevices) transition(factoryId, id, false, birth.timestamp, 'absent from birth');
 
     const redefinedIndices =
       opts.metricsWritten?.redefinedIndices ?? writeMetricDefs(db, factoryId, agentId, birth.metrics, nowMs);
@@ -150,19 +203,13 @@ export function applyBirth(
       devices: born.size,
       redefinedIndices,
       absentDevices,
-      foreignDevices,
+      foreignDevices: written.foreign,
     };
   });
 }
 
 /** A declared asset (level given) or one implied by a device path (level from depth, with its ancestors). */
-function upsertAsset(
-  db: Db,
-  factoryId: string,
-  path: string,
-  level: string | null,
-  name: string | null,
-): void {
+function assetUpsert(db: Db) {
   const stmt = db.prepare(
     `INSERT INTO assets (factoryId, path, level, name, declared) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (factoryId, path) DO UPDATE SET
@@ -170,14 +217,16 @@ function upsertAsset(
        name = CASE WHEN excluded.declared = 1 THEN COALESCE(excluded.name, assets.name) ELSE assets.name END,
        declared = MAX(assets.declared, excluded.declared)`,
   );
-  for (const p of ancestorPaths(path)) stmt.run(factoryId, p, levelForDepth(p.split('/').length), null, 0);
-  if (path === '') return;
-  if (level !== null) stmt.run(factoryId, path, level, name, 1);
-  else stmt.run(factoryId, path, levelForDepth(path.split('/').length), null, 0);
+  return (factoryId: string, path: string, level: string | null, name: string | null): void => {
+    for (const p of ancestorPaths(path)) stmt.run(factoryId, p, levelForDepth(p.split('/').length), null, 0);
+    if (path === '') return;
+    if (level !== null) stmt.run(factoryId, path, level, name, 1);
+    else stmt.run(factoryId, path, levelForDepth(path.split('/').length), null, 0);
+  };
 }
 
-function upsertDevice(db: Db, factoryId: string, agentId: string, d: Device, nowMs: number): void {
-  db.prepare(
+function deviceUpsert(db: Db) {
+  const stmt = db.prepare(
     `INSERT INTO devices (factoryId, id, agentId, kind, assetPath, name, medium, meterRole, parentMeter,
        ratedPowerKw, source, online, onlineSinceMs, onlineReason, firstSeenMs, lastSeenMs)
      VALUES (@factoryId, @id, @agentId, @kind, @assetPath, @name, @medium, @meterRole, @parentMeter,
@@ -187,18 +236,21 @@ function upsertDevice(db: Db, factoryId: string, agentId: string, d: Device, now
        meterRole = excluded.meterRole, parentMeter = excluded.parentMeter,
        ratedPowerKw = excluded.ratedPowerKw, source = excluded.source
      WHERE devices.agentId = excluded.agentId`,
-  ).run({
-    factoryId,
-    id: d.id,
-    agentId,
-    kind: d.kind,
-    assetPath: d.assetPath,
-    name: d.name ?? null,
-    medium: d.medium ?? null,
-    meterRole: d.meterRole ?? null,
-    parentMeter: d.parentMeter ?? null,
-    ratedPowerKw: d.ratedPowerKw ?? null,
-    source: d.source ?? null,
-    nowMs,
-  });
+  );
+  return (factoryId: string, agentId: string, d: Device, nowMs: number): void => {
+    stmt.run({
+      factoryId,
+      id: d.id,
+      agentId,
+      kind: d.kind,
+      assetPath: d.assetPath,
+      name: d.name ?? null,
+      medium: d.medium ?? null,
+      meterRole: d.meterRole ?? null,
+      parentMeter: d.parentMeter ?? null,
+      ratedPowerKw: d.ratedPowerKw ?? null,
+      source: d.source ?? null,
+      nowMs,
+    });
+  };
 }
