@@ -109,13 +109,16 @@ export async function handleBirth(
       metricsWritten: { redefinedIndices },
       ...(devicesWritten ? { devicesWritten } : {}),
     });
-    d.sessions.put(f, a, birth.sessionId, s.state, nowMs);
+    // Decided again on the row as it is now: a sibling instance may have moved this session meanwhile.
+    const fresh = d.sessions.get(f, a, birth.sessionId);
+    const decided = fresh ? onBirth(fresh, birth.seq, birth.timestamp, earlier) : s;
+    d.sessions.put(f, a, birth.sessionId, decided.state, nowMs);
     if (r.newSession) d.sessions.prune(nowMs, { f, a, keep: birth.sessionId });
     const scope = seriesScopes(f, a);
     d.budgets.charge(scope.agent, limits.newSeries, nowMs);
     d.budgets.charge(scope.factory, limits.newSeries, nowMs);
     d.rebirth.birthSeen(f, a, nowMs);
-    if (s.outcome === 'legacyRebirth') d.counters.add('legacyRebirths');
+    if (decided.outcome === 'legacyRebirth') d.counters.add('legacyRebirths');
     d.counters.add('metricsRedefined', r.redefinedIndices.length);
     const foreign = r.foreignDevices.map((x) => `${x.id} (owned by agent ${x.owner})`);
     const why = `devices of other agents left unchanged: ${foreign.slice(0, 20).join(', ')}`;
