@@ -34,9 +34,10 @@ async function validateInTurns<T>(
 }
 
 /**
- * A birth, in the order that keeps the work bounded: limits on the raw envelope, validation in chunks,
- * limits against the registry, then the metric table written in chunks and everything else (devices it
- * owns, session state, budgets, counters) in one transaction; then parked data of the agent is drained.
+ * A birth, in the order that keeps the work bounded: limits on the raw envelope, validation in event-loop
+ * turns of ~8 ms, limits against the registry, then the metric table and the devices it owns written in
+ * such turns, and the rest (asset tree, absent devices, current session, session state, budgets, counters)
+ * in one last transaction; then parked data of the agent is drained.
  */
 export async function handleBirth(
   proc: IngestProcessor,
