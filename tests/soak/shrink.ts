@@ -1,0 +1,80 @@
+import type { ScheduleResult } from './execute.js';
+import type { Schedule, Step } from './steps.js';
+
+/** The kinds of failure a result shows; a shrink candidate must show one of the original's. */
+export function failureKinds(r: ScheduleResult): Set<string> {
+  const k = new Set<string>();
+  if (r.error) k.add('error');
+  const v = r.verdict;
+  if (v) {
+    if (v.lost > 0) k.add('lost');
+    if (v.duplicated > 0) k.add('duplicated');
+    if (v.corrupted > 0) k.add('corrupted');
+    if (v.forged > 0) k.add('forged');
+    if (v.rejectedCounted < v.rejectedExpected) k.add('uncounted');
+    if (v.internalErrors > 0) k.add('internalError');
+    if (v.agentConflicts > 0) k.add('agentConflict');
+  }
+  return k;
+}
+
+export type ShrinkOptions = {
+  run: (s: Schedule) => Promise<ScheduleResult>;
+  /** Re-runs of the schedule at most, and a wall-clock budget. */
+  maxRuns: number;
+  deadlineMs: number;
+  log?: (line: string) => void;
+};
+
+/**
+ * Delta debugging (Zeller's ddmin over complements) on the step list, then one pass dropping single steps:
+ * keeps any smaller schedule that still fails with one of the original failure kinds. Each try is a real
+ * run over real processes, so both the number of runs and the time are bounded; the smallest failing
+ * schedule found when the budget ends is returned.
+ */
+export async function shrinkSchedule(
+  failing: ScheduleResult,
+  o: ShrinkOptions,
+): Promise<{ schedule: Schedule; runs: number; result: ScheduleResult }> {
+  const want = failureKinds(failing);
+  let best = failing;
+  let runs = 0;
+  const budgetLeft = () => runs < o.maxRuns && Date.now() < o.deadlineMs;
+  const tryRun = async (steps: Step[]): Promise<boolean> => {
+    if (!budgetLeft()) return false;
+    runs++;
+    const r = await o.run({ ...failing.schedule, steps });
+    const kinds = failureKinds(r);
+    const still = [...kinds].some((k) => want.has(k));
+    o.log?.(
+      `  shrink try ${runs}: ${steps.length} steps → ${still ? `fails (${[...kinds].join(', ')})` : 'passes'}`,
+    );
+    if (still) best = r;
+    return still;
+  };
+  let steps = failing.schedule.steps;
+  let n = 2;
+  while (steps.length >= 2 && budgetLeft()) {
+    const size = Math.ceil(steps.length / n);
+    let reduced = false;
+    for (let i = 0; i < n && budgetLeft(); i++) {
+      const complement = [...steps.slice(0, i * size), ...steps.slice((i + 1) * size)];
+      if (complement.length === steps.length || complement.length === 0) continue;
+      if (await tryRun(complement)) {
+        steps = complement;
+        n = Math.max(n - 1, 2);
+        reduced = true;
+        break;
+      }
+    }
+    if (reduced) continue;
+    if (n >= steps.length) break;
+    n = Math.min(n * 2, steps.length);
+  }
+  // ddmin ends 1-minimal only if it ran to its end; a last single-step pass where budget remains.
+  for (let i = steps.length - 1; i >= 0 && budgetLeft(); i--) {
+    const without = [...steps.slice(0, i), ...steps.slice(i + 1)];
+    if (await tryRun(without)) steps = without;
+  }
+  return { schedule: { ...failing.schedule, steps }, runs, result: best };
+}
