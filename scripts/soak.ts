@@ -69,10 +69,15 @@ function* seeds(): Generator<number> {
 const stores = kinds<StoreKind>('store', o.store!, ['embedded', 'influx']);
 const brokers = kinds<BrokerKind>('broker', o.broker!, ['mosquitto', 'aedes']);
 const t0 = Date.now();
-console.log(
-  `[soak] ${schedules.length ? `${schedules.length} replayed schedule(s), ` : ''}${explicit.length ? `seeds ${explicit.join(', ')}, ` : ''}${count ? `${count === 1_000_000 ? 'seeds' : `${count} seeds`} from ${first}, ` : ''}` +
-    `stores ${stores.join('+')}, brokers ${brokers.join('+')}, ≤ ${minutes} min, ${o.faults} faults per schedule`,
-);
+const what = [
+  schedules.length ? `${schedules.length} replayed schedule(s)` : '',
+  explicit.length ? `seeds ${explicit.join(', ')}` : '',
+  count ? `${count === 1_000_000 ? 'seeds' : `${count} seeds`} from ${first}` : '',
+  explicit.length || count
+    ? `stores ${stores.join('+')}, brokers ${brokers.join('+')}, ${o.faults} faults per schedule`
+    : '',
+].filter((x) => x);
+console.log(`[soak] ${what.join(', ')}; at most ${minutes} min`);
 const sum = await runSoak({
   seeds: seeds(),
   schedules,
@@ -89,8 +94,7 @@ if (sum.skipped) {
 }
 console.log(`\n[soak] done in ${((Date.now() - t0) / 60_000).toFixed(1)} min\n${summaryTable(sum)}`);
 for (const f of sum.failures) {
-  console.log(
-    `\n[soak] failing seed ${f.seed} (${f.store}/${f.broker}), shrunk schedule:\n${JSON.stringify(f.shrunk)}`,
-  );
+  console.log(`\n[soak] failing seed ${f.seed} (${f.store}/${f.broker}); shrunk schedules:`);
+  for (const x of f.shrunk) console.log(`  ${x.kind}: ${JSON.stringify(x.schedule)}`);
 }
 process.exit(sum.failures.length > 0 ? 1 : 0);

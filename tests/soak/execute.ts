@@ -113,10 +113,16 @@ export async function runSchedule(schedule: Schedule, world: SharedWorld): Promi
   let verdict: Verdict | null = null;
   let error: string | null = null;
   let output = '';
+  const timeline: string[] = [];
   try {
-    await x.boot();
-    for (const step of schedule.steps) await apply(x, step);
-    await settle(x);
+    const mark = async (what: string, f: () => Promise<void>) => {
+      const t = Date.now();
+      await f();
+      timeline.push(`+${((t - t0) / 1000).toFixed(1)} s ${what} (${Date.now() - t} ms)`);
+    };
+    await mark('boot', () => x.boot());
+    for (const step of schedule.steps) await mark(JSON.stringify(step), () => apply(x, step));
+    await mark('settle', () => settle(x));
     const check = async () =>
       await checkInvariant({
         api: x.api,
@@ -138,7 +144,7 @@ export async function runSchedule(schedule: Schedule, world: SharedWorld): Promi
     error = (e as Error)?.stack ?? String(e);
   }
   const ok = !error && !!verdict && verdictOk(verdict);
-  if (!ok) output = x.output();
+  if (!ok) output = `--- timeline ---\n${timeline.join('\n')}\n${x.output()}`;
   await x.dispose().catch(() => {});
   return {
     schedule,

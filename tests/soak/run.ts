@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runSchedule, type ScheduleResult } from './execute.js';
 import { generateSchedule } from './generate.js';
-import { shrinkSchedule } from './shrink.js';
+import { shrinkEach } from './shrink.js';
 import { type BrokerKind, describeSteps, type Schedule, type StoreKind } from './steps.js';
 import { startWorld } from './world.js';
 
@@ -33,7 +33,13 @@ export type SoakSummary = {
   duplicatesSent: number;
   rejectedExpected: number;
   rejectedCounted: number;
-  failures: { seed: number; store: StoreKind; broker: BrokerKind; shrunk: Schedule; logFile: string }[];
+  failures: {
+    seed: number;
+    store: StoreKind;
+    broker: BrokerKind;
+    shrunk: { kind: string; schedule: Schedule }[];
+    logFile: string;
+  }[];
   skipped: boolean;
 };
 
@@ -85,7 +91,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   };
   const stores = [...new Set([...o.stores, ...(o.schedules ?? []).map((s) => s.store)])];
   const world = await startWorld({ stores });
-  if (!world) return { ...sum, skipped: true };
+  if (!world || (stores.includes('influx') && !world.influx)) {
+    await world?.dispose();
+    return { ...sum, skipped: true };
+  }
   const deadline = Date.now() + o.minutes * 60_000;
   const record = async (r: ScheduleResult) => {
     sum.schedules++;
@@ -114,19 +123,27 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
       `xiang-soak-seed${s.seed}-${s.store}-${s.broker}-${Date.now()}.log`,
     );
     await writeFile(logFile, `${JSON.stringify(s)}\n${r.error ?? ''}\n${r.output}`);
-    const shrunk = await shrinkSchedule(r, {
+    const shrunk = await shrinkEach(r, {
       run: (x) => runSchedule(x, world),
       maxRuns: o.shrink.maxRuns,
       deadlineMs: Date.now() + o.shrink.minutes * 60_000,
       log: o.log,
     });
-    o.log(
-      `[soak] seed ${s.seed}: shrunk to ${shrunk.schedule.steps.length} steps in ${shrunk.runs} runs: ${describeSteps(shrunk.schedule.steps)}`,
-    );
-    for (const e of shrunk.result.verdict?.examples ?? []) o.log(`         ${e}`);
-    o.log(`[soak] replay: ${replayCommand(shrunk.schedule)}`);
+    for (const x of shrunk) {
+      o.log(
+        `[soak] seed ${s.seed} "${x.kind}": shrunk to ${x.schedule.steps.length} steps in ${x.runs} runs: ${describeSteps(x.schedule.steps)}`,
+      );
+      for (const e of x.result.verdict?.examples.slice(0, 4) ?? []) o.log(`         ${e}`);
+      o.log(`[soak] replay: ${replayCommand(x.schedule)}`);
+    }
     o.log(`[soak] process output: ${logFile}`);
-    sum.failures.push({ seed: s.seed, store: s.store, broker: s.broker, shrunk: shrunk.schedule, logFile });
+    sum.failures.push({
+      seed: s.seed,
+      store: s.store,
+      broker: s.broker,
+      shrunk: shrunk.map((x) => ({ kind: x.kind, schedule: x.schedule })),
+      logFile,
+    });
   };
   try {
     for (const s of o.schedules ?? []) {

@@ -26,17 +26,45 @@ export type ShrinkOptions = {
   log?: (line: string) => void;
 };
 
+export type Shrunk = { kind: string; schedule: Schedule; runs: number; result: ScheduleResult };
+
+/**
+ * One shrunk schedule per kind of failure the run showed (lost, forged, uncounted …), most serious first,
+ * so one schedule that hit several defects yields a minimal replay for each rather than for the easiest.
+ * Each kind gets at most maxRuns re-runs; all share the deadline.
+ */
+export async function shrinkEach(failing: ScheduleResult, o: ShrinkOptions): Promise<Shrunk[]> {
+  const order = [
+    'lost',
+    'forged',
+    'corrupted',
+    'duplicated',
+    'uncounted',
+    'internalError',
+    'agentConflict',
+    'error',
+  ];
+  const kinds = [...failureKinds(failing)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  const out: Shrunk[] = [];
+  for (const kind of kinds) {
+    if (Date.now() >= o.deadlineMs) break;
+    o.log?.(`  shrinking for "${kind}"`);
+    out.push({ kind, ...(await shrinkSchedule(failing, kind, o)) });
+  }
+  return out;
+}
+
 /**
  * Delta debugging (Zeller's ddmin over complements) on the step list, then one pass dropping single steps:
- * keeps any smaller schedule that still fails with one of the original failure kinds. Each try is a real
- * run over real processes, so both the number of runs and the time are bounded; the smallest failing
- * schedule found when the budget ends is returned.
+ * keeps any smaller schedule that still fails with the given kind. Each try is a real run over real
+ * processes, so both the number of runs and the time are bounded; the smallest failing schedule found
+ * when the budget ends is returned.
  */
 export async function shrinkSchedule(
   failing: ScheduleResult,
+  kind: string,
   o: ShrinkOptions,
 ): Promise<{ schedule: Schedule; runs: number; result: ScheduleResult }> {
-  const want = failureKinds(failing);
   let best = failing;
   let runs = 0;
   const budgetLeft = () => runs < o.maxRuns && Date.now() < o.deadlineMs;
@@ -45,7 +73,7 @@ export async function shrinkSchedule(
     runs++;
     const r = await o.run({ ...failing.schedule, steps });
     const kinds = failureKinds(r);
-    const still = [...kinds].some((k) => want.has(k));
+    const still = kinds.has(kind);
     o.log?.(
       `  shrink try ${runs}: ${steps.length} steps → ${still ? `fails (${[...kinds].join(', ')})` : 'passes'}`,
     );

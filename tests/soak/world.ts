@@ -1,5 +1,5 @@
 import { freePort } from '../harness/ports.js';
-import { type Service, startInflux } from '../harness/services.js';
+import { type Service, startInflux, startMosquitto } from '../harness/services.js';
 import { BIN, Proc } from './procs.js';
 import type { SharedWorld } from './stack.js';
 import type { StoreKind } from './steps.js';
@@ -16,14 +16,14 @@ export type World = SharedWorld & { dispose(): Promise<void> };
 /**
  * Starts what all schedules share: `xiang-sim opcua` (tiny scenario; its simulated clock starts 20 days
  * back so a long soak never reaches the platform's future-skew limit) and, when a store needs it, InfluxDB.
- * Returns null when a required service is missing on this machine (the harness has warned; on CI it throws).
+ * Returns null when Mosquitto is missing on this machine, and `influx: null` when InfluxDB is (the harness
+ * has warned loudly; on CI both throw instead).
  */
 export async function startWorld(o: WorldOptions): Promise<World | null> {
-  let influx: Service | null = null;
-  if (o.stores.includes('influx')) {
-    influx = await startInflux();
-    if (!influx) return null;
-  }
+  const probe = await startMosquitto();
+  if (!probe) return null;
+  await probe.dispose();
+  const influx: Service | null = o.stores.includes('influx') ? await startInflux() : null;
   const port = await freePort();
   const simStartIso = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 20 * 86_400_000).toISOString();
   const simSpeed = o.simSpeed ?? 300;
