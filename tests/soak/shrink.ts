@@ -68,10 +68,11 @@ export async function shrinkSchedule(
   let best = failing;
   let runs = 0;
   const budgetLeft = () => runs < o.maxRuns && Date.now() < o.deadlineMs;
-  const tryRun = async (steps: Step[]): Promise<boolean> => {
+  let platformFirst = failing.schedule.platformFirst;
+  const tryRun = async (steps: Step[], first = platformFirst): Promise<boolean> => {
     if (!budgetLeft()) return false;
     runs++;
-    const r = await o.run({ ...failing.schedule, steps });
+    const r = await o.run({ ...failing.schedule, platformFirst: first, steps });
     const kinds = failureKinds(r);
     const still = kinds.has(kind);
     o.log?.(
@@ -104,5 +105,7 @@ export async function shrinkSchedule(
     const without = [...steps.slice(0, i), ...steps.slice(i + 1)];
     if (await tryRun(without)) steps = without;
   }
-  return { schedule: { ...failing.schedule, steps }, runs, result: best };
+  // Simpler still: the platform up before the agent, when the failure does not need the opposite.
+  if (!platformFirst && (await tryRun(steps, true))) platformFirst = true;
+  return { schedule: { ...failing.schedule, platformFirst, steps }, runs, result: best };
 }
