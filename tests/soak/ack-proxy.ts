@@ -18,6 +18,8 @@ export class AckProxy {
   private connections = 0;
   /** Messages published but never acknowledged (the connection died first) — informational. */
   unacked = 0;
+  /** While false, connections are refused (closed at once): holds the agent back until the platform runs. */
+  open = true;
 
   constructor(
     readonly port: number,
@@ -42,6 +44,7 @@ export class AckProxy {
   }
 
   private onClient(client: net.Socket): void {
+    if (!this.open) return void client.destroy();
     const conn = ++this.connections;
     const upstream = net.connect(this.target);
     this.sockets.add(client);

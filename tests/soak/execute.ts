@@ -12,6 +12,8 @@ export type ScheduleResult = {
   /** The executor itself failed (a process did not start, a wait timed out): also a failure. */
   error: string | null;
   durationMs: number;
+  /** Wall time per phase: boot, steps, settle, check, dispose. */
+  phasesMs: Record<string, number>;
   forgedSent: number;
   duplicatesSent: number;
   /** Tail of the processes' output, kept for failures. */
@@ -114,44 +116,53 @@ export async function runSchedule(schedule: Schedule, world: SharedWorld): Promi
   let error: string | null = null;
   let output = '';
   const timeline: string[] = [];
-  try {
-    const mark = async (what: string, f: () => Promise<void>) => {
-      const t = Date.now();
+  const phases: Record<string, number> = {};
+  const mark = async (what: string, f: () => Promise<void>, phase?: string) => {
+    const t = Date.now();
+    try {
       await f();
+    } finally {
       timeline.push(`+${((t - t0) / 1000).toFixed(1)} s ${what} (${Date.now() - t} ms)`);
-    };
-    await mark('boot', () => x.boot());
-    for (const step of schedule.steps) await mark(JSON.stringify(step), () => apply(x, step));
-    await mark('settle', () => settle(x));
-    const check = async () =>
-      await checkInvariant({
-        api: x.api,
-        factoryId: x.factoryId,
-        truth: ackedTruth(
-          x.proxy.acked.filter((m) => m.atMs >= (x.observedFromMs ?? Number.POSITIVE_INFINITY)),
-          x.topicPrefix,
-        ),
-        badAgentId: x.bad.agentId,
-        badSent: x.bad.sent.filter((b) => b.atMs >= (x.observedFromMs ?? Number.POSITIVE_INFINITY)).length,
-      });
-    verdict = await check();
-    if (verdict.lost > 0) {
-      // One more look after a pause: a straggler in the store's write path is not a loss.
-      await sleep(3000);
-      verdict = await check();
+      const p = phase ?? what;
+      phases[p] = (phases[p] ?? 0) + Date.now() - t;
     }
+  };
+  const check = async () =>
+    await checkInvariant({
+      api: x.api,
+      factoryId: x.factoryId,
+      truth: ackedTruth(
+        x.proxy.acked.filter((m) => m.atMs >= (x.observedFromMs ?? Number.POSITIVE_INFINITY)),
+        x.topicPrefix,
+      ),
+      badAgentId: x.bad.agentId,
+      badSent: x.bad.sent.filter((b) => b.atMs >= (x.observedFromMs ?? Number.POSITIVE_INFINITY)).length,
+    });
+  try {
+    await mark('boot', () => x.boot());
+    for (const step of schedule.steps) await mark(JSON.stringify(step), () => apply(x, step), 'steps');
+    await mark('settle', () => settle(x));
+    await mark('check', async () => {
+      verdict = await check();
+      if (verdict.lost > 0) {
+        // One more look after a pause: a straggler in the store's write path is not a loss.
+        await sleep(3000);
+        verdict = await check();
+      }
+    });
   } catch (e) {
     error = (e as Error)?.stack ?? String(e);
   }
   const ok = !error && !!verdict && verdictOk(verdict);
   if (!ok) output = `--- timeline ---\n${timeline.join('\n')}\n${x.output()}`;
-  await x.dispose().catch(() => {});
+  await mark('dispose', () => x.dispose()).catch(() => {});
   return {
     schedule,
     ok,
     verdict,
     error,
     durationMs: Date.now() - t0,
+    phasesMs: phases,
     forgedSent: x.rogue?.forgedPoints ?? 0,
     duplicatesSent: x.rogue?.duplicates ?? 0,
     output,

@@ -50,7 +50,10 @@ export function replayCommand(s: Schedule): string {
 function progressLine(r: ScheduleResult): string {
   const s = r.schedule;
   const v = r.verdict;
-  const head = `[soak] seed ${s.seed} ${s.store}/${s.broker} ${s.steps.length} steps ${(r.durationMs / 1000).toFixed(1)} s:`;
+  const phases = Object.entries(r.phasesMs)
+    .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)}`)
+    .join(', ');
+  const head = `[soak] seed ${s.seed} ${s.store}/${s.broker} ${s.steps.length} steps ${(r.durationMs / 1000).toFixed(1)} s (${phases}):`;
   if (!v) return `${head} ERROR ${r.error?.split('\n')[0]}`;
   return `${head} ${v.checked} values checked, lost ${v.lost}, duplicated ${v.duplicated}, corrupted ${v.corrupted}, forged ${v.forged}/${r.forgedSent} sent, rejected ${v.rejectedCounted}/${v.rejectedExpected}, unacked-but-stored ${v.unackedStored} ${r.ok ? '✓' : '✗ FAILED'}`;
 }

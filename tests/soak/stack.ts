@@ -110,8 +110,6 @@ export class ScheduleStack {
       opcuaEndpoint: this.w.opcuaEndpoint,
       nodeStride: this.w.nodeStride,
     });
-    // With the embedded broker (inside the platform process) an agent started first finds no broker.
-    if (this.s.platformFirst) await this.startPlatform();
     const rogueClient = await connectClient(
       this.brokerUrl,
       this.protocolVersion,
@@ -133,7 +131,17 @@ export class ScheduleStack {
         ...['--speed', String(this.w.simSpeed), '--start', this.w.simStartIso],
       ]);
     }
-    await this.startAgent();
+    // Processes start in parallel (each takes seconds of CPU); with platformFirst the proxy holds the
+    // agent's uplink back until the platform is subscribed, so the platform still comes first on the wire.
+    this.proxy.open = !this.s.platformFirst;
+    await Promise.all([
+      this.startAgent(),
+      this.s.platformFirst ? this.startPlatform().then(() => this.openUplink()) : null,
+    ]);
+  }
+
+  private openUplink(): void {
+    this.proxy.open = true;
   }
 
   async startAgent(): Promise<void> {
@@ -242,8 +250,7 @@ export class ScheduleStack {
 
   async dispose(): Promise<void> {
     this.devices?.stop();
-    await Promise.all([this.agent?.stop(5000), this.mqttSim?.stop(5000)]);
-    await this.platform?.stop(10_000);
+    await Promise.all([this.agent?.stop(5000), this.mqttSim?.stop(5000), this.platform?.stop(10_000)]);
     for (const c of this.clients) await c.endAsync(true).catch(() => {});
     await this.proxy?.stop();
     await this.mosquitto?.dispose();
