@@ -87,7 +87,9 @@ export async function writePlatformConfig(
     dataDir: o.dataDir,
     adminToken: o.adminToken,
     logLevel: 'warn',
-    ingest: { rebirthMinIntervalMs: 1000 },
+    // The soak's factory is new for every schedule and nobody is there to create it through the API before
+    // the agent's first birth (which may come before the platform ever ran): the explicit opt-in.
+    ingest: { rebirthMinIntervalMs: 1000, autoRegisterFactories: true },
   };
   if (o.influx) {
     // The soak's source timestamps lie days back; raw retention must not expire them mid-run.
