@@ -101,6 +101,12 @@ async function startPlatformProcess(brokerUrl: string, influxUrl?: string): Prom
     60_000,
     200,
   );
+  // `xiang serve` creates factories only on an admin's request (issue 8).
+  await fetch(`${url}/api/v1/factories`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: FACTORY }),
+  });
   return { child, url, token, dir };
 }
 

@@ -13,7 +13,9 @@ import { assetPathSchema, idSchema, metricKeySchema } from './ids.js';
 /**
  * xiang/v1 uplink messages (see protocol/README.md). JSON over MQTT v5, QoS 1.
  * Timestamps are Unix epoch milliseconds (UTC). Every message of a session carries `sessionId` and `seq`;
- * `seq` starts at 0 with the birth and grows by one per message published in that session.
+ * `seq` starts at 0 with the session's first birth and grows by one per message published in that session
+ * (birth, data, status) — it never restarts within a session: a rebirth's birth carries the next seq. So
+ * (sessionId, seq) names one message for the whole session, across rebirths and redeliveries.
  */
 
 const epochMs = z
@@ -68,7 +70,8 @@ export type Metric = z.infer<typeof metricSchema>;
 
 export const birthSchema = z.object({
   sessionId: sessionIdSchema,
-  seq: z.literal(0),
+  /** 0 for the first birth of a session; a rebirth carries the session's next seq (it never restarts). */
+  seq: seqSchema,
   timestamp: epochMs,
   agent: z.object({ version: z.string().max(32), hostname: z.string().max(128).optional() }),
   assets: z.array(assetSchema).max(10_000),

@@ -37,7 +37,7 @@ export async function apiHarness(): Promise<ApiHarness> {
     store,
     log,
     mqtt: mqttConfigSchema.parse({}),
-    ingest: ingestConfigSchema.parse({}),
+    ingest: ingestConfigSchema.parse({ autoRegisterFactories: true }),
     promRegistry,
     connect: false,
   });

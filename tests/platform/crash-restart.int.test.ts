@@ -82,6 +82,13 @@ describe.skipIf(!broker)('platform process killed mid-stream', () => {
     children.push(first);
     const url1 = await first.url;
     await waitFor(async () => (await fetch(`${url1}/readyz`)).status === 200, 'first process ready', 30_000);
+    // `xiang serve` creates no factory from a birth: the admin creates F1 first.
+    const created = await fetch(`${url1}/api/v1/factories`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'F1', name: '一厂' }),
+    });
+    expect(created.status).toBe(201);
 
     const a = await TestAgent.connect(broker!.url, { factoryId: 'F1', agentId: 'A1' });
     await a.birth();

@@ -193,18 +193,30 @@ describe.skipIf(!broker)('ingest over a real Mosquitto', () => {
     expect(metrics).toMatch(/xiang_http_request_duration_seconds_bucket/);
   });
 
-  it('historical replays in any order are stored once', async () => {
+  it('historical replays of an earlier session in any order are stored once', async () => {
     const a = await agent({ factoryId: 'F6', agentId: 'A1' });
     await a.birth();
-    const old = 'replayed-session-1';
+    const old = a.sessionId;
+    await a.data([[0, T0 + 500, 0]]);
+    await a.birth({ newSession: true }); // the agent reconnected: a new current session
     const seqs = [5, 2, 9, 1, 2, 5];
-    for (const s of seqs) await a.data([[0, T0 + s * 1000, s]], { historical: true, sessionId: old, seq: s });
+    for (const s of seqs)
+      await a.data([[0, T0 + s * 1000, s]], { historical: true, sessionId: old, seq: s + 1 });
     await a.data([[0, T0 + 100_000, 1]]);
     await waitFor(
-      async () => (await count('F6', 'M0', 'activePower')) === 5,
-      'unique replayed points + live point',
+      async () => (await count('F6', 'M0', 'activePower')) === 6,
+      'first point, unique replayed points and the live point',
     );
     const stats = await api<{ totals: { duplicates: number } }>(p, h.adminToken, '/api/v1/ingest/stats');
     expect(stats.totals.duplicates).toBeGreaterThanOrEqual(2);
+  });
+
+  it('replays of a session whose birth was never seen are parked, not stored under the current table', async () => {
+    const a = await agent({ factoryId: 'F7', agentId: 'A1' });
+    await a.birth();
+    await a.data([[0, T0 + 1, 1]], { historical: true, sessionId: 'never-born-session', seq: 3 });
+    await a.data([[0, T0 + 2, 2]]);
+    await waitFor(async () => (await count('F7', 'M0', 'activePower')) === 1, 'live point stored');
+    await waitFor(() => p.ingest.parking.count('F7', 'A1') === 1, 'replay parked');
   });
 });

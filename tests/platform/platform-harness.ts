@@ -32,7 +32,9 @@ export class PlatformHarness {
         http: { host: '127.0.0.1', port: 0 },
         ...extra,
         mqtt: { url: mqttUrl, clientId: `platform-${path.basename(dataDir)}`, ...(extra.mqtt ?? {}) },
-        ingest: { rebirthMinIntervalMs: 500, ...(extra.ingest ?? {}) },
+        // The suites' agents create their factories by their first birth (as `npm start` may); suites that
+        // test the admin-only default pass autoRegisterFactories: false.
+        ingest: { rebirthMinIntervalMs: 500, autoRegisterFactories: true, ...(extra.ingest ?? {}) },
       },
       opts,
     );

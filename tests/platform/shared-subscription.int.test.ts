@@ -1,8 +1,10 @@
+import type { Birth } from '@xiang/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../platform/src/store/index.js';
 import type { TimeSeriesStore } from '../../platform/src/store/types.js';
 import { waitFor } from '../harness/ports.js';
 import { type Service, startInflux, startMosquitto } from '../harness/services.js';
+import { fixtureBirth } from './fixtures.js';
 import { PlatformHarness, series } from './platform-harness.js';
 import { TestAgent } from './test-agent.js';
 
@@ -60,6 +62,23 @@ const storeKinds: [string, boolean, (dataDir: string) => Promise<StorePair>][] =
   ],
 ];
 
+/** The fixture's birth with the agent's own device ids (a device belongs to the agent that declared it). */
+function ownDevices(n: number): (sessionId: string) => Birth {
+  const id = (x: string) => `${x}n${n}`;
+  return (sessionId) => {
+    const b = fixtureBirth(sessionId);
+    return {
+      ...b,
+      devices: b.devices.map((d) => ({
+        ...d,
+        id: id(d.id),
+        ...(d.parentMeter ? { parentMeter: id(d.parentMeter) } : {}),
+      })),
+      metrics: b.metrics.map((m) => ({ ...m, deviceId: id(m.deviceId) })),
+    };
+  };
+}
+
 describe.skipIf(!broker)('shared subscription across two platform instances', () => {
   const agents: TestAgent[] = [];
   afterAll(async () => {
@@ -94,7 +113,12 @@ describe.skipIf(!broker)('shared subscription across two platform instances', ()
       const batches = 60;
       const mine: TestAgent[] = [];
       for (let n = 0; n < agentsCount; n++) {
-        const a = await TestAgent.connect(broker!.url, { factoryId, agentId: `A${n}`, autoRebirth: true });
+        const a = await TestAgent.connect(broker!.url, {
+          factoryId,
+          agentId: `A${n}`,
+          autoRebirth: true,
+          birth: ownDevices(n),
+        });
         agents.push(a);
         mine.push(a);
         await a.birth();
@@ -103,21 +127,27 @@ describe.skipIf(!broker)('shared subscription across two platform instances', ()
         () => mine.every((a) => p1.registry.agent(factoryId, a.agentId)?.currentSessionId === a.sessionId),
         'births registered',
       );
-      // All agents use the fixture's device ids, so each writes its own stretch of time. Recent time: the
-      // InfluxDB store keeps raw points for its retention period only.
+      // A device belongs to one agent: each agent has the fixture's devices under its own ids (M0n0, M0n1…)
+      // and writes its own stretch of time. Recent time: the InfluxDB store keeps raw points for its
+      // retention period only.
       const t0 = Date.now() - 3_600_000;
       await Promise.all(
         mine.map(async (a, n) => {
           for (let b = 0; b < batches; b++) await a.data([[0, t0 + (n * batches + b) * 1000, b]]);
         }),
       );
-      const key = series(factoryId, 'M0', 'activePower');
       const total = agentsCount * batches;
       await waitFor(
         async () => {
           await stores.first.flush();
           await stores.second.flush();
-          const n = await stores.first.countPoints(key, t0, t0 + 86_400_000);
+          let n = 0;
+          for (let k = 0; k < agentsCount; k++)
+            n += await stores.first.countPoints(
+              series(factoryId, `M0n${k}`, 'activePower'),
+              t0,
+              t0 + 86_400_000,
+            );
           return n === total;
         },
         `${total} points stored`,

@@ -74,11 +74,22 @@ export class TestAgent {
     return agent;
   }
 
-  /** Publishes a birth; by default it opens a new session (seq restarts at 0). */
+  /** Publishes a birth; by default it opens a new session (seq 0). */
   async birth(opts: { newSession?: boolean } = {}): Promise<void> {
     if (opts.newSession ?? this.seq > 0) this.sessionId = newSessionId();
     this.seq = 0;
     await this.publish('birth', this.birthFactory(this.sessionId));
+  }
+
+  /** A rebirth in the same session as the protocol wants it: the birth carries the next seq. */
+  async rebirth(birth?: Birth): Promise<void> {
+    await this.publish('birth', { ...(birth ?? this.birthFactory(this.sessionId)), seq: ++this.seq });
+  }
+
+  /** A rebirth as legacy agents did it: seq restarts at 0 in the same session. */
+  async legacyRebirth(birth?: Birth): Promise<void> {
+    this.seq = 0;
+    await this.publish('birth', { ...(birth ?? this.birthFactory(this.sessionId)), timestamp: Date.now() });
   }
 
   /** Publishes a data batch with the next seq (or an explicit one); resolves on the broker's PUBACK. */

@@ -100,6 +100,7 @@ beforeAll(async () => {
     logLevel: 'silent',
     http: { host: '127.0.0.1', port: 0 },
     mqtt: { url: broker.url, protocolVersion: 4, clientId: 'platform-console-test' },
+    ingest: { autoRegisterFactories: true },
   });
   await waitFor(() => platform.ingest.ready(), 'platform subscribed to the broker', 15_000);
   await publishAgent('F1', 'A1', birthF1, dataF1);

@@ -20,8 +20,10 @@ export function assetsFromPaths(paths: Iterable<string>): Asset[] {
   return [...seen.values()].sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** A birth: `seq` 0 for the first of a session, the session's next seq for a rebirth (it never restarts). */
 export function buildBirth(
   sessionId: string,
+  seq: number,
   known: KnownMetric[],
   current: Map<string, Device>,
   nowMs: number,
@@ -32,7 +34,7 @@ export function buildBirth(
   for (const [id, d] of current) devices.set(id, d);
   return {
     sessionId,
-    seq: 0,
+    seq,
     timestamp: nowMs,
     agent: { version: AGENT_VERSION, hostname: os.hostname().slice(0, 128) },
     assets: assetsFromPaths([...devices.values()].map((d) => d.assetPath)),

@@ -28,7 +28,8 @@ type Inflight = { batch: QueuedBatch; historical: boolean };
  * The xiang/v1 uplink. One mqtt.js client per connection (mqtt.js' own reconnect is off), so nothing
  * unacknowledged is ever resent from mqtt.js' memory: after a reconnect the queue alone decides what goes
  * again, and it goes as `historical`. Each connection is a new session: new sessionId, a Will carrying it,
- * a birth with seq 0 first, then a status snapshot, then data.
+ * a birth with seq 0 first, then a status snapshot, then data. `seq` never restarts within a session: a
+ * rebirth (cmd, new metrics) carries the next seq, so the platform never mistakes later data for a duplicate.
  *
  * Two lanes read the queue: the live lane sends batches queued after this connection came up, as soon as
  * they exist; the replay lane sends the backlog (everything older) in id order, rate-limited, only when the
@@ -108,7 +109,7 @@ export class Uplink {
   private onConnected(client: MqttClient, sessionId: string): void {
     this.connected = true;
     this.sessionId = sessionId;
-    this.seq = 0;
+    this.seq = -1; // the session's first message, its birth, gets seq 0
     this.backoff.reset();
     if (this.everConnected) this.d.stats.uplink.reconnections++;
     this.everConnected = true;
@@ -158,7 +159,7 @@ export class Uplink {
     return this.seq;
   }
 
-  /** Publishes a birth now (seq 0, the sequence restarts after it) — on connect, on cmd rebirth, on new metrics. */
+  /** Publishes a birth now (the session's next seq; 0 on connect) — on connect, on cmd rebirth, on new metrics. */
   requestBirth(reason: string): void {
     this.birthPending = true;
     if (this.connected) setImmediate(() => this.birthPending && this.publishBirth(reason));
@@ -169,12 +170,17 @@ export class Uplink {
     const client = this.client;
     if (!client || !this.connected) return;
     this.birthPending = false;
-    this.seq = 0;
-    const birth = buildBirth(this.sessionId, this.d.metrics.all(), this.d.devices(), Date.now());
+    const birth = buildBirth(
+      this.sessionId,
+      this.nextSeq(),
+      this.d.metrics.all(),
+      this.d.devices(),
+      Date.now(),
+    );
     client.publish(this.topics.birth, JSON.stringify(birth), { qos: 1 });
     this.d.stats.uplink.births++;
     this.d.log.info(
-      { reason, metrics: birth.metrics.length, devices: birth.devices.length },
+      { reason, seq: birth.seq, metrics: birth.metrics.length, devices: birth.devices.length },
       'birth published',
     );
     this.publishStatus(this.d.deviceStatus());

@@ -63,14 +63,55 @@ export const storeConfigSchema = storeOptionsSchema
   .omit({ dataDir: true })
   .extend({ influxUrl: urlWith(['http', 'https']).optional() });
 
+const MiB = 1024 * 1024;
+const count = (max: number, dflt: number) => z.number().int().min(1).max(max).default(dflt);
+
+/**
+ * Per-agent and per-factory bounds on what one publisher can make the platform do. Each is checked before the
+ * work is done; a message over a bound is refused whole with its own reason (counted, dead-lettered).
+ */
+export const ingestLimitsSchema = z.object({
+  /** A birth larger than this is refused before it is parsed (`birthTooLarge`). */
+  maxBirthBytes: count(64 * MiB, 4 * MiB),
+  /** Metrics one birth may declare (`tooManyMetrics`). */
+  maxMetricsPerBirth: count(100_000, 20_000),
+  /** Length of a device-local metric key such as "voltage.L1" (`metricKeyTooLong`). */
+  maxMetricKeyLength: count(1024, 128),
+  /** Devices one agent may own (`tooManyDevices`). */
+  maxDevicesPerAgent: count(100_000, 2_000),
+  /** Devices of all agents of one factory (`tooManyDevices`). */
+  maxDevicesPerFactory: count(1_000_000, 20_000),
+  /** Agents one factory may have (`tooManyAgents`). */
+  maxAgentsPerFactory: count(100_000, 500),
+  /** Series (metric indices) an agent's births may add per minute (`seriesRateExceeded`). */
+  newSeriesPerMinutePerAgent: count(1_000_000, 20_000),
+  /** Series all agents of a factory may add per minute (`seriesRateExceeded`). */
+  newSeriesPerMinutePerFactory: count(10_000_000, 50_000),
+  /** Parked payload bytes per agent; a batch that does not fit is dead-lettered (`parkOverflow`). */
+  maxParkedBytesPerAgent: count(4096 * MiB, 32 * MiB),
+  /** Parked payload bytes per factory (`parkOverflow`). */
+  maxParkedBytesPerFactory: count(16_384 * MiB, 128 * MiB),
+  /** Session rows (dedupe state) kept per agent; the least recently used beyond it are forgotten. */
+  maxSessionsPerAgent: count(100_000, 50),
+});
+export type IngestLimits = z.infer<typeof ingestLimitsSchema>;
+
 export const ingestConfigSchema = z.object({
-  /** Messages parked while their agent's birth is missing (durable, oldest moved to dead letters beyond). */
+  /**
+   * false (default): a factory exists only once an admin created it (`POST /api/v1/factories`); messages for
+   * any other factory are dead-lettered as `unknownFactory`. true: an agent's first birth creates it.
+   */
+  autoRegisterFactories: z.boolean().default(false),
+  limits: ingestLimitsSchema.default(ingestLimitsSchema.parse({})),
+  /** Messages parked while their session's birth is missing (durable; beyond it a batch is dead-lettered). */
   parkMaxMessages: z.number().int().min(1).max(1_000_000).default(10_000),
   deadLetterMaxRows: z.number().int().min(10).max(10_000_000).default(10_000),
   /** Raw payload kept per dead letter, bytes. */
   deadLetterPayloadBytes: z.number().int().min(64).max(1_048_576).default(16_384),
   /** Minimum time between two rebirth commands to one agent. */
   rebirthMinIntervalMs: z.number().int().min(0).max(3_600_000).default(10_000),
+  /** At most this many rebirth commands to one agent per minute, whatever arrives on its topics. */
+  rebirthMaxPerMinute: z.number().int().min(1).max(600).default(6),
   /**
    * How long a sequence hole or an unknown session may persist before a rebirth is requested. With a shared
    * subscription a sibling instance may hold the missing message, so a grace period avoids false alarms.

@@ -3,7 +3,13 @@ import type { StoredPoint } from '../store/types.js';
 import type { PointRejectReason } from './reasons.js';
 
 /** What decoding needs to know about a metric index. */
-export type MetricRef = { deviceId: string; key: string; datatype: Datatype };
+export type MetricRef = {
+  deviceId: string;
+  key: string;
+  datatype: Datatype;
+  /** false when the metric's device belongs to another agent (the point is refused: `deviceNotOwned`). */
+  owned?: boolean;
+};
 
 export type PointRejects = Map<PointRejectReason, { count: number; examples: string[] }>;
 
@@ -27,6 +33,11 @@ export function addReject(rejects: PointRejects, reason: PointRejectReason, exam
   r.count += n;
   if (r.examples.length < MAX_EXAMPLES) r.examples.push(example);
   rejects.set(reason, r);
+}
+
+/** An epoch-ms number for a message: ISO when Date can show it (|t| ≤ 8.64e15), else the number alone. */
+function describeTs(t: number): string {
+  return Math.abs(t) <= 8.64e15 ? `${t} (${new Date(t).toISOString()})` : String(t);
 }
 
 function describe(v: unknown): string {
@@ -64,20 +75,21 @@ export function decodePoints(
       );
       continue;
     }
-    if (typeof tsMs !== 'number' || !Number.isInteger(tsMs)) {
+    if (typeof tsMs !== 'number') {
       addReject(
         out.rejects,
         'badPoint',
-        `points[${at}][1]: timestamp must be integer epoch ms, got ${describe(tsMs)}`,
+        `points[${at}][1]: timestamp must be epoch ms, got ${describe(tsMs)}`,
       );
       continue;
     }
-    if (tsMs < MIN_TS || tsMs > MAX_TS || tsMs > latestTs) {
-      addReject(
-        out.rejects,
-        'timestampOutOfRange',
-        `points[${at}][1]: ${tsMs} (${new Date(tsMs).toISOString()})`,
-      );
+    // Any magnitude, ±Infinity (1e400) included, is out of the window — checked before integrality.
+    if (!(tsMs >= MIN_TS && tsMs <= MAX_TS && tsMs <= latestTs)) {
+      addReject(out.rejects, 'timestampOutOfRange', `points[${at}][1]: ${describeTs(tsMs)}`);
+      continue;
+    }
+    if (!Number.isInteger(tsMs)) {
+      addReject(out.rejects, 'badPoint', `points[${at}][1]: timestamp must be integer epoch ms, got ${tsMs}`);
       continue;
     }
     if (
@@ -100,6 +112,10 @@ export function decodePoints(
       );
       continue;
     }
+    if (vt === 'number' && !Number.isFinite(value)) {
+      addReject(out.rejects, 'nonFiniteValue', `points[${at}][2]: ${value} (no store can hold it)`);
+      continue;
+    }
     if (vt === 'string' && (value as string).length > MAX_TEXT) {
       addReject(out.rejects, 'badPoint', `points[${at}][2]: text longer than ${MAX_TEXT} characters`);
       continue;
@@ -107,6 +123,14 @@ export function decodePoints(
     const metric = table.get(index);
     if (!metric) {
       out.unknown.push(p);
+      continue;
+    }
+    if (metric.owned === false) {
+      addReject(
+        out.rejects,
+        'deviceNotOwned',
+        `points[${at}]: device ${metric.deviceId} belongs to another agent of the factory`,
+      );
       continue;
     }
     const st = (status as number | undefined) ?? 0;

@@ -1,9 +1,11 @@
+import type { Command } from '@xiang/protocol';
 import type { Logger } from 'pino';
 import type { Registry as PromRegistry } from 'prom-client';
 import { Gauge } from 'prom-client';
 import type { IngestConfig, MqttConfig } from '../config/schema.js';
 import type { Registry } from '../registry/registry.js';
 import type { TimeSeriesStore } from '../store/types.js';
+import { Budgets } from './budgets.js';
 import { DeadLetterStore } from './dead-letters.js';
 import { MqttIngest } from './mqtt-ingest.js';
 import { ParkingLot } from './parking.js';
@@ -21,6 +23,10 @@ export type IngestOptions = {
   promRegistry?: PromRegistry;
   /** false = processor only (tests that feed messages directly, or an API-only platform). */
   connect?: boolean;
+  /** Clock (tests). */
+  now?: () => number;
+  /** Also called with every command sent (tests without a broker). */
+  onCommand?: (factoryId: string, agentId: string, cmd: Command) => void;
 };
 
 export type Ingest = {
@@ -47,36 +53,43 @@ export function createIngest(o: IngestOptions): Ingest {
     maxRows: o.ingest.deadLetterMaxRows,
     payloadBytes: o.ingest.deadLetterPayloadBytes,
   });
-  const sessions = new SessionTracker(db);
-  const parking = new ParkingLot(db, o.ingest.parkMaxMessages);
+  const limits = o.ingest.limits;
+  const sessions = new SessionTracker(db, limits.maxSessionsPerAgent);
+  const parking = new ParkingLot(db, {
+    maxMessages: o.ingest.parkMaxMessages,
+    maxBytesPerAgent: limits.maxParkedBytesPerAgent,
+    maxBytesPerFactory: limits.maxParkedBytesPerFactory,
+  });
   let mqtt: MqttIngest | null = null;
 
   const stillHolds = (f: string, a: string, s: Suspicion): string | null => {
-    if (s.kind === 'parked') {
-      const n = parking.count(f, a);
-      return n > 0 ? `${n} parked batch(es) wait for a birth` : null;
-    }
-    if (s.kind === 'unknownSession') {
-      return sessions.birthSeen(f, a, s.sessionId)
-        ? null
-        : `data of session ${s.sessionId} arrived without its birth`;
+    if (s.kind === 'unbornSession') {
+      if (sessions.birthSeen(f, a, s.sessionId)) return null;
+      // The agent was born since this session first spoke: it answered, and did not claim this session.
+      const first = Math.min(s.sinceMs, ...parking.receivedAt(f, a, s.sessionId));
+      if (rebirth.lastBirthAtMs(f, a) >= first) return null;
+      return `messages of session ${s.sessionId} arrived without its birth`;
     }
     if (o.registry.agent(f, a)?.currentSessionId !== s.sessionId) return null;
     const missing = sessions.firstMissing(f, a, s.sessionId);
     return missing === null ? null : `sequence gap in session ${s.sessionId}: seq ${missing} missing`;
   };
-  const rebirth = new RebirthScheduler({
+  const rebirth: RebirthScheduler = new RebirthScheduler({
     db,
     // One subscriber sees an agent's messages in order, so a hole is a hole at once; with a shared
     // subscription a sibling may be handling the missing message right now.
     graceMs: o.ingest.gapGraceMs ?? (o.mqtt.sharedGroup ? 3000 : 0),
     minIntervalMs: o.ingest.rebirthMinIntervalMs,
+    maxPerMinute: o.ingest.rebirthMaxPerMinute,
     stillHolds,
     publish: (f, a, reason) => {
       counters.addNow('rebirthsRequested');
       log.info({ factoryId: f, agentId: a, reason }, 'requesting rebirth');
-      mqtt?.publishCommand(f, a, { command: 'rebirth', reason, requestedAt: Date.now() });
+      const cmd: Command = { command: 'rebirth', reason, requestedAt: Date.now() };
+      mqtt?.publishCommand(f, a, cmd);
+      o.onCommand?.(f, a, cmd);
     },
+    ...(o.now ? { now: o.now } : {}),
   });
 
   const processor = new IngestProcessor({
@@ -88,8 +101,12 @@ export function createIngest(o: IngestOptions): Ingest {
     sessions,
     parking,
     rebirth,
+    budgets: new Budgets(db),
+    limits,
+    autoRegisterFactories: o.ingest.autoRegisterFactories,
     maxFutureSkewMs: o.ingest.maxFutureSkewMs,
     maxPayloadBytes: o.ingest.maxPayloadBytes,
+    ...(o.now ? { now: o.now } : {}),
   });
 
   if (o.promRegistry) {
@@ -99,6 +116,14 @@ export function createIngest(o: IngestOptions): Ingest {
       registers: [o.promRegistry],
       collect() {
         this.set(parking.count());
+      },
+    });
+    new Gauge({
+      name: 'xiang_ingest_parked_bytes',
+      help: 'Bytes of point data parked while waiting for their session birth',
+      registers: [o.promRegistry],
+      collect() {
+        this.set(parking.bytes());
       },
     });
     new Gauge({

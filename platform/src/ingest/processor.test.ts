@@ -24,7 +24,11 @@ async function setup(ingestOverrides: Record<string, unknown> = {}) {
     store,
     log: pino({ level: 'silent' }),
     mqtt: mqttConfigSchema.parse({}),
-    ingest: ingestConfigSchema.parse({ rebirthMinIntervalMs: 0, ...ingestOverrides }),
+    ingest: ingestConfigSchema.parse({
+      rebirthMinIntervalMs: 0,
+      autoRegisterFactories: true,
+      ...ingestOverrides,
+    }),
     connect: false,
   });
 }
@@ -60,9 +64,10 @@ describe('ingest processor', () => {
     expect(registry.device(FACTORY, 'M0')?.lastSeenMs).toBe(T0 + 1000);
   });
 
-  it('historical batches in any order are accepted; replays of stored points store nothing twice', async () => {
-    await send('birth', fixtureBirth('session-0002'));
-    // Replayed batches of an earlier session, out of order, one of them twice with a different seq.
+  it('historical batches of an earlier born session in any order are accepted; replays store nothing twice', async () => {
+    await send('birth', fixtureBirth('session-0001'));
+    await send('birth', fixtureBirth('session-0002', { timestamp: T0 + 1 }));
+    // Replayed batches of the earlier session, out of order, one of them twice with a different seq.
     await send('data', fixtureBatch('session-0001', 7, [[0, T0 + 7000, 7]], true));
     await send('data', fixtureBatch('session-0001', 3, [[0, T0 + 3000, 3]], true));
     await send('data', fixtureBatch('session-0001', 8, [[0, T0 + 3000, 3]], true));
@@ -131,13 +136,15 @@ describe('ingest processor', () => {
     expect(ingest.deadLetters.list()[0]?.detail).toMatch(/after birth: metric index 99/);
   });
 
-  it('decodes a new session with the persisted metric table (indices are stable per agent)', async () => {
+  it('data of a session whose birth was not seen is parked even when the table knows its indices', async () => {
     await send('birth', fixtureBirth('session-0001'));
     await send('data', fixtureBatch('session-0002', 1, [[0, T0, 1]]));
+    expect(await count('M0', 'activePower')).toBe(0);
+    expect(ingest.parking.count()).toBe(1);
+    expect(totals().rebirthsRequested).toBe(1);
+    await send('birth', { ...fixtureBirth('session-0002', { timestamp: T0 + 1 }), seq: 2 });
     expect(await count('M0', 'activePower')).toBe(1);
     expect(ingest.parking.count()).toBe(0);
-    // …but live data of an unannounced session still asks for its birth.
-    expect(totals().rebirthsRequested).toBe(1);
   });
 
   it('a sequence gap in the current session asks for a rebirth; a filled gap does not', async () => {
@@ -284,7 +291,7 @@ describe('ingest processor', () => {
     expect(d?.payloadBytes).toBeGreaterThan(3000);
   });
 
-  it('a full parking lot pushes the oldest batch into the dead letters, counted', async () => {
+  it('a full parking lot refuses the batch that does not fit: dead-lettered, counted', async () => {
     await ingest.stop();
     await setup({ parkMaxMessages: 2 });
     for (let seq = 1; seq <= 3; seq++)

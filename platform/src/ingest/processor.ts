@@ -1,27 +1,11 @@
-import {
-  birthSchema,
-  deathSchema,
-  formatZodIssues,
-  MAX_POINTS_PER_BATCH,
-  type MessageKind,
-  parseTopic,
-  statusSchema,
-} from '@xiang/protocol';
-import { z } from 'zod';
+import { deathSchema, formatZodIssues, type MessageKind, parseTopic, statusSchema } from '@xiang/protocol';
 import { immediate } from '../registry/db.js';
-import { drainParked } from './drain.js';
-import type { Suspicion } from './rebirth.js';
+import { handleBirth } from './birth-handler.js';
+import { handleData } from './data-handler.js';
+import { onMessage } from './session-state.js';
 import { type IngestContext, IngestSteps, isTransient, type ProcessorDeps } from './steps.js';
 
 export { type ProcessorDeps, TransientIngestError } from './steps.js';
-
-/** The data batch envelope; points are validated one by one (decode.ts) so one bad point spares the rest. */
-const dataEnvelopeSchema = z.object({
-  sessionId: z.string().min(8).max(64),
-  seq: z.number().int().min(0),
-  historical: z.boolean().default(false),
-  points: z.array(z.unknown()).min(1, 'a batch needs at least one point'),
-});
 
 /**
  * Handles one uplink message end to end. Resolves when everything it implies is durable (points in the store,
@@ -54,12 +38,18 @@ export class IngestProcessor {
         this.steps.commitCounters();
         return;
       }
-      if (payload.length > this.d.maxPayloadBytes) {
-        return this.steps.rejectMessage(
-          ctx,
-          'payloadTooLarge',
-          `${payload.length} bytes > limit ${this.d.maxPayloadBytes}`,
-        );
+      const limit =
+        t.kind === 'birth'
+          ? Math.min(this.d.maxPayloadBytes, this.d.limits.maxBirthBytes)
+          : this.d.maxPayloadBytes;
+      if (payload.length > limit) {
+        const reason =
+          t.kind === 'birth' && limit < this.d.maxPayloadBytes ? 'birthTooLarge' : 'payloadTooLarge';
+        return this.steps.rejectMessage(ctx, reason, `${payload.length} bytes > limit ${limit}`);
+      }
+      if (!this.d.autoRegisterFactories && !this.d.registry.hasFactory(t.factoryId)) {
+        const detail = `factory "${t.factoryId}" does not exist: an admin creates it (POST /api/v1/factories), or set ingest.autoRegisterFactories`;
+        return this.steps.rejectMessage(ctx, 'unknownFactory', detail);
       }
       let json: unknown;
       try {
@@ -85,125 +75,45 @@ export class IngestProcessor {
     json: unknown,
     ctx: IngestContext,
   ): Promise<void> {
-    if (kind === 'birth') return this.onBirth(f, a, json, ctx);
-    if (kind === 'data') return this.onData(f, a, json, ctx);
+    if (kind === 'birth') return handleBirth(this, f, a, json, ctx);
+    if (kind === 'data') return handleData(this, f, a, json, ctx);
     if (kind === 'status') return this.onStatus(f, a, json, ctx);
     if (kind === 'death') return this.onDeath(f, a, json, ctx);
   }
 
-  private async onBirth(f: string, a: string, json: unknown, ctx: IngestContext): Promise<void> {
-    const r = birthSchema.safeParse(json);
-    if (!r.success)
-      return this.steps.rejectMessage(ctx, 'schemaViolation', formatZodIssues(r.error).join('; '));
-    const birth = r.data;
-    const seen = new Set<number>();
-    for (const m of birth.metrics) {
-      if (seen.has(m.i))
-        return this.steps.rejectMessage(ctx, 'schemaViolation', `metrics: index ${m.i} is declared twice`);
-      seen.add(m.i);
-    }
-    const res = this.d.registry.applyBirth(f, a, birth, ctx.nowMs);
-    immediate(this.d.registry.db, () => {
-      this.d.sessions.mark(f, a, birth.sessionId, 0, ctx.nowMs, true);
-      this.d.counters.add('metricsRedefined', res.redefinedIndices.length);
-      this.d.counters.commit();
-    });
-    this.steps.forgetTable(f, a);
-    if (res.redefinedIndices.length > 0) {
-      this.d.log.warn(
-        { factoryId: f, agentId: a, indices: res.redefinedIndices },
-        'birth redefines metric indices',
-      );
-    }
-    this.d.log.info(
-      {
-        factoryId: f,
-        agentId: a,
-        sessionId: birth.sessionId,
-        devices: res.devices,
-        metrics: res.metrics,
-        newSession: res.newSession,
-        stale: res.stale,
-      },
-      'agent birth',
-    );
-    await drainParked(this, f, a);
-    if (res.newSession) this.d.sessions.prune(ctx.nowMs);
-  }
-
-  private async onData(f: string, a: string, json: unknown, ctx: IngestContext): Promise<void> {
-    const r = dataEnvelopeSchema.safeParse(json);
-    if (!r.success)
-      return this.steps.rejectMessage(ctx, 'schemaViolation', formatZodIssues(r.error).join('; '));
-    const { sessionId, seq, historical, points } = r.data;
-    if (points.length > MAX_POINTS_PER_BATCH) {
-      return this.steps.rejectMessage(
-        ctx,
-        'batchTooLarge',
-        `${points.length} points > ${MAX_POINTS_PER_BATCH}`,
-        points.length,
-      );
-    }
-    if (this.d.sessions.isSeen(f, a, sessionId, seq)) {
-      this.d.counters.add('duplicates');
-      return this.steps.commitCounters();
-    }
-    const sessionBorn = this.d.sessions.birthSeen(f, a, sessionId);
-    const dec = this.steps.decode(f, a, points, ctx.nowMs);
-    let parked: unknown[] = [];
-    if (dec.unknown.length > 0) {
-      if (sessionBorn) {
-        const ex = dec.unknown.slice(0, 3).map((p) => `metric index ${JSON.stringify((p as unknown[])[0])}`);
-        this.steps.addRejects(dec, 'unknownMetricIndex', dec.unknown.length, ex.join('; '));
-      } else {
-        parked = dec.unknown;
-      }
-    }
-    await this.steps.write(dec);
-    const mark = immediate(this.d.registry.db, () => {
-      if (parked.length > 0) {
-        this.steps.park({
-          factoryId: f,
-          agentId: a,
-          sessionId,
-          seq,
-          historical,
-          topic: ctx.topic,
-          points: parked,
-          receivedAtMs: ctx.nowMs,
-        });
-      }
-      this.steps.recordDecoded(ctx, dec);
-      this.d.registry.touchDevices(f, dec.lastSeen);
-      const m = this.d.sessions.mark(f, a, sessionId, seq, ctx.nowMs);
-      this.d.counters.commit();
-      return m;
-    });
-    const why: Suspicion[] = [];
-    if (parked.length > 0) why.push({ kind: 'parked' });
-    if (!sessionBorn && !historical) why.push({ kind: 'unknownSession', sessionId });
-    if (sessionBorn && mark.hole) why.push({ kind: 'gap', sessionId });
-    this.d.rebirth.suspect(f, a, ...why);
-  }
-
+  /**
+   * Device reachability, from the agent's current session only, for the devices it owns. A status of a
+   * session whose birth was not seen is dead-lettered (the agent sends a fresh one after its birth).
+   */
   private async onStatus(f: string, a: string, json: unknown, ctx: IngestContext): Promise<void> {
     const r = statusSchema.safeParse(json);
     if (!r.success)
       return this.steps.rejectMessage(ctx, 'schemaViolation', formatZodIssues(r.error).join('; '));
     const s = r.data;
-    if (this.d.sessions.isSeen(f, a, s.sessionId, s.seq)) {
+    const st = this.d.sessions.get(f, a, s.sessionId);
+    if (!st?.birthSeen) {
+      this.steps.rejectMessage(ctx, 'unknownSession', `no birth of session ${s.sessionId} was seen`);
+      this.d.rebirth.suspect(f, a, { kind: 'unbornSession', sessionId: s.sessionId, sinceMs: ctx.nowMs });
+      return;
+    }
+    const m = onMessage(st, s.seq);
+    if (m.duplicate) {
       this.d.counters.add('duplicates');
       return this.steps.commitCounters();
     }
-    const sessionBorn = this.d.sessions.birthSeen(f, a, s.sessionId);
-    const mark = immediate(this.d.registry.db, () => {
-      this.d.registry.applyStatus(f, a, s);
-      const m = this.d.sessions.mark(f, a, s.sessionId, s.seq, ctx.nowMs);
+    const current = this.d.registry.agent(f, a)?.currentSessionId === s.sessionId;
+    immediate(this.d.registry.db, () => {
+      if (current) {
+        const { refused } = this.d.registry.applyStatus(f, a, s);
+        const detail = `status for devices the agent does not own: ${refused.slice(0, 20).join(', ')}`;
+        this.steps.refuseEntries(ctx, 'deviceNotOwned', refused.length, detail);
+      } else {
+        this.d.counters.add('staleStatus');
+      }
+      this.d.sessions.put(f, a, s.sessionId, m.state, ctx.nowMs);
       this.d.counters.commit();
-      return m;
     });
-    if (!sessionBorn) this.d.rebirth.suspect(f, a, { kind: 'unknownSession', sessionId: s.sessionId });
-    else if (mark.hole) this.d.rebirth.suspect(f, a, { kind: 'gap', sessionId: s.sessionId });
+    if (current && m.hole) this.d.rebirth.suspect(f, a, { kind: 'gap', sessionId: s.sessionId });
   }
 
   private async onDeath(f: string, a: string, json: unknown, ctx: IngestContext): Promise<void> {

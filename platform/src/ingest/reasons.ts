@@ -8,7 +8,15 @@ export const messageRejectReasonSchema = z.enum([
   'invalidJson',
   'schemaViolation', // JSON that does not match the message schema
   'batchTooLarge', // more points than the protocol allows in one batch
-  'parkOverflow', // parked while waiting for a birth, pushed out by newer parked messages
+  'parkOverflow', // data waiting for its birth that does not fit the parking bounds
+  'unknownFactory', // no admin created the factory and ingest.autoRegisterFactories is off
+  'unknownSession', // a status message of a session whose birth was not seen (the agent re-sends one after its birth)
+  'birthTooLarge', // a birth over ingest.limits.maxBirthBytes (refused before parsing)
+  'tooManyMetrics', // a birth over ingest.limits.maxMetricsPerBirth
+  'metricKeyTooLong', // a metric key over ingest.limits.maxMetricKeyLength
+  'tooManyDevices', // the agent or the factory would own more devices than allowed
+  'tooManyAgents', // the factory would have more agents than allowed
+  'seriesRateExceeded', // the birth adds more new series than the per-minute budget of the agent or factory
   'internalError', // the platform failed on this message (a bug) — logged at error level
 ]);
 export type MessageRejectReason = z.infer<typeof messageRejectReasonSchema>;
@@ -17,9 +25,18 @@ export type MessageRejectReason = z.infer<typeof messageRejectReasonSchema>;
 export const pointRejectReasonSchema = z.enum([
   'badPoint', // not [metricIndex, tsMs, value, statusCode?] with those types
   'timestampOutOfRange', // before 2000, after 2100, or further in the future than the allowed clock skew
+  'nonFiniteValue', // ±Infinity or NaN (JSON 1e400 parses to Infinity): no store can hold it
   'unknownMetricIndex', // no birth of this agent declares the index
   'wrongValueType', // e.g. a string for a double metric, 3.5 for an int metric
+  'deviceNotOwned', // the metric's device belongs to another agent
 ]);
 export type PointRejectReason = z.infer<typeof pointRejectReasonSchema>;
 
-export type RejectReason = MessageRejectReason | PointRejectReason;
+/**
+ * Why one entry of an otherwise applied birth or status was refused (the rest is applied): a device that
+ * belongs to another agent of the factory.
+ */
+export const entryRefuseReasonSchema = z.enum(['deviceNotOwned']);
+export type EntryRefuseReason = z.infer<typeof entryRefuseReasonSchema>;
+
+export type RejectReason = MessageRejectReason | PointRejectReason | EntryRefuseReason;

@@ -1,22 +1,29 @@
 import type { Db } from '../registry/db.js';
+import { emptySession, firstMissingAbove, type SessionState, seen } from './session-state.js';
 
 /**
- * Which sequence numbers of each agent session the platform has fully handled (stored, parked or rejected).
- * Exact redeliveries are skipped cheaply by this; holes in the current session are sequence gaps.
- * Per session: every seq ≤ `contiguousUpTo` was seen, plus a sorted list of seen seqs above it. The list is
- * bounded: beyond the bound the lowest entries are forgotten, which only means a redelivery of one of them
- * is stored again — harmless, because the store is idempotent on (series, ts). Never the other way round.
+ * Persists the per-session state of session-state.ts (which seqs were fully handled — stored, parked or
+ * rejected —, whether its birth was seen, legacy mode). A row exists only for sessions whose birth was seen:
+ * data of an unknown session is parked, never tracked here, so random session ids cannot grow this table.
+ * Bounded: sessions idle for SESSION_TTL_MS, and per agent all but the `maxPerAgent` most recently used,
+ * are forgotten — which only means a redelivery of one of their messages is written again (idempotent).
  */
-const SPARSE_MAX = 4096;
-/** Sessions nobody has spoken in for this long are forgotten (their replays then dedupe in the store). */
 const SESSION_TTL_MS = 90 * 24 * 3600 * 1000;
 
-type Row = { contiguousUpTo: number; sparse: string; birthSeen: number };
-
-export type SeqMark = { hole: boolean; maxSeq: number; contiguousUpTo: number };
+type Row = {
+  contiguousUpTo: number;
+  sparse: string;
+  birthSeen: number;
+  legacy: number;
+  firstBirthTs: number | null;
+  lastBirthSeq: number;
+};
 
 export class SessionTracker {
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly maxPerAgent = 50,
+  ) {
     db.exec(`CREATE TABLE IF NOT EXISTS ingest_sessions (
       factoryId TEXT NOT NULL,
       agentId TEXT NOT NULL,
@@ -28,66 +35,107 @@ export class SessionTracker {
       lastAtMs INTEGER NOT NULL,
       PRIMARY KEY (factoryId, agentId, sessionId)
     )`);
+    const cols = new Set(
+      (db.prepare('PRAGMA table_info(ingest_sessions)').all() as { name: string }[]).map((c) => c.name),
+    );
+    // Added with issue 8 (continuous seq, legacy rebirths); older files get them on open.
+    if (!cols.has('legacy'))
+      db.exec('ALTER TABLE ingest_sessions ADD COLUMN legacy INTEGER NOT NULL DEFAULT 0');
+    if (!cols.has('firstBirthTs')) db.exec('ALTER TABLE ingest_sessions ADD COLUMN firstBirthTs INTEGER');
+    if (!cols.has('lastBirthSeq'))
+      db.exec('ALTER TABLE ingest_sessions ADD COLUMN lastBirthSeq INTEGER NOT NULL DEFAULT 0');
+    db.exec('CREATE INDEX IF NOT EXISTS sessions_by_agent ON ingest_sessions (factoryId, agentId, lastAtMs)');
   }
 
-  private row(f: string, a: string, s: string): Row | undefined {
-    return this.db
+  get(f: string, a: string, s: string): SessionState | undefined {
+    const r = this.db
       .prepare(
-        'SELECT contiguousUpTo, sparse, birthSeen FROM ingest_sessions WHERE factoryId = ? AND agentId = ? AND sessionId = ?',
+        `SELECT contiguousUpTo, sparse, birthSeen, legacy, firstBirthTs, lastBirthSeq FROM ingest_sessions
+         WHERE factoryId = ? AND agentId = ? AND sessionId = ?`,
       )
       .get(f, a, s) as Row | undefined;
-  }
-
-  isSeen(f: string, a: string, s: string, seq: number): boolean {
-    const r = this.row(f, a, s);
-    if (!r) return false;
-    return seq <= r.contiguousUpTo || (JSON.parse(r.sparse) as number[]).includes(seq);
-  }
-
-  birthSeen(f: string, a: string, s: string): boolean {
-    return this.row(f, a, s)?.birthSeen === 1;
-  }
-
-  /** Records seq as handled; call inside the message's transaction. */
-  mark(f: string, a: string, s: string, seq: number, nowMs: number, isBirth = false): SeqMark {
-    const r = this.row(f, a, s);
-    let contiguous = r?.contiguousUpTo ?? -1;
-    let sparse = r ? (JSON.parse(r.sparse) as number[]) : [];
-    if (seq === contiguous + 1) {
-      contiguous = seq;
-      while (sparse.length > 0 && sparse[0]! <= contiguous + 1) {
-        contiguous = Math.max(contiguous, sparse.shift()!);
-      }
-    } else if (seq > contiguous + 1 && !sparse.includes(seq)) {
-      sparse.push(seq);
-      sparse.sort((x, y) => x - y);
-      if (sparse.length > SPARSE_MAX) sparse = sparse.slice(sparse.length - SPARSE_MAX);
-    }
-    const birth = isBirth || r?.birthSeen === 1 ? 1 : 0;
-    this.db
-      .prepare(
-        `INSERT INTO ingest_sessions (factoryId, agentId, sessionId, birthSeen, contiguousUpTo, sparse, firstAtMs, lastAtMs)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (factoryId, agentId, sessionId) DO UPDATE SET birthSeen = excluded.birthSeen,
-           contiguousUpTo = excluded.contiguousUpTo, sparse = excluded.sparse, lastAtMs = excluded.lastAtMs`,
-      )
-      .run(f, a, s, birth, contiguous, JSON.stringify(sparse), nowMs, nowMs);
+    if (!r) return undefined;
     return {
-      hole: sparse.length > 0,
-      maxSeq: sparse.length ? sparse[sparse.length - 1]! : contiguous,
-      contiguousUpTo: contiguous,
+      birthSeen: r.birthSeen === 1,
+      legacy: r.legacy === 1,
+      window: { contiguousUpTo: r.contiguousUpTo, sparse: JSON.parse(r.sparse) as number[] },
+      firstBirthTs: r.firstBirthTs,
+      lastBirthSeq: r.lastBirthSeq,
     };
   }
 
-  /** The first missing seq of a session, or null when there is no hole. */
-  firstMissing(f: string, a: string, s: string): number | null {
-    const r = this.row(f, a, s);
-    if (!r) return null;
-    return (JSON.parse(r.sparse) as number[]).length > 0 ? r.contiguousUpTo + 1 : null;
+  /** The state to start from when a birth arrives (a fresh one for a session never seen). */
+  getOrEmpty(f: string, a: string, s: string): SessionState {
+    return this.get(f, a, s) ?? emptySession();
   }
 
-  prune(nowMs: number): number {
-    return this.db.prepare('DELETE FROM ingest_sessions WHERE lastAtMs < ?').run(nowMs - SESSION_TTL_MS)
-      .changes;
+  /** Writes the state; call inside the message's transaction. */
+  put(f: string, a: string, s: string, st: SessionState, nowMs: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO ingest_sessions (factoryId, agentId, sessionId, birthSeen, contiguousUpTo, sparse, firstAtMs,
+           lastAtMs, legacy, firstBirthTs, lastBirthSeq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (factoryId, agentId, sessionId) DO UPDATE SET birthSeen = excluded.birthSeen,
+           contiguousUpTo = excluded.contiguousUpTo, sparse = excluded.sparse, lastAtMs = excluded.lastAtMs,
+           legacy = excluded.legacy, firstBirthTs = excluded.firstBirthTs, lastBirthSeq = excluded.lastBirthSeq`,
+      )
+      .run(
+        f,
+        a,
+        s,
+        st.birthSeen ? 1 : 0,
+        st.window.contiguousUpTo,
+        JSON.stringify(st.window.sparse),
+        nowMs,
+        nowMs,
+        st.legacy ? 1 : 0,
+        st.firstBirthTs,
+        st.lastBirthSeq,
+      );
+  }
+
+  isSeen(f: string, a: string, s: string, seq: number): boolean {
+    const st = this.get(f, a, s);
+    return !!st && !st.legacy && seen(st.window, seq);
+  }
+
+  birthSeen(f: string, a: string, s: string): boolean {
+    return this.get(f, a, s)?.birthSeen === true;
+  }
+
+  /** The first missing seq above the session's latest birth, or null when there is no such hole. */
+  firstMissing(f: string, a: string, s: string): number | null {
+    const st = this.get(f, a, s);
+    if (!st || st.legacy) return null;
+    return firstMissingAbove(st.window, st.lastBirthSeq);
+  }
+
+  count(f?: string, a?: string): number {
+    const r = (
+      f === undefined
+        ? this.db.prepare('SELECT COUNT(*) AS n FROM ingest_sessions').get()
+        : this.db
+            .prepare('SELECT COUNT(*) AS n FROM ingest_sessions WHERE factoryId = ? AND agentId = ?')
+            .get(f, a)
+    ) as { n: number };
+    return r.n;
+  }
+
+  /** Forgets idle sessions, and the agent's least recently used beyond the per-agent bound (never `keep`). */
+  prune(nowMs: number, agent?: { f: string; a: string; keep: string }): number {
+    let n = this.db
+      .prepare('DELETE FROM ingest_sessions WHERE lastAtMs < ?')
+      .run(nowMs - SESSION_TTL_MS).changes;
+    if (agent) {
+      n += this.db
+        .prepare(
+          `DELETE FROM ingest_sessions WHERE factoryId = @f AND agentId = @a AND sessionId != @keep
+           AND sessionId NOT IN (SELECT sessionId FROM ingest_sessions WHERE factoryId = @f AND agentId = @a
+             AND sessionId != @keep ORDER BY lastAtMs DESC, rowid DESC LIMIT @max)`,
+        )
+        .run({ ...agent, max: Math.max(0, this.maxPerAgent - 1) }).changes;
+    }
+    return n;
   }
 }

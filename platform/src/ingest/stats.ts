@@ -1,6 +1,6 @@
 import { Counter, type Registry as PromRegistry } from 'prom-client';
 import type { Db } from '../registry/db.js';
-import type { MessageRejectReason, PointRejectReason } from './reasons.js';
+import type { EntryRefuseReason, MessageRejectReason, PointRejectReason } from './reasons.js';
 
 /**
  * Ingest counters, kept twice: in SQLite (totals that survive restarts and add up across instances sharing
@@ -11,6 +11,7 @@ export type CounterName =
   | `messages.${string}`
   | `rejectedMessages.${MessageRejectReason}`
   | `rejectedPoints.${PointRejectReason}`
+  | `refused.${EntryRefuseReason}`
   | 'points.stored'
   | 'duplicates'
   | 'parked'
@@ -18,12 +19,16 @@ export type CounterName =
   | 'rebirthsRequested'
   | 'staleDeaths'
   | 'metricsRedefined'
+  | 'legacyRebirths'
+  | 'staleStatus'
   | 'storeErrors';
 
 export type IngestTotals = {
   messages: Record<string, number>;
   rejectedMessages: Record<string, number>;
   rejectedPoints: Record<string, number>;
+  /** Entries (devices of a birth or status) refused from an otherwise applied message, per reason. */
+  refused: Record<string, number>;
   pointsStored: number;
   duplicates: number;
   parked: number;
@@ -31,6 +36,10 @@ export type IngestTotals = {
   rebirthsRequested: number;
   staleDeaths: number;
   metricsRedefined: number;
+  /** Births with seq 0 in a session that already had higher seqs (an agent of the legacy protocol). */
+  legacyRebirths: number;
+  /** Status messages of a session other than the agent's current one (ignored). */
+  staleStatus: number;
   storeErrors: number;
 };
 
@@ -40,6 +49,7 @@ export class IngestCounters {
     messages: Counter<'kind'>;
     rejectedMessages: Counter<'reason'>;
     rejectedPoints: Counter<'reason'>;
+    refused: Counter<'reason'>;
     pointsStored: Counter;
     other: Counter<'event'>;
   };
@@ -70,6 +80,12 @@ export class IngestCounters {
           labelNames: ['reason'],
           registers,
         }),
+        refused: new Counter({
+          name: 'xiang_ingest_refused_entries_total',
+          help: 'Devices of births or status messages refused (the rest of the message applied), by reason',
+          labelNames: ['reason'],
+          registers,
+        }),
         pointsStored: new Counter({
           name: 'xiang_ingest_points_stored_total',
           help: 'Points written to the store',
@@ -77,7 +93,7 @@ export class IngestCounters {
         }),
         other: new Counter({
           name: 'xiang_ingest_events_total',
-          help: 'Other ingest events (duplicates, parked, unparked, rebirthsRequested, staleDeaths, metricsRedefined, storeErrors)',
+          help: 'Other ingest events (duplicates, parked, unparked, rebirthsRequested, staleDeaths, staleStatus, legacyRebirths, metricsRedefined, storeErrors)',
           labelNames: ['event'],
           registers,
         }),
@@ -96,6 +112,7 @@ export class IngestCounters {
     if (head === 'messages') p.messages.inc({ kind: tail }, n);
     else if (head === 'rejectedMessages') p.rejectedMessages.inc({ reason: tail }, n);
     else if (head === 'rejectedPoints') p.rejectedPoints.inc({ reason: tail }, n);
+    else if (head === 'refused') p.refused.inc({ reason: tail }, n);
     else if (name === 'points.stored') p.pointsStored.inc(n);
     else p.other.inc({ event: name }, n);
   }
@@ -136,6 +153,7 @@ export class IngestCounters {
       messages: {},
       rejectedMessages: {},
       rejectedPoints: {},
+      refused: {},
       pointsStored: 0,
       duplicates: 0,
       parked: 0,
@@ -143,13 +161,20 @@ export class IngestCounters {
       rebirthsRequested: 0,
       staleDeaths: 0,
       metricsRedefined: 0,
+      legacyRebirths: 0,
+      staleStatus: 0,
       storeErrors: 0,
     };
     for (const { name, count } of rows) {
       const dot = name.indexOf('.');
       const head = dot < 0 ? name : name.slice(0, dot);
       const tail = name.slice(dot + 1);
-      if (head === 'messages' || head === 'rejectedMessages' || head === 'rejectedPoints')
+      if (
+        head === 'messages' ||
+        head === 'rejectedMessages' ||
+        head === 'rejectedPoints' ||
+        head === 'refused'
+      )
         t[head][tail] = count;
       else if (name === 'points.stored') t.pointsStored = count;
       else if (name in t) (t as unknown as Record<string, number>)[name] = count;

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
+import type { IngestLimits } from '../config/schema.js';
 import { immediate } from '../registry/db.js';
 import type { Registry } from '../registry/registry.js';
 import type { TimeSeriesStore } from '../store/types.js';
+import type { Budgets } from './budgets.js';
 import type { DeadLetterStore } from './dead-letters.js';
 import { type DecodedBatch, decodePoints, type MetricRef } from './decode.js';
 import type { ParkingLot } from './parking.js';
-import type { MessageRejectReason, PointRejectReason } from './reasons.js';
+import type { EntryRefuseReason, MessageRejectReason, PointRejectReason } from './reasons.js';
 import type { RebirthScheduler } from './rebirth.js';
 import type { SessionTracker } from './sessions.js';
 import type { IngestCounters } from './stats.js';
@@ -19,6 +21,9 @@ export type ProcessorDeps = {
   sessions: SessionTracker;
   parking: ParkingLot;
   rebirth: RebirthScheduler;
+  budgets: Budgets;
+  limits: IngestLimits;
+  autoRegisterFactories: boolean;
   maxFutureSkewMs: number;
   maxPayloadBytes: number;
   now?: () => number;
@@ -54,7 +59,10 @@ const TABLE_TTL_MS = 60_000;
  * recording rejections (dead letters + counters), parking, and rate-limited warnings.
  */
 export class IngestSteps {
-  private readonly tables = new Map<string, { table: Map<number, MetricRef>; loadedAtMs: number }>();
+  private readonly tables = new Map<
+    string,
+    { table: Map<number, MetricRef>; loadedAtMs: number; ownershipVersion: number }
+  >();
   private readonly lastWarn = new Map<string, { atMs: number; suppressed: number }>();
 
   constructor(readonly d: ProcessorDeps) {}
@@ -80,11 +88,11 @@ export class IngestSteps {
     const key = `${f}/${a}`;
     const now = this.now();
     const hit = this.tables.get(key);
-    if (hit && !reload && now - hit.loadedAtMs < TABLE_TTL_MS) return hit.table;
-    const table = new Map<number, MetricRef>();
-    for (const [i, m] of this.d.registry.metricTable(f, a))
-      table.set(i, { deviceId: m.deviceId, key: m.key, datatype: m.datatype });
-    this.tables.set(key, { table, loadedAtMs: now });
+    const ownershipVersion = this.d.registry.ownership.version;
+    if (hit && !reload && now - hit.loadedAtMs < TABLE_TTL_MS && hit.ownershipVersion === ownershipVersion)
+      return hit.table;
+    const table: Map<number, MetricRef> = this.d.registry.ownership.decodeTable(f, a);
+    this.tables.set(key, { table, loadedAtMs: now, ownershipVersion });
     return table;
   }
 
@@ -121,30 +129,23 @@ export class IngestSteps {
     this.d.counters.add('points.stored', dec.points.length);
   }
 
-  park(b: Parameters<ParkingLot['park']>[0]): void {
-    this.d.counters.add('parked');
-    for (const e of this.d.parking.park(b)) {
-      const payload = Buffer.from(
-        JSON.stringify({ sessionId: e.sessionId, seq: e.seq, historical: e.historical, points: e.points }),
-      );
-      const ctx: IngestContext = {
-        topic: e.topic,
-        payload,
-        factoryId: e.factoryId,
-        agentId: e.agentId,
-        kind: 'data',
-        nowMs: this.now(),
-      };
-      const detail = `parked since ${new Date(e.receivedAtMs).toISOString()} without a birth; the parking lot is full`;
-      this.d.deadLetters.add({
-        ...this.dlBase(ctx),
-        reason: 'parkOverflow',
-        detail,
-        pointCount: e.points.length,
-      });
-      this.d.counters.add('rejectedMessages.parkOverflow');
-      this.warn('parkOverflow', ctx, detail);
+  /** Parks a batch, or dead-letters it (`parkOverflow`, counted) when it does not fit the bounds. */
+  park(ctx: IngestContext, b: Parameters<ParkingLot['park']>[0]): boolean {
+    const why = this.d.parking.park(b);
+    if (!why) {
+      this.d.counters.add('parked');
+      return true;
     }
+    const detail = `waits for the birth of session ${b.sessionId}, but ${why}`;
+    this.d.deadLetters.add({
+      ...this.dlBase(ctx),
+      reason: 'parkOverflow',
+      detail,
+      pointCount: b.points.length,
+    });
+    this.d.counters.add('rejectedMessages.parkOverflow');
+    this.warn('parkOverflow', ctx, detail);
+    return false;
   }
 
   dlBase(ctx: IngestContext) {
@@ -164,6 +165,14 @@ export class IngestSteps {
       this.d.counters.add(`rejectedMessages.${reason}`);
       this.d.counters.commit();
     });
+    this.warn(reason, ctx, detail);
+  }
+
+  /** Entries of an applied birth or status refused (e.g. another agent's devices): one dead letter, counted. */
+  refuseEntries(ctx: IngestContext, reason: EntryRefuseReason, n: number, detail: string): void {
+    if (n === 0) return;
+    this.d.deadLetters.add({ ...this.dlBase(ctx), reason, detail, pointCount: 0 });
+    this.d.counters.add(`refused.${reason}`, n);
     this.warn(reason, ctx, detail);
   }
 

@@ -1,12 +1,32 @@
+import type { z } from 'zod';
 import type { Db } from './db.js';
 import { type FactoryProfile, factoryProfileSchema, type LineSettings, lineSettingsSchema } from './model.js';
 
-/** Creates the factory with a default profile the first time an agent of it speaks; never overwrites. */
+/**
+ * Creates the factory with a default profile if it does not exist; never overwrites. Called by an admin's
+ * request, or by a birth when `ingest.autoRegisterFactories` is on.
+ */
 export function ensureFactoryRow(db: Db, factoryId: string, nowMs: number): void {
   const profile = factoryProfileSchema.parse({ id: factoryId });
   db.prepare(
     'INSERT INTO factories (id, profile, createdAtMs, updatedAtMs) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
   ).run(factoryId, JSON.stringify(profile), nowMs, nowMs);
+}
+
+export function factoryExists(db: Db, factoryId: string): boolean {
+  return db.prepare('SELECT 1 FROM factories WHERE id = ?').get(factoryId) !== undefined;
+}
+
+/** Creates a factory (admin): false when it already exists (nothing is changed then). */
+export function createFactory(db: Db, profile: z.input<typeof factoryProfileSchema>, nowMs: number): boolean {
+  const valid = factoryProfileSchema.parse(profile);
+  return (
+    db
+      .prepare(
+        'INSERT INTO factories (id, profile, createdAtMs, updatedAtMs) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      )
+      .run(valid.id, JSON.stringify(valid), nowMs, nowMs).changes > 0
+  );
 }
 
 function parseProfile(raw: string, id: string): FactoryProfile {

@@ -14,19 +14,27 @@ export function recordTransition(
   atMs: number,
   reason: string,
 ): boolean {
-  const row = db
-    .prepare('SELECT online, onlineSinceMs FROM devices WHERE factoryId = ? AND id = ?')
-    .get(factoryId, deviceId) as { online: number; onlineSinceMs: number | null } | undefined;
-  if (!row) return false;
-  const known = row.onlineSinceMs !== null;
-  if (known && (row.online === 1) === online) return false;
-  db.prepare(
+  return transitionRecorder(db)(factoryId, deviceId, online, atMs, reason);
+}
+
+/** recordTransition with its statements prepared once, for loops over many devices (a birth). */
+export function transitionRecorder(db: Db) {
+  const get = db.prepare('SELECT online, onlineSinceMs FROM devices WHERE factoryId = ? AND id = ?');
+  const set = db.prepare(
     'UPDATE devices SET online = ?, onlineSinceMs = ?, onlineReason = ? WHERE factoryId = ? AND id = ?',
-  ).run(online ? 1 : 0, atMs, reason, factoryId, deviceId);
-  db.prepare(
+  );
+  const log = db.prepare(
     'INSERT INTO online_history (factoryId, deviceId, atMs, online, reason) VALUES (?, ?, ?, ?, ?)',
-  ).run(factoryId, deviceId, atMs, online ? 1 : 0, reason);
-  return true;
+  );
+  return (factoryId: string, deviceId: string, online: boolean, atMs: number, reason: string): boolean => {
+    const row = get.get(factoryId, deviceId) as { online: number; onlineSinceMs: number | null } | undefined;
+    if (!row) return false;
+    const known = row.onlineSinceMs !== null;
+    if (known && (row.online === 1) === online) return false;
+    set.run(online ? 1 : 0, atMs, reason, factoryId, deviceId);
+    log.run(factoryId, deviceId, atMs, online ? 1 : 0, reason);
+    return true;
+  };
 }
 
 export type OnlineHistoryQuery = { deviceId?: string; fromMs?: number; toMs?: number; limit?: number };

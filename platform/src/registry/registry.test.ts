@@ -146,9 +146,9 @@ describe('online state and history', () => {
         timestamp: ts,
         devices: [{ id: 'M2', online, reason: online ? undefined : 'BadCommunicationError' }],
       });
-    expect(st(1, T0 + 1000, false)).toBe(1);
-    expect(st(2, T0 + 2000, false)).toBe(0);
-    expect(st(3, T0 + 3000, true)).toBe(1);
+    expect(st(1, T0 + 1000, false).changes).toBe(1);
+    expect(st(2, T0 + 2000, false).changes).toBe(0);
+    expect(st(3, T0 + 3000, true)).toEqual({ changes: 1, refused: [] });
     // A Will from an older session is ignored.
     expect(
       reg.applyDeath(FACTORY, AGENT, { sessionId: 'session-0000', reason: 'will' }, T0 + 4000).applied,

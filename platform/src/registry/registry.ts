@@ -4,8 +4,10 @@ import { applyBirth, type BirthResult } from './births.js';
 import { type Db, immediate } from './db.js';
 import { type DeviceView, getDevice, listDevices, patchDeviceOverrides, touchDevices } from './devices.js';
 import {
+  createFactory,
   deleteLine,
   ensureFactoryRow,
+  factoryExists,
   getFactory,
   listFactories,
   listLines,
@@ -22,6 +24,7 @@ import type {
 } from './model.js';
 import { type OnlineHistoryQuery, onlineHistory, recordTransition, transitionsBefore } from './online.js';
 import type { DeviceOverridePatch } from './overrides.js';
+import { applyStatus, Ownership } from './ownership.js';
 import { migrateRegistry } from './sql.js';
 
 export type AgentInfo = {
@@ -40,29 +43,37 @@ export type AgentInfo = {
  * the API reads and edits it; the domain gets `snapshot(factoryId)` — plain data.
  */
 export class Registry {
+  /** Who owns what, and how much of it: read by ingest before it applies a birth or decodes data. */
+  readonly ownership: Ownership;
+
   constructor(readonly db: Db) {
     migrateRegistry(db);
+    this.ownership = new Ownership(db);
   }
 
   // ---- fed by ingest ------------------------------------------------------------------------------
 
-  applyBirth(factoryId: string, agentId: string, birth: Birth, nowMs = Date.now()): BirthResult {
-    return applyBirth(this.db, factoryId, agentId, birth, nowMs);
+  applyBirth(
+    factoryId: string,
+    agentId: string,
+    birth: Birth,
+    nowMs = Date.now(),
+    opts: Parameters<typeof applyBirth>[5] = {},
+  ): BirthResult {
+    return applyBirth(this.db, factoryId, agentId, birth, nowMs, opts);
   }
 
-  /** Applies device reachability reported by the agent; returns the number of state changes. */
-  applyStatus(factoryId: string, agentId: string, status: Status): number {
-    return immediate(this.db, () => {
-      let changes = 0;
-      for (const d of status.devices) {
-        const reason = d.reason ?? (d.online ? 'status: online' : 'status: offline');
-        if (recordTransition(this.db, factoryId, d.id, d.online, status.timestamp, reason)) changes++;
-      }
-      this.db
-        .prepare('UPDATE agents SET lastMessageAtMs = ? WHERE factoryId = ? AND agentId = ?')
-        .run(status.timestamp, factoryId, agentId);
-      return changes;
-    });
+  /**
+   * Applies device reachability reported by the agent, for the devices it owns; returns the number of state
+   * changes and the devices refused (unknown or another agent's).
+   */
+  applyStatus(factoryId: string, agentId: string, status: Status): { changes: number; refused: string[] } {
+    return applyStatus(this.db, factoryId, agentId, status);
+  }
+
+  /** Admin: hands a device to another agent of its factory; false when the device is unknown. */
+  assignDevice(factoryId: string, deviceId: string, agentId: string): boolean {
+    return this.ownership.assign(factoryId, deviceId, agentId);
   }
 
   /**
@@ -139,6 +150,13 @@ export class Registry {
   }
   ensureFactory(factoryId: string, nowMs = Date.now()): void {
     ensureFactoryRow(this.db, factoryId, nowMs);
+  }
+  /** Admin: creates a factory; false when it exists already (then nothing changes). */
+  createFactory(profile: Parameters<typeof createFactory>[1], nowMs = Date.now()): boolean {
+    return createFactory(this.db, profile, nowMs);
+  }
+  hasFactory(factoryId: string): boolean {
+    return factoryExists(this.db, factoryId);
   }
 
   assets(factoryId: string): RegistryAsset[] {

@@ -70,7 +70,7 @@ export class UplinkSubscriber {
         this.names.set(m.i, name);
         this.units.set(name, m.unit);
       }
-      this.events.push({ kind: 'birth', sessionId: b.data.sessionId, seq: 0, raw: b.data });
+      this.events.push({ kind: 'birth', sessionId: b.data.sessionId, seq: b.data.seq, raw: b.data });
     } else if (t.kind === 'data') {
       const d = dataBatchSchema.safeParse(json);
       if (!d.success) return void this.errors.push(`bad data: ${d.error.message}`);

@@ -1,4 +1,4 @@
-import { deviceKindSchema } from '@xiang/protocol';
+import { deviceKindSchema, idSchema } from '@xiang/protocol';
 import { z } from 'zod';
 import { registryMetricSchema } from '../../registry/model.js';
 import { deviceOverrideSchema } from '../../registry/overrides.js';
@@ -82,6 +82,27 @@ export const deviceRoutes: RouteModule = {
         if (!d)
           throw notFound(`device "${req.params.deviceId}" is not known in factory "${req.params.factoryId}"`);
         return d;
+      },
+    );
+    app.put(
+      `${base}/devices/:deviceId/owner`,
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['devices'],
+          summary: '指定设备归属的边缘代理 · Assign the device to an agent',
+          description:
+            'A device belongs to the agent that first declared it in a birth; only that agent may change it, report its status or write its series. An admin hands it to another agent here (e.g. when a gateway is replaced).',
+          params: deviceParams,
+          body: z.object({ agentId: idSchema }),
+          response: { 200: deviceViewSchema },
+        },
+      },
+      async (req) => {
+        const { factoryId, deviceId } = req.params;
+        if (!registry.assignDevice(factoryId, deviceId, req.body.agentId))
+          throw notFound(`device "${deviceId}" is not known in factory "${factoryId}"`);
+        return registry.device(factoryId, deviceId)!;
       },
     );
     app.get(

@@ -2,14 +2,17 @@ import { z } from 'zod';
 import { visibleFactories } from '../../auth/principal.js';
 import { factoryProfileSchema } from '../../registry/model.js';
 import { factoryParams } from '../params.js';
-import { badRequest, notFound } from '../problem.js';
+import { badRequest, HttpProblem, notFound } from '../problem.js';
 import { API_PREFIX, type RouteModule } from '../types.js';
 
 const profileOut = factoryProfileSchema.meta({ id: 'FactoryProfile' });
 /** The id comes from the URL; a body id, when present, must agree with it. */
 const profileIn = factoryProfileSchema.partial({ id: true });
 
-/** Factory profiles: created by the first birth of an agent, completed by people (industry, products, calendar…). */
+/**
+ * Factory profiles: created by an admin (POST, or PUT of a new id) — or by an agent's first birth when the
+ * platform runs with `ingest.autoRegisterFactories` — and completed by people (industry, products, calendar…).
+ */
 export const factoryRoutes: RouteModule = {
   name: 'factories',
   register(app, { registry }) {
@@ -24,6 +27,28 @@ export const factoryRoutes: RouteModule = {
         },
       },
       async (req) => visibleFactories(req.principal!, registry.factories()),
+    );
+    app.post(
+      `${API_PREFIX}/factories`,
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['factories'],
+          summary: '新建工厂 · Create a factory',
+          description:
+            'Only an admin creates factories: the broker data of a factory that does not exist is dead-lettered as unknownFactory (unless ingest.autoRegisterFactories is on). 409 when the id exists.',
+          body: factoryProfileSchema,
+          response: { 201: profileOut },
+        },
+      },
+      async (req, reply) => {
+        if (!registry.createFactory(req.body))
+          throw new HttpProblem(
+            409,
+            `factory "${req.body.id}" exists already (PUT /api/v1/factories/${req.body.id} edits it)`,
+          );
+        return reply.code(201).send(registry.factory(req.body.id)!);
+      },
     );
     app.get(
       `${API_PREFIX}/factories/:factoryId`,

@@ -10,11 +10,15 @@ const statsOut = z
     connected: z.boolean().describe('this instance is connected to the broker and subscribed'),
     subscription: z.string().nullable(),
     parkedBatches: z.number().int(),
+    parkedBytes: z.number().int(),
     deadLetters: z.number().int(),
     totals: z.object({
       messages: countsOut.describe('messages received per kind'),
       rejectedMessages: countsOut.describe('whole messages rejected, per reason'),
       rejectedPoints: countsOut.describe('points rejected from otherwise good batches, per reason'),
+      refused: countsOut.describe(
+        'devices of births or status messages refused (the rest applied), per reason',
+      ),
       pointsStored: z.number(),
       duplicates: z.number(),
       parked: z.number(),
@@ -22,6 +26,8 @@ const statsOut = z
       rebirthsRequested: z.number(),
       staleDeaths: z.number(),
       metricsRedefined: z.number(),
+      legacyRebirths: z.number(),
+      staleStatus: z.number(),
       storeErrors: z.number(),
     }),
     store: z.object({
@@ -87,6 +93,7 @@ export const ingestRoutes: RouteModule = {
           connected: ingest.mqtt?.ready ?? false,
           subscription: ingest.mqtt?.filter ?? null,
           parkedBatches: ingest.parking.count(),
+          parkedBytes: ingest.parking.bytes(),
           deadLetters: ingest.deadLetters.count(),
           totals: ingest.counters.totals(),
           store: deps.store.health(),

@@ -1,0 +1,87 @@
+import { formatZodIssues, MAX_POINTS_PER_BATCH } from '@xiang/protocol';
+import { z } from 'zod';
+import { immediate } from '../registry/db.js';
+import type { IngestProcessor } from './processor.js';
+import type { Suspicion } from './rebirth.js';
+import { nothingMissingBefore, onMessage } from './session-state.js';
+import type { IngestContext } from './steps.js';
+
+/** The data batch envelope; points are validated one by one (decode.ts) so one bad point spares the rest. */
+const dataEnvelopeSchema = z.object({
+  sessionId: z.string().min(8).max(64),
+  seq: z.number().int().min(0),
+  historical: z.boolean().default(false),
+  points: z.array(z.unknown()).min(1, 'a batch needs at least one point'),
+});
+
+/**
+ * A data batch. Only a session whose birth the platform has seen may write into the agent's series (its
+ * current session, or an earlier one still replaying); anything else is parked whole until that birth
+ * arrives. Points whose metric index is unknown are parked while a birth that may declare them is missing
+ * (a seq hole above the latest birth), else rejected.
+ */
+export async function handleData(
+  proc: IngestProcessor,
+  f: string,
+  a: string,
+  json: unknown,
+  ctx: IngestContext,
+): Promise<void> {
+  const d = proc.deps;
+  const steps = proc.steps;
+  const r = dataEnvelopeSchema.safeParse(json);
+  if (!r.success) return steps.rejectMessage(ctx, 'schemaViolation', formatZodIssues(r.error).join('; '));
+  const { sessionId, seq, historical, points } = r.data;
+  if (points.length > MAX_POINTS_PER_BATCH) {
+    const detail = `${points.length} points > ${MAX_POINTS_PER_BATCH}`;
+    return steps.rejectMessage(ctx, 'batchTooLarge', detail, points.length);
+  }
+  const batch = {
+    factoryId: f,
+    agentId: a,
+    sessionId,
+    seq,
+    historical,
+    topic: ctx.topic,
+    receivedAtMs: ctx.nowMs,
+  };
+  const st = d.sessions.get(f, a, sessionId);
+  if (!st?.birthSeen) {
+    if (d.parking.has(f, a, sessionId, seq)) {
+      d.counters.add('duplicates');
+      return steps.commitCounters();
+    }
+    immediate(d.registry.db, () => {
+      steps.park(ctx, { ...batch, points });
+      d.counters.commit();
+    });
+    d.rebirth.suspect(f, a, { kind: 'unbornSession', sessionId, sinceMs: ctx.nowMs });
+    return;
+  }
+  const m = onMessage(st, seq);
+  if (m.duplicate) {
+    d.counters.add('duplicates');
+    return steps.commitCounters();
+  }
+  const dec = steps.decode(f, a, points, ctx.nowMs);
+  let parked: unknown[] = [];
+  if (dec.unknown.length > 0) {
+    if (st.legacy || nothingMissingBefore(st, seq)) {
+      const ex = dec.unknown.slice(0, 3).map((p) => `metric index ${JSON.stringify((p as unknown[])[0])}`);
+      steps.addRejects(dec, 'unknownMetricIndex', dec.unknown.length, ex.join('; '));
+    } else {
+      parked = dec.unknown;
+    }
+  }
+  await steps.write(dec);
+  immediate(d.registry.db, () => {
+    if (parked.length > 0) steps.park(ctx, { ...batch, points: parked });
+    steps.recordDecoded(ctx, dec);
+    d.registry.touchDevices(f, dec.lastSeen);
+    d.sessions.put(f, a, sessionId, m.state, ctx.nowMs);
+    d.counters.commit();
+  });
+  const why: Suspicion[] = [];
+  if (m.hole || parked.length > 0) why.push({ kind: 'gap', sessionId });
+  d.rebirth.suspect(f, a, ...why);
+}
