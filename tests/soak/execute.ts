@@ -131,10 +131,7 @@ export async function runSchedule(schedule: Schedule, world: SharedWorld): Promi
     await checkInvariant({
       api: x.api,
       factoryId: x.factoryId,
-      truth: ackedTruth(
-        x.proxy.acked.filter((m) => m.atMs >= (x.observedFromMs ?? Number.POSITIVE_INFINITY)),
-        x.topicPrefix,
-      ),
+      truth: ackedTruth(x.proxy.acked, x.topicPrefix, x.observedFromMs ?? Number.POSITIVE_INFINITY),
       badAgentId: x.bad.agentId,
       badSent: x.bad.sent.filter((b) => b.atMs >= (x.observedFromMs ?? Number.POSITIVE_INFINITY)).length,
     });

@@ -36,9 +36,10 @@ const same = (a: ExpectedPoint, b: ExpectedPoint) =>
  * Decodes what the ack proxy saw the broker accept on the agent's birth and data topics — with a plain
  * JSON reading of xiang/v1 written here, not the platform's decoder — into the points the store must hold.
  * Births are applied in acknowledgement order; data is decoded with every index any acknowledged birth
- * declared (the protocol keeps indices stable), so an index first declared later still decodes.
+ * declared (the protocol keeps indices stable), so an index first declared later still decodes. Only data
+ * acknowledged at or after `fromMs` counts; births count whenever they came (they only name indices).
  */
-export function ackedTruth(acked: readonly AckedMessage[], topicPrefix: string): AckedTruth {
+export function ackedTruth(acked: readonly AckedMessage[], topicPrefix: string, fromMs = 0): AckedTruth {
   const t: AckedTruth = {
     series: new Map(),
     dataMessages: 0,
@@ -60,7 +61,7 @@ export function ackedTruth(acked: readonly AckedMessage[], topicPrefix: string):
     }
   }
   for (const m of mine) {
-    if (!m.topic.endsWith('/data')) continue;
+    if (!m.topic.endsWith('/data') || m.atMs < fromMs) continue;
     t.dataMessages++;
     const d = JSON.parse(m.payload.toString('utf8')) as DataJson;
     for (const p of d.points) {
