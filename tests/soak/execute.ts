@@ -61,6 +61,8 @@ async function apply(x: ScheduleStack, step: Step): Promise<void> {
       return x.proxy.cut();
     case 'forgeUnknownSession':
       return await x.rogue.forgeUnknownSession(step.n, x.agentView());
+    case 'forgeOldSession':
+      return await x.rogue.forgeOldSession(step.n, x.agentView());
     case 'forgeOtherAgent':
       return await x.rogue.forgeOtherAgent(x.agentView());
     case 'duplicate':

@@ -24,6 +24,7 @@ const WEIGHTS: Partial<Record<StepType, number>> = {
   influxStop: 1,
   linkCut: 2,
   forgeUnknownSession: 2,
+  forgeOldSession: 1,
   forgeOtherAgent: 1,
   duplicate: 2,
   badInput: 2,
@@ -45,6 +46,7 @@ function stepOf(t: StepType, rng: Rng): Step {
     case 'brokerRestart':
       return { t, downMs: rng.int(0, 4000) };
     case 'forgeUnknownSession':
+    case 'forgeOldSession':
       return { t, n: rng.int(1, 10) };
     case 'duplicate':
       return { t, back: rng.chance(0.5) ? rng.int(0, 3) : rng.int(4, 400) };

@@ -65,6 +65,9 @@ function latestTs(v: AgentView): number {
   return Math.max(...pts.map((p) => p[1]));
 }
 
+const sessionOf = (m: AckedMessage) =>
+  (JSON.parse(m.payload.toString('utf8')) as { sessionId: string }).sessionId;
+const seqOf = (m: AckedMessage) => (JSON.parse(m.payload.toString('utf8')) as { seq: number }).seq;
 const sid = (what: string) => `s-${what}-${randomBytes(6).toString('hex')}`;
 
 /**
@@ -99,14 +102,29 @@ export class Rogue {
 
   /** n data messages with a sessionId nobody announced, using the agent's real double metrics. */
   async forgeUnknownSession(n: number, v: AgentView): Promise<void> {
+    await this.forgeData(n, v, sid('forged'), 1);
+  }
+
+  /**
+   * n data messages in the agent's previous session (one it left for a newer birth), continuing that
+   * session's seq: what only a forger can send — the agent replays its backlog in its current session.
+   */
+  async forgeOldSession(n: number, v: AgentView): Promise<void> {
+    const sessions = [...new Set(v.births.map((b) => sessionOf(b)))];
+    const old = sessions[sessions.length - 2];
+    if (!old) return;
+    const seqs = v.data.filter((d) => sessionOf(d) === old).map((d) => seqOf(d));
+    await this.forgeData(n, v, old, Math.max(0, ...seqs) + 1);
+  }
+
+  private async forgeData(n: number, v: AgentView, sessionId: string, firstSeq: number): Promise<void> {
     const birth = latestBirth(v);
     if (!birth) return;
     const doubles = birth.metrics.filter((m) => m.datatype === 'double').map((m) => m.i);
-    const sessionId = sid('forged');
     const near = latestTs(v);
-    for (let seq = 1; seq <= n; seq++) {
-      const points = this.forgedPointsFor(doubles.slice((seq * 3) % doubles.length).slice(0, 3), near);
-      const body = JSON.stringify({ sessionId, seq, historical: false, points });
+    for (let k = 0; k < n; k++) {
+      const points = this.forgedPointsFor(doubles.slice((k * 3) % doubles.length).slice(0, 3), near);
+      const body = JSON.stringify({ sessionId, seq: firstSeq + k, historical: false, points });
       if (await publishAcked(this.c, this.topic('data'), body)) {
         this.forgedMessages++;
         this.forgedPoints += points.length;

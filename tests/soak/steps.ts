@@ -41,6 +41,8 @@ export const stepSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('linkCut') }),
   /** n forged data messages with a random sessionId on the agent's own topic, real metric indices. */
   z.object({ t: z.literal('forgeUnknownSession'), n: z.number().int().min(1).max(50) }),
+  /** n forged data messages in the agent's previous session (after a newer birth), seq continued. */
+  z.object({ t: z.literal('forgeOldSession'), n: z.number().int().min(1).max(50) }),
   /** A rogue agent id births the real agent's devices and sends forged data for them. */
   z.object({ t: z.literal('forgeOtherAgent') }),
   /** A rogue client re-publishes, byte for byte, the acknowledged data message `back` messages ago. */
@@ -78,7 +80,7 @@ export function describeSteps(steps: readonly Step[]): string {
     .map((s) => {
       if (s.t === 'wait') return `wait ${s.ms}`;
       if (s.t === 'brokerRestart') return `brokerRestart ${s.downMs}`;
-      if (s.t === 'forgeUnknownSession') return `forgeUnknownSession×${s.n}`;
+      if (s.t === 'forgeUnknownSession' || s.t === 'forgeOldSession') return `${s.t}×${s.n}`;
       if (s.t === 'duplicate') return `duplicate -${s.back}`;
       if (s.t === 'badInput') return `badInput ${s.kind}`;
       if (s.t === 'slowConsumer') return `slowConsumer ${s.ms}`;
