@@ -136,6 +136,7 @@ export async function runSchedule(schedule: Schedule, world: SharedWorld): Promi
       truth: ackedTruth(x.proxy.acked, x.topicPrefix, x.observedFromMs ?? Number.POSITIVE_INFINITY),
       badAgentId: x.bad.agentId,
       badSent: x.bad.sent.filter((b) => b.atMs >= (x.observedFromMs ?? Number.POSITIVE_INFINITY)).length,
+      startedAtMs: t0,
     });
   try {
     await mark('boot', () => x.boot());

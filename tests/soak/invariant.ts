@@ -47,6 +47,8 @@ export type CheckInput = {
   truth: AckedTruth;
   badAgentId: string;
   badSent: number;
+  /** Schedule start (epoch ms): lost points are reported with their acknowledgement time relative to it. */
+  startedAtMs: number;
 };
 
 /** Fetches what the store holds (through the API) and compares it with the acknowledged truth. */
@@ -64,6 +66,7 @@ export async function checkInvariant(i: CheckInput): Promise<Verdict> {
     agentConflicts: i.truth.conflicts.length,
     examples: i.truth.conflicts.slice(0, 3).map((c) => `agent: ${c}`),
   };
+  const rel = (ms: number) => ((ms - i.startedAtMs) / 1000).toFixed(1);
   const example = (s: string) => {
     if (v.examples.length < MAX_EXAMPLES) v.examples.push(s);
   };
@@ -72,7 +75,7 @@ export async function checkInvariant(i: CheckInput): Promise<Verdict> {
   ].sort();
   const stored = await rawPoints(i.api, i.factoryId, refs);
   for (const ref of refs) {
-    const expected = i.truth.series.get(ref) ?? new Map<number, ExpectedPoint>();
+    const expected = i.truth.series.get(ref) ?? new Map<number, ExpectedPoint & { ackedAtMs: number }>();
     const byTs = new Map<number, RawPoint[]>();
     for (const p of stored.get(ref) ?? []) {
       if (isForgedValue(p.value)) {
@@ -85,11 +88,14 @@ export async function checkInvariant(i: CheckInput): Promise<Verdict> {
       byTs.set(p.tsMs, l);
     }
     let lostHere = 0;
-    let firstLost = 0;
+    let ackedFrom = Number.POSITIVE_INFINITY;
+    let ackedTo = 0;
     for (const [ts, e] of expected) {
       const got = byTs.get(ts);
       if (!got) {
-        if (lostHere++ === 0) firstLost = ts;
+        lostHere++;
+        ackedFrom = Math.min(ackedFrom, e.ackedAtMs);
+        ackedTo = Math.max(ackedTo, e.ackedAtMs);
         continue;
       }
       if (got.length > 1) {
@@ -106,7 +112,7 @@ export async function checkInvariant(i: CheckInput): Promise<Verdict> {
     if (lostHere > 0) {
       v.lost += lostHere;
       example(
-        `lost: ${ref}: ${lostHere} of ${expected.size} acknowledged points, first @${new Date(firstLost).toISOString()}`,
+        `lost: ${ref}: ${lostHere} of ${expected.size} acknowledged points, acknowledged between +${rel(ackedFrom)} s and +${rel(ackedTo)} s`,
       );
     }
     for (const ts of byTs.keys()) if (!expected.has(ts)) v.unackedStored++;

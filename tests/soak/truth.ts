@@ -2,13 +2,15 @@ import type { AckedMessage } from './ack-proxy.js';
 
 /** What the store must hold for one (series, timestamp): the value the broker acknowledged. */
 export type ExpectedPoint = { value: number | null; text: string | null; status: number };
+/** An expected point and when the broker first acknowledged it (epoch ms, for diagnosis). */
+type Acked = ExpectedPoint & { ackedAtMs: number };
 
 /** "<deviceId>:<metric>" — the API's series reference. */
 export type SeriesRef = string;
 
 export type AckedTruth = {
   /** series → source timestamp → the acknowledged value. */
-  series: Map<SeriesRef, Map<number, ExpectedPoint>>;
+  series: Map<SeriesRef, Map<number, Acked>>;
   /** Acknowledged data messages and points (points counted with repeats). */
   dataMessages: number;
   points: number;
@@ -82,7 +84,7 @@ export function ackedTruth(acked: readonly AckedMessage[], topicPrefix: string, 
       if (prev && !same(prev, e)) {
         t.conflicts.push(`${ref}@${ts}: acknowledged twice with different values`);
       }
-      s.set(ts, e);
+      if (!prev) s.set(ts, { ...e, ackedAtMs: m.atMs });
     }
   }
   return t;

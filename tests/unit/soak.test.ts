@@ -81,11 +81,11 @@ describe('soak truth from acknowledged messages', () => {
     );
     expect(t.conflicts).toEqual([]);
     expect([...t.series.get('M1:p')!]).toEqual([
-      [2000, { value: null, text: null, status: 2156134400 }],
-      [1000, { value: 1.5, text: null, status: 0 }],
+      [2000, { value: null, text: null, status: 2156134400, ackedAtMs: 20 }],
+      [1000, { value: 1.5, text: null, status: 0, ackedAtMs: 20 }],
     ]);
-    expect(t.series.get('M1:on')!.get(2000)).toEqual({ value: 1, text: null, status: 0 });
-    expect(t.series.get('M1:txt')!.get(2000)).toEqual({ value: null, text: 'x', status: 0 });
+    expect(t.series.get('M1:on')!.get(2000)).toMatchObject({ value: 1, text: null, status: 0 });
+    expect(t.series.get('M1:txt')!.get(2000)).toMatchObject({ value: null, text: 'x', status: 0 });
     expect(t.dataMessages).toBe(1);
     expect(t.points).toBe(4);
   });
