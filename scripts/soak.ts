@@ -68,6 +68,8 @@ function* seeds(): Generator<number> {
 }
 const stores = kinds<StoreKind>('store', o.store!, ['embedded', 'influx']);
 const brokers = kinds<BrokerKind>('broker', o.broker!, ['mosquitto', 'aedes']);
+// Ctrl-C: exit through process.exit so the harness kills every child process it started (by pid).
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 const t0 = Date.now();
 const what = [
   schedules.length ? `${schedules.length} replayed schedule(s)` : '',
