@@ -148,7 +148,7 @@ export class ScheduleStack {
     if (this.agent?.alive) return;
     const p = new Proc('xiang-edge', BIN.agent, ['run', '--config', this.file('agent.yaml')]);
     this.agent = p;
-    const m = await p.waitFor(/xiang-edge running; health (\S+)/, 60_000);
+    const m = await p.waitFor(/xiang-edge running; health (\S+)/, 180_000);
     this.agentHealth = m[1]!;
   }
 
@@ -173,7 +173,7 @@ export class ScheduleStack {
         ? new Proc('embedded-stack', BIN.embedded, ['--config', cfg, '--mqtt-port', String(this.brokerPort)])
         : new Proc('xiang serve', BIN.platform, ['serve', '--config', cfg]);
     this.platform = p;
-    await p.waitFor(/platform started/, 90_000);
+    await p.waitFor(/platform started/, 180_000);
     await waitFor(
       async () => (await ingestStats(this.api)).connected,
       'the platform subscribed',

@@ -33,7 +33,7 @@ export async function startWorld(o: WorldOptions): Promise<World | null> {
     ...['--speed', String(simSpeed), '--start', simStartIso],
   ]);
   try {
-    const m = await opcua.waitFor(/"endpoint":"(opc\.tcp:[^"]+)"/, 90_000);
+    const m = await opcua.waitFor(/"endpoint":"(opc\.tcp:[^"]+)"/, 180_000);
     return {
       influx,
       opcuaEndpoint: m[1]!,
