@@ -1,10 +1,11 @@
 import { diagnoseCommand } from './commands/diagnose.js';
+import { factoryCommand } from './commands/factory.js';
 import { gradeCommand } from './commands/grade.js';
 import { serveCommand } from './commands/serve.js';
 import { type CliCommand, type CliIo, EXIT } from './commands/types.js';
 
 /** Every `xiang` subcommand. Adding one is a file in commands/ plus one line here. */
-export const commands: CliCommand[] = [serveCommand, gradeCommand, diagnoseCommand];
+export const commands: CliCommand[] = [serveCommand, factoryCommand, gradeCommand, diagnoseCommand];
 
 const stdio: CliIo = {
   out: (l) => process.stdout.write(`${l}\n`),

@@ -98,6 +98,10 @@ describe.skipIf(!broker)('session churn over a real Mosquitto (issue 8)', () => 
     expect(agent.stats().uplink.births).toBeGreaterThan(birthsBefore);
     const s = await api<Totals>(p, h.adminToken, '/api/v1/ingest/stats');
     expect(s.totals.duplicates).toBe(0);
+    // The agent speaks the new rule: its rebirth carried the session's next seq (no legacy restart at 0).
+    const session = p.ingest.sessions.get('FR', 'edge1', agent.stats().uplink.sessionId);
+    expect(session).toMatchObject({ legacy: false, birthSeen: true });
+    expect(session!.lastBirthSeq).toBeGreaterThan(0);
   });
 
   it('a platform started after the agent parks what precedes the birth, asks once, and stores everything', async () => {

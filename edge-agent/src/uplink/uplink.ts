@@ -28,8 +28,7 @@ type Inflight = { batch: QueuedBatch; historical: boolean };
  * The xiang/v1 uplink. One mqtt.js client per connection (mqtt.js' own reconnect is off), so nothing
  * unacknowledged is ever resent from mqtt.js' memory: after a reconnect the queue alone decides what goes
  * again, and it goes as `historical`. Each connection is a new session: new sessionId, a Will carrying it,
- * a birth with seq 0 first, then a status snapshot, then data. `seq` never restarts within a session: a
- * rebirth (cmd, new metrics) carries the next seq, so the platform never mistakes later data for a duplicate.
+ * a birth with seq 0 first, then a status snapshot, then data. A rebirth carries the next seq (never 0 again).
  *
  * Two lanes read the queue: the live lane sends batches queued after this connection came up, as soon as
  * they exist; the replay lane sends the backlog (everything older) in id order, rate-limited, only when the
@@ -109,7 +108,7 @@ export class Uplink {
   private onConnected(client: MqttClient, sessionId: string): void {
     this.connected = true;
     this.sessionId = sessionId;
-    this.seq = -1; // the session's first message, its birth, gets seq 0
+    this.seq = -1; // its birth gets seq 0
     this.backoff.reset();
     if (this.everConnected) this.d.stats.uplink.reconnections++;
     this.everConnected = true;

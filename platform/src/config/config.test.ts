@@ -38,6 +38,17 @@ describe('platform config', () => {
     expect(c.store.influxUrl).toBeUndefined();
     expect(c.dataDir).toBe('./data');
     expect(c.ingest.parkMaxMessages).toBe(10_000);
+    // Issue 8: `xiang serve` creates no factory from a birth unless told to; limits have safe defaults.
+    expect(c.ingest.autoRegisterFactories).toBe(false);
+    expect(c.ingest.limits).toMatchObject({ maxMetricsPerBirth: 20_000, maxBirthBytes: 4 * 1024 * 1024 });
+  });
+
+  it('XIANG_INGEST_AUTO_REGISTER_FACTORIES takes true or false, nothing else', () => {
+    const on = loadConfig({ env: { XIANG_INGEST_AUTO_REGISTER_FACTORIES: 'true' } });
+    expect(on.ingest.autoRegisterFactories).toBe(true);
+    expect(() => loadConfig({ env: { XIANG_INGEST_AUTO_REGISTER_FACTORIES: 'yes' } })).toThrow(
+      /ingest\.autoRegisterFactories \(env XIANG_INGEST_AUTO_REGISTER_FACTORIES\): expected true or false/,
+    );
   });
 
   it('reads YAML, and env wins over the file', async () => {

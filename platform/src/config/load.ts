@@ -23,7 +23,8 @@ export const envVars = {
   XIANG_DATA_DIR: { path: ['dataDir'], type: 'string' },
   XIANG_ADMIN_TOKEN: { path: ['adminToken'], type: 'string' },
   XIANG_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
-} as const satisfies Record<string, { path: string[]; type: 'string' | 'number' }>;
+  XIANG_INGEST_AUTO_REGISTER_FACTORIES: { path: ['ingest', 'autoRegisterFactories'], type: 'boolean' },
+} as const satisfies Record<string, { path: string[]; type: 'string' | 'number' | 'boolean' }>;
 
 /** The env var that names the config file. */
 export const CONFIG_FILE_ENV = 'XIANG_CONFIG';
@@ -51,6 +52,12 @@ function envOverlay(env: NodeJS.ProcessEnv, into: Record<string, unknown>, issue
         continue;
       }
       setPath(into, spec.path, n);
+    } else if (spec.type === 'boolean') {
+      if (raw !== 'true' && raw !== 'false') {
+        issues.push(`${spec.path.join('.')} (env ${name}): expected true or false, got "${raw}"`);
+        continue;
+      }
+      setPath(into, spec.path, raw === 'true');
     } else {
       setPath(into, spec.path, raw);
     }

@@ -34,9 +34,10 @@ async function validateInTurns<T>(
 }
 
 /**
- * A birth, in the order that keeps the work bounded: limits on the raw envelope, validation in chunks,
- * limits against the registry, then the metric table written in chunks and everything else (devices it
- * owns, session state, budgets, counters) in one transaction; then parked data of the agent is drained.
+ * A birth, in the order that keeps the work bounded: limits on the raw envelope, validation in event-loop
+ * turns of ~8 ms, limits against the registry, then the metric table and the devices it owns written in
+ * such turns, and the rest (asset tree, absent devices, current session, session state, budgets, counters)
+ * in one last transaction; then parked data of the agent is drained.
  */
 export async function handleBirth(
   proc: IngestProcessor,
@@ -109,13 +110,16 @@ export async function handleBirth(
       metricsWritten: { redefinedIndices },
       ...(devicesWritten ? { devicesWritten } : {}),
     });
-    d.sessions.put(f, a, birth.sessionId, s.state, nowMs);
+    // Decided again on the row as it is now: a sibling instance may have moved this session meanwhile.
+    const fresh = d.sessions.get(f, a, birth.sessionId);
+    const decided = fresh ? onBirth(fresh, birth.seq, birth.timestamp, earlier) : s;
+    d.sessions.put(f, a, birth.sessionId, decided.state, nowMs);
     if (r.newSession) d.sessions.prune(nowMs, { f, a, keep: birth.sessionId });
     const scope = seriesScopes(f, a);
     d.budgets.charge(scope.agent, limits.newSeries, nowMs);
     d.budgets.charge(scope.factory, limits.newSeries, nowMs);
     d.rebirth.birthSeen(f, a, nowMs);
-    if (s.outcome === 'legacyRebirth') d.counters.add('legacyRebirths');
+    if (decided.outcome === 'legacyRebirth') d.counters.add('legacyRebirths');
     d.counters.add('metricsRedefined', r.redefinedIndices.length);
     const foreign = r.foreignDevices.map((x) => `${x.id} (owned by agent ${x.owner})`);
     const why = `devices of other agents left unchanged: ${foreign.slice(0, 20).join(', ')}`;

@@ -51,11 +51,13 @@ export async function handleData(
       d.counters.add('duplicates');
       return steps.commitCounters();
     }
-    immediate(d.registry.db, () => {
-      steps.park(ctx, { ...batch, points });
+    const parked = immediate(d.registry.db, () => {
+      const ok = steps.park(ctx, { ...batch, points });
       d.counters.commit();
+      return ok;
     });
-    d.rebirth.suspect(f, a, { kind: 'unbornSession', sessionId, sinceMs: ctx.nowMs });
+    // Only parked data asks for a birth: a flood beyond the parking bounds cannot multiply commands.
+    if (parked) d.rebirth.suspect(f, a, { kind: 'unbornSession', sessionId, sinceMs: ctx.nowMs });
     return;
   }
   const m = onMessage(st, seq);
@@ -74,14 +76,17 @@ export async function handleData(
     }
   }
   await steps.write(dec);
-  immediate(d.registry.db, () => {
+  const hole = immediate(d.registry.db, () => {
     if (parked.length > 0) steps.park(ctx, { ...batch, points: parked });
     steps.recordDecoded(ctx, dec);
     d.registry.touchDevices(f, dec.lastSeen);
-    d.sessions.put(f, a, sessionId, m.state, ctx.nowMs);
+    // Re-read: a sibling instance may have applied a birth of this session meanwhile.
+    const now = onMessage(d.sessions.get(f, a, sessionId) ?? st, seq);
+    d.sessions.put(f, a, sessionId, now.state, ctx.nowMs);
     d.counters.commit();
+    return now.hole;
   });
   const why: Suspicion[] = [];
-  if (m.hole || parked.length > 0) why.push({ kind: 'gap', sessionId });
+  if (hole || parked.length > 0) why.push({ kind: 'gap', sessionId });
   d.rebirth.suspect(f, a, ...why);
 }

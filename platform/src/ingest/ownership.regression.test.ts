@@ -52,6 +52,9 @@ describe('device ownership', () => {
     expect(rig.registry.device(FACTORY, 'M1')).toMatchObject({ agentId: 'A1', meterRole: 'feeder' });
     expect(rig.registry.device(FACTORY, 'R1')).toMatchObject({ agentId: 'rogue' });
     expect(rig.registry.device(FACTORY, 'M0')?.online).toBe(true);
+    // The domain sees M1's metric as its owner declared it, not the rogue's declaration.
+    const m1Metrics = rig.registry.metrics(FACTORY).filter((m) => m.deviceId === 'M1');
+    expect(m1Metrics.map((m) => m.agentId)).toEqual(['A1']);
     const [m1] = await rig.store.latest(FACTORY, { deviceIds: ['M1'], metrics: ['activePower'] });
     expect(m1?.value).toBe(10.5);
     expect(await rig.count('R1', 'activePower')).toBe(1);

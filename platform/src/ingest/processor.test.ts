@@ -136,17 +136,6 @@ describe('ingest processor', () => {
     expect(ingest.deadLetters.list()[0]?.detail).toMatch(/after birth: metric index 99/);
   });
 
-  it('data of a session whose birth was not seen is parked even when the table knows its indices', async () => {
-    await send('birth', fixtureBirth('session-0001'));
-    await send('data', fixtureBatch('session-0002', 1, [[0, T0, 1]]));
-    expect(await count('M0', 'activePower')).toBe(0);
-    expect(ingest.parking.count()).toBe(1);
-    expect(totals().rebirthsRequested).toBe(1);
-    await send('birth', { ...fixtureBirth('session-0002', { timestamp: T0 + 1 }), seq: 2 });
-    expect(await count('M0', 'activePower')).toBe(1);
-    expect(ingest.parking.count()).toBe(0);
-  });
-
   it('a sequence gap in the current session asks for a rebirth; a filled gap does not', async () => {
     await send('birth', fixtureBirth('session-0001'));
     await send('data', fixtureBatch('session-0001', 1, [[0, T0, 1]]));

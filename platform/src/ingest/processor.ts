@@ -96,13 +96,13 @@ export class IngestProcessor {
       this.d.rebirth.suspect(f, a, { kind: 'unbornSession', sessionId: s.sessionId, sinceMs: ctx.nowMs });
       return;
     }
-    const m = onMessage(st, s.seq);
-    if (m.duplicate) {
+    if (onMessage(st, s.seq).duplicate) {
       this.d.counters.add('duplicates');
       return this.steps.commitCounters();
     }
     const current = this.d.registry.agent(f, a)?.currentSessionId === s.sessionId;
-    immediate(this.d.registry.db, () => {
+    const m = immediate(this.d.registry.db, () => {
+      const m = onMessage(this.d.sessions.get(f, a, s.sessionId) ?? st, s.seq);
       if (current) {
         const { refused } = this.d.registry.applyStatus(f, a, s);
         const detail = `status for devices the agent does not own: ${refused.slice(0, 20).join(', ')}`;
@@ -112,6 +112,7 @@ export class IngestProcessor {
       }
       this.d.sessions.put(f, a, s.sessionId, m.state, ctx.nowMs);
       this.d.counters.commit();
+      return m;
     });
     if (current && m.hole) this.d.rebirth.suspect(f, a, { kind: 'gap', sessionId: s.sessionId });
   }

@@ -22,6 +22,8 @@ export type RebirthDeps = {
 };
 
 const MINUTE_MS = 60_000;
+/** Rate-limit rows of agents never born are kept this long (longer than the one-minute window). */
+const FORGET_UNBORN_MS = 10 * MINUTE_MS;
 
 type Row = { lastAtMs: number; windowStartMs: number; windowCount: number; lastBirthAtMs: number };
 
@@ -127,7 +129,13 @@ export class RebirthScheduler {
         });
       return true;
     });
-    if (send) this.deps.publish(factoryId, agentId, reason);
+    if (send) {
+      this.deps.publish(factoryId, agentId, reason);
+      // Agents that never published a birth (typos, forged agent ids) keep no rate-limit row for long.
+      this.deps.db
+        .prepare('DELETE FROM ingest_rebirths WHERE lastBirthAtMs = 0 AND lastAtMs < ?')
+        .run(now - FORGET_UNBORN_MS);
+    }
     // Rate-limited: look again once the interval has passed, so a lasting problem is not forgotten.
     else this.retryLater(factoryId, agentId, suspicions);
   }

@@ -117,6 +117,20 @@ describe('authority: data of a session whose birth was not seen is never stored 
   });
 });
 
+describe('data of a session whose birth was not seen', () => {
+  it('is parked even when the agent table knows its indices, and stored once that session is born', async () => {
+    rig = await ingestRig();
+    await rig.send('birth', fixtureBirth('session-0001'));
+    await rig.send('data', fixtureBatch('session-0002', 1, [[0, T0, 1]]));
+    expect(await rig.count('M0', 'activePower')).toBe(0);
+    expect(rig.ingest.parking.count()).toBe(1);
+    expect(totals().rebirthsRequested).toBe(1);
+    await rig.send('birth', { ...fixtureBirth('session-0002', { timestamp: T0 + 1 }), seq: 2 });
+    expect(await rig.count('M0', 'activePower')).toBe(1);
+    expect(rig.ingest.parking.count()).toBe(0);
+  });
+});
+
 describe('values the store cannot hold are rejected at decode', () => {
   it('±Infinity (1e400 in JSON) and timestamps of any magnitude get their own reasons; pointsStored matches the store', async () => {
     rig = await ingestRig();

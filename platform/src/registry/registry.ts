@@ -192,9 +192,13 @@ export class Registry {
     return patchDeviceOverrides(this.db, factoryId, deviceId, patch, nowMs);
   }
 
+  /** The factory's metrics: each as declared by the agent that owns its device (other declarations are refused). */
   metrics(factoryId: string): RegistryMetric[] {
     const rows = this.db
-      .prepare('SELECT agentId, def FROM metrics WHERE factoryId = ? ORDER BY deviceId, key, agentId')
+      .prepare(
+        `SELECT m.agentId, m.def FROM metrics m JOIN devices d ON d.factoryId = m.factoryId AND d.id = m.deviceId
+         WHERE m.factoryId = ? AND d.agentId = m.agentId ORDER BY m.deviceId, m.key, m.agentId`,
+      )
       .all(factoryId) as { agentId: string; def: string }[];
     return rows.map((r) => ({ ...(JSON.parse(r.def) as RegistryMetric), factoryId, agentId: r.agentId }));
   }

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { idSchema } from '@xiang/protocol';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { openPlatformDb } from '../registry/db.js';
+import { Registry } from '../registry/registry.js';
+import { type CliCommand, EXIT } from './types.js';
+
+const USAGE = [
+  'xiang factory create <id> [--name 名称] [--config platform.yaml]',
+  '       xiang factory list [--config platform.yaml]',
+  '       xiang factory assign <factoryId> <deviceId> <agentId> [--config platform.yaml]',
+].join('\n');
+
+/**
+ * `xiang factory`: what an admin decides about factories without the API — create one (agents' data for a
+ * factory nobody created is dead-lettered as unknownFactory unless ingest.autoRegisterFactories is on), list
+ * them, hand a device to another agent. Opens the platform's data directory like `xiang serve` (SQLite WAL:
+ * safe beside a running platform).
+ */
+export const factoryCommand: CliCommand = {
+  name: 'factory',
+  summary: '工厂与设备归属（管理员） · Create factories, assign devices to agents (admin)',
+  usage: USAGE,
+  async run(argv, io) {
+    let values: { name?: string; config?: string };
+    let positionals: string[];
+    let config: ReturnType<typeof loadConfig>;
+    try {
+      ({ values, positionals } = parseArgs({
+        args: argv,
+        options: { name: { type: 'string' }, config: { type: 'string', short: 'c' } },
+        strict: true,
+        allowPositionals: true,
+      }));
+      config = loadConfig({ file: values.config });
+    } catch (e) {
+      const usage = e instanceof ConfigError ? '' : `\nusage: ${USAGE}`;
+      io.err(`xiang factory: ${(e as Error).message}${usage}`);
+      return EXIT.usage;
+    }
+    const [action, ...ids] = positionals;
+    const want = action === 'create' ? 1 : action === 'list' ? 0 : action === 'assign' ? 3 : -1;
+    const bad = ids.find((id) => !idSchema.safeParse(id).success);
+    if (want < 0 || ids.length !== want || bad !== undefined) {
+      const why = bad !== undefined ? `"${bad}" is not an id (1–64 of A–Z a–z 0–9 _ -)` : 'wrong arguments';
+      io.err(`xiang factory: ${why}\nusage: ${USAGE}`);
+      return EXIT.usage;
+    }
+    const db = openPlatformDb(path.join(config.dataDir, 'platform.db'));
+    try {
+      const registry = new Registry(db);
+      if (action === 'list') {
+        for (const f of registry.factories()) io.out(`${f.id}\t${f.name}`);
+        return EXIT.ok;
+      }
+      if (action === 'create') {
+        const [id] = ids as [string];
+        if (!registry.createFactory({ id, ...(values.name ? { name: values.name } : {}) })) {
+          io.err(`xiang factory: factory "${id}" exists already`);
+          return EXIT.failed;
+        }
+        io.out(`工厂已创建 · factory created: ${id}`);
+        return EXIT.ok;
+      }
+      const [f, d, a] = ids as [string, string, string];
+      if (!registry.assignDevice(f, d, a)) {
+        io.err(`xiang factory: device "${d}" is not known in factory "${f}"`);
+        return EXIT.failed;
+      }
+      io.out(`设备 ${d} 归属代理 ${a} · device ${d} now belongs to agent ${a}`);
+      return EXIT.ok;
+    } finally {
+      db.close();
+    }
+  },
+};
