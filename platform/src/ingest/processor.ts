@@ -9,6 +9,7 @@ import {
 } from '@xiang/protocol';
 import { z } from 'zod';
 import { immediate } from '../registry/db.js';
+import { refuseContradictingHistory } from './counter-consistency.js';
 import { drainParked } from './drain.js';
 import type { Suspicion } from './rebirth.js';
 import { type IngestContext, IngestSteps, isTransient, type ProcessorDeps } from './steps.js';
@@ -159,6 +160,7 @@ export class IngestProcessor {
         parked = dec.unknown;
       }
     }
+    if (historical && (await refuseContradictingHistory(this.steps, ctx, f, a, dec))) return;
     await this.steps.write(dec);
     const mark = immediate(this.d.registry.db, () => {
       if (parked.length > 0) {

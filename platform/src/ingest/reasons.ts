@@ -9,6 +9,7 @@ export const messageRejectReasonSchema = z.enum([
   'schemaViolation', // JSON that does not match the message schema
   'batchTooLarge', // more points than the protocol allows in one batch
   'parkOverflow', // parked while waiting for a birth, pushed out by newer parked messages
+  'counterConflict', // a historical batch contradicting stored counter values (counter-consistency.ts)
   'internalError', // the platform failed on this message (a bug) — logged at error level
 ]);
 export type MessageRejectReason = z.infer<typeof messageRejectReasonSchema>;
