@@ -17,6 +17,7 @@ import {
 } from '@xiang/simulators';
 import pino from 'pino';
 import { startEmbeddedBroker } from '../platform/src/broker/embedded.js';
+import { announceServer } from '../platform/src/commands/data-dir-lock.js';
 import type { PlatformConfigInput } from '../platform/src/config/index.js';
 import { startPlatform } from '../platform/src/main.js';
 import { factoryProfileSchema, lineSettingsSchema } from '../platform/src/registry/model.js';
@@ -99,6 +100,9 @@ try {
     dataDir: path.join(dataDir, 'platform'),
     logLevel: opts.logLevel,
   });
+  // One writer per data directory: a `xiang` CLI command holding it finishes first; later ones use the API.
+  const lease = await announceServer(path.join(dataDir, 'platform'), say);
+  life.add('data directory lease', async () => lease.release());
   const platform = await startPlatform(platformConfig(opts.httpPort), { logger: platformLog }).catch(
     async (e) => {
       if (!String(e).includes('EADDRINUSE')) throw e;
@@ -107,6 +111,7 @@ try {
     },
   );
   life.add('platform', () => platform.stop());
+  lease.publish(platform.url);
   const platformDir = path.join(dataDir, 'platform');
   const shown = path.relative(process.cwd(), platformDir);
   const tokenCmd = `XIANG_DATA_DIR=${shown.startsWith('..') ? platformDir : shown} npx xiang token admin`;
@@ -135,22 +140,36 @@ try {
   platform.registry.putFactory(factoryProfileSchema.parse(settings.profile));
   for (const l of settings.lines) platform.registry.putLine(lineSettingsSchema.parse(l));
 
-  // 4. One simulation for history and live data: first start → history; later start → resume.
-  const { sim } = await prepareSimulation({
-    state,
-    scenarioName: opts.scenario,
-    scenario,
-    dataDir,
-    historyDays: opts.historyDays,
-    store: platform.store,
-    brokerUrl,
-    protocolVersion,
-    agentId,
-    credentials: creds?.agent ?? null,
-    log: log.child({ service: 'history' }),
-    say,
-    signal: life.signal,
-  });
+  // 4. One simulation for history and live data: first start → history; later start → resume. A replay cut
+  //    short (its broker connection lost) resumes from what got stored, like a restart would.
+  const history = (kept: typeof state) =>
+    prepareSimulation({
+      state: kept,
+      scenarioName: opts.scenario,
+      scenario,
+      dataDir,
+      historyDays: opts.historyDays,
+      store: platform.store,
+      brokerUrl,
+      protocolVersion,
+      agentId,
+      credentials: creds?.agent ?? null,
+      log: log.child({ service: 'history' }),
+      say,
+      signal: life.signal,
+    });
+  let prepared: Awaited<ReturnType<typeof prepareSimulation>> | undefined;
+  for (let attempt = 1; !prepared; attempt++) {
+    try {
+      prepared = await history(attempt === 1 ? state : readStartState(dataDir));
+    } catch (e) {
+      if (stopped() || attempt >= 3 || !String(e).includes('connection closed')) throw e;
+      say(
+        `\n历史数据中断 / history replay interrupted (${(e as Error).message}); resuming from what is stored…`,
+      );
+    }
+  }
+  const { sim } = prepared;
   if (stopped()) await new Promise(() => {}); // stopAll exits the process
 
   // 5. Live simulators continue the same simulation in (scaled) real time.

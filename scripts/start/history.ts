@@ -99,8 +99,9 @@ export async function prepareSimulation(c: HistoryContext): Promise<{ sim: Simul
       `  ${iso(storedEnd)} – ${iso(fillFromMs)} stays a gap (longer ago than --history-days ${c.historyDays})`,
     );
   if (liveStartMs > sim.timeOf(sim.tick)) {
-    const hours = (liveStartMs - sim.timeOf(sim.tick)) / 3_600_000;
-    c.say(`补发停机期间的数据 / sending the ${hours.toFixed(1)} h since then as history…`);
+    const minutes = (liveStartMs - sim.timeOf(sim.tick)) / 60_000;
+    const span = minutes < 120 ? `${Math.round(minutes)} min` : `${(minutes / 60).toFixed(1)} h`;
+    c.say(`补发停机期间的数据 / sending the ${span} since then as history…`);
     await sendHistory(c, sim, liveStartMs);
   }
   return { sim, resumed: true };

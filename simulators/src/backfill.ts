@@ -112,8 +112,16 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
   let points = 0;
   const inFlight = new Set<Promise<unknown>>();
   let failure: Error | null = null;
+  // A lost connection fails the backfill at once: with reconnect off, mqtt.js would keep QoS 1 publishes
+  // waiting for a PUBACK that never comes.
+  const lost = new Promise<void>((resolve) =>
+    client.once('close', () => {
+      failure ??= new Error('the broker connection closed during the backfill');
+      resolve();
+    }),
+  );
   const publish = async (topic: string, body: unknown) => {
-    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    while (inFlight.size >= maxInFlight && !failure) await Promise.race([...inFlight, lost]);
     if (failure) throw failure;
     const p: Promise<unknown> = client
       .publishAsync(topic, JSON.stringify(body), { qos: 1 })
@@ -171,10 +179,10 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
       }
     }
     await flush();
-    await Promise.all(inFlight);
+    await Promise.race([Promise.all(inFlight), lost]);
     if (failure) throw failure;
   } finally {
-    await client.endAsync();
+    await client.endAsync(true);
   }
   return {
     sim,

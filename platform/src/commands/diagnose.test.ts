@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli.js';
+import { openPlatformDb } from '../registry/db.js';
 import { instantOf } from './diagnose.js';
 
 /** `xiang diagnose` argument handling over a real (empty) platform data directory; the full run is e2e. */
@@ -49,7 +51,29 @@ describe('xiang diagnose', () => {
     expect(opts.err).toMatch(/expected a mapping of diagnosis options/);
   });
 
+  it('says how to point at data when the data directory has none, and creates nothing there (exit 1)', async () => {
+    const empty = path.join(dir, 'no-data');
+    const cfg = path.join(dir, 'empty.yaml');
+    await writeFile(cfg, `dataDir: ${empty}\n`);
+    const r = await run(
+      '--factory',
+      'F1',
+      '--from',
+      '2025-03-03',
+      '--to',
+      '2025-03-16',
+      '--config',
+      cfg,
+      '--out',
+      'x.html',
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no platform data in .*no-data .*XIANG_DATA_DIR=.*\.data\/start\/platform/);
+    expect(existsSync(empty)).toBe(false);
+  });
+
   it('names the factories the data directory knows when the factory is not there (exit 1)', async () => {
+    openPlatformDb(path.join(dir, 'data', 'platform.db')).close();
     const r = await run(
       '--factory',
       'F9',

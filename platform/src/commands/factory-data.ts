@@ -17,6 +17,44 @@ export type FactoryData = {
   startedAtMs: number;
 };
 
+/** Finds the factory or says which ones exist (exit code 1). */
+function factoryOrHint(
+  command: string,
+  where: string,
+  registry: Registry,
+  factoryId: string,
+  io: CliIo,
+): FactoryProfile | null {
+  const profile = registry.factory(factoryId);
+  if (profile) return profile;
+  const known =
+    registry
+      .factories()
+      .map((f) => f.id)
+      .join(', ') || 'none';
+  io.err(`xiang ${command}: factory "${factoryId}" is not in ${where} (known: ${known})`);
+  return null;
+}
+
+/**
+ * The same for a command that runs inside the serving platform (POST /api/v1/cli/{command}): its own
+ * registry and store, already open.
+ */
+export async function withServerData(
+  command: string,
+  platform: { registry: Registry; store: TimeSeriesStore; dataDir: string },
+  factoryId: string,
+  io: CliIo,
+  body: (data: FactoryData) => Promise<number>,
+): Promise<number> {
+  const startedAtMs = Date.now();
+  const step = (s: string) => io.err(`[${((Date.now() - startedAtMs) / 1000).toFixed(1)} s] ${s}`);
+  const profile = factoryOrHint(command, platform.dataDir, platform.registry, factoryId, io);
+  if (!profile) return EXIT.failed;
+  const { registry, store } = platform;
+  return await body({ db: registry.db, store, registry, profile, step, startedAtMs });
+}
+
 /**
  * What the offline commands (`xiang diagnose`, `xiang grade`) share: open the platform's data directory
  * like `xiang serve` does (registry + time-series store, read-only in effect, so they can run beside a
@@ -40,16 +78,8 @@ export async function withFactoryData(
     const store = await createStore({ ...config.store, dataDir: config.dataDir, rollupRefreshMs: 0 });
     try {
       const registry = new Registry(db);
-      const profile = registry.factory(factoryId);
-      if (!profile) {
-        const known =
-          registry
-            .factories()
-            .map((f) => f.id)
-            .join(', ') || 'none';
-        io.err(`xiang ${command}: factory "${factoryId}" is not in ${config.dataDir} (known: ${known})`);
-        return EXIT.failed;
-      }
+      const profile = factoryOrHint(command, config.dataDir, registry, factoryId, io);
+      if (!profile) return EXIT.failed;
       return await body({ db, store, registry, profile, step, startedAtMs });
     } finally {
       await store.close();
