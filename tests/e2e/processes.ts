@@ -47,6 +47,15 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** "pid: command line" of a live process (for a failure message). */
+export function describeProcess(pid: number): string {
+  try {
+    return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`;
+  } catch {
+    return `${pid}: (gone)`;
+  }
+}
+
 export async function portFree(port: number): Promise<boolean> {
   return await new Promise((resolve) => {
     const sock = net.connect({ port, host: '127.0.0.1' });
@@ -64,7 +73,7 @@ export type Launched = {
   output: () => string;
   exited: Promise<number | null>;
   /** Sends `signal` to the top process only; resolves with its exit code and the descendants left alive. */
-  signal(sig: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; left: number[] }>;
+  signal(sig: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; left: string[] }>;
 };
 
 /** Spawns a command the way a user types it (cwd = the repository), output kept for assertions. */
@@ -102,8 +111,8 @@ export function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv = {})
         ),
       ]);
       // Orphans may take a moment to notice (they poll their parent); bounded wait, then report who is left.
-      await waitFor(() => before.every((p) => !alive(p)), 'no descendant left', 10_000).catch(() => {});
-      return { code, left: before.filter(alive) };
+      await waitFor(() => before.every((p) => !alive(p)), 'no descendant left', 30_000, 100).catch(() => {});
+      return { code, left: before.filter(alive).map(describeProcess) };
     },
   };
 }
