@@ -14,7 +14,7 @@ const stdio: CliIo = {
 
 const EXAMPLES = [
   'npx xiang serve --config platform.yaml',
-  'XIANG_DATA_DIR=.data/start/platform npx xiang diagnose --factory hn-gearbox --from 2026-01-05 --to 2026-01-07 --out report.html',
+  'XIANG_DATA_DIR=.data/start/platform npx xiang diagnose --factory hn-gearbox --from today-3 --to yesterday --out report.html',
   'XIANG_DATA_DIR=.data/start/platform npx xiang token admin',
   'npx xiang diagnose --help',
 ];

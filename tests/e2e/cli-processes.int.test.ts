@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { freePort, waitFor } from '../harness/ports.js';
-import { descendants, type Launched, launch, portFree, waitForOutput } from './processes.js';
+import { descendants, kill, type Launched, launch, portFree, waitForOutput } from './processes.js';
 
 /**
  * Issue 11 item 6 for the CLIs as a user runs them through npx: every CLI and subcommand answers --help with
@@ -14,7 +14,7 @@ import { descendants, type Launched, launch, portFree, waitForOutput } from './p
 let dir: string;
 const running: Launched[] = [];
 afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null) await p.signal('SIGKILL').catch(() => {});
+  for (const p of running) for (const pid of [...descendants(p.pid), p.pid]) kill(pid);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

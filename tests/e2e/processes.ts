@@ -47,6 +47,15 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** SIGKILL, for clean-up after a failed test (a process already gone is fine). */
+export function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 /** "pid: command line" of a live process (for a failure message). */
 export function describeProcess(pid: number): string {
   try {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '../harness/ports.js';
-import { descendants, type Launched, launch, portFree, waitForOutput } from './processes.js';
+import { descendants, kill, type Launched, launch, portFree, waitForOutput } from './processes.js';
 
 /**
  * Issue 11 items 1 and 6 on the user's own path: `npm start` (tiny scenario, 1 day of history), stopped with
@@ -17,7 +17,7 @@ const F = 'tiny';
 let dir: string;
 const running: Launched[] = [];
 afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null) await p.signal('SIGKILL').catch(() => {});
+  for (const p of running) for (const pid of [...descendants(p.pid), p.pid]) kill(pid);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

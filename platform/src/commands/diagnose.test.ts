@@ -32,6 +32,11 @@ describe('xiang diagnose', () => {
       Date.parse('2025-03-03T00:00:00Z'),
     );
     expect(() => instantOf('03/03/2025', 480, false, '--from')).toThrow(/--from expects YYYY-MM-DD/);
+    // relative local days: at 2025-03-05 01:30 +08:00 (= 03-04 17:30 UTC) "today" is 03-05 in Hunan
+    const now = Date.parse('2025-03-04T17:30:00Z');
+    expect(instantOf('today', 480, false, '--from', now)).toBe(Date.parse('2025-03-04T16:00:00Z'));
+    expect(instantOf('today-3', 480, false, '--from', now)).toBe(Date.parse('2025-03-01T16:00:00Z'));
+    expect(instantOf('yesterday', 480, true, '--to', now)).toBe(Date.parse('2025-03-04T16:00:00Z'));
   });
 
   it('refuses bad usage with exit 2 and says what is wrong', async () => {

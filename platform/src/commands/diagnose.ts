@@ -38,7 +38,8 @@ directory while it runs.
 
 Options:
   --factory F            factory id (\`npm start\`: hn-gearbox)
-  --from D --to D        period: YYYY-MM-DD (local days) or ISO 8601 date-times
+  --from D --to D        period: YYYY-MM-DD, today, yesterday or today-N (local days; --to inclusive)
+                         or ISO 8601 date-times
   --out FILE             the HTML report;  --json FILE  also the JSON result
   --lang zh|en           report language (default zh)
   --options FILE         diagnosis options (YAML/JSON): tariff, coefficient overrides, compressors, …
@@ -49,7 +50,7 @@ Options:
   --no-save              do not record the run in the platform's history
 
 Examples:
-  XIANG_DATA_DIR=.data/start/platform npx xiang diagnose --factory hn-gearbox --from 2026-01-05 --to 2026-01-07 --out report.html
+  XIANG_DATA_DIR=.data/start/platform npx xiang diagnose --factory hn-gearbox --from today-3 --to yesterday --out report.html
   npx xiang diagnose --config platform.yaml --factory F1 --from 2025-03-01 --to 2025-03-31 --lang en --flat-price 0.62 --out march.html --json march.json`;
 
 type Args = {
@@ -121,7 +122,21 @@ function parse(argv: string[]): Args {
 }
 
 /** `YYYY-MM-DD` = local midnight at the factory's offset (`end` adds a day: --to is inclusive); else ISO/epoch ms. */
-export function instantOf(s: string, utcOffsetMinutes: number, end: boolean, flag: string): number {
+export function instantOf(
+  s: string,
+  utcOffsetMinutes: number,
+  end: boolean,
+  flag: string,
+  nowMs = Date.now(),
+): number {
+  // today, yesterday, today-N: local days relative to now (README examples that fit whatever data is there)
+  const rel = /^(today|yesterday)(?:-(\d{1,4}))?$/.exec(s);
+  if (rel) {
+    const offsetMs = utcOffsetMinutes * 60_000;
+    const today = Math.floor((nowMs + offsetMs) / 86_400_000) * 86_400_000 - offsetMs;
+    const back = (rel[1] === 'yesterday' ? 1 : 0) + Number(rel[2] ?? 0);
+    return today - back * 86_400_000 + (end ? 86_400_000 : 0);
+  }
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
     const ms = Date.parse(`${s}T00:00:00Z`) - utcOffsetMinutes * 60_000 + (end ? 86_400_000 : 0);
     if (Number.isFinite(ms)) return ms;
@@ -129,7 +144,7 @@ export function instantOf(s: string, utcOffsetMinutes: number, end: boolean, fla
   // Only ISO 8601 (Date.parse alone would also take "03/03/2025" in the machine's local zone).
   const ms = /^-?\d+$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) : Number.NaN;
   if (!Number.isFinite(ms))
-    throw new Error(`${flag} expects YYYY-MM-DD or an ISO 8601 date-time, got "${s}"`);
+    throw new Error(`${flag} expects YYYY-MM-DD, today[-N], yesterday or an ISO 8601 date-time, got "${s}"`);
   return ms;
 }
 
