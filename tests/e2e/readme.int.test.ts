@@ -138,9 +138,9 @@ const PLANS: [RegExp, Plan][] = [
       ready: async (p, ctx) => {
         await waitForOutput(p, /platform started/, 'xiang serve started', 180_000);
         await waitFor(
-          async () => (await fetch(`http://127.0.0.1:${ctx.servePort}/api/v1/health`)).ok,
-          'health',
-          30_000,
+          async () => (await fetch(`http://127.0.0.1:${ctx.servePort}/readyz`)).ok,
+          'xiang serve ready (store and broker)',
+          60_000,
         );
       },
     },

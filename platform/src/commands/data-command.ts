@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ADMIN_TOKEN_FILE } from '../auth/tokens.js';
 import type { PlatformConfig } from '../config/schema.js';
 import { cliAccess } from './data-dir-lock.js';
-import { type FactoryData, withFactoryData } from './factory-data.js';
+import { type FactoryData, stepPrinter, withFactoryData } from './factory-data.js';
 import { type CliIo, EXIT } from './types.js';
 
 /** A file a data command produces; the CLI process writes it (relative paths are relative to its cwd). */
@@ -51,8 +51,7 @@ export async function runDataCommand<A>(
     io.err(noDataHint(cmd.name, config.dataDir));
     return EXIT.failed;
   }
-  const t0 = Date.now();
-  const step = (s: string) => io.err(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${s}`);
+  const step = stepPrinter(io, Date.now());
   const access = await cliAccess(config.dataDir, cmd.name, step);
   if (access.kind === 'server') {
     step(

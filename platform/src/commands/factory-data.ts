@@ -17,6 +17,11 @@ export type FactoryData = {
   startedAtMs: number;
 };
 
+/** Progress lines on stderr, prefixed with the seconds since `startedAtMs`. */
+export function stepPrinter(io: CliIo, startedAtMs: number): (line: string) => void {
+  return (s) => io.err(`[${((Date.now() - startedAtMs) / 1000).toFixed(1)} s] ${s}`);
+}
+
 /** Finds the factory or says which ones exist (exit code 1). */
 function factoryOrHint(
   command: string,
@@ -48,17 +53,23 @@ export async function withServerData(
   body: (data: FactoryData) => Promise<number>,
 ): Promise<number> {
   const startedAtMs = Date.now();
-  const step = (s: string) => io.err(`[${((Date.now() - startedAtMs) / 1000).toFixed(1)} s] ${s}`);
   const profile = factoryOrHint(command, platform.dataDir, platform.registry, factoryId, io);
   if (!profile) return EXIT.failed;
   const { registry, store } = platform;
-  return await body({ db: registry.db, store, registry, profile, step, startedAtMs });
+  return await body({
+    db: registry.db,
+    store,
+    registry,
+    profile,
+    step: stepPrinter(io, startedAtMs),
+    startedAtMs,
+  });
 }
 
 /**
- * What the offline commands (`xiang diagnose`, `xiang grade`) share: open the platform's data directory
- * like `xiang serve` does (registry + time-series store, read-only in effect, so they can run beside a
- * serving platform), find the factory (or say which ones exist), run `body`, and close everything whatever
+ * What the data commands (`xiang diagnose`, `xiang grade`) share when no platform serves the directory (the
+ * caller holds the data-directory lock, data-dir-lock.ts): open it like `xiang serve` does (registry +
+ * time-series store), find the factory (or say which ones exist), run `body`, and close everything whatever
  * happens. Resolves with the process exit code.
  */
 export async function withFactoryData(
@@ -69,7 +80,7 @@ export async function withFactoryData(
   body: (data: FactoryData) => Promise<number>,
 ): Promise<number> {
   const startedAtMs = Date.now();
-  const step = (s: string) => io.err(`[${((Date.now() - startedAtMs) / 1000).toFixed(1)} s] ${s}`);
+  const step = stepPrinter(io, startedAtMs);
   step(
     `opening ${config.dataDir} (${config.store.influxUrl ? `InfluxDB ${config.store.influxUrl}` : 'embedded store'})`,
   );
