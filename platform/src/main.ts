@@ -4,7 +4,7 @@ import { type Logger, pino } from 'pino';
 import { collectDefaultMetrics, Registry as PromRegistry } from 'prom-client';
 import { buildApi } from './api/server.js';
 import type { ApiDeps, Readiness } from './api/types.js';
-import { TokenStore } from './auth/tokens.js';
+import { ADMIN_TOKEN_FILE, TokenStore } from './auth/tokens.js';
 import { parseConfig } from './config/load.js';
 import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
@@ -20,8 +20,10 @@ export const PLATFORM_VERSION = '0.1.0';
 export type RunningPlatform = {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 (docs at `${url}/docs`). */
   url: string;
-  /** The bootstrap admin token (configured, or generated at this start). */
+  /** The bootstrap admin token: configured, or generated (kept in dataDir/admin-token across starts). */
   adminToken: string;
+  /** Where the admin token came from: configured, kept from an earlier start, or new at this start. */
+  adminTokenSource: 'configured' | 'kept' | 'new';
   config: PlatformConfig;
   registry: Registry;
   store: TimeSeriesStore;
@@ -67,7 +69,9 @@ export async function startPlatform(
     });
     const registry = new Registry(db);
     const tokens = new TokenStore(db);
-    const adminToken = tokens.bootstrap(config.adminToken);
+    const admin = tokens.bootstrapAdmin(config.adminToken, {
+      file: path.join(config.dataDir, ADMIN_TOKEN_FILE),
+    });
 
     const ownStore = !opts.store;
     const store = opts.store ?? (await createStore({ ...config.store, dataDir: config.dataDir }));
@@ -151,7 +155,9 @@ export async function startPlatform(
       if (ownStore) await store.close();
       db.close();
     };
-    return { url, adminToken, config, registry, store, ingest, log, stop, abort };
+    const adminToken = admin.token;
+    const adminTokenSource = admin.source;
+    return { url, adminToken, adminTokenSource, config, registry, store, ingest, log, stop, abort };
   } catch (e) {
     await undo();
     throw e;

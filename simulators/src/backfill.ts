@@ -20,7 +20,17 @@ export type BackfillProgress = {
 export type BackfillOptions = {
   scenario: Scenario;
   brokerUrl: string;
+  /** Simulated days to send, from the tick after the simulation's current one. */
   days: number;
+  /**
+   * Send through this virtual time instead (inclusive, epoch ms): a resumed history continues from the
+   * simulation's current tick up to here, whatever `days` says. Nothing is sent when it is not ahead.
+   */
+  toMs?: number;
+  /** Added to every metric index (birth and points), so a history replayed under a live agent's id keeps its own indices. */
+  metricIndexOffset?: number;
+  /** Stops between batches (the result then covers what was acknowledged so far). */
+  signal?: AbortSignal;
   factoryId?: string;
   agentId?: string;
   startMs?: number;
@@ -64,7 +74,8 @@ export type BackfillResult = {
  * [start, start + N days]: the counters at the end time are included, so every day's consumption is complete.
  */
 export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult> {
-  if (!(opts.days > 0 && opts.days <= 400)) throw new Error(`days must be within (0, 400], got ${opts.days}`);
+  if (opts.toMs === undefined && !(opts.days > 0 && opts.days <= 400))
+    throw new Error(`days must be within (0, 400], got ${opts.days}`);
   const sim =
     opts.simulation ??
     new Simulation(opts.scenario, {
@@ -76,6 +87,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
   const agentId = opts.agentId ?? 'sim-backfill';
   const sessionId = opts.sessionId ?? randomUUID();
   const metrics = selectMetrics(sim.catalog, opts.metrics ?? 'all');
+  const offset = opts.metricIndexOffset ?? 0;
   const batchPoints = opts.batchPoints ?? 5000;
   const maxInFlight = Math.max(1, opts.maxInFlight ?? 8);
   const log = opts.logger;
@@ -90,15 +102,26 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
   const started = Date.now();
   const firstTick = sim.tick + 1;
   const fromMs = sim.timeOf(firstTick);
-  const ticks = Math.round((opts.days * 86_400) / sim.dtS);
+  const ticks =
+    opts.toMs !== undefined
+      ? Math.max(-1, Math.floor((opts.toMs - fromMs) / sim.tickMs))
+      : Math.round((opts.days * 86_400) / sim.dtS);
   const toMs = sim.timeOf(firstTick + ticks);
   let seq = 0;
   let batches = 0;
   let points = 0;
   const inFlight = new Set<Promise<unknown>>();
   let failure: Error | null = null;
+  // A lost connection fails the backfill at once: with reconnect off, mqtt.js would keep QoS 1 publishes
+  // waiting for a PUBACK that never comes.
+  const lost = new Promise<void>((resolve) =>
+    client.once('close', () => {
+      failure ??= new Error('the broker connection closed during the backfill');
+      resolve();
+    }),
+  );
   const publish = async (topic: string, body: unknown) => {
-    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    while (inFlight.size >= maxInFlight && !failure) await Promise.race([...inFlight, lost]);
     if (failure) throw failure;
     const p: Promise<unknown> = client
       .publishAsync(topic, JSON.stringify(body), { qos: 1 })
@@ -109,7 +132,10 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     inFlight.add(p);
   };
   try {
-    await publish(topicFor('birth', factoryId, agentId), buildBirth(sim.catalog, metrics, sessionId, fromMs));
+    await publish(
+      topicFor('birth', factoryId, agentId),
+      buildBirth(sim.catalog, metrics, sessionId, fromMs, offset),
+    );
     const dataTopic = topicFor('data', factoryId, agentId);
     const lastValue: (number | string | undefined)[] = [];
     const lastStatus: number[] = [];
@@ -123,7 +149,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
       await publish(dataTopic, batch);
     };
     const ticksPerDay = Math.round(86_400 / sim.dtS);
-    for (let n = 0; n <= ticks; n++) {
+    for (let n = 0; n <= ticks && !opts.signal?.aborted; n++) {
       const snap = sim.step();
       for (const m of metrics) {
         const i = m.index;
@@ -132,7 +158,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
         if (lastValue[i] === v && lastStatus[i] === st) continue;
         lastValue[i] = v;
         lastStatus[i] = st;
-        buf.push(st === StatusCodes.Good ? [i, snap.timeMs, v] : [i, snap.timeMs, v, st]);
+        buf.push(st === StatusCodes.Good ? [i + offset, snap.timeMs, v] : [i + offset, snap.timeMs, v, st]);
         points++;
         if (buf.length >= batchPoints) await flush();
       }
@@ -153,10 +179,10 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
       }
     }
     await flush();
-    await Promise.all(inFlight);
+    await Promise.race([Promise.all(inFlight), lost]);
     if (failure) throw failure;
   } finally {
-    await client.endAsync();
+    await client.endAsync(true);
   }
   return {
     sim,
@@ -165,7 +191,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     factoryId,
     agentId,
     fromMs,
-    toMs,
+    toMs: Math.min(toMs, sim.timeOf(sim.tick)),
     batches,
     points,
     lastSeq: seq,

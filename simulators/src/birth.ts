@@ -36,13 +36,14 @@ export function selectMetrics(catalog: Catalog, preset: MetricPreset): MetricDef
 /**
  * The birth an agent reading this simulator would announce: every device with its metering metadata and every
  * metric with quantity, kind, unit and phase — taken from the same catalog that builds the OPC UA address space.
- * Metric index = catalog index (stable for a scenario).
+ * Metric index = catalog index + indexOffset (stable for a scenario).
  */
 export function buildBirth(
   catalog: Catalog,
   metrics: MetricDef[],
   sessionId: string,
   timestampMs: number,
+  indexOffset = 0,
 ): Birth {
   const deviceIds = new Set(metrics.map((m) => m.deviceId));
   const devices: Device[] = catalog.devices
@@ -59,7 +60,7 @@ export function buildBirth(
       source: d.transport,
     }));
   const ms: Metric[] = metrics.map((m) => ({
-    i: m.index,
+    i: m.index + indexOffset,
     deviceId: m.deviceId,
     key: m.key,
     quantity: m.quantity,

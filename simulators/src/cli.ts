@@ -18,9 +18,56 @@ const USAGE = `xiang-sim — 工厂仿真器 / factory simulators
   xiang-sim backfill --broker URL --scenario F --days N [--factory id] [--agent id] [--start ISO]
                      [--metrics all|energy] [--no-faults] [--username u --password p]
   xiang-sim truth    --scenario F --days N [--start ISO] [--no-faults]   (prints the fault ground truth as JSON)
+  xiang-sim <command> --help
 
   F is a scenario file or a shipped name: hunan-machining, tiny, clean.
-  Speed is simulated seconds per real second (3600 = one simulated hour per second).`;
+  Speed is simulated seconds per real second (3600 = one simulated hour per second).
+
+Examples:
+  npx xiang-sim opcua --scenario hunan-machining --port 4840 --speed 60
+  npx xiang-sim mqtt --broker mqtt://127.0.0.1:1883 --scenario hunan-machining
+  npx xiang-sim backfill --broker mqtt://127.0.0.1:1883 --scenario hunan-machining --days 30
+  npx xiang-sim truth --scenario tiny --days 7 > truth.json`;
+
+/** \`xiang-sim <command> --help\`: what one command does, with examples. */
+const HELP: Record<string, string> = {
+  opcua: `xiang-sim opcua --scenario F --port P [--speed S] [--start ISO] [--truth-port N] [--no-faults]
+                [--pki DIR] [--secure] [--user name:password ...] [--host 127.0.0.1]
+
+OPC UA 工厂服务器：场景中的设备与测点，按仿真时钟实时更新。
+An OPC UA server with the scenario's devices and metrics, stepped in (scaled) real time; --truth-port serves
+the exact ground truth over HTTP; --secure adds Sign and SignAndEncrypt endpoints. Ctrl-C stops it.
+
+Examples:
+  npx xiang-sim opcua --scenario hunan-machining --port 4840 --speed 60
+  npx xiang-sim opcua --scenario tiny --port 4841 --secure --user operator:secret --truth-port 8099`,
+  mqtt: `xiang-sim mqtt --broker URL --scenario F [--speed S] [--start ISO] [--malformed-rate r] [--all-devices]
+               [--no-faults] [--username u --password p]
+
+MQTT 现场设备：场景中仅走 MQTT 的设备按仿真时钟发布 JSON（plant/<工厂>/<类别>/<设备>）。
+The scenario's MQTT-only devices publishing JSON on plant/<factory>/<category>/<device>; --malformed-rate mixes
+in malformed messages. Ctrl-C stops it.
+
+Examples:
+  npx xiang-sim mqtt --broker mqtt://127.0.0.1:1883 --scenario hunan-machining
+  npx xiang-sim mqtt --broker mqtt://127.0.0.1:1883 --scenario tiny --speed 3600 --malformed-rate 0.01`,
+  backfill: `xiang-sim backfill --broker URL --scenario F --days N [--factory id] [--agent id] [--start ISO]
+                   [--metrics all|energy] [--no-faults] [--username u --password p]
+
+历史数据回填：以 xiang/v1 历史批次发送 N 天仿真数据（如代理补发队列）。
+Sends N simulated days as xiang/v1 historical batches, as an agent replays its queue (QoS 1, flow-controlled).
+
+Examples:
+  npx xiang-sim backfill --broker mqtt://127.0.0.1:1883 --scenario hunan-machining --days 30
+  npx xiang-sim backfill --broker mqtt://127.0.0.1:1883 --scenario tiny --days 7 --metrics energy --agent history`,
+  truth: `xiang-sim truth --scenario F --days N [--start ISO] [--no-faults]
+
+故障真值：输出场景注入故障的精确真值（JSON）。
+Prints the exact ground truth of the scenario's injected faults over N days as JSON.
+
+Examples:
+  npx xiang-sim truth --scenario tiny --days 7 > truth.json`,
+};
 
 const options = {
   scenario: { type: 'string' },
@@ -71,8 +118,9 @@ function startOf(v: string | undefined): number | undefined {
 async function main(argv: string[]): Promise<void> {
   const { values: o, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   const cmd = positionals[0];
-  if (o.help || !cmd) {
-    console.log(USAGE);
+  if (o.help || !cmd || cmd === 'help') {
+    console.log(HELP[(cmd === 'help' ? positionals[1] : cmd) ?? ''] ?? USAGE);
+    if (!cmd && !o.help) process.exitCode = 2;
     return;
   }
   const log = createLogger(`xiang-sim-${cmd}`);
@@ -224,13 +272,20 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    console.error(`xiang-sim: ${(e as Error).message}\n\n${USAGE}`);
+    const cmd = process.argv[2] ?? '';
+    const usage = HELP[cmd]?.split('\n\n')[0] ?? USAGE.split('\n\n')[1];
+    console.error(
+      `xiang-sim: ${(e as Error).message.split('. ')[0]}\nusage: ${usage?.trim()}   (xiang-sim --help)`,
+    );
     process.exit(2);
   }
   if (e instanceof ValidationError || (e as Error).message?.startsWith('cannot read scenario')) {
     console.error(`xiang-sim: ${(e as Error).message}`);
     process.exit(2);
   }
-  console.error(`xiang-sim: ${(e as Error).stack ?? String(e)}`);
+  // One line; the stack only when asked for.
+  console.error(
+    `xiang-sim: ${(e as Error).message ?? String(e)}${process.env.XIANG_DEBUG ? `\n${(e as Error).stack}` : ''}`,
+  );
   process.exit(1);
 });

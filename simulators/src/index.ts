@@ -41,6 +41,7 @@ export {
 } from './opcua/server.js';
 export { Simulation, type SimulationOptions } from './physics/simulation.js';
 export type { Snapshot } from './physics/snapshot.js';
+export { type AdvanceProgress, advanceSimulation } from './resume.js';
 export type { Fault, FaultType } from './scenario/faults.js';
 export {
   loadScenario,

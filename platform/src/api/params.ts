@@ -71,3 +71,18 @@ export const metricFilterSchema = z
   .union([metricKeySchema, z.array(metricKeySchema)])
   .transform((v) => (Array.isArray(v) ? v : [v]))
   .optional();
+
+/**
+ * Query strings are strict: a parameter the route does not define is a 400 naming it, never silently ignored
+ * (a mistyped `form=` would otherwise answer for a default period). Applied to every API route in one place
+ * (server.ts, onRoute), so a route's own `querystring` object stays a plain shape.
+ */
+export function strictQuery(
+  schema: { querystring?: unknown } | undefined,
+  url: string,
+): { querystring?: unknown } | undefined {
+  if (!url.startsWith('/api/')) return schema;
+  const q = schema?.querystring;
+  if (q === undefined) return { ...schema, querystring: z.object({}).strict() };
+  return q instanceof z.ZodObject ? { ...schema, querystring: q.strict() } : schema;
+}

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { Histogram } from 'prom-client';
 import { installAuthGuard } from '../auth/guard.js';
 import { webConsole } from '../web/plugin.js';
+import { strictQuery } from './params.js';
 import { installProblemHandlers } from './problem.js';
 import { routes } from './routes/index.js';
 import type { ApiDeps, ZodApp } from './types.js';
@@ -74,6 +75,9 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
+  app.addHook('onRoute', (route) => {
+    route.schema = strictQuery(route.schema, route.url) as typeof route.schema;
+  });
   const table: { method: string; url: string; access?: string }[] = [];
   app.addHook('onRoute', (route) => {
     const access = (route.config as { access?: string } | undefined)?.access;

@@ -1,4 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Db } from '../registry/db.js';
 import type { Principal, Role } from './principal.js';
 
@@ -11,6 +13,14 @@ import type { Principal, Role } from './principal.js';
 const TOKEN_RE = /^xg_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 export const BOOTSTRAP_ID = 'bootstrap';
 const GENERATED_NAME = 'bootstrap (generated)';
+/** The operator's copy of the generated admin token, in the data directory (mode 0600). */
+export const ADMIN_TOKEN_FILE = 'admin-token';
+
+export type BootstrapResult = {
+  token: string;
+  /** configured = XIANG_ADMIN_TOKEN / adminToken; kept = the generated token of an earlier start; new = generated now. */
+  source: 'configured' | 'kept' | 'new';
+};
 
 export type TokenInfo = {
   id: string;
@@ -57,20 +67,53 @@ export class TokenStore {
   }
 
   /**
-   * Installs the bootstrap admin token: the configured one (stored under the id "bootstrap"), or — when none
-   * is configured — a fresh generated one that replaces the previous generated one (its plaintext is only
-   * ever printed at start).
+   * Installs the bootstrap admin token: the configured one (stored under the id "bootstrap"), or a generated
+   * one. With `file` (the data directory's admin-token file) a generated token persists across starts: the
+   * database keeps only its SHA-256, the file (mode 0600) keeps the operator's copy, and the next start reuses
+   * it as long as the file's token still verifies — so restarting never invalidates the token in use. Without
+   * the file (or when it no longer verifies) a fresh token replaces the previous generated one.
    */
-  bootstrap(configured: string | undefined, nowMs = Date.now()): string {
-    return this.db.transaction(() => {
-      if (configured) {
+  bootstrap(configured: string | undefined, opts: { file?: string; nowMs?: number } = {}): string {
+    return this.bootstrapAdmin(configured, opts).token;
+  }
+
+  bootstrapAdmin(
+    configured: string | undefined,
+    opts: { file?: string; nowMs?: number } = {},
+  ): BootstrapResult {
+    const nowMs = opts.nowMs ?? Date.now();
+    if (configured) {
+      this.db.transaction(() => {
         this.db.prepare('DELETE FROM api_tokens WHERE id = ?').run(BOOTSTRAP_ID);
         this.insert(BOOTSTRAP_ID, { name: 'bootstrap (config)', role: 'admin' }, sha256(configured), nowMs);
-        return configured;
-      }
+      })();
+      return { token: configured, source: 'configured' };
+    }
+    const kept = opts.file ? this.keptAdminToken(opts.file, nowMs) : null;
+    if (kept) return { token: kept, source: 'kept' };
+    return { token: this.resetAdmin(opts.file, nowMs), source: 'new' };
+  }
+
+  /** The generated admin token from `file` when it is still the valid generated admin token, else null. */
+  keptAdminToken(file: string, nowMs = Date.now()): string | null {
+    if (!existsSync(file)) return null;
+    const token = readFileSync(file, 'utf8').trim();
+    const p = this.verify(token, nowMs);
+    return p && p.role === 'admin' && p.name === GENERATED_NAME ? token : null;
+  }
+
+  /** Replaces the generated admin token (the old one stops working) and, with `file`, writes its copy there. */
+  resetAdmin(file: string | undefined, nowMs = Date.now()): string {
+    const token = this.db.transaction(() => {
       this.db.prepare('DELETE FROM api_tokens WHERE name = ?').run(GENERATED_NAME);
       return this.create({ name: GENERATED_NAME, role: 'admin' }, nowMs).token;
     })();
+    if (file) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      rmSync(file, { force: true }); // a new file gets mode 0600 even if an older copy was wider
+      writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    }
+    return token;
   }
 
   private insert(

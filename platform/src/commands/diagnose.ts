@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -10,8 +9,8 @@ import type { DiagnosisOptionsInput } from '../energy/types.js';
 import { DiagnosisRepository } from '../services/diagnoses/repository.js';
 import { summarize } from '../services/diagnoses/run.js';
 import { DiagnosisError, type DiagnosisRequest, runDiagnosis } from '../services/diagnoses/service.js';
-import { withFactoryData } from './factory-data.js';
-import { type CliCommand, type CliIo, EXIT } from './types.js';
+import { type DataCommand, type OutputFile, runDataCommand } from './data-command.js';
+import { type CliCommand, type CliIo, EXIT, oneLine } from './types.js';
 
 /**
  * `xiang diagnose --factory F --from D --to D [--lang en] --out report.html [--json out.json]
@@ -27,6 +26,32 @@ import { type CliCommand, type CliIo, EXIT } from './types.js';
 const USAGE =
   'xiang diagnose --factory F --from YYYY-MM-DD --to YYYY-MM-DD [--lang zh|en] --out report.html [--json result.json] ' +
   '[--options options.yaml] [--basis equivalent|equal] [--grid-year N] [--flat-price CNY_PER_KWH] [--config platform.yaml] [--no-save]';
+
+const DIAGNOSE_HELP = `${USAGE}
+
+节能诊断：读取工厂在一个时段内的计量数据，写出可打印的诊断报告（默认中文）。
+Reads a factory's metered data over a period (local days in the factory's time zone, --to inclusive, or ISO
+date-times), runs the energy-saving diagnosis and writes the printable report (zh-CN unless --lang en).
+The run is recorded in the platform's history (the console lists it) unless --no-save. When a platform
+serves the data directory, the diagnosis runs inside it (one writer); otherwise this command locks the
+directory while it runs.
+
+Options:
+  --factory F            factory id (\`npm start\`: hn-gearbox)
+  --from D --to D        period: YYYY-MM-DD, today, yesterday or today-N (local days; --to inclusive)
+                         or ISO 8601 date-times
+  --out FILE             the HTML report;  --json FILE  also the JSON result
+  --lang zh|en           report language (default zh)
+  --options FILE         diagnosis options (YAML/JSON): tariff, coefficient overrides, compressors, …
+  --basis equivalent|equal   electricity to tce: 当量值 (default) or 等价值
+  --grid-year N          grid CO₂ factor of that data year
+  --flat-price P         flat electricity price, CNY/kWh (money columns in the report)
+  --config FILE          platform config (else XIANG_* env; data directory XIANG_DATA_DIR, default ./data)
+  --no-save              do not record the run in the platform's history
+
+Examples:
+  XIANG_DATA_DIR=.data/start/platform npx xiang diagnose --factory hn-gearbox --from today-3 --to yesterday --out report.html
+  npx xiang diagnose --config platform.yaml --factory F1 --from 2025-03-01 --to 2025-03-31 --lang en --flat-price 0.62 --out march.html --json march.json`;
 
 type Args = {
   factory: string;
@@ -97,7 +122,21 @@ function parse(argv: string[]): Args {
 }
 
 /** `YYYY-MM-DD` = local midnight at the factory's offset (`end` adds a day: --to is inclusive); else ISO/epoch ms. */
-export function instantOf(s: string, utcOffsetMinutes: number, end: boolean, flag: string): number {
+export function instantOf(
+  s: string,
+  utcOffsetMinutes: number,
+  end: boolean,
+  flag: string,
+  nowMs = Date.now(),
+): number {
+  // today, yesterday, today-N: local days relative to now (README examples that fit whatever data is there)
+  const rel = /^(today|yesterday)(?:-(\d{1,4}))?$/.exec(s);
+  if (rel) {
+    const offsetMs = utcOffsetMinutes * 60_000;
+    const today = Math.floor((nowMs + offsetMs) / 86_400_000) * 86_400_000 - offsetMs;
+    const back = (rel[1] === 'yesterday' ? 1 : 0) + Number(rel[2] ?? 0);
+    return today - back * 86_400_000 + (end ? 86_400_000 : 0);
+  }
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
     const ms = Date.parse(`${s}T00:00:00Z`) - utcOffsetMinutes * 60_000 + (end ? 86_400_000 : 0);
     if (Number.isFinite(ms)) return ms;
@@ -105,7 +144,7 @@ export function instantOf(s: string, utcOffsetMinutes: number, end: boolean, fla
   // Only ISO 8601 (Date.parse alone would also take "03/03/2025" in the machine's local zone).
   const ms = /^-?\d+$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) : Number.NaN;
   if (!Number.isFinite(ms))
-    throw new Error(`${flag} expects YYYY-MM-DD or an ISO 8601 date-time, got "${s}"`);
+    throw new Error(`${flag} expects YYYY-MM-DD, today[-N], yesterday or an ISO 8601 date-time, got "${s}"`);
   return ms;
 }
 
@@ -130,10 +169,82 @@ function progressPrinter(io: CliIo, t0: number) {
   };
 }
 
+/** What travels to the process that runs the diagnosis (JSON): the parsed flags and the options file's content. */
+type DiagnoseExec = Omit<Args, 'optionsFile' | 'config'> & { options: DiagnosisOptionsInput };
+
+export const diagnoseData: DataCommand<DiagnoseExec> = {
+  name: 'diagnose',
+  async execute(args, { db, store, registry, profile, step, startedAtMs: t0 }, io) {
+    const files: OutputFile[] = [];
+    const done = (code: number) => ({ code, files });
+    const options = args.options;
+    try {
+      let req: DiagnosisRequest;
+      try {
+        const offset = profile.calendar?.utcOffsetMinutes ?? 480;
+        req = {
+          fromMs: instantOf(args.from, offset, false, '--from'),
+          toMs: instantOf(args.to, offset, true, '--to'),
+          options,
+        };
+      } catch (e) {
+        io.err(`xiang diagnose: ${(e as Error).message}\nusage: ${USAGE}`);
+        return done(EXIT.usage);
+      }
+      step(`period ${new Date(req.fromMs).toISOString()} – ${new Date(req.toMs).toISOString()}`);
+      const startedAtMs = Date.now();
+      const result = await runDiagnosis({ registry, store }, args.factory, req, {
+        nowMs: startedAtMs,
+        onProgress: progressPrinter(io, t0),
+      });
+      const summary = summarize(result);
+      files.push({ path: args.out, content: renderReport(result, { lang: args.lang }) });
+      if (args.json) files.push({ path: args.json, content: `${JSON.stringify(result, null, 2)}\n` });
+      if (args.save) {
+        const repo = new DiagnosisRepository(db);
+        const id = randomUUID();
+        repo.insert({
+          id,
+          factoryId: args.factory,
+          status: 'running',
+          fromMs: result.period.fromMs,
+          toMs: result.period.toMs,
+          options: options as Record<string, unknown>,
+          requestedBy: `cli:${os.userInfo().username}`,
+          source: 'cli',
+          createdAtMs: startedAtMs,
+          startedAtMs,
+          finishedAtMs: null,
+          progress: null,
+          error: null,
+          summary: null,
+        });
+        repo.complete(id, result, summary, Date.now());
+        step(`saved run ${id} to the platform's history`);
+      }
+      const by = summary.findingsBySeverity;
+      io.err(
+        `${summary.findings} finding(s): ${by.high} high, ${by.medium} medium, ${by.low} low, ${by.info} info; ` +
+          `${Math.round(summary.comprehensiveTce * 100) / 100} tce; saving ${Math.round(summary.saving.energyKwh)} kWh/a`,
+      );
+      for (const f of result.findings.filter((x) => x.severity !== 'info'))
+        io.err(`  ${f.severity.padEnd(6)} ${f.id}  ${args.lang === 'en' ? f.title.en : f.title.zh}`);
+      for (const f of files) step(`writing ${f.path}`);
+      io.out(args.out);
+      return done(EXIT.ok);
+    } catch (e) {
+      io.err(`xiang diagnose: ${(e as Error).message}`);
+      if (e instanceof DiagnosisError) return done(e.status === 400 ? EXIT.usage : EXIT.failed);
+      return done(EXIT.failed);
+    }
+  },
+};
+
 export const diagnoseCommand: CliCommand = {
   name: 'diagnose',
   summary: '节能诊断报告 · Energy-saving diagnosis report for a factory and period',
   usage: USAGE,
+  help: DIAGNOSE_HELP,
   async run(argv, io) {
     let args: Args;
     let config: ReturnType<typeof loadConfig>;
@@ -144,88 +255,14 @@ export const diagnoseCommand: CliCommand = {
       if (args.optionsFile) options = readOptions(args.optionsFile);
     } catch (e) {
       const usage = e instanceof ConfigError ? '' : `\nusage: ${USAGE}`;
-      io.err(`xiang diagnose: ${(e as Error).message}${usage}`);
+      io.err(`xiang diagnose: ${oneLine(e)}${usage}`);
       return EXIT.usage;
     }
     if (args.basis) options = { ...options, electricityBasis: args.basis };
     if (args.gridYear)
       options = { ...options, gridFactor: { ...options.gridFactor, dataYear: args.gridYear } };
     if (args.flatPrice) options = { ...options, flatPriceCnyPerKwh: args.flatPrice };
-
-    return withFactoryData(
-      'diagnose',
-      config,
-      args.factory,
-      io,
-      async ({ db, store, registry, profile, step, startedAtMs: t0 }) => {
-        try {
-          let req: DiagnosisRequest;
-          try {
-            const offset = profile.calendar?.utcOffsetMinutes ?? 480;
-            req = {
-              fromMs: instantOf(args.from, offset, false, '--from'),
-              toMs: instantOf(args.to, offset, true, '--to'),
-              options,
-            };
-          } catch (e) {
-            io.err(`xiang diagnose: ${(e as Error).message}\nusage: ${USAGE}`);
-            return EXIT.usage;
-          }
-          step(`period ${new Date(req.fromMs).toISOString()} – ${new Date(req.toMs).toISOString()}`);
-          const startedAtMs = Date.now();
-          const result = await runDiagnosis({ registry, store }, args.factory, req, {
-            nowMs: startedAtMs,
-            onProgress: progressPrinter(io, t0),
-          });
-          const summary = summarize(result);
-          mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
-          writeFileSync(args.out, renderReport(result, { lang: args.lang }));
-          step(`wrote ${args.out}`);
-          if (args.json) {
-            mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
-            writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
-            step(`wrote ${args.json}`);
-          }
-          if (args.save) {
-            const repo = new DiagnosisRepository(db);
-            const id = randomUUID();
-            repo.insert({
-              id,
-              factoryId: args.factory,
-              status: 'running',
-              fromMs: result.period.fromMs,
-              toMs: result.period.toMs,
-              options: options as Record<string, unknown>,
-              requestedBy: `cli:${os.userInfo().username}`,
-              source: 'cli',
-              createdAtMs: startedAtMs,
-              startedAtMs,
-              finishedAtMs: null,
-              progress: null,
-              error: null,
-              summary: null,
-            });
-            repo.complete(id, result, summary, Date.now());
-            step(`saved run ${id} to the platform's history`);
-          }
-          const by = summary.findingsBySeverity;
-          io.err(
-            `${summary.findings} finding(s): ${by.high} high, ${by.medium} medium, ${by.low} low, ${by.info} info; ` +
-              `${Math.round(summary.comprehensiveTce * 100) / 100} tce; saving ${Math.round(summary.saving.energyKwh)} kWh/a`,
-          );
-          for (const f of result.findings.filter((x) => x.severity !== 'info'))
-            io.err(`  ${f.severity.padEnd(6)} ${f.id}  ${args.lang === 'en' ? f.title.en : f.title.zh}`);
-          io.out(args.out);
-          return EXIT.ok;
-        } catch (e) {
-          if (e instanceof DiagnosisError) {
-            io.err(`xiang diagnose: ${e.message}`);
-            return e.status === 400 ? EXIT.usage : EXIT.failed;
-          }
-          io.err(`xiang diagnose: ${(e as Error).message}`);
-          return EXIT.failed;
-        }
-      },
-    );
+    const { optionsFile: _file, config: _config, ...rest } = args;
+    return runDataCommand(diagnoseData, config, args.factory, { ...rest, options }, io);
   },
 };

@@ -12,6 +12,20 @@ const USAGE = [
   '       xiang factory assign <factoryId> <deviceId> <agentId> [--config platform.yaml]',
 ].join('\n');
 
+const FACTORY_HELP = `${USAGE}
+
+工厂与设备归属：创建工厂（代理只能向已创建的工厂上报，除非开启 ingest.autoRegisterFactories），列出工厂，
+把设备交给另一个代理（设备归首个声明它的代理所有，其他代理对它的数据按 deviceNotOwned 拒收）。
+Creates a factory (agents' data for a factory nobody created is dead-lettered as unknownFactory unless
+ingest.autoRegisterFactories is on), lists factories, hands a device to another agent (a device belongs to
+the first agent that declared it; other agents' data for it is dead-lettered as deviceNotOwned). Opens the
+data directory (XIANG_DATA_DIR or --config, default ./data) directly; safe beside a running platform.
+
+Examples:
+  npx xiang factory create tiny --name 小型试验厂
+  npx xiang factory list
+  npx xiang factory assign tiny M1 edge1`;
+
 /**
  * `xiang factory`: what an admin decides about factories without the API — create one (agents' data for a
  * factory nobody created is dead-lettered as unknownFactory unless ingest.autoRegisterFactories is on), list
@@ -22,6 +36,7 @@ export const factoryCommand: CliCommand = {
   name: 'factory',
   summary: '工厂与设备归属（管理员） · Create factories, assign devices to agents (admin)',
   usage: USAGE,
+  help: FACTORY_HELP,
   async run(argv, io) {
     let values: { name?: string; config?: string };
     let positionals: string[];

@@ -1,13 +1,30 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { startPlatform } from '../main.js';
-import { type CliCommand, EXIT } from './types.js';
+import { announceServer } from './data-dir-lock.js';
+import { type CliCommand, EXIT, oneLine } from './types.js';
+
+const USAGE = 'xiang serve [--config platform.yaml]   (settings also from XIANG_* environment variables)';
+
+const SERVE_HELP = `${USAGE}
+
+运行平台：接入 MQTT 数据、存储时序数据、提供接口与控制台，直到 Ctrl-C / SIGTERM。
+Runs the platform — MQTT ingest, time-series store, registry, HTTP API and web console — until SIGINT or
+SIGTERM, then stops gracefully. Settings come from the YAML file and XIANG_* variables (env wins):
+XIANG_HTTP_PORT, XIANG_MQTT_URL, XIANG_MQTT_USERNAME/PASSWORD, XIANG_INFLUX_URL, XIANG_DATA_DIR,
+XIANG_ADMIN_TOKEN, XIANG_LOG_LEVEL (README.md lists them all). Without XIANG_ADMIN_TOKEN an admin token is
+generated once, kept (hashed) and printed at every start; \`xiang token admin\` prints it, --reset replaces it.
+
+Examples:
+  XIANG_MQTT_URL=mqtt://127.0.0.1:1883 XIANG_DATA_DIR=/var/lib/xiang npx xiang serve
+  npx xiang serve --config platform.yaml`;
 
 /** `xiang serve [--config F]`: runs the platform until SIGINT/SIGTERM, then shuts down gracefully. */
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: '运行平台（接入、存储、接口） · Run the platform (ingest, store, API)',
-  usage: 'xiang serve [--config platform.yaml]   (settings also from XIANG_* environment variables)',
+  usage: USAGE,
+  help: SERVE_HELP,
   async run(args, io) {
     let file: string | undefined;
     try {
@@ -18,7 +35,7 @@ export const serveCommand: CliCommand = {
       });
       file = values.config;
     } catch (e) {
-      io.err(`xiang serve: ${(e as Error).message}\nusage: ${this.usage}`);
+      io.err(`xiang serve: ${oneLine(e)}\nusage: ${USAGE}`);
       return EXIT.usage;
     }
     let config: ReturnType<typeof loadConfig>;
@@ -31,11 +48,19 @@ export const serveCommand: CliCommand = {
       }
       throw e;
     }
-    const platform = await startPlatform(config);
+    const lease = await announceServer(config.dataDir, io.err);
+    let platform: Awaited<ReturnType<typeof startPlatform>>;
+    try {
+      platform = await startPlatform(config);
+    } catch (e) {
+      lease.release();
+      throw e;
+    }
+    lease.publish(platform.url);
     io.out('xiang-iiot 平台已启动 · platform started');
     io.out(`  API:   ${platform.url}/api/v1`);
     io.out(`  Docs:  ${platform.url}/docs`);
-    io.out(`  Admin token 管理员令牌: ${platform.adminToken}`);
+    io.out(`  Admin token 管理员令牌: ${platform.adminToken}  (${platform.adminTokenSource})`);
     io.out(`  Store 存储: ${platform.store.kind}   MQTT: ${config.mqtt.url}`);
     await new Promise<void>((resolve) => {
       let stopping = false;
@@ -51,6 +76,7 @@ export const serveCommand: CliCommand = {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
     });
+    lease.release();
     return EXIT.ok;
   },
 };

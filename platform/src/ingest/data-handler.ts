@@ -1,6 +1,7 @@
 import { formatZodIssues, MAX_POINTS_PER_BATCH } from '@xiang/protocol';
 import { z } from 'zod';
 import { immediate } from '../registry/db.js';
+import { refuseContradictingHistory } from './counter-consistency.js';
 import type { IngestProcessor } from './processor.js';
 import type { Suspicion } from './rebirth.js';
 import { nothingMissingBefore, onMessage } from './session-state.js';
@@ -75,6 +76,7 @@ export async function handleData(
       parked = dec.unknown;
     }
   }
+  if (historical && (await refuseContradictingHistory(steps, ctx, f, a, dec))) return;
   await steps.write(dec);
   const hole = immediate(d.registry.db, () => {
     if (parked.length > 0) steps.park(ctx, { ...batch, points: parked });

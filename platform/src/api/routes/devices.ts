@@ -150,16 +150,27 @@ export const deviceRoutes: RouteModule = {
       {
         schema: {
           tags: ['devices'],
-          summary: '测点表 · Metric table (from births)',
+          summary: '测点表 · Metric table (from births), each device metric once',
           params: factoryParams,
           querystring: z.object({ deviceId: z.string().optional() }),
           response: { 200: z.array(registryMetricSchema.meta({ id: 'Metric' })) },
         },
       },
-      async (req) =>
-        registry
-          .metrics(req.params.factoryId)
-          .filter((m) => req.query.deviceId === undefined || m.deviceId === req.query.deviceId),
+      async (req) => {
+        // Each metric once: several agents (or an agent and the history it replayed under other indices) may
+        // declare the same device metric; the device's own agent's declaration is the one shown.
+        const f = req.params.factoryId;
+        const owner = new Map(registry.devices(f).map((d) => [d.id, d.agentId]));
+        const byKey = new Map<string, ReturnType<typeof registry.metrics>[number]>();
+        for (const m of registry.metrics(f)) {
+          if (req.query.deviceId !== undefined && m.deviceId !== req.query.deviceId) continue;
+          const k = `${m.deviceId}:${m.key}`;
+          const seen = byKey.get(k);
+          const mine = (x: typeof m) => x.agentId === owner.get(x.deviceId);
+          if (!seen || (!mine(seen) && mine(m)) || (mine(seen) === mine(m) && m.i < seen.i)) byKey.set(k, m);
+        }
+        return [...byKey.values()];
+      },
     );
   },
 };

@@ -2,6 +2,7 @@ import type { RouteModule } from '../types.js';
 import { agentRoutes } from './agents.js';
 import { assessmentRoutes } from './assessments.js';
 import { assetRoutes } from './assets.js';
+import { cliRoutes } from './cli.js';
 import { coefficientRoutes } from './coefficients.js';
 import { deviceRoutes } from './devices.js';
 import { diagnosisRoutes } from './diagnoses.js';
@@ -36,4 +37,5 @@ export const routes: RouteModule[] = [
   timeseriesRoutes,
   ingestRoutes,
   tokenRoutes,
+  cliRoutes,
 ];

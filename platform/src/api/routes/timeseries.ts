@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Registry } from '../../registry/registry.js';
-import type { SeriesKey } from '../../store/types.js';
+import type { SeriesKey, TimeSeriesStore } from '../../store/types.js';
 import { checkRange, durationSchema, factoryParams, instantSchema, seriesListSchema } from '../params.js';
-import { badRequest } from '../problem.js';
+import { badRequest, notFound } from '../problem.js';
 import { API_PREFIX, type RouteModule } from '../types.js';
 
 const aggregateSchema = z.enum(['mean', 'min', 'max', 'first', 'last', 'sum', 'count']);
@@ -99,8 +99,27 @@ function checkBuckets(q: { from: number; to: number; interval: number; series: u
   }
 }
 
-const keys = (factoryId: string, refs: { deviceId: string; metric: string }[]): SeriesKey[] =>
-  refs.map((r) => ({ factoryId, deviceId: r.deviceId, metric: r.metric }));
+/**
+ * The requested series as store keys — each must be known (stored, or declared by a birth), else 404 naming
+ * the unknown ones: a mistyped metric must not answer 200 with nulls that look like a gap in the data.
+ */
+async function knownKeys(
+  store: TimeSeriesStore,
+  registry: Registry,
+  factoryId: string,
+  refs: { deviceId: string; metric: string }[],
+): Promise<SeriesKey[]> {
+  if (!registry.factory(factoryId)) throw notFound(`factory "${factoryId}" is not known`);
+  const known = new Set(registry.metrics(factoryId).map((m) => `${m.deviceId}:${m.key}`));
+  if (refs.some((r) => !known.has(`${r.deviceId}:${r.metric}`)))
+    for (const k of await store.listSeries(factoryId)) known.add(`${k.deviceId}:${k.metric}`);
+  const unknown = refs.map((r) => `${r.deviceId}:${r.metric}`).filter((r) => !known.has(r));
+  if (unknown.length > 0)
+    throw notFound(
+      `no such series in factory "${factoryId}": ${unknown.join(', ')} (GET …/series lists them)`,
+    );
+  return refs.map((r) => ({ factoryId, deviceId: r.deviceId, metric: r.metric }));
+}
 const strip = <T extends { series: SeriesKey }>(r: T) => {
   const { series, ...rest } = r;
   return { deviceId: series.deviceId, metric: series.metric, ...rest };
@@ -148,7 +167,7 @@ export const timeseriesRoutes: RouteModule = {
         const q = req.query;
         checkBuckets(q);
         const res = await store.query({
-          series: keys(req.params.factoryId, q.series),
+          series: await knownKeys(store, registry, req.params.factoryId, q.series),
           fromMs: q.from,
           toMs: q.to,
           intervalMs: q.interval,
@@ -178,7 +197,7 @@ export const timeseriesRoutes: RouteModule = {
         const range = checkRange(q);
         if (range) throw badRequest(range, 'query.to');
         const out = [];
-        for (const k of keys(req.params.factoryId, q.series)) {
+        for (const k of await knownKeys(store, registry, req.params.factoryId, q.series)) {
           const pts = await store.raw(k, q.from, q.to, q.limit);
           out.push({
             deviceId: k.deviceId,
@@ -214,7 +233,7 @@ export const timeseriesRoutes: RouteModule = {
         const rollover = new Map(registry.metrics(f).map((m) => [`${m.deviceId}:${m.key}`, m.rolloverAt]));
         // One query per rollover value, since the store takes one per query.
         const groups = new Map<number | undefined, SeriesKey[]>();
-        for (const k of keys(f, q.series)) {
+        for (const k of await knownKeys(store, registry, f, q.series)) {
           const r = rollover.get(`${k.deviceId}:${k.metric}`);
           groups.set(r, [...(groups.get(r) ?? []), k]);
         }
@@ -265,7 +284,7 @@ export const timeseriesRoutes: RouteModule = {
           registry.metrics(f).map((m) => [`${m.deviceId}:${m.key}`, m.samplingIntervalMs]),
         );
         const out = [];
-        for (const k of keys(f, q.series)) {
+        for (const k of await knownKeys(store, registry, f, q.series)) {
           const period = q.expectedPeriod ?? sampling.get(`${k.deviceId}:${k.metric}`);
           if (!period) {
             throw badRequest(
