@@ -136,7 +136,7 @@ describe('embedded store specifics', () => {
     expect(b.health().rollups?.dirtyHours).toBe(0);
     await b.close();
     const after = new Database(file);
-    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('3');
     expect(after.prepare('SELECT count(*) FROM rollup_15m').pluck().get()).toBe(1);
     after.close();
   });
