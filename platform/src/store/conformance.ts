@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { aggregateTests } from './conformance/aggregates.js';
 import { basicTests } from './conformance/basics.js';
+import { counterGapTests } from './conformance/counter-gaps.js';
+import { counterPropertyTests } from './conformance/counter-property.js';
 import { counterTests } from './conformance/counters.js';
 import { coverageTests } from './conformance/coverage.js';
 import type { Ctx, MakeStore } from './conformance/fixtures.js';
@@ -40,6 +42,10 @@ export function describeStoreConformance(
     describe('points', () => basicTests(ctx));
     describe('range × interval × aggregate', () => aggregateTests(ctx));
     describe('counters', () => counterTests(ctx));
+    describe('counters: gaps, catch-up, silent and flat runs', () => {
+      counterGapTests(ctx);
+      counterPropertyTests(ctx, opts.propertyRuns ?? 60);
+    });
     describe('coverage', () => coverageTests(ctx));
     describe('latest, series, isolation', () => seriesTests(ctx));
     describe('rollups', () => rollupTests(ctx));
