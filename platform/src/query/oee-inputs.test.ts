@@ -101,7 +101,9 @@ describe('OEE inputs from the embedded store', () => {
         0,
       );
     expect([sum('08:00', '08:30'), sum('08:30', '10:00'), sum('10:00', '10:30')]).toEqual([30, 0, 30]);
-    expect(counts.unattributed).toEqual([{ fromMs: L(D, '08:30'), toMs: L(D, '10:00'), good: 90, reject: 0 }]);
+    expect(counts.unattributed).toEqual([
+      { fromMs: L(D, '08:30'), toMs: L(D, '10:00'), good: 90, reject: 0 },
+    ]);
   });
 
   it('offline stretches from the online history, clipped to the window', () => {
