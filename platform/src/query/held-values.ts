@@ -16,7 +16,12 @@ import type { Bucket, SeriesBuckets, SeriesKey, StepSegment, TimeSeriesStore } f
  * net for an agent that vanishes without either.
  */
 const DAY_MS = 86_400_000;
-export const ON_CHANGE_MAX_HOLD_MS = 7 * DAY_MS;
+/**
+ * 400 days: longer than any period the platform diagnoses or grades (a year), so a value that legitimately
+ * stays the same for a whole period — a fault state, a setpoint, a machine switched off for the holidays — is
+ * never made unknown by its age alone (a 7-day limit made a 14-day THD fault "50 % without a good value").
+ */
+export const ON_CHANGE_MAX_HOLD_MS = 400 * DAY_MS;
 
 /**
  * Staleness limit per quantity (ms). One documented default for gauges reported on change; listed per

@@ -24,7 +24,7 @@ export const maxHoldSchema = durationSchema
   .optional()
   .describe(
     'staleness limit for twa / step: a value is in force at most this long after its sample (default: the ' +
-      "metric's limit, 7 d for values reported on change; a Bad sample or the device going offline ends it sooner)",
+      "metric's limit, 400 d for values reported on change; a Bad sample or the device going offline ends it sooner)",
   );
 
 export const stepOut = z.object({

@@ -91,9 +91,13 @@ export async function counterEdges(
   return [before, after];
 }
 
+/** Look-back windows, widening: most series have a sample within the hour, a long limit costs little. */
+const WINDOWS_MS = [HOUR_MS, 24 * HOUR_MS, 7 * 24 * HOUR_MS, 35 * 24 * HOUR_MS];
+
 /**
  * The value in force at fromMs from before it: the last stored sample in [fromMs − maxHoldMs, fromMs), when
- * it is Good with a value (any other sample ended the hold), else null.
+ * it is Good with a value (any other sample ended the hold), else null. Read backwards in widening windows
+ * up to the limit, stopping at the first that holds a sample.
  */
 export async function heldBefore(
   b: StoreBackend,
@@ -103,11 +107,19 @@ export async function heldBefore(
   maxHoldMs: number,
   source: QuerySource | undefined,
 ): Promise<HeldSample | null> {
-  const items = await around(b, stats, key, fromMs - maxHoldMs + 1, fromMs, source);
-  for (let o = items.length - PACKED_FIELDS; o >= 0; o -= PACKED_FIELDS) {
-    if (items[o + F_ALL] === 0) continue;
-    const good = (items[o + F_N] as number) > 0 && items[o + F_LAST_TS] === items[o + F_LAST_ANY_TS];
-    return good ? { tsMs: items[o + F_LAST_TS] as number, v: items[o + F_LAST_V] as number } : null;
+  const oldest = fromMs - maxHoldMs + 1;
+  let end = fromMs;
+  for (const w of [...WINDOWS_MS.filter((x) => x < maxHoldMs), maxHoldMs]) {
+    const start = Math.max(oldest, fromMs - w);
+    if (start >= end) continue;
+    const items = await around(b, stats, key, start, end, source);
+    for (let o = items.length - PACKED_FIELDS; o >= 0; o -= PACKED_FIELDS) {
+      if (items[o + F_ALL] === 0) continue;
+      const good = (items[o + F_N] as number) > 0 && items[o + F_LAST_TS] === items[o + F_LAST_ANY_TS];
+      return good ? { tsMs: items[o + F_LAST_TS] as number, v: items[o + F_LAST_V] as number } : null;
+    }
+    end = start;
+    if (end <= 0) break;
   }
   return null;
 }
