@@ -1,17 +1,11 @@
-import type {
-  DiagnosisInput,
-  DiagnosisOptionsInput,
-  IntervalSeries,
-  MeterSeries,
-  PhaseSeries,
-} from '../energy/types.js';
+import type { DiagnosisInput, DiagnosisOptionsInput, IntervalSeries } from '../energy/types.js';
 import type { RegistryMetric, RegistrySnapshot } from '../registry/model.js';
 import type { SeriesKey, SeriesSummaries, TimeSeriesStore } from '../store/types.js';
 import { loadLineOutputs, loadMachineStates } from './energy-inputs-lines.js';
+import { type Acc, addToMeter, GAUGE_KINDS, type Job, newAcc, toMeterSeries } from './energy-inputs-meter.js';
 import {
   COUNTER_EVIDENCE_MS,
   heldGauge,
-  metricHealth,
   onChangeCounter,
   SLOT_MS,
   slotSummaries,
@@ -59,35 +53,6 @@ export type EnergyInputsOptions = {
 };
 
 const DAY_MS = 86_400_000;
-type Job = { p: MeterPlan; m: RegistryMetric; kind: string };
-type Acc = {
-  consumption?: IntervalSeries;
-  consumptionCoverage?: IntervalSeries;
-  evidence?: MeterSeries['counterEvidence'];
-  unattributed?: MeterSeries['unattributed'];
-  coverage: NonNullable<MeterSeries['coverage']>;
-  source?: 'counter' | 'power';
-  reactive?: IntervalSeries;
-  power?: IntervalSeries;
-  voltage: PhaseSeries;
-  thd?: Float64Array;
-  unbalance?: IntervalSeries;
-  flow?: IntervalSeries;
-  resets: number;
-  rollovers: number;
-  /** Samples and Good samples of each metric, by metric key. */
-  health: Map<string, { samples: number; good: number }>;
-};
-const GAUGE_KINDS = new Set([
-  'powerAsEnergy',
-  'power',
-  'reactivePower',
-  'voltage',
-  'thd',
-  'unbalance',
-  'flow',
-]);
-
 export async function loadEnergyInputs(
   store: TimeSeriesStore,
   snapshot: RegistrySnapshot,
@@ -95,7 +60,7 @@ export async function loadEnergyInputs(
 ): Promise<DiagnosisInput> {
   const fromMs = Math.floor(opts.fromMs / SLOT_MS) * SLOT_MS;
   const toMs = Math.ceil(opts.toMs / SLOT_MS) * SLOT_MS;
-  const n = Math.max(0, (toMs - fromMs) / SLOT_MS);
+  const _n = Math.max(0, (toMs - fromMs) / SLOT_MS);
   const key = (deviceId: string, metric: string): SeriesKey => ({
     factoryId: snapshot.factory.id,
     deviceId,
@@ -143,14 +108,12 @@ export async function loadEnergyInputs(
   const a = (id: string): Acc => {
     const hit = acc.get(id);
     if (hit) return hit;
-    const x: Acc = { voltage: {}, resets: 0, rollovers: 0, health: new Map(), coverage: {} };
+    const x = newAcc();
     acc.set(id, x);
     return x;
   };
   const keyOf = (j: Job) => key(j.p.deviceId, j.m.key);
 
-  const periodMs = Math.max(1, toMs - fromMs);
-  const coveredShare = (ms: Float64Array) => ms.reduce((t, x) => t + x, 0) / periodMs;
   for (let i = 0; i < meterSeries.length; i += batch) {
     const group = meterSeries.slice(i, i + batch);
     // Gauges need the time-weighted columns (and their look-back), read per staleness limit; counters and
@@ -171,60 +134,10 @@ export async function loadEnergyInputs(
       const s = sums.get(js)!;
       const offline = offlineOf(js[0]!.p.deviceId);
       const held = isGauge(js) ? await heldGauge(store, s, fromMs, holdOf(js), offline) : null;
-      for (const j of js) {
-        const x = a(j.p.deviceId);
-        if (j.kind === 'health') x.health.set(j.m.key, metricHealth(s));
-        else if (j.kind === 'consumption' || j.kind === 'reactive') {
-          const r = onChangeCounter(s, fromMs, offline);
-          if (j.kind === 'reactive') {
-            x.reactive = series(r.values);
-            x.coverage.reactiveKvarh = r.coverage.reduce((t, c) => t + c, 0) / Math.max(1, n);
-          } else {
-            x.consumption = series(r.values);
-            x.consumptionCoverage = series(r.coverage);
-            x.coverage.consumption = r.coverage.reduce((t, c) => t + c, 0) / Math.max(1, n);
-            x.evidence = {
-              silentShare: series(r.silentShare),
-              silentRunH: series(r.silentRunH),
-              flatRunH: series(r.flatRunH),
-            };
-            if (r.unattributed.length) x.unattributed = r.unattributed;
-            x.source = 'counter';
-            x.resets += r.resets;
-            x.rollovers += r.rollovers;
-          }
-        } else if (held) {
-          const v = held.values;
-          const share = coveredShare(held.coveredMs);
-          // Energy from power only where a value was in force the whole quarter-hour (never extrapolated).
-          const energy = (per: number) =>
-            v.map((p, q) => (held.coveredMs[q]! >= SLOT_MS ? p * per : Number.NaN));
-          if (j.kind === 'power') {
-            x.power = series(v);
-            x.coverage.powerKw = share;
-          } else if (j.kind === 'powerAsEnergy') {
-            x.consumption = series(energy(0.25));
-            x.consumptionCoverage = series(held.coveredMs.map((c) => c / SLOT_MS));
-            x.coverage.consumption = share;
-            x.source = 'power';
-          } else if (j.kind === 'reactivePower') {
-            x.reactive = series(energy(0.25));
-            x.coverage.reactiveKvarh = share;
-          } else if (j.kind === 'voltage') {
-            x.voltage[j.m.phase ?? 'L1'] = series(v);
-            x.coverage.voltageV = Math.min(x.coverage.voltageV ?? 1, share);
-          } else if (j.kind === 'thd') {
-            x.thd = x.thd ? worst(x.thd, v) : v;
-            x.coverage.voltageThdPct = Math.min(x.coverage.voltageThdPct ?? 1, share);
-          } else if (j.kind === 'unbalance') {
-            x.unbalance = series(v);
-            x.coverage.voltageUnbalancePct = share;
-          } else {
-            x.flow = series(v);
-            x.coverage.flowPerH = share;
-          }
-        }
-      }
+      const r = js.some((j) => j.kind === 'consumption' || j.kind === 'reactive')
+        ? onChangeCounter(s, fromMs, offline)
+        : null;
+      for (const j of js) addToMeter(a(j.p.deviceId), j, { s, counter: r, held, series });
     }
     // Series come counters first, then gauges, then metrics read for their quality only: the stage names
     // what the batch starts with.
@@ -232,43 +145,9 @@ export async function loadEnergyInputs(
     step(GAUGE_KINDS.has(first) ? 'gauges' : first === 'health' ? 'metric quality' : 'counters');
   }
 
-  const meters: MeterSeries[] = plans.flatMap((p) => {
+  const meters = plans.flatMap((p) => {
     const x = acc.get(p.deviceId);
-    if (!x?.consumption) return [];
-    // In registry order, so the data-quality appendix lists them as registered.
-    const badMetrics = p.all.flatMap((m) => {
-      const h = x.health.get(m.key);
-      return h && h.samples > h.good
-        ? [{ metric: m.key, goodShare: h.samples ? h.good / h.samples : 0 }]
-        : [];
-    });
-    return [
-      {
-        deviceId: p.deviceId,
-        medium: p.medium,
-        unit:
-          p.medium === 'electricity'
-            ? ('kWh' as const)
-            : p.counter?.unit === 't'
-              ? ('t' as const)
-              : ('m3' as const),
-        consumption: x.consumption,
-        consumptionSource: x.source ?? 'counter',
-        ...(x.power ? { powerKw: x.power } : {}),
-        ...(x.flow ? { flowPerH: x.flow } : {}),
-        ...(x.reactive ? { reactiveKvarh: x.reactive } : {}),
-        ...(Object.keys(x.voltage).length ? { voltageV: x.voltage } : {}),
-        ...(x.thd ? { voltageThdPct: series(x.thd) } : {}),
-        ...(x.unbalance ? { voltageUnbalancePct: x.unbalance } : {}),
-        ...(badMetrics.length ? { badMetrics } : {}),
-        counterResets: x.resets,
-        counterRollovers: x.rollovers,
-        ...(x.consumptionCoverage ? { consumptionCoverage: x.consumptionCoverage } : {}),
-        ...(x.evidence && x.source === 'counter' ? { counterEvidence: x.evidence } : {}),
-        ...(x.unattributed && x.source === 'counter' ? { unattributed: x.unattributed } : {}),
-        coverage: x.coverage,
-      },
-    ];
+    return x ? toMeterSeries(p, x, series) : [];
   });
 
   const machineSeries = await loadMachineStates(store, key, machines, metricsOf, {
@@ -305,9 +184,4 @@ export async function loadEnergyInputs(
     options: opts.options ?? {},
     generatedAtMs: opts.generatedAtMs ?? toMs,
   };
-}
-
-/** Worst (largest) value per slot of two THD series, NaN-aware. */
-function worst(a: Float64Array, b: Float64Array): Float64Array {
-  return a.map((v, i) => (Number.isNaN(v) ? b[i]! : Number.isNaN(b[i]!) ? v : Math.max(v, b[i]!)));
 }
