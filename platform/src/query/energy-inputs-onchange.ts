@@ -47,13 +47,22 @@ export async function slotSummaries(
   });
 }
 
-/** Slots touched by an offline stretch, as [first, end) slot index ranges. */
+/** Slots touched by an offline stretch, as disjoint [first, end) slot index ranges in time order. */
 function offlineSlots(n: number, fromMs: number, offline: readonly Interval[]): [number, number][] {
-  return offline.flatMap((o) => {
-    const a = Math.max(0, Math.floor((o.startMs - fromMs) / SLOT_MS));
-    const b = Math.min(n, Math.ceil((o.endMs - fromMs) / SLOT_MS));
-    return b > a ? [[a, b] as [number, number]] : [];
-  });
+  const ranges = offline
+    .map((o): [number, number] => [
+      Math.max(0, Math.floor((o.startMs - fromMs) / SLOT_MS)),
+      Math.min(n, Math.ceil((o.endMs - fromMs) / SLOT_MS)),
+    ])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const r of ranges) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else out.push(r);
+  }
+  return out;
 }
 
 /**
@@ -154,18 +163,15 @@ export async function heldGauge(
   const n = s.count.length;
   const values = s.twMean ? s.twMean.slice() : new Float64Array(n).fill(Number.NaN);
   const coveredMs = s.twCoveredMs ? s.twCoveredMs.slice() : new Float64Array(n);
-  const ranges = offlineSlots(n, fromMs, offline);
-  if (ranges.length === 0) return { values, coveredMs };
-  const a = Math.min(...ranges.map((r) => r[0]));
-  const b = Math.max(...ranges.map((r) => r[1]));
-  const [st] = await store.step({
-    series: [s.series],
-    fromMs: fromMs + a * SLOT_MS,
-    toMs: fromMs + b * SLOT_MS,
-    maxHoldMs,
-  });
-  const segs = maskSegments(st?.segments ?? [], offline);
-  for (const [i0, i1] of ranges) {
+  // One step read per offline stretch (its slots only), never the whole period for one blip.
+  for (const [i0, i1] of offlineSlots(n, fromMs, offline)) {
+    const [st] = await store.step({
+      series: [s.series],
+      fromMs: fromMs + i0 * SLOT_MS,
+      toMs: fromMs + i1 * SLOT_MS,
+      maxHoldMs,
+    });
+    const segs = maskSegments(st?.segments ?? [], offline);
     for (let i = i0; i < i1; i++) {
       const h = heldOver(segs, fromMs + i * SLOT_MS, fromMs + (i + 1) * SLOT_MS);
       values[i] = h.mean ?? Number.NaN;

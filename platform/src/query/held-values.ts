@@ -105,23 +105,26 @@ export async function heldBuckets(
       const end = r.buckets[k + 1]?.tsMs ?? q.toMs;
       return offline.some((o) => o.startMs < end && o.endMs > b.tsMs);
     };
+    // One step read per run of touched buckets, never the whole range for two far-apart blips.
     const hit = r.buckets.map((b, k) => (touched(b, k) ? k : -1)).filter((k) => k >= 0);
-    if (hit.length === 0) continue;
-    const first = r.buckets[hit[0]!]!.tsMs;
-    const lastK = hit[hit.length - 1]!;
-    const last = r.buckets[lastK + 1]?.tsMs ?? q.toMs;
-    const [steps] = await store.step({
-      series: [r.series],
-      fromMs: first,
-      toMs: last,
-      maxHoldMs: q.maxHoldMs,
-    });
-    const segs = maskSegments(steps?.segments ?? [], offline);
-    for (const k of hit) {
-      const b = r.buckets[k]!;
-      const h = heldOver(segs, b.tsMs, r.buckets[k + 1]?.tsMs ?? q.toMs);
-      b.value = q.aggregate === 'twa' ? h.mean : h.atStart;
-      b.coveredMs = h.coveredMs;
+    for (let i = 0; i < hit.length; ) {
+      let j = i + 1;
+      while (j < hit.length && hit[j] === hit[j - 1]! + 1) j++;
+      const endOf = (k: number) => r.buckets[k + 1]?.tsMs ?? q.toMs;
+      const [steps] = await store.step({
+        series: [r.series],
+        fromMs: r.buckets[hit[i]!]!.tsMs,
+        toMs: endOf(hit[j - 1]!),
+        maxHoldMs: q.maxHoldMs,
+      });
+      const segs = maskSegments(steps?.segments ?? [], offline);
+      for (const k of hit.slice(i, j)) {
+        const b = r.buckets[k]!;
+        const h = heldOver(segs, b.tsMs, endOf(k));
+        b.value = q.aggregate === 'twa' ? h.mean : h.atStart;
+        b.coveredMs = h.coveredMs;
+      }
+      i = j;
     }
   }
   return res;
