@@ -11,7 +11,8 @@
  *   2. the `influx` client's writePoints() in batches of 5 000 versus the InfluxDB store's write() of the same
  *      points in the same batches, and their ratio; then the whole year through the store and its rollups;
  *   3. hourly counter increase for all meters over the whole period (≈ 7 M points at 200 × 365) on both
- *      stores, cold and warm, and checks that both stores give the same answer.
+ *      stores, cold and warm, and checks that both stores give the same answer;
+ *   4. the same for hourly time-weighted means ('twa', the series taken as gauges held up to an hour).
  * InfluxDB: XIANG_BENCH_INFLUX_URL, else influxd spawned by the test harness on a free loopback port.
  * Wall time and process CPU time are both reported: on a shared 2-core machine wall time depends on load.
  */
@@ -257,6 +258,47 @@ async function counterQueries(
   return digest(cold.result);
 }
 
+/**
+ * Hourly time-weighted means ('twa') of every series over the whole period, treating the counters as gauges
+ * reported every quarter-hour (the staleness limit of an hour keeps every value in force until the next).
+ */
+async function twaQueries(
+  store: TimeSeriesStore,
+  meters: number,
+  days: number,
+  rows: StoreBenchRow[],
+  label: string,
+): Promise<number> {
+  const q = {
+    series: Array.from({ length: meters }, (_, s) => meterKey(s)),
+    fromMs: T0,
+    toMs: T0 + days * DAY_MS,
+    intervalMs: HOUR_MS,
+    aggregate: 'twa' as const,
+    maxHoldMs: HOUR_MS,
+  };
+  const cold = await timed(() => store.query(q));
+  const warm: Timing[] = [];
+  for (let i = 0; i < 3; i++) warm.push(await timed(() => store.query(q)));
+  warm.sort((a, b) => a.wallMs - b.wallMs);
+  const median = warm[1] as Timing;
+  let sum = 0;
+  for (const r of cold.result) for (const b of r.buckets) sum += (b.value ?? 0) * (b.coveredMs ?? 0);
+  rows.push({
+    name: `${label}: hourly time-weighted mean (twa), cold`,
+    value: Math.round(cold.wallMs),
+    unit: 'ms',
+    note: `${meters} series × ${days} d hourly, CPU ${Math.round(cold.cpuMs)} ms`,
+  });
+  rows.push({
+    name: `${label}: hourly time-weighted mean (twa), warm median of 3`,
+    value: Math.round(median.wallMs),
+    unit: 'ms',
+    note: `CPU ${Math.round(median.cpuMs)} ms`,
+  });
+  return sum;
+}
+
 export async function benchStore(o: StoreBenchOptions): Promise<StoreBenchRow[]> {
   const rows: StoreBenchRow[] = [];
   const total = o.meters * o.days * 96;
@@ -298,6 +340,7 @@ export async function benchStore(o: StoreBenchOptions): Promise<StoreBenchRow[]>
       note: `${perSec(total, ef.wallMs)} points/s; write + rollups ${perSec(total, e1.wallMs + e2.wallMs + ef.wallMs)} points/s`,
     });
     const ed = await counterQueries(embedded, o.meters, o.days, rows, 'embedded', o.rawQuery);
+    const et = await twaQueries(embedded, o.meters, o.days, rows, 'embedded');
     await embedded.close();
 
     // 2. InfluxDB
@@ -360,6 +403,13 @@ export async function benchStore(o: StoreBenchOptions): Promise<StoreBenchRow[]>
           value: same ? 1 : 0,
           unit: same ? 'yes' : 'NO',
           note: `Σ increase ${ed.total} vs ${id.total}, gaps ${ed.nulls} vs ${id.nulls}`,
+        });
+        const it = await twaQueries(store, o.meters, o.days, rows, 'influx');
+        rows.push({
+          name: 'both stores agree on the year of hourly time-weighted means',
+          value: it === et ? 1 : 0,
+          unit: it === et ? 'yes' : 'NO',
+          note: `Σ mean × covered ${et} vs ${it}`,
         });
         await store.close();
       }

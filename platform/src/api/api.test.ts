@@ -73,6 +73,38 @@ describe('API resources over ingested data', () => {
     ]);
   });
 
+  it('time-weighted means and values in force for gauges reported on change (twa, step, segments)', async () => {
+    const q = `series=M0:activePower&from=${T0}&to=${T0 + 60 * MIN}`;
+    const twa = (await get(`/api/v1/factories/${FACTORY}/timeseries?${q}&interval=30m&aggregate=twa`)).json();
+    // 100 kW over [0, 15), 101 over [15, 30) …: the time-weighted mean, each bucket fully covered.
+    expect(twa.series[0].buckets).toEqual([
+      { tsMs: T0, value: 100.5, count: 2, coveredMs: 30 * MIN },
+      { tsMs: T0 + 30 * MIN, value: 102.5, count: 2, coveredMs: 30 * MIN },
+    ]);
+    const step = (
+      await get(`/api/v1/factories/${FACTORY}/timeseries?${q}&interval=30m&aggregate=step`)
+    ).json();
+    expect(step.series[0].buckets.map((b: { value: number }) => b.value)).toEqual([100, 102]);
+    const segs = (await get(`/api/v1/factories/${FACTORY}/timeseries/step?${q}&maxHold=10m`)).json();
+    expect(segs.series[0]).toMatchObject({ deviceId: 'M0', metric: 'activePower' });
+    expect(
+      segs.series[0].segments.map((s: { startMs: number; endMs: number; value: number | null }) => [
+        (s.startMs - T0) / MIN,
+        (s.endMs - T0) / MIN,
+        s.value,
+      ]),
+    ).toEqual([
+      [0, 10, 100],
+      [10, 15, null],
+      [15, 25, 101],
+      [25, 30, null],
+      [30, 40, 102],
+      [40, 45, null],
+      [45, 55, 103],
+      [55, 60, null],
+    ]);
+  });
+
   it('counter increase per interval, and raw points', async () => {
     const inc = (
       await get(
@@ -153,11 +185,26 @@ describe('API resources over ingested data', () => {
       '/api/v1/factories/{factoryId}/devices',
       '/api/v1/factories/{factoryId}/timeseries',
       '/api/v1/factories/{factoryId}/timeseries/increase',
+      '/api/v1/factories/{factoryId}/timeseries/step',
       '/api/v1/ingest/dead-letters',
       '/api/v1/tokens',
     ]) {
       expect(paths).toContain(p);
     }
+    const aggregate = doc.paths['/api/v1/factories/{factoryId}/timeseries'].get.parameters.find(
+      (p: { name: string }) => p.name === 'aggregate',
+    );
+    expect(aggregate.schema.enum).toEqual([
+      'mean',
+      'min',
+      'max',
+      'first',
+      'last',
+      'sum',
+      'count',
+      'twa',
+      'step',
+    ]);
     const put = doc.paths['/api/v1/factories/{factoryId}'].put;
     expect(JSON.stringify(put.requestBody)).toContain('contractDemandKw');
     const ui = await h.app.inject({ method: 'GET', url: '/docs/' });
@@ -195,10 +242,23 @@ describe('problem+json errors', () => {
       [`${base}?series=M0:activePower&from=yesterday&to=${T0}&interval=1h`, 'querystring.from'],
       [`${base}?series=M0-activePower&from=${T0}&to=${T0 + 1}&interval=1h`, 'querystring.series[0]'],
       [`${base}?series=M0:activePower&from=${T0}&to=${T0 + 1}&interval=fortnight`, 'querystring.interval'],
+      [
+        `${base}?series=M0:activePower&from=${T0}&to=${T0 + 1}&interval=1h&aggregate=median`,
+        'querystring.aggregate',
+      ],
+      [
+        `${base}?series=M0:activePower&from=${T0}&to=${T0 + 1}&interval=1h&aggregate=twa&maxHold=never`,
+        'querystring.maxHold',
+      ],
+      [
+        `${base}?series=M0:activePower&from=${T0}&to=${T0 + 1}&interval=1h&aggregate=twa&goodOnly=false`,
+        'query.goodOnly',
+      ],
     ];
     for (const [url, field] of cases) {
       const res = await get(url);
       expect(res.statusCode, url).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
     }
     const backwards = await get(`${base}?series=M0:activePower&from=${T0}&to=${T0 - 1}&interval=1h`);

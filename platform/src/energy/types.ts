@@ -23,6 +23,37 @@ export type StateChanges = { tMs: Float64Array; state: Uint8Array };
 
 export type PhaseSeries = { L1?: IntervalSeries; L2?: IntervalSeries; L3?: IntervalSeries };
 
+/**
+ * A counter's rise across a stretch without evidence (a silent or dropped-out counter): consumed — or
+ * produced — somewhere in [fromMs, toMs], attributable to no slot. fromMs null: the reading before the stretch
+ * is unknown; quantity null: the rise is unknown (no reading before it).
+ */
+export type UnattributedQuantity = { fromMs: number | null; toMs: number; quantity: number | null };
+
+/** Counter evidence per slot (query/energy-inputs-onchange.ts), for freeze and gap rules. */
+export type CounterEvidence = {
+  /** Share of the slot without a sample pair within the evidence limit (an on-change counter is silent while it does not move: idle, or frozen). */
+  silentShare: IntervalSeries;
+  /** Longest silent stretch the slot belongs to, hours, measured over its whole length inside the period. */
+  silentRunH: IntervalSeries;
+  /** Longest run of equal readings (the counter seen not to move) the slot belongs to, hours. */
+  flatRunH: IntervalSeries;
+};
+
+/** Covered share of the period (0..1) per series of a meter: known consumption, or time a gauge value was in force. */
+export type SeriesCoverage = Partial<
+  Record<
+    | 'consumption'
+    | 'powerKw'
+    | 'flowPerH'
+    | 'reactiveKvarh'
+    | 'voltageV'
+    | 'voltageThdPct'
+    | 'voltageUnbalancePct',
+    number
+  >
+>;
+
 export type MeterSeries = {
   deviceId: string;
   medium: Medium;
@@ -30,15 +61,15 @@ export type MeterSeries = {
   unit: 'kWh' | 'm3' | 't';
   /** Consumption per quarter-hour in `unit` (counter increase); NaN = unknown. */
   consumption: IntervalSeries;
-  /** Where the consumption came from: the energy counter, or the mean of the power gauge × 0.25 h. */
+  /** Where the consumption came from: the energy counter, or the time-weighted mean power × 0.25 h. */
   consumptionSource: 'counter' | 'power';
-  /** Mean active power per quarter-hour, kW (electricity meters that report it). */
+  /** Time-weighted mean active power per quarter-hour, kW (electricity meters that report it). */
   powerKw?: IntervalSeries;
-  /** Mean flow per quarter-hour for utility meters, in `unit` per hour (m³/h, t/h) — cross-checks the counter. */
+  /** Time-weighted mean flow per quarter-hour for utility meters, in `unit` per hour (m³/h, t/h) — cross-checks the counter. */
   flowPerH?: IntervalSeries;
-  /** Reactive energy per quarter-hour, kvarh (counter increase, or mean kvar × 0.25 h). */
+  /** Reactive energy per quarter-hour, kvarh (counter increase, or time-weighted mean kvar × 0.25 h). */
   reactiveKvarh?: IntervalSeries;
-  /** Mean phase-to-neutral voltage per quarter-hour, V. */
+  /** Time-weighted mean phase-to-neutral voltage per quarter-hour, V. */
   voltageV?: PhaseSeries;
   /** Voltage THD per quarter-hour (worst phase), %. */
   voltageThdPct?: IntervalSeries;
@@ -49,6 +80,14 @@ export type MeterSeries = {
   /** Counter resets and rollovers the store detected in the period. */
   counterResets: number;
   counterRollovers: number;
+  /** Known share of each slot's consumption (0..1); `consumption` is NaN where it is below 1. */
+  consumptionCoverage?: IntervalSeries;
+  /** Counter evidence per slot (counter meters only). */
+  counterEvidence?: CounterEvidence;
+  /** Consumption the counter shows across silent stretches, booked to no slot (add it for period totals). */
+  unattributed?: UnattributedQuantity[];
+  /** Covered share of the period per series. */
+  coverage?: SeriesCoverage;
 };
 
 export type MachineSeries = {
@@ -66,6 +105,8 @@ export type LineOutputSeries = {
   output: IntervalSeries;
   /** Where the output came from (registry outputCounter or a fallback), for the evidence. */
   source: { deviceId: string; metric: string; assumption?: string };
+  /** Output counted after a drop-out (Bad quality or offline), booked to no slot: made somewhere in the gap. */
+  unattributed?: UnattributedQuantity[];
 };
 
 export const periodSchema = z

@@ -22,7 +22,15 @@ export type CountIncrements = {
   endMs: Float64Array;
   good: Float64Array;
   reject: Float64Array;
+  /**
+   * Pieces a counter shows after a gap (a Bad stretch, an offline device, a silent periodic counter): made
+   * somewhere in [fromMs, toMs], booked to no interval (query/oee-step-counts.ts, query/oee-inputs.ts).
+   */
+  unattributed?: UnattributedCounts[];
 };
+
+/** Unattributed production (gap): pieces counted across [fromMs, toMs] whose time is unknown. */
+export type UnattributedCounts = { fromMs: number; toMs: number; good: number; reject: number };
 
 /** Ideal cycle time as a step function (it changes with the product), seconds per piece. */
 export type IdealCycleSamples = { tsMs: Float64Array; seconds: Float64Array };

@@ -1,22 +1,25 @@
+import type { UnattributedQuantity } from '../energy/types.js';
 import type { SeriesKey, SeriesSummaries, TimeSeriesStore } from '../store/types.js';
+import { heldOver, type Interval, maskSegments } from './held-values.js';
 
 /**
- * Reading series that are published on change (OPC UA subscriptions, the simulator's backfill, most agents):
- * a quarter-hour without any sample means "unchanged", not "unknown". What makes a stretch unknown is the
- * series saying so — a non-Good sample (Bad quality, a drop-out announces itself once and then goes silent)
- * — or the device being offline per the registry. Per slot we know the number of Good samples with a value
- * (`count`) and of all stored samples (`stored`, Bad samples without a value too).
- *
- * Everything here is computed from one `summaries()` answer per series (quarter-hour columns: counts,
- * first/last/mean of Good values, counter increase), so each series is read from the store once — a year
- * of 15-min data for hundreds of meters is typed-array work, not one query (and one object per bucket)
- * per question.
+ * Reading series that are reported on change (OPC UA subscriptions, the simulator's backfill, most agents)
+ * from one `summaries()` answer per series (quarter-hour columns), so each series is read from the store once
+ * — a year of 15-min data for hundreds of meters is typed-array work, not one query per question:
+ * - gauges: the store's time-weighted mean per slot (a value holds until the next sample or a Bad one, for at
+ *   most the staleness limit), with the device's offline stretches cut out;
+ * - counters: the store's counter semantics — consumption only where a sample pair within the evidence limit
+ *   covers it; a silent stretch adds nothing (an on-change counter is silent while it does not move: idle —
+ *   or frozen, which the rules tell from the power gauge and downstream meters), and the rise across it is
+ *   reported as unattributed (gap) consumption, never spread over the stretch.
+ * Unknown: from a non-Good sample (a drop-out announces itself once and then goes silent) until a slot with
+ * Good samples only, every slot an offline stretch touches, and — with no reading before the period — the
+ * time before its first reading.
  */
 export const SLOT_MS = 900_000;
-const LOOKBACK_MS = 86_400_000;
-export const ON_CHANGE_COUNTER_MAX_GAP_MS = 7 * 86_400_000;
-
-type Interval = { startMs: number; endMs: number };
+const H_MS = 3_600_000;
+/** Counter evidence limit: readings further apart leave the time between them silent (not interpolated). */
+export const COUNTER_EVIDENCE_MS = 15 * 60_000;
 
 /** Quarter-hour summaries of [fromMs, toMs) (quarter-aligned), one store pass per series. */
 export async function slotSummaries(
@@ -24,10 +27,17 @@ export async function slotSummaries(
   series: SeriesKey[],
   fromMs: number,
   toMs: number,
-  maxGapMs = ON_CHANGE_COUNTER_MAX_GAP_MS,
+  opts: { maxGapMs?: number; maxHoldMs?: number } = {},
 ): Promise<SeriesSummaries[]> {
   if (series.length === 0) return [];
-  const res = await store.summaries({ series, fromMs, toMs, intervalMs: SLOT_MS, maxGapMs });
+  const res = await store.summaries({
+    series,
+    fromMs,
+    toMs,
+    intervalMs: SLOT_MS,
+    maxGapMs: opts.maxGapMs ?? COUNTER_EVIDENCE_MS,
+    ...(opts.maxHoldMs !== undefined ? { maxHoldMs: opts.maxHoldMs, gapLookbackMs: 0 } : {}),
+  });
   return series.map((s, k) => {
     const r = res[k];
     if (r && r.series.deviceId === s.deviceId && r.series.metric === s.metric) return r;
@@ -37,98 +47,138 @@ export async function slotSummaries(
   });
 }
 
-/**
- * Marks unknown slots in place: from a slot holding a non-Good sample through the silent slots after it,
- * until a slot with Good samples only; and every slot overlapping an offline interval.
- */
-function maskUnknown(values: Float64Array, s: SeriesSummaries, fromMs: number, offline: Interval[]) {
-  const { count: good, stored: all } = s;
-  let bad = false;
-  for (let i = 0; i < values.length; i++) {
-    if (all[i]! > good[i]!) bad = true;
-    else if (good[i]! > 0) bad = false;
-    if (bad) values[i] = Number.NaN;
+/** Slots touched by an offline stretch, as disjoint [first, end) slot index ranges in time order. */
+function offlineSlots(n: number, fromMs: number, offline: readonly Interval[]): [number, number][] {
+  const ranges = offline
+    .map((o): [number, number] => [
+      Math.max(0, Math.floor((o.startMs - fromMs) / SLOT_MS)),
+      Math.min(n, Math.ceil((o.endMs - fromMs) / SLOT_MS)),
+    ])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const r of ranges) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else out.push(r);
   }
-  for (const o of offline) {
-    const a = Math.max(0, Math.floor((o.startMs - fromMs) / SLOT_MS));
-    const b = Math.min(values.length, Math.ceil((o.endMs - fromMs) / SLOT_MS));
-    if (b > a) values.fill(Number.NaN, a, b);
-  }
+  return out;
 }
 
 /**
- * Quarter-hour consumption of an on-change counter: the store's counter increase with a gap limit of days
- * (a counter that does not move publishes nothing, and interpolating between equal readings gives exactly
- * 0), 0 after the period's last Good sample, then unknown where the series reported a non-Good sample or
- * the device was offline.
+ * Per slot, the known share (0..1) of a counter: 0 from a slot holding a non-Good sample through the silent
+ * slots after it (until a slot with Good samples only), minus offline stretches (exactly), minus the time
+ * before the first reading when no reading precedes the period.
  */
+function counterKnownShare(s: SeriesSummaries, fromMs: number, offline: readonly Interval[]): Float64Array {
+  const n = s.count.length;
+  const known = new Float64Array(n).fill(1);
+  const { count: good, stored: all } = s;
+  let bad = false;
+  for (let i = 0; i < n; i++) {
+    if (all[i]! > good[i]!) bad = true;
+    else if (good[i]! > 0) bad = false;
+    if (bad) known[i] = 0;
+  }
+  const cut = (a: number, b: number) => {
+    for (let i = Math.max(0, Math.floor((a - fromMs) / SLOT_MS)); i < n; i++) {
+      const s0 = fromMs + i * SLOT_MS;
+      if (s0 >= b) break;
+      const ov = Math.min(b, s0 + SLOT_MS) - Math.max(a, s0);
+      if (ov > 0) known[i] = Math.max(0, known[i]! - ov / SLOT_MS);
+    }
+  };
+  for (const o of offline) cut(o.startMs, o.endMs);
+  // No reading before the period (the store found none within its look-back): before the first reading is
+  // unknown, not silent.
+  for (let i = 0; i < n; i++) {
+    if (good[i]! === 0) continue;
+    if (Number.isNaN(s.gapIncrease[i]!)) cut(fromMs, s.firstTsMs[i]!);
+    break;
+  }
+  // No reading in the period at all: unknown (a reading before it cannot tell a still counter from a dead one).
+  if (s.count.every((c) => c === 0)) known.fill(0);
+  return known;
+}
+
+export type OnChangeCounter = {
+  /** Consumption per slot where fully known (NaN elsewhere): covered sample pairs only, silence adds 0. */
+  values: Float64Array;
+  /** Known share of each slot (0..1). */
+  coverage: Float64Array;
+  /** Share of each slot without counter evidence (no sample pair within the evidence limit). */
+  silentShare: Float64Array;
+  /** Longest silent / flat run each slot belongs to, hours (whole length inside the period). */
+  silentRunH: Float64Array;
+  flatRunH: Float64Array;
+  /** Rises across silent stretches: consumed somewhere in them, booked to no slot. */
+  unattributed: UnattributedQuantity[];
+  resets: number;
+  rollovers: number;
+};
+
+/** Quarter-hour consumption of an on-change counter (see the module comment). */
 export function onChangeCounter(
   s: SeriesSummaries,
   fromMs: number,
-  offline: Interval[],
-): { values: Float64Array; resets: number; rollovers: number } {
-  const n = s.increase.length;
-  const values = s.increase.slice(); // NaN where not fully covered
-  const { count: good, stored: all } = s;
-  // After the period's last sample no later reading closes the stretch: if that sample was Good (and the
-  // device stays online, checked below), the counter simply has not moved since — 0, not a gap. The slot
-  // holding that sample gets its own readings' difference (the part before its first reading, shared with
-  // the previous slot's last reading, is at most one sampling interval and is left out).
-  let lastSample = -1;
-  for (let i = n - 1; i >= 0 && lastSample < 0; i--) if (all[i]! > 0) lastSample = i;
-  if (lastSample >= 0 && good[lastSample]! > 0 && all[lastSample] === good[lastSample]) {
-    for (let i = lastSample + 1; i < n; i++) if (Number.isNaN(values[i]!)) values[i] = 0;
-    if (Number.isNaN(values[lastSample]!)) {
-      const a = s.first[lastSample]!;
-      const b = s.last[lastSample]!;
-      if (b >= a) values[lastSample] = b - a; // false for NaN
-    }
-  }
-  maskUnknown(values, s, fromMs, offline);
+  offline: readonly Interval[],
+): OnChangeCounter {
+  const n = s.count.length;
+  const coverage = counterKnownShare(s, fromMs, offline);
+  const values = new Float64Array(n);
+  const silentShare = new Float64Array(n);
+  const silentRunH = new Float64Array(n);
+  const flatRunH = new Float64Array(n);
+  const unattributed: UnattributedQuantity[] = [];
   let resets = 0;
   let rollovers = 0;
   for (let i = 0; i < n; i++) {
+    values[i] = coverage[i]! < 1 ? Number.NaN : s.coveredIncrease[i]!;
+    silentShare[i] = 1 - s.covered[i]!;
+    silentRunH[i] = s.silentRunMs[i]! / H_MS;
+    flatRunH[i] = s.flatRunMs[i]! / H_MS;
     resets += s.resets[i]!;
     rollovers += s.rollovers[i]!;
+    const gap = s.gapIncrease[i]!;
+    if (gap !== 0 && !(Number.isNaN(gap) && Number.isNaN(s.gapFromMs[i]!))) {
+      unattributed.push({
+        fromMs: Number.isNaN(s.gapFromMs[i]!) ? null : s.gapFromMs[i]!,
+        // The reading that closes the gap: the slot's first (a quarter-hour holds no whole gap).
+        toMs: Number.isNaN(s.firstTsMs[i]!) ? s.endMs[i]! : s.firstTsMs[i]!,
+        quantity: Number.isNaN(gap) ? null : gap,
+      });
+    }
   }
-  return { values, resets, rollovers };
+  return { values, coverage, silentShare, silentRunH, flatRunH, unattributed, resets, rollovers };
 }
 
-/** The last Good value of each series in the day before fromMs (the value in force at the start), else NaN. */
-export async function valuesInForce(
+/** Quarter-hour time-weighted means of a gauge and the ms a value was in force, offline stretches cut out. */
+export async function heldGauge(
   store: TimeSeriesStore,
-  series: SeriesKey[],
-  fromMs: number,
-): Promise<number[]> {
-  const res = await slotSummaries(store, series, fromMs - LOOKBACK_MS, fromMs);
-  return res.map((r) => {
-    for (let i = r.last.length - 1; i >= 0; i--) if (r.count[i]! > 0) return r.last[i]!;
-    return Number.NaN;
-  });
-}
-
-/**
- * Quarter-hour means of an on-change gauge: the mean of the slot's Good samples, else the last Good value
- * carried forward from `carry` (the value in force at the start), unknown as above.
- */
-export function carriedGaugeMean(
   s: SeriesSummaries,
-  carry: number,
   fromMs: number,
-  offline: Interval[],
-): Float64Array {
+  maxHoldMs: number,
+  offline: readonly Interval[],
+): Promise<{ values: Float64Array; coveredMs: Float64Array }> {
   const n = s.count.length;
-  const out = new Float64Array(n);
-  let c = carry;
-  for (let i = 0; i < n; i++) {
-    const good = s.count[i]!;
-    if (good > 0) {
-      out[i] = s.sum[i]! / good;
-      c = s.last[i]!;
-    } else out[i] = s.stored[i]! > 0 ? Number.NaN : c;
+  const values = s.twMean ? s.twMean.slice() : new Float64Array(n).fill(Number.NaN);
+  const coveredMs = s.twCoveredMs ? s.twCoveredMs.slice() : new Float64Array(n);
+  // One step read per offline stretch (its slots only), never the whole period for one blip.
+  for (const [i0, i1] of offlineSlots(n, fromMs, offline)) {
+    const [st] = await store.step({
+      series: [s.series],
+      fromMs: fromMs + i0 * SLOT_MS,
+      toMs: fromMs + i1 * SLOT_MS,
+      maxHoldMs,
+    });
+    const segs = maskSegments(st?.segments ?? [], offline);
+    for (let i = i0; i < i1; i++) {
+      const h = heldOver(segs, fromMs + i * SLOT_MS, fromMs + (i + 1) * SLOT_MS);
+      values[i] = h.mean ?? Number.NaN;
+      coveredMs[i] = h.coveredMs;
+    }
   }
-  maskUnknown(out, s, fromMs, offline);
-  return out;
+  return { values, coveredMs };
 }
 
 /**

@@ -133,9 +133,25 @@ describe('energy inputs from the embedded store', () => {
     expect(m0.consumptionSource).toBe('counter');
     const v = Array.from(m0.consumption.values);
     // From the Bad sample at 10:00 until Good readings resume at 11:00 the consumption is unknown, not zero;
-    // every other quarter-hour is 10 kWh.
+    // every other quarter-hour is 10 kWh but the one before the drop-out: its last minute (09:59–10:00) has
+    // no reading pair, so it holds 14 min of it. The rise across the drop-out (09:59 → 11:00, 61 min at
+    // 40 kW) is not spread over it: it is unattributed (gap) consumption.
     expect(v.map((x, i) => (Number.isNaN(x) ? i : -1)).filter((i) => i >= 0)).toEqual([40, 41, 42, 43]);
-    expect(v.filter((x) => !Number.isNaN(x)).every((x) => Math.abs(x - 10) < 1e-9)).toBe(true);
+    expect(v[39]).toBeCloseTo((40 * 14) / 60, 9);
+    expect(v.filter((x, i) => !Number.isNaN(x) && i !== 39).every((x) => Math.abs(x - 10) < 1e-9)).toBe(true);
+    expect(m0.unattributed).toEqual([
+      { fromMs: MON + 599 * MIN, toMs: MON + 11 * H, quantity: expect.closeTo((40 * 61) / 60, 9) },
+    ]);
+    expect(Array.from(m0.consumptionCoverage!.values.slice(39, 45))).toEqual([1, 0, 0, 0, 0, 1]);
+    expect(m0.coverage!.consumption).toBeCloseTo(92 / 96, 12);
+    const ev = m0.counterEvidence!;
+    expect(ev.silentShare.values[39]).toBeCloseTo(1 / 15, 12);
+    expect([ev.silentRunH.values[39], ev.silentRunH.values[42], ev.silentRunH.values[50]]).toEqual([
+      61 / 60,
+      61 / 60,
+      0,
+    ]);
+    expect(m0.coverage!.powerKw).toBe(1);
     expect(m0.reactiveKvarh!.values[0]).toBeCloseTo(7.5, 9);
     expect(m0.powerKw!.values[50]).toBe(40); // the total, not the phase power
     expect(m0.voltageV!.L2!.values[3]).toBe(231);
@@ -148,8 +164,11 @@ describe('energy inputs from the embedded store', () => {
     ]);
     const m1 = inp.meters.find((m) => m.deviceId === 'M1')!;
     expect(m1.consumptionSource).toBe('power');
-    // Silent quarter-hours carry the last Good value; after the Bad sample they stay unknown until 20:00.
+    // Silent quarter-hours carry the last Good value (time-weighted); after the Bad sample they stay unknown
+    // until 20:00.
     const c1 = Array.from(m1.consumption.values);
+    expect(m1.coverage!.consumption).toBeCloseTo(22 / 24, 12);
+    expect(m1.consumptionCoverage!.values[75]).toBe(0);
     expect(c1.slice(0, 48).every((x) => x === 5)).toBe(true);
     expect(c1.slice(48, 72).every((x) => x === 7.5)).toBe(true);
     expect(c1.slice(72, 80).every(Number.isNaN)).toBe(true);
@@ -165,6 +184,8 @@ describe('energy inputs from the embedded store', () => {
     expect(w1.flowPerH!.values[40]).toBe(2);
     expect(w1.flowPerH!.values[80]).toBe(0);
     expect(w1.flowPerH!.values[5]).toBeNaN(); // nothing known before the first flow sample (no look-back value)
+    expect(w1.coverage!.flowPerH).toBeCloseTo(16 / 24, 12); // in force from 08:00 on
+    expect(w1.unattributed).toBeUndefined(); // the silent night ends where it began: 100 → 100
     const cnc = inp.machines.find((m) => m.deviceId === 'CNC1')!;
     expect(Array.from(cnc.states!.state)).toEqual([0, 3, 2, 3, 0]);
     expect(cnc.states!.tMs[0]).toBe(MON - 2 * H);
@@ -182,10 +203,43 @@ describe('energy inputs from the embedded store', () => {
 
     // The pure domain accepts it as is.
     const r = diagnose(inp);
-    expect(r.accounting.media.find((m) => m.medium === 'electricity')!.quantity).toBeCloseTo(92 * 10, 6);
+    expect(r.accounting.media.find((m) => m.medium === 'electricity')!.quantity).toBeCloseTo(
+      91 * 10 + (40 * 14) / 60,
+      6,
+    );
     expect(r.dataQuality.meters.find((m) => m.meterId === 'M0')!.gapSlots).toBe(4);
     expect(r.findings.find((f) => f.id === 'meteringData:M0')!.what.en).toMatch(
       /current\.L2: 100 % without a good value/,
+    );
+  });
+
+  it('shows a counter that freezes and resumes as a silent stretch, its catch-up unattributed (freeze found)', async () => {
+    const { store, cleanup } = await tempStore();
+    cleanups.push(cleanup);
+    // M0 draws 40 kW all day (its power, reported on change, is published once). Its counter, reported on
+    // change, freezes at 12:00 — a frozen register does not change, so nothing is published — and comes
+    // back at 18:00 with the whole 6 h of consumption in one jump.
+    const pts: StoredPoint[] = [point('M0', 'activePower', MON, 40)];
+    for (let k = 0; k <= 1440; k++) {
+      const h = k / 60;
+      if (h <= 12 || h >= 18) pts.push(point('M0', 'energyImport', MON + k * MIN, 1000 + 40 * h));
+    }
+    await store.write(pts);
+    const inp = await loadEnergyInputs(store, snapshot(), { fromMs: MON, toMs: MON + 24 * H });
+    const m0 = inp.meters.find((m) => m.deviceId === 'M0')!;
+    const v = Array.from(m0.consumption.values);
+    // Silent slots add nothing (they are not spread with the jump) and are marked silent for 6 h.
+    expect(v.slice(48, 72)).toEqual(new Array(24).fill(0));
+    expect(v.slice(0, 48).every((x) => Math.abs(x - 10) < 1e-9)).toBe(true);
+    expect(m0.counterEvidence!.silentRunH.values[60]).toBe(6);
+    expect(m0.counterEvidence!.silentShare.values[60]).toBe(1);
+    expect(m0.unattributed).toEqual([{ fromMs: MON + 12 * H, toMs: MON + 18 * H, quantity: 240 }]);
+    expect(m0.powerKw!.values[60]).toBe(40);
+    // The diagnosis sees the freeze (on main: 0 frozen hours, the jump spread over the silence).
+    const r = diagnose(inp);
+    expect(r.dataQuality.meters.find((m) => m.meterId === 'M0')!.frozenHours).toBe(6);
+    expect(r.findings.find((f) => f.id === 'meteringData:M0')!.what.en).toMatch(
+      /counter frozen for 6 h \(the power\/flow gauge shows about 240 unrecorded\)/,
     );
   });
 

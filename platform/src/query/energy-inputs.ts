@@ -1,24 +1,17 @@
-import { isGood } from '@xiang/protocol';
-import type {
-  DiagnosisInput,
-  DiagnosisOptionsInput,
-  IntervalSeries,
-  LineOutputSeries,
-  MachineSeries,
-  MeterSeries,
-  PhaseSeries,
-} from '../energy/types.js';
+import type { DiagnosisInput, DiagnosisOptionsInput, IntervalSeries } from '../energy/types.js';
 import type { RegistryMetric, RegistrySnapshot } from '../registry/model.js';
-import type { SeriesKey, TimeSeriesStore } from '../store/types.js';
+import type { SeriesKey, SeriesSummaries, TimeSeriesStore } from '../store/types.js';
+import { loadLineOutputs, loadMachineStates } from './energy-inputs-lines.js';
+import { type Acc, addToMeter, GAUGE_KINDS, type Job, newAcc, toMeterSeries } from './energy-inputs-meter.js';
 import {
-  carriedGaugeMean,
-  metricHealth,
+  COUNTER_EVIDENCE_MS,
+  heldGauge,
   onChangeCounter,
   SLOT_MS,
   slotSummaries,
-  valuesInForce,
 } from './energy-inputs-onchange.js';
 import { lineOutputSources, type MeterPlan, meterPlans, metricsByDevice } from './energy-inputs-plan.js';
+import { maxHoldFor } from './held-values.js';
 import { offlineIntervals } from './oee-inputs.js';
 
 /**
@@ -26,11 +19,15 @@ import { offlineIntervals } from './oee-inputs.js';
  * key (the simulator calls the energy counter "energyImport", an agent may say "activeEnergyImport"):
  *  - every meter metric read once, as quarter-hour `summaries()` (counter increase, Good-value aggregates,
  *    sample counts): a year of 15-min data for hundreds of meters is one store pass per series;
- *  - consumption per quarter-hour from the counter's increase, or the mean active power × 0.25 h when a
- *    meter has no counter; reactive energy likewise from its counter or mean reactive power;
- *  - 15-min means of active power, phase voltages, THD (worst phase), unbalance and flow;
- *  - everything read as published on change: a silent quarter-hour is "unchanged"; a non-Good sample or an
- *    offline device (registry history) makes it unknown — a gap stays a gap, never a zero;
+ *  - consumption per quarter-hour from the counter's increase where sample pairs within the evidence limit
+ *    cover it — a silent stretch is never interpolated: it adds nothing, is reported per slot (counter
+ *    evidence: silent share, silent and flat runs) and the rise across it is unattributed (gap) consumption —
+ *    or the time-weighted mean active power × 0.25 h when a meter has no counter; reactive energy likewise;
+ *  - 15-min time-weighted means of active power, phase voltages, THD (worst phase), unbalance and flow: a
+ *    value holds until the next sample, a Bad one, the device going offline, or the staleness limit
+ *    (query/held-values.ts);
+ *  - the covered share of the period per series, and of each slot's consumption;
+ *  - a non-Good sample or an offline device (registry history) makes time unknown — a gap stays a gap;
  *  - the share of Good samples of every meter metric, so a channel reporting Bad quality is reported even
  *    when the diagnosis does not use it;
  *  - machine states as raw points (`raw`) from a look-back before the period, Good quality only;
@@ -46,7 +43,7 @@ export type EnergyInputsOptions = {
   generatedAtMs?: number;
   /** Series per store call (default 20). */
   batchSize?: number;
-  /** Counter gap limit (default 7 days: on-change counters are silent while they do not move). */
+  /** Counter evidence limit: readings further apart leave the time between them silent (default 15 min). */
   meterMaxGapMs?: number;
   /** Look-back for the machine state in force at the period start (default 24 h). */
   stateLookbackMs?: number;
@@ -56,31 +53,6 @@ export type EnergyInputsOptions = {
 };
 
 const DAY_MS = 86_400_000;
-type Job = { p: MeterPlan; m: RegistryMetric; kind: string };
-type Acc = {
-  consumption?: IntervalSeries;
-  source?: 'counter' | 'power';
-  reactive?: IntervalSeries;
-  power?: IntervalSeries;
-  voltage: PhaseSeries;
-  thd?: Float64Array;
-  unbalance?: IntervalSeries;
-  flow?: IntervalSeries;
-  resets: number;
-  rollovers: number;
-  /** Samples and Good samples of each metric, by metric key. */
-  health: Map<string, { samples: number; good: number }>;
-};
-const GAUGE_KINDS = new Set([
-  'powerAsEnergy',
-  'power',
-  'reactivePower',
-  'voltage',
-  'thd',
-  'unbalance',
-  'flow',
-]);
-
 export async function loadEnergyInputs(
   store: TimeSeriesStore,
   snapshot: RegistrySnapshot,
@@ -88,7 +60,7 @@ export async function loadEnergyInputs(
 ): Promise<DiagnosisInput> {
   const fromMs = Math.floor(opts.fromMs / SLOT_MS) * SLOT_MS;
   const toMs = Math.ceil(opts.toMs / SLOT_MS) * SLOT_MS;
-  const n = Math.max(0, (toMs - fromMs) / SLOT_MS);
+  const _n = Math.max(0, (toMs - fromMs) / SLOT_MS);
   const key = (deviceId: string, metric: string): SeriesKey => ({
     factoryId: snapshot.factory.id,
     deviceId,
@@ -97,6 +69,7 @@ export async function loadEnergyInputs(
   const series = (values: Float64Array): IntervalSeries => ({ startMs: fromMs, intervalMs: SLOT_MS, values });
   const offlineOf = (deviceId: string) => offlineIntervals(snapshot, deviceId, fromMs, toMs);
   const batch = Math.max(1, opts.batchSize ?? 20);
+  const counterGapMs = opts.meterMaxGapMs ?? COUNTER_EVIDENCE_MS;
   const metricsOf = metricsByDevice(snapshot);
   const plans = meterPlans(snapshot, metricsOf);
   const job = (p: MeterPlan, m: RegistryMetric | undefined, kind: string): Job[] =>
@@ -135,7 +108,7 @@ export async function loadEnergyInputs(
   const a = (id: string): Acc => {
     const hit = acc.get(id);
     if (hit) return hit;
-    const x: Acc = { voltage: {}, resets: 0, rollovers: 0, health: new Map() };
+    const x = newAcc();
     acc.set(id, x);
     return x;
   };
@@ -143,144 +116,61 @@ export async function loadEnergyInputs(
 
   for (let i = 0; i < meterSeries.length; i += batch) {
     const group = meterSeries.slice(i, i + batch);
-    const sums = await slotSummaries(
-      store,
-      group.map((js) => keyOf(js[0]!)),
-      fromMs,
-      toMs,
-      opts.meterMaxGapMs,
-    );
-    const gauges = group.filter((js) => js.some((j) => GAUGE_KINDS.has(j.kind)));
-    const carried = await valuesInForce(
-      store,
-      gauges.map((js) => keyOf(js[0]!)),
-      fromMs,
-    );
-    const carry = new Map(gauges.map((js, k) => [js, carried[k]!]));
-    group.forEach((js, k) => {
-      const s = sums[k]!;
-      for (const j of js) {
-        const x = a(j.p.deviceId);
-        if (j.kind === 'health') x.health.set(j.m.key, metricHealth(s));
-        else if (j.kind === 'consumption' || j.kind === 'reactive') {
-          const r = onChangeCounter(s, fromMs, offlineOf(j.p.deviceId));
-          if (j.kind === 'reactive') x.reactive = series(r.values);
-          else {
-            x.consumption = series(r.values);
-            x.source = 'counter';
-            x.resets += r.resets;
-            x.rollovers += r.rollovers;
-          }
-        } else {
-          const v = carriedGaugeMean(s, carry.get(js) ?? Number.NaN, fromMs, offlineOf(j.p.deviceId));
-          if (j.kind === 'power') x.power = series(v);
-          else if (j.kind === 'powerAsEnergy') {
-            x.consumption = series(v.map((p) => p * 0.25));
-            x.source = 'power';
-          } else if (j.kind === 'reactivePower') x.reactive = series(v.map((q) => q * 0.25));
-          else if (j.kind === 'voltage') x.voltage[j.m.phase ?? 'L1'] = series(v);
-          else if (j.kind === 'thd') x.thd = x.thd ? worst(x.thd, v) : v;
-          else if (j.kind === 'unbalance') x.unbalance = series(v);
-          else x.flow = series(v);
-        }
-      }
-    });
+    // Gauges need the time-weighted columns (and their look-back), read per staleness limit; counters and
+    // quality checks do not.
+    const isGauge = (js: Job[]) => js.some((j) => GAUGE_KINDS.has(j.kind));
+    const holdOf = (js: Job[]) => (isGauge(js) ? maxHoldFor(js[0]!.m) : 0);
+    const sums = new Map<Job[], SeriesSummaries>();
+    for (const hold of new Set(group.map(holdOf))) {
+      const part = group.filter((js) => holdOf(js) === hold);
+      const keys = part.map((js) => keyOf(js[0]!));
+      const opts = hold > 0 ? { maxGapMs: counterGapMs, maxHoldMs: hold } : { maxGapMs: counterGapMs };
+      const res = await slotSummaries(store, keys, fromMs, toMs, opts);
+      part.forEach((js, k) => {
+        sums.set(js, res[k]!);
+      });
+    }
+    for (const js of group) {
+      const s = sums.get(js)!;
+      const offline = offlineOf(js[0]!.p.deviceId);
+      const held = isGauge(js) ? await heldGauge(store, s, fromMs, holdOf(js), offline) : null;
+      const r = js.some((j) => j.kind === 'consumption' || j.kind === 'reactive')
+        ? onChangeCounter(s, fromMs, offline)
+        : null;
+      for (const j of js) addToMeter(a(j.p.deviceId), j, { s, counter: r, held, series });
+    }
     // Series come counters first, then gauges, then metrics read for their quality only: the stage names
     // what the batch starts with.
     const first = group[0]![0]!.kind;
     step(GAUGE_KINDS.has(first) ? 'gauges' : first === 'health' ? 'metric quality' : 'counters');
   }
 
-  const meters: MeterSeries[] = plans.flatMap((p) => {
+  const meters = plans.flatMap((p) => {
     const x = acc.get(p.deviceId);
-    if (!x?.consumption) return [];
-    // In registry order, so the data-quality appendix lists them as registered.
-    const badMetrics = p.all.flatMap((m) => {
-      const h = x.health.get(m.key);
-      return h && h.samples > h.good
-        ? [{ metric: m.key, goodShare: h.samples ? h.good / h.samples : 0 }]
-        : [];
-    });
-    return [
-      {
-        deviceId: p.deviceId,
-        medium: p.medium,
-        unit:
-          p.medium === 'electricity'
-            ? ('kWh' as const)
-            : p.counter?.unit === 't'
-              ? ('t' as const)
-              : ('m3' as const),
-        consumption: x.consumption,
-        consumptionSource: x.source ?? 'counter',
-        ...(x.power ? { powerKw: x.power } : {}),
-        ...(x.flow ? { flowPerH: x.flow } : {}),
-        ...(x.reactive ? { reactiveKvarh: x.reactive } : {}),
-        ...(Object.keys(x.voltage).length ? { voltageV: x.voltage } : {}),
-        ...(x.thd ? { voltageThdPct: series(x.thd) } : {}),
-        ...(x.unbalance ? { voltageUnbalancePct: x.unbalance } : {}),
-        ...(badMetrics.length ? { badMetrics } : {}),
-        counterResets: x.resets,
-        counterRollovers: x.rollovers,
-      },
-    ];
+    return x ? toMeterSeries(p, x, series) : [];
   });
 
-  const machineSeries: MachineSeries[] = [];
-  const lookback = opts.stateLookbackMs ?? DAY_MS;
-  for (const d of machines) {
-    const stateMetric = metricsOf.get(d.id)?.find((m) => m.quantity === 'machineState');
-    if (stateMetric) {
-      const t: number[] = [];
-      const s: number[] = [];
-      for (const pt of await store.raw(key(d.id, stateMetric.key), fromMs - lookback, toMs)) {
-        if (pt.value === null || !isGood(pt.status) || s[s.length - 1] === pt.value) continue; // changes only
-        t.push(pt.tsMs);
-        s.push(pt.value);
-      }
-      machineSeries.push({
-        deviceId: d.id,
-        states: { tMs: Float64Array.from(t), state: Uint8Array.from(s) },
-      });
-    }
-    step('machine states');
-  }
-
-  const lines: LineOutputSeries[] = [];
-  for (let i = 0; i < lineSources.length; i += batch) {
-    const jobs = lineSources.slice(i, i + batch);
-    const keys = jobs.map((j) => key(j.deviceId, j.metric));
-    const res = await slotSummaries(store, keys, fromMs, toMs, DAY_MS);
-    jobs.forEach((j, k) => {
-      const values = res[k]!.increase.slice(); // NaN where no covering sample pair
-      // Part counters publish on change: no covering pair means "no parts" unless the device was offline.
-      const offline = offlineOf(j.deviceId);
-      for (let q = 0; q < n; q++) {
-        const s0 = fromMs + q * SLOT_MS;
-        if (Number.isNaN(values[q]!) && !offline.some((o) => o.startMs < s0 + SLOT_MS && o.endMs > s0))
-          values[q] = 0;
-      }
-      lines.push({
-        assetPath: j.assetPath,
-        ...(j.productId ? { productId: j.productId } : {}),
-        output: series(values),
-        source: {
-          deviceId: j.deviceId,
-          metric: j.metric,
-          ...(j.assumption ? { assumption: j.assumption } : {}),
-        },
-      });
-    });
-    step('line output');
-  }
+  const machineSeries = await loadMachineStates(store, key, machines, metricsOf, {
+    fromMs,
+    toMs,
+    lookbackMs: opts.stateLookbackMs ?? DAY_MS,
+    onDone: () => step('machine states'),
+  });
+  const lines = await loadLineOutputs(store, key, lineSources, {
+    fromMs,
+    toMs,
+    batch,
+    offlineOf,
+    onBatch: () => step('line output'),
+  });
 
   let outdoorTempC: IntervalSeries | undefined;
   if (opts.outdoorTemperature) {
     const t = opts.outdoorTemperature;
     const k = key(t.deviceId, t.metric);
-    const [s] = await slotSummaries(store, [k], fromMs, toMs);
-    const [carry] = await valuesInForce(store, [k], fromMs);
-    outdoorTempC = series(carriedGaugeMean(s!, carry!, fromMs, offlineOf(t.deviceId)));
+    const maxHoldMs = maxHoldFor({ quantity: 'temperature' });
+    const [s] = await slotSummaries(store, [k], fromMs, toMs, { maxHoldMs });
+    outdoorTempC = series((await heldGauge(store, s!, fromMs, maxHoldMs, offlineOf(t.deviceId))).values);
     step('weather');
   }
 
@@ -294,9 +184,4 @@ export async function loadEnergyInputs(
     options: opts.options ?? {},
     generatedAtMs: opts.generatedAtMs ?? toMs,
   };
-}
-
-/** Worst (largest) value per slot of two THD series, NaN-aware. */
-function worst(a: Float64Array, b: Float64Array): Float64Array {
-  return a.map((v, i) => (Number.isNaN(v) ? b[i]! : Number.isNaN(b[i]!) ? v : Math.max(v, b[i]!)));
 }

@@ -1,3 +1,4 @@
+import { StatusCodes } from '@xiang/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeIndicators } from '../grading/indicators/index.js';
 import { L, snapshotWith } from '../oee/test-support.js';
@@ -7,6 +8,7 @@ import { loadGradingInputs } from './grading-inputs.js';
 
 const D = '2024-03-04';
 const MIN = 60_000;
+const BAD = StatusCodes.BadNoCommunication;
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
@@ -27,6 +29,7 @@ describe('grading inputs from the embedded store', () => {
       point('C1', 'state', L(D, '07:30'), 3),
       point('C1', 'state', L(D, '08:40'), 2),
       point('C1', 'state', L(D, '08:50'), 3),
+      point('C1', 'state', L(D, '09:40'), null, BAD), // the state is unknown from 09:40
     );
     await store.write(pts);
     await store.flush();
@@ -45,6 +48,10 @@ describe('grading inputs from the embedded store', () => {
           registryMetric('E1', 'activePower', 'activePower', MIN),
           registryMetric('E2', 'activePower', 'activePower', MIN),
         ],
+        onlineHistory: [
+          { factoryId: 'F1', deviceId: 'E2', atMs: L(D, '08:30'), online: false, reason: 'agent death' },
+          { factoryId: 'F1', deviceId: 'E2', atMs: L(D, '09:30'), online: true, reason: 'birth' },
+        ],
       },
     );
     const inputs = await loadGradingInputs(store, snapshot, { fromMs, toMs, nowMs: toMs });
@@ -57,8 +64,13 @@ describe('grading inputs from the embedded store', () => {
       lastTsMs: toMs - MIN,
     });
     expect(s('E2')).toMatchObject({ present: 0, expected: 120, lastTsMs: L(D, '07:00') });
-    expect(s('C1')).toMatchObject({ present: 2, expected: null, lastTsMs: L(D, '08:50') });
+    expect(s('C1')).toMatchObject({ present: 3, expected: null, lastTsMs: L(D, '09:40') });
     expect(s('C2')).toMatchObject({ present: 0, expected: null, lastTsMs: null });
+    // Coverage of the period with values reported on change: a Good value in force, the device online.
+    // E1's silent half hour is "unchanged" (42 held); E2's value from 07:00 holds except while offline; C1's
+    // state is known until its Bad sample; C2 never reported.
+    expect(['E1', 'E2', 'C1', 'C2'].map((d) => s(d)?.coverage)).toEqual([1, 0.5, 100 / 120, 0]);
+    expect(s('E2')?.coveredMs).toBe(60 * MIN);
     const ind = computeIndicators(inputs);
     const v = (id: string) => ind.find((i) => i.id === id)?.value;
     expect(v('equipment-networking-rate')).toBe(0.5); // C1 and E1 delivered

@@ -73,6 +73,39 @@ describe('OEE inputs from the embedded store', () => {
     expect(r?.quality).toBeCloseTo(400 / 403, 9);
   });
 
+  it('periodically sampled counters: a silence adds nothing, the rise across it is unattributed production', async () => {
+    const { store, cleanup } = await tempStore();
+    cleanups.push(cleanup);
+    // Sampled every minute: 1 piece a minute 08:00–08:30, silent 08:30–10:00 (a drop-out the agent did not
+    // announce), then the counter shows 90 more pieces at 10:00 and runs on at 1 a minute until 10:30.
+    const pts: StoredPoint[] = [point('C2', 'state', L(D, '07:00'), 3)];
+    for (let m = 0; m <= 30; m++) pts.push(point('C2', 'goodCount', L(D, '08:00') + m * MIN, m));
+    for (let m = 0; m <= 30; m++) pts.push(point('C2', 'goodCount', L(D, '10:00') + m * MIN, 120 + m));
+    await store.write(pts);
+    const snapshot = snapshotWith(
+      { calendar: calendar({ shifts: [{ name: '早班', start: '08:00', end: '12:00' }] }) },
+      {
+        assets: [{ factoryId: 'F1', path: 'WS1/L1', level: 'line' }],
+        devices: [device('C2', 'machine', 'WS1/L1', L(D, '06:00'))],
+        metrics: [
+          registryMetric('C2', 'state', 'machineState'),
+          registryMetric('C2', 'goodCount', 'goodCount', 60_000),
+        ],
+      },
+    );
+    const [c2] = await loadOeeInputs(store, snapshot, { fromMs: L(D, '08:00'), toMs: L(D, '11:00') });
+    const counts = c2!.counts!;
+    const sum = (from: string, to: string) =>
+      Array.from(counts.good).reduce(
+        (t, g, i) => (counts.startMs[i]! >= L(D, from) && counts.startMs[i]! < L(D, to) ? t + g : t),
+        0,
+      );
+    expect([sum('08:00', '08:30'), sum('08:30', '10:00'), sum('10:00', '10:30')]).toEqual([30, 0, 30]);
+    expect(counts.unattributed).toEqual([
+      { fromMs: L(D, '08:30'), toMs: L(D, '10:00'), good: 90, reject: 0 },
+    ]);
+  });
+
   it('offline stretches from the online history, clipped to the window', () => {
     const h = (atMs: number, online: boolean) => ({
       factoryId: 'F1',

@@ -8,9 +8,11 @@ import {
   type Interval,
   type MachineOeeInput,
   mergeStateAndMode,
+  type UnattributedCounts,
 } from '../oee/index.js';
 import type { RegistryDevice, RegistrySnapshot } from '../registry/model.js';
-import type { SeriesKey, TimeSeriesStore } from '../store/types.js';
+import type { CounterInterval, SeriesKey, TimeSeriesStore } from '../store/types.js';
+import { COUNTER_EVIDENCE_MS } from './energy-inputs-onchange.js';
 import { stepCountIncrements } from './oee-step-counts.js';
 import { valueInForce } from './value-in-force.js';
 
@@ -22,9 +24,10 @@ import { valueInForce } from './value-in-force.js';
  *   point becomes "no value" (unknown);
  * - good/reject reported by exception (sampling interval 0 or unset — an idle machine publishes nothing): step
  *   increments at the sample times (query/oee-step-counts.ts), so a piece lands in the shift it was counted in;
- *   periodically sampled counters: the store's counterIncrease per interval, with a gap limit of a day, not the
- *   store's 15-minute default, and an interval without a covering sample pair counts as "no change" unless the
- *   device was offline — outages are known from the device's online history;
+ *   periodically sampled counters: the store's counterIncrease per interval — an interval without a covering
+ *   sample pair (within 15 min) counts as "no change" unless the device was offline (outages are known from
+ *   the device's online history), and the rise across such a silence is unattributed production (gap), never
+ *   spread over it nor booked where the counter resumed;
  * - ideal cycle time: raw points (with the one in force, however old), else the line's person-entered value;
  * - offline intervals from the registry's online history → unknown time.
  */
@@ -35,7 +38,7 @@ export type OeeInputsOptions = {
   lookbackMs?: number;
   /** Counter interval (default 1 min up to 7 days of window, else 5 min). */
   countIntervalMs?: number;
-  /** Counter gap limit for periodically sampled counters (default 24 h, see above). */
+  /** Counter evidence limit for periodically sampled counters (default 15 min, see above). */
   counterMaxGapMs?: number;
   /** Report-by-exception counters: how far back to look for the count in force at the window start (7 days). */
   counterLookbackMs?: number;
@@ -116,20 +119,29 @@ export async function loadOeeInputs(
         fromMs,
         toMs,
         intervalMs,
-        maxGapMs: opts.counterMaxGapMs ?? DAY_MS,
+        maxGapMs: opts.counterMaxGapMs ?? COUNTER_EVIDENCE_MS,
       });
       const good = res.find((r) => r.series.metric === goodKey)?.intervals ?? [];
       const reject = rejectKey ? (res.find((r) => r.series.metric === rejectKey)?.intervals ?? []) : [];
-      const byStart = new Map(reject.map((r) => [r.startMs, r.increase]));
+      const byStart = new Map(reject.map((r) => [r.startMs, r]));
+      // Covered part of the interval; a silent rest adds nothing ("no change") unless the device was offline.
+      const counted = (c: CounterInterval | undefined, startMs: number, endMs: number) =>
+        !c
+          ? noPair(startMs, endMs)
+          : c.coverage < 1 && noPair(startMs, endMs) !== 0
+            ? Number.NaN
+            : c.coveredIncrease;
       input.counts = {
         startMs: Float64Array.from(good.map((g) => g.startMs)),
         endMs: Float64Array.from(good.map((g) => g.endMs)),
-        good: Float64Array.from(good.map((g) => g.increase ?? noPair(g.startMs, g.endMs))),
+        good: Float64Array.from(good.map((g) => counted(g, g.startMs, g.endMs))),
         // Without a reject counter every piece is taken as good (stated in the OEE README).
         reject: Float64Array.from(
-          good.map((g) => (rejectKey ? (byStart.get(g.startMs) ?? noPair(g.startMs, g.endMs)) : 0)),
+          good.map((g) => (rejectKey ? counted(byStart.get(g.startMs), g.startMs, g.endMs) : 0)),
         ),
       };
+      const gaps = unattributedCounts(good, reject);
+      if (gaps.length > 0) input.counts.unattributed = gaps;
     }
     const ideal = (await points(key('idealCycleTime'))).filter((p) => p.value !== null);
     if (ideal.length > 0)
@@ -144,6 +156,22 @@ export async function loadOeeInputs(
     out.push(input);
   }
   return out;
+}
+
+/** The store's gap catch-ups of the good and reject counters as unattributed production. */
+function unattributedCounts(good: CounterInterval[], reject: CounterInterval[]): UnattributedCounts[] {
+  const out = new Map<string, UnattributedCounts>();
+  const add = (c: CounterInterval, field: 'good' | 'reject') => {
+    if (c.gapIncrease === 0) return;
+    const fromMs = c.gapFromMs ?? c.startMs;
+    const k = `${fromMs}:${c.endMs}`;
+    const u = out.get(k) ?? { fromMs, toMs: c.endMs, good: 0, reject: 0 };
+    u[field] += c.gapIncrease ?? Number.NaN;
+    out.set(k, u);
+  };
+  for (const c of good) add(c, 'good');
+  for (const c of reject) add(c, 'reject');
+  return [...out.values()].sort((a, b) => a.toMs - b.toMs);
 }
 
 /** Offline stretches of a device from its online/offline transitions, clipped to [fromMs, toMs). */

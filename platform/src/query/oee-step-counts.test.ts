@@ -60,7 +60,7 @@ describe('report-by-exception counters as step increments', () => {
     expect(r?.period.totals.countGapMs).toBe(0);
   });
 
-  it('Bad samples open a gap until the next Good one, whose increase still counts; resets count from zero', async () => {
+  it('Bad samples open a gap until the next Good one, whose increase is unattributed (gap); resets count from zero', async () => {
     const { store, cleanup } = await tempStore();
     cleanups.push(cleanup);
     const k = { factoryId: 'F1', deviceId: 'C1', metric: 'goodCount' };
@@ -80,12 +80,37 @@ describe('report-by-exception counters as step increments', () => {
       offline: [],
     });
     const rows = Array.from(c.startMs, (s, i) => [s, c.endMs[i], c.good[i]]);
+    // The 7 pieces the counter shows after the drop-out were made somewhere in 08:30–09:30: not at 09:30.
     expect(rows).toEqual([
       [L(D, '08:30'), L(D, '08:30') + 1, 5],
       [L(D, '09:00'), L(D, '09:30'), Number.NaN],
-      [L(D, '09:30'), L(D, '09:30') + 1, 7],
       [L(D, '10:00'), L(D, '10:00') + 1, 3],
     ]);
+    expect(c.unattributed).toEqual([{ fromMs: L(D, '08:30'), toMs: L(D, '09:30'), good: 7, reject: 0 }]);
+  });
+
+  it('a rise across an offline stretch is unattributed too; pieces on both sides stay where they were counted', async () => {
+    const { store, cleanup } = await tempStore();
+    cleanups.push(cleanup);
+    const k = { factoryId: 'F1', deviceId: 'C1', metric: 'goodCount' };
+    await store.write([
+      point('C1', 'goodCount', L(D, '08:10'), 10),
+      point('C1', 'goodCount', L(D, '08:20'), 11),
+      point('C1', 'goodCount', L(D, '13:00'), 40), // back after the device was offline 09:00–12:00
+      point('C1', 'goodCount', L(D, '13:05'), 41),
+    ]);
+    const c = await stepCountIncrements(store, k, undefined, {
+      fromMs: L(D, '08:00'),
+      toMs: L(D, '14:00'),
+      lookbackMs: 3_600_000,
+      offline: [{ startMs: L(D, '09:00'), endMs: L(D, '12:00') }],
+    });
+    expect(Array.from(c.startMs, (s, i) => [s, c.endMs[i], c.good[i]])).toEqual([
+      [L(D, '08:20'), L(D, '08:20') + 1, 1],
+      [L(D, '09:00'), L(D, '12:00'), Number.NaN],
+      [L(D, '13:05'), L(D, '13:05') + 1, 1],
+    ]);
+    expect(c.unattributed).toEqual([{ fromMs: L(D, '08:20'), toMs: L(D, '13:00'), good: 29, reject: 0 }]);
   });
 
   it('offline intervals are gaps, split around the events inside them, and clipped to the window', () => {

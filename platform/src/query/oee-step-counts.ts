@@ -1,5 +1,5 @@
 import { isGood } from '@xiang/protocol';
-import type { CountIncrements, Interval } from '../oee/index.js';
+import type { CountIncrements, Interval, UnattributedCounts } from '../oee/index.js';
 import type { SeriesKey, TimeSeriesStore } from '../store/types.js';
 
 /**
@@ -10,9 +10,11 @@ import type { SeriesKey, TimeSeriesStore } from '../store/types.js';
  * counterIncrease interpolates linearly between samples, which is right for a periodically sampled meter but
  * spreads a piece made before a break over the break: a furnace with a 30-min cycle then lands pieces in the
  * wrong shift (measured against the simulator: 13 % off per shift, exact with steps).
- * Unknown stretches become gap intervals (NaN): from a Bad sample to the next Good one (whose increase over the
- * last Good value still counts, at its own time), and the device's offline intervals. A drop in value is a
- * reset (counted from zero) or, near `rolloverAt`, a rollover.
+ * Unknown stretches become gap intervals (NaN): from a Bad sample to the next Good one, and the device's offline
+ * intervals. The increase the first Good sample after such a gap shows was made somewhere in the gap: it is
+ * unattributed production (gap), reported beside the increments with its span, never booked at the time the
+ * reading resumed (which put a day of production into one shift). A drop in value is a reset (counted from
+ * zero) or, near `rolloverAt`, a rollover.
  */
 const CHUNK_MS = 7 * 86_400_000;
 const MAX_CHUNKS = 200;
@@ -36,16 +38,19 @@ export async function stepCountIncrements(
   const { fromMs, toMs } = opts;
   const events = new Map<number, Event>();
   const gaps: Interval[] = opts.offline.map((o) => ({ ...o }));
+  const unattributed: UnattributedCounts[] = [];
+  const offlineBetween = (a: number, b: number) => opts.offline.some((o) => o.startMs < b && o.endMs > a);
   const collect = (samples: Sample[], field: 'good' | 'reject', rolloverAt: number | undefined) => {
     let prev: number | null = null;
+    let prevT = 0;
     let badSince: number | null = null;
     for (const s of samples) {
       if (s.v === null) {
-        // A Bad sample: when pieces were made until the next Good one is unknown (a gap), how many is not —
-        // the next Good value still counts from the last Good one, so totals stay whole.
+        // A Bad sample: when pieces were made until the next Good one is unknown (a gap).
         badSince ??= s.t;
         continue;
       }
+      const afterGap = badSince !== null || (prev !== null && offlineBetween(prevT, s.t));
       if (badSince !== null) {
         gaps.push({ startMs: Math.max(badSince, fromMs), endMs: Math.min(s.t, toMs) });
         badSince = null;
@@ -53,11 +58,19 @@ export async function stepCountIncrements(
       if (prev !== null && s.t >= fromMs && s.t < toMs && s.v !== prev) {
         let d = s.v - prev;
         if (d < 0) d = rolloverAt !== undefined && prev > 0.9 * rolloverAt ? rolloverAt - prev + s.v : s.v;
-        const e = events.get(s.t) ?? { t: s.t, good: 0, reject: 0 };
-        e[field] += d;
-        events.set(s.t, e);
+        if (afterGap) {
+          // How many is known, when is not: beside the figures, never in one shift.
+          const u = { fromMs: prevT, toMs: s.t, good: 0, reject: 0 };
+          u[field] = d;
+          unattributed.push(u);
+        } else {
+          const e = events.get(s.t) ?? { t: s.t, good: 0, reject: 0 };
+          e[field] += d;
+          events.set(s.t, e);
+        }
       }
       prev = s.v;
+      prevT = s.t;
     }
     if (badSince !== null) gaps.push({ startMs: Math.max(badSince, fromMs), endMs: toMs });
   };
@@ -68,7 +81,9 @@ export async function stepCountIncrements(
       'reject',
       opts.rolloverAt?.reject,
     );
-  return toIncrements([...events.values()], gaps, fromMs, toMs);
+  const inc = toIncrements([...events.values()], gaps, fromMs, toMs);
+  if (unattributed.length > 0) inc.unattributed = unattributed.sort((a, b) => a.toMs - b.toMs);
+  return inc;
 }
 
 /** Samples in [fromMs, toMs), oldest first, read a week at a time (a 6-s press makes 100 k samples a week). */

@@ -17,7 +17,16 @@ export type StoredPoint = SeriesKey & {
   status: number;
 };
 
-export type Aggregate = 'mean' | 'min' | 'max' | 'first' | 'last' | 'sum' | 'count';
+/**
+ * Sample aggregates (mean, min, max, first, last, sum, count: over the bucket's Good samples with a value)
+ * and step-function aggregates for gauges reported on change (they need `maxHoldMs`):
+ * - 'twa': time-weighted mean — each Good sample's value held until the next stored sample (any quality
+ *   ends a hold) or for maxHoldMs, whichever is first; time without a value in force is unknown and not
+ *   averaged in; the bucket carries that time as `coveredMs`;
+ * - 'step': the value in force at the bucket start (null when none — stale, after a Bad sample, before the
+ *   first sample), with the bucket's `coveredMs` as for 'twa'.
+ */
+export type Aggregate = 'mean' | 'min' | 'max' | 'first' | 'last' | 'sum' | 'count' | 'twa' | 'step';
 
 /**
  * Where a bucketed query reads from. 'auto' (default) uses the 1-min / 15-min / 1-h rollups when the
@@ -35,12 +44,24 @@ export type RangeQuery = {
   /** Shift bucket alignment, e.g. +8 h so that daily buckets start at local midnight in UTC+8 (−28 800 000). */
   alignOffsetMs?: number;
   aggregate: Aggregate;
-  /** Default true: only Good-quality points enter aggregates. */
+  /** Default true: only Good-quality points enter aggregates ('twa' and 'step' accept only true). */
   goodOnly?: boolean;
+  /**
+   * Staleness limit of 'twa' and 'step' (required for them): a value is in force for at most this long after
+   * its sample. query/ chooses it per metric (query/held-values.ts).
+   */
+  maxHoldMs?: number;
   source?: QuerySource;
 };
 
-export type Bucket = { tsMs: number; value: number | null; count: number };
+export type Bucket = {
+  tsMs: number;
+  value: number | null;
+  /** Good samples with a value in the bucket. */
+  count: number;
+  /** 'twa' and 'step' only: ms of the bucket during which a value was in force (what the mean is over). */
+  coveredMs?: number;
+};
 export type SeriesBuckets = { series: SeriesKey; buckets: Bucket[] };
 
 export type CounterQuery = {
@@ -56,21 +77,50 @@ export type CounterQuery = {
   maxGapMs?: number;
   /** Register rollover value; a drop from near it is a rollover, any other drop is a meter reset. */
   rolloverAt?: number;
+  /**
+   * How far before fromMs to look for the reading that opens a gap crossing the range start (its catch-up
+   * is known only with it). Default 7 days; the look-back is read only when no reading lies within maxGapMs.
+   */
+  gapLookbackMs?: number;
   source?: QuerySource;
 };
 
 /**
  * Consumption in [startMs, endMs): the counter's increase, with the counter linearly interpolated at the
  * interval edges when no sample sits exactly on them. Null when data is missing for part of the interval.
+ * A stretch without evidence (no sample pair within maxGapMs) is never interpolated: the counter's rise
+ * across it is a catch-up (`gapIncrease`), consumed somewhere in the gap and booked to no interval.
  */
 export type CounterInterval = {
   startMs: number;
   endMs: number;
+  /** `coveredIncrease` when the interval is fully covered, else null. */
   increase: number | null;
   /** Share of the interval covered by sample pairs no further apart than maxGapMs (0..1). */
   coverage: number;
   resets: number;
   rollovers: number;
+  /** Increase carried by the covered part of the interval (also when coverage < 1); 0 when none is covered. */
+  coveredIncrease: number;
+  /**
+   * "Unattributed (gap)" consumption: the rise across sample spacings wider than maxGapMs whose closing
+   * reading falls in this interval — consumed somewhere in the gap, not in this interval. 0 when none; null
+   * when a reading after a silent range start has no known reading before it (within gapLookbackMs).
+   */
+  gapIncrease: number | null;
+  /** Time of the reading that opened the earliest such gap (may precede the range); null when none. */
+  gapFromMs: number | null;
+  /**
+   * Longest stretch without evidence (not covered by a sample pair within maxGapMs) overlapping this
+   * interval, measured over its whole length inside the query range (ms). A freeze of an on-change counter
+   * is silent; one still running at the range end is a silent run to toMs.
+   */
+  silentRunMs: number;
+  /**
+   * Longest flat run (consecutive Good samples within maxGapMs with equal values: the counter seen not to
+   * move) overlapping this interval, its whole length inside the query range (ms).
+   */
+  flatRunMs: number;
 };
 export type SeriesCounter = { series: SeriesKey; intervals: CounterInterval[] };
 
@@ -118,6 +168,10 @@ export type SummaryQuery = {
   maxGapMs?: number;
   /** As in CounterQuery. */
   rolloverAt?: number;
+  /** As in CounterQuery (default 7 days). */
+  gapLookbackMs?: number;
+  /** When given, the time-weighted columns (twMean, twCoveredMs) are answered with this staleness limit. */
+  maxHoldMs?: number;
   source?: QuerySource;
 };
 
@@ -150,7 +204,37 @@ export type SeriesSummaries = {
   covered: Float64Array;
   resets: Uint32Array;
   rollovers: Uint32Array;
+  /** `counterIncrease` coveredIncrease (never NaN). */
+  coveredIncrease: Float64Array;
+  /** `counterIncrease` gapIncrease (NaN where null). */
+  gapIncrease: Float64Array;
+  /** `counterIncrease` gapFromMs (NaN where null). */
+  gapFromMs: Float64Array;
+  /** `counterIncrease` silentRunMs. */
+  silentRunMs: Float64Array;
+  /** `counterIncrease` flatRunMs. */
+  flatRunMs: Float64Array;
+  /** With maxHoldMs: the `query()` 'twa' value (NaN where null) and coveredMs. */
+  twMean?: Float64Array;
+  twCoveredMs?: Float64Array;
 };
+
+/**
+ * The step function of gauges reported on change, exactly: segments [startMs, endMs) tiling the range, with
+ * the value in force (same rule as 'twa') or null where none is — stale, after a Bad sample, before the
+ * first. For charts: no interpolation, no isolated dots, gaps visible.
+ */
+export type StepQuery = {
+  series: SeriesKey[];
+  fromMs: number;
+  toMs: number;
+  /** Staleness limit (required): a value is in force for at most this long after its sample. */
+  maxHoldMs: number;
+  /** Raw samples read per series at most (default 1 000 000); the segments end at the last one read. */
+  limit?: number;
+};
+export type StepSegment = { startMs: number; endMs: number; value: number | null };
+export type SeriesSteps = { series: SeriesKey; segments: StepSegment[] };
 
 export type StoreHealth = {
   ok: boolean;
@@ -180,6 +264,8 @@ export interface TimeSeriesStore {
   /** Raw points of one series in [fromMs, toMs), oldest first (bounded by limit, default 1 000 000). */
   raw(series: SeriesKey, fromMs: number, toMs: number, limit?: number): Promise<StoredPoint[]>;
   counterIncrease(q: CounterQuery): Promise<SeriesCounter[]>;
+  /** The step function (last value held, up to maxHoldMs) of each series as segments (see StepQuery). */
+  step(q: StepQuery): Promise<SeriesSteps[]>;
   latest(factoryId: string, filter?: { deviceIds?: string[]; metrics?: string[] }): Promise<LatestValue[]>;
   coverage(q: CoverageQuery): Promise<SeriesCoverage[]>;
   /** Aggregates, sample counts and counter increase per interval in one pass per series (see SummaryQuery). */

@@ -4,8 +4,9 @@ import type { SeriesKey, TimeSeriesStore } from '../../store/types.js';
 import { checkRange, durationSchema, factoryParams, instantSchema, seriesListSchema } from '../params.js';
 import { badRequest, notFound } from '../problem.js';
 import { API_PREFIX, type RouteModule } from '../types.js';
+import { aggregateSchema, heldQuery, maxHoldSchema, stepOut, stepQuery } from './timeseries-held.js';
+import { bucketsOut, coverageOut, increaseOut, rawOut, seriesOut } from './timeseries-schemas.js';
 
-const aggregateSchema = z.enum(['mean', 'min', 'max', 'first', 'last', 'sum', 'count']);
 const MAX_BUCKETS = 1_000_000;
 
 const common = {
@@ -21,66 +22,6 @@ const common = {
     .describe('buckets align to local midnight at this offset (default: the factory calendar, else +480)'),
 };
 const bucketed = { ...common, interval: durationSchema };
-
-const seriesOut = { deviceId: z.string(), metric: z.string() };
-const bucketsOut = z.object({
-  series: z.array(
-    z.object({
-      ...seriesOut,
-      buckets: z.array(
-        z.object({ tsMs: z.number().int(), value: z.number().nullable(), count: z.number().int() }),
-      ),
-    }),
-  ),
-});
-const rawOut = z.object({
-  series: z.array(
-    z.object({
-      ...seriesOut,
-      points: z.array(
-        z.object({
-          tsMs: z.number().int(),
-          value: z.number().nullable(),
-          text: z.string().nullable(),
-          status: z.number().int(),
-        }),
-      ),
-    }),
-  ),
-});
-const increaseOut = z.object({
-  series: z.array(
-    z.object({
-      ...seriesOut,
-      intervals: z.array(
-        z.object({
-          startMs: z.number().int(),
-          endMs: z.number().int(),
-          increase: z
-            .number()
-            .nullable()
-            .describe('null = data missing for part of the interval (a gap, never zero)'),
-          coverage: z.number(),
-          resets: z.number().int(),
-          rollovers: z.number().int(),
-        }),
-      ),
-    }),
-  ),
-});
-const coverageOut = z.object({
-  series: z.array(
-    z.object({
-      ...seriesOut,
-      expected: z.number(),
-      present: z.number(),
-      ratio: z.number(),
-      intervals: z.array(
-        z.object({ startMs: z.number().int(), expected: z.number(), present: z.number(), ratio: z.number() }),
-      ),
-    }),
-  ),
-});
 
 function alignOffsetMs(registry: Registry, factoryId: string, utcOffsetMinutes: number | undefined): number {
   const offset = utcOffsetMinutes ?? registry.factory(factoryId)?.calendar?.utcOffsetMinutes ?? 480;
@@ -125,7 +66,10 @@ const strip = <T extends { series: SeriesKey }>(r: T) => {
   return { deviceId: series.deviceId, metric: series.metric, ...rest };
 };
 
-/** Time-series queries: range × interval × aggregate, raw points, counter increase per interval, coverage. */
+/**
+ * Time-series queries: range × interval × aggregate (sample aggregates, and twa / step for gauges reported
+ * on change), step segments, raw points, counter increase per interval, coverage.
+ */
 export const timeseriesRoutes: RouteModule = {
   name: 'timeseries',
   register(app, { store, registry }) {
@@ -153,12 +97,15 @@ export const timeseriesRoutes: RouteModule = {
           tags: ['timeseries'],
           summary: '聚合查询 · Aggregated range query',
           description:
-            'Buckets of `interval` over [from, to); only Good-quality points enter aggregates unless goodOnly=false.',
+            'Buckets of `interval` over [from, to); only Good-quality points enter aggregates unless goodOnly=false. ' +
+            'For gauges reported on change use aggregate=twa (time-weighted mean) or step (value in force): ' +
+            'the sample mean of on-change data is not the mean over time.',
           params: factoryParams,
           querystring: z.object({
             ...bucketed,
             aggregate: aggregateSchema.default('mean'),
             goodOnly: z.enum(['true', 'false']).default('true'),
+            maxHold: maxHoldSchema,
           }),
           response: { 200: bucketsOut },
         },
@@ -166,6 +113,25 @@ export const timeseriesRoutes: RouteModule = {
       async (req) => {
         const q = req.query;
         checkBuckets(q);
+        const f = req.params.factoryId;
+        if (q.aggregate === 'twa' || q.aggregate === 'step') {
+          if (q.goodOnly === 'false') {
+            throw badRequest(
+              `query.goodOnly: aggregate ${q.aggregate} holds Good values only`,
+              'query.goodOnly',
+            );
+          }
+          const res = await heldQuery(store, registry, {
+            series: await knownKeys(store, registry, f, q.series),
+            fromMs: q.from,
+            toMs: q.to,
+            intervalMs: q.interval,
+            alignOffsetMs: alignOffsetMs(registry, f, q.utcOffsetMinutes),
+            aggregate: q.aggregate,
+            ...(q.maxHold !== undefined ? { maxHoldMs: q.maxHold } : {}),
+          });
+          return { series: res.map(strip) };
+        }
         const res = await store.query({
           series: await knownKeys(store, registry, req.params.factoryId, q.series),
           fromMs: q.from,
@@ -214,13 +180,54 @@ export const timeseriesRoutes: RouteModule = {
       },
     );
     app.get(
+      `${base}/timeseries/step`,
+      {
+        schema: {
+          tags: ['timeseries'],
+          summary: '阶梯曲线（保持值） · Step function (last value held)',
+          description:
+            'Gauges reported on change as the exact step function: segments tiling [from, to) with the value in ' +
+            'force — held until the next sample, a Bad sample, the device going offline, or maxHold — and null ' +
+            'where none is. No interpolation, no isolated dots; gaps stay visible.',
+          params: factoryParams,
+          querystring: z.object({
+            ...common,
+            maxHold: maxHoldSchema,
+            limit: z.coerce
+              .number()
+              .int()
+              .min(1)
+              .max(1_000_000)
+              .default(100_000)
+              .describe('raw samples read per series at most; the segments then end at the last one'),
+          }),
+          response: { 200: stepOut },
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        const range = checkRange(q);
+        if (range) throw badRequest(range, 'query.to');
+        const res = await stepQuery(store, registry, {
+          series: await knownKeys(store, registry, req.params.factoryId, q.series),
+          fromMs: q.from,
+          toMs: q.to,
+          limit: q.limit,
+          ...(q.maxHold !== undefined ? { maxHoldMs: q.maxHold } : {}),
+        });
+        return { series: res.map(strip) };
+      },
+    );
+    app.get(
       `${base}/timeseries/increase`,
       {
         schema: {
           tags: ['timeseries'],
           summary: '计数器区间增量（能耗） · Counter increase per interval (consumption)',
           description:
-            'Rollover (from the metric table) and meter resets are detected; a stretch without samples longer than maxGap is a gap (null), never zero.',
+            'Rollover (from the metric table) and meter resets are detected; a stretch without samples longer ' +
+            'than maxGap is a gap (null), never zero and never interpolated: the rise across it is reported as ' +
+            'gapIncrease (unattributed consumption) where the reading resumes, with the silent and flat runs.',
           params: factoryParams,
           querystring: z.object({ ...bucketed, maxGap: durationSchema.optional() }),
           response: { 200: increaseOut },

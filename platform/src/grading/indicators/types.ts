@@ -21,6 +21,14 @@ export type SeriesActivity = {
   expectedPeriodMs: number | null;
   /** Time of the newest point (any time, not only in the period); null = never. */
   lastTsMs: number | null;
+  /**
+   * Time in the period during which the series had a Good value in force (reported on change: a value holds
+   * until the next sample, a Bad one ends it, the device going offline ends it; query/held-values.ts), ms.
+   * Absent for text series.
+   */
+  coveredMs?: number;
+  /** coveredMs ÷ the period's length (0..1): the series' coverage; absent for text series. */
+  coverage?: number;
 };
 
 /** An indicator computed elsewhere (energy diagnostics' metering coverage) and passed in. */

@@ -8,6 +8,7 @@ import {
   runCounterQuery,
   runCoverageQuery,
   runRangeQuery,
+  runStepQuery,
   type StoreBackend,
 } from '../engine/run.js';
 import { runSummaryQuery } from '../engine/summaries.js';
@@ -21,7 +22,9 @@ import type {
   SeriesCounter,
   SeriesCoverage,
   SeriesKey,
+  SeriesSteps,
   SeriesSummaries,
+  StepQuery,
   StoredPoint,
   StoreHealth,
   SummaryQuery,
@@ -282,6 +285,11 @@ export class EmbeddedStore implements TimeSeriesStore {
   async counterIncrease(q: CounterQuery): Promise<SeriesCounter[]> {
     this.openForRead();
     return await runCounterQuery(this.backend, this.stats, q);
+  }
+
+  async step(q: StepQuery): Promise<SeriesSteps[]> {
+    this.openForRead();
+    return await runStepQuery(this.backend, this.stats, q);
   }
 
   async coverage(q: CoverageQuery): Promise<SeriesCoverage[]> {

@@ -136,8 +136,42 @@ describe('embedded store specifics', () => {
     expect(b.health().rollups?.dirtyHours).toBe(0);
     await b.close();
     const after = new Database(file);
-    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('3');
     expect(after.prepare('SELECT count(*) FROM rollup_15m').pluck().get()).toBe(1);
+    after.close();
+  });
+
+  it('rebuilds the rollup pages of a schema-2 file (format-1 pages) before any query reads them', async () => {
+    const file = path.join(await tmp(), 'ts.sqlite');
+    const a = new EmbeddedStore({ file, rollupRefreshMs: 0 });
+    await a.init();
+    const g = key('meter-1', 'activePower');
+    // Every 5 min for 2 h: a gauge stepping 0, 1, 2 … and the counter as above.
+    await a.write(Array.from({ length: 25 }, (_, i) => pt(m, T0 + i * 5 * MIN, i)));
+    await a.write(Array.from({ length: 25 }, (_, i) => pt(g, T0 + i * 5 * MIN, i)));
+    await a.flush();
+    await a.close();
+    // What a schema-2 file looks like: pages of 14 doubles per bucket (here: garbage of that shape), a
+    // compact page of format 1, nothing dirty.
+    const db = new Database(file);
+    const old = Buffer.alloc(2 * 14 * 8, 0x41);
+    db.prepare('UPDATE rollup_1h SET data = ?').run(old);
+    db.prepare('UPDATE rollup_15m SET data = ?').run(Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    db.exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+    db.close();
+
+    const b = new EmbeddedStore({ file, rollupRefreshMs: 0 });
+    await b.init();
+    expect(b.health().rollups?.dirtyHours).toBe(6); // 3 hours × 2 series
+    const q = { series: [m, g], fromMs: T0, toMs: T0 + 2 * HOUR, intervalMs: HOUR };
+    const twa = { ...q, aggregate: 'twa' as const, maxHoldMs: HOUR };
+    expect((await b.query(twa))[1]?.buckets.map((x) => x.value)).toEqual([5.5, 17.5]);
+    expect(await b.query(twa)).toEqual(await b.query({ ...twa, source: 'raw' }));
+    const [s] = await b.summaries({ ...q, intervalMs: 15 * MIN });
+    expect(Array.from(s!.increase)).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
+    await b.close();
+    const after = new Database(file);
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('3');
     after.close();
   });
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { HOUR_MS } from '../engine/align.js';
 
-export const EMBEDDED_SCHEMA_VERSION = 2;
+export const EMBEDDED_SCHEMA_VERSION = 3;
 
 /**
  * Compact layout: a series dictionary, then points keyed by (series_id, ts) WITHOUT ROWID — the primary key
@@ -75,8 +75,8 @@ export function openSchema(db: Database.Database, synchronous: Synchronous): voi
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(
       String(EMBEDDED_SCHEMA_VERSION),
     );
-  } else if (Number(row.value) === 1) {
-    migrateFrom1(db);
+  } else if (Number(row.value) === 1 || Number(row.value) === 2) {
+    rebuildRollups(db);
   } else if (Number(row.value) !== EMBEDDED_SCHEMA_VERSION) {
     throw new Error(
       `time-series file has schema version ${row.value}, this platform expects ${EMBEDDED_SCHEMA_VERSION}`,
@@ -85,12 +85,16 @@ export function openSchema(db: Database.Database, synchronous: Synchronous): voi
 }
 
 /**
- * Version 1 had no 15-min tier. Every stored hour is marked dirty, so its rollups (all tiers) are rebuilt —
- * in the background, on flush(), or right before a query reads that hour — and a quarter-hour query never
- * mistakes a missing page for missing data. One scan of the points table, once.
+ * Version 1 had no 15-min tier; version 2 had rollup pages of format 1 (14 fields per bucket, without the
+ * time-weighted and flat-run fields of rollup/pack.ts format 2). Their pages are dropped and every stored hour
+ * is marked dirty, so its rollups (all tiers) are rebuilt — in the background, on flush(), or right before a
+ * query reads that hour. Dropping first matters: a partly rebuilt day page keeps its other hours from the
+ * stored page, which must never be an old-format one; and a query never mistakes a missing page for missing
+ * data, since every hour with points is dirty until rebuilt. One scan of the points table, once.
  */
-function migrateFrom1(db: Database.Database): void {
+function rebuildRollups(db: Database.Database): void {
   db.transaction(() => {
+    db.exec('DELETE FROM rollup_1m; DELETE FROM rollup_15m; DELETE FROM rollup_1h;');
     db.exec(
       `INSERT OR IGNORE INTO rollup_dirty (series_id, hour)
        SELECT DISTINCT series_id, ts - ts % ${HOUR_MS} FROM points`,

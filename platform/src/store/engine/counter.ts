@@ -3,6 +3,9 @@ import {
   F_DROPS as F_DROPS_,
   F_FIRST_TS as F_FIRST_TS_,
   F_FIRST_V as F_FIRST_V_,
+  F_FLAT_HEAD as F_FLAT_HEAD_,
+  F_FLAT_MAX as F_FLAT_MAX_,
+  F_FLAT_TAIL as F_FLAT_TAIL_,
   F_INC as F_INC_,
   F_LAST_TS as F_LAST_TS_,
   F_LAST_V as F_LAST_V_,
@@ -11,15 +14,25 @@ import {
   PACKED_FIELDS as PACKED_FIELDS_,
   type Packed,
 } from '../rollup/pack.js';
-import { STEP_NONE, STEP_ROLLOVER, stepDelta, stepKind } from '../rollup/summary.js';
 import type { CounterInterval } from '../types.js';
-import { alignDown, type Span, StoreQueryError } from './align.js';
+import { type Span, StoreQueryError } from './align.js';
+import {
+  type CounterColumns,
+  type CounterParams,
+  counterAccumulator,
+  type EdgeSample,
+} from './counter-acc.js';
+
+export type { CounterColumns, CounterParams, EdgeSample } from './counter-acc.js';
 
 // Packed field offsets as module constants: V8 folds these in the hot loops below, imported live bindings
 // it does not (measured 4–8× on a year of quarter-hours).
 const F_DROPS = F_DROPS_;
 const F_FIRST_TS = F_FIRST_TS_;
 const F_FIRST_V = F_FIRST_V_;
+const F_FLAT_HEAD = F_FLAT_HEAD_;
+const F_FLAT_MAX = F_FLAT_MAX_;
+const F_FLAT_TAIL = F_FLAT_TAIL_;
 const F_INC = F_INC_;
 const F_LAST_TS = F_LAST_TS_;
 const F_LAST_V = F_LAST_V_;
@@ -28,10 +41,8 @@ const F_N = F_N_;
 const PACKED_FIELDS = PACKED_FIELDS_;
 
 export const DEFAULT_MAX_GAP_MS = 15 * 60_000;
-
-export type CounterParams = { maxGapMs: number; rolloverAt?: number };
-/** A Good counter sample just outside the query range, used to interpolate at its edges. */
-export type EdgeSample = { tsMs: number; v: number };
+/** How far before a range a counter query looks for the reading that opens a gap crossing its start. */
+export const DEFAULT_GAP_LOOKBACK_MS = 7 * 86_400_000;
 
 /** The counter parameters of a counter or summary query, validated. */
 export function counterParams(what: string, q: { maxGapMs?: number; rolloverAt?: number }): CounterParams {
@@ -56,20 +67,10 @@ export function needsRawSamples(items: Packed, o: number, p: CounterParams): boo
   );
 }
 
-/** Counter columns per query interval: increase accumulated, time covered (ms), resets, rollovers. */
-export type CounterColumns = {
-  inc: Float64Array;
-  coveredMs: Float64Array;
-  resets: Uint32Array;
-  rollovers: Uint32Array;
-};
-
 /**
- * Interval consumption from a counter. Consecutive Good samples (a, b) no further apart than maxGapMs
- * cover the time between them and carry their step's consumption, shared out linearly over the intervals
- * that (a, b) overlaps — which is linear interpolation of the counter at interval edges, exact when samples
- * sit on the edges. Wider spacings cover nothing. An interval not fully covered has increase null: a
- * missing meter is a gap, never zero. A reset or rollover belongs to the interval in which its step ends.
+ * Interval consumption from a counter (semantics: counter-acc.ts). An interval not fully covered has
+ * increase null in the answers: a missing meter is a gap, never zero; the catch-up after a gap is reported
+ * beside the intervals, never interpolated into them.
  */
 export function counterColumns(
   items: Packed,
@@ -92,6 +93,9 @@ export function counterColumns(
       items[o + F_LAST_V] as number,
       items[o + F_INC] as number,
       items[o + F_DROPS] as number,
+      items[o + F_FLAT_HEAD] as number,
+      items[o + F_FLAT_TAIL] as number,
+      items[o + F_FLAT_MAX] as number,
     );
   }
   return acc.finish(after);
@@ -123,7 +127,7 @@ export function counterFromColumns(
   after: EdgeSample | null,
 ): CounterColumns {
   const acc = counterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before);
-  const { n, firstTs, first, lastTs, last, inc, drops } = c;
+  const { n, firstTs, first, lastTs, last, inc, drops, flatHead, flatTail, flatMax } = c;
   for (let k = 0; k < n.length; k++) {
     if (n[k] === 0) continue;
     acc.item(
@@ -133,79 +137,12 @@ export function counterFromColumns(
       last[k] as number,
       inc[k] as number,
       drops[k] as number,
+      flatHead[k] as number,
+      flatTail[k] as number,
+      flatMax[k] as number,
     );
   }
   return acc.finish(after);
-}
-
-/** The pairing of counterColumns: items (summaries, oldest first) go in one by one. */
-function counterAccumulator(
-  spans: readonly Span[],
-  fromMs: number,
-  toMs: number,
-  intervalMs: number,
-  offsetMs: number,
-  p: CounterParams,
-  before: EdgeSample | null,
-) {
-  const nSpans = spans.length;
-  // Typed accumulators: a year of quarter-hours for hundreds of meters must not churn the GC.
-  const inc = new Float64Array(nSpans);
-  const covered = new Float64Array(nSpans);
-  const resets = new Uint32Array(nSpans);
-  const rollovers = new Uint32Array(nSpans);
-  const last = nSpans - 1;
-  const base = alignDown(fromMs, intervalMs, offsetMs);
-  const idx = (t: number) => Math.floor((t - base) / intervalMs);
-  const pair = (a: number, va: number, b: number, vb: number) => {
-    const spanMs = b - a;
-    if (spanMs > p.maxGapMs || b <= fromMs || a >= toMs) return;
-    const kind = stepKind(va, vb, p.rolloverAt);
-    const delta = stepDelta(va, vb, kind, p.rolloverAt);
-    const k0 = Math.max(0, idx(Math.max(a, fromMs)));
-    const k1 = Math.min(last, idx(Math.min(b, toMs) - 1));
-    if (k0 === k1 && a >= (spans[k0] as Span).startMs && b <= (spans[k0] as Span).endMs) {
-      covered[k0] = (covered[k0] as number) + spanMs; // the whole step inside one interval
-      inc[k0] = (inc[k0] as number) + delta;
-    } else {
-      for (let k = k0; k <= k1; k++) {
-        const s = spans[k] as Span;
-        const ov = Math.min(b, s.endMs) - Math.max(a, s.startMs);
-        if (ov <= 0) continue;
-        covered[k] = (covered[k] as number) + ov;
-        inc[k] = (inc[k] as number) + (ov === spanMs ? delta : (delta * ov) / spanMs);
-      }
-    }
-    if (kind !== STEP_NONE && b - 1 >= fromMs && b - 1 < toMs) {
-      const k = idx(b - 1);
-      if (kind === STEP_ROLLOVER) rollovers[k] = (rollovers[k] as number) + 1;
-      else resets[k] = (resets[k] as number) + 1;
-    }
-  };
-
-  let havePrev = before !== null;
-  let prevTs = before?.tsMs ?? 0;
-  let prevV = before?.v ?? 0;
-  return {
-    item(firstTs: number, firstV: number, lastTs: number, lastV: number, innerInc: number, drops: number) {
-      if (havePrev) pair(prevTs, prevV, firstTs, firstV);
-      if (lastTs > firstTs) {
-        const k = idx(firstTs);
-        if (k >= 0 && k <= last) {
-          covered[k] = (covered[k] as number) + (lastTs - firstTs);
-          inc[k] = (inc[k] as number) + innerInc;
-          resets[k] = (resets[k] as number) + drops;
-        }
-      }
-      havePrev = true;
-      prevTs = lastTs;
-      prevV = lastV;
-    },
-    finish(after: EdgeSample | null): CounterColumns {
-      if (havePrev && after) pair(prevTs, prevV, after.tsMs, after.v);
-      return { inc, coveredMs: covered, resets, rollovers };
-    },
-  };
 }
 
 /** counterColumns as CounterInterval objects (the `counterIncrease()` answer). */
@@ -226,6 +163,8 @@ export function counterIntervals(
     const s = spans[k] as Span;
     const lenMs = s.endMs - s.startMs;
     const cov = c.coveredMs[k] as number;
+    const gap = c.gapInc[k] as number;
+    const gapFrom = c.gapFromMs[k] as number;
     out[k] = {
       startMs: s.startMs,
       endMs: s.endMs,
@@ -233,6 +172,11 @@ export function counterIntervals(
       coverage: cov / lenMs,
       resets: c.resets[k] as number,
       rollovers: c.rollovers[k] as number,
+      coveredIncrease: c.inc[k] as number,
+      gapIncrease: Number.isNaN(gap) ? null : gap,
+      gapFromMs: Number.isNaN(gapFrom) ? null : gapFrom,
+      silentRunMs: c.silentRunMs[k] as number,
+      flatRunMs: c.flatRunMs[k] as number,
     };
   }
   return out;

@@ -75,7 +75,28 @@ describe('counter steps', () => {
       maxGapMs: 30,
       nUsable: 4,
       nAll: 5,
+      firstAnyTs: 0,
+      lastAnyTs: 55,
+      // 10 held over [0, 10) (the Bad sample ends it), 14 over [20, 50), 2 over [50, 55) (a value-less sample ends it).
+      twSum: 10 * 10 + 14 * 30 + 2 * 5,
+      twMs: 10 + 30 + 5,
+      maxHoldMs: 30,
+      flatHeadMs: 0,
+      flatTailMs: 0,
+      flatMaxMs: 0,
     });
+  });
+  it('summarises flat runs: the head run, the tail run and the longest', () => {
+    const rows = [0, 5, 10, 20, 40, 45, 60, 70, 75, 90, 95].map((tsMs, i) => ({
+      tsMs,
+      value: [1, 1, 1, 2, 3, 3, 3, 3, 4, 5, 5][i] as number,
+      status: 0,
+      text: null,
+    }));
+    const s = summarize(rows, 0, rows.length, 0);
+    expect([s.flatHeadMs, s.flatTailMs, s.flatMaxMs]).toEqual([10, 5, 30]);
+    const flat = summarize(rows, 0, 3, 0);
+    expect([flat.flatHeadMs, flat.flatTailMs, flat.flatMaxMs]).toEqual([10, 10, 10]);
   });
 });
 
@@ -84,7 +105,7 @@ describe('packed rollup pages', () => {
     const a: Summary = summarize([{ tsMs: 60_000, value: 0.1, status: 0, text: null }], 0, 1, 60_000);
     const b: Summary = { ...a, startMs: 120_000, sum: 1e-300, max: -0, inc: Math.PI };
     const page = packSummaries([a, b]);
-    expect(page.byteLength).toBe(2 * 14 * 8);
+    expect(page.byteLength).toBe(2 * 22 * 8);
     const all: Summary[] = [];
     unpackSummaries(page, 0, 1e12, all);
     expect(all).toEqual([a, b]);

@@ -3,11 +3,6 @@ import type { ColumnTarget } from '../rollup/columns.js';
 import {
   concatPacked,
   F_ALL as F_ALL_,
-  F_FIRST_TS as F_FIRST_TS_,
-  F_FIRST_V as F_FIRST_V_,
-  F_LAST_TS as F_LAST_TS_,
-  F_LAST_V as F_LAST_V_,
-  F_N as F_N_,
   F_START as F_START_,
   PACKED_FIELDS as PACKED_FIELDS_,
   type Packed,
@@ -17,16 +12,12 @@ import {
 import { packedPoints, type RawRow, summarizeByBucket } from '../rollup/summary.js';
 import type { QuerySource, SeriesKey } from '../types.js';
 import { alignDown, HOUR_MS, MINUTE_MS, StoreQueryError } from './align.js';
-import { type CounterParams, type EdgeSample, needsRawSamples } from './counter.js';
+import { type CounterParams, needsRawSamples } from './counter.js';
+import { needsRawForHold } from './time-weighted.js';
 
 // Packed field offsets as module constants: V8 folds these in the hot loops below, imported live bindings
 // it does not (measured 4–8× on a year of quarter-hours).
 const F_ALL = F_ALL_;
-const F_FIRST_TS = F_FIRST_TS_;
-const F_FIRST_V = F_FIRST_V_;
-const F_LAST_TS = F_LAST_TS_;
-const F_LAST_V = F_LAST_V_;
-const F_N = F_N_;
 const F_START = F_START_;
 const PACKED_FIELDS = PACKED_FIELDS_;
 
@@ -157,49 +148,8 @@ async function minuteSummaries(
   return concatPacked(parts);
 }
 
-/**
- * The last Good counter sample within maxGapMs before the range and the first within maxGapMs after it
- * (a sample further away could only pair across a gap, which covers nothing). Read as hour summaries — a
- * summary's last/first Good value is exactly that sample — so a 7-day look-around costs a few rollup pages
- * instead of a week of raw points.
- */
-export async function edgeSamples(
-  b: StoreBackend,
-  stats: QueryStats,
-  key: SeriesKey,
-  fromMs: number,
-  toMs: number,
-  maxGapMs: number,
-  source: QuerySource | undefined,
-): Promise<[EdgeSample | null, EdgeSample | null]> {
-  // Integer bounds selecting the same integer timestamps as [fromMs − maxGapMs, fromMs) and
-  // [toMs, toMs + maxGapMs + 1); nothing is stored before 1970.
-  const beforeFrom = Math.max(0, Math.ceil(fromMs - maxGapMs));
-  let before: EdgeSample | null = null;
-  if (fromMs > beforeFrom) {
-    const items = await loadSummaries(b, stats, key, HOUR_MS, beforeFrom, fromMs, source);
-    for (let o = items.length - PACKED_FIELDS; o >= 0; o -= PACKED_FIELDS) {
-      if (items[o + F_N] === 0) continue;
-      before = { tsMs: items[o + F_LAST_TS] as number, v: items[o + F_LAST_V] as number };
-      break;
-    }
-  }
-  const afterTo = Math.ceil(toMs + maxGapMs + 1);
-  const afterFrom = Math.max(0, toMs);
-  let after: EdgeSample | null = null;
-  if (afterTo > afterFrom) {
-    const items = await loadSummaries(b, stats, key, HOUR_MS, afterFrom, afterTo, source);
-    for (let o = 0; o < items.length; o += PACKED_FIELDS) {
-      if (items[o + F_N] === 0) continue;
-      after = { tsMs: items[o + F_FIRST_TS] as number, v: items[o + F_FIRST_V] as number };
-      break;
-    }
-  }
-  return [before, after];
-}
-
-/** Replaces rollup buckets whose answer depends on the query's parameters by their raw samples. */
-export async function expandWhereNeeded(
+/** Replaces rollup buckets whose counter answer depends on the query's parameters by their raw samples. */
+export function expandWhereNeeded(
   b: StoreBackend,
   key: SeriesKey,
   items: Packed,
@@ -208,10 +158,35 @@ export async function expandWhereNeeded(
   toMs: number,
   p: CounterParams,
 ): Promise<Packed> {
+  return expandWhere(b, key, items, widthMs, fromMs, toMs, (o) => needsRawSamples(items, o, p));
+}
+
+/** Replaces rollup buckets holding a value longer than the staleness limit by their raw samples. */
+export function expandLongHolds(
+  b: StoreBackend,
+  key: SeriesKey,
+  items: Packed,
+  widthMs: number,
+  fromMs: number,
+  toMs: number,
+  maxHoldMs: number,
+): Promise<Packed> {
+  return expandWhere(b, key, items, widthMs, fromMs, toMs, (o) => needsRawForHold(items, o, maxHoldMs));
+}
+
+async function expandWhere(
+  b: StoreBackend,
+  key: SeriesKey,
+  items: Packed,
+  widthMs: number,
+  fromMs: number,
+  toMs: number,
+  needsRaw: (o: number) => boolean,
+): Promise<Packed> {
   const parts: Packed[] = [];
   let kept = 0;
   for (let o = 0; o < items.length; o += PACKED_FIELDS) {
-    if (!needsRawSamples(items, o, p)) continue;
+    if (!needsRaw(o)) continue;
     if (o > kept) parts.push(items.subarray(kept, o));
     const start = items[o + F_START] as number;
     parts.push(packedPoints(await b.rows(key, Math.max(start, fromMs), Math.min(start + widthMs, toMs))));

@@ -2,12 +2,16 @@ import { isGood } from '@xiang/protocol';
 import type { Packed } from '../rollup/pack.js';
 import { packedPoints } from '../rollup/summary.js';
 import type {
+  Bucket,
   CounterQuery,
   CoverageQuery,
   RangeQuery,
   SeriesBuckets,
   SeriesCounter,
   SeriesCoverage,
+  SeriesKey,
+  SeriesSteps,
+  StepQuery,
 } from '../types.js';
 import { aggregateBuckets } from './aggregate.js';
 import {
@@ -16,22 +20,28 @@ import {
   checkInterval,
   checkRange,
   rollupWidthFor,
+  type Span,
   StoreQueryError,
   spansIn,
 } from './align.js';
-import { counterIntervals, counterParams } from './counter.js';
+import { counterIntervals, counterParams, DEFAULT_GAP_LOOKBACK_MS } from './counter.js';
 import { coverageIntervals } from './coverage.js';
+import { counterEdges, heldBefore } from './edges.js';
 import {
   checkSeries,
-  edgeSamples,
+  expandLongHolds,
   expandWhereNeeded,
   loadSummaries,
   mapLimit,
   type QueryStats,
   type StoreBackend,
 } from './load.js';
+import { stepSegments } from './step.js';
+import { heldColumns, holdLimit } from './time-weighted.js';
 
 export { QueryStats, type StoreBackend } from './load.js';
+
+const RAW_LIMIT = 1_000_000;
 
 export async function runRangeQuery(
   b: StoreBackend,
@@ -41,6 +51,14 @@ export async function runRangeQuery(
   checkSeries('query', q.series);
   checkRange('query', q.fromMs, q.toMs);
   const goodOnly = q.goodOnly ?? true;
+  const held = q.aggregate === 'twa' || q.aggregate === 'step';
+  if (held) {
+    holdLimit('query', q.maxHoldMs);
+    if (q.intervalMs === undefined) {
+      throw new StoreQueryError(`query: aggregate '${q.aggregate}' needs intervalMs (step() gives segments)`);
+    }
+    if (!goodOnly) throw new StoreQueryError(`query: aggregate '${q.aggregate}' holds Good values only`);
+  }
   if (q.intervalMs === undefined) {
     return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
       const rows = q.toMs > q.fromMs ? await b.rows(series, q.fromMs, q.toMs) : [];
@@ -68,7 +86,56 @@ export async function runRangeQuery(
       stats.servedFromRaw++;
       items = packedPoints(await b.rows(series, q.fromMs, q.toMs), goodOnly);
     }
+    if (held) {
+      const buckets = await heldBuckets(b, stats, q, series, items, spans, widthMs);
+      return { series, buckets };
+    }
     return { series, buckets: aggregateBuckets(items, spans, q.fromMs, intervalMs, offsetMs, q.aggregate) };
+  });
+}
+
+/** 'twa' and 'step' buckets of one series from its summaries (time-weighted.ts). */
+async function heldBuckets(
+  b: StoreBackend,
+  stats: QueryStats,
+  q: RangeQuery,
+  series: SeriesKey,
+  items: Packed,
+  spans: readonly Span[],
+  widthMs: number,
+): Promise<Bucket[]> {
+  const maxHoldMs = q.maxHoldMs as number;
+  const intervalMs = q.intervalMs as number;
+  const offsetMs = q.alignOffsetMs ?? 0;
+  const held =
+    widthMs > 0 ? await expandLongHolds(b, series, items, widthMs, q.fromMs, q.toMs, maxHoldMs) : items;
+  const before = await heldBefore(b, stats, series, q.fromMs, maxHoldMs, q.source);
+  const h = heldColumns(held, spans, q.fromMs, q.toMs, intervalMs, offsetMs, maxHoldMs, before);
+  const twa = q.aggregate === 'twa';
+  return spans.map((s, k) => {
+    const ms = h.ms[k] as number;
+    const v = twa ? (ms > 0 ? (h.sum[k] as number) / ms : Number.NaN) : (h.edge[k] as number);
+    return { tsMs: s.startMs, value: Number.isNaN(v) ? null : v, count: h.n[k] as number, coveredMs: ms };
+  });
+}
+
+export async function runStepQuery(b: StoreBackend, stats: QueryStats, q: StepQuery): Promise<SeriesSteps[]> {
+  checkSeries('step', q.series);
+  checkRange('step', q.fromMs, q.toMs);
+  const maxHoldMs = holdLimit('step', q.maxHoldMs);
+  const limit = q.limit ?? RAW_LIMIT;
+  if (!(Number.isSafeInteger(limit) && limit > 0)) {
+    throw new StoreQueryError('step: limit must be a positive integer');
+  }
+  return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
+    if (!(q.toMs > q.fromMs)) return { series, segments: [] };
+    stats.servedFromRaw++;
+    const rows = await b.rows(series, q.fromMs, q.toMs);
+    // Cut at the limit: the segments end at the last sample read (what follows it is not known here).
+    const cut = rows.length > limit ? rows.slice(0, limit) : rows;
+    const toMs = rows.length > limit ? (cut[cut.length - 1]?.tsMs ?? q.fromMs) : q.toMs;
+    const before = await heldBefore(b, stats, series, q.fromMs, maxHoldMs, undefined);
+    return { series, segments: stepSegments(cut, q.fromMs, toMs, maxHoldMs, before) };
   });
 }
 
@@ -98,7 +165,8 @@ export async function runCounterQuery(
       stats.servedFromRaw++;
       items = packedPoints(await b.rows(series, q.fromMs, q.toMs));
     }
-    const [before, after] = await edgeSamples(b, stats, series, q.fromMs, q.toMs, p.maxGapMs, q.source);
+    const lookback = q.gapLookbackMs ?? DEFAULT_GAP_LOOKBACK_MS;
+    const [before, after] = await counterEdges(b, stats, series, q.fromMs, q.toMs, p, lookback, q.source);
     const intervals = counterIntervals(
       items,
       spans,

@@ -15,28 +15,39 @@ import {
   spansIn,
 } from './align.js';
 import {
+  type CounterColumns,
   type CounterParams,
   columnsNeedRawSamples,
   counterColumns,
   counterFromColumns,
   counterParams,
+  DEFAULT_GAP_LOOKBACK_MS,
 } from './counter.js';
+import { counterEdges, heldBefore } from './edges.js';
 import { foldSummaries } from './fold.js';
 import {
   checkSeries,
-  edgeSamples,
+  expandLongHolds,
   expandWhereNeeded,
   loadSummaries,
   mapLimit,
   type QueryStats,
   type StoreBackend,
 } from './load.js';
+import {
+  columnsNeedRawForHold,
+  type HeldColumns,
+  heldColumns,
+  heldFromColumns,
+  holdLimit,
+} from './time-weighted.js';
 
 /**
  * `summaries()`: per series one read of its summaries (rollup pages, or raw points where no tier fits), then
  * the same folds `query()`, `coverage()` and `counterIncrease()` use — aggregates and counts over the items
  * as read, the counter over the items with parameter-dependent rollup buckets expanded to raw, exactly as
- * `counterIncrease()` does. Identical numbers, one pass instead of one per question.
+ * `counterIncrease()` does, and (with maxHoldMs) the time-weighted mean as `query()` 'twa' does. Identical
+ * numbers, one pass instead of one per question.
  */
 export async function runSummaryQuery(
   b: StoreBackend,
@@ -48,6 +59,7 @@ export async function runSummaryQuery(
   const offsetMs = q.alignOffsetMs ?? 0;
   checkInterval('summaries', q.intervalMs, offsetMs);
   const p = counterParams('summaries', q);
+  if (q.maxHoldMs !== undefined) holdLimit('summaries', q.maxHoldMs);
   checkBucketBudget('summaries', bucketCount(q.fromMs, q.toMs, q.intervalMs, offsetMs) * q.series.length);
   const spans = spansIn(q.fromMs, q.toMs, q.intervalMs, offsetMs);
   const base = alignDown(q.fromMs, q.intervalMs, offsetMs);
@@ -72,7 +84,22 @@ export async function runSummaryQuery(
 }
 
 /** Per-series working memory, reused across the series of a query (allocating it per series costs more). */
-type Scratch = { packed: PackedBuilder; inner: Pick<BucketColumns, 'inc' | 'drops' | 'maxGap'> | null };
+type Scratch = { packed: PackedBuilder; inner: Pick<BucketColumns, InnerColumn> | null };
+/** Decoded columns used only while folding a series (not part of the answer): zeroed and reused. */
+const INNER_COLUMNS = [
+  'inc',
+  'drops',
+  'maxGap',
+  'firstAnyTs',
+  'lastAnyTs',
+  'twSum',
+  'twMs',
+  'maxHold',
+  'flatHead',
+  'flatTail',
+  'flatMax',
+] as const;
+type InnerColumn = (typeof INNER_COLUMNS)[number];
 
 /** The query's intervals, and their bounds as columns shared by every series of the answer. */
 type Frame = { spans: readonly Span[]; startMs: Float64Array; endMs: Float64Array };
@@ -116,12 +143,21 @@ async function summariesOf(
   }
   const [before, after] =
     spans.length > 0
-      ? await edgeSamples(b, stats, series, q.fromMs, q.toMs, p.maxGapMs, q.source)
+      ? await counterEdges(b, stats, series, q.fromMs, q.toMs, p, lookbackOf(q), q.source)
       : [null, null];
   const f = foldSummaries(items, spans.length, base, q.intervalMs);
   const c = counterColumns(counterItems, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, p, before, after);
-  return columns(series, frame, f, c);
+  let h: HeldColumns | null = null;
+  if (q.maxHoldMs !== undefined && spans.length > 0) {
+    const held =
+      widthMs > 0 ? await expandLongHolds(b, series, items, widthMs, q.fromMs, q.toMs, q.maxHoldMs) : items;
+    const carry = await heldBefore(b, stats, series, q.fromMs, q.maxHoldMs, q.source);
+    h = heldColumns(held, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, q.maxHoldMs, carry);
+  } else if (q.maxHoldMs !== undefined) h = heldColumns(items, spans, 0, 0, 1, 0, q.maxHoldMs, null);
+  return columns(series, frame, f, c, h);
 }
+
+const lookbackOf = (q: SummaryQuery) => q.gapLookbackMs ?? DEFAULT_GAP_LOOKBACK_MS;
 
 /**
  * The direct path: when the query's buckets are exactly 15-min or 1-h rollup buckets (whole ones: the range
@@ -154,19 +190,23 @@ async function fromColumns(
   ) {
     return null;
   }
-  const inner = scratch.inner ?? bucketColumns(spans.length, ['inc', 'drops', 'maxGap']);
+  const inner = scratch.inner ?? bucketColumns(spans.length, INNER_COLUMNS);
   scratch.inner = inner;
-  inner.inc.fill(0);
-  inner.drops.fill(0);
-  inner.maxGap.fill(0);
+  for (const name of INNER_COLUMNS) inner[name].fill(0);
   const cols: BucketColumns = { ...bucketColumns(spans.length, ANSWER_COLUMNS), ...inner };
   await b.rollupColumns(series, { cols, fromMs: q.fromMs, toMs: q.toMs, baseMs: base, widthMs });
   if (columnsNeedRawSamples(cols, p)) return null;
+  if (q.maxHoldMs !== undefined && columnsNeedRawForHold(cols, q.maxHoldMs)) return null;
   stats.servedFromRollups++;
-  const [before, after] = await edgeSamples(b, stats, series, q.fromMs, q.toMs, p.maxGapMs, q.source);
+  const [before, after] = await counterEdges(b, stats, series, q.fromMs, q.toMs, p, lookbackOf(q), q.source);
   const offsetMs = q.alignOffsetMs ?? 0;
   const c = counterFromColumns(cols, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, p, before, after);
-  return columns(series, frame, cols, c);
+  let h: HeldColumns | null = null;
+  if (q.maxHoldMs !== undefined) {
+    const carry = await heldBefore(b, stats, series, q.fromMs, q.maxHoldMs, q.source);
+    h = heldFromColumns(cols, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, q.maxHoldMs, carry);
+  }
+  return columns(series, frame, cols, c, h);
 }
 
 const ANSWER_COLUMNS = [
@@ -187,11 +227,16 @@ function columns(
   series: SeriesKey,
   { spans, startMs, endMs }: Frame,
   f: ReturnType<typeof foldSummaries>,
-  c: ReturnType<typeof counterColumns>,
+  c: CounterColumns,
+  h: HeldColumns | null,
 ): SeriesSummaries {
   const nS = spans.length;
   const { n, sum, min, max, firstTs, first, lastTs, last } = f;
   const { inc, coveredMs } = c;
+  const coveredIncrease = inc.slice();
+  if (h)
+    for (let k = 0; k < nS; k++)
+      h.sum[k] = (h.ms[k] as number) > 0 ? (h.sum[k] as number) / (h.ms[k] as number) : Number.NaN;
   for (let k = 0; k < nS; k++) {
     const s = spans[k] as Span;
     if (n[k] === 0) {
@@ -226,5 +271,11 @@ function columns(
     covered: coveredMs,
     resets: c.resets,
     rollovers: c.rollovers,
+    coveredIncrease,
+    gapIncrease: c.gapInc,
+    gapFromMs: c.gapFromMs,
+    silentRunMs: c.silentRunMs,
+    flatRunMs: c.flatRunMs,
+    ...(h ? { twMean: h.sum, twCoveredMs: h.ms } : {}),
   };
 }

@@ -7,6 +7,7 @@ import {
   runCounterQuery,
   runCoverageQuery,
   runRangeQuery,
+  runStepQuery,
   type StoreBackend,
 } from '../engine/run.js';
 import { runSummaryQuery } from '../engine/summaries.js';
@@ -19,7 +20,9 @@ import type {
   SeriesCounter,
   SeriesCoverage,
   SeriesKey,
+  SeriesSteps,
   SeriesSummaries,
+  StepQuery,
   StoredPoint,
   StoreHealth,
   SummaryQuery,
@@ -34,10 +37,10 @@ import {
   influxStoreOptionsSchema,
 } from './options.js';
 import { InfluxReader } from './reader.js';
+import { RollupBackfill } from './rollup-backfill.js';
 import { InfluxRollups } from './rollups.js';
 import { InfluxSchema } from './schema.js';
 import { Sidecar } from './sidecar.js';
-import { QuarterTierBackfill } from './tier-backfill.js';
 import { errorText, InfluxWriter, RejectedWriteError } from './writer.js';
 
 /** A point this close to the raw retention edge is refused up front instead of by InfluxDB. */
@@ -56,7 +59,7 @@ export class InfluxStore implements TimeSeriesStore {
   private sidecar: Sidecar | null = null;
   private writer: InfluxWriter | null = null;
   private rollups: InfluxRollups | null = null;
-  private backfill: QuarterTierBackfill | null = null;
+  private backfill: RollupBackfill | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly stats = new QueryStats();
   private readonly backend: StoreBackend;
@@ -96,8 +99,8 @@ export class InfluxStore implements TimeSeriesStore {
           widthMs === HOUR_MS ? r.rollup1h : widthMs === QUARTER_MS ? r.rollup15m : r.rollup1m,
         );
         if (Number.isFinite(keepMs) && fromMs < Date.now() - keepMs + HOUR_MS) return false;
-        // Quarter pages of data stored before the tier existed are not built yet: raw until they are.
-        if (widthMs === QUARTER_MS && !(await this.backfill?.ensure().catch(() => false))) return false;
+        // Pages of data stored before this rollup format are not built yet: raw until they are.
+        if (!(await this.backfill?.ensure().catch(() => false))) return false;
         return await this.rollups.refreshFor(keys, fromMs, toMs);
       },
     };
@@ -150,10 +153,10 @@ export class InfluxStore implements TimeSeriesStore {
       () => this.writer?.landedSeq() ?? 0,
       () => (Number.isFinite(rawMs) ? Date.now() - rawMs + HOUR_MS : Number.NEGATIVE_INFINITY),
     );
-    this.backfill = new QuarterTierBackfill(this.sidecar, this.reader, o.database, o.retentionNames.raw);
+    this.backfill = new RollupBackfill(this.sidecar, this.reader, o.database, o.retentionNames.raw);
     if (schemaReady) {
       this.backfill.ensure().catch((e) => {
-        this.lastError = `15-min rollup backfill: ${errorText(e)}`;
+        this.lastError = `rollup backfill: ${errorText(e)}`;
       });
     }
     if (o.rollupRefreshMs > 0) {
@@ -241,6 +244,11 @@ export class InfluxStore implements TimeSeriesStore {
   async counterIncrease(q: CounterQuery): Promise<SeriesCounter[]> {
     await this.ready().writer.settle(); // reads see every acknowledged write
     return await runCounterQuery(this.backend, this.stats, q);
+  }
+
+  async step(q: StepQuery): Promise<SeriesSteps[]> {
+    await this.ready().writer.settle(); // reads see every acknowledged write
+    return await runStepQuery(this.backend, this.stats, q);
   }
 
   async coverage(q: CoverageQuery): Promise<SeriesCoverage[]> {

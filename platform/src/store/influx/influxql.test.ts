@@ -53,7 +53,7 @@ describe('line protocol', () => {
     const m = /^rollup_1h,device=d,factory=F,metric=m buckets=1i,p="([A-Za-z0-9+/=]+)" 0$/.exec(line);
     expect(m).not.toBeNull();
     const bytes = Buffer.from(m?.[1] ?? '', 'base64');
-    expect(bytes.byteLength).toBe(14 * 8);
+    expect(bytes.byteLength).toBe(22 * 8);
     expect(toSummaries(new Float64Array(new Uint8Array(bytes).buffer))).toEqual([hour]);
     expect(toSummaries(packed([hour]))).toEqual([hour]);
   });

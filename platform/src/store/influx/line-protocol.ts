@@ -13,9 +13,10 @@ import type { SeriesKey, StoredPoint } from '../types.js';
  */
 
 export const RAW_MEASUREMENT = 'points';
-export const ROLLUP_MEASUREMENT_1M = 'rollup_1m';
-export const ROLLUP_MEASUREMENT_15M = 'rollup_15m';
-export const ROLLUP_MEASUREMENT_1H = 'rollup_1h';
+/** Rollup pages of format 2 (rollup/pack.ts); format-1 pages were in rollup_1m / rollup_15m / rollup_1h. */
+export const ROLLUP_MEASUREMENT_1M = 'rollup_1m_v2';
+export const ROLLUP_MEASUREMENT_15M = 'rollup_15m_v2';
+export const ROLLUP_MEASUREMENT_1H = 'rollup_1h_v2';
 
 /** Bit flags in field `k`: which optional fields belong to this point (a replaced point may leave stale ones). */
 export const HAS_VALUE = 1;
@@ -48,7 +49,7 @@ export function pointLine(p: StoredPoint, tags = seriesTags(p)): string {
 }
 
 /**
- * A rollup page: the packed summaries (rollup/pack.ts, little-endian Float64, 14 per bucket) of one series
+ * A rollup page: the packed summaries (rollup/pack.ts, little-endian Float64, 22 per bucket) of one series
  * and day (rollup_1h: its hour buckets) or hour (rollup_1m: its minute buckets), base64 in field `p`, with
  * the bucket count in `buckets`. One row per page instead of one per bucket: InfluxDB's cost is per row and
  * per field value, and a year of hourly rollups is then 365 rows per series, not 8 760 × 13 values.

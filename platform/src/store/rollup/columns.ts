@@ -1,43 +1,33 @@
 import {
-  F_ALL as F_ALL_,
-  F_DROPS as F_DROPS_,
-  F_FIRST_TS as F_FIRST_TS_,
-  F_FIRST_V as F_FIRST_V_,
-  F_INC as F_INC_,
-  F_LAST_TS as F_LAST_TS_,
-  F_LAST_V as F_LAST_V_,
-  F_MAX as F_MAX_,
-  F_MAX_GAP as F_MAX_GAP_,
-  F_MIN as F_MIN_,
-  F_N as F_N_,
-  F_START as F_START_,
-  F_SUM as F_SUM_,
-  F_USABLE as F_USABLE_,
-  PACKED_FIELDS as PACKED_FIELDS_,
+  F_ALL,
+  F_DROPS,
+  F_FIRST_ANY_TS,
+  F_FIRST_TS,
+  F_FIRST_V,
+  F_FLAT_HEAD,
+  F_FLAT_MAX,
+  F_FLAT_TAIL,
+  F_INC,
+  F_LAST_ANY_TS,
+  F_LAST_TS,
+  F_LAST_V,
+  F_MAX,
+  F_MAX_GAP,
+  F_MAX_HOLD,
+  F_MIN,
+  F_N,
+  F_START,
+  F_SUM,
+  F_TW_MS,
+  F_TW_SUM,
+  F_USABLE,
+  PACKED_FIELDS,
 } from './pack.js';
-
-// Packed field offsets as module constants: V8 folds these in the hot loop below, imported live bindings
-// it does not.
-const F_ALL = F_ALL_;
-const F_DROPS = F_DROPS_;
-const F_FIRST_TS = F_FIRST_TS_;
-const F_FIRST_V = F_FIRST_V_;
-const F_INC = F_INC_;
-const F_LAST_TS = F_LAST_TS_;
-const F_LAST_V = F_LAST_V_;
-const F_MAX = F_MAX_;
-const F_MAX_GAP = F_MAX_GAP_;
-const F_MIN = F_MIN_;
-const F_N = F_N_;
-const F_START = F_START_;
-const F_SUM = F_SUM_;
-const F_USABLE = F_USABLE_;
-const PACKED_FIELDS = PACKED_FIELDS_;
 
 /**
  * Rollup summaries decoded straight into one column per field, at index k = (bucket start − base) / width:
  * the form a query whose buckets ARE rollup buckets (quarter-hours from the 15-min tier, hours from the 1-h
- * tier) folds into — no packed copy in between. A bucket without a stored summary keeps zeros (n = 0).
+ * tier) folds into — no packed copy in between. A bucket without a stored summary keeps zeros (n = nAll = 0).
  */
 export type BucketColumns = {
   n: Float64Array;
@@ -53,7 +43,40 @@ export type BucketColumns = {
   maxGap: Float64Array;
   usable: Float64Array;
   all: Float64Array;
+  firstAnyTs: Float64Array;
+  lastAnyTs: Float64Array;
+  twSum: Float64Array;
+  twMs: Float64Array;
+  maxHold: Float64Array;
+  flatHead: Float64Array;
+  flatTail: Float64Array;
+  flatMax: Float64Array;
 };
+
+/** Column name → packed field (rollup/pack.ts), in packed order. */
+export const COLUMN_FIELDS: readonly (readonly [keyof BucketColumns, number])[] = [
+  ['n', F_N],
+  ['sum', F_SUM],
+  ['min', F_MIN],
+  ['max', F_MAX],
+  ['firstTs', F_FIRST_TS],
+  ['first', F_FIRST_V],
+  ['lastTs', F_LAST_TS],
+  ['last', F_LAST_V],
+  ['inc', F_INC],
+  ['drops', F_DROPS],
+  ['maxGap', F_MAX_GAP],
+  ['usable', F_USABLE],
+  ['all', F_ALL],
+  ['firstAnyTs', F_FIRST_ANY_TS],
+  ['lastAnyTs', F_LAST_ANY_TS],
+  ['twSum', F_TW_SUM],
+  ['twMs', F_TW_MS],
+  ['maxHold', F_MAX_HOLD],
+  ['flatHead', F_FLAT_HEAD],
+  ['flatTail', F_FLAT_TAIL],
+  ['flatMax', F_FLAT_MAX],
+];
 
 /** Zeroed columns for nBuckets buckets: all of them, or the named ones. */
 export function bucketColumns(nBuckets: number): BucketColumns;
@@ -63,26 +86,10 @@ export function bucketColumns<K extends keyof BucketColumns>(
 ): Pick<BucketColumns, K>;
 export function bucketColumns(
   nBuckets: number,
-  names: readonly (keyof BucketColumns)[] = COLUMN_NAMES,
+  names: readonly (keyof BucketColumns)[] = COLUMN_FIELDS.map(([name]) => name),
 ): Partial<BucketColumns> {
   return Object.fromEntries(names.map((name) => [name, new Float64Array(nBuckets)]));
 }
-
-const COLUMN_NAMES = [
-  'n',
-  'sum',
-  'min',
-  'max',
-  'firstTs',
-  'first',
-  'lastTs',
-  'last',
-  'inc',
-  'drops',
-  'maxGap',
-  'usable',
-  'all',
-] as const;
 
 /** Where to put decoded buckets: those starting in [fromMs, toMs), at (start − baseMs) / widthMs. */
 export type ColumnTarget = {
@@ -100,22 +107,10 @@ export function packedPageInto(page: Uint8Array, t: ColumnTarget): void {
   const entries = Math.floor(page.byteLength / (PACKED_FIELDS * 8));
   for (let e = 0; e < entries; e++) {
     const o = e * PACKED_FIELDS * 8;
-    const f = (i: number) => dv.getFloat64(o + i * 8, true);
-    const start = f(F_START);
+    const start = dv.getFloat64(o + F_START * 8, true);
     if (start < t.fromMs || start >= t.toMs) continue;
     const k = (start - t.baseMs) / t.widthMs;
-    c.n[k] = f(F_N);
-    c.sum[k] = f(F_SUM);
-    c.min[k] = f(F_MIN);
-    c.max[k] = f(F_MAX);
-    c.firstTs[k] = f(F_FIRST_TS);
-    c.first[k] = f(F_FIRST_V);
-    c.lastTs[k] = f(F_LAST_TS);
-    c.last[k] = f(F_LAST_V);
-    c.inc[k] = f(F_INC);
-    c.drops[k] = f(F_DROPS);
-    c.maxGap[k] = f(F_MAX_GAP);
-    c.usable[k] = f(F_USABLE);
-    c.all[k] = f(F_ALL);
+    for (const [name, field] of COLUMN_FIELDS)
+      (c[name] as Float64Array)[k] = dv.getFloat64(o + field * 8, true);
   }
 }

@@ -24,6 +24,14 @@ const one = (startMs: number, ts: number, v: number): Summary => ({
   maxGapMs: 0,
   nUsable: 1,
   nAll: 1,
+  firstAnyTs: ts,
+  lastAnyTs: ts,
+  twSum: 0,
+  twMs: 0,
+  maxHoldMs: 0,
+  flatHeadMs: 0,
+  flatTailMs: 0,
+  flatMaxMs: 0,
 });
 
 describe('compact 15-min pages', () => {
@@ -37,6 +45,10 @@ describe('compact 15-min pages', () => {
     inc: 2.5,
     maxGapMs: 60_000,
     nAll: 3,
+    lastAnyTs: T0 + 3 * Q + 180_000,
+    twSum: 7 * 60_000 + 9.5 * 60_000,
+    twMs: 120_000,
+    maxHoldMs: 60_000,
   };
   const page = [
     one(T0, T0, 1000.25), // one sample on the bucket start: 11 bytes
@@ -48,7 +60,7 @@ describe('compact 15-min pages', () => {
 
   it('stores single-sample buckets as the sample and round-trips every bucket exactly', () => {
     const buf = encodeCompactPage(page, T0, Q);
-    expect(buf.byteLength).toBe(1 + 11 + 15 + 107 + 107 + 11);
+    expect(buf.byteLength).toBe(1 + 11 + 15 + 171 + 171 + 11);
     const back = compactPageSummaries(buf, T0, Q);
     expect(back).toEqual(page);
     expect(Object.is(back[2]?.firstV, -0)).toBe(true);
@@ -69,6 +81,8 @@ describe('compact 15-min pages', () => {
     expect(Array.from(cols.inc)).toEqual([0, 0, 2.5, 0]);
     expect(Array.from(cols.maxGap)).toEqual([0, 0, 60_000, 0]);
     expect(Array.from(cols.all)).toEqual([1, 1, 3, 0]);
+    expect(Array.from(cols.lastAnyTs)).toEqual([T0 + Q + 13_000, T0 + 2 * Q, T0 + 3 * Q + 180_000, 0]);
+    expect(Array.from(cols.twMs)).toEqual([0, 0, 120_000, 0]);
   });
 
   it('refuses a bucket outside the page and a page it cannot read', () => {
@@ -76,6 +90,8 @@ describe('compact 15-min pages', () => {
     expect(() => encodeCompactPage([one(T0 + 1, T0 + 1, 1)], T0, Q)).toThrow(/not a bucket of the page/);
     const b = new PackedBuilder(1);
     expect(() => decodeCompactPage(Buffer.from([9]), T0, Q, T0, T0 + DAY, b)).toThrow(/format 9/);
+    // A format-1 page (before the time-weighted fields) is refused, never misread.
+    expect(() => decodeCompactPage(Buffer.from([1, 0, 0, 0]), T0, Q, T0, T0 + DAY, b)).toThrow(/format 1/);
     const cut = encodeCompactPage(page, T0, Q).subarray(0, 20);
     expect(() => decodeCompactPage(cut, T0, Q, T0, T0 + DAY, b)).toThrow(/corrupt/);
   });

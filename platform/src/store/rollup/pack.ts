@@ -4,9 +4,10 @@ import type { Summary } from './summary.js';
  * Packed summaries: Float64, PACKED_FIELDS per bucket, in the field order below (all integers or doubles,
  * exact in f64). This is the rollup page format in both stores (little-endian bytes on disk / base64 in
  * InfluxDB) and the format the query engine works on — a year of hourly rollups is then bytes copied into
- * one array per series, not 8 760 objects.
+ * one array per series, not 8 760 objects. Format 2 (22 fields; format 1 had the first 14): stores written
+ * with format 1 rebuild their pages once (embedded/schema.ts, influx/rollup-backfill.ts).
  */
-export const PACKED_FIELDS = 14;
+export const PACKED_FIELDS = 22;
 export const F_START = 0;
 export const F_N = 1;
 export const F_SUM = 2;
@@ -21,6 +22,14 @@ export const F_DROPS = 10;
 export const F_MAX_GAP = 11;
 export const F_USABLE = 12;
 export const F_ALL = 13;
+export const F_FIRST_ANY_TS = 14;
+export const F_LAST_ANY_TS = 15;
+export const F_TW_SUM = 16;
+export const F_TW_MS = 17;
+export const F_MAX_HOLD = 18;
+export const F_FLAT_HEAD = 19;
+export const F_FLAT_TAIL = 20;
+export const F_FLAT_MAX = 21;
 const ENTRY_BYTES = PACKED_FIELDS * 8;
 
 /** Summaries in packed form (length = buckets × PACKED_FIELDS). */
@@ -41,6 +50,14 @@ function write(f: Float64Array, o: number, s: Summary): void {
   f[o + F_MAX_GAP] = s.maxGapMs;
   f[o + F_USABLE] = s.nUsable;
   f[o + F_ALL] = s.nAll;
+  f[o + F_FIRST_ANY_TS] = s.firstAnyTs;
+  f[o + F_LAST_ANY_TS] = s.lastAnyTs;
+  f[o + F_TW_SUM] = s.twSum;
+  f[o + F_TW_MS] = s.twMs;
+  f[o + F_MAX_HOLD] = s.maxHoldMs;
+  f[o + F_FLAT_HEAD] = s.flatHeadMs;
+  f[o + F_FLAT_TAIL] = s.flatTailMs;
+  f[o + F_FLAT_MAX] = s.flatMaxMs;
 }
 
 export function packed(ss: readonly Summary[]): Packed {
@@ -77,6 +94,14 @@ export function unpackSummaries(buf: Uint8Array, fromMs: number, toMs: number, o
       maxGapMs: v(F_MAX_GAP),
       nUsable: v(F_USABLE),
       nAll: v(F_ALL),
+      firstAnyTs: v(F_FIRST_ANY_TS),
+      lastAnyTs: v(F_LAST_ANY_TS),
+      twSum: v(F_TW_SUM),
+      twMs: v(F_TW_MS),
+      maxHoldMs: v(F_MAX_HOLD),
+      flatHeadMs: v(F_FLAT_HEAD),
+      flatTailMs: v(F_FLAT_TAIL),
+      flatMaxMs: v(F_FLAT_MAX),
     });
   }
 }

@@ -2,8 +2,10 @@ import { isGood } from '@xiang/protocol';
 import { alignDown } from '../engine/align.js';
 import {
   F_ALL,
+  F_FIRST_ANY_TS,
   F_FIRST_TS,
   F_FIRST_V,
+  F_LAST_ANY_TS,
   F_LAST_TS,
   F_LAST_V,
   F_MAX,
@@ -44,6 +46,27 @@ export type Summary = {
   nUsable: number;
   /** Every stored sample, whatever its quality. */
   nAll: number;
+  /** Times of the first and last stored sample, whatever its quality: where a held value ends / may carry on. */
+  firstAnyTs: number;
+  lastAnyTs: number;
+  /**
+   * Time-weighted integral inside the bucket (value · ms): each Good valued sample held until the next stored
+   * sample of the bucket (any quality ends a hold). The last sample's hold crosses into later buckets and is
+   * left to the query, which knows the staleness limit and where the next sample is.
+   */
+  twSum: number;
+  /** The held time of twSum (ms). */
+  twMs: number;
+  /** Longest of those holds (ms): a query with a smaller staleness limit reads this bucket's raw samples. */
+  maxHoldMs: number;
+  /**
+   * Flat runs of the Good valued samples (consecutive samples with equal values), in ms from the first to
+   * the last sample of the run: the run that starts at the first sample, the one that ends at the last, and
+   * the longest. A bucket whose samples are all equal has head = tail = max = lastTs − firstTs.
+   */
+  flatHeadMs: number;
+  flatTailMs: number;
+  flatMaxMs: number;
 };
 
 /** A drop from within this top share of the register to within this bottom share is a rollover. */
@@ -99,18 +122,46 @@ export function summarize(rows: readonly RawRow[], i0: number, i1: number, start
     maxGapMs: 0,
     nUsable: 0,
     nAll: 0,
+    firstAnyTs: 0,
+    lastAnyTs: 0,
+    twSum: 0,
+    twMs: 0,
+    maxHoldMs: 0,
+    flatHeadMs: 0,
+    flatTailMs: 0,
+    flatMaxMs: 0,
   };
+  // The value held since the previous stored sample (null: none — a non-Good sample ended it).
+  let heldTs = 0;
+  let heldV: number | null = null;
+  // The flat run in progress starts at this Good sample; headOpen while it is the run of the first sample.
+  let flatStart = 0;
+  let headOpen = true;
   for (let i = i0; i < i1; i++) {
     const r = rows[i] as RawRow;
+    if (s.nAll === 0) s.firstAnyTs = r.tsMs;
     s.nAll++;
+    s.lastAnyTs = r.tsMs;
     if (isUsableGood(r)) s.nUsable++;
+    if (heldV !== null) {
+      const holdMs = r.tsMs - heldTs;
+      s.twSum += heldV * holdMs;
+      s.twMs += holdMs;
+      if (holdMs > s.maxHoldMs) s.maxHoldMs = holdMs;
+    }
     const v = r.value;
-    if (v === null || !isGood(r.status)) continue;
+    if (v === null || !isGood(r.status)) {
+      heldV = null;
+      continue;
+    }
+    heldTs = r.tsMs;
+    heldV = v;
     if (s.n === 0) {
       s.min = v;
       s.max = v;
       s.firstTs = r.tsMs;
       s.firstV = v;
+      flatStart = r.tsMs;
     } else {
       if (v < s.min) s.min = v;
       if (v > s.max) s.max = v;
@@ -119,12 +170,21 @@ export function summarize(rows: readonly RawRow[], i0: number, i1: number, start
       s.inc += stepDelta(s.lastV, v, kind);
       const gap = r.tsMs - s.lastTs;
       if (gap > s.maxGapMs) s.maxGapMs = gap;
+      if (v !== s.lastV) {
+        headOpen = false;
+        flatStart = r.tsMs;
+      } else {
+        const run = r.tsMs - flatStart;
+        if (headOpen) s.flatHeadMs = run;
+        if (run > s.flatMaxMs) s.flatMaxMs = run;
+      }
     }
     s.n++;
     s.sum += v;
     s.lastTs = r.tsMs;
     s.lastV = v;
   }
+  if (s.n > 0) s.flatTailMs = s.lastTs - flatStart;
   return s;
 }
 
@@ -162,6 +222,8 @@ export function packedPoints(rows: readonly RawRow[], goodOnly = true): Packed {
     f[o + F_LAST_V] = v;
     f[o + F_USABLE] = isUsableGood(r) ? 1 : 0;
     f[o + F_ALL] = 1;
+    f[o + F_FIRST_ANY_TS] = r.tsMs;
+    f[o + F_LAST_ANY_TS] = r.tsMs;
   }
   return f;
 }

@@ -5,20 +5,23 @@ import { parseSeriesKey, RAW_MEASUREMENT } from './line-protocol.js';
 import type { InfluxReader } from './reader.js';
 import type { Sidecar } from './sidecar.js';
 
-const META_KEY = 'rollup_15m';
-const READY = 'ready';
+/** Sidecar meta key and value: every stored hour has (or is marked for) rollup pages of format 2. */
+const META_KEY = 'rollup_format';
+const READY = '2';
 /** Hours counted per query (and marked per transaction): 365 days. */
 const MARK_SPAN_MS = 365 * 24 * HOUR_MS;
 
 /**
- * The 15-min tier arrived after data may already be stored (written by an older platform, or with a new
- * sidecar next to an old database). A missing quarter page must never read as missing data, so until the
- * sidecar records the tier as complete, quarter-hour queries read raw points. Completing it: when the raw
- * measurement is empty there is nothing to do; otherwise every stored (series, hour) is marked dirty with
- * write sequence 0 (already landed), so the usual refresh — background, flush(), or right before a query
- * reads that hour — builds its pages. Runs once per sidecar; a failure (InfluxDB down) is retried later.
+ * Rollup pages of the current format (rollup/pack.ts format 2, in the `*_v2` measurements) may be missing for
+ * data already stored — written by an older platform (no 15-min tier, or format-1 pages), or with a new
+ * sidecar next to an old database. A missing page must never read as missing data, so until the sidecar
+ * records the pages as complete, bucketed queries read raw points. Completing it: when the raw measurement is
+ * empty there is nothing to do; otherwise every stored (series, hour) is marked dirty with write sequence 0
+ * (already landed), so the usual refresh — background, flush(), or right before a query reads that hour —
+ * builds its pages. Runs once per sidecar; a failure (InfluxDB down) is retried later. Pages of older
+ * formats live in other measurements and are never read (they may be dropped by hand).
  */
-export class QuarterTierBackfill {
+export class RollupBackfill {
   private running: Promise<boolean> | null = null;
 
   constructor(
@@ -32,7 +35,7 @@ export class QuarterTierBackfill {
     return this.sidecar.meta(META_KEY) === READY;
   }
 
-  /** True once the tier can serve queries; starts (or joins) the backfill otherwise. */
+  /** True once the rollups can serve queries; starts (or joins) the backfill otherwise. */
   ensure(): Promise<boolean> {
     if (this.ready) return Promise.resolve(true);
     this.running ??= this.run().finally(() => {

@@ -1,0 +1,197 @@
+import type { BucketColumns } from '../rollup/columns.js';
+import {
+  F_ALL as F_ALL_,
+  F_FIRST_ANY_TS as F_FIRST_ANY_TS_,
+  F_FIRST_TS as F_FIRST_TS_,
+  F_FIRST_V as F_FIRST_V_,
+  F_LAST_ANY_TS as F_LAST_ANY_TS_,
+  F_LAST_TS as F_LAST_TS_,
+  F_LAST_V as F_LAST_V_,
+  F_MAX_HOLD as F_MAX_HOLD_,
+  F_N as F_N_,
+  F_TW_MS as F_TW_MS_,
+  F_TW_SUM as F_TW_SUM_,
+  PACKED_FIELDS as PACKED_FIELDS_,
+  type Packed,
+} from '../rollup/pack.js';
+import { alignDown, type Span, StoreQueryError } from './align.js';
+
+// Packed field offsets as module constants: V8 folds these in the hot loops below, imported live bindings
+// it does not.
+const F_ALL = F_ALL_;
+const F_FIRST_ANY_TS = F_FIRST_ANY_TS_;
+const F_FIRST_TS = F_FIRST_TS_;
+const F_FIRST_V = F_FIRST_V_;
+const F_LAST_ANY_TS = F_LAST_ANY_TS_;
+const F_LAST_TS = F_LAST_TS_;
+const F_LAST_V = F_LAST_V_;
+const F_MAX_HOLD = F_MAX_HOLD_;
+const F_N = F_N_;
+const F_TW_MS = F_TW_MS_;
+const F_TW_SUM = F_TW_SUM_;
+const PACKED_FIELDS = PACKED_FIELDS_;
+
+/** A Good valued sample whose value is still in force (no later sample yet), e.g. the one before a range. */
+export type HeldSample = { tsMs: number; v: number };
+
+/** The staleness limit of a time-weighted or step query, validated. */
+export function holdLimit(what: string, maxHoldMs: number | undefined): number {
+  if (maxHoldMs === undefined) throw new StoreQueryError(`${what}: maxHoldMs (staleness limit) is required`);
+  if (!(Number.isSafeInteger(maxHoldMs) && maxHoldMs > 0)) {
+    throw new StoreQueryError(`${what}: maxHoldMs must be a positive integer number of milliseconds`);
+  }
+  return maxHoldMs;
+}
+
+/** A rollup bucket holds a hold longer than the limit: its inner integral would count stale time. */
+export function needsRawForHold(items: Packed, o: number, maxHoldMs: number): boolean {
+  return (items[o + F_ALL] as number) > 1 && (items[o + F_MAX_HOLD] as number) > maxHoldMs;
+}
+
+export function columnsNeedRawForHold(c: BucketColumns, maxHoldMs: number): boolean {
+  for (let k = 0; k < c.all.length; k++) {
+    if ((c.all[k] as number) > 1 && (c.maxHold[k] as number) > maxHoldMs) return true;
+  }
+  return false;
+}
+
+/**
+ * Per query interval: the time-weighted integral (value · ms) and the time a value was in force (ms), the
+ * value in force at the interval start (NaN where none) and the Good valued samples in the interval.
+ */
+export type HeldColumns = { sum: Float64Array; ms: Float64Array; edge: Float64Array; n: Float64Array };
+
+/**
+ * The step function of a gauge reported on change, folded into query intervals. A Good valued sample's value
+ * is in force from its time until — not including — the next stored sample of the series (any quality: a Bad
+ * or value-less sample ends it) or its time + maxHoldMs, whichever comes first; any other time is unknown and
+ * neither counts nor averages in. Items (rollup summaries or single points, oldest first, each inside one
+ * query interval) give their inner integral (rollup/summary.ts twSum/twMs); the holds that cross from one
+ * item into the next — and across interval edges — are added here, where the staleness limit is known.
+ */
+export function heldAccumulator(
+  spans: readonly Span[],
+  fromMs: number,
+  toMs: number,
+  intervalMs: number,
+  offsetMs: number,
+  maxHoldMs: number,
+  before: HeldSample | null,
+) {
+  const nS = spans.length;
+  const sum = new Float64Array(nS);
+  const ms = new Float64Array(nS);
+  const n = new Float64Array(nS);
+  const edge = new Float64Array(nS).fill(Number.NaN);
+  const base = alignDown(fromMs, intervalMs, offsetMs);
+  const last = nS - 1;
+  const idx = (t: number) => Math.floor((t - base) / intervalMs);
+  /** v in force over [a, c), clipped to the range and shared out over the intervals it overlaps. */
+  const hold = (a: number, v: number, c: number) => {
+    const a1 = Math.max(a, fromMs);
+    const c1 = Math.min(c, toMs);
+    if (!(c1 > a1)) return;
+    const k1 = Math.min(last, idx(c1 - 1));
+    for (let k = Math.max(0, idx(a1)); k <= k1; k++) {
+      const s = spans[k] as Span;
+      const ov = Math.min(c1, s.endMs) - Math.max(a1, s.startMs);
+      if (ov <= 0) continue;
+      sum[k] = (sum[k] as number) + v * ov;
+      ms[k] = (ms[k] as number) + ov;
+      if (s.startMs >= a1) edge[k] = v;
+    }
+  };
+  let carryTs = before?.tsMs ?? 0;
+  let carryV = before?.v ?? 0;
+  let carry = before !== null;
+  return {
+    item(
+      firstAnyTs: number,
+      firstTs: number,
+      firstV: number,
+      count: number,
+      lastTs: number,
+      lastV: number,
+      lastAnyTs: number,
+      twSum: number,
+      twMs: number,
+    ) {
+      if (carry) hold(carryTs, carryV, Math.min(firstAnyTs, carryTs + maxHoldMs));
+      const k = idx(firstAnyTs);
+      if (k >= 0 && k <= last) {
+        n[k] = (n[k] as number) + count;
+        sum[k] = (sum[k] as number) + twSum;
+        ms[k] = (ms[k] as number) + twMs;
+        // A sample exactly on the interval start sets the value in force there.
+        if (count > 0 && firstTs === firstAnyTs && (spans[k] as Span).startMs === firstTs) edge[k] = firstV;
+      }
+      carry = count > 0 && lastTs === lastAnyTs;
+      carryTs = lastTs;
+      carryV = lastV;
+    },
+    finish(): HeldColumns {
+      if (carry) hold(carryTs, carryV, carryTs + maxHoldMs);
+      carry = false;
+      return { sum, ms, edge, n };
+    },
+  };
+}
+
+/** heldAccumulator over packed items. */
+export function heldColumns(
+  items: Packed,
+  spans: readonly Span[],
+  fromMs: number,
+  toMs: number,
+  intervalMs: number,
+  offsetMs: number,
+  maxHoldMs: number,
+  before: HeldSample | null,
+): HeldColumns {
+  const acc = heldAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, maxHoldMs, before);
+  for (let o = 0; o < items.length; o += PACKED_FIELDS) {
+    if (items[o + F_ALL] === 0) continue;
+    acc.item(
+      items[o + F_FIRST_ANY_TS] as number,
+      items[o + F_FIRST_TS] as number,
+      items[o + F_FIRST_V] as number,
+      items[o + F_N] as number,
+      items[o + F_LAST_TS] as number,
+      items[o + F_LAST_V] as number,
+      items[o + F_LAST_ANY_TS] as number,
+      items[o + F_TW_SUM] as number,
+      items[o + F_TW_MS] as number,
+    );
+  }
+  return acc.finish();
+}
+
+/** heldAccumulator over bucket columns (one rollup bucket per query interval, in time order). */
+export function heldFromColumns(
+  c: BucketColumns,
+  spans: readonly Span[],
+  fromMs: number,
+  toMs: number,
+  intervalMs: number,
+  offsetMs: number,
+  maxHoldMs: number,
+  before: HeldSample | null,
+): HeldColumns {
+  const acc = heldAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, maxHoldMs, before);
+  const { all, firstAnyTs, firstTs, first, n, lastTs, last, lastAnyTs, twSum, twMs } = c;
+  for (let k = 0; k < all.length; k++) {
+    if (all[k] === 0) continue;
+    acc.item(
+      firstAnyTs[k] as number,
+      firstTs[k] as number,
+      first[k] as number,
+      n[k] as number,
+      lastTs[k] as number,
+      last[k] as number,
+      lastAnyTs[k] as number,
+      twSum[k] as number,
+      twMs[k] as number,
+    );
+  }
+  return acc.finish();
+}
