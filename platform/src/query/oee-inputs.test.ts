@@ -68,7 +68,10 @@ describe('OEE inputs from the embedded store', () => {
     expect(r?.totals.goodCount).toBeCloseTo(400, 9);
     expect(r?.totals.rejectCount).toBeCloseTo(3, 9);
     expect(r?.totals.countGapMs).toBe(0);
-    expect(r?.availability).toBeCloseTo(200 / 240, 12);
+    // The 10 Bad minutes are neither planned nor operating time.
+    expect(r?.totals.plannedProductionMs).toBe(230 * MIN);
+    expect(r?.availability).toBeCloseTo(200 / 230, 12);
+    expect(r?.coverage).toBe(230 / 240);
     expect(r?.performance).toBeCloseTo((403 * 25) / 60 / 200, 9);
     expect(r?.quality).toBeCloseTo(400 / 403, 9);
   });

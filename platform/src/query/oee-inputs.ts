@@ -2,6 +2,7 @@ import { isGood, type Quantity } from '@xiang/protocol';
 import { ancestorAt } from '../oee/assets.js';
 import {
   type CompiledMapping,
+  type CountIncrements,
   compileMapping,
   defaultMappings,
   type IdealCycleSamples,
@@ -33,12 +34,21 @@ export type OeeInputsOptions = {
   toMs: number;
   /** How far before fromMs to look for the state in force at the window start (default 24 h). */
   lookbackMs?: number;
+  /**
+   * How far past toMs states are read, so a stop running over the window end is classified by its full length
+   * (default 15 min; at least the micro-stop threshold). Capped at nowMs.
+   */
+  lookaheadMs?: number;
+  /** The present: nothing after it is read (default: no limit, for stored history). */
+  nowMs?: number;
   /** Counter interval (default 1 min up to 7 days of window, else 5 min). */
   countIntervalMs?: number;
   /** Counter gap limit for periodically sampled counters (default 24 h, see above). */
   counterMaxGapMs?: number;
   /** Report-by-exception counters: how far back to look for the count in force at the window start (7 days). */
   counterLookbackMs?: number;
+  /** Report-by-exception counters: how far past toMs to look for the sample that closes a gap (7 days). */
+  counterLookaheadMs?: number;
   /** State mapping per device (default OPC 40001). */
   mappingFor?: (device: RegistryDevice) => CompiledMapping;
 };
@@ -52,7 +62,10 @@ export async function loadOeeInputs(
   opts: OeeInputsOptions,
 ): Promise<MachineOeeInput[]> {
   const { fromMs, toMs } = opts;
+  const nowMs = opts.nowMs ?? Number.POSITIVE_INFINITY;
   const lookbackMs = opts.lookbackMs ?? DAY_MS;
+  const counterLookaheadMs = opts.counterLookaheadMs ?? 7 * DAY_MS;
+  const horizonMs = Math.max(toMs, Math.min(toMs + (opts.lookaheadMs ?? 15 * 60_000), nowMs));
   const intervalMs = opts.countIntervalMs ?? (toMs - fromMs <= 7 * DAY_MS ? 60_000 : 300_000);
   const machines = snapshot.devices.filter((d) => d.kind === 'machine');
   const out: MachineOeeInput[] = [];
@@ -65,13 +78,12 @@ export async function loadOeeInputs(
       deviceId: d.id,
       metric,
     });
-    const points = async (metric: string | undefined) => {
+    const points = async (metric: string | undefined, startMs: number, endMs: number) => {
       if (!metric) return [];
-      const start = fromMs - lookbackMs;
-      const raw = await store.raw(series(metric), start, toMs);
+      const raw = await store.raw(series(metric), startMs, endMs);
       // Published on change: the value in force at the look-back start may be older (query/value-in-force.ts).
-      if ((raw[0]?.tsMs ?? Number.POSITIVE_INFINITY) > start) {
-        const prev = await valueInForce(store, series(metric), start);
+      if ((raw[0]?.tsMs ?? Number.POSITIVE_INFINITY) > startMs) {
+        const prev = await valueInForce(store, series(metric), startMs);
         if (prev) raw.unshift(prev);
       }
       return raw.map((p) => ({
@@ -79,59 +91,41 @@ export async function loadOeeInputs(
         value: isGood(p.status) || (p.status >>> 30 === 1 && p.value !== null) ? p.value : null,
       }));
     };
-    const states = mergeStateAndMode(await points(stateKey), await points(key('operationMode')));
+    const offline = offlineIntervals(
+      snapshot,
+      d.id,
+      fromMs - Math.max(lookbackMs, opts.counterLookbackMs ?? 7 * DAY_MS),
+      toMs + counterLookaheadMs,
+    );
     const input: MachineOeeInput = {
       deviceId: d.id,
       assetPath: d.assetPath,
       mapping: opts.mappingFor?.(d) ?? opc40001,
-      states,
+      states: { tsMs: new Float64Array(0), state: new Uint8Array(0), mode: new Uint8Array(0) },
     };
-    const offline = offlineIntervals(snapshot, d.id, fromMs - lookbackMs, toMs);
-    // An on-change counter publishes nothing while it does not change: an interval no sample pair covers is
-    // "no change" while the device was online, and unknown only if it was offline.
-    const noPair = (startMs: number, endMs: number) =>
-      offline.some((o) => o.startMs < endMs && o.endMs > startMs) ? Number.NaN : 0;
-    const goodKey = key('goodCount');
-    const metricOf = (k: string | undefined) =>
-      snapshot.metrics.find((m) => m.deviceId === d.id && m.key === k);
-    if (goodKey && !((metricOf(goodKey)?.samplingIntervalMs ?? 0) > 0)) {
-      // Report-by-exception counter: increases belong at their sample times (query/oee-step-counts.ts).
-      const rejectKey = key('rejectCount');
-      input.counts = await stepCountIncrements(
-        store,
-        series(goodKey),
-        rejectKey ? series(rejectKey) : undefined,
-        {
-          fromMs,
-          toMs,
-          lookbackMs: opts.counterLookbackMs ?? 7 * DAY_MS,
-          offline,
-          rolloverAt: { good: metricOf(goodKey)?.rolloverAt, reject: metricOf(rejectKey)?.rolloverAt },
-        },
-      );
-    } else if (goodKey) {
-      const rejectKey = key('rejectCount');
-      const res = await store.counterIncrease({
-        series: [series(goodKey), ...(rejectKey ? [series(rejectKey)] : [])],
-        fromMs,
-        toMs,
-        intervalMs,
-        maxGapMs: opts.counterMaxGapMs ?? DAY_MS,
-      });
-      const good = res.find((r) => r.series.metric === goodKey)?.intervals ?? [];
-      const reject = rejectKey ? (res.find((r) => r.series.metric === rejectKey)?.intervals ?? []) : [];
-      const byStart = new Map(reject.map((r) => [r.startMs, r.increase]));
-      input.counts = {
-        startMs: Float64Array.from(good.map((g) => g.startMs)),
-        endMs: Float64Array.from(good.map((g) => g.endMs)),
-        good: Float64Array.from(good.map((g) => g.increase ?? noPair(g.startMs, g.endMs))),
-        // Without a reject counter every piece is taken as good (stated in the OEE README).
-        reject: Float64Array.from(
-          good.map((g) => (rejectKey ? (byStart.get(g.startMs) ?? noPair(g.startMs, g.endMs)) : 0)),
-        ),
-      };
-    }
-    const ideal = (await points(key('idealCycleTime'))).filter((p) => p.value !== null);
+    const counts = await loadCounts(store, snapshot, d.id, series, offline, {
+      fromMs,
+      toMs,
+      nowMs,
+      intervalMs,
+      counterLookaheadMs,
+      ...(opts.counterMaxGapMs !== undefined ? { counterMaxGapMs: opts.counterMaxGapMs } : {}),
+      ...(opts.counterLookbackMs !== undefined ? { counterLookbackMs: opts.counterLookbackMs } : {}),
+    });
+    if (counts) input.counts = counts;
+    // States cover the window, a look-back and a look-ahead, and every after-gap span the counts need judged
+    // (spread over running time, or unattributed), so the answer does not depend on where the window ends.
+    const span = afterGapSpan(counts);
+    const statesFrom = Math.min(fromMs - lookbackMs, span.startMs);
+    const statesTo = Math.max(horizonMs, Math.min(span.endMs, nowMs));
+    input.states = mergeStateAndMode(
+      await points(stateKey, statesFrom, statesTo),
+      await points(key('operationMode'), statesFrom, statesTo),
+    );
+    input.statesKnownUntilMs = statesTo;
+    const ideal = (await points(key('idealCycleTime'), fromMs - lookbackMs, toMs)).filter(
+      (p) => p.value !== null,
+    );
     if (ideal.length > 0)
       input.idealCycle = {
         tsMs: Float64Array.from(ideal.map((p) => p.tsMs)),
@@ -140,10 +134,93 @@ export async function loadOeeInputs(
     const line = ancestorAt(snapshot, d.assetPath, 'line');
     const lineIdeal = snapshot.lines.find((l) => l.path === d.assetPath || l.path === line)?.idealCycleTimeS;
     if (lineIdeal !== undefined) input.defaultIdealCycleS = lineIdeal;
-    if (offline.length > 0) input.unknownIntervals = offline;
+    const unknown = offline
+      .map((o) => ({ startMs: Math.max(o.startMs, statesFrom), endMs: Math.min(o.endMs, statesTo) }))
+      .filter((o) => o.endMs > o.startMs);
+    if (unknown.length > 0) input.unknownIntervals = unknown;
     out.push(input);
   }
   return out;
+}
+
+/** Earliest start and latest end of the after-gap increments (empty: +∞, −∞). */
+function afterGapSpan(c: CountIncrements | undefined): Interval {
+  let startMs = Number.POSITIVE_INFINITY;
+  let endMs = Number.NEGATIVE_INFINITY;
+  if (c?.afterGap)
+    for (let i = 0; i < c.afterGap.length; i++)
+      if (c.afterGap[i] === 1) {
+        startMs = Math.min(startMs, c.startMs[i] as number);
+        endMs = Math.max(endMs, c.endMs[i] as number);
+      }
+  return { startMs, endMs };
+}
+
+/**
+ * Good/reject counts of one machine: step increments for report-by-exception counters, the store's
+ * counterIncrease for periodically sampled ones; undefined without a good counter.
+ */
+async function loadCounts(
+  store: TimeSeriesStore,
+  snapshot: RegistrySnapshot,
+  deviceId: string,
+  series: (metric: string) => SeriesKey,
+  offline: Interval[],
+  o: {
+    fromMs: number;
+    toMs: number;
+    nowMs: number;
+    intervalMs: number;
+    counterLookaheadMs: number;
+    counterMaxGapMs?: number;
+    counterLookbackMs?: number;
+  },
+): Promise<CountIncrements | undefined> {
+  const metricOf = (q: Quantity) => snapshot.metrics.find((m) => m.deviceId === deviceId && m.quantity === q);
+  const goodMetric = metricOf('goodCount');
+  if (!goodMetric) return undefined;
+  const rejectMetric = metricOf('rejectCount');
+  const { fromMs, toMs } = o;
+  if (!((goodMetric.samplingIntervalMs ?? 0) > 0)) {
+    // Report-by-exception counter: increases belong at their sample times (query/oee-step-counts.ts).
+    return stepCountIncrements(
+      store,
+      series(goodMetric.key),
+      rejectMetric ? series(rejectMetric.key) : undefined,
+      {
+        fromMs,
+        toMs,
+        lookbackMs: o.counterLookbackMs ?? 7 * DAY_MS,
+        lookaheadMs: o.counterLookaheadMs,
+        ...(Number.isFinite(o.nowMs) ? { nowMs: o.nowMs } : {}),
+        offline,
+        rolloverAt: { good: goodMetric.rolloverAt, reject: rejectMetric?.rolloverAt },
+      },
+    );
+  }
+  // An on-change counter publishes nothing while it does not change: an interval no sample pair covers is
+  // "no change" while the device was online, and unknown only if it was offline.
+  const noPair = (startMs: number, endMs: number) =>
+    offline.some((x) => x.startMs < endMs && x.endMs > startMs) ? Number.NaN : 0;
+  const res = await store.counterIncrease({
+    series: [series(goodMetric.key), ...(rejectMetric ? [series(rejectMetric.key)] : [])],
+    fromMs,
+    toMs,
+    intervalMs: o.intervalMs,
+    maxGapMs: o.counterMaxGapMs ?? DAY_MS,
+  });
+  const good = res.find((r) => r.series.metric === goodMetric.key)?.intervals ?? [];
+  const reject = rejectMetric ? (res.find((r) => r.series.metric === rejectMetric.key)?.intervals ?? []) : [];
+  const byStart = new Map(reject.map((r) => [r.startMs, r.increase]));
+  return {
+    startMs: Float64Array.from(good.map((g) => g.startMs)),
+    endMs: Float64Array.from(good.map((g) => g.endMs)),
+    good: Float64Array.from(good.map((g) => g.increase ?? noPair(g.startMs, g.endMs))),
+    // Without a reject counter every piece is taken as good (stated in the OEE README).
+    reject: Float64Array.from(
+      good.map((g) => (rejectMetric ? (byStart.get(g.startMs) ?? noPair(g.startMs, g.endMs)) : 0)),
+    ),
+  };
 }
 
 /** Offline stretches of a device from its online/offline transitions, clipped to [fromMs, toMs). */
