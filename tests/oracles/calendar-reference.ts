@@ -94,7 +94,7 @@ export function classifyMinute(cal: RefCalendar, ms: number): RefMinute {
   };
 }
 
-/** Every minute of [fromMs, toMs) (minute-aligned), classified. */
+/** Every minute of [fromMs, toMs) (minute-aligned), classified. Days and shifts below accept any range. */
 export function minutes(cal: RefCalendar, fromMs: number, toMs: number): RefMinute[] {
   const out: RefMinute[] = [];
   for (let t = fromMs; t < toMs; t += MINUTE) out.push(classifyMinute(cal, t));
@@ -116,13 +116,14 @@ export function referenceShifts(
   toMs: number,
 ): { shift: string; date: string; startMs: number; endMs: number }[] {
   const out = new Map<string, { shift: string; date: string; startMs: number; endMs: number }>();
-  for (let t = fromMs; t < toMs; t += MINUTE) {
+  for (let t = Math.floor(fromMs / MINUTE) * MINUTE; t < toMs; t += MINUTE) {
     const m = classifyMinute(cal, t);
     if (m.shift === null || m.date === null) continue;
     const key = `${m.date}|${m.shift}|${m.shiftStartMs}`;
     const cur = out.get(key);
-    if (cur) cur.endMs = t + MINUTE;
-    else out.set(key, { shift: m.shift, date: m.date, startMs: t, endMs: t + MINUTE });
+    const end = Math.min(t + MINUTE, toMs);
+    if (cur) cur.endMs = end;
+    else out.set(key, { shift: m.shift, date: m.date, startMs: Math.max(t, fromMs), endMs: end });
   }
   return [...out.values()].sort((a, b) => a.startMs - b.startMs);
 }
@@ -134,11 +135,12 @@ export function referenceDays(
   toMs: number,
 ): { date: string; startMs: number; endMs: number }[] {
   const out: { date: string; startMs: number; endMs: number }[] = [];
-  for (let t = fromMs; t < toMs; t += MINUTE) {
+  for (let t = Math.floor(fromMs / MINUTE) * MINUTE; t < toMs; t += MINUTE) {
     const date = new Date(t + cal.utcOffsetMinutes * MINUTE).toISOString().slice(0, 10);
     const last = out[out.length - 1];
-    if (last && last.date === date) last.endMs = t + MINUTE;
-    else out.push({ date, startMs: t, endMs: t + MINUTE });
+    const end = Math.min(t + MINUTE, toMs);
+    if (last && last.date === date) last.endMs = end;
+    else out.push({ date, startMs: Math.max(t, fromMs), endMs: end });
   }
   return out;
 }
