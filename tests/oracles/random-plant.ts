@@ -64,7 +64,7 @@ export function generatePlant(seed: number): RandomPlant {
   const days = r.int(4, 7);
   const ticks = (days * DAY_MS) / TICK_MS;
   const firstDay = Math.floor(Date.parse('2025-01-01T00:00:00Z') / DAY_MS) + r.int(0, 700);
-  const calendar = fc.sample(calendarArb(firstDay, days + 1), { seed, numRuns: 1 })[0] as RefCalendar;
+  const calendar = fc.sample(calendarArb(firstDay, days + 1, true), { seed, numRuns: 1 })[0] as RefCalendar;
   // Data starts at local midnight of a random day.
   const startMs = firstDay * DAY_MS - calendar.utcOffsetMinutes * MIN;
   const kinds = minuteKinds(calendar, startMs, ticks);
