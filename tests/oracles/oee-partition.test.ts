@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OeeRow } from '../../platform/src/query/oee-report.js';
 import { tempStore } from '../../platform/src/query/adapters.test-support.js';
+import type { OeeRow } from '../../platform/src/query/oee-report.js';
 import type { TimeSeriesStore } from '../../platform/src/store/types.js';
 import { CAT, PlantReference } from './oee-reference.js';
-import { platformRows, plantSnapshot, plantStoredPoints, relErr } from './random-plant-check.js';
 import { generatePlant, type RandomPlant, TICK_MS } from './random-plant.js';
+import { plantSnapshot, plantStoredPoints, platformRows, relErr } from './random-plant-check.js';
 
 /**
  * Window edges do not change classification (issue 10 §2): for random periods of a random plant and random

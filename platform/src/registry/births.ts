@@ -94,7 +94,7 @@ export function applyBirth(
       `INSERT INTO devices (factoryId, id, agentId, kind, assetPath, name, medium, meterRole, parentMeter,
          ratedPowerKw, source, online, onlineSinceMs, onlineReason, firstSeenMs, lastSeenMs)
        VALUES (@factoryId, @id, @agentId, @kind, @assetPath, @name, @medium, @meterRole, @parentMeter,
-         @ratedPowerKw, @source, 0, NULL, NULL, @nowMs, NULL)
+         @ratedPowerKw, @source, 0, NULL, NULL, @firstSeenMs, NULL)
        ON CONFLICT (factoryId, id) DO UPDATE SET agentId = excluded.agentId, kind = excluded.kind,
          assetPath = excluded.assetPath, name = excluded.name, medium = excluded.medium,
          meterRole = excluded.meterRole, parentMeter = excluded.parentMeter,
@@ -115,7 +115,7 @@ export function applyBirth(
         parentMeter: d.parentMeter ?? null,
         ratedPowerKw: d.ratedPowerKw ?? null,
         source: d.source ?? null,
-        nowMs,
+        firstSeenMs: atMs, // the birth's time, not ingest wall-clock: replayed history is graded like live
       });
       born.add(d.id);
       recordTransition(db, factoryId, d.id, true, atMs, 'birth');
@@ -136,7 +136,7 @@ export function applyBirth(
         parentMeter: null,
         ratedPowerKw: null,
         source: null,
-        nowMs,
+        firstSeenMs: atMs,
       });
       recordTransition(db, factoryId, m.deviceId, true, atMs, 'birth');
     }
