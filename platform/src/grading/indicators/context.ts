@@ -82,10 +82,19 @@ export function periodEndMs(ctx: IndicatorContext): number {
   return Math.min(toMs, Math.max(nowMs, fromMs));
 }
 
-/** Share of the period inside the factory's data span (1 without a span): an indicator's time coverage. */
+/**
+ * An indicator's time coverage: the share of the requested period with data — the measured period's share of
+ * the requested one when the period was clipped to the data, else the share inside the data span (1 without
+ * one). Null for an empty period.
+ */
 export function timeCoverage(ctx: IndicatorContext): number | null {
-  const { fromMs, dataSpan } = ctx.inputs;
+  const { fromMs, dataSpan, requestedPeriod, nowMs } = ctx.inputs;
   const end = periodEndMs(ctx);
+  if (requestedPeriod) {
+    const reqEnd = Math.min(requestedPeriod.toMs, Math.max(nowMs, requestedPeriod.fromMs));
+    if (!(reqEnd > requestedPeriod.fromMs)) return null;
+    return Math.max(0, end - fromMs) / (reqEnd - requestedPeriod.fromMs);
+  }
   if (!(end > fromMs)) return null;
   if (!dataSpan) return 1;
   return measure(clip([dataSpan], fromMs, end)) / (end - fromMs);

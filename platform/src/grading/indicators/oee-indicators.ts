@@ -6,7 +6,7 @@ import {
   figuresFromTotals,
   type MachineOeeResult,
 } from '../../oee/index.js';
-import { devicesInScope, ratio, worstFirst } from './context.js';
+import { devicesInScope, ratio, timeCoverage, worstFirst } from './context.js';
 import type { IndicatorBody, IndicatorContext, IndicatorModule, IndicatorScope } from './types.js';
 
 function machinesInScope(ctx: IndicatorContext, scope: IndicatorScope): MachineOeeResult[] {
@@ -65,7 +65,7 @@ export const oeeAvailability: IndicatorModule = {
         ctx.config.maxPullingDown,
       ),
       notes: [],
-      coverage: coverageOf(t),
+      coverage: scaled(coverageOf(t), timeCoverage(ctx)),
     };
   },
 };
@@ -91,7 +91,7 @@ export const oeeTracking: IndicatorModule = {
     const t = emptyTotals();
     for (const m of results.values()) addTotals(t, m.period.totals);
     return {
-      coverage: results.size > 0 ? coverageOf(t) : null,
+      coverage: results.size > 0 ? scaled(coverageOf(t), timeCoverage(ctx)) : null,
       value: ratio(ok.length, machines.length),
       counts: { machines: machines.length, tracked: ok.length },
       pullingDown: worstFirst(
@@ -112,3 +112,8 @@ export const oeeTracking: IndicatorModule = {
     };
   },
 };
+
+/** OEE coverage (known state in production time) of the measured period, scaled to the requested period. */
+function scaled(oeeCoverage: number | null, time: number | null): number | null {
+  return oeeCoverage === null ? null : oeeCoverage * (time ?? 1);
+}

@@ -78,6 +78,11 @@ export type IndicatorInputs = {
    * telemetry-time coverage of an indicator is the share of its period inside this span.
    */
   dataSpan?: Interval;
+  /**
+   * The period the assessor asked for, when fromMs/toMs were clipped to the data (services/grading): coverage
+   * is then the clipped period's share of it.
+   */
+  requestedPeriod?: { fromMs: number; toMs: number };
   series: SeriesActivity[];
   oee?: FactoryOeeResult;
   energyMeteringCoverage?: ExternalIndicator;
