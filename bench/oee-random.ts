@@ -3,7 +3,8 @@
  * random calendar, 1–12 machines, 4–7 days, micro-stops, setups, breakdowns, dropouts of random length), written
  * to a fresh embedded store, read back through the query adapters and the OEE domain for 8 windows (two with day
  * and shift buckets, one before the data, one past its end) and compared row by row with the exact reference
- * (tests/oracles/oee-reference.ts). Prints the seeds, windows and rows checked and the maximum relative error.
+ * (tests/oracles/oee-reference.ts), and the indicators of every window against tests/oracles/indicator-reference.ts.
+ * Prints the seeds, windows and rows checked and the maximum relative error.
  *
  *   npm run bench -- oee-random --seeds 200 [--first 1] [--json out.json]
  */
@@ -93,7 +94,10 @@ const lines = [
   'Random plants (calendar with shifts across midnight, holidays, make-up days, any UTC offset; runs, micro-stops,',
   'setups, breakdowns, dropouts of random length) through the embedded store, the query adapters and the OEE',
   'domain, every row (machine / line / workshop / factory × period, local day, shift) against the exact reference',
-  '(`tests/oracles/oee-reference.ts`, independent of `platform/src/oee` and the calendar).',
+  '(`tests/oracles/oee-reference.ts`, independent of `platform/src/oee` and the calendar), and per window the',
+  'Article 13 indicators (networking, state capture, data coverage — both definitions —, online ratio, OEE',
+  'availability and tracking) through the grading inputs against the truth of their stated definitions',
+  '(`tests/oracles/indicator-reference.ts`).',
   '',
   '| seeds | passed | windows | rows | values compared | max relative error | wall time |',
   '| ----- | ------ | ------- | ---- | --------------- | ------------------ | --------- |',

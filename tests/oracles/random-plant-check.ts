@@ -1,9 +1,12 @@
 import { StatusCodes, shiftCalendarSchema } from '@xiang/protocol';
+import { computeIndicators } from '../../platform/src/grading/indicators/index.js';
 import { computeFactoryOee } from '../../platform/src/oee/index.js';
+import { loadGradingInputs } from '../../platform/src/query/grading-inputs.js';
 import { loadOeeInputs } from '../../platform/src/query/oee-inputs.js';
 import { type OeeRow, oeeRows } from '../../platform/src/query/oee-report.js';
 import type { RegistrySnapshot } from '../../platform/src/registry/model.js';
 import type { StoredPoint, TimeSeriesStore } from '../../platform/src/store/types.js';
+import { indicatorTruth } from './indicator-reference.js';
 import { PlantReference, type RefFigures, type RefRow } from './oee-reference.js';
 import { publishedPoints, type RandomPlant } from './random-plant.js';
 
@@ -237,6 +240,13 @@ export async function checkPlant(
     windows: 0,
   };
   for (const w of plant.windows) {
+    const ind = await compareIndicators(store, snapshot, plant, reference, w);
+    total.values += ind.values;
+    total.problems.push(...ind.problems);
+    if (ind.maxRelErr >= total.maxRelErr) {
+      total.maxRelErr = ind.maxRelErr;
+      total.worst = ind.worst;
+    }
     const got = await platformRows(store, snapshot, w);
     const nPeriod = plant.machines.length + plant.lines.length + plant.workshops.length + 1;
     const label = `seed ${plant.seed} window [${new Date(w.fromMs).toISOString()}, ${new Date(w.toMs).toISOString()})`;
@@ -251,4 +261,48 @@ export async function checkPlant(
     }
   }
   return total;
+}
+
+/** A present far enough ahead that every window lies in the past. */
+const NOW = Date.parse('2100-01-01T00:00:00Z');
+const DEFINED = ['equipment-networking-rate', 'state-fault-capture', 'data-collection-coverage'];
+
+/** The platform's indicators over a window (both definitions where there are two) against their truth. */
+export async function compareIndicators(
+  store: TimeSeriesStore,
+  snapshot: RegistrySnapshot,
+  plant: RandomPlant,
+  reference: PlantReference,
+  w: { fromMs: number; toMs: number },
+): Promise<Comparison> {
+  const c: Comparison = { rows: 0, values: 0, maxRelErr: 0, worst: '', problems: [] };
+  const machines = await loadOeeInputs(store, snapshot, { fromMs: w.fromMs, toMs: w.toMs, nowMs: NOW });
+  const oee = computeFactoryOee({ snapshot, machines, fromMs: w.fromMs, toMs: w.toMs });
+  const inputs = await loadGradingInputs(store, snapshot, {
+    fromMs: w.fromMs,
+    toMs: w.toMs,
+    nowMs: NOW,
+    oee,
+  });
+  const truth = indicatorTruth(plant, reference, w.fromMs, w.toMs);
+  const label = `seed ${plant.seed} indicators [${new Date(w.fromMs).toISOString()}, ${new Date(w.toMs).toISOString()})`;
+  for (const definition of ['online-time', 'delivered-data']) {
+    const got = computeIndicators({
+      ...inputs,
+      config: { definitions: Object.fromEntries(DEFINED.map((id) => [id, definition])) },
+    });
+    for (const i of got) {
+      const key = DEFINED.includes(i.id) ? `${i.id}/${definition}` : i.id;
+      if (!(key in truth) || (definition === 'delivered-data' && !DEFINED.includes(i.id))) continue;
+      const expected = truth[key] as number | null;
+      const err = relErr(i.value, expected);
+      c.values++;
+      if (err > c.maxRelErr) {
+        c.maxRelErr = err;
+        c.worst = `${label} ${key}: ${i.value} vs ${expected}`;
+      }
+      if (!(err <= 1e-9)) c.problems.push(`${label} ${key}: platform ${i.value}, truth ${expected}`);
+    }
+  }
+  return c;
 }
