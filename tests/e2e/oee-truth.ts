@@ -51,7 +51,7 @@ export class TruthTimeline {
    * @param horizonMs nothing known from here on (a live status at this instant)
    */
   constructor(
-    private readonly truth: GroundTruth,
+    truth: GroundTruth,
     calendar: RefCalendar,
     readonly machine: { id: string; idealCycleTimeS?: number | undefined },
     readonly fromMs: number,
