@@ -37,7 +37,12 @@ export function plantMetrics(plant: RandomPlant) {
         deviceId: m.id,
         key,
         quantity: QUANTITY[key],
-        kind: key === 'goodCount' || key === 'rejectCount' ? ('counter' as const) : ('gauge' as const),
+        kind:
+          key === 'goodCount' || key === 'rejectCount'
+            ? ('counter' as const)
+            : key === 'state' || key === 'operationMode'
+              ? ('state' as const)
+              : ('gauge' as const),
         datatype: 'double' as const,
         unit: key === 'idealCycleTime' ? 's' : '',
         samplingIntervalMs: 0,
