@@ -101,9 +101,10 @@ export function timeCoverage(ctx: IndicatorContext): number | null {
 }
 
 /**
- * Online intervals of every device in the period (registry online history): a device counts from its first
- * birth (firstSeenMs); its state at that point is the last transition before it, else the opposite of the
- * first one after it, else its current flag. Computed once per context.
+ * Where each device was not known to be offline in the period, from the registry's online history: an offline
+ * transition (death, absent from a birth, status) starts an offline stretch, the next online transition ends it.
+ * Before a device's first transition the registry knows nothing, so only its data can tell (history replayed or
+ * backfilled with source times before the birth is graded like live data). Computed once per context.
  */
 export function onlineIntervals(ctx: IndicatorContext): Map<string, Interval[]> {
   return memo(ctx, 'online.intervals', () => {
@@ -115,18 +116,11 @@ export function onlineIntervals(ctx: IndicatorContext): Map<string, Interval[]> 
     const out = new Map<string, Interval[]>();
     for (const d of ctx.inputs.snapshot.devices) {
       const list = (history.get(d.id) ?? []).sort((a, b) => a.atMs - b.atMs);
-      const start = Math.max(from, d.firstSeenMs);
-      const before = list.filter((t) => t.atMs <= start);
-      const inside = list.filter((t) => t.atMs > start && t.atMs < to);
-      let online =
-        before.length > 0
-          ? (before[before.length - 1] as OnlineTransition).online
-          : inside.length > 0
-            ? !(inside[0] as OnlineTransition).online
-            : d.online;
+      const before = list.filter((t) => t.atMs <= from);
+      let online = before.length > 0 ? (before[before.length - 1] as OnlineTransition).online : true;
       const iv: Interval[] = [];
-      let cursor = start;
-      for (const t of inside) {
+      let cursor = from;
+      for (const t of list.filter((x) => x.atMs > from && x.atMs < to)) {
         if (online) iv.push({ startMs: cursor, endMs: t.atMs });
         cursor = t.atMs;
         online = t.online;

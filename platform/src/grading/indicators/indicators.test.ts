@@ -310,6 +310,24 @@ describe('networked = connected and answering with Good quality (online-time, th
     expect(net.pullingDown.find((p) => p.ref === 'M1')?.value).toBe(0.5);
   });
 
+  it('history before the first birth (replayed, backfilled, simulated time) is judged by its data alone', () => {
+    const later: IndicatorInputs = {
+      ...quiet,
+      snapshot: {
+        ...snap,
+        // The registry first heard of the devices after the period (a replay's birth carries "now").
+        onlineHistory: devs.map((d) => ({
+          factoryId: 'F1',
+          deviceId: d.id,
+          atMs: T1 + 100 * H,
+          online: true,
+          reason: 'birth',
+        })),
+      },
+    };
+    expect(byId(computeIndicators(later), 'equipment-networking-rate').value).toBeCloseTo(33 / 40, 12);
+  });
+
   it('an unknown definition is refused with the known ones named', () => {
     expect(() =>
       computeIndicators({ ...quiet, config: { definitions: { 'equipment-networking-rate': 'pings' } } }),

@@ -81,8 +81,9 @@ export async function loadIndicatorInputs(
 }
 
 /**
- * The time the factory has data for: from its first device's birth to now while any device is online, else to
- * its newest stored sample. Null without devices.
+ * The time the factory has data for: from its first device's birth (or an earlier sample: history replayed with
+ * source times before the birth) to now while any device is online, else to its newest stored sample. Null
+ * without devices.
  */
 export async function dataSpan(
   store: TimeSeriesStore,
@@ -90,7 +91,16 @@ export async function dataSpan(
   nowMs: number,
 ): Promise<{ startMs: number; endMs: number } | null> {
   if (snapshot.devices.length === 0) return null;
-  const startMs = Math.min(...snapshot.devices.map((d) => d.firstSeenMs));
+  let startMs = Math.min(...snapshot.devices.map((d) => d.firstSeenMs));
+  // One series per device is enough to find data older than the births.
+  for (const d of snapshot.devices) {
+    const m = snapshot.metrics.find((x) => x.deviceId === d.id);
+    if (!m) continue;
+    const first = (
+      await store.raw({ factoryId: snapshot.factory.id, deviceId: d.id, metric: m.key }, 0, startMs, 1)
+    )[0];
+    if (first) startMs = Math.min(startMs, first.tsMs);
+  }
   if (snapshot.devices.some((d) => d.online)) return { startMs, endMs: Math.max(startMs, nowMs) };
   const newest = (await store.latest(snapshot.factory.id)).reduce((m, l) => Math.max(m, l.tsMs), startMs);
   return { startMs, endMs: newest };
