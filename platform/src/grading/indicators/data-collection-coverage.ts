@@ -2,15 +2,8 @@ import { ancestorAt } from '../../oee/assets.js';
 import type { RegistryDevice } from '../../registry/model.js';
 import type { I18n } from '../common.js';
 import { BUSINESS_LINKS, businessLinkOf } from './business-links.js';
-import {
-  devicesInScope,
-  memo,
-  onlineIntervals,
-  periodEndMs,
-  seriesAnswering,
-  timeCoverage,
-  worstFirst,
-} from './context.js';
+import { devicesInScope, memo, periodEndMs, seriesAnswering, timeCoverage, worstFirst } from './context.js';
+import { onlineTimes } from './equipment-online.js';
 import { measure } from './intervals.js';
 import type {
   Indicator,
@@ -130,7 +123,7 @@ function coverageRows(ctx: IndicatorContext, byTime: boolean): Row[] {
   const devices = new Map(snapshot.devices.map((d) => [d.id, d]));
   const quantity = new Map(snapshot.metrics.map((m) => [`${m.deviceId}\u0000${m.key}`, m.quantity]));
   const periodMs = Math.max(0, periodEndMs(ctx) - ctx.inputs.fromMs);
-  const online = onlineIntervals(ctx);
+  const online = onlineTimes(ctx);
   const lineOf = new Map<string, string>();
   const line = (path: string) => {
     let l = lineOf.get(path);
@@ -143,7 +136,8 @@ function coverageRows(ctx: IndicatorContext, byTime: boolean): Row[] {
   const onChangeShare = (s: SeriesActivity) => {
     if (!(periodMs > 0)) return 0;
     if (byTime) return measure(seriesAnswering(ctx, s)) / periodMs;
-    return s.good > 0 ? measure(online.get(s.deviceId) ?? []) / periodMs : 0;
+    // delivered-data: the registry's online time since the birth (equipment-online-ratio's), if it delivered.
+    return s.good > 0 ? (online.get(s.deviceId)?.onlineMs ?? 0) / periodMs : 0;
   };
   return ctx.inputs.series
     .filter((s) => devices.has(s.deviceId))
