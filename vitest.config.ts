@@ -8,7 +8,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{protocol,simulators,edge-agent,platform}/src/**/*.test.ts', 'tests/unit/**/*.test.ts'],
+          include: [
+            '{protocol,simulators,edge-agent,platform}/src/**/*.test.ts',
+            'tests/unit/**/*.test.ts',
+            'tests/oracles/**/*.test.ts',
+          ],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
           testTimeout: 20_000,
           sequence: { groupOrder: 0 },

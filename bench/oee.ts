@@ -253,6 +253,8 @@ function seriesFor(snapshot: RegistrySnapshot, toMs: number, days: number): Seri
       deviceId: m.deviceId,
       metric: m.key,
       present: periodic ? Math.floor((expected as number) * (k % 7 === 0 ? 0.9 : 1)) : 5000,
+      good: periodic ? Math.floor((expected as number) * (k % 7 === 0 ? 0.9 : 1)) : 5000,
+      goodInForce: [{ startMs: toMs - days * DAY_MS, endMs: toMs }],
       expected,
       expectedPeriodMs: periodic ? (m.samplingIntervalMs as number) : null,
       lastTsMs: toMs - 30_000,

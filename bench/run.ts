@@ -4,6 +4,7 @@
  * section per benchmark (between `<!-- bench:NAME -->` markers, stamped with its own run date and machine).
  *   npm run bench                 # all
  *   npm run bench -- store ingest # a subset: only those sections are replaced; the others stay as they were
+ *   npm run bench -- oee-random --seeds 50   # options after the names go to the benchmark(s)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,9 +34,16 @@ const benches: Record<string, { file: string; args: string[] }> = {
   diagnose: { file: 'diagnose', args: [] },
   'diagnose-store': { file: 'diagnose-store', args: [] },
   oee: { file: 'oee', args: [] },
+  // Randomized OEE property (issue 10): `npm run bench -- oee-random --seeds N`.
+  'oee-random': { file: 'oee-random', args: ['--seeds', '200'] },
 };
 const all = Object.keys(benches);
-const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// `--option value` pairs after the names are passed on to the benchmark(s) (after their defaults: they win).
+const argv = process.argv.slice(2);
+const passOn = argv.flatMap((a, i) =>
+  a.startsWith('--') ? [a] : i > 0 && argv[i - 1]?.startsWith('--') && !a.startsWith('-') ? [a] : [],
+);
+const chosen = argv.filter((a, i) => !a.startsWith('-') && !(i > 0 && argv[i - 1]?.startsWith('--')));
 const names = chosen.length ? chosen : all;
 const unknown = names.filter((n) => !(n in benches));
 if (unknown.length) {
@@ -49,7 +57,7 @@ async function runOne(name: string): Promise<string> {
   const file = path.join(here, `${b.file}.ts`);
   const started = Date.now();
   process.stderr.write(`\n=== bench ${name} ===\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', file, ...b.args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', file, ...b.args, ...passOn], {
     cwd: path.join(here, '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, XIANG_BENCH: '1' },

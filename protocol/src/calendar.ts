@@ -88,13 +88,15 @@ export function shiftWindows(cal: ShiftCalendar, fromMs: number, toMs: number): 
       let endMs = day + minutesOf(s.end) * MIN;
       if (endMs <= startMs) endMs += DAY;
       if (endMs <= fromMs || startMs >= toMs) continue;
-      const breaks = s.breaks.map((b) => {
-        let bs = day + minutesOf(b.start) * MIN;
-        if (bs < startMs) bs += DAY;
-        let be = day + minutesOf(b.end) * MIN;
-        while (be <= bs) be += DAY;
-        return { startMs: bs, endMs: Math.min(be, endMs) };
-      });
+      const breaks = s.breaks
+        .map((b) => {
+          let bs = day + minutesOf(b.start) * MIN;
+          if (bs < startMs) bs += DAY;
+          let be = day + minutesOf(b.end) * MIN;
+          while (be <= bs) be += DAY;
+          return { startMs: bs, endMs: Math.min(be, endMs) };
+        })
+        .filter((b) => b.startMs < b.endMs); // a break written outside its shift is no break of it
       out.push({ shift: s.name, date: localDateOf(cal, day), startMs, endMs, breaks });
     }
   }

@@ -1,27 +1,34 @@
-import { calendarSegments, type ShiftCalendar } from '@xiang/protocol';
 import type { GroundTruth } from '@xiang/simulators';
+import { classifyMinute, type RefCalendar } from '../oracles/calendar-reference.js';
 
 /**
  * The simulator's ground truth as OEE figures, computed here from the truth (not from anything the platform
- * stored): per tick, the true OPC 40001 MachineryItemState and OperationMode (GroundTruth.stateDurations over
- * one tick), the shift calendar (@xiang/protocol calendarSegments) and the true good/reject counts
- * (GroundTruth.counts). The loss rules are the documented ones (platform/src/oee/README.md, mapping
+ * stored, and not with the platform's calendar code): per tick, the true OPC 40001 MachineryItemState and
+ * OperationMode (GroundTruth.stateDurations over one tick), the shift calendar by the minute-by-minute reference
+ * (tests/oracles/calendar-reference.ts) and the true good/reject counts (GroundTruth.counts: the pieces the
+ * counter shows at each tick). The loss rules are the documented ones (platform/src/oee/README.md, mapping
  * oee/mappings/opc40001.json), written out again tick by tick:
  *   category  Executing → running, NotExecuting → idle, OutOfService → unplanned stop, NotAvailable → planned
- *             stop; mode Setup turns running/idle into setup, mode Maintenance turns them into unplanned stop
- *   micro-stop  a maximal run of idle/unplanned-stop ticks shorter than the threshold (default 120 s)
- *   PPT        production time − planned stops in it + running outside it
+ *             stop; mode Setup turns running/idle into setup, mode Maintenance turns them into unplanned stop;
+ *             a dropout (every tag Bad) and anything at or after the horizon (live status) is unknown
+ *   micro-stop  a maximal run of idle/unplanned-stop ticks shorter than the threshold (default 120 s), with
+ *             known non-stop ticks on both sides
+ *   PPT        production time − planned stops in it − unknown in it + running outside it
  *   operating  running in production + micro-stops in production + running outside production
+ *   counts     pieces the counter shows at a known tick; pieces of a dropout (shown when it ends) are
+ *             unattributed, prorated over the dropout
  *   A = operating ÷ PPT, P = Σ pieces × ideal cycle ÷ operating, Q = good ÷ pieces, OEE = A × P × Q
  */
-type Cat = 'running' | 'idle' | 'setup' | 'unplannedStop' | 'plannedStop';
+type Cat = 'running' | 'idle' | 'setup' | 'unplannedStop' | 'plannedStop' | 'unknown';
+type Interval = { startMs: number; endMs: number };
 
 export type TruthFigures = {
   plannedProductionMs: number;
   operatingMs: number;
-  runningInProductionMs: number;
+  unknownMs: number;
   good: number;
   reject: number;
+  unattributedGood: number;
   idealAllMs: number;
   availability: number | null;
   performance: number | null;
@@ -34,17 +41,28 @@ export class TruthTimeline {
   readonly production: boolean[] = [];
   readonly micro: boolean[] = [];
   readonly states: string[] = [];
+  private readonly good: number[] = [];
+  private readonly reject: number[] = [];
+  private readonly unattributed: number[] = [];
 
+  /**
+   * @param fromMs/toMs the span of ticks known to the truth (the data); windows are asked inside it
+   * @param unknown the machine's dropouts: every tag Bad from start to end (Good again at end)
+   * @param horizonMs nothing known from here on (a live status at this instant)
+   */
   constructor(
-    private readonly truth: GroundTruth,
-    calendar: ShiftCalendar,
+    truth: GroundTruth,
+    calendar: RefCalendar,
     readonly machine: { id: string; idealCycleTimeS?: number | undefined },
     readonly fromMs: number,
     readonly toMs: number,
     readonly tickMs: number,
-    microStopThresholdMs = 120_000,
+    opts: { unknown?: Interval[]; horizonMs?: number; microStopThresholdMs?: number } = {},
   ) {
     const n = Math.round((toMs - fromMs) / tickMs);
+    const unknown = opts.unknown ?? [];
+    const horizon = opts.horizonMs ?? Number.POSITIVE_INFINITY;
+    const counted = machine.idealCycleTimeS !== undefined;
     for (let k = 0; k < n; k++) {
       const t = fromMs + k * tickMs;
       const d = truth.stateDurations(machine.id, t, t + tickMs);
@@ -60,17 +78,30 @@ export class TruthTimeline {
               : 'plannedStop';
       if (mode === 'Setup' && (cat === 'running' || cat === 'idle')) cat = 'setup';
       if (mode === 'Maintenance' && cat !== 'plannedStop') cat = 'unplannedStop';
-      this.cats.push(cat);
-      this.states.push(state);
-      this.production.push(false);
+      const dark = t >= horizon || unknown.some((u) => u.startMs <= t && t < u.endMs);
+      this.cats.push(dark ? 'unknown' : cat);
+      this.states.push(dark ? 'unknown' : state);
+      this.production.push(classifyMinute(calendar, t).kind === 'production');
+      const c = counted ? truth.counts(machine.id, t, t + tickMs) : { good: 0, reject: 0 };
+      this.good.push(c.good);
+      this.reject.push(c.reject);
+      this.unattributed.push(0);
     }
-    for (const seg of calendarSegments(calendar, fromMs, toMs)) {
-      if (seg.kind !== 'production') continue;
-      for (let t = seg.startMs; t < seg.endMs; t += tickMs) this.production[(t - fromMs) / tickMs] = true;
+    // Pieces of a dropout show up in the counter when it ends: unattributed, prorated over the dropout.
+    for (const u of unknown) {
+      const a = Math.max(0, Math.round((u.startMs - fromMs) / tickMs));
+      const b = Math.min(n - 1, Math.round((u.endMs - fromMs) / tickMs));
+      let pieces = 0;
+      for (let k = a; k <= b; k++) {
+        pieces += (this.good[k] as number) + (this.reject[k] as number);
+        this.good[k] = 0;
+        this.reject[k] = 0;
+      }
+      for (let k = a; k < b; k++) this.unattributed[k] = pieces / (b - a);
     }
-    // Stop events over the whole timeline (calendar-blind, as the platform does), micro when short.
+    const threshold = opts.microStopThresholdMs ?? 120_000;
+    const stop = (c: Cat | undefined) => c === 'idle' || c === 'unplannedStop';
     for (let k = 0; k < n; ) {
-      const stop = (c: Cat | undefined) => c === 'idle' || c === 'unplannedStop';
       if (!stop(this.cats[k])) {
         this.micro.push(false);
         k++;
@@ -78,7 +109,8 @@ export class TruthTimeline {
       }
       let e = k;
       while (e < n && stop(this.cats[e])) e++;
-      const isMicro = (e - k) * tickMs < microStopThresholdMs;
+      const bounded = k > 0 && this.cats[k - 1] !== 'unknown' && e < n && this.cats[e] !== 'unknown';
+      const isMicro = bounded && (e - k) * tickMs < threshold;
       for (let j = k; j < e; j++) this.micro.push(isMicro);
       k = e;
     }
@@ -97,16 +129,15 @@ export class TruthTimeline {
     return { category, state: this.states[k] as string, sinceMs: this.fromMs + j * this.tickMs };
   }
 
-  /** Micro-stops starting in production time in [aMs, bMs) (how the platform counts them). */
+  /** Micro-stops starting in production time in [aMs, bMs) (where the platform counts them). */
   microStopCount(aMs: number, bMs: number): number {
     let n = 0;
     for (let k = this.index(aMs); k < this.index(bMs); k++)
-      if (this.micro[k] && this.production[k] && (k === 0 || !this.micro[k - 1] || !this.production[k - 1]))
-        n++;
+      if (this.micro[k] && this.production[k] && (k === 0 || !this.micro[k - 1])) n++;
     return n;
   }
 
-  /** ms per raw state in [aMs, bMs). */
+  /** ms per raw state in [aMs, bMs) ("unknown" in a dropout). */
   timeInState(aMs: number, bMs: number): Record<string, number> {
     const out: Record<string, number> = {};
     for (let k = this.index(aMs); k < this.index(bMs); k++)
@@ -115,33 +146,34 @@ export class TruthTimeline {
   }
 
   figures(aMs: number, bMs: number): TruthFigures {
-    let ppt = 0;
-    let operating = 0;
-    let runningIn = 0;
+    const s: Sums = {
+      plannedProductionMs: 0,
+      operatingMs: 0,
+      unknownMs: 0,
+      good: 0,
+      reject: 0,
+      unattributedGood: 0,
+      idealAllMs: 0,
+    };
+    const ideal = (this.machine.idealCycleTimeS ?? 0) * 1000;
     for (let k = this.index(aMs); k < this.index(bMs); k++) {
       const c = this.cats[k];
       if (this.production[k]) {
-        if (c === 'plannedStop') continue;
-        ppt += this.tickMs;
-        if (c === 'running') {
-          operating += this.tickMs;
-          runningIn += this.tickMs;
-        } else if (this.micro[k]) operating += this.tickMs;
+        if (c === 'unknown') s.unknownMs += this.tickMs;
+        else if (c !== 'plannedStop') {
+          s.plannedProductionMs += this.tickMs;
+          if (c === 'running' || this.micro[k]) s.operatingMs += this.tickMs;
+        }
       } else if (c === 'running') {
-        ppt += this.tickMs;
-        operating += this.tickMs;
+        s.plannedProductionMs += this.tickMs;
+        s.operatingMs += this.tickMs;
       }
+      s.good += this.good[k] as number;
+      s.reject += this.reject[k] as number;
+      s.unattributedGood += this.unattributed[k] as number;
+      s.idealAllMs += ((this.good[k] as number) + (this.reject[k] as number)) * ideal;
     }
-    const ideal = this.machine.idealCycleTimeS;
-    const c = ideal !== undefined ? this.truth.counts(this.machine.id, aMs, bMs) : { good: 0, reject: 0 };
-    return ratios({
-      plannedProductionMs: ppt,
-      operatingMs: operating,
-      runningInProductionMs: runningIn,
-      good: c.good,
-      reject: c.reject,
-      idealAllMs: ideal !== undefined ? (c.good + c.reject) * ideal * 1000 : 0,
-    });
+    return ratios(s);
   }
 }
 
@@ -164,25 +196,20 @@ export function sumFigures(list: TruthFigures[]): TruthFigures {
   const s: Sums = {
     plannedProductionMs: 0,
     operatingMs: 0,
-    runningInProductionMs: 0,
+    unknownMs: 0,
     good: 0,
     reject: 0,
+    unattributedGood: 0,
     idealAllMs: 0,
   };
-  for (const f of list) {
-    s.plannedProductionMs += f.plannedProductionMs;
-    s.operatingMs += f.operatingMs;
-    s.runningInProductionMs += f.runningInProductionMs;
-    s.good += f.good;
-    s.reject += f.reject;
-    s.idealAllMs += f.idealAllMs;
-  }
+  for (const f of list) for (const k of Object.keys(s) as (keyof Sums)[]) s[k] += f[k];
   return ratios(s);
 }
 
-/** Relative error |actual − expected| ÷ |expected| (0 when both are 0, ∞ when only expected is 0). */
-export function relErr(actual: number | null, expected: number | null): number {
+/** Relative error |actual − expected| ÷ |expected| (absolute near 0; ∞ when only one is null). */
+export function relErr(actual: number | null | undefined, expected: number | null): number {
+  if (actual === undefined) return Number.POSITIVE_INFINITY;
   if (actual === null || expected === null) return actual === expected ? 0 : Number.POSITIVE_INFINITY;
-  if (expected === 0) return actual === 0 ? 0 : Number.POSITIVE_INFINITY;
-  return Math.abs(actual - expected) / Math.abs(expected);
+  const d = Math.abs(actual - expected);
+  return Math.abs(expected) > 1e-9 ? d / Math.abs(expected) : d;
 }

@@ -53,6 +53,8 @@ export type StackOptions = {
   store: StoreKind;
   /** Required for store 'influx'. */
   influxUrl?: string;
+  /** The tiny scenario with other faults or calendar (same devices: the agent config is the shipped one). */
+  scenario?: Scenario;
 };
 
 type MetricCount = { deviceId: string; key: string; name: string; takenIn: number; dropped: number };
@@ -73,8 +75,11 @@ export class E2EStack {
   /** OPC UA metric names the agent reads ("CNC01.state"): each has its tick-0 value before the clock starts. */
   opcuaMetrics: string[] = [];
 
+  readonly scenario: Scenario;
+
   private constructor(readonly o: StackOptions) {
-    this.sim = createSimulation(SCENARIO, { startMs: START_MS, historyDays: 3 });
+    this.scenario = o.scenario ?? SCENARIO;
+    this.sim = createSimulation(this.scenario, { startMs: START_MS, historyDays: 3 });
     this.truth = groundTruth(this.sim);
     this.recorder = new UplinkRecorder(o.brokerUrl, `e2e-recorder-${o.name}`);
     if (o.store === 'influx' && !o.influxUrl) throw new Error('store influx needs influxUrl');
@@ -103,21 +108,21 @@ export class E2EStack {
     await this.startPlatform();
     const reg = this.platform!.registry;
     // What a person enters for this plant (as `npm start` does): profile with the shift calendar, lines.
-    const settings = scenarioRegistrySettings(SCENARIO);
+    const settings = scenarioRegistrySettings(this.scenario);
     reg.putFactory(factoryProfileSchema.parse(settings.profile));
     for (const l of settings.lines) reg.putLine(lineSettingsSchema.parse(l));
 
     await this.recorder.start();
     this.sim.step(); // tick 0 at START_MS: the OPC UA server starts with these values
     this.opcua = await startOpcuaSimulator({
-      scenario: SCENARIO,
+      scenario: this.scenario,
       simulation: this.sim,
       port: await freePort(),
       speed: false,
       pkiDir: await this.tempDir('sim-pki'),
     });
     this.devices = await startMqttDeviceSimulator({
-      scenario: SCENARIO,
+      scenario: this.scenario,
       simulation: this.sim,
       brokerUrl: this.o.brokerUrl,
       protocolVersion: 5,

@@ -18,6 +18,8 @@ export const telemetryEvidenceSchema = z.object({
   scope: z.string().default(''),
   counts: z.record(z.string(), z.number()).default({}),
   formulaVersion: z.string().optional(),
+  /** Share of the requested period (or of production time, for OEE) the indicator had data for. */
+  coverage: z.number().nullable().optional(),
 });
 export const documentEvidenceSchema = z.object({
   kind: z.literal('document'),
@@ -49,6 +51,11 @@ export const suggestionSchema = z.object({
   evidence: z.array(evidenceSchema).min(1),
   /** How the value follows from the evidence, e.g. "≥ 95 % → 1 (xiang-iiot proposal, not GB/T 39117)". */
   rule: i18nSchema,
+  /**
+   * An indicator behind it had coverage below its minimum: the suggestion is recorded but counts only once an
+   * assessor confirms it (accept), so thin data cannot raise a score by itself.
+   */
+  needsConfirmation: z.boolean().optional(),
 });
 export type Suggestion = z.infer<typeof suggestionSchema>;
 
@@ -67,6 +74,8 @@ export const answerSchema = z
     overrideReason: z.string().min(1).optional(),
     evidence: z.array(evidenceSchema).default([]),
     acceptedBy: z.string().optional(),
+    /** A low-coverage telemetry suggestion awaiting an assessor's confirmation: not counted until accepted. */
+    pendingConfirmation: z.boolean().optional(),
     answeredBy: z.string().optional(),
     answeredAtMs: z.number().int().optional(),
     note: z.string().optional(),
@@ -115,7 +124,8 @@ export function answerOf(a: Pick<Assessment, 'answers'>, itemId: string): Answer
 /**
  * Pre-fills telemetry suggestions. Items without an answer, or whose answer is itself a telemetry suggestion,
  * take the (new) suggestion; an assessor's answer is never replaced — the item is listed as a conflict when the
- * new suggestion disagrees, for the assessor to look at.
+ * new suggestion disagrees, for the assessor to look at. A suggestion that needs confirmation (low coverage) is
+ * recorded as pending: it counts only after the assessor accepts it (acceptSuggestion).
  */
 export function applySuggestions(
   a: Assessment,
@@ -140,6 +150,7 @@ export function applySuggestions(
       suggested,
       evidence: s.evidence,
       answeredAtMs: atMs,
+      ...(s.needsConfirmation ? { pendingConfirmation: true } : {}),
     };
     if (i >= 0) answers[i] = next;
     else answers.push(next);
@@ -175,12 +186,23 @@ export function answerItem(
 export function acceptSuggestion(a: Assessment, itemId: string, by: string, atMs: number): Assessment {
   const current = answerOf(a, itemId);
   if (!current?.suggested) throw new Error(`item ${itemId} has no telemetry suggestion to accept`);
+  const { pendingConfirmation: _confirmed, ...rest } = current;
   const accepted: Answer = {
-    ...current,
+    ...rest,
     value: current.suggested.value,
     source: 'telemetry',
     acceptedBy: by,
     answeredAtMs: atMs,
   };
   return { ...a, answers: a.answers.map((x) => (x.itemId === itemId ? accepted : x)), updatedAtMs: atMs };
+}
+
+/**
+ * The answers that count for the evaluation: everything but telemetry suggestions still awaiting an assessor's
+ * confirmation (low coverage). An item whose only answer is pending is evaluated as unanswered.
+ */
+export function countedAssessment(a: Assessment): Assessment {
+  return a.answers.some((x) => x.pendingConfirmation)
+    ? { ...a, answers: a.answers.filter((x) => !x.pendingConfirmation) }
+    : a;
 }

@@ -41,7 +41,23 @@ export function telemetryEvidence(ind: Indicator): Evidence {
     scope: ind.scope.assetPath,
     counts: ind.counts,
     formulaVersion: ind.formulaVersion,
+    coverage: ind.coverage,
   };
+}
+
+/**
+ * Marks suggestions resting on an indicator with low coverage (below IndicatorConfig.minCoverage) as needing an
+ * assessor's confirmation, whatever the framework: thin data cannot raise an item's score by itself.
+ */
+export function gateByCoverage(suggestions: Suggestion[], indicators: Indicator[]): Suggestion[] {
+  return suggestions.map((s) => {
+    const low = s.evidence.some(
+      (e) =>
+        e.kind === 'telemetry' &&
+        indicators.some((i) => i.id === e.indicatorId && i.scope.assetPath === e.scope && i.lowCoverage),
+    );
+    return low ? { ...s, needsConfirmation: true } : s;
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
-import { type Assessment, applySuggestions, type Suggestion } from './assessment.js';
+import { type Assessment, applySuggestions, countedAssessment, type Suggestion } from './assessment.js';
 import type { Lang } from './common.js';
+import { gateByCoverage } from './evidence.js';
 import { maturityFramework, tierFramework } from './frameworks/index.js';
 import type { AssetTier, FrameworkResult, MaturityFramework, TierFramework } from './frameworks/types.js';
 import { buildContext, computeIndicators } from './indicators/index.js';
@@ -40,16 +41,18 @@ export function gradeFactory(args: {
   progress?: GradingReport['progress'];
 }): GradeRun {
   const framework = maturityFramework(args.assessment.frameworkId, args.frameworkData);
-  const ctx = buildContext(args.indicatorInputs);
+  // The tier rules (a province's file) choose the indicator definitions; the caller's config may add to them.
+  const tiersFw: TierFramework = tierFramework('hunan-art13-tiers', args.tierRules);
+  const ctx = buildContext(withDefinitions(args.indicatorInputs, tiersFw.indicatorDefinitions));
   const indicators = computeIndicators(ctx);
-  const suggestions = framework.suggest(indicators);
+  const suggestions = gateByCoverage(framework.suggest(indicators), indicators);
   const filled =
     args.autofill === false
       ? { assessment: args.assessment, conflicts: [] as string[] }
       : applySuggestions(args.assessment, suggestions, args.nowMs);
   const assessment = args.applyAnswers ? args.applyAnswers(filled.assessment) : filled.assessment;
-  const result = framework.evaluate(assessment);
-  const tiersFw: TierFramework = tierFramework('hunan-art13-tiers', args.tierRules);
+  // Low-coverage telemetry answers the assessor has not confirmed do not count (issue 10 §6).
+  const result = framework.evaluate(countedAssessment(assessment));
   const cache = new Map<string, Indicator[]>();
   const indicatorsFor = (scope: IndicatorScope) => {
     const key = `${scope.assetPath}|${scope.deviceIds?.join(',') ?? ''}`;
@@ -73,6 +76,9 @@ export function gradeFactory(args: {
     tiers,
     tierFramework: tiersFw,
     generatedAtMs: args.nowMs,
+    ...(args.indicatorInputs.requestedPeriod
+      ? { coveredPeriod: { fromMs: args.indicatorInputs.fromMs, toMs: args.indicatorInputs.toMs } }
+      : {}),
     lang: args.lang ?? 'zh',
     ...(args.progress ? { progress: args.progress } : {}),
   });
@@ -86,5 +92,17 @@ export function gradeFactory(args: {
     tiers,
     report,
     html: renderGradingHtml(report),
+  };
+}
+
+/** Indicator inputs with a rule set's definitions (the inputs' own config wins where both name one). */
+export function withDefinitions(
+  inputs: IndicatorInputs,
+  definitions: Record<string, string>,
+): IndicatorInputs {
+  if (Object.keys(definitions).length === 0) return inputs;
+  return {
+    ...inputs,
+    config: { ...inputs.config, definitions: { ...definitions, ...inputs.config?.definitions } },
   };
 }

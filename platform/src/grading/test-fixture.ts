@@ -93,6 +93,8 @@ export function demoFactory(): IndicatorInputs {
     deviceId: m.deviceId,
     metric: m.key,
     present: !live(m.deviceId) ? 0 : m.samplingIntervalMs ? (m.deviceId === 'FEED2' ? 432 : 480) : 6,
+    good: !live(m.deviceId) ? 0 : m.samplingIntervalMs ? (m.deviceId === 'FEED2' ? 432 : 480) : 6,
+    goodInForce: live(m.deviceId) ? [{ startMs: T0, endMs: T1 }] : [],
     expected: m.samplingIntervalMs ? 480 : null,
     expectedPeriodMs: m.samplingIntervalMs ?? null,
     lastTsMs: live(m.deviceId) ? T1 - 30_000 : null,

@@ -7,13 +7,16 @@ import type { OeeTotals } from './types.js';
  * The OEE loss tree for one bucket: the three-way intersection of machine runs, calendar segments and the
  * bucket, in one forward sweep.
  *
- * Inside calendar production time:   unknown → unknownMs (counts in planned time, not in run time)
+ * Inside calendar production time:   unknown → unknownMs (no data: neither planned nor operating time)
  *                                    running → runningMs · setup → setupMs · planned stop → machinePlannedStopMs
  *                                    idle / unplanned stop → microStopMs when the stop event is a micro-stop,
  *                                    else idleMs / breakdownMs
- * In breaks and off-shift:           running → runOutsidePlanMs (added to planned production time), rest ignored.
- * plannedProductionMs = productionMs − machinePlannedStopMs + runOutsidePlanMs
- *                     = unknown + setup + breakdown + idle + micro + running + runOutsidePlan.
+ * In breaks and off-shift:           running → runOutsidePlanMs (added to planned production time), unknown →
+ *                                    unknownOutsideMs (coverage only), rest ignored.
+ * plannedProductionMs = productionMs − machinePlannedStopMs − unknownMs + runOutsidePlanMs
+ *                     = setup + breakdown + idle + micro + running + runOutsidePlan.
+ * Missing data is never planned time: over a period longer than the data, availability is that of the
+ * covered time, and the coverage says how much that is.
  */
 export function accumulateTime(
   totals: OeeTotals,
@@ -60,7 +63,8 @@ export function accumulateTime(
     }
     if (pos >= segB) c++;
   }
-  totals.plannedProductionMs = totals.productionMs - totals.machinePlannedStopMs + totals.runOutsidePlanMs;
+  totals.plannedProductionMs =
+    totals.productionMs - totals.machinePlannedStopMs - totals.unknownMs + totals.runOutsidePlanMs;
   totals.operatingMs = totals.runningMs + totals.runOutsidePlanMs + totals.microStopMs;
 }
 
@@ -78,6 +82,7 @@ function addPiece(
     if (kind === 'break') t.breakMs += d;
     else t.offShiftMs += d;
     if (cat === CAT.running) t.runOutsidePlanMs += d;
+    else if (cat === CAT.unknown) t.unknownOutsideMs += d;
     return;
   }
   t.productionMs += d;

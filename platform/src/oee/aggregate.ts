@@ -78,16 +78,18 @@ export function aggregateMachines(
         shifts: last.shifts,
       };
     }
-    return timeWeighted(path, 'line', ms, ctx);
+    return timeWeighted(path, 'line', ms, ctx, config.minCoverage);
   });
-  const workshops = byLevel('workshop').map(([path, ms]) => timeWeighted(path, 'workshop', ms, ctx));
+  const workshops = byLevel('workshop').map(([path, ms]) =>
+    timeWeighted(path, 'workshop', ms, ctx, config.minCoverage),
+  );
   return {
     fromMs: ctx.fromMs,
     toMs: ctx.toMs,
     hasCalendar: ctx.hasCalendar,
     lines,
     workshops,
-    factory: timeWeighted('', 'factory', machines, ctx),
+    factory: timeWeighted('', 'factory', machines, ctx, config.minCoverage),
   };
 }
 
@@ -96,6 +98,7 @@ export function timeWeighted(
   level: AssetOee['level'],
   ms: MachineOeeResult[],
   ctx: CalendarContext,
+  minCoverage?: number,
 ): AssetOee {
   const sum = (pick: (m: MachineOeeResult) => OeeFigures | undefined, fromMs: number, toMs: number) => {
     const t = emptyTotals();
@@ -104,7 +107,7 @@ export function timeWeighted(
       if (f) addTotals(t, f.totals);
     }
     // All totals of a group are machine-time sums (calendarMs too), so they stay mutually consistent.
-    return figuresFromTotals(fromMs, toMs, t);
+    return figuresFromTotals(fromMs, toMs, t, minCoverage);
   };
   return {
     assetPath: path,

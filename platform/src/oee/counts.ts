@@ -1,22 +1,26 @@
+import type { PlacedCounts } from './gap-counts.js';
 import type { Interval } from './timeline.js';
-import type { CountIncrements, IdealCycleSamples, OeeTotals } from './types.js';
+import type { IdealCycleSamples, OeeTotals } from './types.js';
 
 /**
- * Good/reject counts per bucket. Counter increases come per interval (the store's counterIncrease); an
- * interval straddling a bucket edge is prorated by overlap, so shift and day totals add up to the period.
- * Each piece is valued at the ideal cycle time in force at its interval's midpoint (it changes with the
- * product); a gap interval (NaN) adds to countGapMs, never to the counts; rejects inside a post-setup window
- * are start-up rejects.
+ * Good/reject counts per bucket. Counter increases come per interval (the store's counterIncrease, step
+ * events, after-gap jumps spread over running time); an interval straddling a bucket edge is prorated by
+ * overlap, so shift and day totals add up to the period. Each piece is valued at the ideal cycle time in force
+ * at its interval's midpoint (it changes with the product); a gap interval (NaN) adds to countGapMs, never to
+ * the counts; an unattributed interval (pieces made in a gap of unknown state) adds to the unattributed counts
+ * only; rejects inside a post-setup window are start-up rejects.
  *
- * One forward pass per machine computes the cumulative totals at every bucket edge (period, days, shifts);
- * a bucket is the difference of its two edges. Linear in the number of intervals, no per-interval arrays.
+ * The cumulative totals at every bucket edge (period, days, shifts) are computed once per machine; a bucket is
+ * the difference of its two edges. Each interval adds its full contribution to the edges at or after its end
+ * (a difference array, summed once) and its partial contribution to the few edges inside it, so intervals may
+ * come in any order and overlap (spread pieces lie beside step events).
  */
-const NF = 9; // good, reject, startup, ideal, goodIdeal, rejectIdeal, startupIdeal, noIdeal, gap
+const NF = 11; // good, reject, startup, ideal, goodIdeal, rejectIdeal, startupIdeal, noIdeal, gap, unattrG, unattrR
 
 export type BucketCounts = { edges: Float64Array; cumulative: Float64Array };
 
 export function countsAtEdges(
-  counts: CountIncrements | undefined,
+  counts: PlacedCounts | undefined,
   ideal: IdealCycleSamples | undefined,
   defaultIdealCycleS: number | undefined,
   windows: Interval[],
@@ -25,86 +29,85 @@ export function countsAtEdges(
   if (!counts) return null;
   const edges = Float64Array.from(new Set(buckets.flatMap((b) => [b.startMs, b.endMs]))).sort();
   const nE = edges.length;
+  const full = new Float64Array((nE + 1) * NF);
   const cumulative = new Float64Array(nE * NF);
-  const run = new Float64Array(NF);
   const part = new Float64Array(NF);
   const fallback =
     defaultIdealCycleS !== undefined && defaultIdealCycleS > 0 ? defaultIdealCycleS : Number.NaN;
-  const { startMs, endMs } = counts;
-  const n = startMs.length;
-  let j = -1;
-  let w = 0;
-  let k = 0;
-  const store = (src: Float64Array, extra: Float64Array | null) => {
-    for (let f = 0; f < NF; f++)
-      cumulative[k * NF + f] = (src[f] as number) + (extra ? (extra[f] as number) : 0);
-    k++;
-  };
+  const n = counts.startMs.length;
   for (let i = 0; i < n; i++) {
-    const s = startMs[i] as number;
-    const e = endMs[i] as number;
-    while (k < nE && (edges[k] as number) <= s) store(run, null);
-    if (ideal) {
-      const mid = (s + e) / 2;
-      while (j + 1 < ideal.tsMs.length && (ideal.tsMs[j + 1] as number) <= mid) j++;
-    }
-    const v = ideal && j >= 0 ? (ideal.seconds[j] as number) : Number.NaN;
+    const s = counts.startMs[i] as number;
+    const e = counts.endMs[i] as number;
+    if (!(e > s)) continue;
+    const v = ideal ? idealAt(ideal, (s + e) / 2) : Number.NaN;
     const ict = v > 0 && v < Number.POSITIVE_INFINITY ? v : fallback;
-    while (w < windows.length && (windows[w] as Interval).endMs <= s) w++;
-    // Edges inside this interval see only its part before the edge.
-    while (k < nE && (edges[k] as number) < e) {
-      contribution(part, counts, i, s, edges[k] as number, ict, windows, w, false);
-      store(run, part);
+    const w = firstEndingAfter(windows, s);
+    contribution(part, counts, i, s, e, ict, windows, w);
+    const kEnd = lowerBound(edges, e); // edges ≥ e see the whole interval
+    for (let f = 0; f < NF; f++) full[kEnd * NF + f] = (full[kEnd * NF + f] as number) + (part[f] as number);
+    // Edges strictly inside (s, e) see only the part before them.
+    for (let k = upperBound(edges, s); k < kEnd; k++) {
+      contribution(part, counts, i, s, edges[k] as number, ict, windows, w);
+      for (let f = 0; f < NF; f++)
+        cumulative[k * NF + f] = (cumulative[k * NF + f] as number) + (part[f] as number);
     }
-    contribution(run, counts, i, s, e, ict, windows, w, true);
   }
-  while (k < nE) store(run, null);
+  const run = new Float64Array(NF);
+  for (let k = 0; k < nE; k++)
+    for (let f = 0; f < NF; f++) {
+      run[f] = (run[f] as number) + (full[k * NF + f] as number);
+      cumulative[k * NF + f] = (cumulative[k * NF + f] as number) + (run[f] as number);
+    }
   return { edges, cumulative };
 }
 
-/** Adds the fields of increment i over [a, b) ⊆ its interval to `row` (accumulate) or writes them (reset). */
+/** Writes the fields of increment i over [a, b) ⊆ its interval into `row`. */
 function contribution(
   row: Float64Array,
-  c: CountIncrements,
+  c: PlacedCounts,
   i: number,
   a: number,
   b: number,
   ictS: number,
   windows: Interval[],
   firstWindow: number,
-  accumulate: boolean,
 ): void {
-  if (!accumulate) row.fill(0);
+  row.fill(0);
   const len = (c.endMs[i] as number) - (c.startMs[i] as number);
   if (len <= 0 || b <= a) return;
   const g = c.good[i] as number;
   const r = c.reject[i] as number;
   if (Number.isNaN(g) || Number.isNaN(r)) {
-    row[8] = (row[8] as number) + (b - a);
+    row[8] = b - a;
     return;
   }
   const frac = (b - a) / len;
+  const gf = frac === 1 ? g : g * frac;
+  const rf = frac === 1 ? r : r * frac;
+  if (c.unattributed[i] === 1) {
+    row[9] = gf;
+    row[10] = rf;
+    return;
+  }
   let inWindowMs = 0;
   for (let k = firstWindow; k < windows.length; k++) {
     const win = windows[k] as Interval;
     if (win.startMs >= b) break;
     inWindowMs += Math.max(0, Math.min(win.endMs, b) - Math.max(win.startMs, a));
   }
-  const gf = frac === 1 ? g : g * frac;
-  const rf = frac === 1 ? r : r * frac;
   const sr = inWindowMs > 0 ? (r * inWindowMs) / len : 0;
-  row[0] = (row[0] as number) + gf;
-  row[1] = (row[1] as number) + rf;
-  row[2] = (row[2] as number) + sr;
+  row[0] = gf;
+  row[1] = rf;
+  row[2] = sr;
   if (Number.isNaN(ictS)) {
-    row[7] = (row[7] as number) + gf + rf;
+    row[7] = gf + rf;
     return;
   }
   const ictMs = ictS * 1000;
-  row[3] = (row[3] as number) + (gf + rf) * ictMs;
-  row[4] = (row[4] as number) + gf * ictMs;
-  row[5] = (row[5] as number) + rf * ictMs;
-  row[6] = (row[6] as number) + sr * ictMs;
+  row[3] = (gf + rf) * ictMs;
+  row[4] = gf * ictMs;
+  row[5] = rf * ictMs;
+  row[6] = sr * ictMs;
 }
 
 /** Adds one bucket's counts (difference of the cumulative totals at its two edges). */
@@ -127,16 +130,54 @@ export function accumulateCounts(
   t.startupRejectIdealMs += d(6);
   t.piecesWithoutIdealCycle += d(7);
   t.countGapMs += d(8);
+  t.unattributedGoodCount += d(9);
+  t.unattributedRejectCount += d(10);
+}
+
+/** The ideal cycle time in force at t (latest sample at or before t), NaN before the first. */
+function idealAt(ideal: IdealCycleSamples, t: number): number {
+  const k = upperBound(ideal.tsMs, t) - 1;
+  return k >= 0 ? (ideal.seconds[k] as number) : Number.NaN;
+}
+
+/** Index of the first window whose end is after t (windows sorted, not overlapping). */
+function firstEndingAfter(windows: Interval[], t: number): number {
+  let lo = 0;
+  let hi = windows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((windows[mid] as Interval).endMs <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index with a[i] ≥ t. */
+function lowerBound(a: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((a[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index with a[i] > t. */
+function upperBound(a: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((a[mid] as number) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function edgeIndex(edges: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = edges.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((edges[mid] as number) < t) lo = mid + 1;
-    else hi = mid;
-  }
-  if (edges[lo] !== t) throw new Error(`internal: ${t} is not a bucket edge`);
-  return lo;
+  const k = lowerBound(edges, t);
+  if (edges[k] !== t) throw new Error(`internal: ${t} is not a bucket edge`);
+  return k;
 }

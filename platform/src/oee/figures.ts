@@ -1,6 +1,8 @@
 import type { OeeFigures, OeeTotals } from './types.js';
 
 const MIN = 60_000;
+/** Default minimum coverage (oeeConfigSchema.minCoverage) for callers that aggregate totals themselves. */
+export const DEFAULT_MIN_COVERAGE = 0.95;
 
 /**
  * A/P/Q/OEE and the six big losses from additive totals (so machines, lines and days all use one formula).
@@ -11,8 +13,15 @@ const MIN = 60_000;
  * Six big losses (minutes): breakdowns (unplanned stops ≥ threshold), setup & adjustments, idling & minor
  * stops (long idle — an availability loss — plus micro-stops — a performance loss), reduced speed
  * (running time not explained by ideal output), start-up rejects and production rejects (pieces × ideal cycle).
+ * Planned production time holds known time only; `coverage` says what share of the bucket's data was there
+ * (coverageOf) and `lowCoverage` flags it below `minCoverage`.
  */
-export function figuresFromTotals(fromMs: number, toMs: number, t: OeeTotals): OeeFigures {
+export function figuresFromTotals(
+  fromMs: number,
+  toMs: number,
+  t: OeeTotals,
+  minCoverage = DEFAULT_MIN_COVERAGE,
+): OeeFigures {
   const warnings: string[] = [];
   const ppt = t.plannedProductionMs;
   const availability = ppt > 0 ? t.operatingMs / ppt : null;
@@ -32,6 +41,10 @@ export function figuresFromTotals(fromMs: number, toMs: number, t: OeeTotals): O
   }
   if (t.unknownMs > 0) warnings.push('stateDataGap');
   if (t.countGapMs > 0) warnings.push('counterDataGap');
+  if (t.unattributedGoodCount + t.unattributedRejectCount > 0) warnings.push('unattributedProduction');
+  const coverage = coverageOf(t);
+  const lowCoverage = coverage !== null && coverage < minCoverage;
+  if (lowCoverage) warnings.push('lowCoverage');
   const runMs = t.runningMs + t.runOutsidePlanMs;
   return {
     fromMs,
@@ -50,6 +63,26 @@ export function figuresFromTotals(fromMs: number, toMs: number, t: OeeTotals): O
       productionRejects: (t.rejectIdealMs - t.startupRejectIdealMs) / MIN,
     },
     unknownMin: t.unknownMs / MIN,
+    coverage,
+    lowCoverage,
     warnings,
   };
+}
+
+/**
+ * Share of known data behind a bucket's figures: the smaller of
+ *   state coverage   = 1 − unknown ÷ calendar production time (over the whole bucket when it has no production
+ *                      time, e.g. a holiday), and
+ *   counter coverage = 1 − open counter gaps ÷ calendar time.
+ * Both are machine-time sums, so a line's or a factory's coverage weighs each machine by its time. Null for an
+ * empty bucket.
+ */
+export function coverageOf(t: OeeTotals): number | null {
+  if (!(t.calendarMs > 0)) return null;
+  const state =
+    t.productionMs > 0
+      ? 1 - t.unknownMs / t.productionMs
+      : 1 - (t.unknownMs + t.unknownOutsideMs) / t.calendarMs;
+  const counter = 1 - t.countGapMs / t.calendarMs;
+  return Math.max(0, Math.min(state, counter));
 }

@@ -2,7 +2,7 @@
 export { aggregateMachines, computeFactoryOee, type FactoryOeeResult, timeWeighted } from './aggregate.js';
 export { ancestorAt, assetLevelOf, inScope, pathChain } from './assets.js';
 export { type CalendarContext, prepareCalendar } from './calendar-context.js';
-export { figuresFromTotals } from './figures.js';
+export { coverageOf, figuresFromTotals } from './figures.js';
 export { computeLineStatus, type LineStatus } from './line-status.js';
 export { computeMachineOee } from './machine.js';
 export {

@@ -25,6 +25,8 @@ export type LineStatus = {
     rawState: number | null;
     stateName: string | null;
     sinceMs: number | null;
+    /** Share of today's production time with known state (see figures.coverageOf). */
+    coverage: number | null;
   }[];
   today: {
     fromMs: number;
@@ -33,6 +35,11 @@ export type LineStatus = {
     performance: number | null;
     quality: number | null;
     oee: number | null;
+    /** Coverage of the data the line's figures rest on, and whether it is below the configured minimum. */
+    coverage: number | null;
+    lowCoverage: boolean;
+    /** Machines of the line with a data gap today (whether or not the line's figures rest on them). */
+    machinesWithGaps: string[];
   };
 };
 
@@ -58,6 +65,7 @@ export function computeLineStatus(args: {
       rawState: m.current?.state ?? null,
       stateName: m.current?.stateName ?? null,
       sinceMs: m.current?.sinceMs ?? null,
+      coverage: m.period.coverage,
     }));
     let state: string;
     let sinceMs: number | null;
@@ -94,6 +102,15 @@ export function computeLineStatus(args: {
         performance: line.period.performance,
         quality: line.period.quality,
         oee: line.period.oee,
+        coverage: line.period.coverage,
+        lowCoverage: line.period.lowCoverage,
+        machinesWithGaps: ms
+          .filter(
+            (m) =>
+              m.period.totals.unknownMs + m.period.totals.unknownOutsideMs > 0 ||
+              m.period.totals.countGapMs > 0,
+          )
+          .map((m) => m.deviceId),
       },
     };
   });

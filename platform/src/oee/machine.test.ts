@@ -159,7 +159,7 @@ describe('machine OEE against hand-computed timelines', () => {
     });
   });
 
-  it('gaps: offline time and Bad-quality states are unknown, never run time', () => {
+  it('gaps: offline time and Bad-quality states are unknown — neither planned nor run time — and lower coverage', () => {
     const cal = calendar({ shifts: [{ name: '早班', start: '08:00', end: '12:00' }] });
     const ctx = prepareCalendar(cal, L(D, '08:00'), L(D, '12:00'));
     const m = machine('M4', 'L', {
@@ -177,11 +177,15 @@ describe('machine OEE against hand-computed timelines', () => {
     const r = computeMachineOee(m, ctx, cfg).period;
     expect(r.totals.unknownMs).toBe(90 * MIN);
     expect(r.totals.operatingMs).toBe(150 * MIN);
-    expect(r.availability).toBeCloseTo(150 / 240, 12);
+    expect(r.totals.plannedProductionMs).toBe(150 * MIN); // 240 min of shift − 90 min nobody knows about
+    expect(r.availability).toBe(1);
     expect(r.totals.countGapMs).toBe(60 * MIN);
     expect(r.totals.goodCount).toBe(300);
     expect(r.unknownMin).toBe(90);
-    expect(r.warnings).toEqual(expect.arrayContaining(['stateDataGap', 'counterDataGap']));
+    // State known for 150 of 240 production minutes, counters for 180 of 240 minutes: the smaller.
+    expect(r.coverage).toBe(150 / 240);
+    expect(r.lowCoverage).toBe(true);
+    expect(r.warnings).toEqual(expect.arrayContaining(['stateDataGap', 'counterDataGap', 'lowCoverage']));
   });
 
   it('maxStateHold turns a stale state into unknown; a window starting mid-stop keeps the stop length', () => {

@@ -2,8 +2,9 @@ import { accumulateTime } from './accumulate.js';
 import type { CalendarContext } from './calendar-context.js';
 import { accumulateCounts, countsAtEdges } from './counts.js';
 import { figuresFromTotals } from './figures.js';
+import { placeGapIncrements } from './gap-counts.js';
 import { CATEGORY_CODES, NO_VALUE } from './mapping.js';
-import { buildRuns, markStopEvents, type Runs, setupEnds } from './timeline.js';
+import { buildRuns, firstRunEndingAfter, markStopEvents, type Runs, setupEnds } from './timeline.js';
 import {
   emptyTotals,
   type MachineOeeInput,
@@ -12,15 +13,20 @@ import {
   type OeeFigures,
 } from './types.js';
 
-/** OEE of one machine over the calendar context's window, per period, local day and shift. */
+/**
+ * OEE of one machine over the calendar context's window, per period, local day and shift. Runs extend past the
+ * window end to the data horizon (`statesKnownUntilMs`) so a stop crossing the end is classified by its full
+ * length; only the window's buckets are counted.
+ */
 export function computeMachineOee(
   input: MachineOeeInput,
   ctx: CalendarContext,
   config: OeeConfig,
 ): MachineOeeResult {
+  const horizonMs = Math.max(ctx.toMs, input.statesKnownUntilMs ?? ctx.toMs);
   const runs = buildRuns(input.states, input.mapping, {
     fromMs: ctx.fromMs,
-    toMs: ctx.toMs,
+    toMs: horizonMs,
     ...(config.maxStateHoldS !== null ? { maxHoldMs: config.maxStateHoldS * 1000 } : {}),
     ...(input.unknownIntervals ? { unknownIntervals: input.unknownIntervals } : {}),
   });
@@ -29,7 +35,7 @@ export function computeMachineOee(
   const startupWindows = mergeIntervals(setupEnds(runs).map((e) => ({ startMs: e, endMs: e + windowMs })));
   const buckets = [{ startMs: ctx.fromMs, endMs: ctx.toMs }, ...ctx.days, ...ctx.shifts];
   const counts = countsAtEdges(
-    input.counts,
+    input.counts ? placeGapIncrements(input.counts, runs) : undefined,
     input.idealCycle,
     input.defaultIdealCycleS,
     startupWindows,
@@ -39,7 +45,7 @@ export function computeMachineOee(
     const t = emptyTotals();
     accumulateTime(t, runs, stops, ctx.segments, startMs, endMs);
     accumulateCounts(t, counts, startMs, endMs);
-    return figuresFromTotals(startMs, endMs, t);
+    return figuresFromTotals(startMs, endMs, t, config.minCoverage);
   };
   return {
     deviceId: input.deviceId,
@@ -48,14 +54,14 @@ export function computeMachineOee(
     period: bucket(ctx.fromMs, ctx.toMs),
     days: ctx.days.map((d) => ({ ...bucket(d.startMs, d.endMs), date: d.date })),
     shifts: ctx.shifts.map((s) => ({ ...bucket(s.startMs, s.endMs), shift: s.shift, date: s.date })),
-    current: currentState(runs, input),
+    current: currentState(runs, input, ctx.toMs),
   };
 }
 
 /** The run in force at the end of the window: category, raw state and since when (start of that category). */
-function currentState(runs: Runs, input: MachineOeeInput): MachineOeeResult['current'] {
+function currentState(runs: Runs, input: MachineOeeInput, toMs: number): MachineOeeResult['current'] {
   if (runs.n === 0) return null;
-  const i = runs.n - 1;
+  const i = Math.min(firstRunEndingAfter(runs, toMs - 1), runs.n - 1);
   const state = runs.state[i] as number;
   return {
     category: CATEGORY_CODES[runs.cat[i] as number] ?? 'unknown',

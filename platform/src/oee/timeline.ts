@@ -74,7 +74,8 @@ export type BuildRunsOptions = {
 
 /**
  * Builds runs over [min(fromMs, first sample), toMs). Starting at the first sample (which the adapter fetches
- * with a look-back) keeps a stop that began before the window at its true length for micro-stop detection.
+ * with a look-back) keeps a stop that began before the window at its true length for micro-stop detection;
+ * `toMs` is the data horizon (past the window end when the adapter read ahead), for the same reason.
  */
 export function buildRuns(samples: StateSamples, mapping: CompiledMapping, opts: BuildRunsOptions): Runs {
   const { tsMs, state, mode } = samples;
@@ -191,8 +192,11 @@ export function overlayUnknown(runs: Runs, intervals: Interval[]): Runs {
 
 /**
  * Stop events: maximal contiguous stretches of idle or unplanned-stop runs. A stop shorter than the threshold
- * is a micro-stop (a performance loss); longer ones are availability losses. Returns, per run, whether it
- * belongs to a micro-stop and where its stop event began (NaN for non-stop runs).
+ * is a micro-stop (a performance loss); longer ones are availability losses. A stop is only known to be short
+ * when known states bound it on both sides: one that touches unknown time (a data gap, the time before the
+ * first sample) or the end of the runs (the data horizon) may have lasted longer, so it is never a micro-stop.
+ * The adapter reads states a threshold's length past the window end, so this never depends on the window.
+ * Returns, per run, whether it belongs to a micro-stop and where its stop event began (NaN for non-stop runs).
  */
 export function markStopEvents(
   runs: Runs,
@@ -215,7 +219,11 @@ export function markStopEvents(
     )
       j++;
     const s = runs.startMs[i] as number;
-    const isMicro = (runs.endMs[j] as number) - s < microStopThresholdMs ? 1 : 0;
+    const boundedBefore = i > 0 && runs.cat[i - 1] !== CAT.unknown && runs.endMs[i - 1] === s;
+    const boundedAfter =
+      j + 1 < runs.n && runs.cat[j + 1] !== CAT.unknown && runs.startMs[j + 1] === runs.endMs[j];
+    const isMicro =
+      boundedBefore && boundedAfter && (runs.endMs[j] as number) - s < microStopThresholdMs ? 1 : 0;
     for (let k = i; k <= j; k++) {
       micro[k] = isMicro;
       eventStartMs[k] = s;

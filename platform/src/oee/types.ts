@@ -12,25 +12,28 @@ export const oeeConfigSchema = z.object({
   maxStateHoldS: z.number().positive().nullable().default(null),
   /** Line aggregation: last station (the line's output counter device) or time-weighted over machines. */
   lineRule: z.enum(['auto', 'lastStation', 'timeWeighted']).default('auto'),
+  /**
+   * A row whose figures rest on less than this share of known data (machine state known in production time,
+   * counters without an open gap) carries `lowCoverage` — our choice, no standard fixes it.
+   */
+  minCoverage: z.number().min(0).max(1).default(0.95),
 });
 export type OeeConfig = z.infer<typeof oeeConfigSchema>;
 export type OeeConfigInput = z.input<typeof oeeConfigSchema>;
 
-/** Counter increases per interval (from the store's counterIncrease); NaN = gap (unknown). Sorted. */
+/**
+ * Counter increases per interval (from the store's counterIncrease, or step events); NaN = gap (unknown).
+ * `afterGap` marks the jump a counter showed when it came back from a gap: those pieces were made somewhere in
+ * [startMs, endMs), not at a known time — the domain spreads them over the running time there when the machine
+ * state is known throughout, else reports them as unattributed production beside the figures.
+ */
 export type CountIncrements = {
   startMs: Float64Array;
   endMs: Float64Array;
   good: Float64Array;
   reject: Float64Array;
-  /**
-   * Pieces a counter shows after a gap (a Bad stretch, an offline device, a silent periodic counter): made
-   * somewhere in [fromMs, toMs], booked to no interval (query/oee-step-counts.ts, query/oee-inputs.ts).
-   */
-  unattributed?: UnattributedCounts[];
+  afterGap?: Uint8Array;
 };
-
-/** Unattributed production (gap): pieces counted across [fromMs, toMs] whose time is unknown. */
-export type UnattributedCounts = { fromMs: number; toMs: number; good: number; reject: number };
 
 /** Ideal cycle time as a step function (it changes with the product), seconds per piece. */
 export type IdealCycleSamples = { tsMs: Float64Array; seconds: Float64Array };
@@ -46,6 +49,11 @@ export type MachineOeeInput = {
   defaultIdealCycleS?: number;
   /** Device offline per the registry (unknown time). */
   unknownIntervals?: Interval[];
+  /**
+   * The state samples cover time up to here (the adapter reads past the window end, so a stop running over
+   * the end keeps its true length); default: the window end. Never later than the data can know (now).
+   */
+  statesKnownUntilMs?: number;
 };
 
 /** Additive time and count totals of one machine (or a sum of machines) over one bucket. All ms. */
@@ -59,8 +67,12 @@ export type OeeTotals = {
   machinePlannedStopMs: number;
   /** Running during breaks or off-shift: added to planned production time, so output there counts. */
   runOutsidePlanMs: number;
+  /** Known planned production time: production − machine planned stops − unknown + run outside plan. */
   plannedProductionMs: number;
+  /** Machine state unknown (no data) inside calendar production time: neither planned nor operating time. */
   unknownMs: number;
+  /** Machine state unknown in breaks and off-shift time. */
+  unknownOutsideMs: number;
   setupMs: number;
   breakdownMs: number;
   idleMs: number;
@@ -79,8 +91,14 @@ export type OeeTotals = {
   startupRejectIdealMs: number;
   /** Pieces counted without an ideal cycle time (performance then unknown). */
   piecesWithoutIdealCycle: number;
-  /** Time inside the bucket where the counters had a gap. */
+  /** Time inside the bucket where the counters had a gap no later value closed. */
   countGapMs: number;
+  /**
+   * Pieces a counter showed after a gap whose machine states are unknown: made in the gap, when is not known,
+   * so not in the figures; prorated over the gap by time so buckets still add up.
+   */
+  unattributedGoodCount: number;
+  unattributedRejectCount: number;
 };
 
 export type SixBigLossesMin = {
@@ -101,8 +119,15 @@ export type OeeFigures = {
   quality: number | null;
   oee: number | null;
   sixBigLossesMin: SixBigLossesMin;
-  /** Time with no data inside planned production (not one of the six losses; lowers availability). */
+  /** Time with no data inside calendar production time (not in planned production time, not a loss). */
   unknownMin: number;
+  /**
+   * Share of the data the figures rest on: the smaller of machine state known in calendar production time
+   * (the whole bucket when it has none) and counters without an open gap. Null for an empty bucket.
+   */
+  coverage: number | null;
+  /** coverage below the configured minimum (minCoverage). */
+  lowCoverage: boolean;
   warnings: string[];
 };
 
@@ -141,6 +166,7 @@ export function emptyTotals(): OeeTotals {
     runOutsidePlanMs: 0,
     plannedProductionMs: 0,
     unknownMs: 0,
+    unknownOutsideMs: 0,
     setupMs: 0,
     breakdownMs: 0,
     idleMs: 0,
@@ -157,6 +183,8 @@ export function emptyTotals(): OeeTotals {
     startupRejectIdealMs: 0,
     piecesWithoutIdealCycle: 0,
     countGapMs: 0,
+    unattributedGoodCount: 0,
+    unattributedRejectCount: 0,
   };
 }
 
@@ -170,6 +198,7 @@ export function addTotals(into: OeeTotals, t: OeeTotals): OeeTotals {
   into.runOutsidePlanMs += t.runOutsidePlanMs;
   into.plannedProductionMs += t.plannedProductionMs;
   into.unknownMs += t.unknownMs;
+  into.unknownOutsideMs += t.unknownOutsideMs;
   into.setupMs += t.setupMs;
   into.breakdownMs += t.breakdownMs;
   into.idleMs += t.idleMs;
@@ -186,5 +215,7 @@ export function addTotals(into: OeeTotals, t: OeeTotals): OeeTotals {
   into.startupRejectIdealMs += t.startupRejectIdealMs;
   into.piecesWithoutIdealCycle += t.piecesWithoutIdealCycle;
   into.countGapMs += t.countGapMs;
+  into.unattributedGoodCount += t.unattributedGoodCount;
+  into.unattributedRejectCount += t.unattributedRejectCount;
   return into;
 }

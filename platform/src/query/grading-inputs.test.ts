@@ -8,7 +8,6 @@ import { loadGradingInputs } from './grading-inputs.js';
 
 const D = '2024-03-04';
 const MIN = 60_000;
-const BAD = StatusCodes.BadNoCommunication;
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
@@ -29,7 +28,6 @@ describe('grading inputs from the embedded store', () => {
       point('C1', 'state', L(D, '07:30'), 3),
       point('C1', 'state', L(D, '08:40'), 2),
       point('C1', 'state', L(D, '08:50'), 3),
-      point('C1', 'state', L(D, '09:40'), null, BAD), // the state is unknown from 09:40
     );
     await store.write(pts);
     await store.flush();
@@ -48,10 +46,6 @@ describe('grading inputs from the embedded store', () => {
           registryMetric('E1', 'activePower', 'activePower', MIN),
           registryMetric('E2', 'activePower', 'activePower', MIN),
         ],
-        onlineHistory: [
-          { factoryId: 'F1', deviceId: 'E2', atMs: L(D, '08:30'), online: false, reason: 'agent death' },
-          { factoryId: 'F1', deviceId: 'E2', atMs: L(D, '09:30'), online: true, reason: 'birth' },
-        ],
       },
     );
     const inputs = await loadGradingInputs(store, snapshot, { fromMs, toMs, nowMs: toMs });
@@ -64,19 +58,75 @@ describe('grading inputs from the embedded store', () => {
       lastTsMs: toMs - MIN,
     });
     expect(s('E2')).toMatchObject({ present: 0, expected: 120, lastTsMs: L(D, '07:00') });
-    expect(s('C1')).toMatchObject({ present: 3, expected: null, lastTsMs: L(D, '09:40') });
+    expect(s('C1')).toMatchObject({ present: 2, expected: null, lastTsMs: L(D, '08:50') });
     expect(s('C2')).toMatchObject({ present: 0, expected: null, lastTsMs: null });
-    // Coverage of the period with values reported on change: a Good value in force, the device online.
-    // E1's silent half hour is "unchanged" (42 held); E2's value from 07:00 holds except while offline; C1's
-    // state is known until its Bad sample; C2 never reported.
-    expect(['E1', 'E2', 'C1', 'C2'].map((d) => s(d)?.coverage)).toEqual([1, 0.5, 100 / 120, 0]);
-    expect(s('E2')?.coveredMs).toBe(60 * MIN);
+    // Where each series had a Good value in force: C1 from the value in force (07:30) on; E1 in its 3-min
+    // slots holding a sample (none from 08:30 to 09:00).
+    expect(s('C1')?.goodInForce).toEqual([{ startMs: fromMs, endMs: toMs }]);
+    expect(s('E1')?.goodInForce).toEqual([
+      { startMs: fromMs, endMs: L(D, '08:30') },
+      { startMs: L(D, '09:00'), endMs: toMs },
+    ]);
     const ind = computeIndicators(inputs);
     const v = (id: string) => ind.find((i) => i.id === id)?.value;
-    expect(v('equipment-networking-rate')).toBe(0.5); // C1 and E1 delivered
+    // online-time: C1 answers all 2 h, C2 never, E1 1.5 h, E2 never.
+    expect(v('equipment-networking-rate')).toBeCloseTo((1 + 0 + 0.75 + 0) / 4, 12);
     expect(v('data-collection-coverage')).toBeCloseTo((1 + 0 + 0.75 + 0) / 4, 12);
     expect(v('state-fault-capture')).toBe(0.5);
+    const delivered = computeIndicators({
+      ...inputs,
+      config: { definitions: { 'equipment-networking-rate': 'delivered-data' } },
+    });
+    expect(delivered.find((i) => i.id === 'equipment-networking-rate')?.value).toBe(0.5); // C1 and E1
     // E1 newest 1 min old (fresh), E2 3 h old (stale)
     expect(v('data-freshness')).toBe(0.5);
+  });
+
+  it('a BadNoCommunication sample is not delivered data and ends the Good value in force (issue 10)', async () => {
+    const { store, cleanup } = await tempStore();
+    cleanups.push(cleanup);
+    const fromMs = L(D, '08:00');
+    const toMs = L(D, '10:00');
+    await store.write([
+      point('C1', 'state', L(D, '07:30'), 3),
+      point('C1', 'state', L(D, '08:40'), null, StatusCodes.BadNoCommunication),
+      point('C1', 'state', L(D, '09:10'), 3),
+      // C2 drops out for the whole period: one Bad sample at its start, then silence (on main: "networked").
+      point('C2', 'state', L(D, '07:00'), 2),
+      point('C2', 'state', fromMs, null, StatusCodes.BadNoCommunication),
+    ]);
+    await store.flush();
+    const snapshot = snapshotWith(
+      {},
+      {
+        devices: [
+          device('C1', 'machine', 'WS1/L1', L(D, '06:00')),
+          device('C2', 'machine', 'WS1/L1', L(D, '06:00')),
+        ],
+        metrics: [
+          registryMetric('C1', 'state', 'machineState'),
+          registryMetric('C2', 'state', 'machineState'),
+        ],
+      },
+    );
+    const inputs = await loadGradingInputs(store, snapshot, { fromMs, toMs, nowMs: toMs });
+    const s = (d: string) => inputs.series.find((x) => x.deviceId === d);
+    expect(s('C1')).toMatchObject({ present: 2, good: 1 });
+    expect(s('C1')?.goodInForce).toEqual([
+      { startMs: fromMs, endMs: L(D, '08:40') },
+      { startMs: L(D, '09:10'), endMs: toMs },
+    ]);
+    expect(s('C2')).toMatchObject({ present: 1, good: 0, goodInForce: [] });
+    const rate = (definition: string) =>
+      computeIndicators({
+        ...inputs,
+        config: { definitions: { 'equipment-networking-rate': definition } },
+      }).find((i) => i.id === 'equipment-networking-rate');
+    expect(rate('delivered-data')?.counts).toMatchObject({ networked: 1, silent: 1 });
+    expect(rate('online-time')?.value).toBeCloseTo((1.5 / 2 + 0) / 2, 12);
+    expect(rate('online-time')?.pullingDown.map((p) => [p.ref, p.value])).toEqual([
+      ['C2', 0],
+      ['C1', 0.75],
+    ]);
   });
 });

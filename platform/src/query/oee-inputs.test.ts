@@ -68,7 +68,10 @@ describe('OEE inputs from the embedded store', () => {
     expect(r?.totals.goodCount).toBeCloseTo(400, 9);
     expect(r?.totals.rejectCount).toBeCloseTo(3, 9);
     expect(r?.totals.countGapMs).toBe(0);
-    expect(r?.availability).toBeCloseTo(200 / 240, 12);
+    // The 10 Bad minutes are neither planned nor operating time.
+    expect(r?.totals.plannedProductionMs).toBe(230 * MIN);
+    expect(r?.availability).toBeCloseTo(200 / 230, 12);
+    expect(r?.coverage).toBe(230 / 240);
     expect(r?.performance).toBeCloseTo((403 * 25) / 60 / 200, 9);
     expect(r?.quality).toBeCloseTo(400 / 403, 9);
   });
@@ -95,15 +98,23 @@ describe('OEE inputs from the embedded store', () => {
     );
     const [c2] = await loadOeeInputs(store, snapshot, { fromMs: L(D, '08:00'), toMs: L(D, '11:00') });
     const counts = c2!.counts!;
+    const rows = Array.from(counts.good, (g, i) => ({
+      s: counts.startMs[i]!,
+      e: counts.endMs[i]!,
+      good: g,
+      afterGap: counts.afterGap?.[i] ?? 0,
+    }));
     const sum = (from: string, to: string) =>
-      Array.from(counts.good).reduce(
-        (t, g, i) => (counts.startMs[i]! >= L(D, from) && counts.startMs[i]! < L(D, to) ? t + g : t),
-        0,
-      );
+      rows
+        .filter((r) => r.afterGap === 0 && r.s >= L(D, from) && r.s < L(D, to))
+        .reduce((t, r) => t + r.good, 0);
     expect([sum('08:00', '08:30'), sum('08:30', '10:00'), sum('10:00', '10:30')]).toEqual([30, 0, 30]);
-    expect(counts.unattributed).toEqual([
-      { fromMs: L(D, '08:30'), toMs: L(D, '10:00'), good: 90, reject: 0 },
-    ]);
+    // The 90 pieces shown at 10:00 were made somewhere in the silence: one after-gap increment over it.
+    const gap = rows.filter((r) => r.afterGap === 1);
+    expect(gap.map((r) => r.good)).toEqual([90]);
+    expect(gap[0]!.s).toBe(L(D, '08:30'));
+    expect(gap[0]!.e).toBeGreaterThanOrEqual(L(D, '10:00'));
+    expect(gap[0]!.e).toBeLessThanOrEqual(L(D, '10:01'));
   });
 
   it('offline stretches from the online history, clipped to the window', () => {

@@ -54,6 +54,18 @@ export const oeeRowSchema = z
     oee: z.number().nullable(),
     sixBigLossesMin: sixBigLossesSchema,
     unknownMin: z.number(),
+    coverage: z
+      .number()
+      .nullable()
+      .describe(
+        'share of known data behind the figures: machine state known in calendar production time (the whole bucket without production time) and counters without an open gap, the smaller of the two',
+      ),
+    lowCoverage: z.boolean().describe('coverage below the configured minimum (default 0.95)'),
+    unattributed: z
+      .object({ good: z.number(), reject: z.number() })
+      .describe(
+        'pieces a counter showed after a gap of unknown machine state: made in the gap, when is unknown; not in the figures (prorated over the gap)',
+      ),
     warnings: z.array(z.string()),
     totals: z.record(z.string(), z.number()).describe('additive ms and count totals of the loss tree'),
     stateDurationsMs: z
@@ -74,17 +86,22 @@ export async function loadFactoryOee(
   store: TimeSeriesStore,
   registry: Registry,
   factoryId: string,
-  opts: { fromMs: number; toMs: number; config?: OeeConfigInput },
+  opts: { fromMs: number; toMs: number; nowMs?: number; config?: OeeConfigInput },
 ): Promise<FactoryOee> {
   const lookbackMs = DAY_MS;
+  const nowMs = opts.nowMs ?? Date.now();
+  // Counter gaps are looked past the window end (7 days) and before it (7 days): the online history too.
   const snapshot = registry.snapshot(factoryId, {
-    historyFromMs: opts.fromMs - lookbackMs,
-    historyToMs: opts.toMs,
+    historyFromMs: opts.fromMs - 7 * DAY_MS,
+    historyToMs: Math.max(opts.toMs, Math.min(opts.toMs + 7 * DAY_MS, nowMs)),
   });
+  const threshold = (opts.config?.microStopThresholdS ?? 120) * 1000;
   const inputs = await loadOeeInputs(store, productionOnly(snapshot), {
     fromMs: opts.fromMs,
     toMs: opts.toMs,
     lookbackMs,
+    lookaheadMs: Math.max(15 * 60_000, threshold),
+    nowMs,
   });
   const result = computeFactoryOee({
     snapshot,
@@ -138,6 +155,9 @@ export function oeeRows(oee: FactoryOee, groupBy: OeeGroupBy[]): OeeRow[] {
       oee: f.oee,
       sixBigLossesMin: f.sixBigLossesMin,
       unknownMin: f.unknownMin,
+      coverage: f.coverage,
+      lowCoverage: f.lowCoverage,
+      unattributed: { good: f.totals.unattributedGoodCount, reject: f.totals.unattributedRejectCount },
       warnings: f.warnings,
       totals: { ...f.totals },
       ...(input
@@ -202,6 +222,7 @@ export const lineStatusSchema = z
         rawState: z.number().nullable(),
         stateName: z.string().nullable(),
         sinceMs: z.number().nullable(),
+        coverage: z.number().nullable().describe("share of today's production time with known state"),
       }),
     ),
     today: z.object({
@@ -215,6 +236,10 @@ export const lineStatusSchema = z
       unknownMin: z.number(),
       goodCount: z.number(),
       rejectCount: z.number(),
+      coverage: z.number().nullable().describe('coverage of the data the line figures rest on'),
+      lowCoverage: z.boolean().describe('coverage below the configured minimum: read the figures with care'),
+      machinesWithGaps: z.array(z.string()).describe("the line's machines with a data gap today"),
+      unattributed: z.object({ good: z.number(), reject: z.number() }),
       warnings: z.array(z.string()),
     }),
   })
@@ -235,9 +260,11 @@ export async function loadLineStatus(
   const cal = registry.factory(factoryId)?.calendar;
   const fromMs = localMidnight({ utcOffsetMinutes: cal?.utcOffsetMinutes ?? 480 }, atMs);
   const toMs = Math.max(atMs, fromMs + 1);
+  // States are read up to the status instant, never past it: live status says what is known at `at`.
   const oee = await loadFactoryOee(store, registry, factoryId, {
     fromMs,
     toMs,
+    nowMs: toMs,
     ...(config ? { config } : {}),
   });
   const status = computeLineStatus({
@@ -267,6 +294,10 @@ export async function loadLineStatus(
         unknownMin: f?.unknownMin ?? 0,
         goodCount: f?.totals.goodCount ?? 0,
         rejectCount: f?.totals.rejectCount ?? 0,
+        unattributed: {
+          good: f?.totals.unattributedGoodCount ?? 0,
+          reject: f?.totals.unattributedRejectCount ?? 0,
+        },
         warnings: f?.warnings ?? [],
       },
     };

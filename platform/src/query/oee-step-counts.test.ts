@@ -4,7 +4,7 @@ import { computeFactoryOee } from '../oee/index.js';
 import { calendar, L, snapshotWith } from '../oee/test-support.js';
 import { device, point, registryMetric, tempStore } from './adapters.test-support.js';
 import { loadOeeInputs } from './oee-inputs.js';
-import { stepCountIncrements, toIncrements } from './oee-step-counts.js';
+import { stepCountIncrements, stepRows, toIncrements } from './oee-step-counts.js';
 
 const D = '2024-03-04';
 const cleanups: (() => Promise<void>)[] = [];
@@ -60,7 +60,7 @@ describe('report-by-exception counters as step increments', () => {
     expect(r?.period.totals.countGapMs).toBe(0);
   });
 
-  it('Bad samples open a gap until the next Good one, whose increase is unattributed (gap); resets count from zero', async () => {
+  it('Bad samples open a gap; the jump after it is one after-gap increment over the gap; resets count from zero', async () => {
     const { store, cleanup } = await tempStore();
     cleanups.push(cleanup);
     const k = { factoryId: 'F1', deviceId: 'C1', metric: 'goodCount' };
@@ -79,58 +79,33 @@ describe('report-by-exception counters as step increments', () => {
       lookbackMs: 3_600_000,
       offline: [],
     });
-    const rows = Array.from(c.startMs, (s, i) => [s, c.endMs[i], c.good[i]]);
-    // The 7 pieces the counter shows after the drop-out were made somewhere in 08:30–09:30: not at 09:30.
+    const rows = Array.from(c.startMs, (s, i) => [s, c.endMs[i], c.good[i], c.afterGap?.[i]]);
     expect(rows).toEqual([
-      [L(D, '08:30'), L(D, '08:30') + 1, 5],
-      [L(D, '09:00'), L(D, '09:30'), Number.NaN],
-      [L(D, '10:00'), L(D, '10:00') + 1, 3],
+      [L(D, '08:30'), L(D, '08:30') + 1, 5, 0],
+      [L(D, '09:00'), L(D, '09:30'), 7, 1], // made somewhere in the Bad half hour, not at 09:30
+      [L(D, '10:00'), L(D, '10:00') + 1, 3, 0],
     ]);
-    expect(c.unattributed).toEqual([{ fromMs: L(D, '08:30'), toMs: L(D, '09:30'), good: 7, reject: 0 }]);
   });
 
-  it('a rise across an offline stretch is unattributed too; pieces on both sides stay where they were counted', async () => {
-    const { store, cleanup } = await tempStore();
-    cleanups.push(cleanup);
-    const k = { factoryId: 'F1', deviceId: 'C1', metric: 'goodCount' };
-    await store.write([
-      point('C1', 'goodCount', L(D, '08:10'), 10),
-      point('C1', 'goodCount', L(D, '08:20'), 11),
-      point('C1', 'goodCount', L(D, '13:00'), 40), // back after the device was offline 09:00–12:00
-      point('C1', 'goodCount', L(D, '13:05'), 41),
+  it('offline intervals are gaps; a gap open at the window end is closed by the first Good sample after it', () => {
+    const s = (t: number, v: number | null) => ({ t, v });
+    // Good 10 at t=5, offline [20, 40), Good 13 at 45 (the jump), Good 14 at 50, Bad at 80, Good 20 at 130.
+    const samples = [s(5, 10), s(45, 13), s(50, 14), s(80, null), s(130, 20)];
+    const r = stepRows(samples, 'good', [{ startMs: 20, endMs: 40 }], 10, 100, undefined);
+    expect(r.rows.map((x) => [x.s, x.e, x.good, x.afterGap])).toEqual([
+      [20, 45, 3, true],
+      [50, 51, 1, false],
+      [80, 130, 6, true], // the window ends at 100; the increment stays whole, the domain prorates it
     ]);
-    const c = await stepCountIncrements(store, k, undefined, {
-      fromMs: L(D, '08:00'),
-      toMs: L(D, '14:00'),
-      lookbackMs: 3_600_000,
-      offline: [{ startMs: L(D, '09:00'), endMs: L(D, '12:00') }],
-    });
-    expect(Array.from(c.startMs, (s, i) => [s, c.endMs[i], c.good[i]])).toEqual([
-      [L(D, '08:20'), L(D, '08:20') + 1, 1],
-      [L(D, '09:00'), L(D, '12:00'), Number.NaN],
-      [L(D, '13:05'), L(D, '13:05') + 1, 1],
-    ]);
-    expect(c.unattributed).toEqual([{ fromMs: L(D, '08:20'), toMs: L(D, '13:00'), good: 29, reject: 0 }]);
-  });
-
-  it('offline intervals are gaps, split around the events inside them, and clipped to the window', () => {
-    const c = toIncrements(
-      [
-        { t: 50, good: 1, reject: 0 },
-        { t: 20, good: 2, reject: 1 },
-      ],
-      [
-        { startMs: 0, endMs: 30 },
-        { startMs: 25, endMs: 40 },
-      ],
-      10,
-      100,
-    );
-    expect(Array.from(c.startMs, (s, i) => [s, c.endMs[i], c.good[i], c.reject[i]])).toEqual([
-      [10, 20, Number.NaN, Number.NaN],
-      [20, 21, 2, 1],
-      [21, 40, Number.NaN, Number.NaN],
+    expect(r.open).toEqual([]);
+    // Nothing closes the Bad stretch: an open gap to the window end.
+    const open = stepRows(samples.slice(0, 4), 'good', [], 10, 100, undefined);
+    expect(open.open).toEqual([{ startMs: 80, endMs: 100 }]);
+    const c = toIncrements(open.rows, open.open, 10, 100);
+    expect(Array.from(c.startMs, (x, i) => [x, c.endMs[i], c.good[i], c.reject[i]])).toEqual([
+      [45, 46, 3, 0],
       [50, 51, 1, 0],
+      [80, 100, Number.NaN, Number.NaN],
     ]);
   });
 });

@@ -132,7 +132,7 @@ export function birthDeviceWriter(
   return (d: Device): string | null => {
     const o = (owner.get(factoryId, d.id) as { agentId: string } | undefined)?.agentId;
     if (o !== undefined && o !== agentId) return o;
-    upsert(factoryId, agentId, d, nowMs);
+    upsert(factoryId, agentId, d, birthTs); // first seen = the birth's time: replayed history is graded like live
     transition(factoryId, d.id, true, birthTs, 'birth');
     return null;
   };
@@ -230,14 +230,14 @@ function deviceUpsert(db: Db) {
     `INSERT INTO devices (factoryId, id, agentId, kind, assetPath, name, medium, meterRole, parentMeter,
        ratedPowerKw, source, online, onlineSinceMs, onlineReason, firstSeenMs, lastSeenMs)
      VALUES (@factoryId, @id, @agentId, @kind, @assetPath, @name, @medium, @meterRole, @parentMeter,
-       @ratedPowerKw, @source, 0, NULL, NULL, @nowMs, NULL)
+       @ratedPowerKw, @source, 0, NULL, NULL, @firstSeenMs, NULL)
      ON CONFLICT (factoryId, id) DO UPDATE SET kind = excluded.kind,
        assetPath = excluded.assetPath, name = excluded.name, medium = excluded.medium,
        meterRole = excluded.meterRole, parentMeter = excluded.parentMeter,
        ratedPowerKw = excluded.ratedPowerKw, source = excluded.source
      WHERE devices.agentId = excluded.agentId`,
   );
-  return (factoryId: string, agentId: string, d: Device, nowMs: number): void => {
+  return (factoryId: string, agentId: string, d: Device, firstSeenMs: number): void => {
     stmt.run({
       factoryId,
       id: d.id,
@@ -250,7 +250,7 @@ function deviceUpsert(db: Db) {
       parentMeter: d.parentMeter ?? null,
       ratedPowerKw: d.ratedPowerKw ?? null,
       source: d.source ?? null,
-      nowMs,
+      firstSeenMs,
     });
   };
 }

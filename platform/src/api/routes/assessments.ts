@@ -199,6 +199,13 @@ export const assessmentRoutes: RouteModule = {
               revision: z.number().int(),
               applied: z.array(z.string()),
               conflicts: z.array(z.string()),
+              pendingConfirmation: z
+                .array(z.string())
+                .describe('items pre-filled from a low-coverage indicator: not scored until accepted'),
+              coveredPeriod: z
+                .object({ fromMs: z.number(), toMs: z.number() })
+                .optional()
+                .describe('the part of the period with data, when it was clipped'),
               indicators: z.array(indicatorOut),
               notes: z.array(z.string()),
             }),

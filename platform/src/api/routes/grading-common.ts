@@ -81,6 +81,9 @@ export function indicatorView(i: Indicator): IndicatorOut {
     pullingDown: i.pullingDown,
     ...(i.breakdown ? { breakdown: i.breakdown } : {}),
     notes: i.notes,
+    ...(i.definition ? { definition: i.definition } : {}),
+    coverage: i.coverage,
+    lowCoverage: i.lowCoverage,
   };
 }
 

@@ -129,6 +129,8 @@ export type TierFramework = {
   id: string;
   version: string;
   title: I18n;
+  /** Indicator definitions chosen by the rule set (indicator id → definition id); see IndicatorModule. */
+  indicatorDefinitions: Record<string, string>;
   classify(input: TierInputs): AssetTier[];
   unverifiedRules: I18n[];
 };

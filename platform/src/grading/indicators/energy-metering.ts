@@ -1,5 +1,5 @@
 import { pathChain } from '../../oee/assets.js';
-import { devicesInScope, memo, pointsInPeriod, ratio, worstFirst } from './context.js';
+import { devicesInScope, goodPointsInPeriod, memo, ratio, worstFirst } from './context.js';
 import type { IndicatorModule } from './types.js';
 
 /**
@@ -38,7 +38,7 @@ export const energyMeteringCoverage: IndicatorModule = {
       () =>
         new Set(
           ctx.inputs.snapshot.devices
-            .filter((d) => d.kind === 'meter' && pointsInPeriod(ctx, d.id) > 0)
+            .filter((d) => d.kind === 'meter' && goodPointsInPeriod(ctx, d.id) > 0)
             .map((d) => d.assetPath),
         ),
     );

@@ -1,5 +1,5 @@
 import type { OnlineTransition, RegistryDevice } from '../../registry/model.js';
-import { devicesInScope, equipmentRuleNote, memo, ratio, worstFirst } from './context.js';
+import { devicesInScope, equipmentRuleNote, memo, ratio, timeCoverage, worstFirst } from './context.js';
 import type { IndicatorContext, IndicatorModule } from './types.js';
 
 /**
@@ -46,6 +46,7 @@ export const equipmentOnlineRatio: IndicatorModule = {
         ctx.config.maxPullingDown,
       ),
       notes: [equipmentRuleNote(ctx)],
+      coverage: timeCoverage(ctx),
     };
   },
 };

@@ -10,6 +10,7 @@ import { stateFaultCapture } from './state-fault-capture.js';
 import type {
   Indicator,
   IndicatorContext,
+  IndicatorDefinition,
   IndicatorInputs,
   IndicatorModule,
   IndicatorScope,
@@ -33,16 +34,44 @@ export function computeIndicators(
   scope: IndicatorScope = { assetPath: '' },
 ): Indicator[] {
   const ctx = 'inputs' in inputs ? inputs : buildContext(inputs);
-  return indicatorModules.map((m) => ({
-    id: m.id,
-    name: m.name,
-    formula: m.formula,
-    formulaVersion: m.formulaVersion,
-    fromMs: ctx.inputs.fromMs,
-    toMs: ctx.inputs.toMs,
-    scope,
-    ...m.compute(ctx, scope),
-  }));
+  return indicatorModules.map((m) => {
+    const def = definitionOf(m, ctx.config.definitions[m.id]);
+    const { coverage = null, ...body } = m.compute(ctx, scope, def?.id);
+    return {
+      id: m.id,
+      name: m.name,
+      formula: def?.formula ?? m.formula,
+      formulaVersion: def ? `${def.id}/${def.version}` : m.formulaVersion,
+      ...(def
+        ? { definition: { id: def.id, version: def.version, default: def.id === m.definitions?.default } }
+        : {}),
+      fromMs: ctx.inputs.fromMs,
+      toMs: ctx.inputs.toMs,
+      scope,
+      ...body,
+      coverage,
+      lowCoverage: coverage !== null && coverage < ctx.config.minCoverage,
+    };
+  });
+}
+
+/** The definition a module uses: the configured one (checked), else its default; none for single-definition modules. */
+export function definitionOf(
+  m: IndicatorModule,
+  configured: string | undefined,
+): IndicatorDefinition | undefined {
+  if (!m.definitions) {
+    if (configured !== undefined)
+      throw new Error(`indicator ${m.id} has one definition; "${configured}" cannot be chosen`);
+    return undefined;
+  }
+  const id = configured ?? m.definitions.default;
+  const def = m.definitions.list.find((d) => d.id === id);
+  if (!def)
+    throw new Error(
+      `indicator ${m.id} has no definition "${id}" (known: ${m.definitions.list.map((d) => d.id).join(', ')})`,
+    );
+  return def;
 }
 
 export { buildContext } from './context.js';

@@ -49,10 +49,14 @@ const series = (
   present: number,
   expected: number | null,
   lastTsMs: number | null,
+  good = present,
+  goodInForce = present > 0 ? [{ startMs: T0, endMs: T1 }] : [],
 ): SeriesActivity => ({
   deviceId,
   metric: metricKey,
   present,
+  good,
+  goodInForce,
   expected,
   expectedPeriodMs: expected === null ? null : 60_000,
   lastTsMs,
@@ -84,11 +88,20 @@ const snapshot = snapshotWith(
   },
 );
 
+/** The delivered-data definitions: the hand-computed values below were written for them. */
+const delivered = {
+  definitions: {
+    'equipment-networking-rate': 'delivered-data',
+    'state-fault-capture': 'delivered-data',
+    'data-collection-coverage': 'delivered-data',
+  },
+};
 const inputs: IndicatorInputs = {
   snapshot,
   fromMs: T0,
   toMs: T1,
   nowMs: T1,
+  config: delivered,
   series: [
     series('M1', 'machineState', 5, null, T1 - H),
     series('M1', 'goodCount', 540, 600, T1 - 120_000),
@@ -100,7 +113,7 @@ const inputs: IndicatorInputs = {
 
 const byId = (list: Indicator[], id: string) => list.find((i) => i.id === id) as Indicator;
 
-describe('digitalisation indicators (hand-computed)', () => {
+describe('digitalisation indicators (hand-computed, delivered-data definitions)', () => {
   const all = computeIndicators(inputs);
 
   it('digitisation and networking rates over machines and meters', () => {
@@ -114,6 +127,8 @@ describe('digitalisation indicators (hand-computed)', () => {
     expect(net.pullingDown.map((p) => p.ref)).toEqual(['M2', 'M3']);
     expect(net.fromMs).toBe(T0);
     expect(net.formula.zh).toContain('生产设备');
+    expect(net.formulaVersion).toBe('delivered-data/2');
+    expect(net.definition).toEqual({ id: 'delivered-data', version: '2', default: false });
   });
 
   it('the production flag, when set, defines the equipment', () => {
@@ -212,5 +227,118 @@ describe('digitalisation indicators (hand-computed)', () => {
     expect(byId(res, 'oee-availability').pullingDown.map((p) => p.ref)).toEqual(['M1']);
     expect(byId(res, 'oee-tracking')).toMatchObject({ value: 1 / 3, counts: { machines: 3, tracked: 1 } });
     expect(byId(all, 'oee-tracking').value).toBeNull();
+  });
+});
+
+describe('networked = connected and answering with Good quality (online-time, the default; issue 10)', () => {
+  // One shift day, 10 h: M1 online all the time, its state Good in force all day (a holiday: no sample at
+  // all), M2 online but its only sample in the period is BadNoCommunication at +4 h (Good before, from the
+  // value in force), M3 online with a 1-h dropout (Bad +2 h … +3 h), E1 a meter whose constant tag never
+  // changes (Good in force, no sample in the period).
+  const devs = ['M1', 'M2', 'M3', 'E1'].map((id) =>
+    dev(id, id === 'E1' ? 'meter' : 'machine', `WS1/L1/${id}`, { production: true }),
+  );
+  const snap = snapshotWith(
+    {},
+    {
+      devices: devs,
+      metrics: [
+        metric('M1', 'machineState', 'machineState', 0),
+        metric('M2', 'machineState', 'machineState', 1),
+        metric('M3', 'machineState', 'machineState', 2),
+        metric('E1', 'ratedPower', 'activePower', 3),
+      ],
+      onlineHistory: devs.map((d) => ({
+        factoryId: 'F1',
+        deviceId: d.id,
+        atMs: T0 - H,
+        online: true,
+        reason: 'birth',
+      })),
+    },
+  );
+  const on = (a: number, b: number) => ({ startMs: T0 + a * H, endMs: T0 + b * H });
+  const quiet: IndicatorInputs = {
+    snapshot: snap,
+    fromMs: T0,
+    toMs: T1,
+    nowMs: T1 + H,
+    series: [
+      series('M1', 'machineState', 0, null, T0 - H, 0, [on(0, 10)]),
+      series('M2', 'machineState', 1, null, T0 + 4 * H, 0, [on(0, 4)]),
+      series('M3', 'machineState', 2, null, T0 + 3 * H, 1, [on(0, 2), on(3, 10)]),
+      series('E1', 'ratedPower', 0, null, T0 - 24 * H, 0, [on(0, 10)]),
+    ],
+  };
+
+  it('holidays and constant tags count while the device is online; a dropout counts against', () => {
+    const net = byId(computeIndicators(quiet), 'equipment-networking-rate');
+    expect(net.definition).toEqual({ id: 'online-time', version: '1', default: true });
+    expect(net.formulaVersion).toBe('online-time/1');
+    // (10 + 4 + 9 + 10) of 40 device-hours
+    expect(net.value).toBeCloseTo(33 / 40, 12);
+    expect(net.counts).toMatchObject({ equipment: 4, networked: 4, networkedWholePeriod: 2, silent: 0 });
+    expect(net.pullingDown.map((p) => [p.ref, p.value])).toEqual([
+      ['M2', 0.4],
+      ['M3', 0.9],
+    ]);
+    const cap = byId(computeIndicators(quiet), 'state-fault-capture');
+    expect(cap.value).toBeCloseTo(23 / 30, 12);
+    const cov = byId(computeIndicators(quiet), 'data-collection-coverage');
+    expect(cov.value).toBeCloseTo((1 + 0.4 + 0.9 + 1) / 4, 12);
+  });
+
+  it('delivered-data/2: a single BadNoCommunication sample is not delivered data (v1 counted it)', () => {
+    const d = byId(computeIndicators({ ...quiet, config: delivered }), 'equipment-networking-rate');
+    // Only M3 sent a Good sample in the period (its return at +3 h); M2's lone sample was Bad.
+    expect(d.counts).toMatchObject({ equipment: 4, networked: 1, silent: 3 });
+    expect(d.pullingDown.map((p) => p.ref)).toEqual(['E1', 'M1', 'M2']);
+  });
+
+  it('the device is networked only while the registry has it online', () => {
+    const offline: IndicatorInputs = {
+      ...quiet,
+      snapshot: {
+        ...snap,
+        onlineHistory: [
+          ...snap.onlineHistory,
+          { factoryId: 'F1', deviceId: 'M1', atMs: T0 + 5 * H, online: false, reason: 'death' },
+        ],
+      },
+    };
+    const net = byId(computeIndicators(offline), 'equipment-networking-rate');
+    expect(net.pullingDown.find((p) => p.ref === 'M1')?.value).toBe(0.5);
+  });
+
+  it('history before the first birth (replayed, backfilled, simulated time) is judged by its data alone', () => {
+    const later: IndicatorInputs = {
+      ...quiet,
+      snapshot: {
+        ...snap,
+        // The registry first heard of the devices after the period (a replay's birth carries "now").
+        onlineHistory: devs.map((d) => ({
+          factoryId: 'F1',
+          deviceId: d.id,
+          atMs: T1 + 100 * H,
+          online: true,
+          reason: 'birth',
+        })),
+      },
+    };
+    expect(byId(computeIndicators(later), 'equipment-networking-rate').value).toBeCloseTo(33 / 40, 12);
+  });
+
+  it('an unknown definition is refused with the known ones named', () => {
+    expect(() =>
+      computeIndicators({ ...quiet, config: { definitions: { 'equipment-networking-rate': 'pings' } } }),
+    ).toThrow(/no definition "pings" \(known: online-time, delivered-data\)/);
+  });
+
+  it('coverage: the share of the period inside the data span; below the minimum it is flagged', () => {
+    const ind = computeIndicators({ ...quiet, dataSpan: { startMs: T0 + 6 * H, endMs: T1 } });
+    const net = byId(ind, 'equipment-networking-rate');
+    expect(net.coverage).toBeCloseTo(0.4, 12);
+    expect(net.lowCoverage).toBe(true);
+    expect(byId(ind, 'equipment-digitization-rate').coverage).toBeNull();
   });
 });

@@ -1,6 +1,12 @@
 import { inScope } from '../../oee/assets.js';
-import { addTotals, emptyTotals, figuresFromTotals, type MachineOeeResult } from '../../oee/index.js';
-import { devicesInScope, ratio, worstFirst } from './context.js';
+import {
+  addTotals,
+  coverageOf,
+  emptyTotals,
+  figuresFromTotals,
+  type MachineOeeResult,
+} from '../../oee/index.js';
+import { devicesInScope, ratio, timeCoverage, worstFirst } from './context.js';
 import type { IndicatorBody, IndicatorContext, IndicatorModule, IndicatorScope } from './types.js';
 
 function machinesInScope(ctx: IndicatorContext, scope: IndicatorScope): MachineOeeResult[] {
@@ -22,10 +28,10 @@ export const oeeAvailability: IndicatorModule = {
   id: 'oee-availability',
   name: { zh: '设备时间开动率（OEE 可用率）', en: 'OEE availability' },
   formula: {
-    zh: 'Σ 运行时间（含微停） ÷ Σ 计划生产时间（班次减休息，数据缺失时段计入计划时间）',
-    en: 'Σ operating time (incl. micro-stops) ÷ Σ planned production time (shifts minus breaks; data gaps stay in planned time)',
+    zh: 'Σ 运行时间（含微停） ÷ Σ 计划生产时间（班次减休息；无数据时段既非计划时间也非运行时间，另报覆盖率）',
+    en: 'Σ operating time (incl. micro-stops) ÷ Σ planned production time (shifts minus breaks; time without data is neither planned nor operating time and is reported as coverage)',
   },
-  formulaVersion: '1',
+  formulaVersion: '2',
   compute(ctx, scope) {
     if (!ctx.inputs.oee) return noOee;
     const ms = machinesInScope(ctx, scope);
@@ -39,6 +45,7 @@ export const oeeAvailability: IndicatorModule = {
         plannedProductionMin: t.plannedProductionMs / 60_000,
         operatingMin: t.operatingMs / 60_000,
         unknownMin: t.unknownMs / 60_000,
+        unattributedPieces: t.unattributedGoodCount + t.unattributedRejectCount,
       },
       pullingDown: worstFirst(
         ms
@@ -58,6 +65,7 @@ export const oeeAvailability: IndicatorModule = {
         ctx.config.maxPullingDown,
       ),
       notes: [],
+      coverage: scaled(coverageOf(t), timeCoverage(ctx)),
     };
   },
 };
@@ -80,7 +88,10 @@ export const oeeTracking: IndicatorModule = {
       return !!p && p.availability !== null && p.performance !== null && p.quality !== null;
     };
     const ok = machines.filter((m) => tracked(m.id));
+    const t = emptyTotals();
+    for (const m of results.values()) addTotals(t, m.period.totals);
     return {
+      coverage: results.size > 0 ? scaled(coverageOf(t), timeCoverage(ctx)) : null,
       value: ratio(ok.length, machines.length),
       counts: { machines: machines.length, tracked: ok.length },
       pullingDown: worstFirst(
@@ -101,3 +112,8 @@ export const oeeTracking: IndicatorModule = {
     };
   },
 };
+
+/** OEE coverage (known state in production time) of the measured period, scaled to the requested period. */
+function scaled(oeeCoverage: number | null, time: number | null): number | null {
+  return oeeCoverage === null ? null : oeeCoverage * (time ?? 1);
+}

@@ -14,6 +14,8 @@ export function buildGradingReport(args: {
   tiers?: AssetTier[];
   tierFramework?: Pick<TierFramework, 'id' | 'version' | 'unverifiedRules'>;
   progress?: GradingReport['progress'];
+  /** The part of the assessment period with data (when it was clipped). */
+  coveredPeriod?: { fromMs: number; toMs: number };
   generatedAtMs: number;
   lang?: Lang;
 }): GradingReport {
@@ -31,6 +33,20 @@ export function buildGradingReport(args: {
         ]
       : [],
   );
+  const pendingConfirmation = a.answers.flatMap((ans) =>
+    ans.pendingConfirmation && ans.suggested
+      ? [
+          {
+            itemId: ans.itemId,
+            title: r.items.find((i) => i.itemId === ans.itemId)?.title ?? { zh: ans.itemId, en: ans.itemId },
+            suggested: ans.suggested.value,
+            indicators: ans.suggested.evidence.flatMap((e) =>
+              e.kind === 'telemetry' ? [{ id: e.indicatorId, coverage: e.coverage ?? null }] : [],
+            ),
+          },
+        ]
+      : [],
+  );
   const report: GradingReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAtMs: args.generatedAtMs,
@@ -44,6 +60,7 @@ export function buildGradingReport(args: {
       createdAtMs: a.createdAtMs,
       updatedAtMs: a.updatedAtMs,
       ...(a.period ? { period: a.period } : {}),
+      ...(args.coveredPeriod ? { coveredPeriod: args.coveredPeriod } : {}),
       ...(a.assessor ? { assessor: a.assessor } : {}),
       tailoring: a.tailoring,
       ...(a.weightSet ? { weightSet: a.weightSet } : {}),
@@ -73,6 +90,9 @@ export function buildGradingReport(args: {
       pullingDown: i.pullingDown,
       ...(i.breakdown ? { breakdown: i.breakdown } : {}),
       notes: i.notes,
+      ...(i.definition ? { definition: i.definition } : {}),
+      coverage: i.coverage,
+      lowCoverage: i.lowCoverage,
     })),
     tiers: args.tiers ?? [],
     ...(args.tierFramework
@@ -81,6 +101,7 @@ export function buildGradingReport(args: {
     gaps: r.gaps.map((g, i) => ({ rank: i + 1, ...g })),
     items: r.items,
     overrides,
+    pendingConfirmation,
     progress: args.progress ?? [],
     unverifiedRules: [...r.unverifiedRules, ...(args.tierFramework?.unverifiedRules ?? [])],
   };

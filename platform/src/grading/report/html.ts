@@ -52,6 +52,14 @@ export function renderGradingHtml(report: GradingReport, langOverride?: Lang): s
     ...(report.assessment.period
       ? [[L('period'), `${time(report.assessment.period.fromMs)} – ${time(report.assessment.period.toMs)}`]]
       : []),
+    ...(report.assessment.coveredPeriod
+      ? [
+          [
+            L('coveredPeriod'),
+            `${time(report.assessment.coveredPeriod.fromMs)} – ${time(report.assessment.coveredPeriod.toMs)}`,
+          ],
+        ]
+      : []),
     ...(report.assessment.assessor ? [[L('assessor'), esc(report.assessment.assessor)]] : []),
     [L('generated'), time(report.generatedAtMs)],
     ...(report.assessment.tailoring.length > 0
@@ -101,13 +109,18 @@ export function renderGradingHtml(report: GradingReport, langOverride?: Lang): s
     r.domains.map((d) => row([T(d.name), `${num(d.score)} / ${num(d.max)}`])),
   )}</section>`;
   const indicators = `<section><h2>${L('indicators')}</h2>${table(
-    [L('indicator'), L('value'), L('period'), L('formula'), L('counts'), L('pullingDown')],
+    [L('indicator'), L('value'), L('coverage'), L('period'), L('formula'), L('counts'), L('pullingDown')],
     report.indicators.map((i) =>
       row([
         T(i.name),
         `<b>${pct(i.value)}</b>`,
+        i.coverage === null || i.coverage === undefined
+          ? '—'
+          : i.lowCoverage
+            ? `<span class="warn">${pct(i.coverage)}</span>`
+            : pct(i.coverage),
         `${time(i.fromMs)}<br>${time(i.toMs)}`,
-        `${T(i.formula)}${i.notes.map((n) => `<br><span class="muted">${T(n)}</span>`).join('')}`,
+        `${T(i.formula)}<br><span class="muted">${esc(i.formulaVersion)}</span>${i.notes.map((n) => `<br><span class="muted">${T(n)}</span>`).join('')}`,
         Object.entries(i.counts)
           .map(([k, v]) => `${esc(k)}=${num(v)}`)
           .join('<br>'),
@@ -174,6 +187,21 @@ export function renderGradingHtml(report: GradingReport, langOverride?: Lang): s
     [L('item'), L('suggested'), L('final'), L('reason')],
     report.overrides.map((o) => row([T(o.title), value(o.suggested), value(o.final), esc(o.reason)])),
   )}</section>`;
+  const pending =
+    report.pendingConfirmation.length > 0
+      ? `<section><h2>${L('pending')}</h2>${table(
+          [L('item'), L('suggested'), L('coverage')],
+          report.pendingConfirmation.map((p) =>
+            row([
+              T(p.title),
+              value(p.suggested),
+              p.indicators
+                .map((i) => `${esc(i.id)}: ${i.coverage === null ? '—' : pct(i.coverage)}`)
+                .join('<br>'),
+            ]),
+          ),
+        )}</section>`
+      : '';
   const progress =
     report.progress.length > 0
       ? `<section><h2>${L('progress')}</h2>${table(
@@ -194,7 +222,7 @@ export function renderGradingHtml(report: GradingReport, langOverride?: Lang): s
 <style>${CSS}</style></head><body>
 <h1>${esc(report.factory.name)} ${L('reportTitle')}</h1>
 <table class="meta">${meta.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>
-${summary}${domains}${indicators}${tiers}${gaps}${overrides}${progress}${items}${notes}
+${summary}${domains}${indicators}${tiers}${gaps}${pending}${overrides}${progress}${items}${notes}
 <footer class="muted">${esc(report.schemaVersion)} · xiang-iiot</footer>
 </body></html>
 `;

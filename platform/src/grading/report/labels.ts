@@ -57,6 +57,15 @@ const LABELS = {
   evidence: ['证据', 'Evidence'],
   document: ['文件', 'Document'],
   overrides: ['评估人修改遥测建议的记录', 'Assessor overrides of telemetry suggestions'],
+  coverage: ['数据覆盖率', 'Data coverage'],
+  coveredPeriod: [
+    '有数据的评估区间（指标据此计算）',
+    'Part of the period with data (indicators computed over it)',
+  ],
+  pending: [
+    '待评估人确认的遥测建议（数据覆盖不足，未计分）',
+    'Telemetry suggestions awaiting confirmation (low data coverage, not scored)',
+  ],
   suggested: ['遥测建议', 'Suggested'],
   final: ['最终', 'Final'],
   reason: ['理由', 'Reason'],

@@ -38,6 +38,10 @@ export const reportIndicatorSchema = z.object({
     )
     .optional(),
   notes: z.array(i18nSchema),
+  definition: z.object({ id: z.string(), version: z.string(), default: z.boolean() }).optional(),
+  /** Share of the requested period (OEE: of production time) the indicator had data for; null: not time-based. */
+  coverage: z.number().nullable().optional(),
+  lowCoverage: z.boolean().optional(),
 });
 
 export const reportTierSchema = z.object({
@@ -101,6 +105,8 @@ export const gradingReportSchema = z.object({
     createdAtMs: z.number().int(),
     updatedAtMs: z.number().int(),
     period: periodSchema.optional(),
+    /** The part of the period with data, which the indicators were computed over (issue 10 §6). */
+    coveredPeriod: periodSchema.optional(),
     assessor: z.string().optional(),
     tailoring: z.array(tailoringSchema),
     weightSet: z.string().optional(),
@@ -143,6 +149,20 @@ export const gradingReportSchema = z.object({
       reason: z.string(),
     }),
   ),
+  /**
+   * Telemetry suggestions resting on an indicator below its coverage minimum: not counted until an assessor
+   * confirms them (accept).
+   */
+  pendingConfirmation: z
+    .array(
+      z.object({
+        itemId: z.string(),
+        title: i18nSchema,
+        suggested: answerValueSchema,
+        indicators: z.array(z.object({ id: z.string(), coverage: z.number().nullable() })),
+      }),
+    )
+    .default([]),
   /** Earlier results of the same factory and framework, oldest first (from the repository). */
   progress: z.array(
     z.object({

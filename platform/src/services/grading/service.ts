@@ -12,9 +12,11 @@ import {
   sameValue,
 } from '../../grading/assessment.js';
 import type { Lang } from '../../grading/common.js';
-import { maturityFramework } from '../../grading/frameworks/index.js';
-import { type GradeRun, gradeFactory } from '../../grading/grade.js';
+import { gateByCoverage } from '../../grading/evidence.js';
+import { maturityFramework, tierFramework } from '../../grading/frameworks/index.js';
+import { type GradeRun, gradeFactory, withDefinitions } from '../../grading/grade.js';
 import { buildContext, computeIndicators } from '../../grading/indicators/index.js';
+import type { IndicatorInputs } from '../../grading/indicators/types.js';
 import type { GradingReport } from '../../grading/report/schema.js';
 import type { Registry } from '../../registry/registry.js';
 import type { TimeSeriesStore } from '../../store/types.js';
@@ -89,7 +91,7 @@ export class GradingService {
 
   async indicators(factoryId: string, period: { fromMs: number; toMs: number }, scope = '') {
     const { inputs, notes } = await loadIndicatorInputs(this.deps, factoryId, period, this.now());
-    return { indicators: computeIndicators(buildContext(inputs), { assetPath: scope }), notes };
+    return { indicators: computeIndicators(contextOf(inputs), { assetPath: scope }), notes };
   }
 
   create(factoryId: string, c: CreateAssessment): Assessment {
@@ -129,8 +131,12 @@ export class GradingService {
     const p = period ?? a0.period ?? defaultPeriod(this.now(), this.offset(factoryId));
     const nowMs = this.now();
     const { inputs, notes } = await loadIndicatorInputs(this.deps, factoryId, p, nowMs);
-    const indicators = computeIndicators(buildContext(inputs));
-    const suggestions: Suggestion[] = this.framework(a0.frameworkId).suggest(indicators);
+    const indicators = computeIndicators(contextOf(inputs));
+    // Suggestions resting on an indicator with low coverage wait for the assessor's confirmation.
+    const suggestions: Suggestion[] = gateByCoverage(
+      this.framework(a0.frameworkId).suggest(indicators),
+      indicators,
+    );
     const r = applySuggestions({ ...a0, period: p }, suggestions, nowMs);
     const { revision } = this.deps.repo.saveAssessment(r.assessment);
     return {
@@ -138,6 +144,8 @@ export class GradingService {
       revision,
       applied: r.applied,
       conflicts: r.conflicts,
+      pendingConfirmation: r.assessment.answers.filter((x) => x.pendingConfirmation).map((x) => x.itemId),
+      ...(inputs.requestedPeriod ? { coveredPeriod: { fromMs: inputs.fromMs, toMs: inputs.toMs } } : {}),
       suggestions,
       indicators,
       notes,
@@ -262,4 +270,9 @@ export class GradingService {
       throw new GradingError(400, (e as Error).message, 'body.frameworkId');
     }
   }
+}
+
+/** The indicator context with the definitions of the Article 13 rule set in force (the shipped default). */
+function contextOf(inputs: IndicatorInputs) {
+  return buildContext(withDefinitions(inputs, tierFramework().indicatorDefinitions));
 }

@@ -286,6 +286,8 @@ describe('CMMM shipped data', () => {
       counts: { n: 1 },
       pullingDown: [],
       notes: [],
+      coverage: 1,
+      lowCoverage: false,
     });
     const sug = framework.suggest([
       ind('equipment-digitization-rate', 0.97),

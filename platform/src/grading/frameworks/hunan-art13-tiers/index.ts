@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { assetLevelOf, inScope, pathChain } from '../../../oee/assets.js';
 import { confidenceSchema, i18nSchema, parseOrThrow } from '../../common.js';
 import { buildContext } from '../../indicators/context.js';
+import { definitionOf, indicatorModules } from '../../indicators/index.js';
 import type { IndicatorScope } from '../../indicators/types.js';
 import type { AssetTier, FrameworkPlugin, TierCondition, TierFramework, TierInputs } from '../types.js';
 import rulesData from './rules.json' with { type: 'json' };
@@ -45,6 +46,11 @@ export const tierRulesSchema = z.object({
   confidence: confidenceSchema,
   /** Lines without station assets: each production machine on the line is taken as a workstation. */
   stationFallback: z.enum(['devicesAsStations', 'none']).default('devicesAsStations'),
+  /**
+   * Which definition the indicators use where there are several (indicator id → definition id, e.g.
+   * "equipment-networking-rate": "delivered-data"); unlisted ones use their default. A province's choice.
+   */
+  indicatorDefinitions: z.record(z.string(), z.string()).default({}),
   tiers: z
     .array(
       z.object({
@@ -60,6 +66,15 @@ export type TierRules = z.infer<typeof tierRulesSchema>;
 
 export function loadTierRules(data?: unknown): TierRules {
   const r = parseOrThrow(tierRulesSchema, data ?? rulesData, 'tier rules');
+  for (const [indicator, definition] of Object.entries(r.indicatorDefinitions)) {
+    const m = indicatorModules.find((x) => x.id === indicator);
+    if (!m) throw new Error(`invalid tier rules: indicatorDefinitions names unknown indicator ${indicator}`);
+    try {
+      definitionOf(m, definition);
+    } catch (e) {
+      throw new Error(`invalid tier rules: ${(e as Error).message}`);
+    }
+  }
   const ids = new Set(r.tiers.map((t) => t.id));
   for (const t of r.tiers)
     for (const c of t.conditions)
@@ -133,6 +148,7 @@ export function createTiers(rules: TierRules): TierFramework {
     id: rules.id,
     version: rules.version,
     title: rules.title,
+    indicatorDefinitions: rules.indicatorDefinitions,
     classify,
     unverifiedRules: [
       {

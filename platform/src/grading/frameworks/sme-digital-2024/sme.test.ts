@@ -182,6 +182,8 @@ describe('SME 2024 evaluation: level rules at their edges', () => {
       counts: {},
       pullingDown: [],
       notes: [],
+      coverage: 1,
+      lowCoverage: false,
       ...(breakdown ? { breakdown } : {}),
     });
     const link = (key: string, value: number) => ({ key, label: { zh: key, en: key }, value, counts: {} });
