@@ -92,7 +92,7 @@ export async function handleBirth(
   let devicesWritten: DevicesWritten | undefined;
   if (!stale) {
     const written: DevicesWritten = { born: [], foreign: [] };
-    const writeDevice = birthDeviceWriter(db, f, a, birth.timestamp, nowMs);
+    const writeDevice = birthDeviceWriter(db, f, a, birth.timestamp);
     await inTurns(
       namedDevices(birth),
       (dev) => {

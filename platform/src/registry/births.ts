@@ -106,9 +106,8 @@ export function writeBirthDevices(
   agentId: string,
   devices: readonly Device[],
   birthTs: number,
-  nowMs: number,
 ): DevicesWritten {
-  const write = birthDeviceWriter(db, factoryId, agentId, birthTs, nowMs);
+  const write = birthDeviceWriter(db, factoryId, agentId, birthTs);
   const out: DevicesWritten = { born: [], foreign: [] };
   for (const d of devices) {
     const owner = write(d);
@@ -119,13 +118,7 @@ export function writeBirthDevices(
 }
 
 /** writeBirthDevices one device at a time, statements prepared once; returns null or the other owner. */
-export function birthDeviceWriter(
-  db: Db,
-  factoryId: string,
-  agentId: string,
-  birthTs: number,
-  nowMs: number,
-) {
+export function birthDeviceWriter(db: Db, factoryId: string, agentId: string, birthTs: number) {
   const owner = db.prepare('SELECT agentId FROM devices WHERE factoryId = ? AND id = ?');
   const upsert = deviceUpsert(db);
   const transition = transitionRecorder(db);
@@ -180,8 +173,7 @@ export function applyBirth(
     );
 
     const named = namedDevices(birth);
-    const written =
-      opts.devicesWritten ?? writeBirthDevices(db, factoryId, agentId, named, birth.timestamp, nowMs);
+    const written = opts.devicesWritten ?? writeBirthDevices(db, factoryId, agentId, named, birth.timestamp);
     const born = new Set(written.born);
     const asset = assetUpsert(db);
     for (const a of birth.assets) asset(factoryId, a.path, a.level, a.name ?? null);
