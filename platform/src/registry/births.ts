@@ -92,13 +92,14 @@ export function applyBirth(
     const atMs = birth.timestamp;
     const upsertDevice = db.prepare(
       `INSERT INTO devices (factoryId, id, agentId, kind, assetPath, name, medium, meterRole, parentMeter,
-         ratedPowerKw, source, online, onlineSinceMs, onlineReason, firstSeenMs, lastSeenMs)
+         ratedPowerKw, source, equipment, measures, online, onlineSinceMs, onlineReason, firstSeenMs, lastSeenMs)
        VALUES (@factoryId, @id, @agentId, @kind, @assetPath, @name, @medium, @meterRole, @parentMeter,
-         @ratedPowerKw, @source, 0, NULL, NULL, @nowMs, NULL)
+         @ratedPowerKw, @source, @equipment, @measures, 0, NULL, NULL, @nowMs, NULL)
        ON CONFLICT (factoryId, id) DO UPDATE SET agentId = excluded.agentId, kind = excluded.kind,
          assetPath = excluded.assetPath, name = excluded.name, medium = excluded.medium,
          meterRole = excluded.meterRole, parentMeter = excluded.parentMeter,
-         ratedPowerKw = excluded.ratedPowerKw, source = excluded.source`,
+         ratedPowerKw = excluded.ratedPowerKw, source = excluded.source, equipment = excluded.equipment,
+         measures = excluded.measures`,
     );
     const born = new Set<string>();
     for (const d of birth.devices) {
@@ -115,6 +116,8 @@ export function applyBirth(
         parentMeter: d.parentMeter ?? null,
         ratedPowerKw: d.ratedPowerKw ?? null,
         source: d.source ?? null,
+        equipment: d.equipment ? JSON.stringify(d.equipment) : null,
+        measures: d.measures ? JSON.stringify(d.measures) : null,
         nowMs,
       });
       born.add(d.id);
@@ -136,6 +139,8 @@ export function applyBirth(
         parentMeter: null,
         ratedPowerKw: null,
         source: null,
+        equipment: null,
+        measures: null,
         nowMs,
       });
       recordTransition(db, factoryId, m.deviceId, true, atMs, 'birth');

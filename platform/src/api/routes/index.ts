@@ -5,6 +5,7 @@ import { assetRoutes } from './assets.js';
 import { coefficientRoutes } from './coefficients.js';
 import { deviceRoutes } from './devices.js';
 import { diagnosisRoutes } from './diagnoses.js';
+import { equipmentRoutes } from './equipment.js';
 import { factoryRoutes } from './factories.js';
 import { gradingIndicatorRoutes } from './grading-indicators.js';
 import { healthRoutes } from './health.js';
@@ -25,6 +26,7 @@ export const routes: RouteModule[] = [
   assetRoutes,
   agentRoutes,
   deviceRoutes,
+  equipmentRoutes,
   lineRoutes,
   lineStatusRoutes,
   oeeRoutes,
