@@ -50,7 +50,7 @@ export function meterEquipment(s: Scenario, m: MeterSpec): Equipment | undefined
   const derived: Equipment = {};
   if (m.medium === 'electricity') derived.nominalVoltageKv = systemVoltageKv(m);
   const hasChildren = s.meters.some((c) => c.parent === m.id);
-  if (m.loads.length === 1 && !hasChildren && !m.baseLoad) {
+  if (m.medium === 'electricity' && m.loads.length === 1 && !hasChildren && !m.baseLoad) {
     const machine = allMachines(s).find((x) => x.id === m.loads[0]);
     if (machine) {
       const e = machineEquipment(s, machine);
