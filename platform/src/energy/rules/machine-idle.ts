@@ -73,7 +73,8 @@ function diagnoseMachine(ctx: DiagnosisContext, m: MachineInfo, st: StateChanges
   if (idleH < s.minIdleHours) return null;
   const occ = m.occ!;
   const dev = ctx.devices.get(m.deviceId);
-  const meter = m.meterId ? ctx.meterById.get(m.meterId) : undefined;
+  // A meter shared with other machines says nothing about this machine's own idle power.
+  const meter = m.meterId && !m.meterShared ? ctx.meterById.get(m.meterId) : undefined;
   let excessKw: number | null = null;
   let method: 'meter' | 'registry' | null = null;
   let machineKwh: number | null = null;
@@ -182,5 +183,30 @@ function diagnoseMachine(ctx: DiagnosisContext, m: MachineInfo, st: StateChanges
       'Put machines into standby or off before breaks and at shift end (networked machines can be sent to energy-saving standby automatically); add a switch-off check to the shift handover.',
     ),
     basis: machineIdle.basis,
+    reliesOn: [
+      {
+        deviceId: m.deviceId,
+        fact: 'meter',
+        value: m.meterId,
+        source: m.meterSource === 'inferred' ? 'inferred' : m.meterId ? 'declared' : 'missing',
+      },
+      {
+        deviceId: m.deviceId,
+        fact: 'standbyPowerKw',
+        value: m.standbyPowerKw,
+        source:
+          m.standbySource === 'registry'
+            ? 'declared'
+            : m.standbySource === 'learned'
+              ? 'inferred'
+              : 'missing',
+      },
+      {
+        deviceId: m.deviceId,
+        fact: 'idlePowerKw',
+        value: dev?.idlePowerKw ?? null,
+        source: dev?.idlePowerKw !== undefined ? 'declared' : 'missing',
+      },
+    ],
   };
 }
