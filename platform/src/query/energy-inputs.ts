@@ -10,6 +10,7 @@ import type {
 } from '../energy/types.js';
 import type { RegistryMetric, RegistrySnapshot } from '../registry/model.js';
 import type { SeriesKey, TimeSeriesStore } from '../store/types.js';
+import { loadFineSeries } from './energy-inputs-fine.js';
 import {
   carriedGaugeMean,
   metricHealth,
@@ -225,6 +226,9 @@ export async function loadEnergyInputs(
       },
     ];
   });
+
+  // Minute consumption of the billing meters (滑差 demand) and 10-min PQ values (energy-inputs-fine.ts).
+  await loadFineSeries(store, snapshot, plans, fromMs, toMs, meters);
 
   const machineSeries: MachineSeries[] = [];
   const lookback = opts.stateLookbackMs ?? DAY_MS;
