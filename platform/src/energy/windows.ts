@@ -106,3 +106,43 @@ export function elevatedStretch(means: WindowMean[], minOutsideHours: number): E
   const to = means.indexOf(w[best.b - 1]!) + 1;
   return { from, to, insideKw, outsideKw, outsideHours: hOut, score: (insideKw - outsideKw) / sigma };
 }
+
+/**
+ * A load that starts (stops) inside its first (last) elevated window: the slot where it steps up (down) —
+ * the split that best separates a part at the reference level from a part above it. Returns the window
+ * with its start (end) moved there, or unchanged when no clear step exists.
+ */
+export function trimWindow(
+  kwh: Float64Array,
+  w: WindowMean,
+  refKw: number,
+  thrKw: number,
+  edge: 'start' | 'end',
+  minCoverage: number,
+): WindowMean {
+  let best = -1;
+  let bestDiff = Number.NEGATIVE_INFINITY;
+  for (let k = w.start + 1; k < w.end; k++) {
+    const a = windowMeans(kwh, [{ start: w.start, end: k }], minCoverage)[0]!.kw;
+    const b = windowMeans(kwh, [{ start: k, end: w.end }], minCoverage)[0]!.kw;
+    if (Number.isNaN(a) || Number.isNaN(b)) continue;
+    const diff = edge === 'start' ? b - a : a - b;
+    if (diff > bestDiff) {
+      bestDiff = diff;
+      best = k;
+    }
+  }
+  if (best < 0) return w;
+  const quiet = windowMeans(
+    kwh,
+    [edge === 'start' ? { start: w.start, end: best } : { start: best, end: w.end }],
+    minCoverage,
+  )[0]!;
+  const loud = windowMeans(
+    kwh,
+    [edge === 'start' ? { start: best, end: w.end } : { start: w.start, end: best }],
+    minCoverage,
+  )[0]!;
+  if (!(quiet.kw - refKw < thrKw / 2 && loud.kw - refKw >= thrKw)) return w;
+  return loud;
+}

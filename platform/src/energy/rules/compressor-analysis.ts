@@ -3,7 +3,7 @@ import type { ReliesOn } from '../finding.js';
 import { KIND } from '../slots.js';
 import { ols } from '../stats/regression.js';
 import { SLOT_H } from '../types.js';
-import { elevatedStretch, type WindowMean, windowMeans, windowsOf } from '../windows.js';
+import { elevatedStretch, trimWindow, type WindowMean, windowMeans, windowsOf } from '../windows.js';
 import { productionObserved } from './off-shift-analysis.js';
 
 /**
@@ -103,12 +103,28 @@ export function analyseCompressor(ctx: DiagnosisContext, c: CompressorInfo): Com
       referenceKw = st.outsideKw;
     }
   }
+  if (elevated.length) {
+    const last = elevated.length - 1;
+    elevated[0] = trimWindow(kwh, elevated[0]!, referenceKw, s.minLeakKw, 'start', b.minWindowCoverage);
+    elevated[last] = trimWindow(kwh, elevated[last]!, referenceKw, s.minLeakKw, 'end', b.minWindowCoverage);
+  }
   const hours = elevated.reduce((a, w) => a + w.coveredHours, 0);
   const elevatedKw = hours ? elevated.reduce((a, w) => a + w.kw * w.coveredHours, 0) / hours : Number.NaN;
   let wasteKwh = 0;
   let wasteCny = 0;
   let leakFlowSum = 0;
   let leakFlowN = 0;
+  const inWindow = new Uint8Array(grid.n);
+  for (const w of elevated) inWindow.fill(1, w.start, w.end);
+  // The leak also runs in the shorter stops (breaks) of its active span: counted at its size.
+  if (elevated.length) {
+    const leakKw = elevatedKw - referenceKw;
+    for (let i = elevated[0]!.start; i < elevated[elevated.length - 1]!.end; i++) {
+      if (inWindow[i] || !noProd[i] || Number.isNaN(kwh[i]!)) continue;
+      wasteKwh += leakKw * SLOT_H;
+      wasteCny += leakKw * SLOT_H * ctx.priceCnyPerKwh[i]!;
+    }
+  }
   for (const w of elevated)
     for (let i = w.start; i < w.end; i++) {
       const v = kwh[i]!;

@@ -4,7 +4,7 @@ import type { ReliesOn } from '../finding.js';
 import { KIND } from '../slots.js';
 import type { TreeNode } from '../tree.js';
 import { SLOT_H } from '../types.js';
-import { elevatedStretch, type WindowMean, windowMeans, windowsOf } from '../windows.js';
+import { elevatedStretch, trimWindow, type WindowMean, windowMeans, windowsOf } from '../windows.js';
 
 /**
  * The computation behind the off-shift rule, per electricity meter (its own load when it has sub-meters):
@@ -194,20 +194,37 @@ export function analyseMeter(
     reliesOn.push({ deviceId: id, fact: 'standbyPowerKw', value: null, source: 'missing' });
   }
   if (!elevated.length) return null;
+  // A load that starts or stops inside a window is sized from that moment, not averaged over the window.
+  const cov = s.minWindowCoverage;
+  elevated[0] = trimWindow(load, elevated[0]!, refOf(elevated[0]!), thresholdKw, 'start', cov);
+  const lastW = elevated.length - 1;
+  elevated[lastW] = trimWindow(load, elevated[lastW]!, refOf(elevated[lastW]!), thresholdKw, 'end', cov);
   const hours = elevated.reduce((a, w) => a + w.coveredHours, 0);
   const elevatedKw = elevated.reduce((a, w) => a + w.kw * w.coveredHours, 0) / hours;
   const referenceKw = elevated.reduce((a, w) => a + refOf(w) * w.coveredHours, 0) / hours;
   let wasteKwh = 0;
   let wasteCny = 0;
+  const inWindow = new Uint8Array(grid.n);
   for (const w of elevated) {
     const ref = refOf(w);
     for (let i = w.start; i < w.end; i++) {
+      inWindow[i] = 1;
       const v = load[i]!;
       if (Number.isNaN(v)) continue;
       const x = v - ref * SLOT_H;
       wasteKwh += x;
       wasteCny += x * ctx.priceCnyPerKwh[i]!;
     }
+  }
+  // The load also runs in the shorter stops (breaks, shift changes) of its active span: counted at its size.
+  const first = elevated[0]!.start;
+  const last = elevated[elevated.length - 1]!.end;
+  const excess = elevatedKw - referenceKw;
+  for (let i = first; i < last; i++) {
+    if (inWindow[i] || grid.kind[i] === KIND.production || observed[i] || Number.isNaN(load[i]!)) continue;
+    if (measured.some((m) => m.occ && (m.occ.idle[i]! >= minIdle || m.occ.exec[i]! > 0))) continue;
+    wasteKwh += excess * SLOT_H;
+    wasteCny += excess * SLOT_H * ctx.priceCnyPerKwh[i]!;
   }
   const at = (slot: number) => grid.fromMs + slot * 900_000;
   return {

@@ -44,15 +44,17 @@ describe('rule 1: off-shift base load', () => {
     expect(figure(f, 'targetKw')).toBeCloseTo(4, 10);
     expect(figure(f, 'excessKw')).toBeCloseTo(16, 10);
     expect(figure(f, 'offShiftHours')).toBe(30);
-    expect(figure(f, 'wasteKwh')).toBeCloseTo(480, 9); // 16 kW × 30 h
+    // 16 kW × 30 h in the windows + 16 kW × 2 h of lunch breaks inside its active span = 512 kWh.
+    expect(figure(f, 'wasteKwh')).toBeCloseTo(512, 9);
     // 16 kW is 35.6 % of the plant's 45 kW production load → high (≥ 5 %).
     expect(f!.severity).toBe('high');
-    // Annualised over the 48 covered hours ×8760/48 = 182.5: 87 600 kWh, ×0.1229 kgce/kWh, ×0.4976 kgCO₂/kWh.
-    expect(f!.saving!.energyKwh).toBeCloseTo(87_600, 6);
-    expect(f!.saving!.tce).toBeCloseTo(10.76604, 9);
-    expect(f!.saving!.tco2).toBeCloseTo(43.58976, 9);
-    // Cost: per kW-day 0.6 × (6 h valley × 0.4 + 2 h flat + 7 h peak × 1.6) = 9.36 ¥ → 16 kW × 2 d = 299.52 ¥.
-    expect(f!.saving!.costCny).toBeCloseTo(299.52 * 182.5, 6);
+    // Annualised over the 48 covered hours ×8760/48 = 182.5: 93 440 kWh, ×0.1229 kgce/kWh, ×0.4976 kgCO₂/kWh.
+    expect(f!.saving!.energyKwh).toBeCloseTo(93_440, 6);
+    expect(f!.saving!.tce).toBeCloseTo(93_440 * 0.1229e-3, 9);
+    expect(f!.saving!.tco2).toBeCloseTo(93_440 * 0.4976e-3, 9);
+    // Cost: per kW-day 0.6 × (6 h valley × 0.4 + 2 h flat + 7 h peak × 1.6) = 9.36 ¥ → 16 kW × 2 d = 299.52 ¥,
+    // + the 12–13 breaks (valley): 16 kW × 2 h × 0.6 × 0.4 = 7.68 ¥.
+    expect(f!.saving!.costCny).toBeCloseTo((299.52 + 7.68) * 182.5, 6);
     expect(f!.reliesOn).toEqual([{ deviceId: 'M1', fact: 'standbyPowerKw', value: 4, source: 'declared' }]);
     expect(f!.coverage).toEqual({ coveredHours: 48, periodHours: 48 });
   });
@@ -95,7 +97,7 @@ describe('rule 1: off-shift base load', () => {
     expect(figure(f, 'excessKw')).toBeCloseTo(4, 10);
     expect(figure(f, 'targetKw')).toBeCloseTo(10, 10);
     expect(figure(f, 'offShiftHours')).toBe(15 + 15 + 7); // Wed 17 – Thu 08, Thu 17 – Fri 08, Fri 17–24
-    expect(figure(f, 'wasteKwh')).toBeCloseTo(4 * 37, 9);
+    expect(figure(f, 'wasteKwh')).toBeCloseTo(4 * (37 + 2), 9); // + Thursday's and Friday's lunch breaks
     expect(f!.when.fromMs).toBe(MONDAY + wed17 * 900_000);
     // 1.5 kW on the same meter is under the relative threshold (2 % of 100 kW): not reported.
     const small = (i: number, t: { hour: number }) =>
@@ -140,7 +142,8 @@ describe('rule 1: off-shift base load', () => {
     expect(figure(f, 'targetKw')).toBeCloseTo(2.5, 10); // 1 + 1.5: summed, not one machine's
     expect(figure(f, 'offShiftKw')).toBeCloseTo(9, 10); // the 2 idle hours are excluded
     expect(figure(f, 'offShiftHours')).toBe(28);
-    expect(figure(f, 'wasteKwh')).toBeCloseTo(6.5 * 28, 9);
+    // 6.5 kW × 28 h in the windows, counted at that size in the two lunch breaks of its span too.
+    expect(figure(f, 'wasteKwh')).toBeCloseTo(6.5 * 30, 9);
     expect(f!.saving!.costCny).toBeNull(); // no price configured
     expect(f!.reliesOn?.map((r) => [r.deviceId, r.value])).toEqual([
       ['CNC1', 1],
