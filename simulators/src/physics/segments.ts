@@ -40,9 +40,11 @@ export class PlantSegments {
 
   /** Segment of the workshop an asset path belongs to ("" or an unknown workshop: the plant's). */
   of(assetPath: string): SegmentAt {
-    const ws = assetPath.split('/')[0] ?? '';
+    let ws = this.wsOf.get(assetPath);
+    if (ws === undefined) this.wsOf.set(assetPath, (ws = assetPath.split('/')[0] ?? ''));
     return this.current.get(ws) ?? this.plantNow;
   }
+  private readonly wsOf = new Map<string, string>();
 
   /** Production somewhere in the plant (own calendars and overtime included). */
   anyProduction(): boolean {
