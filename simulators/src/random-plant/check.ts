@@ -90,7 +90,7 @@ export function checkPlant(
       found,
       truth,
       error,
-      ok: !must || (has(finding) && error !== null && Math.abs(error) <= TOL),
+      ok: !must || (finding.split('+').every(has) && error !== null && Math.abs(error) <= TOL),
     });
   };
   for (const t of truths) {

@@ -139,22 +139,32 @@ export function withRandomFaults(plant: RandomPlant): InjectedPlant {
   }
   // Demand spikes (a plateau up to 2.5 h) during production on a line meter.
   if (rng.chance(0.5) && leafLoads.length) {
-    const m = leafLoads[rng.int(0, leafLoads.length - 1)]!;
+    // On a meter big enough to carry it (a spike beyond 1.5 × a meter's rating would be implausible data).
+    const machineKw = new Map(
+      s.workshops.flatMap((w) => w.lines.flatMap((l) => l.machines.map((x) => [x.id, x.ratedKw] as const))),
+    );
+    const capacity = (m: (typeof leafLoads)[number]) =>
+      m.ratedKw ?? m.loads.reduce((a, id) => a + (machineKw.get(id) ?? 0), 0);
+    const m = [...leafLoads].sort((a, b) => capacity(b) - capacity(a))[
+      rng.int(0, Math.min(2, leafLoads.length - 1))
+    ]!;
     const plant0 = plant.productionKw['M-MAIN'] ?? 100;
-    const kw = Math.round(plant0 * rng.uniform(0.12, 0.35));
+    const room = Math.max(0, 1.2 * capacity(m) - (plant.productionKw[m.id] ?? 0));
+    const kw = Math.round(Math.min(plant0 * rng.uniform(0.12, 0.35), room));
     const firstShift = s.calendar.shifts[0]!;
     const h = Number(firstShift.start.slice(0, 2)) + rng.int(1, 3);
-    faults.push({
-      id: 'spikes',
-      type: 'demandSpikes',
-      meter: m.id,
-      kw,
-      minutes: rng.int(2, 10) * 15,
-      at: [`${String(h).padStart(2, '0')}:${pickMinute(rng)}`],
-      weekdays: [rng.int(1, 5)],
-    });
-    // Detectable is decided on the truth (what removing the spikes takes off the maximum): see expect.ts.
-    stated.spikes = { detectable: true, why: `${kw} kW spike; judged on the generated load` };
+    if (kw >= 1)
+      faults.push({
+        id: 'spikes',
+        type: 'demandSpikes',
+        meter: m.id,
+        kw,
+        minutes: rng.int(2, 10) * 15,
+        at: [`${String(h).padStart(2, '0')}:${pickMinute(rng)}`],
+        weekdays: [rng.int(1, 5)],
+      });
+    // Detectable is decided on the truth (what removing the spikes takes off the maximum): see check.ts.
+    if (kw >= 1) stated.spikes = { detectable: true, why: `${kw} kW spike; judged on the generated load` };
   }
   // Metering faults: a drop-out, a freeze that ends.
   if (rng.chance(0.4)) {
