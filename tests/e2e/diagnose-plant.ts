@@ -192,7 +192,13 @@ export function checksFor(
         break;
       case 'harmonicDistortion':
         // The truth's own statistic: the 95 % value of the 10-min means of what the meter published.
-        add(t, `voltageThd:${f.meter}`, 'THD % (p95)', fig(`voltageThd:${f.meter}`, 'p95'), 'p95TenMinThdPct');
+        add(
+          t,
+          `voltageThd:${f.meter}`,
+          'THD % (p95)',
+          fig(`voltageThd:${f.meter}`, 'p95'),
+          'p95TenMinThdPct',
+        );
         break;
       case 'phaseUnbalance': {
         const id = `voltageUnbalance:${f.meter}`;
