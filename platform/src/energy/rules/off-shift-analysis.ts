@@ -194,8 +194,37 @@ export function analyseMeter(
     reliesOn.push({ deviceId: id, fact: 'standbyPowerKw', value: null, source: 'missing' });
   }
   if (!elevated.length) return null;
-  // A load that starts or stops inside a window is sized from that moment, not averaged over the window.
   const cov = s.minWindowCoverage;
+  // The window just before the first elevated one may hold the load's start (a long weekend it began in),
+  // the one just after the last its end: their loud part is the load's, their quiet part the reference's.
+  const iFirst = windows.indexOf(elevated[0]!);
+  const iLast = windows.indexOf(elevated[elevated.length - 1]!);
+  const quiet: WindowMean[] = [];
+  const edge = (w: WindowMean | undefined, side: 'start' | 'end') => {
+    if (!w || Number.isNaN(w.kw)) return false;
+    const loud = trimWindow(load, w, refOf(w), thresholdKw, side, cov);
+    if (loud === w) return false;
+    if (side === 'start') elevated.unshift(loud);
+    else elevated.push(loud);
+    const rest = side === 'start' ? { start: w.start, end: loud.start } : { start: loud.end, end: w.end };
+    quiet.push(...windowMeans(load, [rest], cov).filter((x) => !Number.isNaN(x.kw)));
+    return true;
+  };
+  const splitBefore = edge(windows[iFirst - 1], 'start');
+  const splitAfter = edge(windows[iLast + 1], 'end');
+  if (method === 'learned' && (splitBefore || splitAfter)) {
+    const outside = [
+      ...windows.slice(0, splitBefore ? iFirst - 1 : iFirst),
+      ...windows.slice(splitAfter ? iLast + 2 : iLast + 1),
+      ...quiet,
+    ].filter((w) => !Number.isNaN(w.kw));
+    const h = outside.reduce((a, w) => a + w.coveredHours, 0);
+    if (h > 0) {
+      const ref = outside.reduce((a, w) => a + w.kw * w.coveredHours, 0) / h;
+      refOf = () => ref;
+    }
+  }
+  // A load that starts or stops inside a window is sized from that moment, not averaged over the window.
   elevated[0] = trimWindow(load, elevated[0]!, refOf(elevated[0]!), thresholdKw, 'start', cov);
   const lastW = elevated.length - 1;
   elevated[lastW] = trimWindow(load, elevated[lastW]!, refOf(elevated[lastW]!), thresholdKw, 'end', cov);
