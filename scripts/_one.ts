@@ -1,0 +1,10 @@
+import { runRandomPlant } from '../bench/diagnose-random-run.js';
+const seed = Number(process.argv[2] ?? 1);
+const r = await runRandomPlant(seed, { days: Number(process.argv[3] ?? 14) });
+console.log(`seed ${seed}: ${r.meters} meters, ${r.workshops} ws, ${r.points} points, sim ${r.ms.simulate} ms, diag ${r.ms.diagnose} ms; traps ${r.plant.traps.join(',')}`);
+for (const f of r.check.faults) console.log(`${f.ok ? 'OK ' : 'BAD'} ${f.fault.padEnd(22)} ${f.finding.padEnd(34)} det=${f.detectable} found=${f.found} truth=${f.truth.toFixed(3)} err=${f.error === null ? '-' : (f.error * 100).toFixed(1) + '%'} (${f.why})`);
+console.log('FP', r.check.falsePositives);
+console.log('saving', r.check.savingKwh);
+for (const f of r.result.findings.filter((x) => x.severity !== 'info')) console.log('  ', f.severity, f.id, f.evidence.figures.slice(0, 5).map((g) => `${g.key}=${g.value === null ? null : Math.round(g.value * 1000) / 1000}`).join(' '));
+const only = process.argv[4];
+if (only) for (const f of r.result.findings.filter((x) => x.id === only)) console.log(JSON.stringify({ what: f.what.en, figs: f.evidence.figures }, null, 1));
