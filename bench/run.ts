@@ -32,18 +32,24 @@ const benches: Record<string, { file: string; args: string[] }> = {
     args: ['--vars', '5000', '--tick', '100', '--seconds', '20'],
   },
   diagnose: { file: 'diagnose', args: [] },
+  // Issue 9: seeded random plants against the simulator's truth (`npm run bench -- diagnose-random --seeds N`).
+  'diagnose-random': { file: 'diagnose-random', args: ['--seeds', '50'] },
   'diagnose-store': { file: 'diagnose-store', args: [] },
   oee: { file: 'oee', args: [] },
   // Randomized OEE property (issue 10): `npm run bench -- oee-random --seeds N`.
   'oee-random': { file: 'oee-random', args: ['--seeds', '200'] },
 };
 const all = Object.keys(benches);
-// `--option value` pairs after the names are passed on to the benchmark(s) (after their defaults: they win).
+// `--name value` pairs after the benchmark names are passed to the benchmarks (e.g. `--seeds 60`).
 const argv = process.argv.slice(2);
-const passOn = argv.flatMap((a, i) =>
-  a.startsWith('--') ? [a] : i > 0 && argv[i - 1]?.startsWith('--') && !a.startsWith('-') ? [a] : [],
-);
-const chosen = argv.filter((a, i) => !a.startsWith('-') && !(i > 0 && argv[i - 1]?.startsWith('--')));
+const passed: string[] = [];
+const chosen: string[] = [];
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i]!.startsWith('--')) {
+    passed.push(argv[i]!);
+    if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) passed.push(argv[++i]!);
+  } else chosen.push(argv[i]!);
+}
 const names = chosen.length ? chosen : all;
 const unknown = names.filter((n) => !(n in benches));
 if (unknown.length) {
@@ -57,7 +63,16 @@ async function runOne(name: string): Promise<string> {
   const file = path.join(here, `${b.file}.ts`);
   const started = Date.now();
   process.stderr.write(`\n=== bench ${name} ===\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', file, ...b.args, ...passOn], {
+  // Passed options replace the benchmark's own of the same name.
+  const own = [...b.args];
+  for (let i = 0; i < passed.length; i++) {
+    if (!passed[i]!.startsWith('--')) continue;
+    const at = own.indexOf(passed[i]!);
+    const value = passed[i + 1] && !passed[i + 1]!.startsWith('--') ? passed[i + 1]! : null;
+    if (at >= 0) own.splice(at, value !== null && own[at + 1] && !own[at + 1]!.startsWith('--') ? 2 : 1);
+    own.push(passed[i]!, ...(value !== null ? [value] : []));
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', file, ...own], {
     cwd: path.join(here, '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, XIANG_BENCH: '1' },

@@ -93,6 +93,15 @@ export async function buildAgentConfigDoc(name: string, endpoint?: string): Prom
       });
     }
   }
+  // What the integrator writes from the plant's equipment list (browse cannot read it from this server): names,
+  // declared equipment and the machines each meter measures — so the agent's birth carries them.
+  for (const dev of doc.devices as Record<string, unknown>[]) {
+    const d = catalog.device(dev.id as string);
+    if (!d) continue;
+    if (!dev.name) dev.name = d.name;
+    if (d.equipment) dev.equipment = d.equipment;
+    if (d.measures) dev.measures = d.measures;
+  }
   if (subscriptions.length) {
     doc.sources.push({
       type: 'mqtt',

@@ -8,6 +8,7 @@ import {
   phaseSchema,
   quantitySchema,
 } from './enums.js';
+import { equipmentSchema } from './equipment.js';
 import { assetPathSchema, idSchema, metricKeySchema } from './ids.js';
 
 /**
@@ -46,6 +47,10 @@ export const deviceSchema = z.object({
   ratedPowerKw: z.number().positive().optional(),
   /** Which source of the agent reads it (for status reporting). */
   source: z.string().max(64).optional(),
+  /** Declared equipment: class (versioned list), lead/lag role, nominal voltage, operating profile, nameplate. */
+  equipment: equipmentSchema.optional(),
+  /** Meters: the devices (machines) this meter measures directly, not through a child meter. */
+  measures: z.array(idSchema).max(1000).optional(),
 });
 export type Device = z.infer<typeof deviceSchema>;
 

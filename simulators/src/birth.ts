@@ -57,6 +57,8 @@ export function buildBirth(
       ...(d.meterRole ? { meterRole: d.meterRole } : {}),
       ...(d.parentMeter ? { parentMeter: d.parentMeter } : {}),
       ...(d.ratedPowerKw !== undefined ? { ratedPowerKw: d.ratedPowerKw } : {}),
+      ...(d.equipment ? { equipment: d.equipment } : {}),
+      ...(d.measures ? { measures: d.measures } : {}),
       source: d.transport,
     }));
   const ms: Metric[] = metrics.map((m) => ({
@@ -68,6 +70,7 @@ export function buildBirth(
     datatype: m.datatype,
     unit: m.unit,
     ...(m.phase ? { phase: m.phase } : {}),
+    ...(m.rolloverAt ? { rolloverAt: m.rolloverAt } : {}),
     samplingIntervalMs: 0,
   }));
   return {

@@ -2,6 +2,7 @@ import {
   type Asset,
   type Datatype,
   type DeviceKind,
+  type Equipment,
   type Medium,
   type MeterRole,
   type MetricKind,
@@ -10,6 +11,7 @@ import {
   quantityKinds,
   quantityUnits,
 } from '@xiang/protocol';
+import { machineEquipment, meterEquipment, phaseVoltageV } from './scenario/equipment.js';
 import type { MachineSpec, MeterSpec, Scenario } from './scenario/schema.js';
 
 /**
@@ -29,6 +31,8 @@ export type MetricDef = {
   phase?: Phase;
   /** Engineering range for AnalogItemType EURange. */
   euRange: [number, number];
+  /** Counter register wrap value (announced in the birth for rollover detection). */
+  rolloverAt?: number;
   description: string;
 };
 
@@ -42,6 +46,10 @@ export type DeviceDef = {
   meterRole?: MeterRole;
   parentMeter?: string;
   ratedPowerKw?: number;
+  /** Declared equipment (class, role, nominal voltage, standby…), as the birth announces it. */
+  equipment?: Equipment;
+  /** Meters: machines measured directly. */
+  measures?: string[];
   transport: 'opcua' | 'mqtt';
   /** Machine type or sensor kind, for the browse tree. */
   type: string;
@@ -80,8 +88,9 @@ export function counterKey(medium: Medium): string {
 type Spec = Omit<MetricDef, 'index' | 'deviceId' | 'kind' | 'unit' | 'datatype'> & { datatype?: Datatype };
 
 function electricMetrics(m: MeterSpec, capacityKw: number): Spec[] {
-  const vMax = Math.ceil(m.nominalVoltageV * 1.5);
-  const iMax = Math.ceil(((capacityKw * 1.5) / 3 / m.nominalVoltageV) * 1000);
+  const phaseV = phaseVoltageV(m);
+  const vMax = Math.ceil(phaseV * 1.5);
+  const iMax = Math.ceil(((capacityKw * 1.5) / 3 / phaseV) * 1000);
   const pMax = Math.ceil(capacityKw * 1.5);
   const out: Spec[] = [];
   for (const ph of PHASES) {
@@ -282,12 +291,19 @@ export function buildCatalog(s: Scenario, utilityMaxFlow: (meterId: string) => n
       ...(m.nameEn ? { nameEn: m.nameEn } : {}),
       ...(m.parent ? { parentMeter: m.parent } : {}),
       ...(m.ratedKw ? { ratedPowerKw: m.ratedKw } : {}),
+      ...(meterEquipment(s, m) ? { equipment: meterEquipment(s, m) } : {}),
+      ...(m.loads.length ? { measures: m.loads } : {}),
     };
-    add(
-      dev,
+    const specs =
       m.medium === 'electricity'
         ? electricMetrics(m, caps.get(m.id) ?? 1)
-        : utilityMetrics(m, utilityMaxFlow(m.id)),
+        : utilityMetrics(m, utilityMaxFlow(m.id));
+    const counter = counterKey(m.medium);
+    add(
+      dev,
+      m.rolloverAt
+        ? specs.map((sp) => (sp.key === counter ? { ...sp, rolloverAt: m.rolloverAt } : sp))
+        : specs,
     );
   }
   for (const ws of s.workshops) {
@@ -304,6 +320,7 @@ export function buildCatalog(s: Scenario, utilityMaxFlow: (meterId: string) => n
             assetPath: path,
             name: mc.name ?? mc.id,
             ratedPowerKw: mc.ratedKw,
+            equipment: machineEquipment(s, mc),
             transport: 'opcua',
             type: mc.type,
           },

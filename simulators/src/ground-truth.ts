@@ -9,6 +9,7 @@ import type { Column } from './physics/history.js';
 import { unpackMode, unpackState } from './physics/record.js';
 import type { Simulation } from './physics/simulation.js';
 import type { Fault } from './scenario/faults.js';
+import { blockMeans, quantileBySort, slidingDemand } from './truth-stats.js';
 
 const HOUR = 3_600_000;
 const stateNames = Object.fromEntries(Object.entries(MachineryItemState).map(([k, v]) => [v, k])) as Record<
@@ -137,6 +138,54 @@ export class GroundTruth {
     return best;
   }
 
+  /** Mean power of every tick interval in [fromMs, toMs), kW, from the true counter. */
+  powerPerTick(meterId: string, fromMs: number, toMs: number): number[] {
+    const c = this.col(this.sim.history.counter, meterId, 'meter');
+    const [a, b] = this.span(fromMs, toMs);
+    const out: number[] = [];
+    for (let k = a; k < b; k++) out.push(((c.get(k + 1) - c.get(k)) * 3600) / this.sim.dtS);
+    return out;
+  }
+
+  /**
+   * Highest 15-min sliding demand (windows stepping every minute, as billing meters compute 最大需量 滑差)
+   * per local month of the window's end, inside [fromMs, toMs). `minusKw` (per tick) is subtracted first.
+   */
+  slidingMaxDemandByMonth(
+    meterId: string,
+    fromMs: number,
+    toMs: number,
+    minusKw?: number[],
+  ): Map<string, number> {
+    const p = this.powerPerTick(meterId, fromMs, toMs).map((x, k) => x - (minusKw?.[k] ?? 0));
+    const win = Math.round(900 / this.sim.dtS);
+    const step = Math.max(1, Math.round(60 / this.sim.dtS));
+    const off = this.sim.scenario.factory.utcOffsetMinutes * 60_000;
+    const out = new Map<string, number>();
+    for (const [a, kw] of slidingDemand(p, win, step)) {
+      const endMs = fromMs + (a + win) * this.sim.tickMs;
+      const month = new Date(endMs - 1 + off).toISOString().slice(0, 7);
+      if (!(kw <= (out.get(month) ?? Number.NEGATIVE_INFINITY))) out.set(month, kw);
+    }
+    return out;
+  }
+
+  /** Per-tick values recorded for a fault (PQ values of its meter, spike kW at the root), over [fromMs, toMs). */
+  private faultSeries(i: number, fromMs: number, toMs: number): number[] {
+    const c = this.sim.history.series.get(i);
+    if (!c) return [];
+    const [a, b] = this.span(fromMs, toMs);
+    const out: number[] = [];
+    for (let k = a; k < b; k++) out.push(c.get(k));
+    return out;
+  }
+
+  /** 95 % value of the 10-min means of a PQ fault's published values (GB/T 15543/14549 style statistic). */
+  private tenMinuteP95(i: number, fromMs: number, toMs: number): number {
+    const per = Math.round(600 / this.sim.dtS);
+    return quantileBySort(blockMeans(this.faultSeries(i, fromMs, toMs), per), 0.95);
+  }
+
   stateDurations(machineId: string, fromMs: number, toMs: number): StateDurations {
     const c = this.col(this.sim.history.stateMode, machineId, 'machine');
     const [a, b] = this.span(fromMs, toMs);
@@ -184,6 +233,14 @@ export class GroundTruth {
     return rows;
   }
 
+  /** The root of a meter's metering tree (the billing point it adds to). */
+  private spikeRoot(meterId: string): string {
+    const byId = new Map(this.sim.scenario.meters.map((m) => [m.id, m]));
+    let cur = byId.get(meterId);
+    for (let n = 0; cur?.parent !== undefined && n < 100; n++) cur = byId.get(cur.parent);
+    return cur?.id ?? meterId;
+  }
+
   /** Every injected fault with its declared magnitude and what it really did over the interval. */
   faults(fromMs = this.range().fromMs, toMs = this.range().toMs): FaultTruth[] {
     const [a, b] = this.span(fromMs, toMs);
@@ -198,7 +255,7 @@ export class GroundTruth {
         declared: f,
         fromMs,
         toMs,
-        truth: this.faultTruth(f, A, B, fromMs, toMs),
+        truth: this.faultTruth(f, A, B, fromMs, toMs, i),
       };
     });
   }
@@ -209,6 +266,7 @@ export class GroundTruth {
     B: number,
     fromMs: number,
     toMs: number,
+    i: number,
   ): Record<string, number | string | string[]> {
     const hours = B / 3600;
     const per = (x: number, y: number) => (y > 0 ? x / y : 0);
@@ -226,17 +284,38 @@ export class GroundTruth {
       case 'lowPowerFactor':
         return { meter: f.meter, powerFactor: per(A, Math.hypot(A, B)), activeKwh: A, reactiveKvarh: B };
       case 'phaseUnbalance':
-        return { meter: f.meter, meanUnbalancePct: per(A, B), hours };
-      case 'harmonicDistortion':
-        return { meter: f.meter, meanThdPct: per(A, B), hours };
-      case 'demandSpikes':
         return {
           meter: f.meter,
+          meanUnbalancePct: per(A, B),
+          p95TenMinUnbalancePct: this.tenMinuteP95(i, fromMs, toMs),
+          hours,
+        };
+      case 'harmonicDistortion':
+        return {
+          meter: f.meter,
+          meanThdPct: per(A, B),
+          p95TenMinThdPct: this.tenMinuteP95(i, fromMs, toMs),
+          hours,
+        };
+      case 'demandSpikes': {
+        // What removing the spikes takes off the billed maximum (sliding 15-min demand at the root meter),
+        // in the month where that is most: computed from the generated load, not the declared kW.
+        const root = this.spikeRoot(f.meter);
+        const withSpikes = this.slidingMaxDemandByMonth(root, fromMs, toMs);
+        const without = this.slidingMaxDemandByMonth(root, fromMs, toMs, this.faultSeries(i, fromMs, toMs));
+        let shave = 0;
+        for (const [m, kw] of withSpikes) shave = Math.max(shave, kw - (without.get(m) ?? kw));
+        return {
+          meter: f.meter,
+          rootMeter: root,
           extraKw: f.kw,
           spikeCount: Math.round(B / (f.minutes * 60)),
           extraKwh: A,
           spikeHours: hours,
+          maxDemandKw: Math.max(0, ...withSpikes.values()),
+          shaveKw: shave,
         };
+      }
       case 'microStops': {
         const executingH =
           f.machines.reduce((s, m) => s + this.stateDurations(m, fromMs, toMs).states.Executing, 0) / HOUR;

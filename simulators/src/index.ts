@@ -62,4 +62,5 @@ export function createSimulation(scenario: Scenario, opts: SimulationOptions = {
 export function groundTruth(sim: Simulation): GroundTruth {
   return new GroundTruth(sim);
 }
+export * from './random-plant/index.js';
 export { type ScenarioRegistrySettings, scenarioRegistrySettings } from './registry-settings.js';

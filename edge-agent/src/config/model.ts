@@ -70,7 +70,17 @@ export function buildMetric(deviceId: string, spec: MetricSpecInput, source: str
   return def;
 }
 
-const metaKeys = ['kind', 'assetPath', 'name', 'medium', 'meterRole', 'parentMeter', 'ratedPowerKw'] as const;
+const metaKeys = [
+  'kind',
+  'assetPath',
+  'name',
+  'medium',
+  'meterRole',
+  'parentMeter',
+  'ratedPowerKw',
+  'equipment',
+  'measures',
+] as const;
 
 /** Picks the device metadata fields out of an object that may carry more (a node, a subscription). */
 export function pickDeviceMeta(o: DeviceMeta): DeviceMeta {
@@ -88,7 +98,8 @@ export function mergeDeviceMeta(target: DeviceMeta, add: DeviceMeta): string | n
     const v = add[k];
     if (v === undefined) continue;
     const cur = target[k];
-    if (cur !== undefined && cur !== v) return k;
+    // Object fields (equipment, measures) conflict when their content differs.
+    if (cur !== undefined && cur !== v && JSON.stringify(cur) !== JSON.stringify(v)) return k;
     (target as Record<string, unknown>)[k] = v;
   }
   return null;
@@ -122,5 +133,7 @@ export function toWireDevice(id: string, meta: DeviceMeta, quantities: Quantity[
   if (meta.meterRole) d.meterRole = meta.meterRole;
   if (meta.parentMeter) d.parentMeter = meta.parentMeter;
   if (meta.ratedPowerKw) d.ratedPowerKw = meta.ratedPowerKw;
+  if (meta.equipment) d.equipment = meta.equipment;
+  if (meta.measures) d.measures = meta.measures;
   return d;
 }

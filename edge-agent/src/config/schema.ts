@@ -2,6 +2,7 @@ import {
   assetPathSchema,
   datatypeSchema,
   deviceKindSchema,
+  equipmentSchema,
   idSchema,
   mediumSchema,
   meterRoleSchema,
@@ -39,6 +40,10 @@ export const deviceMetaSchema = z.object({
   meterRole: meterRoleSchema.optional(),
   parentMeter: idSchema.optional(),
   ratedPowerKw: z.number().positive().optional(),
+  /** Declared equipment (class, lead/lag role, nominal voltage, operating profile, nameplate), sent in the birth. */
+  equipment: equipmentSchema.optional(),
+  /** Meters: devices measured directly. */
+  measures: z.array(idSchema).max(1000).optional(),
 });
 export type DeviceMeta = z.infer<typeof deviceMetaSchema>;
 

@@ -125,13 +125,15 @@ describe('401 / 403 matrix', () => {
   });
 
   it('every route without :factoryId that is not public needs admin', async () => {
-    // Open to any signed-in token: the factory list (filtered per token) and the standards coefficient table.
+    // Open to any signed-in token: the factory list (filtered per token), the standards coefficient table and
+    // the versioned equipment-class list (reference data).
     const open = new Set([
       '/healthz',
       '/readyz',
       '/metrics',
       '/api/v1/factories',
       '/api/v1/energy/coefficients',
+      '/api/v1/equipment-classes',
       '/api/v1/diagnosis-reports/:key', // public, but only with a key a signed-in user asked for,
     ]);
     const rest = h.app.routeTable.filter(

@@ -1,4 +1,4 @@
-import { parseOrThrow } from '@xiang/protocol';
+import { type OperatingProfile, parseOrThrow, type SequenceRole } from '@xiang/protocol';
 import type { RegistryDevice, RegistrySnapshot } from '../registry/model.js';
 import { type Basis, co2Factor, type GridFactor, gridFactor, kgceFactor } from './accounting/conversion.js';
 import { type CompiledTariff, compileTariff, hunanTouTariff, versionPrices } from './accounting/tou.js';
@@ -7,8 +7,8 @@ import { type AppliedSetting, resolveSettings, type Settings } from './data/sett
 import { findCompressors, mapMachines } from './equipment-map.js';
 import type { Saving } from './finding.js';
 import type { Occupancy } from './machines.js';
-import { assertOnGrid, subtract } from './series.js';
-import { buildSlotGrid, type SlotGrid } from './slots.js';
+import { assertFineSeries, assertOnGrid, subtract } from './series.js';
+import { buildSlotGrid, SLOT_MS, type SlotGrid } from './slots.js';
 import { buildMeteringTree, type MeteringTree } from './tree.js';
 import {
   type DiagnosisInput,
@@ -26,13 +26,29 @@ export type MachineInfo = {
   name: string;
   assetPath: string;
   meterId: string | null;
+  /** How the meter was found: the machine's own counter, a meter's declared `measures`, or by id/place. */
+  meterSource: 'own' | 'declared' | 'inferred' | null;
+  /** The meter also measures other machines. */
+  meterShared: boolean;
+  profile: OperatingProfile | null;
+  equipmentClass: string | null;
   ratedPowerKw: number | null;
   standbyPowerKw: number | null;
   standbySource: 'registry' | 'learned' | null;
   occ: Occupancy | null;
 };
 
-export type CompressorInfo = { meterId: string; airMeterId: string | null; standbyPowerKw: number };
+export type CompressorInfo = {
+  meterId: string;
+  airMeterId: string | null;
+  standbyPowerKw: number;
+  /** The standby power is declared (device, person or run option), not assumed 0. */
+  standbyDeclared: boolean;
+  role: SequenceRole | null;
+  /** Declared equipment class, or the run's options. */
+  source: 'declared' | 'runOption';
+  machineIds: string[];
+};
 
 /** Everything the rules share, computed once per run. */
 export type DiagnosisContext = {
@@ -92,6 +108,14 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
     onGrid(m.reactiveKvarh, `meter ${m.deviceId} reactiveKvarh`);
     onGrid(m.voltageThdPct, `meter ${m.deviceId} voltageThdPct`);
     onGrid(m.voltageUnbalancePct, `meter ${m.deviceId} voltageUnbalancePct`);
+    onGrid(m.demandRegisterMaxKw, `meter ${m.deviceId} demandRegisterMaxKw`);
+    // Finer series start at the period start and cover it whole.
+    for (const [fine, what] of [
+      [m.minuteKwh, 'minuteKwh'],
+      [m.voltageThdShort, 'voltageThdShort'],
+      [m.voltageUnbalanceShort, 'voltageUnbalanceShort'],
+    ] as const)
+      if (fine) assertFineSeries(fine, grid.fromMs, grid.n * SLOT_MS, `meter ${m.deviceId} ${what}`);
     for (const ph of ['L1', 'L2', 'L3'] as const)
       onGrid(m.voltageV?.[ph], `meter ${m.deviceId} voltage ${ph}`);
   }
@@ -134,7 +158,7 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
   };
 
   const machines = mapMachines(input, grid, tree, meterById);
-  const compressors = findCompressors(options, settings, tree, devices, machines);
+  const compressors = findCompressors(options, tree, devices, machines);
 
   const ctx: DiagnosisContext = {
     input,

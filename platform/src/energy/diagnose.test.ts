@@ -23,14 +23,26 @@ function plant(name = '湘江机械厂') {
   const reg = registry(
     [
       device('M0', 'meter', { meterRole: 'mainIncomer', name: '总进线' }),
-      device('M1', 'meter', { meterRole: 'feeder', parentMeter: 'M0', name: '机加车间', assetPath: 'WS1' }),
+      device('M1', 'meter', {
+        meterRole: 'feeder',
+        parentMeter: 'M0',
+        name: '机加车间',
+        assetPath: 'WS1',
+        equipment: { standbyPowerKw: 5 },
+      }),
       device('MC', 'meter', {
         meterRole: 'equipment',
         parentMeter: 'M0',
         name: '空压机电表',
         assetPath: 'WS1/AIR',
+        equipment: { class: 'airCompressor', standbyPowerKw: 0 },
       }),
-      device('MM', 'meter', { meterRole: 'equipment', parentMeter: 'M1', assetPath: 'WS1/L1/CNC1' }),
+      device('MM', 'meter', {
+        meterRole: 'equipment',
+        parentMeter: 'M1',
+        assetPath: 'WS1/L1/CNC1',
+        measures: ['CNC1'],
+      }),
       device('CNC1', 'machine', {
         assetPath: 'WS1/L1/CNC1',
         name: '数控车床1',

@@ -14,6 +14,7 @@ import type { DiagnosisResult, Verification } from './result.js';
 import { SCHEMA_VERSION } from './result.js';
 import { type Rule, rules as registeredRules } from './rules/index.js';
 import { checkMeters, type MeterCheck, seedMeterChecks } from './rules/meter-data-quality.js';
+import { withoutDoubleCounting } from './savings-overlap.js';
 import { KIND } from './slots.js';
 import { accountingIndicators, contextNotes } from './summary.js';
 import type { DiagnosisInput, Text } from './types.js';
@@ -69,6 +70,8 @@ export function diagnose(input: DiagnosisInput, rules: Rule[] = registeredRules)
       rulesSkipped.push({ rule: rule.id, reason: t(`规则执行失败：${msg}`, `rule failed: ${msg}`) });
     }
   }
+  const deduped = withoutDoubleCounting(ctx, findings);
+  findings.splice(0, findings.length, ...deduped);
   findings.sort((a, b) => severityRank[b.severity] - severityRank[a.severity] || a.id.localeCompare(b.id));
   indicators.unshift(...accountingIndicators(ctx, accounting));
   const measures = rankMeasures(ctx, findings);

@@ -23,10 +23,28 @@ describe('machine ↔ meter and compressor ↔ flow meter mapping', () => {
       counterRollovers: 0,
     });
     const reg = registry([
-      device('M-AC01', 'meter', { meterRole: 'equipment', assetPath: 'WS3/PWR', name: '1#空压机' }),
-      device('M-AC02', 'meter', { meterRole: 'equipment', assetPath: 'WS3/PWR', name: '2#空压机' }),
-      device('AC01', 'machine', { assetPath: 'WS3/PWR/AC01', name: '1#螺杆空压机', standbyPowerKw: 0.8 }),
+      device('M-AC01', 'meter', {
+        meterRole: 'equipment',
+        assetPath: 'WS3/PWR',
+        name: '1#空压机',
+        measures: ['AC01'],
+      }),
+      // Declared the other way: the meter itself is declared a compressor (lag), the machine is undeclared.
+      device('M-AC02', 'meter', {
+        meterRole: 'equipment',
+        assetPath: 'WS3/PWR',
+        name: '2#空压机',
+        equipment: { class: 'airCompressor', role: 'lag' },
+      }),
+      device('AC01', 'machine', {
+        assetPath: 'WS3/PWR/AC01',
+        name: '1#螺杆空压机',
+        standbyPowerKw: 0.8,
+        equipment: { class: 'airCompressor', role: 'lead' },
+      }),
       device('AC02', 'machine', { assetPath: 'WS3/PWR/AC02', name: '2#螺杆空压机' }),
+      // A name alone makes no compressor.
+      device('M-KY', 'meter', { meterRole: 'feeder', assetPath: 'WS3', name: '空压站配电柜' }),
       device('M-AIR', 'meter', { medium: 'compressedAir', meterRole: 'utility', assetPath: 'WS3/PWR' }),
       device('M-AIR-AC01', 'meter', {
         medium: 'compressedAir',
@@ -45,19 +63,36 @@ describe('machine ↔ meter and compressor ↔ flow meter mapping', () => {
           elecMeter('M-AC01', MONDAY, PER_DAY, () => 5),
           elecMeter('M-AC02', MONDAY, PER_DAY, () => 5),
           elecMeter('M-HT-FN02', MONDAY, PER_DAY, () => 50),
+          elecMeter('M-KY', MONDAY, PER_DAY, () => 12),
           air('M-AIR'),
           air('M-AIR-AC01'),
         ],
       }),
     );
     expect(ctx.compressors).toEqual([
-      { meterId: 'M-AC01', airMeterId: 'M-AIR-AC01', standbyPowerKw: 0.8 },
-      { meterId: 'M-AC02', airMeterId: null, standbyPowerKw: 0 },
+      {
+        meterId: 'M-AC01',
+        airMeterId: 'M-AIR-AC01',
+        standbyPowerKw: 0.8,
+        standbyDeclared: true,
+        role: 'lead',
+        source: 'declared',
+        machineIds: ['AC01'],
+      },
+      {
+        meterId: 'M-AC02',
+        airMeterId: null,
+        standbyPowerKw: 0,
+        standbyDeclared: false,
+        role: 'lag',
+        source: 'declared',
+        machineIds: ['AC02'],
+      },
     ]);
-    expect(Object.fromEntries(ctx.machines.map((m) => [m.deviceId, m.meterId]))).toEqual({
-      AC01: 'M-AC01',
-      AC02: 'M-AC02',
-      'HT-FN02': 'M-HT-FN02',
+    expect(Object.fromEntries(ctx.machines.map((m) => [m.deviceId, [m.meterId, m.meterSource]]))).toEqual({
+      AC01: ['M-AC01', 'declared'],
+      AC02: ['M-AC02', 'inferred'],
+      'HT-FN02': ['M-HT-FN02', 'inferred'],
     });
   });
 });

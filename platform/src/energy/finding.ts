@@ -57,6 +57,18 @@ export const savingSchema = z.object({
 });
 export type Saving = z.infer<typeof savingSchema>;
 
+/**
+ * A fact about a device a finding rests on (issue 9: every rule says which class information it relied on):
+ * declared by the device or a person, given in the run options, inferred (said so), or missing.
+ */
+export const reliesOnSchema = z.object({
+  deviceId: z.string(),
+  fact: z.string(),
+  value: z.union([z.string(), z.number(), z.array(z.string()), z.null()]),
+  source: z.enum(['declared', 'runOption', 'inferred', 'missing']),
+});
+export type ReliesOn = z.infer<typeof reliesOnSchema>;
+
 export const findingSchema = z.object({
   id: z.string(),
   rule: z.string(),
@@ -78,6 +90,10 @@ export const findingSchema = z.object({
   saving: savingSchema.optional(),
   recommendation: textSchema,
   basis: z.array(z.string()),
+  /** Declared facts (equipment class, role, profile, standby, voltage) the finding rests on, with their source. */
+  reliesOn: z.array(reliesOnSchema).optional(),
+  /** Time the finding's figures were computed over: hours with data out of the period's hours. */
+  coverage: z.object({ coveredHours: z.number(), periodHours: z.number() }).optional(),
 });
 export type Finding = z.infer<typeof findingSchema>;
 

@@ -109,8 +109,11 @@ export const verificationSchema = z.object({
     n: z.number().int(),
     p: z.number().int(),
     r2: nnum,
+    /** Out of sample (blocked k-fold cross-validation), as G14 criteria must be evaluated. */
     cvRmsePct: nnum,
     nmbePct: nnum,
+    inSampleCvRmsePct: nnum.optional(),
+    evaluation: z.string().optional(),
     granularity: z.enum(['day', 'month']),
     passes: z.boolean(),
   }),

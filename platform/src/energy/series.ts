@@ -35,6 +35,18 @@ export function assertOnGrid(s: IntervalSeries, fromMs: number, n: number, what:
   if (problems.length) throw new ValidationError('diagnosis input', problems);
 }
 
+/** A series at most as coarse as the grid: starts at the period start and covers the period in whole intervals. */
+export function assertFineSeries(s: IntervalSeries, fromMs: number, spanMs: number, what: string): void {
+  const problems: string[] = [];
+  if (!(s.intervalMs > 0 && s.intervalMs <= SLOT_MS) || spanMs % s.intervalMs !== 0)
+    problems.push(`${what}: intervalMs ${s.intervalMs} is not a whole part of the period (≤ ${SLOT_MS} ms)`);
+  if (s.startMs !== fromMs)
+    problems.push(`${what}: starts at ${s.startMs}, expected the period start ${fromMs}`);
+  else if (s.values.length * s.intervalMs !== spanMs)
+    problems.push(`${what}: ${s.values.length} values of ${s.intervalMs} ms do not cover the period`);
+  if (problems.length) throw new ValidationError('diagnosis input', problems);
+}
+
 export type GroupSums = { sum: Float64Array; gaps: Uint32Array; slots: Uint32Array };
 
 /** Sums per group (day, month, shift…) in one pass; `gaps` counts NaN slots, `slots` all slots per group. */

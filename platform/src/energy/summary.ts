@@ -1,4 +1,5 @@
 import type { DiagnosisContext } from './context.js';
+import { classSuggestions } from './equipment-map.js';
 import { type Indicator, type IndicatorInput, indicatorSchema, type Note, t } from './finding.js';
 import type { Accounting } from './result.js';
 import { KIND } from './slots.js';
@@ -80,6 +81,17 @@ export function contextNotes(ctx: DiagnosisContext): Note[] {
       deviceId: p.deviceId,
     });
   }
+  // Names may only suggest an equipment class: listed for a person to confirm, used by no rule.
+  for (const sug of classSuggestions(ctx.registry.devices.filter((d) => d.kind !== 'sensor')))
+    notes.push({
+      code: 'equipmentClassSuggested',
+      severity: 'info',
+      deviceId: sug.deviceId,
+      text: t(
+        `名称提示设备类别 ${sug.classes.join('/')}，未登记，诊断未采用；请在设备登记中确认`,
+        `the name suggests equipment class ${sug.classes.join('/')}; not declared, so no rule used it — confirm it in the registry`,
+      ),
+    });
   if (!ctx.grid.hasCalendar)
     notes.push({
       code: 'noCalendar',

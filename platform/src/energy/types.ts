@@ -75,6 +75,19 @@ export type MeterSeries = {
   voltageThdPct?: IntervalSeries;
   /** Voltage unbalance reported by the meter, %. */
   voltageUnbalancePct?: IntervalSeries;
+  /**
+   * Short-interval PQ values for the 95 % statistic (GB/T 14549 / 15543), from the period start: e.g. 10-min
+   * means of the meter's samples (`intervalMs` says which). Without them the 15-min means are used, said so.
+   */
+  voltageThdShort?: IntervalSeries;
+  voltageUnbalanceShort?: IntervalSeries;
+  /**
+   * Billing points: consumption per minute (counter increase, kWh) from the period start, `intervalMs`
+   * 60 000 — the 15-min demand sliding every minute (滑差) that billing meters use is computed from it.
+   */
+  minuteKwh?: IntervalSeries;
+  /** The meter's own demand register (15-min sliding demand as it computes it): maximum per quarter-hour, kW. */
+  demandRegisterMaxKw?: IntervalSeries;
   /** Metrics of the meter whose samples were not all Good (share of Good samples), from the store. */
   badMetrics?: { metric: string; goodShare: number }[];
   /** Counter resets and rollovers the store detected in the period. */

@@ -1,6 +1,7 @@
 import type { DiagnosisInput, DiagnosisOptionsInput, IntervalSeries } from '../energy/types.js';
 import type { RegistryMetric, RegistrySnapshot } from '../registry/model.js';
 import type { SeriesKey, SeriesSummaries, TimeSeriesStore } from '../store/types.js';
+import { loadFineSeries } from './energy-inputs-fine.js';
 import { loadLineOutputs, loadMachineStates } from './energy-inputs-lines.js';
 import { type Acc, addToMeter, GAUGE_KINDS, type Job, newAcc, toMeterSeries } from './energy-inputs-meter.js';
 import {
@@ -149,6 +150,8 @@ export async function loadEnergyInputs(
     const x = acc.get(p.deviceId);
     return x ? toMeterSeries(p, x, series) : [];
   });
+  // Minute consumption of the billing meters (滑差 demand) and 10-min PQ values (energy-inputs-fine.ts).
+  await loadFineSeries(store, snapshot, plans, fromMs, toMs, meters);
 
   const machineSeries = await loadMachineStates(store, key, machines, metricsOf, {
     fromMs,

@@ -220,13 +220,14 @@ function assetUpsert(db: Db) {
 function deviceUpsert(db: Db) {
   const stmt = db.prepare(
     `INSERT INTO devices (factoryId, id, agentId, kind, assetPath, name, medium, meterRole, parentMeter,
-       ratedPowerKw, source, online, onlineSinceMs, onlineReason, firstSeenMs, lastSeenMs)
+       ratedPowerKw, source, equipment, measures, online, onlineSinceMs, onlineReason, firstSeenMs, lastSeenMs)
      VALUES (@factoryId, @id, @agentId, @kind, @assetPath, @name, @medium, @meterRole, @parentMeter,
-       @ratedPowerKw, @source, 0, NULL, NULL, @firstSeenMs, NULL)
+       @ratedPowerKw, @source, @equipment, @measures, 0, NULL, NULL, @firstSeenMs, NULL)
      ON CONFLICT (factoryId, id) DO UPDATE SET kind = excluded.kind,
        assetPath = excluded.assetPath, name = excluded.name, medium = excluded.medium,
        meterRole = excluded.meterRole, parentMeter = excluded.parentMeter,
-       ratedPowerKw = excluded.ratedPowerKw, source = excluded.source
+       ratedPowerKw = excluded.ratedPowerKw, source = excluded.source, equipment = excluded.equipment,
+       measures = excluded.measures
      WHERE devices.agentId = excluded.agentId`,
   );
   return (factoryId: string, agentId: string, d: Device, firstSeenMs: number): void => {
@@ -242,6 +243,8 @@ function deviceUpsert(db: Db) {
       parentMeter: d.parentMeter ?? null,
       ratedPowerKw: d.ratedPowerKw ?? null,
       source: d.source ?? null,
+      equipment: d.equipment ? JSON.stringify(d.equipment) : null,
+      measures: d.measures ? JSON.stringify(d.measures) : null,
       firstSeenMs,
     });
   };

@@ -1,7 +1,12 @@
-import type { DeviceKind, Medium, MeterRole } from '@xiang/protocol';
+import type { DeviceKind, Equipment, Medium, MeterRole } from '@xiang/protocol';
 import type { Db } from './db.js';
 import type { RegistryDevice } from './model.js';
-import { type DeviceOverridePatch, type DeviceOverrides, mergeOverridePatch } from './overrides.js';
+import {
+  type DeviceOverridePatch,
+  type DeviceOverrides,
+  effectiveEquipment,
+  mergeOverridePatch,
+} from './overrides.js';
 
 type DeviceRow = {
   factoryId: string;
@@ -15,6 +20,8 @@ type DeviceRow = {
   parentMeter: string | null;
   ratedPowerKw: number | null;
   source: string | null;
+  equipment: string | null;
+  measures: string | null;
   online: number;
   onlineSinceMs: number | null;
   onlineReason: string | null;
@@ -52,7 +59,9 @@ function effective(r: DeviceRow): DeviceView {
     lastSeenMs: r.lastSeenMs,
     onlineSinceMs: r.onlineSinceMs,
     onlineReason: r.onlineReason,
-    overridden: Object.keys(o).sort(),
+    overridden: Object.keys(o)
+      .flatMap((k) => (k === 'equipment' ? Object.keys(o.equipment ?? {}).map((f) => `equipment.${f}`) : [k]))
+      .sort(),
   };
   const name = o.name ?? r.name;
   if (name) d.name = name;
@@ -65,6 +74,16 @@ function effective(r: DeviceRow): DeviceView {
   if (rated !== null && rated !== undefined) d.ratedPowerKw = rated;
   if (o.standbyPowerKw !== undefined) d.standbyPowerKw = o.standbyPowerKw;
   if (o.idlePowerKw !== undefined) d.idlePowerKw = o.idlePowerKw;
+  const equipment = effectiveEquipment(
+    r.equipment ? (JSON.parse(r.equipment) as Equipment) : undefined,
+    o.equipment,
+  );
+  if (equipment) d.equipment = equipment;
+  // Standby power: a person's entry, else what the device declared.
+  if (d.standbyPowerKw === undefined && equipment?.standbyPowerKw !== undefined)
+    d.standbyPowerKw = equipment.standbyPowerKw;
+  const measures = o.measures ?? (r.measures ? (JSON.parse(r.measures) as string[]) : undefined);
+  if (measures) d.measures = measures;
   return d;
 }
 

@@ -1,6 +1,7 @@
 import {
   assetLevelSchema,
   deviceKindSchema,
+  equipmentSchema,
   idSchema,
   mediumSchema,
   meterRoleSchema,
@@ -90,6 +91,11 @@ export const registryDeviceSchema = z.object({
   /** Power while powered up but not working (NotExecuting), kW — lets energy diagnostics price idling through
    * breaks for machines without their own meter (person-entered or learned). */
   idlePowerKw: z.number().nonnegative().optional(),
+  /** Declared equipment (birth, overlaid field by field with a person's corrections): class, role, nominal
+   * voltage, operating profile, standby, nameplate. Diagnostics act on this, never on a name. */
+  equipment: equipmentSchema.optional(),
+  /** Meters: devices measured directly (declared in the birth or entered), not through a child meter. */
+  measures: z.array(idSchema).optional(),
   /** Counts as production equipment for the networking/digitisation rates. */
   production: z.boolean().default(false),
   online: z.boolean(),

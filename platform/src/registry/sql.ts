@@ -86,4 +86,10 @@ export function migrateRegistry(db: Db): void {
     CREATE INDEX IF NOT EXISTS online_history_by_device ON online_history (factoryId, deviceId, atMs);
     CREATE INDEX IF NOT EXISTS online_history_by_time ON online_history (factoryId, atMs);
   `);
+  // Added with equipment metadata (issue 9): declared equipment and measured devices as reported by births.
+  const cols = new Set(
+    (db.prepare('PRAGMA table_info(devices)').all() as { name: string }[]).map((c) => c.name),
+  );
+  if (!cols.has('equipment')) db.exec('ALTER TABLE devices ADD COLUMN equipment TEXT');
+  if (!cols.has('measures')) db.exec('ALTER TABLE devices ADD COLUMN measures TEXT');
 }

@@ -10,6 +10,7 @@ import {
 } from 'node-opcua';
 import type { Catalog, DeviceDef, MetricDef } from '../catalog.js';
 import type { Snapshot } from '../physics/snapshot.js';
+import { phaseVoltageV } from '../scenario/equipment.js';
 import type { Scenario } from '../scenario/schema.js';
 import { engineeringUnits } from './units.js';
 
@@ -163,9 +164,7 @@ export function buildAddressSpace(
   for (const m of scenario.meters) {
     const dev = catalog.device(m.id);
     if (dev && dev.transport === 'opcua')
-      bindings.push(
-        ...addDevice(ns, meters, dev, m.medium === 'electricity' ? m.nominalVoltageV : undefined),
-      );
+      bindings.push(...addDevice(ns, meters, dev, m.medium === 'electricity' ? phaseVoltageV(m) : undefined));
   }
   return bindings;
 }

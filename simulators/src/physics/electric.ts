@@ -1,3 +1,4 @@
+import { phaseVoltageV } from '../scenario/equipment.js';
 import type { MeterSpec } from '../scenario/schema.js';
 import type { Rng } from './prng.js';
 
@@ -44,12 +45,18 @@ export class ElectricMeterSim {
   private quarterStartKwh: number;
   private hasQuarterStart = false;
   private started = false;
+  private readonly nominalV: number;
+
+  /** AR(1) state of the injected PQ disturbances (own stream: the meter's other draws stay aligned). */
+  private pqWander = 0;
 
   constructor(
     readonly spec: MeterSpec,
     readonly capacityKw: number,
     private readonly rng: Rng,
+    private readonly pqRng: Rng = rng,
   ) {
+    this.nominalV = phaseVoltageV(spec);
     this.energyKwh = spec.initialReading ?? Math.round(rng.uniform(10_000, 900_000));
     this.reactiveKvarh = Math.round(this.energyKwh * 0.35);
     const d1 = rng.uniform(-0.03, 0.03);
@@ -89,18 +96,27 @@ export class ElectricMeterSim {
 
     const load = Math.min(1.5, this.powerKw / this.capacityKw);
     const vAvg =
-      sp.nominalVoltageV * inp.voltageFactor * (1 - this.dropShare * load) * (1 + 0.0005 * this.rng.noise());
+      this.nominalV * inp.voltageFactor * (1 - this.dropShare * load) * (1 + 0.0005 * this.rng.noise());
+    // An injected disturbance wanders around its stated level (AR(1), ±8 % stationary σ per tick): the truth
+    // is the statistic of what was published, not the stated constant.
+    this.pqWander = 0.95 * this.pqWander + 0.3122 * this.pqRng.noise() * Math.sqrt(3) * 0.08;
+    const disturbed = (level: number) => Math.max(0.01, level * (1 + this.pqWander));
     const eps =
-      (inp.faults.unbalancePct ?? Math.max(0.05, this.unbalanceBasePct + 0.05 * this.rng.noise())) / 100;
+      (inp.faults.unbalancePct !== undefined
+        ? disturbed(inp.faults.unbalancePct)
+        : Math.max(0.05, this.unbalanceBasePct + 0.05 * this.rng.noise())) / 100;
     this.unbalancePct = eps * 100;
     const d = (3 * eps) / (1 - eps);
     const v = (3 * vAvg) / (3 + d);
     this.voltageV = [v * (1 + d), v, v];
-    this.thdPct = inp.faults.thdPct ?? Math.max(0.1, this.thdBasePct + 0.1 * this.rng.noise());
+    this.thdPct =
+      inp.faults.thdPct !== undefined
+        ? disturbed(inp.faults.thdPct)
+        : Math.max(0.1, this.thdBasePct + 0.1 * this.rng.noise());
     for (let i = 0; i < 3; i++) {
       const w = this.weights[i] ?? 1 / 3;
       this.phasePowerKw[i] = this.powerKw * w;
-      this.currentA[i] = (sKva * w * 1000) / (this.voltageV[i] ?? sp.nominalVoltageV);
+      this.currentA[i] = (sKva * w * 1000) / (this.voltageV[i] ?? this.nominalV);
     }
 
     if (!this.started) {

@@ -1,20 +1,23 @@
 import type { Fault } from '../scenario/faults.js';
 
+const NONE: readonly number[] = [];
+
 /** Faults indexed by what they act on, with their active windows in epoch ms. */
 export class FaultIndex {
   readonly fromMs: number[];
   readonly toMs: number[];
-  private readonly byTarget = new Map<string, number[]>();
+  private readonly byTarget = new Map<string, Map<string, number[]>>();
 
   constructor(readonly faults: readonly Fault[]) {
     this.fromMs = faults.map((f) => (f.from ? Date.parse(f.from) : Number.NEGATIVE_INFINITY));
     this.toMs = faults.map((f) => (f.to ? Date.parse(f.to) : Number.POSITIVE_INFINITY));
     faults.forEach((f, i) => {
       for (const t of targetsOf(f)) {
-        const key = `${f.type}:${t}`;
-        const list = this.byTarget.get(key) ?? [];
+        let byT = this.byTarget.get(f.type);
+        if (!byT) this.byTarget.set(f.type, (byT = new Map()));
+        const list = byT.get(t) ?? [];
         list.push(i);
-        this.byTarget.set(key, list);
+        byT.set(t, list);
       }
     });
   }
@@ -25,7 +28,8 @@ export class FaultIndex {
 
   /** Indices of faults of `type` acting on `target`. */
   on(type: Fault['type'], target: string): readonly number[] {
-    return this.byTarget.get(`${type}:${target}`) ?? [];
+    // Called for every meter and machine every tick: no string building on this path.
+    return this.byTarget.get(type)?.get(target) ?? NONE;
   }
 
   /** First active fault of `type` on `target` at `tMs`, or -1. */

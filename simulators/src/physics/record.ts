@@ -17,13 +17,17 @@ export class TruthHistory {
   /** Running fault totals (added to after the interval is computed). */
   readonly runA: number[];
   readonly runB: number[];
+  /** Per-tick values for faults whose truth is a statistic of a series (PQ 95 % values, demand spikes). */
+  readonly series = new Map<number, Column<Float64Array>>();
 
   constructor(
     meterIds: { id: string; electric: boolean }[],
     machineIds: { id: string; counts: boolean }[],
     faultCount: number,
     readonly keepTicks: number,
+    seriesFaults: number[] = [],
   ) {
+    for (const i of seriesFaults) this.series.set(i, f64());
     for (const m of meterIds) {
       this.counter.set(m.id, f64());
       if (m.electric) this.reactive.set(m.id, f64());
@@ -63,6 +67,7 @@ export class TruthHistory {
       ...this.reject.values(),
       ...this.faultA,
       ...this.faultB,
+      ...this.series.values(),
     ];
     for (const c of all) c.trim(this.keepTicks);
   }

@@ -3,12 +3,14 @@ import { localWeekday } from '@xiang/protocol';
 import { buildCatalog, type Catalog, meterCapacities } from '../catalog.js';
 import type { MachineSpec, MeterSpec, Scenario } from '../scenario/schema.js';
 import { AirSystem, type CompressorOut } from './air.js';
-import { CalendarCursor, type SegmentAt } from './calendar-cursor.js';
+import type { SegmentAt } from './calendar-cursor.js';
 import { ElectricMeterSim } from './electric.js';
 import { FaultIndex } from './fault-index.js';
 import { MachineSim } from './machine.js';
 import { type Rng, rngFor } from './prng.js';
 import { packStateMode, TruthHistory } from './record.js';
+import { CounterRegister } from './register.js';
+import { PlantSegments } from './segments.js';
 import { SensorSim } from './sensor.js';
 import { type Snapshot, SnapshotBuilder } from './snapshot.js';
 import { UtilityMeterSim } from './utility.js';
@@ -55,7 +57,14 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
   readonly sensors: SensorSim[] = [];
   private readonly children = new Map<string, (ElectricMeterSim | UtilityMeterSim)[]>();
   private readonly air: AirSystem;
-  private readonly cursor: CalendarCursor;
+  readonly segments: PlantSegments;
+  private readonly workshopIds: string[];
+  /** Asset path of each machine (its workshop's calendar drives it). */
+  private readonly machinePath = new Map<string, string>();
+  /** Registers of meters with a rollover or replacement (published reading ≠ true quantity). */
+  readonly registers = new Map<string, CounterRegister>();
+  /** Per demandSpikes fault: the factor its kW is scaled by on the way up to its root meter, and that root. */
+  private readonly spikeAtRoot = new Map<number, { root: string; factor: number }>();
   private readonly plantRng: Rng;
   private readonly snapshots: SnapshotBuilder;
 
@@ -71,7 +80,11 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
       throw new Error(`start ${new Date(start).toISOString()} is not on a ${this.dtS} s tick`);
     this.startMs = start;
     this.faults = new FaultIndex(s.faults);
-    this.cursor = new CalendarCursor(s.calendar);
+    this.segments = new PlantSegments(s);
+    this.workshopIds = s.workshops.map((w) => w.id);
+    for (const w of s.workshops)
+      for (const l of w.lines)
+        for (const m of l.machines) this.machinePath.set(m.id, `${w.id}/${l.id}/${m.id}`);
     this.plantRng = rngFor(s.seed, 'plant');
 
     const allMachines = s.workshops.flatMap((w) => w.lines.flatMap((l) => l.machines));
@@ -83,7 +96,12 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
     const caps = meterCapacities(s);
     for (const m of orderChildrenFirst(s.meters)) {
       if (m.medium === 'electricity') {
-        const sim = new ElectricMeterSim(m, caps.get(m.id) ?? 1, rngFor(s.seed, `meter:${m.id}`));
+        const sim = new ElectricMeterSim(
+          m,
+          caps.get(m.id) ?? 1,
+          rngFor(s.seed, `meter:${m.id}`),
+          rngFor(s.seed, `pq:${m.id}`),
+        );
         this.electric.push(sim);
         this.electricById.set(m.id, sim);
       } else {
@@ -98,6 +116,22 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
       if (child) this.children.set(m.parent, [...(this.children.get(m.parent) ?? []), child]);
     }
     for (const se of s.sensors) this.sensors.push(new SensorSim(se, rngFor(s.seed, `sensor:${se.id}`)));
+    for (const m of s.meters) {
+      const reg = new CounterRegister(m.rolloverAt, m.replacements);
+      if (reg.active) this.registers.set(m.id, reg);
+    }
+    const meterById = new Map(s.meters.map((m) => [m.id, m]));
+    s.faults.forEach((f, i) => {
+      if (f.type !== 'demandSpikes') return;
+      let cur = meterById.get(f.meter);
+      let factor = 1;
+      for (let n = 0; cur && n < 100; n++) {
+        factor *= 1 + cur.unmeteredLossShare;
+        if (!cur.parent) break;
+        cur = meterById.get(cur.parent);
+      }
+      if (cur) this.spikeAtRoot.set(i, { root: cur.id, factor });
+    });
 
     this.catalog = buildCatalog(s);
     const keepTicks = Math.ceil(((opts.historyDays ?? 40) * 86_400) / this.dtS);
@@ -106,6 +140,11 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
       allMachines.map((m) => ({ id: m.id, counts: m.idealCycleTimeS !== undefined })),
       s.faults.length,
       keepTicks,
+      s.faults.flatMap((f, i) =>
+        f.type === 'harmonicDistortion' || f.type === 'phaseUnbalance' || f.type === 'demandSpikes'
+          ? [i]
+          : [],
+      ),
     );
     this.snapshots = new SnapshotBuilder(this);
   }
@@ -124,7 +163,8 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
     const t = this.timeOf(k);
     const dtS = this.dtS;
     const h = this.history;
-    const seg = this.cursor.at(t);
+    this.segments.advance(t, this.workshopIds);
+    const seg = this.segments.plantNow;
     this.segment = seg;
 
     // 1. counters reach t_k; record the truth that is "before interval k"
@@ -145,12 +185,13 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
     const power = new Map<string, number>();
     let airDemand = 0;
     for (const [id, m] of this.machines) {
-      const idleFault = this.idleThroughFault(id, seg, t);
+      const mSeg = this.segments.of(this.machinePath.get(id) ?? '');
+      const idleFault = this.idleThroughFault(id, mSeg, t);
       const ms = this.faults.activeOn('microStops', id, t);
       const msF = ms >= 0 ? this.scenario.faults[ms] : undefined;
       const r = m.step({
         dtS,
-        segment: seg.kind,
+        segment: mSeg.kind,
         idleThroughStop: idleFault >= 0,
         ...(msF?.type === 'microStops'
           ? { microStop: { probability: (msF.perHour * dtS) / 3600, ticks: Math.round(msF.seconds / dtS) } }
@@ -164,7 +205,10 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
     }
 
     // 3. compressed air (leaks are served by the compressor they are declared on)
-    const nonProduction = seg.kind !== 'production';
+    // Compressors serve every workshop: production anywhere (own calendar, overtime) loads them.
+    const plantProduction = this.segments.anyProduction();
+    const airSegment = plantProduction ? 'production' : seg.kind;
+    const nonProduction = !plantProduction;
     const leaks = new Map<string, number>();
     const leakFaults: number[] = [];
     this.scenario.faults.forEach((f, i) => {
@@ -173,9 +217,9 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
       leaks.set(f.target, (leaks.get(f.target) ?? 0) + f.kw);
       leakFaults.push(i);
     });
-    const outs = this.air.compute(airDemand, seg.kind, leaks);
+    const outs = this.air.compute(airDemand, airSegment, leaks);
     if (leakFaults.length > 0) {
-      const base = this.air.compute(airDemand, seg.kind, new Map());
+      const base = this.air.compute(airDemand, airSegment, new Map());
       for (const i of leakFaults) {
         const f = this.scenario.faults[i];
         if (f?.type !== 'offShiftBaseLoad') continue;
@@ -201,15 +245,17 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
     const minuteOfDay = Math.floor((((local % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
     for (const m of this.electric) {
       const id = m.spec.id;
+      const mSeg = this.segments.of(m.spec.assetPath);
+      const meterOffProduction = mSeg.kind !== 'production';
       let ownKw = m.spec.loads.reduce((sum, l) => sum + (power.get(l) ?? 0), 0);
       if (m.spec.baseLoad)
-        ownKw += seg.kind === 'offShift' ? m.spec.baseLoad.offShiftKw : m.spec.baseLoad.productionKw;
+        ownKw += mSeg.kind === 'offShift' ? m.spec.baseLoad.offShiftKw : m.spec.baseLoad.productionKw;
       for (const i of this.faults.on('offShiftBaseLoad', id)) {
         const f = this.scenario.faults[i];
         if (f?.type !== 'offShiftBaseLoad' || !this.faults.active(i, t)) continue;
-        if (!(nonProduction || f.alsoDuringProduction)) continue;
+        if (!(meterOffProduction || f.alsoDuringProduction)) continue;
         ownKw += f.kw;
-        h.add(i, (f.kw * dtS) / 3600, nonProduction ? dtS : 0);
+        h.add(i, (f.kw * dtS) / 3600, meterOffProduction ? dtS : 0);
       }
       for (const i of this.faults.on('demandSpikes', id)) {
         const f = this.scenario.faults[i];
@@ -217,6 +263,15 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
           continue;
         ownKw += f.kw;
         h.add(i, (f.kw * dtS) / 3600, dtS);
+      }
+      if (m.spec.parent === undefined) {
+        for (const [i, sp] of this.spikeAtRoot) {
+          if (sp.root !== id) continue;
+          const f = this.scenario.faults[i];
+          const on =
+            f?.type === 'demandSpikes' && this.faults.active(i, t) && this.inSpike(f, t, minuteOfDay);
+          h.series.get(i)?.push(on && f?.type === 'demandSpikes' ? f.kw * sp.factor : 0);
+        }
       }
       const pf = this.faults.activeOn('lowPowerFactor', id, t);
       const unb = this.faults.activeOn('phaseUnbalance', id, t);
@@ -240,6 +295,15 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
       if (pf >= 0) h.add(pf, (m.powerKw * dtS) / 3600, (m.reactiveKvar * dtS) / 3600);
       if (unb >= 0) h.add(unb, m.unbalancePct * dtS, dtS);
       if (thd >= 0) h.add(thd, m.thdPct * dtS, dtS);
+      // The published PQ values of faulted meters, tick by tick (the truth's own 10-min statistic).
+      for (const i of [...this.faults.on('phaseUnbalance', id), ...this.faults.on('harmonicDistortion', id)])
+        h.series
+          .get(i)
+          ?.push(
+            Math.round(
+              (this.scenario.faults[i]?.type === 'phaseUnbalance' ? m.unbalancePct : m.thdPct) * 1000,
+            ) / 1000,
+          );
       this.trackCounterFaults(id, t, (m.powerKw * dtS) / 3600);
     }
 
@@ -247,7 +311,9 @@ export class Simulation extends EventEmitter<{ tick: [Snapshot] }> {
     for (const m of this.utility) {
       const r = m.spec.utility;
       let own = 0;
-      if (r) own += r.basePerHour + (seg.kind !== 'offShift' ? r.productionPerHour : 0);
+      if (r)
+        own +=
+          r.basePerHour + (this.segments.of(m.spec.assetPath).kind !== 'offShift' ? r.productionPerHour : 0);
       for (const l of m.spec.loads) {
         const c = this.compressorOut.get(l);
         if (c) {

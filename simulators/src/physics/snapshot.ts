@@ -1,5 +1,5 @@
 import { StatusCodes } from '@xiang/protocol';
-import type { MetricDef } from '../catalog.js';
+import { counterKey, type MetricDef } from '../catalog.js';
 import type { Simulation } from './simulation.js';
 
 /** The published values of one tick: one entry per catalog metric (same order), with its OPC UA status code. */
@@ -95,6 +95,12 @@ export class SnapshotBuilder {
     const sim = this.sim;
     const values = this.readers.map((r) => r());
     const status = new Array<number>(values.length).fill(StatusCodes.Good);
+    // A replaced or wrapping register shows its own reading, not the true cumulative quantity.
+    for (const [id, reg] of sim.registers) {
+      const medium = sim.scenario.meters.find((m) => m.id === id)?.medium ?? 'electricity';
+      const def = sim.catalog.metric(id, counterKey(medium));
+      if (def) values[def.index] = reg.read(values[def.index] as number, timeMs);
+    }
     const faults = sim.scenario.faults;
     faults.forEach((f, i) => {
       const active = sim.faults.active(i, timeMs);

@@ -1,5 +1,6 @@
 import {
   assetPathSchema,
+  equipmentSchema,
   idSchema,
   mediumSchema,
   meterRoleSchema,
@@ -76,6 +77,9 @@ export const machineSchema = z
     /** Compressed air drawn while Executing, m³/min (feeds the compressors' demand). */
     airM3PerMin: z.number().min(0).default(0),
     compressor: compressorSchema.optional(),
+    /** Declared equipment (announced in the birth); default: class from `type`, a compressor's role from its
+     * sequence (first = lead), standby power = standbyKw. */
+    equipment: equipmentSchema.optional(),
   })
   .refine((m) => m.idleKw <= m.runningKw && m.standbyKw <= m.idleKw, {
     error: 'expected standbyKw ≤ idleKw ≤ runningKw',
@@ -98,10 +102,19 @@ export const lineSchema = z.object({
   nameEn: z.string().optional(),
   machines: z.array(machineSchema).min(1),
 });
+/** A stretch of production outside the calendar (overtime, a weekend order): machines run as in a shift. */
+export const overtimeSchema = z
+  .object({ from: iso, to: iso })
+  .refine((o) => Date.parse(o.from) < Date.parse(o.to), 'expected from before to');
+
 export const workshopSchema = z.object({
   id: idSchema,
   name: z.string().min(1),
   nameEn: z.string().optional(),
+  /** The workshop's own shift calendar (e.g. three shifts where the plant runs two); default: the plant's. */
+  calendar: shiftCalendarSchema.optional(),
+  /** Production outside the calendar (the registry is not told: a trap for off-shift diagnostics). */
+  overtime: z.array(overtimeSchema).default([]),
   lines: z.array(lineSchema).min(1),
 });
 
@@ -126,8 +139,16 @@ export const meterSchema = z.object({
   loads: z.array(idSchema).default([]),
   /** Building loads measured directly (lighting, HVAC), kW, by calendar segment. Electricity only. */
   baseLoad: z.object({ productionKw: z.number().min(0), offShiftKw: z.number().min(0) }).optional(),
-  /** Phase-to-neutral nominal voltage, V. */
-  nominalVoltageV: z.number().positive().default(230),
+  /** Phase-to-neutral nominal voltage, V (default: from nominalVoltageKv, else 230 V). */
+  nominalVoltageV: z.number().positive().optional(),
+  /** Nominal system (line-to-line) voltage of the metering point, kV, e.g. 10 for a meter on the HV side. */
+  nominalVoltageKv: z.number().positive().max(1200).optional(),
+  /** Declared equipment of what the meter measures (class, operating profile, standby…), announced in the birth. */
+  equipment: equipmentSchema.optional(),
+  /** The register wraps to 0 at this reading (announced as the metric's rolloverAt). */
+  rolloverAt: z.number().positive().optional(),
+  /** Meter replaced: from `at` the register reads `newReading` plus what is consumed after it. */
+  replacements: z.array(z.object({ at: iso, newReading: z.number().min(0) })).default([]),
   /** Power factor of the loads measured at this point (after local compensation). */
   basePowerFactor: z.number().min(0.5).max(1).default(0.94),
   /** Unmetered losses as a share of what is measured below: total = below × (1 + share). */

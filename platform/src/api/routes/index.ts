@@ -6,6 +6,7 @@ import { cliRoutes } from './cli.js';
 import { coefficientRoutes } from './coefficients.js';
 import { deviceRoutes } from './devices.js';
 import { diagnosisRoutes } from './diagnoses.js';
+import { equipmentRoutes } from './equipment.js';
 import { factoryRoutes } from './factories.js';
 import { gradingIndicatorRoutes } from './grading-indicators.js';
 import { healthRoutes } from './health.js';
@@ -26,6 +27,7 @@ export const routes: RouteModule[] = [
   assetRoutes,
   agentRoutes,
   deviceRoutes,
+  equipmentRoutes,
   lineRoutes,
   lineStatusRoutes,
   oeeRoutes,

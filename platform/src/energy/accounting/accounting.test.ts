@@ -53,14 +53,16 @@ describe('energy accounting', () => {
     expect(m.electricity!.kgce).toBeCloseTo(1229, 9); // × 0.1229
     expect(m.electricity!.co2Kg).toBeCloseTo(4976, 9); // × 0.4976
     expect(m.naturalGas!.kgce).toBeCloseTo(1214.3, 9); // × 1.2143
-    // EF = 389.31 GJ/10⁴Nm³ × 0.0153 tC/GJ × 0.99 × 44/12 = 21.6219 t/10⁴Nm³ = 2.162187 kg/m³.
-    expect(m.naturalGas!.co2Kg).toBeCloseTo(1000 * ((389.31 * 0.0153 * 0.99 * 44) / 12 / 10), 9);
+    // One heat content for tce and CO₂: NCV = 1.2143 kgce/m³ × 29 307.6 kJ/kgce = 35.5882 MJ/m³ (GB/T 2589);
+    // EF = 0.0355882 GJ × 0.0153 tC/GJ × 0.99 × 44/12 = 1.976534 kg/m³.
+    const gasEf = ((1.2143 * 29_307.6) / 1e6) * 0.0153 * 0.99 * (44 / 12) * 1000;
+    expect(m.naturalGas!.co2Kg).toBeCloseTo(1000 * gasEf, 9);
     expect(m.water!.kgce).toBeCloseTo(8.57, 9); // × 0.0857 kgce/t
     expect(m.water!.co2Kg).toBe(0);
     expect(m.compressedAir!.countedInComprehensive).toBe(false); // made in-house: its electricity is already counted
     expect(a.comprehensive.kgce).toBeCloseTo(1229 + 1214.3 + 8.57, 9);
     expect(a.comprehensive.tce).toBeCloseTo(2.45187, 12);
-    expect(a.comprehensive.co2T).toBeCloseTo(4.976 + 2.162188809, 9);
+    expect(a.comprehensive.co2T).toBeCloseTo(4.976 + gasEf, 9);
   });
 
   it('switches electricity to equal value and records an override', () => {
@@ -132,8 +134,9 @@ describe('coefficient lookups', () => {
       note: 'water metered in m³ is taken as 1 t/m³',
     });
     expect(kgceFactor(book, 'heat', 'kWh', 'equal').perUnit).toBeNull(); // no figure in the reference
+    // Diesel: NCV from GB/T 2589 (1.4571 kgce/kg → 42.7041 GJ/t), CC/OF of the sector guideline.
     expect(fuelEmissionFactor(book, 'diesel', 't').perUnit).toBeCloseTo(
-      ((43.33 * 0.0202 * 0.98 * 44) / 12) * 1000,
+      ((1457.1 * 29_307.6) / 1e6) * 0.0202 * 0.98 * (44 / 12) * 1000,
       9,
     );
   });

@@ -95,21 +95,29 @@ export function gridFactor(
   return null;
 }
 
-/** EF = NCV × CC × OF × 44/12 (GB/T 32150-2015), in kgCO₂ per native meter unit. */
+/**
+ * EF = NCV × CC × OF × 44/12 (GB/T 32150-2015), in kgCO₂ per native meter unit. The NCV is the heat content
+ * of the fuel's GB/T 2589 coefficient (kgce × 29 307.6 kJ/kgce) — the same one its tce uses — and CC/OF come
+ * from the labelled sector guideline (fuel-emission-factors.json).
+ */
 export function fuelEmissionFactor(book: CoefficientBook, medium: Medium, unit: MeterUnit): Factor {
   const fuel = book.data.fuel.entries.find((f) => f.medium === medium);
   if (!fuel) return { perUnit: null, coefficientId: null };
-  const ncv = book.value(`${fuel.id}.ncv`);
+  const rec = book.record(fuel.conversionId);
+  const kgce = book.tryValue(fuel.conversionId);
+  if (!rec || kgce === null)
+    return { perUnit: null, coefficientId: fuel.id, note: `no heat content for ${fuel.conversionId}` };
+  const { scale } = unitScale(rec.unit, unit, medium);
+  if (scale === null)
+    return {
+      perUnit: null,
+      coefficientId: fuel.id,
+      note: `fuel factor is per ${fuel.perUnit}, meter reads ${unit}`,
+    };
+  const gjPerUnit = (kgce * scale * book.value('kgce.kJ')) / 1e6;
   const cc = book.value(`${fuel.id}.cc`);
   const of = book.value(`${fuel.id}.of`);
-  // tCO₂ per NCV unit (GJ/t or GJ/10⁴Nm³) → kg per one `perUnit`.
-  const kgPerUnit = (ncv * cc * of * (44 / 12) * 1000) / fuel.unitsPerNcvUnit;
-  if (unit === fuel.perUnit) return { perUnit: kgPerUnit, coefficientId: fuel.id };
-  return {
-    perUnit: null,
-    coefficientId: fuel.id,
-    note: `fuel factor is per ${fuel.perUnit}, meter reads ${unit}`,
-  };
+  return { perUnit: gjPerUnit * cc * of * (44 / 12) * 1000, coefficientId: fuel.id };
 }
 
 /** kgCO₂ per native unit: grid factor for electricity, fuel factor for fuels, none for the rest. */

@@ -118,12 +118,7 @@ function flatten(s: Standards): CoefficientRecord[] {
   for (const e of s.grid.entries) add('grid', { ...e, label: `${e.area} ${e.dataYear}` }, e.confidence);
   for (const e of s.grid.referenceOnly) add('grid', e, e.confidence);
   for (const f of s.fuel.entries) {
-    const base = { source: f.source, year: f.year };
-    add(
-      'fuel',
-      { id: `${f.id}.ncv`, label: `${f.label} NCV`, value: f.ncv, unit: f.ncvUnit, ...base },
-      f.confidence,
-    );
+    const base = { source: `${s.fuel.sector.label}: ${s.fuel.sector.guideline}`, year: s.fuel.sector.year };
     const cc = {
       id: `${f.id}.cc`,
       label: `${f.label} CC`,

@@ -1,5 +1,6 @@
 import { ValidationError } from '@xiang/protocol';
 import { describe, expect, it } from 'vitest';
+import { fuelEmissionFactor, kgceFactor } from '../accounting/conversion.js';
 import { hunanTouTariff } from '../accounting/tou.js';
 import { CoefficientBook, standards } from './coefficients.js';
 import { resolveSettings } from './settings.js';
@@ -28,11 +29,28 @@ describe('standards data files', () => {
     expect(v('grid.province.湖南.2023')).toBe(0.4976);
     expect(v('grid.region.华中.2022')).toBe(0.5395);
     expect(v('grid.national.2021')).toBeNull(); // announced, value not captured
-    expect(v('fuel.naturalGas.ncv')).toBe(389.31);
+    expect(v('fuel.naturalGas.cc')).toBe(0.0153);
     expect(v('benchmark.cementClinker.baseline')).toBe(117);
     expect(v('mv.month.cvRmsePctMax')).toBe(15);
     expect(book.record('mv.hour.nmbePctMax')!.confidence).toBe('R');
     expect(v('metering.steam.mainEquipmentPct')).toBe(70);
+  });
+
+  it('compute fuel CO₂ from the same heat content as the fuel’s tce (one NCV per fuel, GB/T 2589 × GB/T 32150)', () => {
+    // Natural gas: 1.2143 kgce/m³ × 29 307.6 kJ/kgce = 35.588 MJ/m³ (GB/T 2589 gas-field NCV 35 544 kJ/m³ ± rounding),
+    // × 0.0153 tC/GJ × 0.99 × 44/12 — not the 389.31 GJ/10⁴Nm³ of the 2013–15 guideline tables.
+    const gas = fuelEmissionFactor(book, 'naturalGas', 'm3').perUnit!;
+    expect(gas).toBeCloseTo(1.2143 * 29.3076e-3 * 0.0153 * 0.99 * (44 / 12) * 1000, 9);
+    expect(gas).toBeCloseTo(1.9765, 3);
+    // The implied NCV equals the tce coefficient's heat content for every fuel with a medium.
+    for (const f of standards.fuel.entries) {
+      if (!f.medium) continue;
+      const ef = fuelEmissionFactor(book, f.medium, f.perUnit).perUnit!;
+      const kgcePerUnit = kgceFactor(book, f.medium, f.perUnit, 'equivalent').perUnit!;
+      const gj = ef / (f.carbonContentTcPerGj * f.oxidationFraction * (44 / 12) * 1000);
+      expect(gj, f.id).toBeCloseTo((kgcePerUnit * 29307.6) / 1e6, 9);
+    }
+    expect(standards.fuel.sector.guideline).toMatch(/guideline/);
   });
 
   it('say that the GB 19153 grade table is missing instead of inventing it', () => {
@@ -60,11 +78,11 @@ describe('standards data files', () => {
 describe('diagnostic settings', () => {
   it('apply overrides and record them', () => {
     const { settings, applied } = resolveSettings({
-      baseLoad: { minExcessKw: 1, severityShareOfOwnLoad: { high: 0.7 } },
+      baseLoad: { minExcessKw: 2, severityShareOfPlantLoad: { high: 0.07 } },
     });
-    expect(settings.baseLoad.minExcessKw).toBe(1);
-    expect(settings.baseLoad.severityShareOfOwnLoad).toEqual({ low: 0.25, medium: 0.4, high: 0.7 });
-    expect(applied.map((a) => a.path)).toEqual(['baseLoad.minExcessKw', 'baseLoad.severityShareOfOwnLoad']);
+    expect(settings.baseLoad.minExcessKw).toBe(2);
+    expect(settings.baseLoad.severityShareOfPlantLoad).toEqual({ low: 0, medium: 0.02, high: 0.07 });
+    expect(applied.map((a) => a.path)).toEqual(['baseLoad.minExcessKw', 'baseLoad.severityShareOfPlantLoad']);
     expect(resolveSettings().settings.annualHours).toBe(8760);
   });
 

@@ -74,19 +74,26 @@ export const fuelEntrySchema = z.object({
   id: z.string().min(1),
   medium: mediumSchema.optional(),
   label: z.string(),
-  ncv: z.number().positive(),
-  ncvUnit: z.string(),
-  /** The unit one EF figure refers to (m3 or t), and how many of them one NCV unit holds (10 000 for 10⁴Nm³). */
+  /** The GB/T 2589 coefficient whose heat content (kgce × 29 307.6 kJ) is the NCV: one heat content for tce and CO₂. */
+  conversionId: z.string().min(1),
+  /** The unit one EF figure refers to. */
   perUnit: z.enum(['m3', 't']),
-  unitsPerNcvUnit: z.number().positive(),
   carbonContentTcPerGj: z.number().positive(),
   oxidationFraction: z.number().positive().max(1),
-  source: z.string(),
-  year: yearSchema,
   confidence: confidenceSchema,
+  note: z.string().optional(),
 });
 export const fuelFileSchema = z.object({
   document: z.string(),
+  ncvRule: z.string(),
+  /** One source per sector: the guideline the CC and OF defaults come from, labelled. */
+  sector: z.object({
+    id: z.string(),
+    label: z.string(),
+    guideline: z.string(),
+    year: yearSchema,
+    confidence: confidenceSchema,
+  }),
   entries: z.array(fuelEntrySchema).min(1),
   missing: z.array(z.object({ medium: mediumSchema, note: z.string() })),
 });
@@ -255,8 +262,15 @@ export const mvFileSchema = z.object({
       nmbePctMax: threshold,
       source: z.string(),
       year: yearSchema,
+      appliesTo: z.string(),
     }),
   ),
+  evaluation: z.object({
+    method: z.string(),
+    why: z.string(),
+    confidence: confidenceSchema,
+    source: z.string(),
+  }),
   dailyRule: z.string(),
   dataSufficiency: sourcedValue,
   methods: z.array(z.object({ id: z.string(), text: z.string(), confidence: confidenceSchema })),

@@ -7,7 +7,6 @@ import settingsJson from './settings.json' with { type: 'json' };
  * the standards coefficients because no standard sets them. Each has a rationale; runs may override them.
  */
 const num = z.object({ value: z.number(), rationale: z.string() });
-const str = z.object({ value: z.string(), rationale: z.string() });
 const sev = z
   .object({ low: z.number(), medium: z.number(), high: z.number(), rationale: z.string() })
   .refine(
@@ -19,16 +18,22 @@ export const settingsFileSchema = z.object({
   about: z.string(),
   annualHours: num,
   baseLoad: z.object({
-    targetShareOfProductionLoad: num,
     minExcessKw: num,
-    minShareOfPlantLoad: num,
-    severityShareOfOwnLoad: sev,
+    minShareOfMeterLoad: num,
+    minWindowHours: num,
+    minWindowCoverage: num,
+    changeScore: num,
+    minBaselineHours: num,
+    ownLoadLossAllowanceShare: num,
+    infoShareOfProductionLoad: num,
+    severityShareOfPlantLoad: sev,
   }),
   compressedAir: z.object({
-    namePattern: str,
     minLeakKw: num,
     severityShareOfProduction: sev,
     minFitR2: num,
+    loadedFlowShare: num,
+    minLoadedHours: num,
   }),
   idle: z.object({
     minIdleFraction: num,
@@ -36,9 +41,16 @@ export const settingsFileSchema = z.object({
     severityShareOfMachineEnergy: sev,
     severityShareOfStopTime: sev,
   }),
-  demand: z.object({ sustainedWindowHalfSlots: num, minShaveShare: num, topPeaks: num }),
+  demand: z.object({
+    maxPeakHours: num,
+    mergeGapMinutes: num,
+    peakSigma: num,
+    minPeakShare: num,
+    minShaveShare: num,
+    topPeaks: num,
+  }),
   tou: z.object({ assumedShiftableShare: num, peakConcentrationFlag: num }),
-  powerQuality: z.object({ percentile: num }),
+  powerQuality: z.object({ percentile: num, shortIntervalMinutes: num }),
   metering: z.object({
     frozenMinHours: num,
     impossibleFactorOfRating: num,
@@ -47,7 +59,14 @@ export const settingsFileSchema = z.object({
     gapShareFlag: sev,
   }),
   loadRate: z.object({ minRunningShareOfRated: num }),
-  baseline: z.object({ confidence: num, cusumK: num, cusumH: num, degreeDayBaseC: num, minPoints: num }),
+  baseline: z.object({
+    confidence: num,
+    cusumK: num,
+    cusumH: num,
+    degreeDayBaseC: num,
+    minPoints: num,
+    crossValidationFolds: num,
+  }),
   unitConsumption: z.object({ ownHistoryWorseShare: num }),
 });
 export type SettingsFile = z.infer<typeof settingsFileSchema>;

@@ -85,7 +85,8 @@ export const energyBaseline: Rule = {
                 {
                   kind: 'limit',
                   value: ref,
-                  source: 'ASHRAE Guideline 14-2014 (hourly limits applied to a daily model)',
+                  source:
+                    'ASHRAE Guideline 14-2014 (hourly pair applied to a daily model, out of sample by blocked k-fold cross-validation)',
                 },
               ]
             : [],
@@ -121,8 +122,8 @@ export const energyBaseline: Rule = {
         severity: 'info',
         title: t('能源基准模型拟合度不足', 'Energy baseline does not meet Guideline 14'),
         what: t(
-          `日电量对${d.terms.join('、')}回归：CV(RMSE) ${round(q.cvRmsePct ?? Number.NaN, 1)}%，NMBE ${round(q.nmbePct ?? Number.NaN, 2)}%，未达 ASHRAE Guideline 14 要求，节能量不宜据此核定。`,
-          `Daily electricity on ${d.terms.join(', ')}: CV(RMSE) ${round(q.cvRmsePct ?? Number.NaN, 1)} %, NMBE ${round(q.nmbePct ?? Number.NaN, 2)} % — outside ASHRAE Guideline 14; do not verify savings on it.`,
+          `日电量对${d.terms.join('、')}回归（交叉验证，样本外）：CV(RMSE) ${round(q.cvRmsePct ?? Number.NaN, 1)}%，NMBE ${round(q.nmbePct ?? Number.NaN, 2)}%，未达 ASHRAE Guideline 14 要求，节能量不宜据此核定。`,
+          `Daily electricity on ${d.terms.join(', ')}, cross-validated (out of sample): CV(RMSE) ${round(q.cvRmsePct ?? Number.NaN, 1)} %, NMBE ${round(q.nmbePct ?? Number.NaN, 2)} % — outside ASHRAE Guideline 14; do not verify savings on it.`,
         ),
         where: { name: ctx.registry.factory.name || ctx.registry.factory.id },
         when: when(base[0]!, base[base.length - 1]!),

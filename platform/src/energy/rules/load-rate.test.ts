@@ -58,4 +58,31 @@ describe('rule 8: load rate', () => {
     expect(f.evidence.figures.find((x) => x.key === 'loadRate')!.value).toBeCloseTo(0.3, 12);
     expect(f.evidence.figures.find((x) => x.key === 'runningHours')!.value).toBe(8); // 0.5 kW < 5 % of 30 kW is not running
   });
+
+  it('counts only the time a machine executes as running: standby and idling do not make a drive "oversized"', () => {
+    // 7 kW-rated drive: 5 kW (71 %) while executing 08–16, 2.5 kW idle 16–17, 1 kW standby otherwise.
+    const reg = registry([
+      device('MM', 'meter', { meterRole: 'equipment', assetPath: 'WS1/L1/D1', measures: ['D1'] }),
+      device('D1', 'machine', { assetPath: 'WS1/L1/D1', ratedPowerKw: 7, standbyPowerKw: 1 }),
+    ]);
+    const kw = (_: number, t: { hour: number }) => (t.hour >= 8 && t.hour < 16 ? 5 : t.hour === 16 ? 2.5 : 1);
+    const inp = input({
+      registry: reg,
+      days: 1,
+      meters: [elecMeter('MM', MONDAY, PER_DAY, kw)],
+      machines: [
+        {
+          deviceId: 'D1',
+          states: {
+            tMs: Float64Array.from([MONDAY, MONDAY + 8 * 3.6e6, MONDAY + 16 * 3.6e6, MONDAY + 17 * 3.6e6]),
+            state: Uint8Array.from([0, 3, 2, 0]),
+          },
+        },
+      ],
+    });
+    const out = loadRate.run(buildContext(inp));
+    // On main every quarter-hour above 5 % of 7 kW counted: (8 × 5 + 2.5 + 15 × 1) / 24 h = 2.4 kW → 34 % → "low".
+    expect(out.findings).toEqual([]);
+    expect(out.indicators!.find((i) => i.key === 'equipmentLoad:D1')!.value).toBeCloseTo(5 / 7, 12);
+  });
 });

@@ -27,15 +27,22 @@ export const loadRate: Rule = {
       ...ctx.compressors.map((c) => c.meterId),
     ]);
     const seen = new Set<string>();
-    const equipment: { id: string; meterId: string; ratedKw: number }[] = [];
-    for (const m of ctx.machines)
-      if (m.meterId && m.ratedPowerKw && !trMeters.has(m.meterId)) {
-        equipment.push({ id: m.deviceId, meterId: m.meterId, ratedKw: m.ratedPowerKw });
-        seen.add(m.meterId);
-      }
+    const equipment: Equipment[] = [];
+    for (const m of ctx.machines) {
+      if (m.meterId) seen.add(m.meterId);
+      // A meter shared by several machines says nothing about one machine's load rate.
+      if (m.meterId && !m.meterShared && m.ratedPowerKw && !trMeters.has(m.meterId))
+        equipment.push({
+          id: m.deviceId,
+          meterId: m.meterId,
+          ratedKw: m.ratedPowerKw,
+          exec: m.occ?.exec ?? null,
+          standbyKw: m.standbyPowerKw,
+        });
+    }
     for (const n of ctx.tree.nodes.values())
       if (n.role === 'equipment' && n.ratedPowerKw && n.series >= 0 && !seen.has(n.id) && !trMeters.has(n.id))
-        equipment.push({ id: n.id, meterId: n.id, ratedKw: n.ratedPowerKw });
+        equipment.push({ id: n.id, meterId: n.id, ratedKw: n.ratedPowerKw, exec: null, standbyKw: null });
     for (const e of equipment) {
       const f = motor(ctx, e, indicators);
       if (f) findings.push(f);
@@ -148,18 +155,29 @@ function transformer(
   };
 }
 
-function motor(
-  ctx: DiagnosisContext,
-  e: { id: string; meterId: string; ratedKw: number },
-  indicators: IndicatorInput[],
-): Finding | null {
+type Equipment = {
+  id: string;
+  meterId: string;
+  ratedKw: number;
+  /** Share of each quarter-hour the machine executes (its states), when known. */
+  exec: Float32Array | null;
+  standbyKw: number | null;
+};
+
+/**
+ * Running load rate = mean power while running ÷ rated power (GB/T 12497). Running: quarter-hours the
+ * machine executes (at least half of it) when its states are known — idling and standby are not running —
+ * else power above both 5 % of the rating and 1.5 × its standby power.
+ */
+function motor(ctx: DiagnosisContext, e: Equipment, indicators: IndicatorInput[]): Finding | null {
   const kwh = ctx.meterById.get(e.meterId)!.consumption.values;
-  const minKw = ctx.settings.loadRate.minRunningShareOfRated * e.ratedKw;
+  const minKw = Math.max(ctx.settings.loadRate.minRunningShareOfRated * e.ratedKw, 1.5 * (e.standbyKw ?? 0));
   let sum = 0;
   let n = 0;
   for (let i = 0; i < ctx.grid.n; i++) {
     const p = kwh[i]! * 4;
-    if (Number.isNaN(p) || p <= minKw) continue;
+    if (Number.isNaN(p)) continue;
+    if (e.exec ? e.exec[i]! < 0.5 : p <= minKw) continue;
     sum += p;
     n++;
   }

@@ -1,4 +1,4 @@
-import { type CalendarSegment, MachineryItemState } from '@xiang/protocol';
+import { type CalendarSegment, equipmentClassInfo, MachineryItemState } from '@xiang/protocol';
 import type { DiagnosisContext, MachineInfo } from '../context.js';
 import { type Finding, severityFrom, t } from '../finding.js';
 import { KIND } from '../slots.js';
@@ -22,7 +22,10 @@ export const machineIdle: Rule = {
   ],
   run(ctx) {
     if (!ctx.grid.hasCalendar) return { findings: [], skipped: t('未配置班次日历', 'no shift calendar') };
-    const withStates = ctx.machines.filter((m) => m.occ);
+    // Compressors (and other utilities) run unloaded by design of their sequence: the compressed-air rule's.
+    const withStates = ctx.machines.filter(
+      (m) => m.occ && equipmentClassInfo(m.equipmentClass ?? undefined)?.group !== 'utility',
+    );
     if (!withStates.length) return { findings: [], skipped: t('无设备状态数据', 'no machine state data') };
     const states = new Map(ctx.input.machines.map((m) => [m.deviceId, m.states]));
     const findings: Finding[] = [];
@@ -64,16 +67,63 @@ export function idleHoursInStops(
   return { breakH: breakMs / 3.6e6, offShiftH: offMs / 3.6e6, stopH: stopMs / 3.6e6 };
 }
 
+/**
+ * The calendar's planned stops in which the machine's line (its other machines) does NOT produce: a stop in
+ * which the rest of the line executes more than half the time is production the calendar does not know
+ * (overtime, a workshop on its own shifts), and idling there is not idling through a stop.
+ */
+function plannedStops(ctx: DiagnosisContext, m: MachineInfo): CalendarSegment[] {
+  const line = m.assetPath.split('/').slice(0, -1).join('/');
+  const mates = ctx.input.machines.filter((x) => {
+    if (x.deviceId === m.deviceId || !x.states) return false;
+    const info = ctx.machines.find((y) => y.deviceId === x.deviceId);
+    return (
+      info &&
+      info.assetPath.split('/').slice(0, -1).join('/') === line &&
+      equipmentClassInfo(info.equipmentClass ?? undefined)?.group !== 'utility'
+    );
+  });
+  const stops = ctx.grid.segments.filter((sg) => sg.kind !== 'production');
+  if (!mates.length) return stops;
+  return stops.filter((sg) => {
+    let exec = 0;
+    for (const x of mates) exec += executingMs(x.states!, sg.startMs, sg.endMs);
+    return exec / (mates.length * (sg.endMs - sg.startMs)) <= 0.5;
+  });
+}
+
+/** Milliseconds a machine executes inside [a, b). */
+function executingMs(st: StateChanges, a: number, b: number): number {
+  let ms = 0;
+  const count = Math.min(st.tMs.length, st.state.length);
+  // First change whose interval can reach a: the last one at or before a (binary search).
+  let lo = 0;
+  let hi = count - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (st.tMs[mid]! <= a) lo = mid;
+    else hi = mid - 1;
+  }
+  for (let k = lo; k < count && st.tMs[k]! < b; k++) {
+    if (st.state[k] !== MachineryItemState.Executing) continue;
+    const s0 = Math.max(st.tMs[k]!, a);
+    const e0 = Math.min(k + 1 < count ? st.tMs[k + 1]! : b, b);
+    if (e0 > s0) ms += e0 - s0;
+  }
+  return ms;
+}
+
 function diagnoseMachine(ctx: DiagnosisContext, m: MachineInfo, st: StateChanges): Finding | null {
   const s = ctx.settings.idle;
   const { grid } = ctx;
   const { fromMs, toMs } = ctx.input.period;
-  const hours = idleHoursInStops(st, grid.segments, fromMs, toMs);
+  const hours = idleHoursInStops(st, plannedStops(ctx, m), fromMs, toMs);
   const idleH = hours.breakH + hours.offShiftH;
   if (idleH < s.minIdleHours) return null;
   const occ = m.occ!;
   const dev = ctx.devices.get(m.deviceId);
-  const meter = m.meterId ? ctx.meterById.get(m.meterId) : undefined;
+  // A meter shared with other machines says nothing about this machine's own idle power.
+  const meter = m.meterId && !m.meterShared ? ctx.meterById.get(m.meterId) : undefined;
   let excessKw: number | null = null;
   let method: 'meter' | 'registry' | null = null;
   let machineKwh: number | null = null;
@@ -182,5 +232,30 @@ function diagnoseMachine(ctx: DiagnosisContext, m: MachineInfo, st: StateChanges
       'Put machines into standby or off before breaks and at shift end (networked machines can be sent to energy-saving standby automatically); add a switch-off check to the shift handover.',
     ),
     basis: machineIdle.basis,
+    reliesOn: [
+      {
+        deviceId: m.deviceId,
+        fact: 'meter',
+        value: m.meterId,
+        source: m.meterSource === 'inferred' ? 'inferred' : m.meterId ? 'declared' : 'missing',
+      },
+      {
+        deviceId: m.deviceId,
+        fact: 'standbyPowerKw',
+        value: m.standbyPowerKw,
+        source:
+          m.standbySource === 'registry'
+            ? 'declared'
+            : m.standbySource === 'learned'
+              ? 'inferred'
+              : 'missing',
+      },
+      {
+        deviceId: m.deviceId,
+        fact: 'idlePowerKw',
+        value: dev?.idlePowerKw ?? null,
+        source: dev?.idlePowerKw !== undefined ? 'declared' : 'missing',
+      },
+    ],
   };
 }

@@ -12,6 +12,12 @@ export type MeterCheck = {
   meterId: string;
   slots: number;
   gapSlots: number;
+  /** Gaps between the meter's first and last reading (drop-outs) vs before/after them (coverage). */
+  internalGapSlots: number;
+  /** Slots with data, and the span from the first to the last of them (ms). */
+  coveredSlots: number;
+  firstDataMs: number | null;
+  lastDataMs: number | null;
   longestGapSlots: number;
   frozenSlots: number;
   /** The frozen stretches as [first slot, slot count]: accounting treats them as gaps, never as zero use. */
@@ -128,21 +134,35 @@ function checkMeter(ctx: DiagnosisContext, m: MeterSeries): MeterCheck {
     ['voltageUnbalance', m.voltageUnbalancePct],
     ['flow', m.flowPerH],
   ];
+  // Judged inside the meter's own data only: time before its first or after its last reading is coverage.
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < n; i++)
+    if (!Number.isNaN(v[i]!)) {
+      if (first < 0) first = i;
+      last = i;
+    }
   const badGauges = gauges.flatMap(([metric, sr]) => {
-    if (!sr) return [];
+    if (!sr || first < 0) return [];
     let g = 0;
-    for (let i = 0; i < sr.values.length; i++) if (Number.isNaN(sr.values[i]!)) g++;
-    const share = sr.values.length ? g / sr.values.length : 1;
+    for (let i = first; i <= last; i++) if (Number.isNaN(sr.values[i]!)) g++;
+    const share = g / (last - first + 1);
     return share >= s.gapShareFlag.high ? [{ metric, gapShare: share }] : [];
   });
   // Channels the store saw mostly non-Good (e.g. a phase current reporting Bad) that were not read above.
   for (const b of m.badMetrics ?? [])
     if (1 - b.goodShare >= s.gapShareFlag.high && !badGauges.some((g) => g.metric === b.metric))
       badGauges.push({ metric: b.metric, gapShare: 1 - b.goodShare });
+  let internal = 0;
+  for (let i = first + 1; first >= 0 && i < last; i++) if (Number.isNaN(v[i]!)) internal++;
   return {
     meterId: m.deviceId,
     slots: n,
     gapSlots,
+    internalGapSlots: internal,
+    coveredSlots: n - gapSlots,
+    firstDataMs: first < 0 ? null : ctx.grid.fromMs + first * 900_000,
+    lastDataMs: last < 0 ? null : ctx.grid.fromMs + (last + 1) * 900_000,
     longestGapSlots: longestGap(v),
     frozenSlots,
     frozenRuns,

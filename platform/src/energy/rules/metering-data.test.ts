@@ -37,7 +37,7 @@ describe('rule 9b: metering data', () => {
   it('finds the drop-out, the negative reading and the Bad channel', () => {
     expect(figure('meteringData:M2', 'gapHours')).toBe(2);
     expect(figure('meteringData:M2', 'negativeSlots')).toBe(1);
-    expect(byId('meteringData:M2').severity).toBe('medium'); // 8.3 % missing and a negative value
+    expect(byId('meteringData:M2').severity).toBe('medium'); // the negative value; the drop-out alone is low
     expect(byId('meteringData:M0').what.en).toMatch(/voltageThd: 100 % without a good value/);
     expect(byId('meteringData:M0').severity).toBe('low');
   });
@@ -57,5 +57,28 @@ describe('rule 9b: metering data', () => {
     expect(m1.total).toBe(2.5 * 56); // 56 good quarter hours of 10 kW (2.5 kWh each); the frozen ones are gaps
     const frozen = result.findings.find((f) => f.id === 'meteringData:M1')!;
     expect(frozen.evidence.figures.find((x) => x.key === 'frozenHours')!.value).toBe(10);
+  });
+
+  it('raises nothing above info from data missing at the edges of a period longer than the data', () => {
+    // A week requested, data for two days only (the console's default period is longer than the history).
+    const days = 7;
+    const two = (kw: number) => (i: number) => (i < 2 * PER_DAY ? kw : null);
+    const long = input({
+      registry: reg,
+      days,
+      meters: [
+        elecMeter('M0', MONDAY, days * PER_DAY, two(35), {
+          voltageThdPct: series(MONDAY, days * PER_DAY, (i) => (i < 2 * PER_DAY ? 2 : null)),
+        }),
+        elecMeter('M1', MONDAY, days * PER_DAY, two(10)),
+        elecMeter('M2', MONDAY, days * PER_DAY, two(20)),
+      ],
+    });
+    const res = diagnose(long);
+    // On main: every meter "71 % missing" → high, and every gauge Bad → low.
+    expect(res.findings.filter((f) => f.severity !== 'info').map((f) => `${f.id} ${f.severity}`)).toEqual([]);
+    const m0 = res.findings.find((f) => f.id === 'meteringData:M0')!;
+    expect(m0.what.en).toMatch(/coverage 28.6 %/);
+    expect(m0.coverage).toEqual({ coveredHours: 48, periodHours: 168 });
   });
 });

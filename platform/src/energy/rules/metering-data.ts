@@ -22,7 +22,6 @@ export const meteringData: Rule = {
     const findings: Finding[] = [];
     for (const c of checkMeters(ctx)) {
       const problems: { sev: Severity; text: Text }[] = [];
-      const gapShare = c.gapSlots / c.slots;
       if (c.frozenSlots)
         problems.push({
           sev: 'medium',
@@ -31,12 +30,23 @@ export const meteringData: Rule = {
             `counter frozen for ${round(c.frozenSlots / 4, 2)} h${c.frozenMissedQuantity !== null ? ` (the power/flow gauge shows about ${round(c.frozenMissedQuantity, 1)} unrecorded)` : ''}`,
           ),
         });
-      if (c.gapSlots)
+      // Missing data is never waste and never more than 'low': a drop-out inside the meter's data is a
+      // communication fault to fix; time before its first or after its last reading is coverage, stated.
+      const internalShare = c.internalGapSlots / c.slots;
+      if (c.internalGapSlots)
         problems.push({
-          sev: severityFrom(gapShare, s.gapShareFlag),
+          sev: severityFrom(internalShare, s.gapShareFlag) === 'info' ? 'info' : 'low',
           text: t(
-            `数据缺失 ${round(c.gapSlots / 4, 2)} h（${round(gapShare * 100, 2)}%，最长连续 ${round(c.longestGapSlots / 4, 2)} h）`,
-            `${round(c.gapSlots / 4, 2)} h missing (${round(gapShare * 100, 2)} %, longest ${round(c.longestGapSlots / 4, 2)} h)`,
+            `通讯中断/数据缺失 ${round(c.internalGapSlots / 4, 2)} h（${round(internalShare * 100, 2)}%，最长连续 ${round(c.longestGapSlots / 4, 2)} h）`,
+            `${round(c.internalGapSlots / 4, 2)} h missing inside its data (${round(internalShare * 100, 2)} %, longest ${round(c.longestGapSlots / 4, 2)} h)`,
+          ),
+        });
+      if (c.gapSlots > c.internalGapSlots)
+        problems.push({
+          sev: 'info',
+          text: t(
+            `数据覆盖 ${round(((c.slots - c.gapSlots) / c.slots) * 100, 1)}%（期初/期末 ${round((c.gapSlots - c.internalGapSlots) / 4, 2)} h 无数据）`,
+            `coverage ${round(((c.slots - c.gapSlots) / c.slots) * 100, 1)} % (${round((c.gapSlots - c.internalGapSlots) / 4, 2)} h without data at the start/end of the period)`,
           ),
         });
       if (c.negativeSlots)
@@ -63,8 +73,15 @@ export const meteringData: Rule = {
             `${c.childOverParentSlots} quarter-hours above the parent meter`,
           ),
         });
+      // A reset (meter replaced, register cleared) is handled in the data; listed for the record.
       if (c.resets)
-        problems.push({ sev: 'low', text: t(`计数器复位 ${c.resets} 次`, `${c.resets} counter reset(s)`) });
+        problems.push({
+          sev: 'info',
+          text: t(
+            `计数器复位 ${c.resets} 次（如换表）`,
+            `${c.resets} counter reset(s) (e.g. meter replaced)`,
+          ),
+        });
       for (const g of c.badGauges)
         problems.push({
           sev: 'low',
@@ -97,7 +114,14 @@ export const meteringData: Rule = {
             ...c.badGauges.map((g) => seriesRef(ctx, c.meterId, g.metric)),
           ],
           figures: [
-            fig('gapHours', '缺失时长', 'Missing hours', c.gapSlots / 4, 'h'),
+            fig(
+              'gapHours',
+              '缺失时长（数据内中断）',
+              'Missing hours inside the data',
+              c.internalGapSlots / 4,
+              'h',
+            ),
+            fig('coveredHours', '有数据时长', 'Hours with data', c.coveredSlots / 4, 'h'),
             fig('longestGapHours', '最长连续缺失', 'Longest gap', c.longestGapSlots / 4, 'h'),
             fig('frozenHours', '冻结时长', 'Frozen hours', c.frozenSlots / 4, 'h'),
             fig(
@@ -122,6 +146,7 @@ export const meteringData: Rule = {
           'Inspect the meter on site (supply, communication, CT wiring, register), recalibrate or replace it, and reconcile the consumption of the affected period.',
         ),
         basis: meteringData.basis,
+        coverage: { coveredHours: c.coveredSlots / 4, periodHours: c.slots / 4 },
       });
     }
     // Balance over the whole period: parent vs Σ children on quarter-hours where all have data.

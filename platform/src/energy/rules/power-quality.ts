@@ -1,7 +1,7 @@
 import type { DiagnosisContext } from '../context.js';
 import { type Finding, type IndicatorInput, t } from '../finding.js';
 import { quantile } from '../series.js';
-import type { MeterSeries, Text } from '../types.js';
+import type { IntervalSeries, MeterSeries, Text } from '../types.js';
 import { fig, nameOf, type Rule, round, seriesRef, whereOf, wholePeriod } from './rule.js';
 
 /**
@@ -41,15 +41,43 @@ export const powerQuality: Rule = {
   },
 };
 
-function nominal(ctx: DiagnosisContext, m: MeterSeries): { phaseV: number; kv: number } | null {
+type Nominal = { phaseV: number; kv: number; source: 'declared' | 'runOption' | 'inferred' };
+
+/** Nominal voltage of the point: declared (equipment.nominalVoltageKv), run option, else the nearest standard
+ * level to the median phase voltage (inferred, said so). */
+function nominal(ctx: DiagnosisContext, m: MeterSeries): Nominal | null {
+  const declaredKv = ctx.devices.get(m.deviceId)?.equipment?.nominalVoltageKv;
   const given = ctx.options.nominalPhaseVoltageV[m.deviceId];
-  const median = given ?? (m.voltageV?.L1 ? quantile(m.voltageV.L1.values, 0.5) : Number.NaN);
+  if (given !== undefined) {
+    const best = nearestLevel(given);
+    return { phaseV: given, kv: declaredKv ?? best.kv, source: 'runOption' };
+  }
+  if (declaredKv !== undefined)
+    return { phaseV: (declaredKv * 1000) / Math.sqrt(3), kv: declaredKv, source: 'declared' };
+  const median = m.voltageV?.L1 ? quantile(m.voltageV.L1.values, 0.5) : Number.NaN;
   if (Number.isNaN(median)) return null;
-  const best = LEVELS.reduce((a, b) =>
-    Math.abs(Math.log(b.phaseV / median)) < Math.abs(Math.log(a.phaseV / median)) ? b : a,
+  const best = nearestLevel(median);
+  return Math.abs(best.phaseV / median - 1) <= 0.15 ? { ...best, source: 'inferred' } : null;
+}
+
+function nearestLevel(phaseV: number) {
+  return LEVELS.reduce((a, b) =>
+    Math.abs(Math.log(b.phaseV / phaseV)) < Math.abs(Math.log(a.phaseV / phaseV)) ? b : a,
   );
-  if (given !== undefined) return { phaseV: given, kv: best.kv };
-  return Math.abs(best.phaseV / median - 1) <= 0.15 ? best : null;
+}
+
+/** The statistic's data: short-interval values when the input carries them, else the 15-min means. */
+function statSeries(short: IntervalSeries | undefined, slot: IntervalSeries | undefined) {
+  if (short) return { values: short.values, minutes: short.intervalMs / 60_000, short: true };
+  return slot ? { values: slot.values, minutes: 15, short: false } : null;
+}
+function statText(st: { minutes: number; short: boolean }) {
+  return st.short
+    ? t(`${st.minutes} 分钟值的 95% 概率值`, `95 % value of ${st.minutes}-min values`)
+    : t(
+        '15 分钟均值的 95% 概率值（无更短时段数据；15 分钟均值会掩盖短时超限）',
+        '95 % value of 15-min means (no shorter values in the data: 15-min means hide short-time excursions)',
+      );
 }
 
 function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: IndicatorInput[]): Finding[] {
@@ -74,6 +102,7 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
     severity: Finding['severity'];
     recommendation: Text;
     extra?: ReturnType<typeof fig>[];
+    statistic?: Text;
   }) => {
     indicators.push({
       key: `${args.key}:${m.deviceId}`,
@@ -105,12 +134,16 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
         ],
       },
       recommendation: args.recommendation,
-      basis: [args.standard],
+      basis: [args.standard, ...(args.statistic ? [args.statistic.en] : [])],
+      reliesOn: nom
+        ? [{ deviceId: m.deviceId, fact: 'nominalVoltageKv', value: nom.kv, source: nom.source }]
+        : [{ deviceId: m.deviceId, fact: 'nominalVoltageKv', value: null, source: 'missing' }],
     });
   };
 
   if (nom && phases.length) {
     const isHv = nom.kv >= 35;
+    // Voltage deviation needs the true nominal phase voltage: a 0.38 kV point reads ≈220 V.
     const dev = new Float64Array(n);
     const devLow = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -159,10 +192,12 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
       });
   }
 
-  const unb = m.voltageUnbalancePct?.values ?? (phases.length === 3 ? magnitudeUnbalance(phases, n) : null);
+  const unbSt = statSeries(m.voltageUnbalanceShort, m.voltageUnbalancePct);
+  const unb = unbSt?.values ?? (phases.length === 3 ? magnitudeUnbalance(phases, n) : null);
   if (unb) {
     const p95 = quantile(unb, q);
     const max = maxOf(unb);
+    const st = unbSt ?? { minutes: 15, short: false };
     const normal = ctx.book.value('pq.unbalance.normalPct');
     const short = ctx.book.value('pq.unbalance.shortTimePct');
     const approx = !m.voltageUnbalancePct;
@@ -171,9 +206,10 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
         key: 'voltageUnbalance',
         title: t('三相电压不平衡度', 'voltage unbalance'),
         what: t(
-          `电压不平衡度 95% 概率值 ${round(p95, 2)}%（限值 ${normal}%），最大 ${round(max, 2)}%（短时限值 ${short}%）${approx ? '；由相电压幅值近似（最大偏差/平均值），非负序分量法' : ''}。`,
-          `Voltage unbalance P95 ${round(p95, 2)} % (limit ${normal} %), maximum ${round(max, 2)} % (short-time limit ${short} %)${approx ? '; approximated from phase magnitudes (max deviation / mean), not the negative-sequence ratio' : ''}.`,
+          `电压不平衡度 ${statText(st).zh} ${round(p95, 2)}%（限值 ${normal}%），最大 ${round(max, 2)}%（短时限值 ${short}%）${approx ? '；由相电压幅值近似（最大偏差/平均值），非负序分量法' : ''}。`,
+          `Voltage unbalance, ${statText(st).en}: ${round(p95, 2)} % (limit ${normal} %), maximum ${round(max, 2)} % (short-time limit ${short} %)${approx ? '; approximated from phase magnitudes (max deviation / mean), not the negative-sequence ratio' : ''}.`,
         ),
+        statistic: statText(st),
         p95,
         max,
         limit: normal,
@@ -188,9 +224,10 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
       });
   }
 
-  if (m.voltageThdPct) {
-    const p95 = quantile(m.voltageThdPct.values, q);
-    const max = maxOf(m.voltageThdPct.values);
+  const thdSt = statSeries(m.voltageThdShort, m.voltageThdPct);
+  if (thdSt) {
+    const p95 = quantile(thdSt.values, q);
+    const max = maxOf(thdSt.values);
     const kv = nom?.kv ?? 0.38;
     const row = ctx.book.data.powerQuality.thd.find((r) =>
       kv <= 1
@@ -207,9 +244,10 @@ function diagnoseMeter(ctx: DiagnosisContext, m: MeterSeries, indicators: Indica
         key: 'voltageThd',
         title: t('电压总谐波畸变率', 'voltage THD'),
         what: t(
-          `电压总谐波畸变率 95% 概率值 ${round(p95, 2)}%，限值 ${limit}%（${row.nominalKv} kV 等级）。`,
-          `Voltage THD P95 ${round(p95, 2)} % against the ${limit} % limit (${row.nominalKv} kV level).`,
+          `电压总谐波畸变率 ${statText(thdSt).zh} ${round(p95, 2)}%，限值 ${limit}%（${row.nominalKv} kV 等级，标称电压${nom ? `${nom.source === 'inferred' ? '由读数推断' : '已登记'} ${nom.kv} kV` : '未知，按 0.38 kV'}）。`,
+          `Voltage THD, ${statText(thdSt).en}: ${round(p95, 2)} % against the ${limit} % limit (${row.nominalKv} kV level; nominal voltage ${nom ? `${nom.source === 'inferred' ? 'inferred from readings' : 'declared'} ${nom.kv} kV` : 'unknown, 0.38 kV assumed'}).`,
         ),
+        statistic: statText(thdSt),
         p95,
         max,
         limit,

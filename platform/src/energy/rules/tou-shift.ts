@@ -63,7 +63,9 @@ export const touShift: Rule = {
       id: 'touShift:plant',
       rule: 'touShift',
       category: 'energyManagement',
-      severity: peakShare >= timeShare * ctx.settings.tou.peakConcentrationFlag ? 'low' : 'info',
+      // Without declared flexible loads the potential rests on an assumed share: information, not a finding.
+      severity:
+        declared.length && peakShare >= timeShare * ctx.settings.tou.peakConcentrationFlag ? 'low' : 'info',
       title: t('峰段与尖峰用电占比', 'Electricity bought in peak and critical-peak hours'),
       what: t(
         `峰段和尖峰用电占 ${round(peakShare * 100, 1)}%（两者时长占全天 ${round(timeShare * 100, 1)}%）；转移 ${round(shiftedKwh, 0)} kWh 至谷段${ctx.priced ? `可节省电费 ${round(deltaCny, 0)} 元` : ''}。`,

@@ -102,4 +102,33 @@ describe('rule 10: energy per unit of product', () => {
     );
     expect(out.notes!.map((n) => n.code)).toEqual(['lineWithoutMeter']);
   });
+
+  it('leaves days cut by the period out of the energy per unit (a period starting at noon)', () => {
+    const reg = registry([device('ML', 'meter', { meterRole: 'equipment', assetPath: 'WS1/L1' })], {
+      products: [{ id: 'P', name: '轴', unit: 'pcs' }],
+    });
+    // 10 kW fixed load all day + 1 kWh per piece made in production; 100 pcs per workday. The period starts
+    // Monday 12:00: Monday afternoon carries 13 h of fixed load but 56 pcs.
+    const from = MONDAY + 12 * 3_600_000;
+    const n = 2.5 * PER_DAY;
+    const out = (_: number, t: { hour: number; weekday: number }) =>
+      t.weekday <= 5 && prod(t.hour) ? 100 / 32 : 0;
+    const inp = input({
+      registry: reg,
+      fromMs: from,
+      days: 2.5,
+      meters: [elecMeter('ML', from, n, (i, t) => 10 + out(i, t) * 4)],
+      lines: [
+        {
+          assetPath: 'WS1/L1',
+          productId: 'P',
+          output: series(from, n, out),
+          source: { deviceId: 'K1', metric: 'goodCount' },
+        },
+      ],
+    });
+    const f = unitConsumption.run(buildContext(inp)).indicators![0]!;
+    // Whole days Tue, Wed only: (2 × 240 kWh + 200 kWh) ÷ 200 pcs = 3.4 kWh/pc.
+    expect(f.value).toBeCloseTo(3.4, 12);
+  });
 });

@@ -1,6 +1,7 @@
 import { kgceFactor } from '../accounting/conversion.js';
 import type { DiagnosisContext } from '../context.js';
 import { type Finding, type IndicatorInput, type Note, t } from '../finding.js';
+import { KIND } from '../slots.js';
 import type { LineOutputSeries } from '../types.js';
 import { fig, type Rule, round, seriesRef, wholePeriod } from './rule.js';
 
@@ -78,27 +79,55 @@ function diagnoseLine(
   }
   const { grid } = ctx;
   const out = line.output.values;
-  const dayKwh = new Float64Array(grid.days.length);
-  const dayOut = new Float64Array(grid.days.length);
-  const dayBad = new Uint8Array(grid.days.length);
-  let kwh = 0;
-  let kgce = 0;
-  let units = 0;
+  const nd = grid.days.length;
+  const dayKwh = new Float64Array(nd);
+  const dayKgce = new Float64Array(nd);
+  const dayOut = new Float64Array(nd);
+  const dayBad = new Uint8Array(nd);
+  const daySlots = new Uint32Array(nd);
+  const dayPlanned = new Uint32Array(nd);
   for (let i = 0; i < grid.n; i++) {
     const a = e.kwh[i]!;
     const k = e.kgce[i]!;
     const p = out[i]!;
     const d = grid.day[i]!;
+    daySlots[d]!++;
+    if (grid.kind[i] === KIND.production) dayPlanned[d]!++;
     if (Number.isNaN(a) || Number.isNaN(p) || Number.isNaN(k)) {
       dayBad[d] = 1;
       continue;
     }
-    kwh += a;
-    kgce += k;
-    units += p;
+    dayKgce[d]! += k;
     dayKwh[d]! += a;
     dayOut[d]! += p;
   }
+  // Whole days only: a day cut by the period's edges or by missing data is not counted (it would mix part of
+  // a day's fixed load with part of its output).
+  const complete = Array.from({ length: nd }, (_, d) => d).filter((d) => daySlots[d] === 96 && !dayBad[d]);
+  let kwh = 0;
+  let kgce = 0;
+  let units = 0;
+  for (const d of complete) {
+    kwh += dayKwh[d]!;
+    kgce += dayKgce[d]!;
+    units += dayOut[d]!;
+  }
+  // Partial production days (a half holiday, a shortened shift, a stoppage) are left out of the day-by-day
+  // comparison: their fixed loads spread over fewer units.
+  const prodDays = complete.filter((d) => dayOut[d]! > 0);
+  const medianOf = (xs: number[]) => {
+    const v = [...xs].sort((a2, b2) => a2 - b2);
+    return v.length
+      ? v.length % 2
+        ? v[(v.length - 1) / 2]!
+        : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2
+      : 0;
+  };
+  const typicalPlanned = medianOf(prodDays.map((d) => dayPlanned[d]!));
+  const typicalOut = medianOf(prodDays.map((d) => dayOut[d]!));
+  const fullDays = prodDays.filter(
+    (d) => (!grid.hasCalendar || dayPlanned[d]! >= 0.9 * typicalPlanned) && dayOut[d]! >= 0.5 * typicalOut,
+  );
   if (!(units > 0)) return null;
   const product = ctx.registry.factory.products.find((p) => p.id === line.productId);
   const unit = product?.unit ?? 'pcs';
@@ -124,6 +153,14 @@ function diagnoseLine(
       fig('secKgce', '单位产品综合能耗', 'Energy per unit', secKgce, `kgce/${unit}`),
       fig('output', '合格产量', 'Good output', units, unit),
       fig('energyKwh', '产线电量', 'Line electricity', kwh, 'kWh'),
+      fig('completeDays', '计入的完整日', 'Whole days counted', complete.length, 'd'),
+      fig(
+        'partialDays',
+        '剔除的不完整生产日',
+        'Partial production days left out',
+        prodDays.length - fullDays.length,
+        'd',
+      ),
     ],
   };
   indicators.push({
@@ -166,14 +203,15 @@ function diagnoseLine(
       ),
       observedKwh: share * kwh,
       otherKgce: share * (kgce - kwh * ctx.kgcePerKwh),
+      observedHours: complete.length * 24,
       assumption: t(
         `降至标杆水平 ${benchmark} ${bm.unit}，各能源按比例减少`,
         `brought down to the benchmark ${benchmark} ${bm.unit}, all media in proportion`,
       ),
     });
   }
-  // Own history: the last 7 complete production days against the median production day.
-  const days = grid.days.map((_, d) => d).filter((d) => !dayBad[d] && dayOut[d]! > 0);
+  // Own history: the last 7 full production days against the median full production day.
+  const days = fullDays;
   if (days.length < 8) return null;
   const secs = days.map((d) => dayKwh[d]! / dayOut[d]!).sort((a, b) => a - b);
   const median =

@@ -1,0 +1,148 @@
+import { SLOT_H } from './types.js';
+
+/**
+ * Off-production windows and what a load does in them (issue 9 §3): a load is judged per window — a night, a
+ * weekend — so a load that starts mid-period, or runs only some nights, is sized where it runs instead of
+ * being averaged over the whole period and dropped.
+ */
+export type Window = { start: number; end: number };
+export type WindowMean = Window & {
+  /** Mean power over the window's quarter-hours with data, kW (NaN when coverage is too low). */
+  kw: number;
+  hours: number;
+  coveredHours: number;
+};
+
+/** Maximal runs of slots with `candidate[i] === 1`, at least `minSlots` long. */
+export function windowsOf(candidate: Uint8Array, minSlots: number): Window[] {
+  const out: Window[] = [];
+  let a = -1;
+  for (let i = 0; i <= candidate.length; i++) {
+    const on = i < candidate.length && candidate[i] === 1;
+    if (on && a < 0) a = i;
+    if (!on && a >= 0) {
+      if (i - a >= minSlots) out.push({ start: a, end: i });
+      a = -1;
+    }
+  }
+  return out;
+}
+
+/** Mean kW of a per-slot energy series (kWh per quarter-hour) in each window. */
+export function windowMeans(kwh: Float64Array, windows: Window[], minCoverage: number): WindowMean[] {
+  return windows.map((w) => {
+    let sum = 0;
+    let n = 0;
+    for (let i = w.start; i < w.end; i++) {
+      const v = kwh[i]!;
+      if (Number.isNaN(v)) continue;
+      sum += v;
+      n++;
+    }
+    const len = w.end - w.start;
+    return {
+      ...w,
+      kw: n > 0 && n / len >= minCoverage ? sum / n / SLOT_H : Number.NaN,
+      hours: len * SLOT_H,
+      coveredHours: n * SLOT_H,
+    };
+  });
+}
+
+/** Robust σ of values: 1.4826 × median absolute deviation. */
+export function robustSigma(values: number[]): number {
+  if (values.length < 2) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  const med = s[s.length >> 1]!;
+  const dev = s.map((v) => Math.abs(v - med)).sort((a, b) => a - b);
+  return 1.4826 * dev[dev.length >> 1]!;
+}
+
+export type ElevatedStretch = {
+  /** Indices into the window list: [from, to). */
+  from: number;
+  to: number;
+  insideKw: number;
+  outsideKw: number;
+  outsideHours: number;
+  /** (inside − outside) ÷ robust σ of the window means outside. */
+  score: number;
+};
+
+/**
+ * The contiguous stretch of windows whose hour-weighted mean stands highest above the rest (an "epidemic"
+ * change: a load that starts, and maybe stops, inside the period). Windows with NaN are skipped. Requires some
+ * windows outside the stretch; returns null when there are fewer than 3 usable windows.
+ */
+export function elevatedStretch(means: WindowMean[], minOutsideHours: number): ElevatedStretch | null {
+  const w = means.filter((m) => !Number.isNaN(m.kw));
+  if (w.length < 3) return null;
+  const n = w.length;
+  const ps = new Float64Array(n + 1);
+  const ph = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    ps[i + 1] = ps[i]! + w[i]!.kw * w[i]!.coveredHours;
+    ph[i + 1] = ph[i]! + w[i]!.coveredHours;
+  }
+  let best: { a: number; b: number; diff: number } | null = null;
+  for (let a = 0; a < n; a++)
+    for (let b = a + 1; b <= n; b++) {
+      const hIn = ph[b]! - ph[a]!;
+      const hOut = ph[n]! - hIn;
+      if (hOut < minOutsideHours || hIn <= 0 || (a === 0 && b === n)) continue;
+      const diff = (ps[b]! - ps[a]!) / hIn - (ps[n]! - (ps[b]! - ps[a]!)) / hOut;
+      if (!best || diff > best.diff) best = { a, b, diff };
+    }
+  if (!best) return null;
+  const outside = [...w.slice(0, best.a), ...w.slice(best.b)];
+  const inside = w.slice(best.a, best.b);
+  const sigma = Math.max(robustSigma(outside.map((x) => x.kw)), robustSigma(inside.map((x) => x.kw)), 0.02);
+  const hIn = ph[best.b]! - ph[best.a]!;
+  const hOut = ph[n]! - hIn;
+  const insideKw = (ps[best.b]! - ps[best.a]!) / hIn;
+  const outsideKw = (ps[n]! - (ps[best.b]! - ps[best.a]!)) / hOut;
+  // Map back to indices of the full list.
+  const from = means.indexOf(w[best.a]!);
+  const to = means.indexOf(w[best.b - 1]!) + 1;
+  return { from, to, insideKw, outsideKw, outsideHours: hOut, score: (insideKw - outsideKw) / sigma };
+}
+
+/**
+ * A load that starts (stops) inside its first (last) elevated window: the slot where it steps up (down) —
+ * the split that best separates a part at the reference level from a part above it. Returns the window
+ * with its start (end) moved there, or unchanged when no clear step exists.
+ */
+export function trimWindow(
+  kwh: Float64Array,
+  w: WindowMean,
+  refKw: number,
+  thrKw: number,
+  edge: 'start' | 'end',
+  minCoverage: number,
+): WindowMean {
+  let best = -1;
+  let bestDiff = Number.NEGATIVE_INFINITY;
+  for (let k = w.start + 1; k < w.end; k++) {
+    const a = windowMeans(kwh, [{ start: w.start, end: k }], minCoverage)[0]!.kw;
+    const b = windowMeans(kwh, [{ start: k, end: w.end }], minCoverage)[0]!.kw;
+    if (Number.isNaN(a) || Number.isNaN(b)) continue;
+    const diff = edge === 'start' ? b - a : a - b;
+    if (diff > bestDiff) {
+      bestDiff = diff;
+      best = k;
+    }
+  }
+  if (best < 0) return w;
+  const quiet = windowMeans(
+    kwh,
+    [edge === 'start' ? { start: w.start, end: best } : { start: best, end: w.end }],
+    minCoverage,
+  )[0]!;
+  const loud = windowMeans(
+    kwh,
+    [edge === 'start' ? { start: best, end: w.end } : { start: w.start, end: best }],
+    minCoverage,
+  )[0]!;
+  if (!(quiet.kw - refKw < thrKw / 2 && loud.kw - refKw >= thrKw)) return w;
+  return loud;
+}
