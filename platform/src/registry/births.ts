@@ -96,10 +96,11 @@ export function applyBirth(
        VALUES (@factoryId, @id, @agentId, @kind, @assetPath, @name, @medium, @meterRole, @parentMeter,
          @ratedPowerKw, @source, 0, NULL, NULL, @nowMs, NULL)
        ON CONFLICT (factoryId, id) DO UPDATE SET agentId = excluded.agentId, kind = excluded.kind,
-         assetPath = excluded.assetPath, name = excluded.name, medium = excluded.medium,
+         assetPath = excluded.assetPath, name = COALESCE(excluded.name, devices.name), medium = excluded.medium,
          meterRole = excluded.meterRole, parentMeter = excluded.parentMeter,
          ratedPowerKw = excluded.ratedPowerKw, source = excluded.source`,
     );
+    // A birth without a name (an agent config from `xiang-edge browse`) keeps the name an earlier birth gave.
     const born = new Set<string>();
     for (const d of birth.devices) {
       implied(d.assetPath);
