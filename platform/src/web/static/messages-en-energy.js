@@ -196,4 +196,12 @@ export const messagesEnEnergy = {
   'settings.save': 'Save settings',
   'settings.saving': 'Saving…',
   'settings.saved': 'Saved ({time})',
+  'chart.stepNote': 'reported on change: step line holding the last value',
+  'chart.stepStats': 'min {min} · time-weighted mean {mean} · max {max}',
+  'chart.twaCol': 'Time-weighted mean',
+  'lines.gantt': 'machine state timeline',
+  'lines.noShift': 'The production calendar has no recent shift.',
+  'lines.shift': 'Shift',
+  'lines.noStates': "This line's machines have no state data.",
+  'lines.breaks': 'Break',
 };

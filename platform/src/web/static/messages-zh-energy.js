@@ -188,4 +188,12 @@ export const messagesZhEnergy = {
   'settings.save': '保存设置',
   'settings.saving': '正在保存…',
   'settings.saved': '已保存（{time}）',
+  'chart.stepNote': '按变化上报：保持上一值的阶梯线',
+  'chart.stepStats': '最小 {min} · 时间加权平均 {mean} · 最大 {max}',
+  'chart.twaCol': '时间加权平均',
+  'lines.gantt': '设备状态甘特图',
+  'lines.noShift': '生产日历中没有最近的班次。',
+  'lines.shift': '班次',
+  'lines.noStates': '此产线的设备没有状态数据。',
+  'lines.breaks': '休息',
 };
