@@ -26,7 +26,7 @@ export const deviceOffline: AlarmKind = {
         value: minutes,
         threshold: t.minMinutes,
         unit: 'min',
-        params: { device: name, kind: d.kind, minutes, sinceMs: from },
+        params: { device: name, kind: d.kind, durationMs: ctx.nowMs - from, sinceMs: from },
         summary: `${name}: offline for ${minutes.toFixed(0)} min`,
       });
     }

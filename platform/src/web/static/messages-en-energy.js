@@ -136,10 +136,12 @@ export const messagesEnEnergy = {
   'alarm.powerFactor.trending':
     '{meter}: power factor over 7 days {weekPf} below the standard {standard} (month {monthPf}), trending down',
   'alarm.powerFactor.near': '{meter}: power factor this month {monthPf}, close to the standard {standard}',
-  'alarm.meterSilent.silent': '{meter}: no data for {minutes} min (since {sinceMs})',
+  'alarm.meterSilent.silent': '{meter}: no data for {durationMs} (since {sinceMs})',
+  'alarm.meterSilent.agentSilent':
+    'Edge agent {agent}: none of its {meters} meters has sent data for {durationMs} (since {sinceMs}) — check the agent and its uplink',
   'alarm.meterSilent.frozen':
     '{meter}: energy reading unchanged for {minutes} min while the power reads {kw} kW (frozen)',
-  'alarm.deviceOffline': '{device}: offline for {minutes} min (since {sinceMs})',
+  'alarm.deviceOffline': '{device}: offline for {durationMs} (since {sinceMs})',
 
   'loss.startupRejects': 'Start-up rejects',
   'loss.productionRejects': 'Production rejects',

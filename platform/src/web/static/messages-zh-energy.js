@@ -129,9 +129,11 @@ export const messagesZhEnergy = {
   'alarm.powerFactor.trending':
     '{meter}：近 7 天功率因数 {weekPf} 低于标准 {standard}（本月 {monthPf}），呈下降趋势',
   'alarm.powerFactor.near': '{meter}：本月功率因数 {monthPf}，接近考核标准 {standard}',
-  'alarm.meterSilent.silent': '{meter}：已 {minutes} 分钟无任何数据（自 {sinceMs}）',
-  'alarm.meterSilent.frozen': '{meter}：电能读数 {minutes} 分钟未变化，而功率为 {kw} kW（读数冻结）',
-  'alarm.deviceOffline': '{device}：离线 {minutes} 分钟（自 {sinceMs}）',
+  'alarm.meterSilent.silent': '{meter}：{durationMs}无任何数据（自 {sinceMs}）',
+  'alarm.meterSilent.agentSilent':
+    '边缘代理 {agent}：其 {meters} 块表计 {durationMs}均无数据（自 {sinceMs}），请检查代理与上行链路',
+  'alarm.meterSilent.frozen': '{meter}：电能读数 {durationMs}未变化，而功率为 {kw} kW（读数冻结）',
+  'alarm.deviceOffline': '{device}：已离线 {durationMs}（自 {sinceMs}）',
 
   'loss.startupRejects': '启动不良',
   'loss.productionRejects': '生产不良',

@@ -14,7 +14,8 @@ const isGood = (/** @type {number} */ status) => ((status >>> 30) & 0b11) === 0;
 
 /**
  * Breakpoints of the step function over [fromMs, toMs): each Good sample starts a level that holds until the
- * next sample or until `maxStaleMs` after it (then a gap); a non-Good sample starts a gap. `start` is the
+ * next sample or for `maxStaleMs` after it, whichever comes first (then a gap); a non-Good sample, or a sample
+ * without a value, starts a gap. `start` is the
  * sample in force at fromMs (the newest before it), if any. The last breakpoint is at toMs.
  * @param {RawPoint | null} start
  * @param {RawPoint[]} points sorted by time
@@ -35,7 +36,7 @@ export function stepSeries(start, points, fromMs, toMs, maxStaleMs) {
     else if (!last || last[1] !== v) out.push([t, v]);
   };
   const holdUntil = (/** @type {number} */ t) => {
-    // The level ends by staleness before t: a gap from since + maxStaleMs.
+    // A level holds for less than maxStaleMs after its sample: a gap from since + maxStaleMs on.
     if (level !== null && t - since > maxStaleMs) {
       const end = Math.max(fromMs, since + maxStaleMs);
       if (end < toMs) {
@@ -149,7 +150,7 @@ export function slidingMean(s, fromMs, toMs, windowMs, stepMs) {
     const x = at(t);
     const y = at(t - windowMs);
     const covered = x.c - y.c;
-    out.push([t, covered >= windowMs - 1 ? (x.a - y.a) / covered : null]);
+    out.push([t, covered >= windowMs * (1 - 1e-12) ? (x.a - y.a) / covered : null]);
   }
   return out;
 }

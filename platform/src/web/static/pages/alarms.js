@@ -31,11 +31,13 @@ export function alarmText(a, lang) {
   for (const [k, v] of Object.entries(a.params ?? {}))
     p[k] =
       typeof v === 'number'
-        ? k.endsWith('Ms')
-          ? formatTime(v, { seconds: false })
-          : k === 'share'
-            ? `${formatNumber(v * 100, lang, 0)}%`
-            : formatNumber(v, lang)
+        ? k === 'durationMs'
+          ? formatDuration(v, lang)
+          : k.endsWith('Ms')
+            ? formatTime(v, { seconds: false })
+            : k === 'share'
+              ? `${formatNumber(v * 100, lang, 0)}%`
+              : formatNumber(v, lang)
         : String(v ?? '—');
   const variant = a.params?.variant;
   const key = variant ? `alarm.${a.kind}.${variant}` : `alarm.${a.kind}`;
