@@ -149,7 +149,10 @@ describe.skipIf(!CHROMIUM)('energy console in Chromium (default scenario, 3 days
       await open(page, plant, `energy/${FACTORY}?at=${AT}`, 'energy');
       await page.waitForSelector('#flow-chart[data-chart-ready="true"]');
       await page.waitForSelector('#losses-chart[data-chart-ready="true"]');
-      const status = await api<{ lines: unknown[] }>(plant, `/api/v1/factories/${FACTORY}/lines/status?at=${AT}`);
+      const status = await api<{ lines: unknown[] }>(
+        plant,
+        `/api/v1/factories/${FACTORY}/lines/status?at=${AT}`,
+      );
       expect(status.lines.length).toBeGreaterThan(0);
       expect(await page.locator('#overview-line-table tbody tr').count()).toBe(status.lines.length);
       expect(problems, `${viewport.width} px`).toEqual([]);
