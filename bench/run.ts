@@ -31,6 +31,7 @@ const benches: Record<string, { file: string; args: string[] }> = {
   diagnose: { file: 'diagnose', args: [] },
   'diagnose-store': { file: 'diagnose-store', args: [] },
   oee: { file: 'oee', args: [] },
+  console: { file: 'console', args: ['--days', '30'] },
 };
 const all = Object.keys(benches);
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));

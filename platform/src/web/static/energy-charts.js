@@ -5,7 +5,7 @@
  */
 import { timeAxis, tooltipHtml, x, xTime } from './charts.js';
 import { displayUnit, formatNumber, formatPercent } from './format.js';
-import { label, t } from './i18n.js';
+import { t } from './i18n.js';
 
 /** @typedef {import('./step.js').StepPoint} StepPoint */
 
@@ -377,67 +377,5 @@ export function lossesOption(lines, lang) {
       barMaxWidth: 16,
       data: rows.map((l) => Math.round(l.today?.sixBigLossesMin?.[/** @type {string} */ (k)] ?? 0)),
     })),
-  };
-}
-
-/** Machine states in a shift as a Gantt chart (one row per machine). */
-export const STATE_COLORS = {
-  running: '#2b8a3e',
-  idle: '#f08c00',
-  setup: '#1971c2',
-  unplannedStop: '#c92a2a',
-  plannedStop: '#868e96',
-  unknown: '#adb5bd',
-};
-
-/**
- * @param {{ id: string, name: string, segments: { startMs: number, endMs: number, state: string }[] }[]} machines
- * @param {number} fromMs
- * @param {number} toMs
- @returns {import('echarts').EChartsOption}
- */
-export function ganttOption(machines, fromMs, toMs) {
-  const data = machines.flatMap((m, row) =>
-    m.segments.map((s) => ({
-      value: [row, x(s.startMs), x(s.endMs), s.state],
-      itemStyle: { color: STATE_COLORS[/** @type {keyof STATE_COLORS} */ (s.state)] ?? '#adb5bd' },
-    })),
-  );
-  return {
-    grid: { left: 8, right: 16, top: 8, bottom: 48, containLabel: true },
-    xAxis: timeAxis(x(fromMs), x(toMs)),
-    yAxis: {
-      type: 'category',
-      data: machines.map((m) => m.name),
-      inverse: true,
-      axisLabel: { width: 110, overflow: 'truncate' },
-    },
-    dataZoom: [
-      { type: 'inside', filterMode: 'weakFilter' },
-      { type: 'slider', height: 16, bottom: 6, filterMode: 'weakFilter', labelFormatter: '' },
-    ],
-    tooltip: {
-      formatter: (/** @type {any} */ p) =>
-        tooltipHtml(machines[p.value[0]]?.name ?? '', [
-          [0, label('lossCategory', p.value[3]), `${xTime(p.value[1])} – ${xTime(p.value[2])}`],
-        ]),
-    },
-    series: [
-      {
-        type: 'custom',
-        encode: { x: [1, 2], y: 0 },
-        data,
-        renderItem: (/** @type {any} */ params, /** @type {any} */ api) => {
-          const start = api.coord([api.value(1), api.value(0)]);
-          const end = api.coord([api.value(2), api.value(0)]);
-          const h = api.size([0, 1])[1] * 0.6;
-          return {
-            type: 'rect',
-            shape: { x: start[0], y: start[1] - h / 2, width: Math.max(1, end[0] - start[0]), height: h },
-            style: api.style(),
-          };
-        },
-      },
-    ],
   };
 }

@@ -99,3 +99,30 @@ export function coverageWarning(extent, fromMs, toMs, lang) {
     extentText(extent),
   );
 }
+
+/**
+ * Whole local days for a report (diagnosis): `days` ending with the last whole day of data (yesterday while data
+ * flows), starting no earlier than the first whole day of data.
+ * @param {Extent | null} extent
+ * @param {number} days
+ * @param {number} nowMs
+ */
+export function wholeDaysPeriod(extent, days, nowMs) {
+  const today = localDayStart(nowMs);
+  const last = extent?.lastMs ?? null;
+  // The last whole day: yesterday, or the day before the data stopped.
+  const end = last === null ? today : Math.min(today, localDayStart(last + 1));
+  const first = extent?.firstMs ?? null;
+  const firstWhole =
+    first === null ? null : localDayStart(first) === first ? first : localDayStart(first) + DAY_MS;
+  const wanted = end - days * DAY_MS;
+  const start = firstWhole !== null && firstWhole > wanted ? Math.min(firstWhole, end - DAY_MS) : wanted;
+  return {
+    from: localDate(start),
+    to: localDate(end - DAY_MS),
+    fromMs: start,
+    toMs: end,
+    clipped: start > wanted || end < today,
+    days,
+  };
+}

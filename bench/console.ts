@@ -1,0 +1,166 @@
+/**
+ * Console benchmark (issue #12): API time to first render of the energy overview and of a 30-day Sankey, on 30 days
+ * of the default scenario (hunan-machining, 'energy' metrics) sent through the real path (backfill → embedded
+ * broker → platform → embedded store). "First render" is what the overview page awaits before it draws: the
+ * overview, then in parallel the line status, the alarms, today's flow and the incomer's power as raw points
+ * (pages/energy.js `load`). Each repeat asks for another instant, so nothing comes from the service's cache. The
+ * raw limit is the store's own read of what the overview reads (`summaries()` of every meter counter over the
+ * three months, 15-min), measured in the same run.
+ *
+ *   npx tsx bench/console.ts [--days 30] [--repeat 5]
+ */
+import { parseArgs } from 'node:util';
+import { createSimulation, loadScenario, runBackfill, scenarioRegistrySettings } from '@xiang/simulators';
+import { startEmbeddedBroker } from '../platform/src/broker/embedded.js';
+import { factoryProfileSchema, lineSettingsSchema } from '../platform/src/registry/model.js';
+import { periodsAt } from '../platform/src/services/energy-monitoring/inputs.js';
+import type { SeriesKey } from '../platform/src/store/types.js';
+import { waitFor } from '../tests/harness/ports.js';
+import { PlatformHarness } from '../tests/platform/platform-harness.js';
+
+const { values } = parseArgs({
+  options: { days: { type: 'string', default: '30' }, repeat: { type: 'string', default: '5' } },
+});
+const days = Number(values.days);
+const repeat = Number(values.repeat);
+const DAY = 86_400_000;
+const Q = 900_000;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const harness = new PlatformHarness();
+const broker = await startEmbeddedBroker();
+try {
+  const p = await harness.start(broker.url, await harness.tempDir('xiang-bench-console-'), {
+    mqtt: { url: broker.url, protocolVersion: 4 },
+  });
+  await waitFor(() => p.ingest.ready(), 'platform subscribed', 15_000);
+  const scenario = await loadScenario('hunan-machining');
+  const f = scenario.factory.id;
+  const settings = scenarioRegistrySettings(scenario);
+  p.registry.putFactory(factoryProfileSchema.parse(settings.profile));
+  for (const l of settings.lines) p.registry.putLine(lineSettingsSchema.parse(l));
+  const end = Math.floor(Date.now() / Q) * Q;
+  const sim = createSimulation(scenario, { startMs: end - days * DAY, historyDays: days + 1 });
+  const t0 = Date.now();
+  let lastDay = -1;
+  const b = await runBackfill({
+    scenario,
+    simulation: sim,
+    brokerUrl: broker.url,
+    protocolVersion: 4,
+    days,
+    metrics: 'energy',
+    agentId: 'history',
+    onProgress: (x) => {
+      if (x.day !== lastDay && x.day % 5 === 0)
+        log(`backfill day ${x.day}/${days}, ${x.points.toLocaleString('en')} points`);
+      lastDay = x.day;
+    },
+  });
+  await waitFor(
+    () => p.ingest.counters.totals().pointsStored >= b.points,
+    `${b.points} points stored`,
+    3_600_000,
+    500,
+  );
+  await p.store.flush();
+  for (const d of settings.devices) p.registry.patchDevice(f, d.id, d.patch);
+  log(`${b.points.toLocaleString('en')} points stored in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+  const get = async (path: string): Promise<{ ms: number; body: unknown }> => {
+    const s = performance.now();
+    const res = await fetch(`${p.url}/api/v1/factories/${f}${path}`, {
+      headers: { authorization: `Bearer ${harness.adminToken}` },
+    });
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+    const body = await res.json();
+    return { ms: performance.now() - s, body };
+  };
+
+  // The instant asked for: the end of the history, then a quarter-hour earlier per repeat (a cold answer each).
+  const overviewRuns: { overview: number; rest: number; total: number }[] = [];
+  const sankeyRuns: number[] = [];
+  for (let r = 0; r < repeat; r++) {
+    const at = end - r * Q;
+    const s = performance.now();
+    const ov = await get(`/energy/overview?at=${at}`);
+    const o = ov.body as {
+      load: { meterId: string; powerMetric: string | null } | null;
+      periods: { fromMs: number }[];
+    };
+    const day0 = o.periods[0]!.fromMs;
+    const mid = performance.now();
+    await Promise.all([
+      get(`/lines/status?at=${at}`),
+      get('/alarms'),
+      get(`/energy/flow?from=${day0}&to=${Math.ceil(at / Q) * Q}&medium=electricity`),
+      o.load?.powerMetric
+        ? get(
+            `/timeseries/raw?series=${o.load.meterId}:${o.load.powerMetric}&from=${day0}&to=${at}&limit=200000`,
+          )
+        : null,
+    ]);
+    const done = performance.now();
+    overviewRuns.push({ overview: mid - s, rest: done - mid, total: done - s });
+    const sk = await get(`/energy/flow?from=${at - 30 * DAY}&to=${at}&medium=electricity`);
+    sankeyRuns.push(sk.ms);
+    log(
+      `repeat ${r + 1}: overview first render ${(done - s).toFixed(0)} ms, 30-day Sankey ${sk.ms.toFixed(0)} ms`,
+    );
+  }
+
+  // Raw limit: the store reading the overview's counters over its three months in one summaries() call per batch.
+  const periods = periodsAt(end, 480);
+  const counters: SeriesKey[] = [];
+  const seen = new Set<string>();
+  for (const m of p.registry.metrics(f)) {
+    const d = p.registry.device(f, m.deviceId);
+    if (d?.kind !== 'meter' || !['activeEnergyImport', 'volume', 'mass'].includes(m.quantity) || m.phase)
+      continue;
+    if (seen.has(`${m.deviceId}:${m.key}`)) continue;
+    seen.add(`${m.deviceId}:${m.key}`);
+    counters.push({ factoryId: f, deviceId: m.deviceId, metric: m.key });
+  }
+  const rawOf = async (fromMs: number, toMs: number) => {
+    const s = performance.now();
+    for (let i = 0; i < counters.length; i += 50)
+      await p.store.summaries({
+        series: counters.slice(i, i + 50),
+        fromMs,
+        toMs,
+        intervalMs: Q,
+        maxGapMs: 7 * DAY,
+      });
+    return performance.now() - s;
+  };
+  const rawOverview: number[] = [];
+  const rawSankey: number[] = [];
+  for (let r = 0; r < repeat; r++) {
+    rawOverview.push(await rawOf(periods.monthBeforeStart, periods.nowMs - r * Q));
+    rawSankey.push(await rawOf(end - 30 * DAY - r * Q, end - r * Q));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+  const mOv = median(overviewRuns.map((x) => x.total));
+  const mSk = median(sankeyRuns);
+  const lines = [
+    '## Console (issue #12): API time to first render',
+    '',
+    `\`npx tsx bench/console.ts --days ${days} --repeat ${repeat}\` — ${days} days of hunan-machining (38 meters, 58 machines; ` +
+      `'energy' metrics, ${b.points.toLocaleString('en')} points) through backfill → embedded broker → platform → embedded store. ` +
+      "Overview = `GET …/energy/overview`, then in parallel line status, alarms, today's flow and the incomer's raw power " +
+      '(what pages/energy.js awaits before drawing); Sankey = `GET …/energy/flow` over 30 days. Every repeat asks for ' +
+      'another instant (no cached answer). Raw limit = `store.summaries()` of the ' +
+      `${counters.length} meter counters over the same span (15-min), the floor of what the service reads. Target: < 1 s each.`,
+    '',
+    '| request | first (cold) | median | max | raw store read (median) | API ÷ raw |',
+    '| --- | --- | --- | --- | --- | --- |',
+    `| overview first render (overview + parallel rest) | ${fmt(overviewRuns[0]!.total)} | ${fmt(mOv)} | ${fmt(Math.max(...overviewRuns.map((x) => x.total)))} | ${fmt(median(rawOverview))} (3 months of counters) | ${(mOv / median(rawOverview)).toFixed(1)} × |`,
+    `| — of which GET energy/overview | ${fmt(overviewRuns[0]!.overview)} | ${fmt(median(overviewRuns.map((x) => x.overview)))} | ${fmt(Math.max(...overviewRuns.map((x) => x.overview)))} | | |`,
+    `| 30-day Sankey (GET energy/flow) | ${fmt(sankeyRuns[0]!)} | ${fmt(mSk)} | ${fmt(Math.max(...sankeyRuns))} | ${fmt(median(rawSankey))} (30 days of counters) | ${(mSk / median(rawSankey)).toFixed(1)} × |`,
+  ];
+  process.stdout.write(`<!-- BENCH-RESULT -->\n${lines.join('\n')}\n<!-- /BENCH-RESULT -->\n`);
+} finally {
+  await harness.dispose();
+  await broker.close();
+}
