@@ -6,6 +6,7 @@
 import { timeAxis, tooltipHtml, x, xTime } from './charts.js';
 import { displayUnit, formatNumber, formatPercent } from './format.js';
 import { t } from './i18n.js';
+import { getTheme } from './theme.js';
 
 /** @typedef {import('./step.js').StepPoint} StepPoint */
 
@@ -16,6 +17,13 @@ const TOU_COLORS = {
   peak: 'rgba(253, 126, 20, 0.13)',
   critical: 'rgba(240, 62, 62, 0.18)',
 };
+
+/** Plain label text in the theme's ink (ECharts outlines label text by default, which blurs it). */
+const plainLabel = () => ({
+  textBorderWidth: 0,
+  textShadowBlur: 0,
+  color: getTheme() === 'dark' ? '#dde4ea' : '#1b2733',
+});
 
 /** @param {number | null | undefined} v @param {string} unit @param {string} lang */
 const val = (v, unit, lang) =>
@@ -174,6 +182,7 @@ export function barsOption(rows, unit, lang) {
         type: 'bar',
         data: shown.map((r) => r.value),
         label: {
+          ...plainLabel(),
           show: true,
           position: 'right',
           formatter: (/** @type {any} */ p) => formatNumber(p.value, lang, 0),
@@ -238,8 +247,8 @@ export function sankeyOption(flow, lang, vertical) {
         emphasis: { focus: 'adjacency' },
         lineStyle: { color: 'gradient', opacity: 0.35 },
         label: {
+          ...plainLabel(),
           fontSize: 10,
-          textBorderWidth: 0,
           formatter: (/** @type {any} */ p) => {
             const n = byId.get(p.name);
             return n ? `${nameOf(n)} ${formatNumber(n.quantity, lang, 0)}` : p.name;
@@ -252,6 +261,18 @@ export function sankeyOption(flow, lang, vertical) {
             ...(n.kind === 'remainder' ? { itemStyle: { color: '#868e96' } } : {}),
           })),
         links: flow.links,
+        // On a phone the tree runs downwards: names inside the top two levels, the rest in the tooltip.
+        ...(vertical
+          ? {
+              levels: [
+                { depth: 0, label: { position: 'inside' } },
+                { depth: 1, label: { position: 'inside' } },
+                { depth: 2, label: { show: false } },
+                { depth: 3, label: { show: false } },
+                { depth: 4, label: { show: false } },
+              ],
+            }
+          : {}),
       },
     ],
   };

@@ -8,10 +8,10 @@ import { h, table } from '../dom.js';
 import { displayUnit, formatNumber, formatPercent, formatTime } from '../format.js';
 import { label, t } from '../i18n.js';
 
-/** @param {number | null} change @param {string} lang */
-export function changeBadge(change, lang) {
+/** @param {number | null} change @param {string} lang @param {boolean} [quiet] nothing instead of "not comparable" */
+export function changeBadge(change, lang, quiet = false) {
   if (change === null || change === undefined)
-    return h('span', { class: 'change change-none' }, t('energy.noChange'));
+    return quiet ? null : h('span', { class: 'change change-none' }, t('energy.noChange'));
   const up = change > 0;
   return h(
     'span',
@@ -39,6 +39,14 @@ const PERIOD_COMPARE = {
   lastMonth: 'energy.vsMonthBefore',
 };
 
+/** The end of a period as a clock time; a whole day ends at 24:00, a month at its last day. @param {any} p */
+function endClock(p) {
+  const end = formatTime(p.toMs, { seconds: false });
+  if (!end.endsWith('00:00')) return end.slice(-5);
+  const last = formatTime(p.toMs - 1, { seconds: false }).slice(0, 10);
+  return last === formatTime(p.fromMs, { seconds: false }).slice(0, 10) ? '24:00' : `${last} 24:00`;
+}
+
 /** @param {any} p a period of the overview @param {string} lang */
 function periodCard(p, lang) {
   const fmt = (/** @type {number | null} */ v, /** @type {number} */ d) =>
@@ -63,11 +71,7 @@ function periodCard(p, lang) {
       ' ',
       coverageNote(p.coverage, lang),
     ),
-    h(
-      'p',
-      { class: 'stat-note muted' },
-      `${formatTime(p.fromMs, { seconds: false })} – ${formatTime(p.toMs, { seconds: false }).slice(-5)}`,
-    ),
+    h('p', { class: 'stat-note muted' }, `${formatTime(p.fromMs, { seconds: false })} – ${endClock(p)}`),
   );
 }
 
@@ -95,7 +99,7 @@ export function mediaTable(periods, lang) {
       { class: 'medium-cell', 'data-period': p.key, 'data-medium': medium, 'data-value': m.quantity ?? '' },
       h('span', { class: 'qty' }, m.quantity === null ? '—' : formatNumber(m.quantity, lang, 0)),
       ' ',
-      changeBadge(m.change, lang),
+      changeBadge(m.change, lang, true),
       coverageNote(m.coverage, lang),
     );
   };

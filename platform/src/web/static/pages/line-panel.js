@@ -66,7 +66,7 @@ export function lineTable(ctx, lines) {
           h(
             'span',
             { class: 'muted apq' },
-            ` = ${pct(l.today.availability, ctx.lang)} × ${pct(l.today.performance, ctx.lang)} × ${pct(l.today.quality, ctx.lang)}`,
+            `= ${pct(l.today.availability, ctx.lang)} × ${pct(l.today.performance, ctx.lang)} × ${pct(l.today.quality, ctx.lang)}`,
           ),
           coverageFlag(l, ctx.lang),
         ],

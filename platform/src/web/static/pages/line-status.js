@@ -50,7 +50,7 @@ function statusTable(ctx, lines) {
       },
       { label: t('lines.col.state'), cell: (l) => stateBadge(l.state) },
       { label: t('lines.col.since'), cell: (l) => formatTime(l.sinceMs, { seconds: false }) },
-      { label: t('lines.col.calendar'), cell: (l) => label('calendarSegment', l.calendar) },
+      { label: t('lines.col.calendar'), class: 'hide-phone', cell: (l) => label('calendarSegment', l.calendar) },
       {
         label: t('lines.col.oee'),
         class: 'num',
@@ -65,6 +65,7 @@ function statusTable(ctx, lines) {
       { label: t('lines.col.good'), class: 'num', cell: (l) => formatNumber(l.today.goodCount, ctx.lang, 0) },
       {
         label: t('lines.col.losses'),
+        class: 'hide-phone',
         cell: (l) => {
           const s = l.today.sixBigLossesMin;
           return [
