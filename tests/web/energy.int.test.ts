@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../harness/ports.js';
@@ -159,6 +160,38 @@ describe.skipIf(!CHROMIUM)('energy console in Chromium (default scenario, 3 days
       await context.close();
     }
   }, 420_000);
+
+  it('charts export PNG and CSV (the trend of the incomer: step line, time-weighted means per interval)', async () => {
+    const problems: string[] = [];
+    const { context, page } = await signedInPage(plant, { width: 1366, height: 768 }, problems);
+    await open(
+      page,
+      plant,
+      `chart/${FACTORY}?device=M-MAIN&metric=activePower&range=24h&interval=1h`,
+      'chart',
+    );
+    await page.waitForSelector('#chart-canvas[data-chart-ready="true"]');
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#chart [data-export="png"]'),
+    ]);
+    expect(png.suggestedFilename()).toBe(`${FACTORY}-M-MAIN-activePower.png`);
+    const pngBytes = await readFile((await png.path())!);
+    expect(pngBytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a'); // PNG signature
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#chart [data-export="csv"]'),
+    ]);
+    const text = (await readFile((await csv.path())!)).toString('utf8');
+    const lines = text.trim().split('\r\n');
+    expect(lines[0]).toContain('start,end');
+    // One row per hour of the 24-hour range, as in the page's table of time-weighted means.
+    const cells = await page.locator('#chart details.chart-table td.num').allTextContents();
+    expect(cells.length).toBeGreaterThanOrEqual(24);
+    expect(lines.length - 1).toBe(cells.length);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
 
   it('English switch and the control-room theme keep the figures', async () => {
     const problems: string[] = [];

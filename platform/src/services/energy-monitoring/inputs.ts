@@ -143,3 +143,49 @@ export function knownSum(values: Float64Array, a = 0, b = values.length): { sum:
   }
   return { sum, known };
 }
+
+/**
+ * Two inputs of adjacent periods as one ([a.from, b.to)): series joined, a meter or line missing from one side
+ * is unknown (NaN) there, never zero.
+ */
+export function concatInputs(a: DiagnosisInput, b: DiagnosisInput): DiagnosisInput {
+  const na = (a.period.toMs - a.period.fromMs) / SLOT_MS;
+  const nb = (b.period.toMs - b.period.fromMs) / SLOT_MS;
+  const join = (x: Float64Array | undefined, y: Float64Array | undefined): Float64Array => {
+    const out = new Float64Array(na + nb).fill(Number.NaN);
+    if (x) out.set(x.subarray(0, na), 0);
+    if (y) out.set(y.subarray(0, nb), na);
+    return out;
+  };
+  const series = (values: Float64Array): IntervalSeries => ({
+    startMs: a.period.fromMs,
+    intervalMs: SLOT_MS,
+    values,
+  });
+  const meterIds = [...new Set([...a.meters, ...b.meters].map((m) => m.deviceId))];
+  const lineIds = [...new Set([...a.lines, ...b.lines].map((l) => l.assetPath))];
+  return {
+    ...b,
+    period: { fromMs: a.period.fromMs, toMs: b.period.toMs },
+    meters: meterIds.map((id) => {
+      const x = a.meters.find((m) => m.deviceId === id);
+      const y = b.meters.find((m) => m.deviceId === id);
+      const m = (y ?? x)!;
+      return {
+        deviceId: id,
+        medium: m.medium,
+        unit: m.unit,
+        consumption: series(join(x?.consumption.values, y?.consumption.values)),
+        consumptionSource: m.consumptionSource,
+        counterResets: (x?.counterResets ?? 0) + (y?.counterResets ?? 0),
+        counterRollovers: (x?.counterRollovers ?? 0) + (y?.counterRollovers ?? 0),
+      };
+    }),
+    machines: [],
+    lines: lineIds.map((path) => {
+      const x = a.lines.find((l) => l.assetPath === path);
+      const y = b.lines.find((l) => l.assetPath === path);
+      return { ...(y ?? x)!, output: series(join(x?.output.values, y?.output.values)) };
+    }),
+  };
+}

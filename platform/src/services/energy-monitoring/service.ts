@@ -1,11 +1,12 @@
 import type { Medium } from '@xiang/protocol';
-import type { DiagnosisOptionsInput } from '../../energy/types.js';
+import type { DiagnosisInput, DiagnosisOptionsInput } from '../../energy/types.js';
 import type { FactorySettingsStore } from '../../registry/factory-settings.js';
+import type { RegistrySnapshot } from '../../registry/model.js';
 import type { Registry } from '../../registry/registry.js';
 import type { TimeSeriesStore } from '../../store/types.js';
 import { dataExtent } from './extent.js';
 import { buildFlow } from './flow.js';
-import { DAY_MS, loadMonitoringInputs, periodsAt, SLOT_MS } from './inputs.js';
+import { concatInputs, DAY_MS, loadMonitoringInputs, periodsAt, SLOT_MS } from './inputs.js';
 import { buildMeterLoad } from './meter-load.js';
 import { buildOverview } from './overview.js';
 import type { DataExtent, EnergyFlow, EnergyOverview, MeterLoad } from './schemas.js';
@@ -29,9 +30,12 @@ export class MonitoringError extends Error {
 
 export const MAX_FLOW_DAYS = 400;
 const CACHE_MS = 15_000;
+/** Closed months (last month and the one before) are read again after this long (late data, settings). */
+const CLOSED_MS = 10 * 60_000;
 
 export class EnergyMonitoringService {
   private readonly cache = new Map<string, { atMs: number; value: Promise<unknown> }>();
+  private readonly closed = new Map<string, { atMs: number; value: Promise<DiagnosisInput> }>();
 
   constructor(
     private readonly deps: {
@@ -60,6 +64,22 @@ export class EnergyMonitoringService {
   /** Forget cached answers of a factory (its settings changed). */
   invalidate(factoryId: string): void {
     for (const k of this.cache.keys()) if (k.startsWith(`${factoryId}|`)) this.cache.delete(k);
+    for (const k of this.closed.keys()) if (k.startsWith(`${factoryId}|`)) this.closed.delete(k);
+  }
+
+  /** Consumption of the two closed months before this one, read once per CLOSED_MS. */
+  private closedMonths(factoryId: string, snapshot: RegistrySnapshot, fromMs: number, toMs: number) {
+    const now = this.now();
+    for (const [k, v] of this.closed) if (now - v.atMs > CLOSED_MS) this.closed.delete(k);
+    const key = `${factoryId}|${fromMs}|${toMs}`;
+    let hit = this.closed.get(key);
+    if (!hit) {
+      const value = loadMonitoringInputs(this.deps.store, snapshot, fromMs, toMs);
+      value.catch(() => this.closed.delete(key));
+      hit = { atMs: now, value };
+      this.closed.set(key, hit);
+    }
+    return hit.value;
   }
 
   private snapshot(factoryId: string, fromMs: number, toMs: number) {
@@ -86,9 +106,11 @@ export class EnergyMonitoringService {
       const offset = profile?.calendar?.utcOffsetMinutes ?? 480;
       const p = periodsAt(at, offset);
       const snapshot = this.snapshot(factoryId, p.monthBeforeStart, p.nowMs);
-      const input = await loadMonitoringInputs(this.deps.store, snapshot, p.monthBeforeStart, p.nowMs, {
-        lineOutput: true,
-      });
+      const [closed, current] = await Promise.all([
+        this.closedMonths(factoryId, snapshot, p.monthBeforeStart, p.monthStart),
+        loadMonitoringInputs(this.deps.store, snapshot, p.monthStart, p.nowMs, { lineOutput: true }),
+      ]);
+      const input = concatInputs(closed, current);
       const settings = this.deps.settings.get(factoryId);
       const tariff = resolveTariff(settings.tariff);
       const ctx = { input, tariff, settings: settings.tariff, mainIncomerId: settings.mainIncomerId };

@@ -131,8 +131,6 @@ export function downloadText(filename, text, type = 'text/csv;charset=utf-8') {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-const CSV_ICON = 'path://M4 2h12l4 4v16H4z M8 11h8 M8 15h8 M8 19h5';
-
 /**
  * @typedef {{
  *   lang: string,
@@ -145,7 +143,33 @@ const CSV_ICON = 'path://M4 2h12l4 4v16H4z M8 11h8 M8 15h8 M8 19h5';
  */
 
 /**
- * Draws `option` into `el` and keeps it sized; returns the chart.
+ * Every series' points as CSV rows (series, x, y): time axes back in ISO 8601 (UTC), categories as written.
+ * @param {Chart} chart
+ */
+export function seriesCsv(chart) {
+  const opt = /** @type {any} */ (chart.getOption());
+  const xAxis = opt.xAxis?.[0];
+  const yAxis = opt.yAxis?.[0];
+  const xCats = xAxis?.data;
+  const yCats = yAxis?.data;
+  /** @type {(string|number|null)[][]} */
+  const rows = [];
+  for (const s of opt.series ?? []) {
+    (s.data ?? []).forEach((/** @type {any} */ d, /** @type {number} */ i) => {
+      const v = d?.value ?? d;
+      if (Array.isArray(v)) {
+        const x0 =
+          xAxis?.type === 'time' && typeof v[0] === 'number' ? new Date(fromX(v[0])).toISOString() : v[0];
+        rows.push([s.name ?? s.type, x0, ...v.slice(1)]);
+      } else rows.push([s.name ?? s.type, xCats?.[i] ?? yCats?.[i] ?? d?.name ?? i, v]);
+    });
+  }
+  return { header: ['series', 'x', 'value'], rows };
+}
+
+/**
+ * Draws `option` into `el` and keeps it sized; returns the chart. PNG and CSV export are buttons before the chart
+ * (keyboard-reachable, unlike canvas icons); zoom and reset sit in the chart's toolbox when asked for.
  * @param {HTMLElement} el
  * @param {Option} option
  * @param {MountOptions} o
@@ -159,36 +183,48 @@ export async function mountChart(el, option, o) {
     locale: o.lang === 'en' ? 'EN' : 'ZH',
   });
   /** @type {Record<string, unknown>} */
-  const feature = {
-    saveAsImage: {
-      title: o.labels.png,
-      name: o.filename,
-      pixelRatio: 2,
-      backgroundColor: dark ? '#0f1923' : '#ffffff',
-    },
-  };
+  const feature = {};
   if (o.zoom) {
     feature.dataZoom = { yAxisIndex: 'none', title: { zoom: o.labels.zoom, back: o.labels.reset } };
     feature.restore = { title: o.labels.reset };
   }
-  if (o.csv) {
-    const csv = o.csv;
-    feature.myCsv = {
-      show: true,
-      title: o.labels.csv,
-      icon: CSV_ICON,
-      onclick: () => {
-        const { header, rows } = csv();
-        downloadText(`${o.filename}.csv`, toCsv(header, rows));
-      },
-    };
-  }
   chart.setOption({
     animation: false,
     useUTC: true,
-    toolbox: { right: 8, top: 0, itemSize: 14, feature },
+    ...(o.zoom ? { toolbox: { right: 8, top: 0, itemSize: 14, feature } } : {}),
     ...option,
   });
+  const button = (/** @type {string} */ kind, /** @type {string} */ text, /** @type {() => void} */ run) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'small-button chart-export';
+    b.dataset.export = kind;
+    b.textContent = text;
+    b.addEventListener('click', run);
+    return b;
+  };
+  const actions = document.createElement('div');
+  actions.className = 'chart-actions';
+  actions.append(
+    button('png', o.labels.png, () => {
+      const url = chart.getDataURL({
+        type: 'png',
+        pixelRatio: 2,
+        backgroundColor: dark ? '#0f1923' : '#ffffff',
+      });
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${o.filename}.png`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+    }),
+    button('csv', o.labels.csv, () => {
+      const { header, rows } = o.csv ? o.csv() : seriesCsv(chart);
+      downloadText(`${o.filename}.csv`, toCsv(header, rows));
+    }),
+  );
+  el.before(actions);
   el.dataset.chartReady = 'true';
   const ro = new ResizeObserver(() => chart.resize());
   ro.observe(el);
@@ -197,14 +233,6 @@ export async function mountChart(el, option, o) {
     chart.dispose();
   });
   return chart;
-}
-
-/** dataZoom for a time axis: wheel/drag inside, plus a slider unless the chart is small. @param {boolean} slider */
-export function timeZoom(slider = true) {
-  /** @type {any[]} */
-  const z = [{ type: 'inside', filterMode: 'none' }];
-  if (slider) z.push({ type: 'slider', height: 18, bottom: 4, filterMode: 'none', labelFormatter: '' });
-  return z;
 }
 
 /** A chart that is drawn once and then updated in place (a page refreshing its figures). */

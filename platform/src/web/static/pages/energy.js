@@ -51,25 +51,29 @@ async function livePower(/** @type {any} */ ctx, /** @type {any} */ load, /** @t
   };
 }
 
-/** @param {any} ctx */
-async function load(ctx) {
-  const at = ctx.query.at;
-  const ov = await apiGet(factoryPath(ctx.factoryId, '/energy/overview'), { at });
+/** What the first render needs: the overview and the incomer's live power. @param {any} ctx */
+async function loadMain(ctx) {
+  const ov = await apiGet(factoryPath(ctx.factoryId, '/energy/overview'), { at: ctx.query.at });
   const nowMs = Math.min(ov.atMs, Date.now());
-  const day0 = ov.periods[0].fromMs;
-  const [live, lines, alarms, flow] = await Promise.all([
-    livePower(ctx, ov.load, nowMs),
+  return { ov, live: await livePower(ctx, ov.load, nowMs), nowMs };
+}
+
+/** The panels drawn as they arrive: line status, alarms, today's flow. @param {any} ctx @param {any} m */
+async function loadRest(ctx, m) {
+  const at = ctx.query.at;
+  const day0 = m.ov.periods[0].fromMs;
+  const [lines, alarms, flow] = await Promise.all([
     apiGet(factoryPath(ctx.factoryId, '/lines/status'), { at }).catch(() => null),
     apiGet(factoryPath(ctx.factoryId, '/alarms')).catch(() => null),
-    nowMs > day0
+    m.nowMs > day0
       ? apiGet(factoryPath(ctx.factoryId, '/energy/flow'), {
           from: day0,
-          to: ov.nowMs,
+          to: m.ov.nowMs,
           medium: 'electricity',
         }).catch(() => null)
       : null,
   ]);
-  return { ov, live, lines, alarms, flow, nowMs };
+  return { lines, alarms, flow };
 }
 
 /** @param {any} ctx @param {any} d */
@@ -103,8 +107,9 @@ function loadStats(ctx, d) {
 export const energyPage = {
   /** @param {any} ctx */
   async render(ctx) {
-    const d0 = await load(ctx);
+    const d0 = await loadMain(ctx);
     if (!ctx.isCurrent()) return;
+    const rest0 = loadRest(ctx, d0);
     const name = ctx.factory.name || ctx.factoryId;
     const subtitle = h('p', { class: 'subtitle', id: 'energy-asof' });
     const notes = h('div', { class: 'notes' });
@@ -224,6 +229,8 @@ export const energyPage = {
           ctx.lang,
         ),
       );
+    };
+    const drawRest = async (/** @type {any} */ d) => {
       if (d.flow?.links.length) {
         const chart = await slots.flow.set(sankeyOption(d.flow, ctx.lang, ctx.view.clientWidth < 640));
         chart.off('click');
@@ -240,12 +247,17 @@ export const energyPage = {
       updated.replaceChildren(updatedNote());
     };
     await draw(d0);
+    // The first render is the figures and the load curve; the other panels fill in as their answers arrive.
+    rest0.then((r) => ctx.isCurrent() && drawRest(r)).catch(() => {});
     const feed = ctx.alarmFeed?.();
     if (feed) ctx.onCleanup(feed.subscribe((/** @type {any} */ s) => s.lastEvent && drawAlarms(s.active)));
     if (!ctx.query.at)
       ctx.every(REFRESH_MS, async () => {
-        const d = await load(ctx).catch(() => null);
-        if (d && ctx.isCurrent()) await draw(d);
+        const d = await loadMain(ctx).catch(() => null);
+        if (!d || !ctx.isCurrent()) return;
+        await draw(d);
+        const r = await loadRest(ctx, d).catch(() => null);
+        if (r && ctx.isCurrent()) await drawRest(r);
       });
   },
 };

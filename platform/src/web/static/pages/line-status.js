@@ -50,7 +50,11 @@ function statusTable(ctx, lines) {
       },
       { label: t('lines.col.state'), cell: (l) => stateBadge(l.state) },
       { label: t('lines.col.since'), cell: (l) => formatTime(l.sinceMs, { seconds: false }) },
-      { label: t('lines.col.calendar'), class: 'hide-phone', cell: (l) => label('calendarSegment', l.calendar) },
+      {
+        label: t('lines.col.calendar'),
+        class: 'hide-phone',
+        cell: (l) => label('calendarSegment', l.calendar),
+      },
       {
         label: t('lines.col.oee'),
         class: 'num',
