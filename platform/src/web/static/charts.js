@@ -235,6 +235,33 @@ export async function mountChart(el, option, o) {
   return chart;
 }
 
+/** Zoom and pan on a time axis: wheel or drag inside, and a slider under it. @param {'none' | 'weakFilter'} [filterMode] */
+export const timeZoom = (filterMode = 'none') => [
+  { type: 'inside', filterMode },
+  { type: 'slider', height: 16, bottom: 6, filterMode, labelFormatter: '' },
+];
+
+/**
+ * What a one-series time chart has besides its series: the time axis in CST, a value axis with the unit, zoom,
+ * and a tooltip "time · name value".
+ * @param {{ fromMs: number, toMs: number, unit: string, name: string, fmt: (v: number | null) => string, color?: number, scale?: boolean }} o
+ */
+export function timeChartBase(o) {
+  return {
+    grid: { left: 56, right: 16, top: 36, bottom: 48 },
+    xAxis: timeAxis(x(o.fromMs), x(o.toMs)),
+    yAxis: { type: /** @type {const} */ ('value'), name: o.unit, scale: o.scale ?? false },
+    dataZoom: timeZoom(),
+    tooltip: {
+      trigger: /** @type {const} */ ('axis'),
+      formatter: (/** @type {any} */ ps) =>
+        tooltipHtml(xTime(ps[0]?.value?.[0] ?? 0), [
+          [o.color ?? 0, o.name, o.fmt(ps[0]?.value?.[1] ?? null)],
+        ]),
+    },
+  };
+}
+
 /** A chart that is drawn once and then updated in place (a page refreshing its figures). */
 export class ChartSlot {
   /** @param {HTMLElement} el @param {MountOptions} o */

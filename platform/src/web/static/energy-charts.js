@@ -3,7 +3,7 @@
  * ECharts options of the energy pages, built from API answers (pure: data + words in, option out). Every time
  * axis uses the shifted x values of charts.js (China Standard Time), every tooltip the class-styled HTML.
  */
-import { timeAxis, tooltipHtml, x, xTime } from './charts.js';
+import { timeAxis, timeChartBase, timeZoom, tooltipHtml, x, xTime } from './charts.js';
 import { displayUnit, formatNumber, formatPercent } from './format.js';
 import { t } from './i18n.js';
 import { getTheme } from './theme.js';
@@ -142,10 +142,7 @@ export function loadCurveOption(load, live, lang) {
           ps.map((/** @type {any} */ p) => [p.seriesIndex, p.seriesName, val(p.value?.[1], 'kW', lang)]),
         ),
     },
-    dataZoom: [
-      { type: 'inside', filterMode: 'none' },
-      { type: 'slider', height: 16, bottom: 6, filterMode: 'none', labelFormatter: '' },
-    ],
+    dataZoom: timeZoom(),
     series,
   };
 }
@@ -334,21 +331,13 @@ export function meterCurveOption(load, lang) {
   const last = load.curve[load.curve.length - 1];
   if (last) data.push([x(Math.min(load.toMs, last.startMs + load.intervalMs)), last.kw]);
   return {
-    grid: { left: 48, right: 16, top: 36, bottom: 48 },
-    xAxis: timeAxis(x(load.fromMs), x(load.toMs)),
-    yAxis: { type: 'value', name: displayUnit(load.rateUnit) },
-    tooltip: {
-      trigger: 'axis',
-      formatter: (/** @type {any} */ ps) =>
-        tooltipHtml(
-          xTime(ps[0]?.value?.[0] ?? 0),
-          ps.map((/** @type {any} */ p) => [0, p.seriesName, val(p.value?.[1], load.rateUnit, lang)]),
-        ),
-    },
-    dataZoom: [
-      { type: 'inside', filterMode: 'none' },
-      { type: 'slider', height: 16, bottom: 6, filterMode: 'none', labelFormatter: '' },
-    ],
+    ...timeChartBase({
+      fromMs: load.fromMs,
+      toMs: load.toMs,
+      unit: displayUnit(load.rateUnit),
+      name: load.name,
+      fmt: (v) => val(v, load.rateUnit, lang),
+    }),
     series: [
       { name: load.name, type: 'line', step: 'end', showSymbol: false, areaStyle: { opacity: 0.12 }, data },
     ],

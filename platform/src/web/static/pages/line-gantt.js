@@ -6,7 +6,7 @@
  * current or a recent one); `?line=<path>&shift=<startMs>` in the URL.
  */
 import { apiGet, factoryPath } from '../api.js';
-import { ChartSlot, timeAxis, tooltipHtml, x, xTime } from '../charts.js';
+import { ChartSlot, timeAxis, timeZoom, tooltipHtml, x, xTime } from '../charts.js';
 import { h } from '../dom.js';
 import { formatDuration, formatTime } from '../format.js';
 import { label, t } from '../i18n.js';
@@ -138,10 +138,7 @@ export async function lineGantt(ctx, line, atMs) {
       inverse: true,
       axisLabel: { width: 110, overflow: 'truncate' },
     },
-    dataZoom: [
-      { type: 'inside', filterMode: 'weakFilter' },
-      { type: 'slider', height: 16, bottom: 6, filterMode: 'weakFilter', labelFormatter: '' },
-    ],
+    dataZoom: timeZoom('weakFilter'),
     tooltip: {
       formatter: (/** @type {any} */ p) =>
         tooltipHtml(rows[p.value[0]]?.name ?? '', [

@@ -8,7 +8,7 @@
  * where it begins.
  */
 import { apiGet, factoryPath } from '../api.js';
-import { ChartSlot, timeAxis, tooltipHtml, x, xTime } from '../charts.js';
+import { ChartSlot, timeChartBase, x } from '../charts.js';
 import { h, table } from '../dom.js';
 import { displayUnit, formatTime, formatValue, parseDuration } from '../format.js';
 import { label, t } from '../i18n.js';
@@ -201,20 +201,14 @@ async function render(ctx) {
         })}${gaps ? ` · ${t('chart.gaps', { n: gaps })}` : ''}`
       : '';
     option = {
-      grid: { left: 56, right: 16, top: 36, bottom: 48 },
-      xAxis: timeAxis(x(fromMs), x(toMs)),
-      yAxis: { type: 'value', name: displayUnit(unit) },
-      dataZoom: [
-        { type: 'inside', filterMode: 'none' },
-        { type: 'slider', height: 16, bottom: 6, filterMode: 'none', labelFormatter: '' },
-      ],
-      tooltip: {
-        trigger: 'axis',
-        formatter: (/** @type {any} */ ps) =>
-          tooltipHtml(xTime(ps[0]?.value?.[0] ?? 0), [
-            [5, t('chart.consumption'), formatValue(ps[0]?.value?.[1] ?? null, unit, ctx.lang)],
-          ]),
-      },
+      ...timeChartBase({
+        fromMs,
+        toMs,
+        unit: displayUnit(unit),
+        name: t('chart.consumption'),
+        fmt: (v) => formatValue(v, unit, ctx.lang),
+        color: 5,
+      }),
       series: [
         {
           name: t('chart.consumption'),
@@ -256,20 +250,14 @@ async function render(ctx) {
         })
       : '';
     option = {
-      grid: { left: 56, right: 16, top: 36, bottom: 48 },
-      xAxis: timeAxis(x(fromMs), x(toMs)),
-      yAxis: { type: 'value', name: displayUnit(unit), scale: true },
-      dataZoom: [
-        { type: 'inside', filterMode: 'none' },
-        { type: 'slider', height: 16, bottom: 6, filterMode: 'none', labelFormatter: '' },
-      ],
-      tooltip: {
-        trigger: 'axis',
-        formatter: (/** @type {any} */ ps) =>
-          tooltipHtml(xTime(ps[0]?.value?.[0] ?? 0), [
-            [0, label('quantity', c.metric.quantity), fmt(ps[0]?.value?.[1] ?? null)],
-          ]),
-      },
+      ...timeChartBase({
+        fromMs,
+        toMs,
+        unit: displayUnit(unit),
+        name: label('quantity', c.metric.quantity),
+        fmt,
+        scale: true,
+      }),
       series: [
         {
           name: label('quantity', c.metric.quantity),
