@@ -3,7 +3,8 @@ import type { AlarmKind, Condition } from '../types.js';
 /**
  * 表计无数据 / 读数冻结 — a meter silent (no sample of any metric for `silentMin` while its agent reports it
  * online; an offline device is the device-offline alarm's), or frozen: its energy counter has not moved for
- * `frozenMin` while its power reads above `minPowerKw` — the counter should have advanced by power × time.
+ * `frozenMin` while its power reads above `minPowerKw` and the meter keeps sending other readings — the counter
+ * should have advanced by power × time.
  * When every meter of an agent is silent, that is one alarm for the agent (its uplink or source is down), not
  * one per meter.
  */
@@ -68,7 +69,9 @@ export const meterSilent: AlarmKind = {
       const p = latest.find((l) => l.deviceId === d.id && l.metric === power.key);
       if (!c || !p || p.value === null || p.value < t.minPowerKw) continue;
       const still = ctx.nowMs - c.tsMs;
-      if (still < t.frozenMin * 60_000) continue;
+      // Frozen, not silent: the meter kept sending other readings after its counter stopped.
+      const alive = (byDevice.get(d.id) ?? 0) - c.tsMs >= t.frozenMin * 60_000;
+      if (still < t.frozenMin * 60_000 || !alive) continue;
       const name = d.name ?? d.id;
       out.push({
         key: `${d.id}:frozen`,

@@ -1,4 +1,5 @@
 import type { Medium } from '@xiang/protocol';
+import type { Accounting } from '../../energy/result.js';
 import type { DiagnosisInput } from '../../energy/types.js';
 import type { TariffSettings } from '../../registry/factory-settings.js';
 import type { RegistrySnapshot } from '../../registry/model.js';
@@ -22,6 +23,13 @@ type Ctx = {
   settings: TariffSettings;
   /** The meter chosen in the factory settings, when any. */
   mainIncomerId?: string;
+  /**
+   * Accounting of spans that ended before today, shared between requests by the service (their data no longer
+   * changes but for late arrivals; the service forgets them after a few minutes and when settings change).
+   */
+  closedAccounts?: Map<string, Accounting>;
+  /** Spans ending at or before this instant are closed. */
+  closedBeforeMs?: number;
 };
 
 const coverageOf = (gapSlots: number, slots: number) => (slots > 0 ? 1 - gapSlots / slots : 0);
@@ -32,9 +40,15 @@ function mediumCost(c: Ctx, medium: Medium, quantity: number, electricityCost: n
   return price === undefined ? null : quantity * price;
 }
 
-function account(c: Ctx, s: Span) {
+function account(c: Ctx, s: Span): Accounting | null {
   if (s.toMs <= s.fromMs) return null;
-  return accountPeriod(c.input, s.fromMs, s.toMs, c.tariff.options).accounting;
+  const closed = c.closedAccounts && c.closedBeforeMs !== undefined && s.toMs <= c.closedBeforeMs;
+  const key = `${s.fromMs}-${s.toMs}`;
+  const hit = closed ? c.closedAccounts!.get(key) : undefined;
+  if (hit) return hit;
+  const a = accountPeriod(c.input, s.fromMs, s.toMs, c.tariff.options).accounting;
+  if (closed) c.closedAccounts!.set(key, a);
+  return a;
 }
 
 export function periodFigures(c: Ctx, key: PeriodFigures['key'], span: Span, compare: Span): PeriodFigures {

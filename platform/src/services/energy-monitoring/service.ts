@@ -1,4 +1,5 @@
 import type { Medium } from '@xiang/protocol';
+import type { Accounting } from '../../energy/result.js';
 import type { DiagnosisInput, DiagnosisOptionsInput } from '../../energy/types.js';
 import type { FactorySettingsStore } from '../../registry/factory-settings.js';
 import type { RegistrySnapshot } from '../../registry/model.js';
@@ -36,6 +37,8 @@ const CLOSED_MS = 10 * 60_000;
 export class EnergyMonitoringService {
   private readonly cache = new Map<string, { atMs: number; value: Promise<unknown> }>();
   private readonly closed = new Map<string, { atMs: number; value: Promise<DiagnosisInput> }>();
+  /** Accounting of closed spans per factory, dropped with the closed months' input. */
+  private readonly closedAccounts = new Map<string, Map<string, Accounting>>();
 
   constructor(
     private readonly deps: {
@@ -65,12 +68,17 @@ export class EnergyMonitoringService {
   invalidate(factoryId: string): void {
     for (const k of this.cache.keys()) if (k.startsWith(`${factoryId}|`)) this.cache.delete(k);
     for (const k of this.closed.keys()) if (k.startsWith(`${factoryId}|`)) this.closed.delete(k);
+    this.closedAccounts.delete(factoryId);
   }
 
   /** Consumption of the two closed months before this one, read once per CLOSED_MS. */
   private closedMonths(factoryId: string, snapshot: RegistrySnapshot, fromMs: number, toMs: number) {
     const now = this.now();
-    for (const [k, v] of this.closed) if (now - v.atMs > CLOSED_MS) this.closed.delete(k);
+    for (const [k, v] of this.closed)
+      if (now - v.atMs > CLOSED_MS) {
+        this.closed.delete(k);
+        this.closedAccounts.delete(k.slice(0, k.indexOf('|')));
+      }
     const key = `${factoryId}|${fromMs}|${toMs}`;
     let hit = this.closed.get(key);
     if (!hit) {
@@ -113,7 +121,17 @@ export class EnergyMonitoringService {
       const input = concatInputs(closed, current);
       const settings = this.deps.settings.get(factoryId);
       const tariff = resolveTariff(settings.tariff);
-      const ctx = { input, tariff, settings: settings.tariff, mainIncomerId: settings.mainIncomerId };
+      const accounts = this.closedAccounts.get(factoryId) ?? new Map<string, Accounting>();
+      if (accounts.size > 64) accounts.clear();
+      this.closedAccounts.set(factoryId, accounts);
+      const ctx = {
+        input,
+        tariff,
+        settings: settings.tariff,
+        mainIncomerId: settings.mainIncomerId,
+        closedAccounts: accounts,
+        closedBeforeMs: p.todayStart,
+      };
       return buildOverview(snapshot, ctx, p, at, offset);
     });
   }
