@@ -137,7 +137,8 @@ try {
     const sk = await get(`/energy/flow?from=${at - 30 * DAY}&to=${at}&medium=electricity`);
     sankeyRuns.push(sk.ms);
     log(
-      `repeat ${r + 1}: overview first render ${(done - s).toFixed(0)} ms, 30-day Sankey ${sk.ms.toFixed(0)} ms`,
+      `repeat ${r + 1}: overview ${(ovDone - s).toFixed(0)} ms, first render ${(first - s).toFixed(0)} ms, ` +
+        `all panels ${(done - s).toFixed(0)} ms, 30-day Sankey ${sk.ms.toFixed(0)} ms`,
     );
   }
 
