@@ -199,7 +199,9 @@ export async function mountChart(el, option, o) {
     b.type = 'button';
     b.className = 'small-button chart-export';
     b.dataset.export = kind;
-    b.textContent = text;
+    b.textContent = `⤓ ${kind.toUpperCase()}`;
+    b.title = text;
+    b.setAttribute('aria-label', text);
     b.addEventListener('click', run);
     return b;
   };

@@ -158,7 +158,13 @@ export function barsOption(rows, unit, lang) {
   const shown = [...rows].reverse();
   return {
     grid: { left: 8, right: 56, top: 28, bottom: 8, containLabel: true },
-    xAxis: { type: 'value', name: displayUnit(unit), nameGap: 4 },
+    xAxis: {
+      type: 'value',
+      name: displayUnit(unit),
+      nameGap: 4,
+      splitNumber: 3,
+      axisLabel: { hideOverlap: true },
+    },
     yAxis: {
       type: 'category',
       data: shown.map((r) => r.name),
@@ -258,18 +264,8 @@ export function sankeyOption(flow, lang, vertical) {
             ...(n.kind === 'remainder' ? { itemStyle: { color: '#868e96' } } : {}),
           })),
         links: flow.links,
-        // On a phone the tree runs downwards: names inside the top two levels, the rest in the tooltip.
-        ...(vertical
-          ? {
-              levels: [
-                { depth: 0, label: { position: 'inside' } },
-                { depth: 1, label: { position: 'inside' } },
-                { depth: 2, label: { show: false } },
-                { depth: 3, label: { show: false } },
-                { depth: 4, label: { show: false } },
-              ],
-            }
-          : {}),
+        // On a phone the tree runs downwards, unlabelled: names and figures in the tooltip and the table.
+        ...(vertical ? { label: { show: false } } : {}),
       },
     ],
   };
