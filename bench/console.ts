@@ -78,13 +78,16 @@ try {
           lastDay = x.day;
         },
       });
-  await waitFor(
-    () => p.ingest.counters.totals().pointsStored >= b.points,
-    `${b.points} points stored`,
-    3_600_000,
-    500,
-  );
-  await p.store.flush();
+  if (!reuse) {
+    await waitFor(
+      () => p.ingest.counters.totals().pointsStored >= b.points,
+      `${b.points} points stored`,
+      3_600_000,
+      500,
+    );
+    await p.store.flush();
+    if (kept) writeFileSync(path.join(kept, 'bench-console.json'), JSON.stringify({ end, points: b.points }));
+  }
   for (const d of settings.devices) p.registry.patchDevice(f, d.id, d.patch);
   log(`${b.points.toLocaleString('en')} points stored in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
