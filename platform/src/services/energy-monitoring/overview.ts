@@ -178,12 +178,14 @@ export function loadCurve(
   const meterId = mainIncomerOf(snapshot, c.input, c.mainIncomerId);
   if (!meterId) return null;
   const device = snapshot.devices.find((d) => d.id === meterId);
-  const today = curve(c.input, meterId, p.todayStart);
   const complete = Math.floor(atMs / SLOT_MS) * SLOT_MS;
+  // The quarter-hour under way has only part of its energy: it is not a demand yet (the live power shows it).
+  const today = curve(c.input, meterId, p.todayStart).map((q) =>
+    q.startMs + SLOT_MS > complete ? { ...q, kw: null } : q,
+  );
   let peak: { kw: number; startMs: number } | null = null;
   for (const q of today)
-    if (q.kw !== null && q.startMs + SLOT_MS <= complete && (!peak || q.kw > peak.kw))
-      peak = { kw: q.kw, startMs: q.startMs };
+    if (q.kw !== null && (!peak || q.kw > peak.kw)) peak = { kw: q.kw, startMs: q.startMs };
   const power = snapshot.metrics.find(
     (m) => m.deviceId === meterId && m.quantity === 'activePower' && !m.phase,
   );
