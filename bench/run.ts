@@ -38,6 +38,7 @@ const benches: Record<string, { file: string; args: string[] }> = {
   oee: { file: 'oee', args: [] },
   // Randomized OEE property (issue 10): `npm run bench -- oee-random --seeds N`.
   'oee-random': { file: 'oee-random', args: ['--seeds', '200'] },
+  console: { file: 'console', args: ['--days', '30'] },
 };
 const all = Object.keys(benches);
 // `--name value` pairs after the benchmark names are passed to the benchmarks (e.g. `--seeds 60`).

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
 import { collectDefaultMetrics, Registry as PromRegistry } from 'prom-client';
+import { AlarmRepository, AlarmService } from './alarms/index.js';
 import { buildApi } from './api/server.js';
 import type { ApiDeps, Readiness } from './api/types.js';
 import { ADMIN_TOKEN_FILE, TokenStore } from './auth/tokens.js';
@@ -9,9 +10,11 @@ import { parseConfig } from './config/load.js';
 import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { type Db, openPlatformDb } from './registry/db.js';
+import { FactorySettingsStore } from './registry/factory-settings.js';
 import { Registry } from './registry/registry.js';
 import { DiagnosisRepository } from './services/diagnoses/repository.js';
 import { DiagnosisService } from './services/diagnoses/service.js';
+import { EnergyMonitoringService } from './services/energy-monitoring/index.js';
 import { createStore } from './store/index.js';
 import type { TimeSeriesStore } from './store/types.js';
 
@@ -102,13 +105,24 @@ export async function startPlatform(
       };
       return { ready: h.ok && brokerOk, checks };
     };
+    const factorySettings = new FactorySettingsStore(db);
+    const monitoring = new EnergyMonitoringService({ registry, store, settings: factorySettings });
     const diagnoses = new DiagnosisService({
       registry,
       store,
       repo: new DiagnosisRepository(db),
       log: log.child({ component: 'diagnoses' }),
+      defaultOptions: (factoryId) => monitoring.diagnosisDefaults(factoryId),
     });
     cleanup.push(() => diagnoses.close());
+    const alarms = new AlarmService({
+      registry,
+      store,
+      settings: factorySettings,
+      repo: new AlarmRepository(db),
+      log: log.child({ component: 'alarms' }),
+    });
+    cleanup.push(() => alarms.close());
     const deps: ApiDeps = {
       registry,
       store,
@@ -118,10 +132,14 @@ export async function startPlatform(
       readiness,
       version: PLATFORM_VERSION,
       diagnoses,
+      monitoring,
+      factorySettings,
+      alarms,
     };
     const app = await buildApi(deps, log);
     cleanup.push(() => app.close());
     await app.listen({ host: config.http.host, port: config.http.port });
+    alarms.start();
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -136,6 +154,7 @@ export async function startPlatform(
       if (stopped) return;
       stopped = true;
       log.info('platform stopping');
+      await alarms.close();
       await app.close();
       await diagnoses.close(); // a run in progress stops at its next store batch, before the store closes
       await ingest.stop();
@@ -150,6 +169,7 @@ export async function startPlatform(
       if (stopped) return;
       stopped = true;
       await ingest.abort();
+      await alarms.close();
       await app.close();
       await diagnoses.close();
       if (ownStore) await store.close();

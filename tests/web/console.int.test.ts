@@ -184,26 +184,32 @@ describe.skipIf(!CHROMIUM)('web console in Chromium', () => {
         .textContent(),
     ).toBe('加工中 (3)');
 
-    // Gauge chart: a line drawn by the console's own SVG function.
-    await page.goto(`${platform.url}/#/chart/F1?device=M0&metric=activePower&range=6h&interval=5m&agg=mean`);
+    // Gauge chart: published on change, drawn as a step line (last value held) by ECharts, averaged over time.
+    await page.goto(`${platform.url}/#/chart/F1?device=M0&metric=activePower&range=6h&interval=5m`);
     await ready(page, 'chart');
-    const d = await page.getAttribute('#chart svg.chart path.line', 'd');
-    expect(d).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){20,}$/); // 3 h of 1-min data in 5-min buckets ≈ 36 points
-    expect(await page.textContent('#chart-summary')).toMatch(/最小 .+ kW · 平均 .+ kW · 最大 .+ kW/);
+    await page.waitForSelector('#chart[data-kind="step"] #chart-canvas[data-chart-ready="true"]');
+    expect(await page.getAttribute('#chart', 'data-gaps')).toBe('0');
+    // 118.4 + (k mod 7) kW, one value a minute: the time-weighted mean lies inside the values' range.
+    const twa = Number(await page.getAttribute('#chart', 'data-twa'));
+    expect(twa).toBeGreaterThan(118.4);
+    expect(twa).toBeLessThan(124.4);
+    expect(await page.textContent('#chart-summary')).toMatch(/最小 .+ kW · 时间加权平均 .+ kW · 最大 .+ kW/);
+    // Six hours asked for, three stored: the range is clipped to the data and says so.
+    expect(await page.getAttribute('#chart .period-note', 'data-clipped')).toBe('true');
     await page.screenshot({ path: SCREENSHOT });
 
     // Counter chart, chosen with the form: consumption per interval as bars; 2 kWh per minute → 30 kWh per
     // full 15-min interval.
     await page.selectOption('#chart-metric', 'energyImport');
-    expect(await page.isDisabled('#chart-agg')).toBe(true); // counters are not averaged
     await page.selectOption('#chart-interval', '15m');
     await page.click('#chart-form button[type="submit"]');
-    await page.waitForSelector('main[data-ready="true"] #chart[data-kind="bars"]');
+    await page.waitForSelector(
+      'main[data-ready="true"] #chart[data-kind="bars"] #chart-canvas[data-chart-ready="true"]',
+    );
     expect(page.url()).toContain('metric=energyImport');
-    expect(await page.locator('#chart svg.chart rect.bar').count()).toBeGreaterThanOrEqual(10);
     const cells = await page.locator('#chart details.chart-table td.num').allTextContents();
     expect(cells.filter((c) => c === '30 kWh').length).toBeGreaterThanOrEqual(10);
-    expect(cells).toContain('缺数'); // the hours before the data began are gaps, not zeros
+    expect(cells).not.toContain('0 kWh'); // no interval is read as zero
 
     // Admin ingest statistics.
     await page.goto(`${platform.url}/#/ingest`);

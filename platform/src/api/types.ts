@@ -7,10 +7,13 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry as PromRegistry } from 'prom-client';
+import type { AlarmService } from '../alarms/index.js';
 import type { TokenStore } from '../auth/tokens.js';
 import type { Ingest } from '../ingest/ingest.js';
+import type { FactorySettingsStore } from '../registry/factory-settings.js';
 import type { Registry } from '../registry/registry.js';
 import type { DiagnosisService } from '../services/diagnoses/service.js';
+import type { EnergyMonitoringService } from '../services/energy-monitoring/index.js';
 import type { TimeSeriesStore } from '../store/types.js';
 
 export type ZodApp = FastifyInstance<
@@ -35,6 +38,12 @@ export type ApiDeps = {
   version: string;
   /** Energy-diagnosis runs (routes/diagnoses.ts); built by main.ts so shutdown can stop a run in progress. */
   diagnoses?: DiagnosisService;
+  /** Energy overview, flow, meter load and data extent (routes/energy-*.ts, data-extent.ts). */
+  monitoring?: EnergyMonitoringService;
+  /** Tariff, alarm thresholds and main incomer per factory (routes/factory-settings.ts). */
+  factorySettings?: FactorySettingsStore;
+  /** Live alarms: list, history, acknowledge, Server-Sent Events (routes/alarms.ts). */
+  alarms?: AlarmService;
 };
 
 /** One API resource: a file in api/routes/ and one entry in api/routes/index.ts. */

@@ -224,12 +224,13 @@ function deviceUpsert(db: Db) {
      VALUES (@factoryId, @id, @agentId, @kind, @assetPath, @name, @medium, @meterRole, @parentMeter,
        @ratedPowerKw, @source, @equipment, @measures, 0, NULL, NULL, @firstSeenMs, NULL)
      ON CONFLICT (factoryId, id) DO UPDATE SET kind = excluded.kind,
-       assetPath = excluded.assetPath, name = excluded.name, medium = excluded.medium,
+       assetPath = excluded.assetPath, name = COALESCE(excluded.name, devices.name), medium = excluded.medium,
        meterRole = excluded.meterRole, parentMeter = excluded.parentMeter,
        ratedPowerKw = excluded.ratedPowerKw, source = excluded.source, equipment = excluded.equipment,
        measures = excluded.measures
      WHERE devices.agentId = excluded.agentId`,
   );
+  // A birth without a name (an agent config from `xiang-edge browse`) keeps the name an earlier birth gave.
   return (factoryId: string, agentId: string, d: Device, firstSeenMs: number): void => {
     stmt.run({
       factoryId,

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  barChartSvg,
-  lineChartSvg,
-  linePath,
-  niceScale,
-  niceStep,
-  scales,
-  timeTicks,
-} from './static/chart.js';
+import { parseSse, sortAlarms } from './static/alarm-feed.js';
 import {
   displayUnit,
   formatDuration,
@@ -20,6 +12,7 @@ import {
   qualityOf,
 } from './static/format.js';
 import { dictionaryKeys, label, t } from './static/i18n.js';
+import { coveredShare, defaultPeriod, wholeDaysPeriod } from './static/periods.js';
 import { onlineSegments, onlineShare, timelineSvg } from './static/timeline.js';
 
 // The console's pure browser modules, run in Node with exact expected values.
@@ -63,98 +56,6 @@ describe('format', () => {
     expect(qualityOf(0x40920000)).toBe('uncertain');
     expect(qualityOf(0x80340000)).toBe('bad');
     expect(formatStatus(0x80340000)).toBe('0x80340000');
-  });
-});
-
-describe('chart', () => {
-  it('picks 1-2-5 steps and round scales', () => {
-    expect(niceStep(19.4)).toBe(20);
-    expect(niceStep(0.14)).toBe(0.2);
-    expect(niceStep(3)).toBe(5);
-    expect(niceScale(0, 97)).toEqual({ lo: 0, hi: 100, step: 20, ticks: [0, 20, 40, 60, 80, 100] });
-    expect(niceScale(3.2, 3.9)).toEqual({ lo: 3.2, hi: 4, step: 0.2, ticks: [3.2, 3.4, 3.6, 3.8, 4] });
-    // A flat series gets ±10 %: [4.5, 5.5] → step 1/5 = 0.2 → floor(22.5)·0.2 = 4.4 … ceil(27.5)·0.2 = 5.6.
-    expect(niceScale(5, 5).ticks).toEqual([4.4, 4.6, 4.8, 5, 5.2, 5.4, 5.6]);
-  });
-  it('puts time ticks on local (UTC+8) boundaries', () => {
-    // 07:50 → 12:10 local: 4 h 20 min at ≤ 8 ticks → 1 h steps at 08:00 … 12:00 local.
-    const from = T0 - 10 * 60_000;
-    const to = T0 + 4 * 3_600_000 + 10 * 60_000;
-    const { step, ticks } = timeTicks(from, to);
-    expect(step).toBe(3_600_000);
-    expect(ticks.map((x) => formatTick(x, step))).toEqual(['08:00', '09:00', '10:00', '11:00', '12:00']);
-    // Day steps start at local midnight (16:00 UTC), not UTC midnight.
-    const days = timeTicks(T0, T0 + 7 * 86_400_000);
-    expect(days.step).toBe(86_400_000);
-    expect(days.ticks[0]).toBe(Date.UTC(2024, 0, 8, 16, 0, 0));
-  });
-  it('draws a path that breaks at gaps and marks isolated points', () => {
-    const x = (tm: number) => tm;
-    const y = (v: number) => 100 - v;
-    const { d, isolated } = linePath(
-      [
-        { t: 0, v: 10 },
-        { t: 10, v: 20 },
-        { t: 20, v: null },
-        { t: 30, v: 5 },
-        { t: 40, v: null },
-        { t: 50, v: 0 },
-        { t: 60, v: 1 },
-      ],
-      x,
-      y,
-    );
-    expect(d).toBe('M0,90L10,80M30,95M50,100L60,99');
-    expect(isolated).toEqual([[30, 95]]);
-  });
-  it('maps data to the plot box', () => {
-    const box = { width: 200, height: 100, left: 0, right: 0, top: 0, bottom: 0 };
-    const { x, y } = scales(1000, 2000, 0, 50, box);
-    expect([x(1000), x(1500), x(2000)]).toEqual([0, 100, 200]);
-    expect([y(0), y(25), y(50)]).toEqual([100, 50, 0]);
-  });
-  it('builds an accessible line chart and escapes text', () => {
-    const svg = lineChartSvg({
-      idPrefix: 'c1',
-      title: 'M1 <主进线>',
-      desc: 'a & b',
-      unitLabel: 'kW',
-      fromMs: T0,
-      toMs: T0 + 3_600_000,
-      points: [
-        { t: T0 + 600_000, v: 10 },
-        { t: T0 + 1_200_000, v: 30 },
-      ],
-    });
-    expect(svg).toContain('role="img" aria-labelledby="c1-title c1-desc"');
-    expect(svg).toContain('<title id="c1-title">M1 &lt;主进线&gt;</title>');
-    expect(svg).toContain('<desc id="c1-desc">a &amp; b</desc>');
-    expect(svg).toMatch(/<path class="line" d="M[\d.]+,[\d.]+L[\d.]+,[\d.]+"\/>/);
-    expect(svg).not.toContain('style=');
-  });
-  it('draws counter consumption as bars and gaps as gap bands, never zero bars', () => {
-    const box = { width: 400, height: 200, left: 0, right: 0, top: 0, bottom: 100 };
-    const svg = barChartSvg({
-      idPrefix: 'b',
-      box,
-      fromMs: 0,
-      toMs: 400,
-      gapLabel: '缺数',
-      bars: [
-        { startMs: 0, endMs: 100, v: 50 },
-        { startMs: 100, endMs: 200, v: null },
-        { startMs: 200, endMs: 300, v: 100 },
-        { startMs: 300, endMs: 400, v: 0 },
-      ],
-    });
-    // y scale 0..100 over the 100-px plot: 50 → y 50, 100 → y 0, 0 → zero-height bar at the baseline.
-    expect(svg).toContain('<rect class="bar" x="0" y="50" width="99" height="50"/>');
-    expect(svg).toContain(
-      '<rect class="gap" x="100" y="0" width="99" height="100"><title>缺数</title></rect>',
-    );
-    expect(svg).toContain('<rect class="bar" x="200" y="0" width="99" height="100"/>');
-    expect(svg).toContain('<rect class="bar" x="300" y="100" width="99" height="0"/>');
-    expect(svg.match(/class="bar"/g)).toHaveLength(3);
   });
 });
 
@@ -209,5 +110,66 @@ describe('i18n', () => {
     expect(label('quantity', 'activePower', 'en')).toBe('Active power');
     expect(label('machineState', 3)).toBe('加工中');
     expect(label('medium', 'unobtainium')).toBe('unobtainium');
+  });
+});
+
+describe('periods follow the data', () => {
+  const D = 86_400_000;
+  const day = (d: string, hm = '00:00') => Date.parse(`${d}T${hm}:00+08:00`);
+  const now = day('2025-03-20', '10:30');
+  it('a default period longer than the data is clipped to where the data begins, and says so', () => {
+    const extent = { firstMs: day('2025-03-17', '15:00'), lastMs: now - 60_000 };
+    expect(defaultPeriod(extent, 30, { nowMs: now })).toMatchObject({
+      fromMs: extent.firstMs,
+      toMs: extent.lastMs + 1,
+      clipped: true,
+    });
+    // Whole days for a report: the first whole day of data to yesterday.
+    expect(wholeDaysPeriod(extent, 14, now)).toMatchObject({
+      from: '2025-03-18',
+      to: '2025-03-19',
+      clipped: true,
+    });
+    // With a long history the default is the 14 days before today, not clipped.
+    const long = { firstMs: day('2025-01-01'), lastMs: now - 60_000 };
+    expect(wholeDaysPeriod(long, 14, now)).toMatchObject({
+      from: '2025-03-06',
+      to: '2025-03-19',
+      clipped: false,
+    });
+  });
+  it('data that stopped days ago ends the period there', () => {
+    const extent = { firstMs: day('2025-01-01'), lastMs: day('2025-03-10', '12:00') };
+    expect(wholeDaysPeriod(extent, 7, now)).toMatchObject({
+      from: '2025-03-03',
+      to: '2025-03-09',
+      clipped: true,
+    });
+  });
+  it('the share of a period inside the data', () => {
+    const extent = { firstMs: day('2025-03-10'), lastMs: day('2025-03-20') };
+    expect(coveredShare(extent, day('2025-03-05'), day('2025-03-15'))).toBe(0.5);
+    expect(coveredShare(extent, day('2025-03-11'), day('2025-03-12'))).toBe(1);
+    expect(coveredShare(null, 0, D)).toBe(0);
+  });
+});
+
+describe('alarm feed', () => {
+  it('parses Server-Sent Events split across chunks, ignoring comments', () => {
+    const a = parseSse(
+      'retry: 5000\n\n: keep-alive\n\nevent: raised\ndata: {"alarm":{"id":1}}\n\nevent: cle',
+    );
+    expect(a.events).toEqual([{ event: 'raised', data: '{"alarm":{"id":1}}' }]);
+    const b = parseSse(`${a.rest}ared\r\ndata: {"alarm":\r\ndata: {"id":1}}\r\n\r\n`);
+    expect(b.events).toEqual([{ event: 'cleared', data: '{"alarm":\n{"id":1}}' }]);
+    expect(b.rest).toBe('');
+  });
+  it('lists the worst first, then the newest', () => {
+    const a = (id: number, severity: string, startMs: number) => ({ id, severity, startMs }) as never;
+    expect(
+      sortAlarms([a(1, 'warning', 5), a(2, 'critical', 1), a(3, 'warning', 9)]).map(
+        (x: { id: number }) => x.id,
+      ),
+    ).toEqual([2, 3, 1]);
   });
 });

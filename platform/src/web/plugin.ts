@@ -68,6 +68,11 @@ export async function webConsole(app: AnyFastify, opts: WebConsoleOptions = {}):
         req.params.build === assets.build ? 'public, max-age=31536000, immutable' : 'no-cache',
       );
       if (req.headers['if-none-match'] === file.etag) return reply.code(304).send();
+      if (file.gzip) {
+        reply.header('vary', 'accept-encoding');
+        if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')))
+          return reply.type(file.contentType).header('content-encoding', 'gzip').send(file.gzip);
+      }
       return reply.type(file.contentType).send(file.body);
     },
   );

@@ -14,7 +14,10 @@ export class FaultIndex {
     faults.forEach((f, i) => {
       for (const t of targetsOf(f)) {
         let byT = this.byTarget.get(f.type);
-        if (!byT) this.byTarget.set(f.type, (byT = new Map()));
+        if (!byT) {
+          byT = new Map();
+          this.byTarget.set(f.type, byT);
+        }
         const list = byT.get(t) ?? [];
         list.push(i);
         byT.set(t, list);

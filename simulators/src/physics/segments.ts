@@ -41,7 +41,10 @@ export class PlantSegments {
   /** Segment of the workshop an asset path belongs to ("" or an unknown workshop: the plant's). */
   of(assetPath: string): SegmentAt {
     let ws = this.wsOf.get(assetPath);
-    if (ws === undefined) this.wsOf.set(assetPath, (ws = assetPath.split('/')[0] ?? ''));
+    if (ws === undefined) {
+      ws = assetPath.split('/')[0] ?? '';
+      this.wsOf.set(assetPath, ws);
+    }
     return this.current.get(ws) ?? this.plantNow;
   }
   private readonly wsOf = new Map<string, string>();

@@ -1,13 +1,18 @@
 import type { RouteModule } from '../types.js';
 import { agentRoutes } from './agents.js';
+import { alarmRoutes } from './alarms.js';
 import { assessmentRoutes } from './assessments.js';
 import { assetRoutes } from './assets.js';
 import { cliRoutes } from './cli.js';
 import { coefficientRoutes } from './coefficients.js';
+import { dataExtentRoutes } from './data-extent.js';
 import { deviceRoutes } from './devices.js';
 import { diagnosisRoutes } from './diagnoses.js';
+import { energyFlowRoutes } from './energy-flow.js';
+import { energyOverviewRoutes } from './energy-overview.js';
 import { equipmentRoutes } from './equipment.js';
 import { factoryRoutes } from './factories.js';
+import { factorySettingsRoutes } from './factory-settings.js';
 import { gradingIndicatorRoutes } from './grading-indicators.js';
 import { healthRoutes } from './health.js';
 import { ingestRoutes } from './ingest.js';
@@ -40,4 +45,9 @@ export const routes: RouteModule[] = [
   ingestRoutes,
   tokenRoutes,
   cliRoutes,
+  energyOverviewRoutes,
+  energyFlowRoutes,
+  dataExtentRoutes,
+  factorySettingsRoutes,
+  alarmRoutes,
 ];

@@ -74,12 +74,19 @@ export function checkRequest(
  * read through the energy adapter (batched, progress per batch), then the pure diagnosis.
  */
 export async function runDiagnosis(
-  deps: { registry: Registry; store: TimeSeriesStore },
+  deps: {
+    registry: Registry;
+    store: TimeSeriesStore;
+    /** Options from the factory's settings (its tariff); the request's own options win. */
+    defaultOptions?: (factoryId: string) => DiagnosisOptionsInput;
+  },
   factoryId: string,
   req: DiagnosisRequest,
   opts: { nowMs: number; onProgress?: ProgressFn },
 ): Promise<DiagnosisResult> {
-  const { fromMs, toMs, options } = checkRequest(deps.registry, factoryId, req, Number.POSITIVE_INFINITY);
+  const checked = checkRequest(deps.registry, factoryId, req, Number.POSITIVE_INFINITY);
+  const { fromMs, toMs } = checked;
+  const options = { ...deps.defaultOptions?.(factoryId), ...checked.options };
   const snapshot = deps.registry.snapshot(factoryId, { historyFromMs: fromMs - DAY_MS, historyToMs: toMs });
   const report = opts.onProgress ?? (() => {});
   const input = await loadEnergyInputs(deps.store, snapshot, {
@@ -118,6 +125,8 @@ export class DiagnosisService {
       maxPeriodDays?: number;
       /** Minimum time between two progress writes to SQLite (default 250 ms). */
       progressIntervalMs?: number;
+      /** Options from the factory's settings (its tariff), under the request's own options. */
+      defaultOptions?: (factoryId: string) => DiagnosisOptionsInput;
     },
   ) {
     this.maxQueued = deps.maxQueued ?? 8;

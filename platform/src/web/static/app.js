@@ -3,37 +3,57 @@
  * 中文/English toggle, side navigation, and error display (problem+json `detail`). Pages are modules with
  * `render(ctx)`; each render writes into a fresh view, so a slow stale page can never overwrite a newer one.
  */
+import { AlarmFeed } from './alarm-feed.js';
 import { API, ApiError, apiGet, clearToken, getToken, setToken } from './api.js';
 import { clear, h } from './dom.js';
 import { getLang, initLang, label, setLang, t } from './i18n.js';
+import { alarmsPage } from './pages/alarms.js';
 import { assetsPage } from './pages/assets.js';
 import { devicePage, devicesPage } from './pages/devices.js';
 import { diagnosesPage } from './pages/diagnoses.js';
+import { energyPage } from './pages/energy.js';
+import { flowPage } from './pages/energy-flow.js';
 import { gradingPage } from './pages/grading.js';
 import { ingestPage } from './pages/ingest.js';
 import { latestPage } from './pages/latest.js';
 import { lineStatusPage } from './pages/line-status.js';
 import { overviewPage } from './pages/overview.js';
 import { chartPage } from './pages/series.js';
+import { settingsPage } from './pages/settings.js';
 import { signinPage } from './pages/signin.js';
 import { problemBox } from './problem.js';
+import { getTheme, initTheme, setTheme } from './theme.js';
 
 const FACTORY_KEY = 'xiang.factory';
 const ROUTES = [
   { name: 'signin', path: 'signin', page: signinPage, public: true, nav: 'nav.signin' },
+  { name: 'energy', path: 'energy/:factoryId', page: energyPage, nav: 'nav.energy' },
+  { name: 'flow', path: 'flow/:factoryId', page: flowPage, nav: 'nav.flow' },
+  { name: 'alarms', path: 'alarms/:factoryId', page: alarmsPage, nav: 'nav.alarms' },
+  { name: 'lines', path: 'lines/:factoryId', page: lineStatusPage, nav: 'nav.lines' },
+  { name: 'chart', path: 'chart/:factoryId', page: chartPage, nav: 'nav.chart' },
+  { name: 'diagnoses', path: 'diagnoses/:factoryId', page: diagnosesPage, nav: 'nav.diagnoses' },
+  { name: 'grading', path: 'grading/:factoryId', page: gradingPage, nav: 'nav.grading' },
   { name: 'overview', path: 'overview/:factoryId', page: overviewPage, nav: 'nav.overview' },
   { name: 'assets', path: 'assets/:factoryId', page: assetsPage, nav: 'nav.assets' },
   { name: 'devices', path: 'devices/:factoryId', page: devicesPage, nav: 'nav.devices' },
   { name: 'device', path: 'devices/:factoryId/:deviceId', page: devicePage, navAs: 'devices' },
   { name: 'latest', path: 'latest/:factoryId', page: latestPage, nav: 'nav.latest' },
-  { name: 'chart', path: 'chart/:factoryId', page: chartPage, nav: 'nav.chart' },
-  { name: 'lines', path: 'lines/:factoryId', page: lineStatusPage, nav: 'nav.lines' },
-  { name: 'diagnoses', path: 'diagnoses/:factoryId', page: diagnosesPage, nav: 'nav.diagnoses' },
-  { name: 'grading', path: 'grading/:factoryId', page: gradingPage, nav: 'nav.grading' },
+  { name: 'settings', path: 'settings/:factoryId', page: settingsPage, nav: 'nav.settings' },
   { name: 'ingest', path: 'ingest', page: ingestPage, admin: true, nav: 'nav.ingest' },
 ];
 
-const state = { session: null, seq: 0, cleanups: [], firstRender: true, booted: false };
+const state = { session: null, seq: 0, cleanups: [], firstRender: true, booted: false, feed: null };
+
+/** The live alarm feed of a factory (one at a time; replaced when the factory changes). */
+function alarmFeedFor(factoryId) {
+  if (!state.session || !factoryId) return null;
+  if (state.feed?.factoryId !== factoryId) {
+    state.feed?.close();
+    state.feed = new AlarmFeed(factoryId);
+  }
+  return state.feed;
+}
 
 /** localStorage, when the browser allows it (private modes may throw). */
 function recall(key) {
@@ -108,6 +128,8 @@ async function signIn(token) {
 }
 
 function signOut() {
+  state.feed?.close();
+  state.feed = null;
   clearToken();
   state.session = null;
   location.hash = '#/signin';
@@ -115,6 +137,51 @@ function signOut() {
 }
 
 const factoryName = (f) => (f.name ? `${f.name}（${f.id}）` : f.id);
+
+function themeToggle() {
+  const dark = getTheme() === 'dark';
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'theme-toggle',
+      id: 'theme-toggle',
+      'aria-pressed': String(dark),
+      title: t('app.themeHelp'),
+      onclick: () => {
+        setTheme(getTheme() === 'dark' ? 'light' : 'dark');
+        render();
+      },
+    },
+    t(dark ? 'app.themeLight' : 'app.themeDark'),
+  );
+}
+
+/** Active alarms of the factory, live (SSE): count and worst severity, linking to the alarm page. */
+function alarmBadge(factoryId) {
+  const a = h('a', {
+    class: 'alarm-badge',
+    id: 'alarm-badge',
+    href: hrefFor('alarms', factoryId),
+    'data-count': '0',
+  });
+  const feed = alarmFeedFor(factoryId);
+  const draw = (st) => {
+    const n = st.active.length;
+    const worst = st.active[0]?.severity ?? 'none';
+    a.dataset.count = String(n);
+    a.dataset.severity = worst;
+    a.dataset.connected = String(st.connected);
+    a.replaceChildren(h('span', { 'aria-hidden': 'true' }, n ? '⚠' : '✓'), ` ${t('alarm.badge', { n })}`);
+    a.setAttribute('aria-label', t('alarm.badgeLabel', { n }));
+  };
+  if (feed) {
+    const off = feed.subscribe(draw);
+    state.badgeOff?.();
+    state.badgeOff = off;
+  }
+  return a;
+}
 
 function renderShell(active, factoryId) {
   document.documentElement.lang = getLang();
@@ -142,7 +209,7 @@ function renderShell(active, factoryId) {
         onchange: (e) => {
           remember(FACTORY_KEY, e.target.value);
           const scoped = active?.path.includes(':factoryId');
-          const name = scoped ? (active.navAs ?? active.name) : 'overview';
+          const name = scoped ? (active.navAs ?? active.name) : 'energy';
           location.hash = hrefFor(name, e.target.value);
         },
       },
@@ -160,12 +227,14 @@ function renderShell(active, factoryId) {
     );
   }
   clear(el.top).append(
-    h('a', { class: 'brand', href: s ? hrefFor('overview', factoryId ?? '') : '#/signin' }, t('app.brand')),
+    h('a', { class: 'brand', href: s ? hrefFor('energy', factoryId ?? '') : '#/signin' }, t('app.brand')),
     picker ?? h('span', { class: 'spacer' }),
     h(
       'div',
       { class: 'top-actions' },
+      s && factoryId ? alarmBadge(factoryId) : null,
       s ? h('span', { class: 'who', id: 'who' }, `${s.name} · ${label('role', s.role)}`) : null,
+      themeToggle(),
       toggle,
       s ? h('button', { type: 'button', class: 'link-button', onclick: signOut }, t('app.signOut')) : null,
     ),
@@ -215,7 +284,7 @@ export async function render() {
   const s = state.session;
   if (!path) {
     const f = currentFactory();
-    location.hash = s && f ? hrefFor('overview', f) : '#/signin';
+    location.hash = s && f ? hrefFor('energy', f) : '#/signin';
     return;
   }
   if (m && !m.route.public && !s) {
@@ -245,6 +314,7 @@ export async function render() {
     signIn,
     signOut,
     rerender: render,
+    alarmFeed: () => alarmFeedFor(factoryId),
     every(ms, fn) {
       const id = setInterval(() => {
         if (seq === state.seq) fn();
@@ -279,6 +349,7 @@ export async function render() {
 
 function boot() {
   initLang();
+  initTheme();
   document.getElementById('skip-link')?.addEventListener('click', (e) => {
     e.preventDefault(); // the hash belongs to the router
     el.main.focus();

@@ -1,5 +1,8 @@
 /** English. Keys mirror messages-zh.js one to one (checked by a unit test). */
+import { messagesEnEnergy } from './messages-en-energy.js';
+
 export const messagesEn = {
+  ...messagesEnEnergy,
   'app.title': 'Xiang IIoT · Console',
   'app.brand': 'Xiang IIoT',
   'app.skip': 'Skip to main content',

@@ -4,7 +4,7 @@
  * with no change in the window the device kept its current state throughout. Time before the device was
  * first seen is unknown and counts as neither.
  */
-import { esc } from './chart.js';
+import { esc } from './charts.js';
 
 /** → [{ startMs, endMs, online }] covering [max(fromMs, firstSeenMs), toMs]. */
 export function onlineSegments(transitions, { fromMs, toMs, firstSeenMs, onlineNow }) {

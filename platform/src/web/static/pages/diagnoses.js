@@ -10,6 +10,7 @@ import { apiGet, apiCall as call, factoryPath } from '../api.js';
 import { h, table } from '../dom.js';
 import { formatNumber, formatTime, UTC_OFFSET_MIN } from '../format.js';
 import { getLang, t } from '../i18n.js';
+import { clippedNote, coverageWarning, dataExtent, wholeDaysPeriod } from '../periods.js';
 import { emptyNote, pageHeader, section, updatedNote } from './common.js';
 
 const DAY_MS = 86_400_000;
@@ -23,10 +24,9 @@ export function localMidnightMs(date) {
   return Date.parse(`${date}T00:00:00Z`) - UTC_OFFSET_MIN * 60_000;
 }
 
-/** The default period: the 14 local days before today. */
-export function defaultPeriod(nowMs) {
-  const today = localMidnightMs(localDate(nowMs));
-  return { from: localDate(today - 14 * DAY_MS), to: localDate(today - DAY_MS) };
+/** The default period: the 14 local days before today, clipped to the whole days of stored data. */
+export function defaultPeriod(nowMs, extent = null) {
+  return wholeDaysPeriod(extent, 14, nowMs);
 }
 
 function statusCell(r) {
@@ -117,8 +117,8 @@ function reportLinks(ctx, r, onError) {
   );
 }
 
-function startForm(ctx, status, onStarted) {
-  const p = defaultPeriod(Date.now());
+function startForm(ctx, status, onStarted, extent) {
+  const p = defaultPeriod(Date.now(), extent);
   const field = (id, text, input) => h('div', { class: 'field' }, h('label', { for: id }, text), input);
   const form = h(
     'form',
@@ -149,6 +149,17 @@ function startForm(ctx, status, onStarted) {
       h('button', { type: 'submit', id: 'diagnose-start' }, t('diagnoses.start')),
     ),
   );
+  // A period reaching beyond the stored data says how much of it is covered, before the run.
+  const coverage = h('div', { id: 'diagnose-coverage' }, clippedNote(extent, p));
+  const check = () => {
+    const from = form.querySelector('#diagnose-from').value;
+    const to = form.querySelector('#diagnose-to').value;
+    if (!from || !to || to < from) return;
+    const warn = coverageWarning(extent, localMidnightMs(from), localMidnightMs(to) + DAY_MS, ctx.lang);
+    coverage.replaceChildren(warn ?? clippedNote(extent, { clipped: false, days: 0 }));
+  };
+  form.addEventListener('change', check);
+  form.append(coverage);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const from = form.querySelector('#diagnose-from').value;
@@ -218,7 +229,7 @@ export const diagnosesPage = {
   async render(ctx) {
     ctx.view.append(pageHeader(t('reports.diagnoses.title'), t('reports.diagnoses.intro')));
     const list = () => apiGet(factoryPath(ctx.factoryId, '/diagnoses'), { limit: 200 });
-    let runs = await list();
+    let [runs, extent] = await Promise.all([list(), dataExtent(ctx.factoryId)]);
     const status = h('div', { role: 'status', id: 'diagnoses-status', class: 'muted' });
     const onError = (e) => {
       status.textContent = `${t('err.title')}: ${e.detail ?? e.message}`;
@@ -242,7 +253,7 @@ export const diagnosesPage = {
       section(
         t('diagnoses.new'),
         h('p', { class: 'muted' }, t('diagnoses.newHelp')),
-        startForm(ctx, status, started),
+        startForm(ctx, status, started, extent),
         status,
       ),
       holder,

@@ -9,9 +9,8 @@ import { apiGet, apiCall as call, factoryPath } from '../api.js';
 import { h, table } from '../dom.js';
 import { formatNumber, formatTime } from '../format.js';
 import { getLang, t } from '../i18n.js';
+import { clippedNote, dataExtent, defaultPeriod } from '../periods.js';
 import { emptyNote, pageHeader, section, updatedNote } from './common.js';
-
-const DAY_MS = 86_400_000;
 
 function download(name, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -77,7 +76,12 @@ function period(p) {
 export const gradingPage = {
   async render(ctx) {
     ctx.view.append(pageHeader(t('reports.grading.title'), t('reports.grading.intro')));
-    const list = await apiGet(factoryPath(ctx.factoryId, '/assessments'));
+    const [list, extent] = await Promise.all([
+      apiGet(factoryPath(ctx.factoryId, '/assessments')),
+      dataExtent(ctx.factoryId),
+    ]);
+    // The telemetry period: the last 30 days, clipped to the stored data.
+    const telemetryPeriod = defaultPeriod(extent, 30);
     const status = h('div', { role: 'status', id: 'grading-status', class: 'muted' });
     const onError = (e) => {
       status.textContent = `${t('err.title')}: ${e.detail ?? e.message}`;
@@ -95,10 +99,9 @@ export const gradingPage = {
               status.textContent = t('grading.running');
               try {
                 const base = factoryPath(ctx.factoryId, '/assessments');
-                const toMs = Date.now();
                 const a = await call('POST', base, {
                   frameworkId: 'cmmm-2020',
-                  period: { from: toMs - 30 * DAY_MS, to: toMs },
+                  period: { from: telemetryPeriod.fromMs, to: telemetryPeriod.toMs },
                 });
                 await call('POST', `${base}/${encodeURIComponent(a.id)}/autofill`, {});
                 await call('POST', `${base}/${encodeURIComponent(a.id)}/compute`);
@@ -116,6 +119,7 @@ export const gradingPage = {
       section(
         t('reports.count', { n: rows.length }),
         start ? h('p', {}, start, ' ', h('span', { class: 'muted' }, t('grading.startHelp'))) : null,
+        start ? clippedNote(extent, telemetryPeriod) : null,
         status,
         rows.length
           ? table(

@@ -8,9 +8,11 @@ import { apiGet, factoryPath } from '../api.js';
 import { h, table } from '../dom.js';
 import { formatNumber, formatPercent, formatTime } from '../format.js';
 import { label, t } from '../i18n.js';
+import { clippedNote, dataExtent, defaultPeriod } from '../periods.js';
 import { emptyNote, pageHeader, section, updatedNote } from './common.js';
+import { lineGantt } from './line-gantt.js';
+import { coverageFlag } from './line-panel.js';
 
-const DAY_MS = 86_400_000;
 const SHAPES = {
   running: '▶',
   idle: '❚❚',
@@ -37,11 +39,27 @@ function statusTable(ctx, lines) {
   return table(
     null,
     [
-      { label: t('lines.col.line'), cell: (l) => (l.name ? `${l.name}（${l.assetPath}）` : l.assetPath) },
+      {
+        label: t('lines.col.line'),
+        cell: (l) =>
+          h(
+            'a',
+            { href: `#/lines/${encodeURIComponent(ctx.factoryId)}?line=${encodeURIComponent(l.assetPath)}` },
+            l.name ? `${l.name}（${l.assetPath}）` : l.assetPath,
+          ),
+      },
       { label: t('lines.col.state'), cell: (l) => stateBadge(l.state) },
       { label: t('lines.col.since'), cell: (l) => formatTime(l.sinceMs, { seconds: false }) },
-      { label: t('lines.col.calendar'), cell: (l) => label('calendarSegment', l.calendar) },
-      { label: t('lines.col.oee'), class: 'num', cell: (l) => pct(l.today.oee, ctx.lang) },
+      {
+        label: t('lines.col.calendar'),
+        class: 'hide-phone',
+        cell: (l) => label('calendarSegment', l.calendar),
+      },
+      {
+        label: t('lines.col.oee'),
+        class: 'num',
+        cell: (l) => [pct(l.today.oee, ctx.lang), ' ', coverageFlag(l, ctx.lang)],
+      },
       {
         label: t('lines.col.apq'),
         class: 'num',
@@ -51,6 +69,7 @@ function statusTable(ctx, lines) {
       { label: t('lines.col.good'), class: 'num', cell: (l) => formatNumber(l.today.goodCount, ctx.lang, 0) },
       {
         label: t('lines.col.losses'),
+        class: 'hide-phone',
         cell: (l) => {
           const s = l.today.sixBigLossesMin;
           return [
@@ -99,15 +118,21 @@ export const lineStatusPage = {
     const title = (s) => t('lines.now', { time: formatTime(s.atMs, { seconds: false }) });
     const panel = section(title(status), body(status));
     ctx.view.append(pageHeader(t('lines.title'), t('lines.intro')), panel);
+    const chosen = status.lines.find((l) => l.assetPath === ctx.query.line);
+    if (chosen) ctx.view.append(await lineGantt(ctx, chosen, status.atMs));
     if (status.lines.length) {
-      const toMs = status.atMs;
+      // OEE history: the last 7 days, clipped to the stored machine-state data.
+      const extent = await dataExtent(ctx.factoryId);
+      const machines = extent ? { firstMs: extent.machines.firstMs, lastMs: extent.machines.lastMs } : null;
+      const p = defaultPeriod(machines, 7, { nowMs: status.atMs, wholeDays: true });
+      const toMs = Math.min(p.toMs, status.atMs);
       const oee = await apiGet(factoryPath(ctx.factoryId, '/oee'), {
-        from: toMs - 7 * DAY_MS,
-        to: toMs,
+        from: p.fromMs,
+        to: Math.max(toMs, p.fromMs + 1),
         groupBy: 'line,day',
       });
       if (!ctx.isCurrent()) return;
-      ctx.view.append(section(t('lines.daily'), dailyTable(ctx, oee.rows)));
+      ctx.view.append(section(t('lines.daily'), clippedNote(machines, p), dailyTable(ctx, oee.rows)));
     }
     ctx.view.append(updatedNote());
     // Live view: only the status panel is refreshed, so reading the page is not interrupted by focus moves.

@@ -31,11 +31,7 @@ function identity(ctx) {
       ? h(
           'p',
           {},
-          h(
-            'a',
-            { class: 'button', href: `#/overview/${encodeURIComponent(first.id)}` },
-            t('signin.continue'),
-          ),
+          h('a', { class: 'button', href: `#/energy/${encodeURIComponent(first.id)}` }, t('signin.continue')),
         )
       : h('p', { class: 'empty' }, t('app.noFactories')),
   );

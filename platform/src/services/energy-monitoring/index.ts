@@ -1,0 +1,4 @@
+export { CHANGE_MIN_COVERAGE } from './overview.js';
+export * from './schemas.js';
+export { EnergyMonitoringService, MAX_FLOW_DAYS, MonitoringError } from './service.js';
+export { type ResolvedTariff, resolveTariff, type TouBand, touBands } from './tariff.js';
