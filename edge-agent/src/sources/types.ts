@@ -1,6 +1,6 @@
 import type { Device } from '@xiang/protocol';
 import type { MetricDef } from '../config/model.js';
-import type { DeviceMeta, SourceConfig } from '../config/schema.js';
+import type { DeviceMeta } from '../config/parts.js';
 import type { SourceStats } from '../health/stats.js';
 
 /** What a source hands its readings to (implemented by the pipeline). */
@@ -18,7 +18,7 @@ export interface PointSink {
 
 export interface Source {
   readonly name: string;
-  readonly type: SourceConfig['type'];
+  readonly type: string;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

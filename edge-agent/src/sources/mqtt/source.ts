@@ -1,44 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { StatusCodes } from '@xiang/protocol';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, type MqttClient } from 'mqtt';
 import { buildMetric, type MetricDef } from '../../config/model.js';
-import type { MqttSourceConfig } from '../../config/schema.js';
+import { brokerOptions } from '../../mqtt-options.js';
 import type { Source, SourceContext } from '../types.js';
 import { type CompiledSubscription, compileSubscription, mapMessage, type Rejection } from './mapping.js';
 import { RateLimitedLog } from './rate-limited-log.js';
-
-/**
- * mqtt.js options for a device broker. `persistent` (the running source) keeps a broker session under a
- * stable client id, so readings devices publish while the agent is disconnected (broker restart, agent
- * restart) are queued by the broker for its QoS 1 subscriptions and delivered on reconnect; one-off
- * connections (`xiang-edge check`) use a clean session and must not take over that client id.
- */
-export function brokerOptions(
-  b: MqttSourceConfig['broker'],
-  fallbackClientId: string,
-  persistent = false,
-): IClientOptions {
-  const o: IClientOptions = {
-    protocolVersion: b.protocolVersion,
-    clientId: b.clientId ?? fallbackClientId,
-    keepalive: b.keepaliveS,
-    reconnectPeriod: 2000,
-    connectTimeout: 10_000,
-    clean: !persistent,
-    ...(persistent && b.protocolVersion === 5
-      ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } }
-      : {}),
-  };
-  if (b.username !== undefined) o.username = b.username;
-  if (b.password !== undefined) o.password = b.password;
-  if (b.tls) {
-    if (b.tls.caFile) o.ca = readFileSync(b.tls.caFile);
-    if (b.tls.certFile) o.cert = readFileSync(b.tls.certFile);
-    if (b.tls.keyFile) o.key = readFileSync(b.tls.keyFile);
-    o.rejectUnauthorized = b.tls.rejectUnauthorized;
-  }
-  return o;
-}
+import type { MqttSourceConfig } from './schema.js';
 
 /**
  * MQTT devices that publish JSON. Each message is mapped by the subscriptions whose topic pattern matches;
