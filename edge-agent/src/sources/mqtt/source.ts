@@ -7,6 +7,8 @@ import { type CompiledSubscription, compileSubscription, mapMessage, type Reject
 import { RateLimitedLog } from './rate-limited-log.js';
 import type { MqttSourceConfig } from './schema.js';
 
+const BROKER_DROPPED_TOPIC = '$SYS/broker/publish/messages/dropped';
+
 /**
  * MQTT devices that publish JSON. Each message is mapped by the subscriptions whose topic pattern matches;
  * everything that cannot be used is counted per reason (stats.rejected) and logged at most once per reason
@@ -73,6 +75,8 @@ export class MqttSource implements Source {
         { qos: 1 },
         (err) => err && this.error(`subscribe failed: ${err.message}`),
       );
+      // The broker's own drop counter: refused by ACL or absent on brokers without $SYS = no figure.
+      if (this.cfg.brokerStats) client.subscribe(BROKER_DROPPED_TOPIC, { qos: 0 }, () => {});
       if (this.seenDevices.size > 0) this.ctx.sink.deviceStatus([...this.seenDevices], true);
     });
     client.on('reconnect', () => this.ctx.stats.reconnections++);
@@ -102,9 +106,31 @@ export class MqttSource implements Source {
     );
   }
 
+  /**
+   * `$SYS/broker/publish/messages/dropped`: messages the broker dropped on its queue/inflight limits (whole
+   * broker, since its start). An increase means device data was lost before the agent could see it.
+   */
+  private onBrokerDropped(payload: Buffer): void {
+    const n = Number(payload.toString('utf8').trim());
+    if (!Number.isFinite(n) || n < 0) return;
+    const prev = this.ctx.stats.counters.brokerDropped;
+    this.ctx.stats.counters.brokerDropped = n;
+    if (prev !== undefined && n > prev) {
+      this.rlog.warn(
+        'brokerDropped',
+        { source: this.name, droppedTotal: n, newlyDropped: n - prev },
+        'the source broker dropped messages (queue/inflight limits): raise max_queued_messages — see the mqtt source README',
+      );
+    }
+  }
+
   /** Never throws: a handler exception would kill mqtt.js' message loop. */
   onMessage(topic: string, payload: Buffer, receivedMs = Date.now()): void {
     try {
+      if (topic === BROKER_DROPPED_TOPIC) {
+        this.onBrokerDropped(payload);
+        return;
+      }
       let matched = false;
       this.subs.forEach((sub, si) => {
         const datatypeOf = (vi: number) => sub.cfg.values[vi]?.datatype ?? buildDatatype(sub, vi);
