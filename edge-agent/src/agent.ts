@@ -12,7 +12,11 @@ import { createSource, sourcePlugins } from './sources/registry.js';
 import type { Source } from './sources/types.js';
 import { Uplink } from './uplink/uplink.js';
 
-export type AgentOptions = { logger?: Logger };
+export type AgentOptions = {
+  logger?: Logger;
+  /** Clock for readings of protocols without timestamps (Modbus, DL/T 645); default Date.now. */
+  now?: () => number;
+};
 
 export type Agent = {
   /** Flushes, publishes an explicit death, closes sources and the database. */
@@ -73,6 +77,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
           log,
           devices: declared,
           identity: { factoryId: config.factoryId, agentId: config.agentId },
+          now: opts.now ?? Date.now,
         }),
       );
     }

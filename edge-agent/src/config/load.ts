@@ -17,12 +17,12 @@ export function validateConfig(raw: unknown, baseDir = process.cwd(), what = 'co
   const parsed = agentConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ValidationError(what, formatZodIssues(parsed.error));
   const cfg = parsed.data;
-  const issues = crossCheck(cfg);
+  const issues = crossCheck(cfg, baseDir);
   if (issues.length > 0) throw new ValidationError(what, issues);
   return resolvePaths(cfg, baseDir);
 }
 
-function crossCheck(cfg: AgentConfig): string[] {
+function crossCheck(cfg: AgentConfig, baseDir: string): string[] {
   const issues: string[] = [];
   const devices = new Map<string, DeviceMeta>();
   cfg.devices.forEach((d, i) => {
@@ -37,6 +37,7 @@ function crossCheck(cfg: AgentConfig): string[] {
     sourceNames.add(src.name);
     const checker: ConfigChecker = {
       at,
+      abs: (p) => path.resolve(baseDir, p),
       issue: (p, message) => issues.push(`${p}: ${message}`),
       metric: (p, deviceId, spec) => {
         const m = buildMetric(deviceId ?? 'x', spec, src.name);

@@ -39,6 +39,8 @@ export type SourceSchema = z.ZodType<{ type: string; name: string }, any> & z.co
 export type ConfigChecker = {
   /** Where this source sits in the file, e.g. `sources[2]`. */
   readonly at: string;
+  /** A path of the config made absolute (relative paths are relative to the config file's folder). */
+  abs(p: string): string;
   issue(path: string, message: string): void;
   /**
    * Declares a metric: checks its unit against the quantity and that `<deviceId>.<key>` is defined once in the

@@ -31,6 +31,11 @@ export type SourceContext = {
   devices: Map<string, DeviceMeta>;
   /** Identity of the agent, for stable per-source client ids (persistent broker sessions). */
   identity?: { factoryId: string; agentId: string };
+  /**
+   * The time stamped on readings of protocols that carry none (Modbus, DL/T 645): the moment the answer
+   * arrived. Date.now unless the agent was started with another clock (tests drive a simulated plant).
+   */
+  now: () => number;
 };
 
 export type CheckResult = { target: string; ok: boolean; detail: string };
