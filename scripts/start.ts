@@ -202,7 +202,7 @@ try {
   agentConfig.health = { ...agentConfig.health, port: await freePort(), logIntervalS: 0 };
   for (const s of agentConfig.sources) {
     if (s.type === 'opcua') s.endpoint = opcua.endpointUrl;
-    else s.broker = { ...s.broker, url: brokerUrl, protocolVersion };
+    else if (s.type === 'mqtt') s.broker = { ...s.broker, url: brokerUrl, protocolVersion };
   }
   const agent = await startAgent(agentConfig, { logger: log.child({ service: 'edge-agent' }) });
   stops.push({ name: 'edge agent', stop: () => agent.stop() });
