@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { ValidationError } from '@xiang/protocol';
 import { runBackfill } from './backfill.js';
+import { parseUnitDelays, statusTimer } from './fieldbus/cli.js';
 import { GroundTruth } from './ground-truth.js';
 import { createLogger } from './log.js';
+import { startModbusSimulator } from './modbus/index.js';
 import { startMqttDeviceSimulator } from './mqtt/device-simulator.js';
 import type { SecurityModeName } from './opcua/server.js';
 import { Simulation } from './physics/simulation.js';
@@ -18,6 +20,9 @@ const USAGE = `xiang-sim — 工厂仿真器 / factory simulators
   xiang-sim backfill --broker URL --scenario F --days N [--factory id] [--agent id] [--start ISO]
                      [--metrics all|energy] [--no-faults] [--username u --password p]
   xiang-sim truth    --scenario F --days N [--start ISO] [--no-faults]   (prints the fault ground truth as JSON)
+  xiang-sim modbus   --scenario F [--tcp-port P] [--gateway-port P] [--serial /dev/pts/N] [--speed S] [--start ISO]
+                     [--dead-unit U ...] [--slow-unit U:ms ...] [--crc-error-rate r] [--no-faults]
+                     (electricity meters as Modbus slaves: unit i+1 = i-th meter, models SDM630/DTSU666/ADW300 in turn)
 
   F is a scenario file or a shipped name: hunan-machining, tiny, clean.
   Speed is simulated seconds per real second (3600 = one simulated hour per second).`;
@@ -42,6 +47,12 @@ const options = {
   factory: { type: 'string' },
   agent: { type: 'string' },
   metrics: { type: 'string' },
+  'tcp-port': { type: 'string' },
+  'gateway-port': { type: 'string' },
+  serial: { type: 'string' },
+  'dead-unit': { type: 'string', multiple: true },
+  'slow-unit': { type: 'string', multiple: true },
+  'crc-error-rate': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -203,6 +214,42 @@ async function main(argv: string[]): Promise<void> {
       },
       'backfill done',
     );
+    return;
+  }
+  if (cmd === 'modbus') {
+    const port = (k: 'tcp-port' | 'gateway-port') =>
+      num(o[k], k, (n) => Number.isInteger(n) && n >= 0 && n < 65536);
+    const tcpPort = port('tcp-port');
+    const gatewayPort = port('gateway-port');
+    if (tcpPort === undefined && gatewayPort === undefined && !o.serial)
+      throw new UsageError('modbus: give --tcp-port, --gateway-port and/or --serial');
+    const rate = num(o['crc-error-rate'], 'crc-error-rate', (n) => n >= 0 && n <= 1);
+    const srv = await startModbusSimulator({
+      scenario,
+      ...(speed !== undefined ? { speed } : {}),
+      ...(startMs !== undefined ? { startMs } : {}),
+      ...(faults === false ? { faults } : {}),
+      ...(tcpPort !== undefined ? { tcpPort } : {}),
+      ...(gatewayPort !== undefined ? { gatewayPort } : {}),
+      ...(o.serial ? { serialPath: o.serial } : {}),
+      slaveFaults: {
+        deadUnits: (o['dead-unit'] ?? []).map((u) =>
+          need(num(u, 'dead-unit', Number.isInteger), 'dead-unit'),
+        ),
+        slowUnits: parseUnitDelays(o['slow-unit'], 'slow-unit'),
+      },
+      ...(rate !== undefined ? { busFaults: { crcErrorRate: rate } } : {}),
+      logger: log,
+    });
+    const stopStatus = statusTimer(log, () => ({
+      virtualTime: new Date(srv.sim.nowMs).toISOString(),
+      ...srv.slaves.stats,
+      ...srv.framing,
+    }));
+    stopOn(async () => {
+      stopStatus();
+      await srv.close();
+    });
     return;
   }
   if (cmd === 'truth') {
