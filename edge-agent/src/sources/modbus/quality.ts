@@ -1,3 +1,4 @@
+import type { Failure } from '../fieldbus/scheduler.js';
 import { Status } from '../status-codes.js';
 
 /**
@@ -16,14 +17,7 @@ export const EXCEPTION_STATUS: Record<number, { status: number; name: string }> 
   11: { status: Status.BadNoCommunication, name: 'GATEWAY TARGET DEVICE FAILED TO RESPOND' },
 };
 
-export type Failure = {
-  status: number;
-  /** Counter key in the source's health figures. */
-  kind: 'timeout' | 'crcError' | 'exception' | 'notConnected' | 'frameError';
-  detail: string;
-  /** Modbus exception code, when the device answered with one. */
-  exception?: number;
-};
+export type { Failure } from '../fieldbus/scheduler.js';
 
 /** Classifies an error from the Modbus client (modbus-serial) into a quality and a counter. */
 export function classifyError(e: unknown): Failure {

@@ -1,16 +1,18 @@
 import { buildMetric, type MetricDef, pickDeviceMeta } from '../../config/model.js';
 import { Backoff } from '../../uplink/backoff.js';
+import { type BusDevice, BusScheduler, type Outcome } from '../fieldbus/scheduler.js';
 import { Status, statusText } from '../status-codes.js';
 import type { Source, SourceContext } from '../types.js';
-import { type BusDevice, BusScheduler, type ReadOutcome } from './bus.js';
 import { decodeRegisters, engineering } from './decode.js';
 import { devicePoints, type ResolvedPoint } from './maps.js';
-import { planReads, type ReadRequest } from './plan.js';
-import type { Failure } from './quality.js';
+import { planReads, type ReadRequest, splitRequest } from './plan.js';
+import { classifyError, type Failure } from './quality.js';
 import type { ModbusSourceConfig } from './schema.js';
 import { describeConnection, type ModbusTransport, SerialModbusTransport } from './transport.js';
 
 type Point = { p: ResolvedPoint; def: MetricDef; index: number };
+/** A read of one device on the bus. */
+type Read = ReadRequest & { unit: number };
 
 /** Silence between frames on a serial line: 3.5 character times, 1.75 ms fixed above 19 200 baud (at least 2 ms). */
 export function defaultPacingMs(c: ModbusSourceConfig['connection']): number {
@@ -38,7 +40,7 @@ export class ModbusSource implements Source {
   readonly type = 'modbus' as const;
   readonly name: string;
   private readonly io: ModbusTransport;
-  private readonly bus: BusScheduler;
+  private readonly bus: BusScheduler<Read, Uint8Array>;
   private readonly deviceIds: string[] = [];
   private readonly backoff: Backoff;
   private stopped = false;
@@ -57,7 +59,8 @@ export class ModbusSource implements Source {
     for (const k of MODBUS_COUNTERS) ctx.stats.counters[k] = 0;
     this.bus = new BusScheduler(
       {
-        read: (u, t, s, c, ms) => this.io.read(u, t, s, c, ms),
+        exec: (_d, r, ms) => this.io.read(r.unit, r.table, r.start, r.count, ms),
+        classify: classifyError,
         discardPending: () => this.io.discardPending(),
         isUp: () => this.up,
       },
@@ -71,7 +74,7 @@ export class ModbusSource implements Source {
     this.io.onClose(() => this.lost('connection closed'));
   }
 
-  private device(d: ModbusSourceConfig['devices'][number]): BusDevice {
+  private device(d: ModbusSourceConfig['devices'][number]): BusDevice<Read, Uint8Array> {
     const resolved = devicePoints(d);
     if (typeof resolved === 'string') throw new Error(`${this.name}/${d.deviceId}: ${resolved}`); // validated
     const meta = { ...(this.ctx.devices.get(d.deviceId) ?? {}), ...pickDeviceMeta(d) };
@@ -90,31 +93,31 @@ export class ModbusSource implements Source {
     this.deviceIds.push(d.deviceId);
     const maxRegisters = d.maxRegistersPerRead ?? this.cfg.maxRegistersPerRead;
     const spans = points.map((x) => x.p);
+    const unit = (r: ReadRequest): Read => ({ ...r, unit: d.unit });
     return {
       id: d.deviceId,
-      unit: d.unit,
       intervalMs: interval,
       timeoutMs: d.timeoutMs ?? this.cfg.timeoutMs,
       retries: d.retries ?? this.cfg.retries,
-      maxRegisters,
-      points: spans,
-      requests: planReads(spans, maxRegisters, d.maxGap ?? this.cfg.maxGap),
+      requests: planReads(spans, maxRegisters, d.maxGap ?? this.cfg.maxGap).map(unit),
       onResult: (req, r) => this.onResult(points, req, r),
-      onCycle: (ok, failure) =>
-        this.ctx.sink.deviceStatus(
-          [d.deviceId],
-          ok,
-          ok ? undefined : `unit ${d.unit}: ${failure?.detail ?? 'no answer'}`,
-        ),
+      onCycle: (ok, failure) => {
+        const why = `unit ${d.unit}: ${failure?.detail ?? 'no answer'}`;
+        this.ctx.sink.deviceStatus([d.deviceId], ok, ok ? undefined : why);
+        if (failure?.kind === 'notConnected') this.lost(failure.detail);
+      },
+      // A coalesced read touched an unmapped register: read its points apart from now on.
+      replace: (req, f) =>
+        f.exception === 2 && req.points.length > 1 ? splitRequest(req, spans, maxRegisters).map(unit) : null,
     };
   }
 
-  private onResult(points: Point[], req: ReadRequest, r: ReadOutcome): void {
+  private onResult(points: Point[], req: ReadRequest, r: Outcome<Uint8Array>): void {
     for (const { index: i, offset } of req.points) {
       const x = points[i]!;
       const st = this.ctx.stats.nodes?.[x.def.name];
       if (r.ok) {
-        const raw = decodeRegisters(r.regs, offset, x.p);
+        const raw = decodeRegisters(r.answer, offset, x.p);
         const value = engineering(raw, x.p.scale, x.p.offset);
         const ok = Number.isFinite(value);
         // A meter reports NaN for a value it does not have (e.g. per-phase values on a 3-wire connection).

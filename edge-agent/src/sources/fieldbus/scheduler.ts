@@ -1,8 +1,5 @@
-import { type PointSpan, type ReadRequest, splitRequest } from './plan.js';
-import { classifyError, type Failure } from './quality.js';
-
 /**
- * One bus (a serial line, or one TCP connection to a device or gateway): one request at a time, `pacingMs` of
+ * The scheduler of a field bus (Modbus, DL/T 645): one request at a time, `pacingMs` of
  * silence between requests, each device polled on its own interval. Fairness on a shared RS-485 line:
  *  - the device whose poll is due earliest goes next; equal due times go round-robin;
  *  - a request that times out ends that device's cycle (its other requests are not tried), and its retry goes
@@ -10,41 +7,47 @@ import { classifyError, type Failure } from './quality.js';
  *    time, never `retries × timeout × requests`;
  *  - a device whose cycles keep failing is polled less often (interval × 2, × 4, … at most × 8 or 60 s) until it
  *    answers again.
- * ILLEGAL DATA ADDRESS on a coalesced read splits it (plan.ts splitRequest) and the split plan is kept.
+ * A protocol may replace a refused request by others (`replace`: Modbus splits a coalesced read refused with
+ * ILLEGAL DATA ADDRESS); the replacement stays in the device's plan.
  */
-export type ReadOutcome =
-  | { ok: true; regs: Uint8Array; atMs: number }
+export type Failure = {
+  /** OPC UA StatusCode the affected values carry. */
+  status: number;
+  /** Counter key in the source's health figures. */
+  kind: 'timeout' | 'crcError' | 'exception' | 'notConnected' | 'frameError';
+  detail: string;
+  /** Protocol error code when the device answered with one (Modbus exception code, DL/T 645 error byte). */
+  exception?: number;
+};
+
+export type Outcome<A> =
+  | { ok: true; answer: A; atMs: number }
   | { ok: false; failure: Failure; atMs: number };
 
-export type BusDevice = {
+export type BusDevice<R, A> = {
   id: string;
-  unit: number;
   intervalMs: number;
   timeoutMs: number;
   retries: number;
-  maxRegisters: number;
-  points: PointSpan[];
-  requests: ReadRequest[];
-  onResult(req: ReadRequest, r: ReadOutcome): void;
+  requests: R[];
+  onResult(req: R, r: Outcome<A>): void;
   /** After each complete cycle: ok when at least one request of it was answered. */
   onCycle(ok: boolean, failure?: Failure): void;
+  /** Requests to use instead of one that failed this way, or null to report the failure. */
+  replace?(req: R, f: Failure): R[] | null;
 };
 
-export type BusIo = {
-  read(
-    unit: number,
-    table: ReadRequest['table'],
-    start: number,
-    count: number,
-    timeoutMs: number,
-  ): Promise<Uint8Array>;
+export type BusIo<R, A> = {
+  exec(d: BusDevice<R, A>, req: R, timeoutMs: number): Promise<A>;
+  /** Error → quality and counter. */
+  classify(e: unknown): Failure;
   /** Drop bytes that may still arrive for an abandoned request. */
   discardPending(): void;
   isUp(): boolean;
 };
 
-type State = {
-  d: BusDevice;
+type State<R, A> = {
+  d: BusDevice<R, A>;
   dueMs: number;
   /** Index of the next request of the current cycle. */
   next: number;
@@ -57,8 +60,8 @@ type State = {
 const MAX_BACKOFF_FACTOR = 8;
 const MAX_BACKOFF_MS = 60_000;
 
-export class BusScheduler {
-  private readonly states: State[] = [];
+export class BusScheduler<R, A> {
+  private readonly states: State<R, A>[] = [];
   private stopped = true;
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -67,7 +70,7 @@ export class BusScheduler {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly io: BusIo,
+    private readonly io: BusIo<R, A>,
     private readonly o: {
       pacingMs: number;
       /** Time stamped on values (wall clock, or a test's clock). */
@@ -82,7 +85,7 @@ export class BusScheduler {
     return this.o.mono ? this.o.mono() : performance.now();
   }
 
-  add(d: BusDevice): void {
+  add(d: BusDevice<R, A>): void {
     this.states.push({
       d,
       dueMs: this.mono(),
@@ -131,8 +134,8 @@ export class BusScheduler {
   }
 
   /** Earliest due device; ties by the one served longest ago. */
-  private pick(): State | undefined {
-    let best: State | undefined;
+  private pick(): State<R, A> | undefined {
+    let best: State<R, A> | undefined;
     for (const s of this.states) {
       if (!best || s.dueMs < best.dueMs || (s.dueMs === best.dueMs && s.served < best.served)) best = s;
     }
@@ -165,7 +168,7 @@ export class BusScheduler {
   }
 
   /** Runs the rest of one device's cycle (from `s.next`), stopping at the first timeout. */
-  private async runCycle(s: State): Promise<void> {
+  private async runCycle(s: State<R, A>): Promise<void> {
     const d = s.d;
     s.served = ++this.served;
     const cycleStart = s.dueMs;
@@ -176,21 +179,21 @@ export class BusScheduler {
       this.bump('requests');
       let failure: Failure | null = null;
       try {
-        const regs = await this.io.read(d.unit, req.table, req.start, req.count, d.timeoutMs);
+        const answer = await this.io.exec(d, req, d.timeoutMs);
         this.lastEndMs = this.mono();
         this.bump('responses');
         s.answered = true;
-        d.onResult(req, { ok: true, regs, atMs: this.o.now() });
+        d.onResult(req, { ok: true, answer, atMs: this.o.now() });
       } catch (e) {
         this.lastEndMs = this.mono();
-        failure = classifyError(e);
+        failure = this.io.classify(e);
         this.bump(failure.kind === 'exception' ? 'exceptions' : failure.kind);
         if (failure.kind === 'exception') this.bump(`exception${failure.exception}`);
         if (failure.kind !== 'exception') this.io.discardPending();
       }
-      if (failure?.kind === 'exception' && failure.exception === 2 && req.points.length > 1) {
-        // A coalesced read touched an unmapped register: read its points apart from now on.
-        d.requests.splice(s.next, 1, ...splitRequest(req, d.points, d.maxRegisters));
+      const instead = failure && d.replace ? d.replace(req, failure) : null;
+      if (instead) {
+        d.requests.splice(s.next, 1, ...instead);
         this.bump('splits');
         continue;
       }
@@ -216,7 +219,7 @@ export class BusScheduler {
     this.finish(s, cycleStart);
   }
 
-  private finish(s: State, cycleStart: number, failure?: Failure): void {
+  private finish(s: State<R, A>, cycleStart: number, failure?: Failure): void {
     const d = s.d;
     const ok = s.answered;
     d.onCycle(ok, ok ? undefined : failure);
