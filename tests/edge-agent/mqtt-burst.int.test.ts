@@ -132,8 +132,10 @@ describe('device bursts through Mosquitto into the mqtt source', () => {
       120_000,
       100,
     );
-    expect(droppedOf(a)).toBeGreaterThan(0);
-    expect(readOf(a) + droppedOf(a)!).toBe(BURST);
+    // The counter is the whole broker's: it covers every message the agent did not get (it may also count a
+    // QoS 0 $SYS update queued for the offline session).
+    expect(droppedOf(a)).toBeGreaterThanOrEqual(BURST - readOf(a));
+    expect(droppedOf(a)! - (BURST - readOf(a))).toBeLessThanOrEqual(5);
     expect(readOf(a)).toBeLessThan(BURST);
   });
 });
