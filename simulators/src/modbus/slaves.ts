@@ -62,7 +62,9 @@ export class ModbusSlaves {
           if (snap.status[def.index] !== 0) bad++;
         }
         const words = encodeValue(r.derive ? r.derive(get) : get(r.key), r.encoding, r.factor);
-        words.forEach((w, i) => img[r.table].set(r.address + i, w));
+        words.forEach((w, i) => {
+          img[r.table].set(r.address + i, w);
+        });
       }
       if (total > 0 && bad === total) this.silent.add(m.unit);
       else this.silent.delete(m.unit);
