@@ -15,9 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
-import { browseToConfig } from '../edge-agent/src/browse/browse.js';
 import { startAgent, validateConfig } from '../edge-agent/src/index.js';
+import { browseToConfig } from '../edge-agent/src/sources/opcua/browse.js';
 import { freePort, waitFor, waitForPort } from '../tests/harness/ports.js';
 import { startMosquitto } from '../tests/harness/services.js';
 
@@ -82,15 +81,13 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'xiang-bench-edge-'));
 async function benchSource(): Promise<Record<string, unknown>> {
   const defaults = { samplingIntervalMs: 0, queueSize: 10, publishingIntervalMs: 200 };
   if (o.scenario) {
-    const skeleton = parse(
-      await browseToConfig({
-        endpoint: info.endpoint,
-        depth: 10,
-        trustOnFirstUse: false,
-        pkiDir: path.join(dataDir, 'pki', 'bench'),
-      }),
-    );
-    return { ...skeleton.sources[0], name: 'bench', defaults };
+    const skeleton = await browseToConfig({
+      endpoint: info.endpoint,
+      depth: 10,
+      trustOnFirstUse: false,
+      pkiDir: path.join(dataDir, 'pki', 'bench'),
+    });
+    return { ...skeleton.source, name: 'bench', defaults };
   }
   return {
     type: 'opcua',
@@ -162,7 +159,7 @@ const result = {
   rssMbEnd: Math.round(rssSamples.at(-1) ?? 0),
   rssMbMax: Math.round(rssMaxMb),
   queueBacklogAtEnd: st.queue.points,
-  overflowsReported: st.sources[0]?.queueOverflows ?? 0,
+  overflowsReported: st.sources[0]?.counters.queueOverflows ?? 0,
 };
 console.error(JSON.stringify(result, null, 2));
 console.log(`<!-- BENCH-RESULT -->

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { BirthMetricTable } from './birth-metrics.js';
 import { pickDeviceMeta } from './config/model.js';
 import type { AgentConfig, DeviceMeta } from './config/schema.js';
 import { prometheusText, statusReport } from './health/report.js';
@@ -7,12 +8,15 @@ import { Stats } from './health/stats.js';
 import { Pipeline } from './pipeline.js';
 import { openAgentDb } from './queue/db.js';
 import { BatchQueue } from './queue/queue.js';
-import { createSource } from './sources/registry.js';
+import { createSource, sourcePlugins } from './sources/registry.js';
 import type { Source } from './sources/types.js';
-import { MetricTable } from './uplink/metric-table.js';
 import { Uplink } from './uplink/uplink.js';
 
-export type AgentOptions = { logger?: Logger };
+export type AgentOptions = {
+  logger?: Logger;
+  /** Clock for readings of protocols without timestamps (Modbus, DL/T 645); default Date.now. */
+  now?: () => number;
+};
 
 export type Agent = {
   /** Flushes, publishes an explicit death, closes sources and the database. */
@@ -35,9 +39,9 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
   const log =
     opts.logger ??
     pino({ level: config.logLevel, base: { agent: config.agentId, factory: config.factoryId } });
+  for (const p of sourcePlugins) p.useLogger?.(log);
   const stats = new Stats();
   const db = openAgentDb(config.dataDir);
-  const metrics = new MetricTable(db);
   const queue = new BatchQueue(
     db,
     { maxBytes: config.queue.maxBytes, maxAgeMs: config.queue.maxAgeHours * 3_600_000 },
@@ -49,6 +53,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
       log.warn({ ...e, queue: queue.depth() }, `queue bound reached (${e.reason}): oldest batches dropped`);
     },
   );
+  const metrics = new BirthMetricTable(db, queue);
   const declared = new Map<string, DeviceMeta>(config.devices.map((d) => [d.id, pickDeviceMeta(d)]));
   const pipeline = new Pipeline(config, metrics, queue, stats, log, declared);
   const uplink = new Uplink({
@@ -72,6 +77,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
           log,
           devices: declared,
           identity: { factoryId: config.factoryId, agentId: config.agentId },
+          now: opts.now ?? Date.now,
         }),
       );
     }
@@ -80,7 +86,10 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
     throw e;
   }
   // Age bounds must bite even when nothing new is queued (a long outage with a dead source).
-  const boundsTimer = setInterval(() => queue.enforceBounds(Date.now(), uplink.inflightIds()), 60_000);
+  const boundsTimer = setInterval(() => {
+    queue.enforceBounds(Date.now(), uplink.inflightIds());
+    if (metrics.releaseStale()) uplink.requestBirth('devices removed from the config: their backlog is sent');
+  }, 60_000);
   boundsTimer.unref();
   queue.enforceBounds(Date.now());
   uplink.start();

@@ -2,17 +2,24 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '@xiang/protocol';
 import { startAgent } from './agent.js';
-import { browseToConfig } from './browse/browse.js';
 import { checkAll, formatTable } from './check.js';
 import { loadConfigFile } from './config/load.js';
+import { skeletonYaml } from './scan.js';
+import { sourcePlugins } from './sources/registry.js';
+
+const scanUsage = sourcePlugins
+  .filter((p) => p.scan)
+  .map((p) => `  xiang-edge scan ${p.type} ${p.scan!.usage.replace(/\n/g, '\n       ')}`)
+  .join('\n');
 
 const USAGE = `xiang-edge — 湘智边缘代理 / xiang-iiot edge agent
 
   xiang-edge run --config <file>        运行代理 / run the agent
   xiang-edge check --config <file>      校验配置并测试每个端点 / validate and try every endpoint
-  xiang-edge browse <opc.tcp://…> [--depth N (10)] [--out file] [--security None|Sign|SignAndEncrypt]
-                    [--policy Basic256Sha256|…] [--user user:password] [--pki dir] [--trust-on-first-use]
-                                        浏览地址空间并生成配置骨架 / walk the address space, write a config skeleton
+  xiang-edge sources                    列出数据源类型 / list the source types
+  xiang-edge scan <type> … [--out file] 发现设备并生成配置骨架 / find what answers, write a config skeleton
+${scanUsage}
+  xiang-edge browse <opc.tcp://…> …     = xiang-edge scan opcua …
   xiang-edge <command> --help           one command's options and examples
 
 Examples:
@@ -20,7 +27,6 @@ Examples:
   npx xiang-edge check --config edge-agent/examples/simulator.yaml
   npx xiang-edge run --config edge-agent/examples/simulator.yaml
 `;
-
 /** \`xiang-edge <command> --help\`: what the command does, its options, examples. */
 const HELP: Record<string, string> = {
   run: `xiang-edge run --config <file>
@@ -41,6 +47,17 @@ Validates the config (each problem with its path) and tries every endpoint; exit
 Examples:
   npx xiang-edge check --config edge-agent/examples/simulator.yaml
 `,
+  sources: `xiang-edge sources
+
+列出本代理支持的数据源类型（每个类型一个插件：配置、扫描、检查）。
+Lists the source types this agent supports (one plugin each: its config, scan and check).
+`,
+  scan: `xiang-edge scan <type> … [--out file]
+${scanUsage}
+
+发现设备并生成配置骨架；不带 --out 时写到标准输出。
+Finds what answers on a network or bus and writes a config skeleton (to --out or stdout).
+`,
   browse: `xiang-edge browse <opc.tcp://…> [--depth N (10)] [--out file] [--security None|Sign|SignAndEncrypt]
                   [--policy Basic256Sha256|…] [--user user:password] [--pki dir] [--trust-on-first-use]
 
@@ -58,17 +75,7 @@ function parseOptions(args: string[]) {
     args,
     allowPositionals: true,
     strict: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      depth: { type: 'string' },
-      out: { type: 'string', short: 'o' },
-      security: { type: 'string' },
-      policy: { type: 'string' },
-      user: { type: 'string' },
-      pki: { type: 'string' },
-      'trust-on-first-use': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
   });
 }
 
@@ -87,12 +94,43 @@ function load(file: string | undefined) {
   }
 }
 
+async function scan(type: string | undefined, args: string[], command: string): Promise<void> {
+  const plugin = sourcePlugins.find((p) => p.type === type);
+  if (!plugin?.scan) {
+    const known = sourcePlugins.filter((p) => p.scan).map((p) => p.type);
+    fail(`scan expects a source type: ${known.join(', ')}\n\n${USAGE}`);
+  }
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...plugin.scan.options, out: { type: 'string', short: 'o' } },
+  });
+  const progress = (m: string) => process.stderr.write(`${m}\n`);
+  let yamlText: string;
+  try {
+    yamlText = skeletonYaml(await plugin.scan.run(values, positionals, progress), command);
+  } catch (e) {
+    fail(`xiang-edge scan ${type}: ${e instanceof Error ? e.message : String(e)}`, 1);
+  }
+  if (typeof values.out === 'string') {
+    writeFileSync(values.out, yamlText);
+    process.stderr.write(`wrote ${values.out}\n`);
+  } else process.stdout.write(yamlText);
+  process.exit(0);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(HELP[rest[0] ?? ''] ?? USAGE);
     process.exit(cmd === undefined ? 2 : 0);
   }
+  if ((cmd === 'scan' || cmd === 'browse') && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(HELP[cmd] ?? USAGE);
+    return;
+  }
+  if (cmd === 'scan') return await scan(rest[0], rest.slice(1), `xiang-edge ${argv.join(' ')}`);
+  if (cmd === 'browse') return await scan('opcua', rest, `xiang-edge ${argv.join(' ')}`);
   let parsed: ReturnType<typeof parseOptions>;
   try {
     parsed = parseOptions(rest);
@@ -101,12 +139,15 @@ async function main(argv: string[]): Promise<void> {
     const usage = HELP[cmd]?.split('\n')[0] ?? `xiang-edge ${cmd} …`;
     fail(`xiang-edge ${cmd}: ${msg}\nusage: ${usage}   (xiang-edge ${cmd} --help)`);
   }
-  const { values, positionals } = parsed;
+  const { values } = parsed;
   if (values.help) {
     process.stdout.write(HELP[cmd] ?? USAGE);
     return;
   }
-
+  if (cmd === 'sources') {
+    for (const p of sourcePlugins) process.stdout.write(`${p.type.padEnd(8)}  ${p.summary}\n`);
+    return;
+  }
   if (cmd === 'run') {
     const cfg = load(values.config);
     const agent = await startAgent(cfg);
@@ -129,27 +170,6 @@ async function main(argv: string[]): Promise<void> {
     const results = await checkAll(cfg, (m) => process.stderr.write(`checking ${m}…\n`));
     process.stdout.write(`${formatTable(results)}\n`);
     process.exit(results.every((r) => r.ok) ? 0 : 1);
-  }
-  if (cmd === 'browse') {
-    const endpoint = positionals[0];
-    if (!endpoint) fail(`browse needs an endpoint\n\n${USAGE}`);
-    const depth = values.depth ? Number(values.depth) : 10;
-    if (!Number.isInteger(depth) || depth < 1 || depth > 20) fail('--depth expects an integer 1..20');
-    const yamlText = await browseToConfig({
-      endpoint,
-      depth,
-      security: values.security,
-      policy: values.policy,
-      user: values.user,
-      pkiDir: values.pki,
-      trustOnFirstUse: values['trust-on-first-use'] ?? false,
-      progress: (m) => process.stderr.write(`${m}\n`),
-    });
-    if (values.out) {
-      writeFileSync(values.out, yamlText);
-      process.stderr.write(`wrote ${values.out}\n`);
-    } else process.stdout.write(yamlText);
-    process.exit(0);
   }
   fail(`unknown command "${cmd}"\n\n${USAGE}`);
 }

@@ -35,7 +35,7 @@ export function e2eAgentConfig(o: {
       // 2-core CI machine cannot overflow it (an overflow would lose values before the agent, not after).
       src.defaults = { ...src.defaults, queueSize: 2000 };
       opcuaMetrics = src.nodes.map((n) => `${n.deviceId}.${n.key}`);
-    } else src.broker = { ...src.broker, url: o.brokerUrl, protocolVersion: 5 };
+    } else if (src.type === 'mqtt') src.broker = { ...src.broker, url: o.brokerUrl, protocolVersion: 5 };
   }
   return { config: validateConfig(raw, path.dirname(EXAMPLE), 'e2e agent config'), opcuaMetrics };
 }

@@ -110,7 +110,7 @@ describe('OPC UA → agent → Mosquitto → independent subscriber', () => {
     // Overflow info bits (InfoType DataValue 0x400 + Overflow 0x80) are carried through and counted.
     expect(sub.readingsOf('M20.activePower').some((r) => r.status === 0x480)).toBe(true);
     expect(sub.readingsOf('M01.activePower').every((r) => r.status === 0)).toBe(true);
-    expect(agent.stats().sources[0]!.queueOverflows).toBeGreaterThan(0);
+    expect(agent.stats().sources[0]!.counters.queueOverflows).toBeGreaterThan(0);
 
     // Bad values are forwarded with their status (and null value where the server sent none).
     const bad = sub.readingsOf('S1.activePower').filter((r) => r.status !== 0);

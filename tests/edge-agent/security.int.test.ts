@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkOpcua } from '../../edge-agent/src/check.js';
 import { type Agent, startAgent } from '../../edge-agent/src/index.js';
+import { checkOpcua } from '../../edge-agent/src/sources/opcua/check.js';
 import { waitFor } from '../harness/ports.js';
 import { type Service, startMosquitto } from '../harness/services.js';
 import { opcuaAgentConfig } from './helpers/agent-config.js';
@@ -41,10 +41,10 @@ describe('OPC UA security: SignAndEncrypt + Basic256Sha256 + username, server ce
     const pki = src.pki.dir!;
 
     // 1. Unknown server certificate: refused by default, saved under rejected/, message says what to do.
-    const refused = await checkOpcua(src);
-    expect(refused.ok).toBe(false);
-    expect(refused.detail).toMatch(/server certificate .* is not trusted/);
-    expect(refused.detail).toContain(path.join(pki, 'rejected'));
+    const [refused] = await checkOpcua(src);
+    expect(refused!.ok).toBe(false);
+    expect(refused!.detail).toMatch(/server certificate .* is not trusted/);
+    expect(refused!.detail).toContain(path.join(pki, 'rejected'));
     const rejected = readdirSync(path.join(pki, 'rejected')).filter(
       (f) => f.endsWith('.pem') || f.endsWith('.der'),
     );
@@ -73,8 +73,8 @@ describe('OPC UA security: SignAndEncrypt + Basic256Sha256 + username, server ce
 
     // 4. A wrong password is refused with a message naming the identity problem.
     const badUser = { ...src, user: { type: 'username' as const, username: 'operator', password: 'wrong' } };
-    const denied = await checkOpcua(badUser);
-    expect(denied.ok).toBe(false);
-    expect(denied.detail).toMatch(/refused the user identity|BadUserAccessDenied|BadIdentityTokenRejected/);
+    const [denied] = await checkOpcua(badUser);
+    expect(denied!.ok).toBe(false);
+    expect(denied!.detail).toMatch(/refused the user identity|BadUserAccessDenied|BadIdentityTokenRejected/);
   });
 });

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatZodIssues, ValidationError } from '@xiang/protocol';
 import { parseDocument } from 'yaml';
-import { compilePath } from '../sources/mqtt/json-path.js';
-import { compileTopicPattern, templateTags } from '../sources/mqtt/topic-pattern.js';
+import type { ConfigChecker } from '../sources/plugin.js';
+import { pluginOf } from '../sources/registry.js';
 import { buildMetric, mergeDeviceMeta, metricName, pickDeviceMeta } from './model.js';
 import { type AgentConfig, agentConfigSchema, type DeviceMeta } from './schema.js';
 
@@ -17,12 +17,12 @@ export function validateConfig(raw: unknown, baseDir = process.cwd(), what = 'co
   const parsed = agentConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ValidationError(what, formatZodIssues(parsed.error));
   const cfg = parsed.data;
-  const issues = crossCheck(cfg);
+  const issues = crossCheck(cfg, baseDir);
   if (issues.length > 0) throw new ValidationError(what, issues);
   return resolvePaths(cfg, baseDir);
 }
 
-function crossCheck(cfg: AgentConfig): string[] {
+function crossCheck(cfg: AgentConfig, baseDir: string): string[] {
   const issues: string[] = [];
   const devices = new Map<string, DeviceMeta>();
   cfg.devices.forEach((d, i) => {
@@ -35,62 +35,31 @@ function crossCheck(cfg: AgentConfig): string[] {
     const at = `sources[${si}]`;
     if (sourceNames.has(src.name)) issues.push(`${at}.name: source name "${src.name}" is used twice`);
     sourceNames.add(src.name);
-    if (src.type === 'opcua') {
-      src.nodes.forEach((n, ni) => {
-        const nat = `${at}.nodes[${ni}]`;
-        const m = buildMetric(n.deviceId, n, src.name);
-        if (typeof m === 'string') issues.push(`${nat}.unit: ${m}`);
-        const name = metricName(n.deviceId, n.key);
+    const checker: ConfigChecker = {
+      at,
+      abs: (p) => path.resolve(baseDir, p),
+      issue: (p, message) => issues.push(`${p}: ${message}`),
+      metric: (p, deviceId, spec) => {
+        const m = buildMetric(deviceId ?? 'x', spec, src.name);
+        if (typeof m === 'string') issues.push(`${p}.unit: ${m}`);
+        if (deviceId === null) return;
+        const name = metricName(deviceId, spec.key);
         const prev = metricAt.get(name);
-        if (prev) issues.push(`${nat}.key: metric "${name}" is already defined at ${prev}`);
-        else metricAt.set(name, nat);
-        const meta = devices.get(n.deviceId) ?? {};
-        const conflict = mergeDeviceMeta(meta, pickDeviceMeta(n));
+        if (prev) issues.push(`${p}.key: metric "${name}" is already defined at ${prev}`);
+        else metricAt.set(name, p);
+      },
+      device: (p, deviceId, add) => {
+        const meta = devices.get(deviceId) ?? {};
+        const conflict = mergeDeviceMeta(meta, pickDeviceMeta(add));
         if (conflict) {
           issues.push(
-            `${nat}.${conflict}: conflicts with the ${conflict} already declared for device "${n.deviceId}"`,
+            `${p}.${conflict}: conflicts with the ${conflict} already declared for device "${deviceId}"`,
           );
         }
-        devices.set(n.deviceId, meta);
-        if (n.deadband?.type === 'percent' && n.deadband.value > 100) {
-          issues.push(`${nat}.deadband.value: expected a percentage 0..100`);
-        }
-      });
-    } else {
-      src.subscriptions.forEach((sub, bi) => {
-        const sat = `${at}.subscriptions[${bi}]`;
-        const pattern = compileTopicPattern(sub.topic);
-        if (typeof pattern === 'string') issues.push(`${sat}.topic: ${pattern}`);
-        else {
-          for (const t of templateTags(sub.deviceId)) {
-            if (!pattern.tags.includes(t)) {
-              issues.push(
-                `${sat}.deviceId: "{${t}}" is not a tag of topic "${sub.topic}" (tags: ${pattern.tags.join(', ') || 'none'})`,
-              );
-            }
-          }
-        }
-        if (sub.timestamp) {
-          const p = compilePath(sub.timestamp.path);
-          if (typeof p === 'string') issues.push(`${sat}.timestamp.path: ${p}`);
-        }
-        const keys = new Set<string>();
-        sub.values.forEach((v, vi) => {
-          const vat = `${sat}.values[${vi}]`;
-          const p = compilePath(v.path);
-          if (typeof p === 'string') issues.push(`${vat}.path: ${p}`);
-          for (const k of ['unitPath', 'qualityPath'] as const) {
-            const extra = v[k];
-            const c = extra === undefined ? null : compilePath(extra);
-            if (typeof c === 'string') issues.push(`${vat}.${k}: ${c}`);
-          }
-          const m = buildMetric('x', v, src.name);
-          if (typeof m === 'string') issues.push(`${vat}.unit: ${m}`);
-          if (keys.has(v.key)) issues.push(`${vat}.key: key "${v.key}" appears twice in this subscription`);
-          keys.add(v.key);
-        });
-      });
-    }
+        devices.set(deviceId, meta);
+      },
+    };
+    pluginOf(src.type).validate(src, checker);
   });
   return issues;
 }
@@ -105,20 +74,7 @@ function resolvePaths(cfg: AgentConfig, baseDir: string): AgentConfig {
     if (tls.certFile) tls.certFile = abs(tls.certFile);
     if (tls.keyFile) tls.keyFile = abs(tls.keyFile);
   }
-  for (const s of out.sources) {
-    if (s.type === 'opcua') {
-      s.pki.dir = s.pki.dir ? abs(s.pki.dir) : path.join(out.dataDir, 'pki', s.name);
-      if (s.user.type === 'certificate') {
-        s.user.certFile = abs(s.user.certFile);
-        s.user.keyFile = abs(s.user.keyFile);
-      }
-    } else if (s.broker.tls) {
-      const t = s.broker.tls;
-      if (t.caFile) t.caFile = abs(t.caFile);
-      if (t.certFile) t.certFile = abs(t.certFile);
-      if (t.keyFile) t.keyFile = abs(t.keyFile);
-    }
-  }
+  for (const s of out.sources) pluginOf(s.type).resolvePaths?.(s, { abs, dataDir: out.dataDir });
   return out;
 }
 

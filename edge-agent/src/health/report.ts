@@ -1,3 +1,4 @@
+import { sourcePlugins } from '../sources/registry.js';
 import type { Stats } from './stats.js';
 
 export type QueueDepth = { batches: number; points: number; bytes: number };
@@ -59,12 +60,6 @@ export function prometheusText(stats: Stats, queue: QueueDepth): string {
     srcs.map((s) => [{ source: s.name }, s.valuesUncertain]),
   );
   metric(
-    'xiang_edge_source_queue_overflows_total',
-    'counter',
-    'OPC UA monitored-item queue overflows',
-    srcs.map((s) => [{ source: s.name }, s.queueOverflows]),
-  );
-  metric(
     'xiang_edge_source_connected',
     'gauge',
     '1 when the source is connected',
@@ -76,6 +71,17 @@ export function prometheusText(stats: Stats, queue: QueueDepth): string {
     'Source reconnections',
     srcs.map((s) => [{ source: s.name }, s.reconnections]),
   );
+  // Figures of one source kind, declared by its plugin; a source without the figure (not available) has no sample.
+  for (const plugin of sourcePlugins) {
+    for (const f of plugin.health ?? []) {
+      const samples: Array<[Record<string, string>, number]> = [];
+      for (const s of srcs) {
+        const v = s.type === plugin.type ? s.counters[f.key] : undefined;
+        if (v !== undefined) samples.push([{ source: s.name }, v]);
+      }
+      if (samples.length > 0) metric(f.metric, f.type, f.help, samples);
+    }
+  }
   const rej: Array<[Record<string, string>, number]> = [];
   for (const s of srcs)
     for (const [reason, n] of Object.entries(s.rejected)) rej.push([{ source: s.name, reason }, n]);

@@ -1,6 +1,8 @@
 /** Counters the agent keeps; served by the health endpoint and logged periodically. */
+/** State of one configured point (OPC UA node, Modbus register, DL/T 645 data identifier). */
 export type NodeState = {
   metric: string;
+  /** Where the point is read: NodeId or browse path, `unit 3 holding 40001`, `DI 02010100`. */
   nodeId: string;
   /** Last status as text ("Good", "BadNodeIdUnknown (0x80340000)"…). */
   status: string;
@@ -11,19 +13,20 @@ export type NodeState = {
 
 export type SourceStats = {
   name: string;
-  type: 'opcua' | 'mqtt';
+  /** The source plugin's type (sources/registry.ts). */
+  type: string;
   connected: boolean;
   valuesRead: number;
   /** Values that arrived with Bad or Uncertain quality (forwarded with that quality). */
   valuesBad: number;
   valuesUncertain: number;
-  /** OPC UA DataValue infobits: the server's monitored-item queue overflowed (values lost before us). */
-  queueOverflows: number;
   reconnections: number;
   /** Rejected inputs per reason (malformedJson, missingField, wrongType, unknownTopic, …). */
   rejected: Record<string, number>;
   lastError?: string;
   lastErrorAt?: number;
+  /** Figures of the source's own kind, declared by its plugin (`health`): queueOverflows, timeouts, … */
+  counters: Record<string, number>;
   nodes?: Record<string, NodeState>;
 };
 
@@ -49,7 +52,7 @@ export class Stats {
   };
   readonly queue = { droppedBatches: 0, droppedPoints: 0, droppedBySize: 0, droppedByAge: 0 };
 
-  source(name: string, type: 'opcua' | 'mqtt'): SourceStats {
+  source(name: string, type: string): SourceStats {
     let s = this.sources.get(name);
     if (!s) {
       s = {
@@ -59,9 +62,9 @@ export class Stats {
         valuesRead: 0,
         valuesBad: 0,
         valuesUncertain: 0,
-        queueOverflows: 0,
         reconnections: 0,
         rejected: {},
+        counters: {},
       };
       this.sources.set(name, s);
     }

@@ -1,17 +1,36 @@
-import type { SourceConfig } from '../config/schema.js';
-import { MqttSource } from './mqtt/source.js';
-import { OpcuaSource } from './opcua/source.js';
+import { z } from 'zod';
+import { modbusPlugin } from './modbus/index.js';
+import { mqttPlugin } from './mqtt/index.js';
+import { opcuaPlugin } from './opcua/index.js';
+import type { SourcePlugin } from './plugin.js';
 import type { Source, SourceContext } from './types.js';
 
-/** The one list of source plugins: a new source type is a folder under sources/ plus one line here. */
-export const sourceFactories: {
-  [K in SourceConfig['type']]: (cfg: Extract<SourceConfig, { type: K }>, ctx: SourceContext) => Source;
-} = {
-  opcua: (cfg, ctx) => new OpcuaSource(cfg, ctx),
-  mqtt: (cfg, ctx) => new MqttSource(cfg, ctx),
-};
+/**
+ * The one list of source plugins. A new source type is a folder `sources/<type>/` (schema, validation,
+ * check, scan, health figures, README, sample config, tests) plus one line here.
+ */
+export const sourcePlugins = [opcuaPlugin, mqttPlugin, modbusPlugin] as const;
+
+type Plugins = typeof sourcePlugins;
+type SchemasOf<T extends readonly SourcePlugin[]> = { -readonly [K in keyof T]: T[K]['schema'] };
+
+/** The `sources[]` entry: a discriminated union on `type`, assembled from the plugin list. */
+export const sourceSchema = z.discriminatedUnion(
+  'type',
+  sourcePlugins.map((p) => p.schema) as unknown as SchemasOf<Plugins>,
+);
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type SourceType = SourceConfig['type'];
+
+const byType = new Map<string, SourcePlugin>(sourcePlugins.map((p) => [p.type, p as SourcePlugin]));
+
+/** The plugin of a source config (validated configs always have one). */
+export function pluginOf(type: string): SourcePlugin {
+  const p = byType.get(type);
+  if (!p) throw new Error(`unknown source type "${type}" (known: ${[...byType.keys()].join(', ')})`);
+  return p;
+}
 
 export function createSource(cfg: SourceConfig, ctx: SourceContext): Source {
-  const make = sourceFactories[cfg.type] as (c: SourceConfig, x: SourceContext) => Source;
-  return make(cfg, ctx);
+  return pluginOf(cfg.type).create(cfg, ctx);
 }

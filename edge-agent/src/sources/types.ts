@@ -1,6 +1,6 @@
 import type { Device } from '@xiang/protocol';
 import type { MetricDef } from '../config/model.js';
-import type { DeviceMeta, SourceConfig } from '../config/schema.js';
+import type { DeviceMeta } from '../config/parts.js';
 import type { SourceStats } from '../health/stats.js';
 
 /** What a source hands its readings to (implemented by the pipeline). */
@@ -18,7 +18,7 @@ export interface PointSink {
 
 export interface Source {
   readonly name: string;
-  readonly type: SourceConfig['type'];
+  readonly type: string;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -31,6 +31,11 @@ export type SourceContext = {
   devices: Map<string, DeviceMeta>;
   /** Identity of the agent, for stable per-source client ids (persistent broker sessions). */
   identity?: { factoryId: string; agentId: string };
+  /**
+   * The time stamped on readings of protocols that carry none (Modbus, DL/T 645): the moment the answer
+   * arrived. Date.now unless the agent was started with another clock (tests drive a simulated plant).
+   */
+  now: () => number;
 };
 
 export type CheckResult = { target: string; ok: boolean; detail: string };

@@ -12,6 +12,7 @@ import {
   StatusCode,
   type UAVariable,
   Variant,
+  VariantArrayType,
 } from 'node-opcua';
 import { freePort } from '../../harness/ports.js';
 
@@ -33,6 +34,12 @@ export type TestVariable = {
   valueAt?: (n: number) => number | boolean | string;
   /** status at tick n (default Good). */
   statusAt?: (n: number) => number;
+  /**
+   * An array variable of Doubles: `length` elements (ValueRank 1, ArrayDimensions [length]; with
+   * `dimensionsUnknown` ArrayDimensions is not stated; with `valueRank: -2` it is declared "Any").
+   * Element e at tick n = n * 1.5 + 100 * e.
+   */
+  array?: { length: number; dimensionsUnknown?: boolean; valueRank?: number };
 };
 
 export type ServerOptions = {
@@ -130,14 +137,23 @@ export class TestOpcuaServer {
         nodeId: `s=${v.deviceId}.${v.key}`,
         minimumSamplingInterval: 0,
       };
-      const node = v.unit
-        ? ns.addAnalogDataItem({
+      const node = v.array
+        ? ns.addVariable({
             ...common,
-            dataType: v.dataType ?? 'Double',
-            engineeringUnits: makeEUInformation(v.unit[0], v.unit[1], v.unit[2]),
-            engineeringUnitsRange: { low: 0, high: 1e6 },
+            dataType: 'Double',
+            valueRank: v.array.valueRank ?? 1,
+            ...(v.array.dimensionsUnknown || v.array.valueRank !== undefined
+              ? {}
+              : { arrayDimensions: [v.array.length] }),
           })
-        : ns.addVariable({ ...common, dataType: v.dataType ?? 'Double' });
+        : v.unit
+          ? ns.addAnalogDataItem({
+              ...common,
+              dataType: v.dataType ?? 'Double',
+              engineeringUnits: makeEUInformation(v.unit[0], v.unit[1], v.unit[2]),
+              engineeringUnitsRange: { low: 0, high: 1e6 },
+            })
+          : ns.addVariable({ ...common, dataType: v.dataType ?? 'Double' });
       this.nodes.set(`${v.deviceId}.${v.key}`, node as UAVariable);
     }
     await server.start();
@@ -154,7 +170,11 @@ export class TestOpcuaServer {
     this.opts.variables.forEach((v, vi) => {
       const node = this.nodes.get(`${v.deviceId}.${v.key}`);
       if (!node) return;
-      const value = v.valueAt ? v.valueAt(n) : Math.round((n * 1.5 + vi) * 1000) / 1000;
+      const value = v.array
+        ? Array.from({ length: v.array.length }, (_, e) => n * 1.5 + 100 * e)
+        : v.valueAt
+          ? v.valueAt(n)
+          : Math.round((n * 1.5 + vi) * 1000) / 1000;
       const status = v.statusAt ? v.statusAt(n) : 0;
       const dt =
         v.dataType === 'Int32'
@@ -165,7 +185,9 @@ export class TestOpcuaServer {
               ? DataType.String
               : DataType.Double;
       node.setValueFromSource(
-        new Variant({ dataType: dt, value }),
+        Array.isArray(value)
+          ? new Variant({ dataType: DataType.Double, arrayType: VariantArrayType.Array, value })
+          : new Variant({ dataType: dt, value }),
         StatusCode.makeStatusCode(status as never),
         new Date(ts),
       );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mqttSubscriptionSchema } from '../../config/schema.js';
 import { compilePath, lookup } from './json-path.js';
 import { compileSubscription, mapMessage, parseTimestamp } from './mapping.js';
+import { mqttSubscriptionSchema } from './schema.js';
 import { compileTopicPattern, matchTopic } from './topic-pattern.js';
 
 describe('JSON path', () => {

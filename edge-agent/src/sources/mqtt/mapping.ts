@@ -1,7 +1,7 @@
 import { idSchema, quantityUnits } from '@xiang/protocol';
-import type { MqttSubscriptionConfig } from '../../config/schema.js';
 import { normalizeUnit } from '../../config/units.js';
 import { type CompiledPath, compilePath, lookup } from './json-path.js';
+import type { MqttSubscriptionConfig } from './schema.js';
 import { compileTopicPattern, fillTemplate, matchTopic, type TopicPattern } from './topic-pattern.js';
 
 export type RejectReason =

@@ -1,44 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { StatusCodes } from '@xiang/protocol';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, type MqttClient } from 'mqtt';
 import { buildMetric, type MetricDef } from '../../config/model.js';
-import type { MqttSourceConfig } from '../../config/schema.js';
+import { brokerOptions } from '../../mqtt-options.js';
 import type { Source, SourceContext } from '../types.js';
 import { type CompiledSubscription, compileSubscription, mapMessage, type Rejection } from './mapping.js';
 import { RateLimitedLog } from './rate-limited-log.js';
+import type { MqttSourceConfig } from './schema.js';
 
-/**
- * mqtt.js options for a device broker. `persistent` (the running source) keeps a broker session under a
- * stable client id, so readings devices publish while the agent is disconnected (broker restart, agent
- * restart) are queued by the broker for its QoS 1 subscriptions and delivered on reconnect; one-off
- * connections (`xiang-edge check`) use a clean session and must not take over that client id.
- */
-export function brokerOptions(
-  b: MqttSourceConfig['broker'],
-  fallbackClientId: string,
-  persistent = false,
-): IClientOptions {
-  const o: IClientOptions = {
-    protocolVersion: b.protocolVersion,
-    clientId: b.clientId ?? fallbackClientId,
-    keepalive: b.keepaliveS,
-    reconnectPeriod: 2000,
-    connectTimeout: 10_000,
-    clean: !persistent,
-    ...(persistent && b.protocolVersion === 5
-      ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } }
-      : {}),
-  };
-  if (b.username !== undefined) o.username = b.username;
-  if (b.password !== undefined) o.password = b.password;
-  if (b.tls) {
-    if (b.tls.caFile) o.ca = readFileSync(b.tls.caFile);
-    if (b.tls.certFile) o.cert = readFileSync(b.tls.certFile);
-    if (b.tls.keyFile) o.key = readFileSync(b.tls.keyFile);
-    o.rejectUnauthorized = b.tls.rejectUnauthorized;
-  }
-  return o;
-}
+const BROKER_DROPPED_TOPIC = '$SYS/broker/publish/messages/dropped';
 
 /**
  * MQTT devices that publish JSON. Each message is mapped by the subscriptions whose topic pattern matches;
@@ -106,6 +75,8 @@ export class MqttSource implements Source {
         { qos: 1 },
         (err) => err && this.error(`subscribe failed: ${err.message}`),
       );
+      // The broker's own drop counter: refused by ACL or absent on brokers without $SYS = no figure.
+      if (this.cfg.brokerStats) client.subscribe(BROKER_DROPPED_TOPIC, { qos: 0 }, () => {});
       if (this.seenDevices.size > 0) this.ctx.sink.deviceStatus([...this.seenDevices], true);
     });
     client.on('reconnect', () => this.ctx.stats.reconnections++);
@@ -135,9 +106,31 @@ export class MqttSource implements Source {
     );
   }
 
+  /**
+   * `$SYS/broker/publish/messages/dropped`: messages the broker dropped on its queue/inflight limits (whole
+   * broker, since its start). An increase means device data was lost before the agent could see it.
+   */
+  private onBrokerDropped(payload: Buffer): void {
+    const n = Number(payload.toString('utf8').trim());
+    if (!Number.isFinite(n) || n < 0) return;
+    const prev = this.ctx.stats.counters.brokerDropped;
+    this.ctx.stats.counters.brokerDropped = n;
+    if (prev !== undefined && n > prev) {
+      this.rlog.warn(
+        'brokerDropped',
+        { source: this.name, droppedTotal: n, newlyDropped: n - prev },
+        'the source broker dropped messages (queue/inflight limits): raise max_queued_messages — see the mqtt source README',
+      );
+    }
+  }
+
   /** Never throws: a handler exception would kill mqtt.js' message loop. */
   onMessage(topic: string, payload: Buffer, receivedMs = Date.now()): void {
     try {
+      if (topic === BROKER_DROPPED_TOPIC) {
+        this.onBrokerDropped(payload);
+        return;
+      }
       let matched = false;
       this.subs.forEach((sub, si) => {
         const datatypeOf = (vi: number) => sub.cfg.values[vi]?.datatype ?? buildDatatype(sub, vi);

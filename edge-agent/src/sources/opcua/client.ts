@@ -9,7 +9,7 @@ import {
   type UserIdentityInfo,
   UserTokenType,
 } from 'node-opcua';
-import type { OpcuaSourceConfig, UserIdentityConfig } from '../../config/schema.js';
+import type { OpcuaSourceConfig, UserIdentityConfig } from './schema.js';
 
 export type ClientOptions = {
   endpoint: string;

@@ -1,6 +1,6 @@
 import { type ClientSession, makeBrowsePath, type NodeId, resolveNodeId } from 'node-opcua';
-import type { OpcuaNodeConfig } from '../../config/schema.js';
 import { chunk } from './limits.js';
+import type { OpcuaNodeConfig } from './schema.js';
 
 export type Resolved = { nodeId: NodeId } | { error: string };
 

@@ -6,16 +6,18 @@ import {
   type DataValue,
   DeadbandType,
   type NodeId,
+  NumericRange,
   type OPCUAClient,
   TimestampsToReturn,
 } from 'node-opcua';
 import { buildMetric, type MetricDef, pickDeviceMeta } from '../../config/model.js';
-import type { OpcuaNodeConfig, OpcuaSourceConfig } from '../../config/schema.js';
 import { Backoff } from '../../uplink/backoff.js';
 import type { Source, SourceContext } from '../types.js';
+import { arrayProblem, readArrayShapes, scalarOf } from './arrays.js';
 import { type ClientOptions, connectOnce } from './client.js';
 import { chunk, type OperationLimits, readOperationLimits } from './limits.js';
 import { resolveNodes } from './resolve.js';
+import type { OpcuaNodeConfig, OpcuaSourceConfig } from './schema.js';
 import { unwrapVariant } from './variant.js';
 
 type NodeEntry = { cfg: OpcuaNodeConfig; def: MetricDef; index: number; commBad: boolean };
@@ -52,6 +54,7 @@ export class OpcuaSource implements Source {
     this.name = cfg.name;
     this.backoff = new Backoff(cfg.reconnect.initialDelayMs, cfg.reconnect.maxDelayMs);
     ctx.stats.nodes = {};
+    ctx.stats.counters.queueOverflows = 0;
     for (const n of cfg.nodes) {
       const def = buildMetric(
         n.deviceId,
@@ -64,8 +67,8 @@ export class OpcuaSource implements Source {
       this.nodes.push({ cfg: n, def, index, commBad: false });
       ctx.stats.nodes[def.name] = {
         metric: def.name,
-        nodeId: n.nodeId ?? n.browsePath ?? '',
-        status: 'not connected',
+        nodeId: `${n.nodeId ?? n.browsePath ?? ''}${n.index !== undefined ? `[${n.index}]` : ''}`,
+        status: 'BadWaitingForInitialData (not connected yet)',
       };
     }
     this.deviceIds = [...new Set(this.nodes.map((n) => n.def.deviceId))];
@@ -128,6 +131,7 @@ export class OpcuaSource implements Source {
       this.error('connection lost');
       this.ctx.log.warn({ source: this.name }, 'OPC UA connection lost; reconnecting');
       this.ctx.sink.deviceStatus(this.deviceIds, false, 'OPC UA connection lost');
+      this.markNodes(`BadNotConnected (connection lost at ${new Date().toISOString()})`);
     });
     client.on('connection_reestablished', () => {
       this.ctx.stats.reconnections++;
@@ -139,8 +143,20 @@ export class OpcuaSource implements Source {
         return;
       }
       this.ctx.stats.connected = true;
+      this.markNodes('monitored');
       this.markOnline();
     });
+  }
+
+  /**
+   * Sets the status of every node that is not in error (errors stay until fixed): while the source is
+   * disconnected no node may look Good; after a reconnection each waits for its next value.
+   */
+  private markNodes(status: string): void {
+    for (const n of this.nodes) {
+      const st = this.ctx.stats.nodes?.[n.def.name];
+      if (st && st.error === undefined) st.status = status;
+    }
   }
 
   private markOnline(): void {
@@ -160,11 +176,22 @@ export class OpcuaSource implements Source {
       namespaces,
       this.limits.maxNodesPerTranslateBrowsePathsToNodeIds,
     );
-    const good: Array<{ node: NodeEntry; nodeId: NodeId }> = [];
+    const found: Array<{ node: NodeEntry; nodeId: NodeId }> = [];
     resolved.forEach((r, i) => {
       const node = this.nodes[i]!;
       if ('error' in r) this.nodeError(node, 'unresolved', r.error);
-      else good.push({ node, nodeId: r.nodeId });
+      else found.push({ node, nodeId: r.nodeId });
+    });
+    // Array variables are read element by element (`index`) or refused here, never forwarded whole.
+    const shapes = await readArrayShapes(
+      session,
+      found.map((f) => f.nodeId),
+      this.limits.maxNodesPerRead,
+    );
+    const good = found.filter((f, i) => {
+      const problem = arrayProblem(f.node.cfg.index, shapes[i]!);
+      if (problem) this.nodeError(f.node, 'arrayNotMapped', problem);
+      return problem === null;
     });
     this.subscription = await session.createSubscription2({
       requestedPublishingInterval: this.cfg.defaults.publishingIntervalMs,
@@ -225,7 +252,13 @@ export class OpcuaSource implements Source {
     this.monitorCalls++;
     try {
       const group = await sub.monitorItems(
-        part.map((x) => ({ nodeId: x.nodeId, attributeId: 13 })),
+        part.map((x) => ({
+          nodeId: x.nodeId,
+          attributeId: 13,
+          ...(x.node.cfg.index !== undefined
+            ? { indexRange: new NumericRange(String(x.node.cfg.index)) }
+            : {}),
+        })),
         { samplingInterval: p.samplingInterval, queueSize: p.queueSize, discardOldest: true, filter },
         TimestampsToReturn.Both,
       );
@@ -273,8 +306,19 @@ export class OpcuaSource implements Source {
   }
 
   private onValue(node: NodeEntry, dv: DataValue): void {
+    const value = scalarOf(unwrapVariant(dv.value), node.cfg.index);
+    if (value === undefined) {
+      // ValueRank Any/ScalarOrOneDimension that turned out to be an array: refused (counted, logged once),
+      // never forwarded as a scalar that could only be a BadTypeMismatch.
+      const st = this.ctx.stats.nodes?.[node.def.name];
+      if (st?.status === 'arrayValue')
+        this.ctx.stats.rejected.arrayValue = (this.ctx.stats.rejected.arrayValue ?? 0) + 1;
+      else this.nodeError(node, 'arrayValue', 'the server sent an array: set "index" to read one element');
+      return;
+    }
     const code = dv.statusCode.value >>> 0;
-    if ((code & OVERFLOW_BITS) === OVERFLOW_BITS) this.ctx.stats.queueOverflows++;
+    if ((code & OVERFLOW_BITS) === OVERFLOW_BITS)
+      this.ctx.stats.counters.queueOverflows = (this.ctx.stats.counters.queueOverflows ?? 0) + 1;
     const srcTs =
       dv.sourceTimestamp && dv.sourceTimestamp.getTime() > 0 ? dv.sourceTimestamp.getTime() : undefined;
     const srvTs =
@@ -296,7 +340,7 @@ export class OpcuaSource implements Source {
       );
     }
     // The point time is the SOURCE timestamp (when the device measured); server time only if there is none.
-    this.ctx.sink.push(node.index, node.def, srcTs ?? srvTs ?? Date.now(), unwrapVariant(dv.value), code);
+    this.ctx.sink.push(node.index, node.def, srcTs ?? srvTs ?? Date.now(), value, code);
   }
 
   private async closeClient(): Promise<void> {

@@ -6,6 +6,7 @@ import {
   mediumSchema,
   meterRoleSchema,
   metricKeySchema,
+  type Phase,
 } from '@xiang/protocol';
 import {
   AttributeIds,
@@ -17,12 +18,12 @@ import {
   type ReferenceDescription,
   resolveNodeId,
 } from 'node-opcua';
-import { stringify } from 'yaml';
-import { validateConfig } from '../config/load.js';
-import { securityModeSchema, securityPolicySchema, type UserIdentityConfig } from '../config/schema.js';
-import { connectOnce } from '../sources/opcua/client.js';
-import { chunk, readOperationLimits } from '../sources/opcua/limits.js';
-import { configUnit, datatypeFromOpcua, guessPhase, guessQuantity, toId, toMetricKey } from './guess.js';
+import type { ScanCommand, ScanResult } from '../plugin.js';
+import { type ArrayShape, fixedLength, readArrayShapes } from './arrays.js';
+import { connectOnce } from './client.js';
+import { configUnit, datatypeFromOpcua, guessQuantity, splitPhase, toId, toMetricKey } from './guess.js';
+import { chunk, readOperationLimits } from './limits.js';
+import { securityModeSchema, securityPolicySchema, type UserIdentityConfig } from './schema.js';
 
 export type BrowseOptions = {
   endpoint: string;
@@ -102,8 +103,8 @@ function parseUser(u: string | undefined): UserIdentityConfig {
   return { type: 'username', username: u.slice(0, i), password: u.slice(i + 1) };
 }
 
-/** Walks the address space from Objects and returns a YAML config skeleton that validates as is. */
-export async function browseToConfig(o: BrowseOptions): Promise<string> {
+/** Walks the address space from Objects and returns the source entry of a config skeleton. */
+export async function browseToConfig(o: BrowseOptions): Promise<ScanResult> {
   const progress = o.progress ?? (() => {});
   const securityMode = securityModeSchema.parse(o.security ?? 'None');
   const securityPolicy = securityPolicySchema.parse(
@@ -218,77 +219,163 @@ export async function browseToConfig(o: BrowseOptions): Promise<string> {
         metaByObject.set(p.obj, { ...metaByObject.get(p.obj), [field]: value });
     });
 
+    const shapes = await readArrayShapes(
+      session,
+      variables.map((v) => v.nodeId),
+      limits.maxNodesPerRead,
+    );
     const nsUri = (ns: number) => namespaces[ns] ?? `ns${ns}`;
     const nodes: Array<Record<string, unknown>> = [];
     const devices = new Map<string, Record<string, unknown>>();
     const names = new Set<string>();
+    const notes: string[] = [];
     variables.forEach((v, vi) => {
       const dtId = dataTypes[vi] as NodeId | undefined;
       const datatype = dtId && dtId.namespace === 0 ? datatypeFromOpcua(Number(dtId.value)) : null;
       if (!datatype) return; // structures, arrays of bytes… are not metrics
       const browseName = v.ref.browseName.name ?? '';
-      // Servers following the xiang convention name nodes "<deviceId>.<metricKey>": take ids from there.
-      const sid = typeof v.nodeId.value === 'string' ? v.nodeId.value : '';
-      const dot = sid.indexOf('.');
-      let deviceId = dot > 0 ? sid.slice(0, dot) : '';
-      let key = dot > 0 ? sid.slice(dot + 1) : '';
-      if (!idSchema.safeParse(deviceId).success || !metricKeySchema.safeParse(key).success) {
-        deviceId = toId(v.parent?.browseName.name ?? 'device');
-        key = toMetricKey(browseName);
+      const id = idsOf(v, browseName);
+      const nodeId = `nsu=${nsUri(v.nodeId.namespace)};${v.nodeId.toString().replace(/^ns=\d+;/, '')}`;
+      const shape = shapes[vi] ?? { valueRank: -1, dimensions: null };
+      const elements = arrayElements(shape);
+      if (elements === null) {
+        notes.push(`skipped ${nodeId}: ${arrayNote(shape)}`);
+        return;
       }
-      let name = `${deviceId}.${key}`;
-      for (let n = 2; names.has(name) && n < 1000; n++) name = `${deviceId}.${key}${n}`;
-      key = name.slice(deviceId.length + 1);
-      names.add(name);
       const unit = unitOf.get(vi);
-      const quantity = guessQuantity(key.split('.')[0] ?? key, unit, datatype);
-      const node: Record<string, unknown> = {
-        deviceId,
-        key,
-        nodeId: `nsu=${nsUri(v.nodeId.namespace)};${v.nodeId.toString().replace(/^ns=\d+;/, '')}`,
-        quantity,
-      };
-      const cu = quantity === 'other' ? unit : configUnit(quantity, unit);
-      if (cu) node.unit = cu;
-      if (datatype !== 'double') node.datatype = datatype;
-      const phase = guessPhase(key);
-      if (phase) node.phase = phase;
-      nodes.push(node);
+      const quantity0 = id.lineToLine ? 'other' : guessQuantity(id.base, unit, datatype);
+      elements.forEach((index, n) => {
+        // A 3-element array of a per-phase quantity is read as L1..L3; any other array as .0, .1, …
+        const phase = id.phase ?? (elements.length === 3 && PHASED.has(quantity0) ? PHASES[n] : undefined);
+        let key = id.key;
+        if (index !== undefined) key = phase && !id.phase ? `${key}.${phase}` : `${key}.${index}`;
+        let name = `${id.deviceId}.${key}`;
+        for (let k = 2; names.has(name) && k < 1000; k++) name = `${id.deviceId}.${key}${k}`;
+        names.add(name);
+        const node: Record<string, unknown> = {
+          deviceId: id.deviceId,
+          key: name.slice(id.deviceId.length + 1),
+          nodeId,
+          quantity: quantity0,
+        };
+        if (index !== undefined) node.index = index;
+        const cu = quantity0 === 'other' ? unit : configUnit(quantity0, unit);
+        if (cu) node.unit = cu;
+        if (datatype !== 'double') node.datatype = datatype;
+        if (phase) node.phase = phase;
+        nodes.push(node);
+      });
+      if (elements.length > 1 || elements[0] !== undefined) {
+        notes.push(`${nodeId}: array of ${elements.length}, one metric per element ("index")`);
+      }
       const meta = v.parent
         ? metaByObject.get(resolveNodeId(v.parent.nodeId.toString()).toString())
         : undefined;
-      if (!devices.has(deviceId)) devices.set(deviceId, { id: deviceId, ...(meta ?? {}) });
+      if (!devices.has(id.deviceId)) devices.set(id.deviceId, { id: id.deviceId, ...(meta ?? {}) });
     });
     progress(`${nodes.length} metrics on ${devices.size} devices`);
-    const config = {
-      factoryId: 'factory1',
-      agentId: 'edge1',
-      dataDir: './data',
-      uplink: { url: 'mqtt://127.0.0.1:1883' },
+    return {
       devices: [...devices.values()].filter((d) => Object.keys(d).length > 1),
-      sources: [
-        {
-          type: 'opcua',
-          name: 'opcua1',
-          endpoint: o.endpoint,
-          securityMode,
-          securityPolicy,
-          ...(user.type !== 'anonymous' ? { user } : {}),
-          ...(o.pkiDir ? { pki: { dir: pkiDir } } : {}),
-          nodes,
-        },
+      source: {
+        type: 'opcua',
+        name: 'opcua1',
+        endpoint: o.endpoint,
+        securityMode,
+        securityPolicy,
+        ...(user.type !== 'anonymous' ? { user } : {}),
+        ...(o.pkiDir ? { pki: { dir: pkiDir } } : {}),
+        nodes,
+      },
+      notes: [
+        '由 xiang-edge browse 生成：请核对 factoryId、agentId、uplink 与每个测点的 quantity（按名称与工程单位推测）。',
+        "Check factoryId, agentId, uplink and each node's quantity (guessed from browse names and engineering units).",
+        ...notes,
       ],
     };
-    validateConfig(config, process.cwd(), 'generated config'); // the skeleton must run unchanged
-    const header = [
-      `# xiang-edge config skeleton generated by \`xiang-edge browse ${o.endpoint}\` at ${new Date().toISOString()}`,
-      '# 由 xiang-edge browse 生成：请核对 factoryId、agentId、uplink 与每个测点的 quantity（按名称与工程单位推测）。',
-      "# Check factoryId, agentId, uplink and each node's quantity (guessed from browse names and engineering units).",
-      '',
-    ].join('\n');
-    return header + stringify(config, { lineWidth: 0 });
   } finally {
     await session.close().catch(() => {});
     await client.disconnect().catch(() => {});
   }
 }
+
+const PHASES = ['L1', 'L2', 'L3'] as const;
+const PHASED = new Set([
+  'voltage',
+  'current',
+  'activePower',
+  'reactivePower',
+  'apparentPower',
+  'powerFactor',
+]);
+/** Arrays longer than this are skipped by browse (a waveform or a buffer, not a set of metrics). */
+const MAX_ELEMENTS = 64;
+
+/** Indices to read: [undefined] for a scalar, 0..n-1 for a short fixed array, null when not mappable. */
+function arrayElements(s: ArrayShape): Array<number | undefined> | null {
+  if (s.valueRank < 0) return [undefined];
+  const n = fixedLength(s);
+  if (n === null || n > MAX_ELEMENTS) return null;
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function arrayNote(s: ArrayShape): string {
+  const n = fixedLength(s);
+  if (s.valueRank > 1) return `array of ${s.valueRank} dimensions (not supported)`;
+  if (n !== null) return `array of ${n} elements (more than ${MAX_ELEMENTS}: a buffer, not metrics)`;
+  return `array of unknown length (ValueRank ${s.valueRank}, no ArrayDimensions): add nodes with "index" by hand`;
+}
+
+type Ids = { deviceId: string; key: string; base: string; phase?: Phase; lineToLine?: boolean };
+
+/** Device id and metric key: "<deviceId>.<metricKey>" NodeIds (the xiang convention), else from names. */
+function idsOf(v: Found, browseName: string): Ids {
+  const sid = typeof v.nodeId.value === 'string' ? v.nodeId.value : '';
+  const dot = sid.indexOf('.');
+  const deviceId = dot > 0 ? sid.slice(0, dot) : '';
+  const key = dot > 0 ? sid.slice(dot + 1) : '';
+  if (idSchema.safeParse(deviceId).success && metricKeySchema.safeParse(key).success) {
+    const phase = (/(?:^|\.)(L[123])$/.exec(key)?.[1] as Phase | undefined) ?? undefined;
+    return { deviceId, key, base: key.split('.')[0] ?? key, ...(phase ? { phase } : {}) };
+  }
+  const p = splitPhase(browseName);
+  const base = toMetricKey(p.base);
+  return {
+    deviceId: toId(v.parent?.browseName.name ?? 'device'),
+    key: p.suffix ? `${base}.${p.suffix}` : base,
+    base,
+    ...(p.phase ? { phase: p.phase } : {}),
+    ...(p.lineToLine ? { lineToLine: true } : {}),
+  };
+}
+
+export const browseCommand: ScanCommand = {
+  usage:
+    '<opc.tcp://…> [--depth N (10)] [--security None|Sign|SignAndEncrypt] [--policy Basic256Sha256|…]\n' +
+    '            [--user user:password] [--pki dir] [--trust-on-first-use]',
+  options: {
+    depth: { type: 'string' },
+    security: { type: 'string' },
+    policy: { type: 'string' },
+    user: { type: 'string' },
+    pki: { type: 'string' },
+    'trust-on-first-use': { type: 'boolean' },
+  },
+  async run(values, positionals, progress) {
+    const endpoint = positionals[0];
+    if (!endpoint) throw new Error('browse needs an endpoint (opc.tcp://host:port)');
+    const depth = values.depth ? Number(values.depth) : 10;
+    if (!Number.isInteger(depth) || depth < 1 || depth > 20)
+      throw new Error('--depth expects an integer 1..20');
+    const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+    return await browseToConfig({
+      endpoint,
+      depth,
+      security: str('security'),
+      policy: str('policy'),
+      user: str('user'),
+      pkiDir: str('pki'),
+      trustOnFirstUse: values['trust-on-first-use'] === true,
+      progress,
+    });
+  },
+};
