@@ -8,7 +8,7 @@ import { nothingMissingBefore, onMessage } from './session-state.js';
 import type { IngestContext } from './steps.js';
 
 /** The data batch envelope; points are validated one by one (decode.ts) so one bad point spares the rest. */
-const dataEnvelopeSchema = z.object({
+export const dataEnvelopeSchema = z.object({
   sessionId: z.string().min(8).max(64),
   seq: z.number().int().min(0),
   historical: z.boolean().default(false),

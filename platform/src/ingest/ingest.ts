@@ -1,4 +1,4 @@
-import type { Command } from '@xiang/protocol';
+import { type Command, UPLINK_FILTER } from '@xiang/protocol';
 import type { Logger } from 'pino';
 import type { Registry as PromRegistry } from 'prom-client';
 import { Gauge } from 'prom-client';
@@ -137,8 +137,15 @@ export function createIngest(o: IngestOptions): Ingest {
   }
 
   if (o.connect !== false) {
+    // Each protocol is one route (filter + handler); Sparkplug B will be a second entry here.
+    const routes = [
+      {
+        filter: UPLINK_FILTER,
+        handleBatch: (m: Parameters<IngestProcessor['handleBatch']>[0]) => processor.handleBatch(m),
+      },
+    ];
     mqtt = new MqttIngest(
-      processor,
+      routes,
       {
         url: o.mqtt.url,
         username: o.mqtt.username,

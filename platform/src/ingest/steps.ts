@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { IngestLimits } from '../config/schema.js';
 import { immediate } from '../registry/db.js';
 import type { Registry } from '../registry/registry.js';
-import type { TimeSeriesStore } from '../store/types.js';
+import type { StoredPoint, TimeSeriesStore } from '../store/types.js';
 import type { Budgets } from './budgets.js';
 import type { DeadLetterStore } from './dead-letters.js';
 import { type DecodedBatch, decodePoints, type MetricRef } from './decode.js';
@@ -105,9 +105,14 @@ export class IngestSteps {
 
   /** Writes decoded points to the store; a failure is transient (the message stays unacknowledged). */
   async write(dec: DecodedBatch): Promise<void> {
-    if (dec.points.length === 0) return;
+    await this.writePoints(dec.points);
+  }
+
+  /** Writes points (of one message or of a group of messages) to the store; a failure is transient. */
+  async writePoints(points: StoredPoint[]): Promise<void> {
+    if (points.length === 0) return;
     try {
-      await this.d.store.write(dec.points);
+      await this.d.store.write(points);
     } catch (e) {
       this.d.counters.add('storeErrors');
       throw new TransientIngestError(`store write failed: ${(e as Error)?.message ?? e}`, { cause: e });

@@ -47,6 +47,11 @@ export type EmbeddedStoreOptions = {
   mergeIntervalMs?: number;
   /** …or as soon as this many points are staged. */
   mergeThreshold?: number;
+  /**
+   * A write of at least this many points goes straight into the points table, sorted (one group commit of
+   * the ingest); smaller ones are staged (many small commits would scatter writes over one leaf per series).
+   */
+  directWriteMinPoints?: number;
 };
 
 type StagedRow = [number, number, number, number | null, number, string | null];
@@ -216,6 +221,7 @@ export class EmbeddedStore implements TimeSeriesStore {
       this.rejectedPoints += rejected;
       this.lastError = `rejected ${rejected} point(s); last: ${lastProblem}`;
     }
+    if (good.length >= (this.opts.directWriteMinPoints ?? 1_000)) return this.writeSorted(db, good, keys);
     const chunk = this.opts.pointsPerTransaction ?? 50_000;
     const tx = db.transaction((from: number, to: number) => {
       for (let i = from; i < to; i++) {
@@ -237,6 +243,53 @@ export class EmbeddedStore implements TimeSeriesStore {
       if (from + chunk < good.length) await new Promise((r) => setImmediate(r));
     }
     if (this.staged >= (this.opts.mergeThreshold ?? 50_000)) this.safeMerge();
+  }
+
+  /**
+   * A large write (a group commit of many MQTT messages) goes straight into `points`, sorted by (series,
+   * time, arrival) so each series' B-tree leaves are written once per transaction and a later write of the
+   * same (series, ts) still wins; each touched hour is marked dirty once. Staged points of earlier (small)
+   * writes are merged first, so they cannot overwrite this newer one later.
+   */
+  private async writeSorted(db: Database.Database, good: StoredPoint[], keys: string[]): Promise<void> {
+    if (this.staged > 0) this.merge();
+    const n = good.length;
+    const ids = new Float64Array(n);
+    let order: Uint32Array | null = null;
+    const tx = db.transaction((from: number, to: number) => {
+      if (!order) {
+        for (let i = 0; i < n; i++) ids[i] = this.seriesId(good[i] as StoredPoint, keys[i] as string);
+        const o = new Uint32Array(n);
+        for (let i = 0; i < n; i++) o[i] = i;
+        o.sort((a, b) => ids[a]! - ids[b]! || good[a]!.tsMs - good[b]!.tsMs || a - b);
+        order = o;
+      }
+      let lastKey = -1;
+      for (let k = from; k < to; k++) {
+        const i = order[k] as number;
+        const p = good[i] as StoredPoint;
+        const id = ids[i] as number;
+        this.s.insertPoint.run(id, p.tsMs, p.value, p.status, p.text ?? null);
+        const hour = Math.floor(p.tsMs / HOUR_MS);
+        const key = id * HOUR_SLOTS + hour;
+        if (key !== lastKey) {
+          this.rollups.markDirty(id, hour * HOUR_MS);
+          lastKey = key;
+        }
+      }
+    });
+    const chunk = this.opts.pointsPerTransaction ?? 50_000;
+    for (let from = 0; from < n; from += chunk) {
+      const to = Math.min(n, from + chunk);
+      try {
+        tx(from, to);
+      } catch (e) {
+        this.reloadIds(); // series ids created in a transaction that then failed must not stay cached
+        throw e;
+      }
+      this.pointsWritten += to - from;
+      if (to < n) await new Promise((r) => setImmediate(r));
+    }
   }
 
   private reloadIds(): void {
