@@ -1,5 +1,5 @@
 import { buildMetric, type MetricDef, pickDeviceMeta } from '../../config/model.js';
-import { Backoff } from '../../uplink/backoff.js';
+import { FieldbusConnection } from '../fieldbus/connection.js';
 import { type BusDevice, BusScheduler, type Failure, type Outcome } from '../fieldbus/scheduler.js';
 import { Status, statusText } from '../status-codes.js';
 import type { Source, SourceContext } from '../types.js';
@@ -38,10 +38,7 @@ export class Dlt645Source implements Source {
   private readonly link: Dlt645Link;
   private readonly bus: BusScheduler<Read, number>;
   private readonly deviceIds: string[] = [];
-  private readonly backoff: Backoff;
-  private stopped = false;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private up = false;
+  private readonly conn: FieldbusConnection;
 
   constructor(
     private readonly cfg: Dlt645SourceConfig,
@@ -50,7 +47,6 @@ export class Dlt645Source implements Source {
   ) {
     this.name = cfg.name;
     this.link = link ?? new StreamLink(cfg.connection);
-    this.backoff = new Backoff(cfg.reconnect.initialDelayMs, cfg.reconnect.maxDelayMs);
     ctx.stats.nodes = {};
     for (const k of DLT645_COUNTERS) ctx.stats.counters[k] = 0;
     const points = new Map<string, Point[]>();
@@ -60,7 +56,7 @@ export class Dlt645Source implements Source {
           readItem(this.link, r.address, points.get(r.address)![r.point]!.p, ms, cfg.preamble),
         classify: classifyError,
         discardPending: () => this.link.discardPending(),
-        isUp: () => this.up,
+        isUp: () => this.conn.up,
       },
       {
         pacingMs: cfg.pacingMs ?? defaultPacingMs(cfg.connection),
@@ -73,7 +69,18 @@ export class Dlt645Source implements Source {
       points.set(d.address, ps);
       this.bus.add(this.device(d, ps));
     }
-    this.link.onClose(() => this.lost('connection closed'));
+    this.conn = new FieldbusConnection({
+      name: cfg.name,
+      protocol: 'DL/T 645',
+      describe: describeConnection(cfg.connection),
+      ctx,
+      deviceIds: this.deviceIds,
+      reconnect: cfg.reconnect,
+      open: () => this.link.open(),
+      close: () => this.link.close(),
+      onUp: () => this.bus.start(),
+    });
+    this.link.onClose(() => this.conn.lost('connection closed'));
   }
 
   private points(d: Dlt645SourceConfig['devices'][number]): Point[] {
@@ -105,7 +112,7 @@ export class Dlt645Source implements Source {
       onCycle: (ok, failure) => {
         const why = `meter ${d.address}: ${failure?.detail ?? 'no answer'}`;
         this.ctx.sink.deviceStatus([d.deviceId], ok, ok ? undefined : why);
-        if (failure?.kind === 'notConnected') this.lost(failure.detail);
+        if (failure?.kind === 'notConnected') this.conn.lost(failure.detail);
       },
     };
   }
@@ -136,65 +143,11 @@ export class Dlt645Source implements Source {
     this.ctx.sink.push(x.index, x.def, atMs, null, f.status);
   }
 
-  private lost(reason: string): void {
-    if (!this.up) return;
-    this.up = false;
-    this.ctx.stats.connected = false;
-    this.ctx.stats.lastError = reason;
-    this.ctx.stats.lastErrorAt = Date.now();
-    this.ctx.sink.deviceStatus(
-      this.deviceIds,
-      false,
-      `${describeConnection(this.cfg.connection)}: ${reason}`,
-    );
-    for (const st of Object.values(this.ctx.stats.nodes ?? {}))
-      st.status = statusText(Status.BadNotConnected);
-    this.ctx.log.warn({ source: this.name, reason }, 'DL/T 645 connection lost; reconnecting');
-    this.scheduleConnect();
-  }
-
-  private scheduleConnect(): void {
-    if (this.stopped || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, this.backoff.next());
-  }
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.link.close().catch(() => {});
-      await this.link.open();
-      if (this.stopped) {
-        await this.link.close();
-        return;
-      }
-      if (this.ctx.stats.lastError) this.ctx.stats.reconnections++;
-      this.up = true;
-      this.ctx.stats.connected = true;
-      this.backoff.reset();
-      this.bus.start();
-    } catch (e) {
-      const msg = `${describeConnection(this.cfg.connection)}: ${e instanceof Error ? e.message : String(e)}`;
-      this.ctx.stats.lastError = msg;
-      this.ctx.stats.lastErrorAt = Date.now();
-      this.ctx.sink.deviceStatus(this.deviceIds, false, msg);
-      this.ctx.log.warn({ source: this.name, err: msg }, 'DL/T 645 connect failed');
-      this.scheduleConnect();
-    }
-  }
-
   async start(): Promise<void> {
-    void this.connect();
+    void this.conn.connect();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.up = false;
-    await this.bus.stop();
-    await this.link.close();
-    this.ctx.stats.connected = false;
+    await this.conn.stop(() => this.bus.stop());
   }
 }
