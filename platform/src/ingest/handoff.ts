@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { IngestRoute } from './mqtt-ingest.js';
-import { routeFor } from './routes.js';
+import { dispatchToRoutes } from './routes.js';
 
 type Pending = { topic: string; payload: Buffer; resolve: () => void; reject: (e: unknown) => void };
 
@@ -61,16 +61,8 @@ export class IngestHandoff {
     }
   }
 
-  /** Hands each run of consecutive messages of one route to that route's handler, in arrival order. */
-  private async dispatch(batch: readonly Pending[]): Promise<void> {
-    let from = 0;
-    while (from < batch.length) {
-      const route = routeFor(this.routes, (batch[from] as Pending).topic);
-      let to = from + 1;
-      while (to < batch.length && routeFor(this.routes, (batch[to] as Pending).topic) === route) to++;
-      await route.handleBatch(batch.slice(from, to));
-      from = to;
-    }
+  private dispatch(batch: readonly Pending[]): Promise<void> {
+    return dispatchToRoutes(this.routes, batch);
   }
 
   /** Takes no more messages; resolves once the batch in hand is durable (and its senders answered). */
