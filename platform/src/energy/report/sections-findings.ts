@@ -1,18 +1,34 @@
 import type { Finding } from '../finding.js';
 import type { DiagnosisResult } from '../result.js';
+import { rules } from '../rules/index.js';
 import type { Lang } from '../types.js';
-import { categories, L, localTime, num, pick, severityName } from './i18n.js';
+import { categories, L, localTime, num, numUnit, pick, severityName } from './i18n.js';
 import { table } from './sections-flow.js';
 import { esc } from './svg.js';
+import { zhOnly } from './zh.js';
 
 const sep = (lang: Lang) => (lang === 'en' ? '; ' : '；');
+const ruleTitles = new Map(rules.map((r) => [r.id, r.title]));
+/** A rule's display name: its title in the report language (the key only in English, as a reference). */
+export const ruleName = (lang: Lang, id: string): string => {
+  const t = ruleTitles.get(id);
+  return t ? pick(lang, t) : id;
+};
+const money = (lang: Lang, v: number | null) => (v === null ? '—' : numUnit(lang, v, 'CNY', 0));
+/** Name, device id and asset path once each (a meter named after its id printed "M-MAIN · M-MAIN"). */
+export function whereText(w: { name?: string; deviceId?: string; assetPath?: string }): string {
+  const parts: string[] = [];
+  for (const p of [w.name, w.deviceId, w.assetPath]) if (p && !parts.includes(p)) parts.push(p);
+  return parts.join(' · ');
+}
 
 /** Report sections 4–5 and the appendices: findings by category, ranked measures, data quality, coefficients. */
 function findingBlock(f: Finding, lang: Lang, off: number): string {
   const figures = f.evidence.figures
     .filter((x) => x.value !== null)
     .map(
-      (x) => `<tr><th>${esc(pick(lang, x.label))}</th><td>${num(lang, x.value, 3)} ${esc(x.unit)}</td></tr>`,
+      (x) =>
+        `<tr><th>${esc(pick(lang, x.label))}</th><td>${esc(numUnit(lang, x.value, x.unit, 3))}</td></tr>`,
     )
     .join('');
   const evTable = f.evidence.table
@@ -26,18 +42,18 @@ function findingBlock(f: Finding, lang: Lang, off: number): string {
     : '';
   const s = f.saving;
   const saving = s
-    ? `<p><b>${esc(L(lang, 'saving'))}:</b> ${num(lang, s.energyKwh, 0)} kWh · ${num(lang, s.tce, 2)} tce · ${num(lang, s.tco2, 2)} tCO₂ · ${s.costCny === null ? '—' : `${num(lang, s.costCny, 0)} ¥`}${s.investmentCny !== null ? ` · ${esc(L(lang, 'investment'))} ${num(lang, s.investmentCny, 0)} · ${esc(L(lang, 'payback'))} ${num(lang, s.paybackYears, 1)}` : ''}</p><p class="assume"><b>${esc(L(lang, 'assumptions'))}:</b> ${s.assumptions.map((a) => esc(pick(lang, a))).join(sep(lang))}</p>`
+    ? `<p><b>${esc(L(lang, 'saving'))}:</b> ${num(lang, s.energyKwh, 0)} kWh · ${num(lang, s.tce, 2)} tce · ${num(lang, s.tco2, 2)} tCO₂ · ${money(lang, s.costCny)}${s.investmentCny !== null ? ` · ${esc(L(lang, 'investment'))} ${num(lang, s.investmentCny, 0)} · ${esc(L(lang, 'payback'))} ${num(lang, s.paybackYears, 1)}` : ''}</p><p class="assume"><b>${esc(L(lang, 'assumptions'))}:</b> ${s.assumptions.map((a) => esc(pick(lang, a))).join(sep(lang))}</p>`
     : '';
-  const where = [f.where.name, f.where.deviceId, f.where.assetPath].filter(Boolean).join(' · ');
+  const where = whereText(f.where);
   const when = `${localTime(f.when.fromMs, off)} — ${localTime(f.when.toMs, off)}`;
   return `<article class="finding sev-${f.severity}" id="${esc(f.id)}">
 <h4><span class="badge">${esc(severityName(lang, f.severity))}</span> ${esc(pick(lang, f.title))}</h4>
-<p>${esc(pick(lang, f.what))}</p>
+<p>${esc(zhOnly(lang, pick(lang, f.what)))}</p>
 <p class="meta"><b>${esc(L(lang, 'where'))}:</b> ${esc(where || '—')} · <b>${esc(L(lang, 'when'))}:</b> ${esc(when)}</p>
 <details open><summary>${esc(L(lang, 'evidence'))}</summary><table class="kv small"><tbody>${figures}</tbody></table>${evTable}
-<p class="meta"><b>${esc(L(lang, 'series'))}:</b> ${f.evidence.series.map((x) => `<code>${esc(`${x.deviceId}/${x.metric}`)}</code>`).join(' ') || '—'}</p></details>
+<p class="meta"><b>${esc(L(lang, 'series'))}:</b> ${f.evidence.series.map((x) => `<code class="key">${esc(`${x.deviceId}/${x.metric}`)}</code>`).join(' ') || '—'}</p></details>
 ${saving}<p><b>${esc(L(lang, 'recommendation'))}:</b> ${esc(pick(lang, f.recommendation))}</p>
-<p class="meta"><b>${esc(L(lang, 'standard'))}:</b> ${f.basis.map(esc).join(sep(lang))}</p></article>`;
+<p class="meta"><b>${esc(L(lang, 'standard'))}:</b> ${f.basis.map((b) => esc(zhOnly(lang, b))).join(sep(lang))}</p></article>`;
 }
 
 export function findingsSection(r: DiagnosisResult, lang: Lang): string {
@@ -140,26 +156,26 @@ export function dataQualitySection(r: DiagnosisResult, lang: Lang): string {
           String(m.negativeSlots),
           String(m.implausibleSlots),
           `${m.resets}/${m.rollovers}`,
-          esc(m.source),
+          esc(zhOnly(lang, m.source)),
         ]),
         'small',
       )
     : '';
   const meters = `<p>${esc(summary)}</p>${meterTable}`;
   const notes = dq.notes.length
-    ? `<h3>${esc(L(lang, 'notes'))}</h3><ul>${dq.notes.map((n) => `<li><span class="badge sev-${n.severity}">${esc(severityName(lang, n.severity))}</span> ${n.deviceId ? `<code>${esc(n.deviceId)}</code> ` : ''}${esc(pick(lang, n.text))}</li>`).join('')}</ul>`
+    ? `<h3>${esc(L(lang, 'notes'))}</h3><ul>${dq.notes.map((n) => `<li><span class="badge sev-${n.severity}">${esc(severityName(lang, n.severity))}</span> ${n.deviceId ? `<code>${esc(n.deviceId)}</code> ` : ''}${esc(zhOnly(lang, pick(lang, n.text)))}</li>`).join('')}</ul>`
     : '';
   const skipped = dq.rulesSkipped.length
-    ? `<h3>${esc(L(lang, 'skipped'))}</h3><ul>${dq.rulesSkipped.map((s) => `<li><code>${esc(s.rule)}</code> ${esc(pick(lang, s.reason))}</li>`).join('')}</ul>`
+    ? `<h3>${esc(L(lang, 'skipped'))}</h3><ul>${dq.rulesSkipped.map((s) => `<li><b>${esc(ruleName(lang, s.rule))}</b>：${esc(zhOnly(lang, pick(lang, s.reason)))}</li>`).join('')}</ul>`
     : '';
   return `<section class="appendix"><h2>${esc(L(lang, 'appA'))}</h2><h3>${esc(L(lang, 'dqMeters'))}</h3>${meters}${notes}${skipped}</section>`;
 }
 
 export function coefficientsSection(r: DiagnosisResult, lang: Lang): string {
   const rows = r.coefficients.map((c) => [
-    `<code>${esc(c.id)}</code><br><small>${esc(c.label)}</small>`,
-    `${num(lang, c.value, 5)} ${esc(c.unit)}`,
-    esc(c.source),
+    coefficientName(lang, c),
+    esc(numUnit(lang, c.value, c.unit, 5)),
+    esc(zhOnly(lang, c.source)),
     c.year === null ? '—' : String(c.year),
     `<span class="conf conf-${esc(c.confidence)}">${esc(c.confidence)}</span>`,
     c.override
@@ -181,4 +197,11 @@ export function coefficientsSection(r: DiagnosisResult, lang: Lang): string {
     rows,
     'small',
   )}${settings}</section>`;
+}
+
+/** The coefficient's label in the report language, its id beneath as the key to the JSON result. */
+function coefficientName(lang: Lang, c: { id: string; label: string }): string {
+  const label = zhOnly(lang, c.label);
+  const shown = label && label !== c.id ? `${esc(label)}<br>` : '';
+  return `${shown}<small class="key">${esc(c.id)}</small>`;
 }
