@@ -201,7 +201,8 @@ export function coefficientsSection(r: DiagnosisResult, lang: Lang): string {
 
 /** The coefficient's label in the report language, its id beneath as the key to the JSON result. */
 function coefficientName(lang: Lang, c: { id: string; label: string }): string {
-  const label = zhOnly(lang, c.label);
-  const shown = label && label !== c.id ? `${esc(label)}<br>` : '';
+  // Some labels are the id itself, or the id with a note ("pf.0.90.surcharge.0.70 (% per 0.01)").
+  const label = zhOnly(lang, c.label.startsWith(c.id) ? c.label.slice(c.id.length).trim() : c.label);
+  const shown = label ? `${esc(label)}<br>` : '';
   return `${shown}<small class="key">${esc(c.id)}</small>`;
 }

@@ -43,7 +43,7 @@ const sentences: [RegExp, string][] = [
   ],
   [
     /^Base \(idle\) load and non-production energy ratio.*$/,
-    '基础（空载）负荷与非生产时段用能占比（opengrid standby()、OpenEIS 日汇总方法）',
+    '基础（空载）负荷与非生产时段用能占比（按日汇总）',
   ],
   [
     /^Peak-valley shift potential ΔC = Σ ΔE_shifted × \(p_peak − p_valley\).*$/,
@@ -87,6 +87,7 @@ const words: [RegExp, string][] = [
   [/\bas compiled in the reference §(\d+)/g, '（见参考资料 §$1）'],
   [/\breference §(\d+)/g, '参考资料 §$1'],
   [/\bvalue\b/g, '值'],
+  [/ per (?=[\d.])/g, ' 每 '],
   [/\b0\.7–0\.8 MPa oil-injected screw compressors\b/g, '0.7–0.8 MPa 喷油螺杆空压机'],
   [/ & /g, ' '],
   [
