@@ -43,10 +43,19 @@ function plant(): DiagnosisResult {
     [
       device('M0', 'meter', { meterRole: 'mainIncomer' }),
       ...feeders.map((id, k) =>
-        device(id, 'meter', { meterRole: 'feeder', parentMeter: 'M0', name: `${k + 1}号车间`, assetPath: `WS${k}` }),
+        device(id, 'meter', {
+          meterRole: 'feeder',
+          parentMeter: 'M0',
+          name: `${k + 1}号车间`,
+          assetPath: `WS${k}`,
+        }),
       ),
     ],
-    { name: '湘江机械厂', nameEn: 'Xiangjiang Machinery', products: [{ id: 'SH', name: '传动轴', unit: 'pcs' }] },
+    {
+      name: '湘江机械厂',
+      nameEn: 'Xiangjiang Machinery',
+      products: [{ id: 'SH', name: '传动轴', unit: 'pcs' }],
+    },
   );
   return diagnose(
     input({
@@ -97,7 +106,10 @@ describe('zh-CN report is Chinese', () => {
   });
 
   it('shows a skipped rule by its Chinese name, and English only with lang=en', () => {
-    const skipped = { ...result.dataQuality, rulesSkipped: [{ rule: 'energyBaseline', reason: { zh: '数据不足', en: 'too little data' } }] };
+    const skipped = {
+      ...result.dataQuality,
+      rulesSkipped: [{ rule: 'energyBaseline', reason: { zh: '数据不足', en: 'too little data' } }],
+    };
     const html = renderReport({ ...result, dataQuality: skipped });
     expect(visibleText(html)).not.toContain('energyBaseline');
     expect(englishWords(html)).toEqual([]);
@@ -142,12 +154,16 @@ describe('units and locations', () => {
 
 describe('passing per-meter rows are condensed', () => {
   it('lists a summary with counts in section 3 and every per-meter row in Appendix C', () => {
-    const passingPf = result.indicators.filter((i) => i.key.startsWith('powerFactor:') && i.assessment === 'within');
+    const passingPf = result.indicators.filter(
+      (i) => i.key.startsWith('powerFactor:') && i.assessment === 'within',
+    );
     expect(passingPf.length).toBe(FEEDERS);
     const s3 = section(zh, '三、能效指标对标');
     for (const i of passingPf) expect(s3).not.toContain(i.label.zh);
     expect(s3).toContain('分表指标汇总');
-    expect(s3).toMatch(/<td>功率因数<\/td><td>9<\/td><td>9<\/td><td>8<\/td><td><span class="a-worse">1<\/span>/);
+    expect(s3).toMatch(
+      /<td>功率因数<\/td><td>9<\/td><td>9<\/td><td>8<\/td><td><span class="a-worse">1<\/span>/,
+    );
     // The failing one (M0, PF 0.86) stays in section 3.
     const m0 = result.indicators.find((i) => i.key.startsWith('powerFactor:M0'))!;
     expect(m0.assessment).toBe('worse');
@@ -166,7 +182,11 @@ describe('period', () => {
 
   it('flags a partial first day and a last day the data had not reached when the report was made', () => {
     const p = result.period;
-    const cut = { ...result, period: { ...p, fromMs: p.fromMs + 6 * 3_600_000 }, generatedAtMs: p.toMs - 10 * 3_600_000 };
+    const cut = {
+      ...result,
+      period: { ...p, fromMs: p.fromMs + 6 * 3_600_000 },
+      generatedAtMs: p.toMs - 10 * 3_600_000,
+    };
     const html = renderReport(cut);
     expect(html).toContain('2026-03-02 为不完整日（诊断期始于当日中途）');
     expect(html).toContain('2026-03-08 为不完整日：仅有截至 14:00（报告生成时）的数据');
@@ -207,7 +227,9 @@ describe('administrative fields', () => {
     ])
       expect(html).toContain(s);
     // The lead's name is printed; the signature itself stays a blank line to sign.
-    expect(section(html, '七、确认')).toMatch(/诊断负责人：<\/span><span class="filled">张三<\/span><span>签字：<\/span><span class="blank">/);
+    expect(section(html, '七、确认')).toMatch(
+      /诊断负责人：<\/span><span class="filled">张三<\/span><span>签字：<\/span><span class="blank">/,
+    );
   });
 
   it('prints blank lines for everything not given, and the measures as the plan to assign', () => {
@@ -225,7 +247,9 @@ describe('administrative fields', () => {
     expect(bad.success).toBe(false);
     expect(bad.error!.issues[0]!.path).toEqual(['onSite', 'from']);
     expect(reportAdminSchema.safeParse({ organisation: { name: 'x' }, extra: 1 }).success).toBe(false);
-    expect(reportAdminSchema.safeParse({ onSite: { from: '2026-03-12', to: '2026-03-10' } }).success).toBe(false);
+    expect(reportAdminSchema.safeParse({ onSite: { from: '2026-03-12', to: '2026-03-10' } }).success).toBe(
+      false,
+    );
   });
 
   it('escapes what it is given', () => {

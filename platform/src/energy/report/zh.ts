@@ -59,6 +59,10 @@ const sentences: [RegExp, string][] = [
   ],
   [/^two-part tariff practice$/, '两部制电价惯例'],
   [
+    /^fixed 15-min blocks \(no minute data: understates the billed sliding maximum\)$/,
+    '固定 15 分钟区间（无分钟数据：低于按滑差计费的最大需量）',
+  ],
+  [
     /^(GB 19153-2019 \S+): The reference does not contain GB 19153-2019's grade limits.*$/,
     '$1：参考资料未收录该标准按排气量与压力分档的能效等级限值，此处不作推算，比功率仅与合理范围比较；补入标准表格行（fadFromM3Min、fadToM3Min、pressureMpa、grade1/2/3，单位 kW/(m³/min)）后即可评级。',
   ],
