@@ -8,6 +8,7 @@ import {
   coefficientsSection,
   dataQualitySection,
   findingsSection,
+  infoAppendix,
   measuresSection,
 } from './sections-findings.js';
 import { flowSection, profileSection } from './sections-flow.js';
@@ -55,6 +56,7 @@ ${confirmationSection(admin, lang)}
 ${dataQualitySection(result, lang)}
 ${coefficientsSection(result, lang)}
 ${indicatorAppendix(result, lang)}
+${infoAppendix(result, lang)}
 </main>
 </body>
 </html>

@@ -123,6 +123,12 @@ const labels = {
   indNoRef: { zh: '无对标值', en: 'No reference' },
   indRange: { zh: '范围', en: 'Range' },
   indFailing: { zh: '未达标的分表指标', en: 'Per-meter indicators that fail' },
+  appD: { zh: '附录D 提示项明细', en: 'Appendix D. Notes in detail' },
+  infoCondensed: {
+    zh: '以下提示项在多处出现，逐项列出，证据与建议见附录D。',
+    en: 'The notes below recur in several places: one row each, evidence and advice in Appendix D.',
+  },
+  infoItem: { zh: '提示项', en: 'Note' },
   diagnosedBy: { zh: '诊断机构', en: 'Diagnosed by' },
 } satisfies Record<string, Text>;
 

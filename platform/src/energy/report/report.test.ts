@@ -173,6 +173,32 @@ describe('passing per-meter rows are condensed', () => {
   });
 });
 
+describe('recurring notes are condensed', () => {
+  it('lists info-level findings of one rule on many meters as table rows, their evidence in Appendix D', () => {
+    const base = result.findings[0]!;
+    const notes = Array.from({ length: 5 }, (_, k) => ({
+      ...base,
+      id: `testNote:N${k}`,
+      rule: 'testNote',
+      severity: 'info' as const,
+      title: { zh: `N${k}号表计量数据提示`, en: `N${k} metering note` },
+      where: { deviceId: `N${k}`, assetPath: '', name: `N${k}号表` },
+    }));
+    const html = renderReport({ ...result, findings: [...result.findings, ...notes] });
+    const s4 = section(html, '四、诊断发现');
+    const appD = section(html, '附录D 提示项明细');
+    for (const f of notes) {
+      expect(s4).not.toContain(`id="${f.id}"`);
+      expect(s4).toContain(`<a href="#${f.id}">${f.title.zh}</a>`);
+      expect(appD).toContain(`<article class="finding sev-info" id="${f.id}">`);
+    }
+    // A finding above info keeps its full block in section 4, and three notes of a rule are not condensed.
+    expect(s4).toContain(`id="${base.id}"`);
+    const few = renderReport({ ...result, findings: [...result.findings, ...notes.slice(0, 3)] });
+    expect(section(few, '四、诊断发现')).toContain('<article class="finding sev-info" id="testNote:N0">');
+  });
+});
+
 describe('period', () => {
   it('states whole local days with the last one inclusive, like the console and --to', () => {
     // 2026-03-02 00:00 … 2026-03-09 00:00 local: 7 days, the 8th of March the last.

@@ -56,14 +56,60 @@ ${saving}<p><b>${esc(L(lang, 'recommendation'))}:</b> ${esc(pick(lang, f.recomme
 <p class="meta"><b>${esc(L(lang, 'standard'))}:</b> ${f.basis.map((b) => esc(zhOnly(lang, b))).join(sep(lang))}</p></article>`;
 }
 
+/**
+ * Info-level findings of one rule on more than CONDENSE_INFO_ABOVE places (a note per meter that its first
+ * hours have no data, …) are one table row each here, their full evidence in Appendix D; every finding of
+ * severity low and above keeps its full block.
+ */
+const CONDENSE_INFO_ABOVE = 3;
+
+export function condensedInfo(r: DiagnosisResult): Set<string> {
+  const byRule = new Map<string, number>();
+  for (const f of r.findings) if (f.severity === 'info') byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
+  return new Set(
+    r.findings
+      .filter((f) => f.severity === 'info' && (byRule.get(f.rule) ?? 0) > CONDENSE_INFO_ABOVE)
+      .map((f) => f.id),
+  );
+}
+
 export function findingsSection(r: DiagnosisResult, lang: Lang): string {
+  const off = r.period.utcOffsetMinutes;
+  const condensed = condensedInfo(r);
   const groups = categories
     .map((c) => {
       const fs = r.findings.filter((f) => f.category === c.key);
-      return `<h3>${esc(pick(lang, c.text))}</h3>${fs.length ? fs.map((f) => findingBlock(f, lang, r.period.utcOffsetMinutes)).join('') : `<p class="none">${esc(L(lang, 'noFindings'))}</p>`}`;
+      const full = fs.filter((f) => !condensed.has(f.id));
+      const brief = fs.filter((f) => condensed.has(f.id));
+      const briefTable = brief.length
+        ? `<p class="meta">${esc(L(lang, 'infoCondensed'))}</p>${table(
+            [L(lang, 'infoItem'), L(lang, 'where'), L(lang, 'notes')],
+            brief.map((f) => [
+              `<a href="#${esc(f.id)}">${esc(pick(lang, f.title))}</a>`,
+              esc(whereText(f.where)),
+              esc(zhOnly(lang, pick(lang, f.what))),
+            ]),
+            'small',
+          )}`
+        : '';
+      const body = fs.length
+        ? `${full.map((f) => findingBlock(f, lang, off)).join('')}${briefTable}`
+        : `<p class="none">${esc(L(lang, 'noFindings'))}</p>`;
+      return `<h3>${esc(pick(lang, c.text))}</h3>${body}`;
     })
     .join('');
   return `<section><h2>${esc(L(lang, 's4'))}</h2>${groups}</section>`;
+}
+
+/** Appendix D: the full blocks of the condensed info-level findings; empty when none were condensed. */
+export function infoAppendix(r: DiagnosisResult, lang: Lang): string {
+  const condensed = condensedInfo(r);
+  if (!condensed.size) return '';
+  const blocks = r.findings
+    .filter((f) => condensed.has(f.id))
+    .map((f) => findingBlock(f, lang, r.period.utcOffsetMinutes))
+    .join('');
+  return `<section class="appendix" id="appendix-info"><h2>${esc(L(lang, 'appD'))}</h2>${blocks}</section>`;
 }
 
 export function measuresSection(r: DiagnosisResult, lang: Lang): string {

@@ -90,7 +90,7 @@ const words: [RegExp, string][] = [
   [/\bmandatory\b/g, '强制性'],
   [/\bas compiled in the reference §(\d+)/g, '（见参考资料 §$1）'],
   [/\breference §(\d+)/g, '参考资料 §$1'],
-  [/\bvalue\b/g, '值'],
+  [/\b(\d{4}) value\b/g, '$1 年值'],
   [/ per (?=[\d.])/g, ' 每 '],
   [/\b0\.7–0\.8 MPa oil-injected screw compressors\b/g, '0.7–0.8 MPa 喷油螺杆空压机'],
   [/ & /g, ' '],
