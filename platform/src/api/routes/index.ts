@@ -1,6 +1,7 @@
 import type { RouteModule } from '../types.js';
 import { agentRoutes } from './agents.js';
 import { alarmRoutes } from './alarms.js';
+import { assessmentWorkflowRoutes } from './assessment-workflow.js';
 import { assessmentRoutes } from './assessments.js';
 import { assetRoutes } from './assets.js';
 import { cliRoutes } from './cli.js';
@@ -38,6 +39,7 @@ export const routes: RouteModule[] = [
   oeeRoutes,
   gradingIndicatorRoutes,
   assessmentRoutes,
+  assessmentWorkflowRoutes,
   diagnosisRoutes,
   coefficientRoutes,
   latestRoutes,
