@@ -1,6 +1,7 @@
 import type { RouteModule } from '../types.js';
 import { agentRoutes } from './agents.js';
 import { alarmRoutes } from './alarms.js';
+import { assessmentReportLinkRoutes } from './assessment-report-links.js';
 import { assessmentWorkflowRoutes } from './assessment-workflow.js';
 import { assessmentRoutes } from './assessments.js';
 import { assetRoutes } from './assets.js';
@@ -40,6 +41,7 @@ export const routes: RouteModule[] = [
   gradingIndicatorRoutes,
   assessmentRoutes,
   assessmentWorkflowRoutes,
+  assessmentReportLinkRoutes,
   diagnosisRoutes,
   coefficientRoutes,
   latestRoutes,
