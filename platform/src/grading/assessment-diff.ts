@@ -10,7 +10,7 @@ export type AnswerChange = {
   before: AnswerValue | null;
   after: AnswerValue | null;
   source: Answer['source'] | null;
-  /** Which parts changed besides the value. */
+  /** Which parts changed; `confirmed`: an assessor accepted the telemetry suggestion. */
   fields: ('value' | 'source' | 'evidence' | 'overrideReason' | 'note' | 'confirmed')[];
 };
 
@@ -33,7 +33,11 @@ export function diffAssessments(before: Assessment | null, after: Assessment): R
     if (evidenceKey(old) !== evidenceKey(next)) fields.push('evidence');
     if ((old?.overrideReason ?? '') !== (next.overrideReason ?? '')) fields.push('overrideReason');
     if ((old?.note ?? '') !== (next.note ?? '')) fields.push('note');
-    if (old?.pendingConfirmation && !next.pendingConfirmation) fields.push('confirmed');
+    if (
+      (old?.pendingConfirmation && !next.pendingConfirmation) ||
+      (next.acceptedBy && next.acceptedBy !== old?.acceptedBy)
+    )
+      fields.push('confirmed');
     if (fields.length > 0)
       changes.push({
         itemId: next.itemId,

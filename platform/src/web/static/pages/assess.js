@@ -188,7 +188,7 @@ export const assessPage = {
           ? h(
               'p',
               { class: 'notice', id: 'assess-readonly' },
-              canWrite
+              a.status !== 'draft'
                 ? t('assess.readOnly', { status: t(`assess.status.${a.status}`) })
                 : t('assess.readOnlyRole'),
             )
