@@ -237,7 +237,8 @@ describe.skipIf(!CHROMIUM)('assessment workflow in the console (Chromium)', () =
     await page.click('#assess-lock');
     await page.waitForSelector('#assess-summary[data-status="locked"]');
     expect(await page.textContent('#assess-summary')).toContain(`审核人 ${REVIEWER}`);
-    expect(await page.textContent('#assess-readonly')).toContain('只读');
+    expect(await page.textContent('#assess-readonly')).toBe('此评估已锁定，只读。');
+    expect(await page.locator('#assess-compute, #assess-save, #assess-submit, #assess-lock').count()).toBe(0);
 
     // Revision history: who did what.
     const history = await page.textContent('#assess-history');
@@ -255,6 +256,8 @@ describe.skipIf(!CHROMIUM)('assessment workflow in the console (Chromium)', () =
     expect(body).toContain(`DOC-${overridden}.pdf`);
     expect(body).toContain('说明：strategy.L1.1');
     expect(body).not.toContain('未作答');
+    expect(body).toContain('已审核锁定');
+    expect(body).toContain(REVIEWER);
     const styled = await report.evaluate<boolean>(
       "[...document.querySelectorAll('style')].length > 0 && [...document.querySelectorAll('style')].every((s) => s.sheet && s.sheet.cssRules.length > 0)",
     );
@@ -275,6 +278,7 @@ describe.skipIf(!CHROMIUM)('assessment workflow in the console (Chromium)', () =
       await call(assessorToken, 'POST', `${base}/autofill`, {}),
       await call(assessorToken, 'POST', `${base}/submit`),
       await call(reviewerToken, 'POST', `${base}/return`, { reason: 'again' }),
+      await call(assessorToken, 'POST', `${base}/compute`),
     ];
     for (const r of attempts) {
       expect(r.status).toBe(409);
@@ -286,4 +290,79 @@ describe.skipIf(!CHROMIUM)('assessment workflow in the console (Chromium)', () =
     expect(after.body.assessment).toEqual(before.body.assessment);
     expect(after.body.revisions).toBe(before.body.revisions);
   });
+
+  it('progress against the previous assessment per dimension; SME 2024 controls; English labels', async () => {
+    const list = `/api/v1/factories/${F}/assessments`;
+    const first = (await call(assessorToken, 'GET', `${list}/${assessmentId}/report`)).body;
+    // A second CMMM assessment, every item fully met, answered through the API and computed.
+    const created = await call(assessorToken, 'POST', list, {
+      frameworkId: 'cmmm-2020',
+      period: first.assessment.period && {
+        from: first.assessment.period.fromMs,
+        to: first.assessment.period.toMs,
+      },
+    });
+    expect(created.status).toBe(201);
+    const second = created.body.id as string;
+    const saved = await call(assessorToken, 'POST', `${list}/${second}/answers`, {
+      answers: items.map((i) => ({ itemId: i.id, score: 1, evidence: [{ ref: `DOC2-${i.id}` }] })),
+    });
+    expect(saved.status).toBe(200);
+    expect((await call(assessorToken, 'POST', `${list}/${second}/compute`)).status).toBe(200);
+    const secondReport = (await call(assessorToken, 'GET', `${list}/${second}/report`)).body;
+    const progress = (await call(assessorToken, 'GET', `${list}/${second}/progress`)).body;
+    expect(progress.previous.assessmentId).toBe(assessmentId);
+    expect(progress.previous.totalScore).toBe(first.result.totalScore);
+    expect(progress.current.totalScore).toBe(secondReport.result.totalScore);
+    // Per dimension, from the two reports themselves.
+    for (const d of first.result.domains) {
+      const row = progress.domains.find((x: { id: string }) => x.id === d.id);
+      const now = secondReport.result.domains.find((x: { id: string }) => x.id === d.id);
+      expect(row.previous).toBe(d.score);
+      expect(row.current).toBe(now.score);
+      expect(row.delta).toBeCloseTo(now.score - d.score, 12);
+    }
+    expect(secondReport.result.totalScore).toBeGreaterThan(first.result.totalScore);
+
+    const problems: string[] = [];
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    const page = await newPage(context, problems);
+    await signIn(page, assessorToken);
+    await page.goto(`${platform.url}/#/assess/${F}/${second}`);
+    await ready(page, 'assess');
+    const rows = page.locator('#assess-progress tbody tr');
+    expect(await rows.count()).toBe(1 + first.result.domains.length);
+    expect(await rows.first().textContent()).toContain('总分 / 等级');
+
+    // SME 2024: choice, option-set and level items get their own controls.
+    await page.goto(`${platform.url}/#/grading/${F}`);
+    await ready(page, 'grading');
+    await page.selectOption('#assess-framework', 'sme-digital-2024');
+    await page.click('#assess-create');
+    await page.waitForURL((u) => !u.hash.includes(second) && u.hash.startsWith('#/assess/'));
+    await ready(page, 'assess');
+    expect(
+      await page.locator('fieldset.assess-item[data-kind="multi"] input.answer-option').count(),
+    ).toBeGreaterThan(0);
+    expect(
+      await page.locator('fieldset.assess-item[data-kind="level"] select.answer-value').count(),
+    ).toBeGreaterThan(0);
+    expect(
+      await page.locator('fieldset.assess-item[data-kind="choice"] select.answer-value').count(),
+    ).toBeGreaterThan(0);
+
+    // English second.
+    await page.goto(`${platform.url}/#/assess/${F}/${second}`);
+    await ready(page, 'assess');
+    await page.click('button.lang-toggle');
+    await page.waitForSelector('html[lang="en"] #assess-progress');
+    await ready(page, 'assess');
+    expect(await page.textContent('main')).toContain('Progress (against the previous assessment)');
+    expect(await page.textContent('#assess-summary')).toContain(
+      `${items.length}/${items.length} items answered`,
+    );
+    await page.screenshot({ path: path.join(SHOTS, 'xiang-assess-progress-en.png'), fullPage: false });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
 });

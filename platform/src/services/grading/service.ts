@@ -2,14 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   type AnswerValue,
   type Assessment,
-  acceptSuggestion,
-  answerItem,
-  answerOf,
   applySuggestions,
   assessmentSchema,
-  type EvidenceInput,
   type Suggestion,
-  sameValue,
 } from '../../grading/assessment.js';
 import type { Lang } from '../../grading/common.js';
 import { gateByCoverage } from '../../grading/evidence.js';
@@ -20,6 +15,7 @@ import type { IndicatorInputs } from '../../grading/indicators/types.js';
 import type { GradingReport } from '../../grading/report/schema.js';
 import type { Registry } from '../../registry/registry.js';
 import type { TimeSeriesStore } from '../../store/types.js';
+import { applyAnswer } from './apply-answer.js';
 import { progressOf, revisionHistory } from './history.js';
 import { defaultPeriod, type EnergyCoverageSource, loadIndicatorInputs } from './load-inputs.js';
 import type { GradingRepository } from './repository.js';
@@ -202,10 +198,12 @@ export class GradingService {
     return { assessment: next, ...this.deps.repo.saveAssessment(next, { by: by.name, action: 'submit' }) };
   }
 
-  /** The reviewer locks a submitted assessment: read-only from now on. */
-  lock(factoryId: string, id: string, by: Actor) {
+  /** The reviewer locks a submitted assessment: read-only from now on, its report computed once more as locked. */
+  async lock(factoryId: string, id: string, by: Actor) {
     const next = lock(this.get(factoryId, id), by, this.now());
-    return { assessment: next, ...this.deps.repo.saveAssessment(next, { by: by.name, action: 'lock' }) };
+    const saved = this.deps.repo.saveAssessment(next, { by: by.name, action: 'lock' });
+    await this.run(next, 'zh');
+    return { assessment: next, ...saved };
   }
 
   /** The reviewer returns a submitted assessment to the assessor, saying why. */
@@ -217,6 +215,13 @@ export class GradingService {
   /** Evaluates the answers as they stand (no new pre-fill) and records the report. */
   async compute(factoryId: string, id: string, lang: Lang = 'zh'): Promise<GradeRun> {
     const a = this.get(factoryId, id);
+    // The report of a locked assessment was computed at its lock and stays as reviewed.
+    if (a.status === 'locked') assertEditable(a);
+    return this.run(a, lang);
+  }
+
+  private async run(a: Assessment, lang: Lang): Promise<GradeRun> {
+    const { factoryId, id } = { factoryId: a.factoryId, id: a.id };
     const period = a.period ?? defaultPeriod(this.now(), this.offset(factoryId));
     const nowMs = this.now();
     const { inputs } = await loadIndicatorInputs(this.deps, factoryId, period, nowMs);
@@ -293,42 +298,4 @@ export class GradingService {
 /** The indicator context with the definitions of the Article 13 rule set in force (the shipped default). */
 function contextOf(inputs: IndicatorInputs) {
   return buildContext(withDefinitions(inputs, tierFramework().indicatorDefinitions));
-}
-
-/** One answer applied to the assessment (pure apart from the errors a caller can fix). */
-function applyAnswer(a: Assessment, itemId: string, input: AnswerInput, nowMs: number): Assessment {
-  if (input.accept) {
-    if (!answerOf(a, itemId)?.suggested)
-      throw new GradingError(
-        409,
-        `item ${itemId} has no telemetry suggestion to accept (run autofill first)`,
-      );
-    return acceptSuggestion(a, itemId, input.by, nowMs);
-  }
-  if (!input.value)
-    throw new GradingError(400, 'give a value (score, choice, selected or level) or accept: true', 'body');
-  const current = answerOf(a, itemId);
-  const sug = current?.suggested;
-  const differs = sug && !sameValue(sug.value, input.value);
-  if (differs && !input.overrideReason)
-    throw new GradingError(
-      400,
-      `item ${itemId}: the telemetry suggests ${JSON.stringify(sug.value)} (${sug.evidence
-        .map((e) => (e.kind === 'telemetry' ? `${e.indicatorId} = ${e.value}` : e.ref))
-        .join(', ')}); an override needs overrideReason`,
-      'body.overrideReason',
-    );
-  const documents: EvidenceInput[] = (input.evidence ?? []).map((e) => ({
-    kind: 'document',
-    ref: e.ref,
-    ...(e.note ? { note: e.note } : {}),
-  }));
-  const telemetry = current?.evidence.filter((e) => e.kind === 'telemetry') ?? [];
-  return answerItem(a, itemId, input.value, {
-    atMs: nowMs,
-    by: input.by,
-    ...(differs && input.overrideReason ? { overrideReason: input.overrideReason } : {}),
-    ...(input.note ? { note: input.note } : {}),
-    evidence: [...telemetry, ...documents],
-  });
 }

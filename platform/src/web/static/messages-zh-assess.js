@@ -18,7 +18,7 @@ export const messagesZhAssess = {
   'assess.reviewer': '审核人 {name}（{at}）',
   'assess.returned': '审核退回：{reason}',
   'assess.progressLine': '已答 {answered}/{total} 项 · 遥测建议 {tele} 项 · 待确认 {pending} 项',
-  'assess.readOnly': '此评估已{status}，只读。',
+  'assess.readOnly': '此评估{status}，只读。',
   'assess.readOnlyRole': '当前令牌只能查看此评估。',
   'assess.autofill': '遥测预填',
   'assess.save': '保存作答',

@@ -107,7 +107,7 @@ export const assessPage = {
             return `${t('assess.action.autofill')}: ${r.applied.length}`;
           })
         : null,
-      canWrite
+      canWrite && a.status !== 'locked'
         ? button('assess-compute', t('assess.compute'), async () => {
             if (editor.dirtyCount() > 0) await save();
             const lang = getLang() === 'en' ? 'en' : 'zh';
