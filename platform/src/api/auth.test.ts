@@ -135,6 +135,7 @@ describe('401 / 403 matrix', () => {
       '/api/v1/energy/coefficients',
       '/api/v1/equipment-classes',
       '/api/v1/diagnosis-reports/:key', // public, but only with a key a signed-in user asked for,
+      '/api/v1/grading-reports/:key', // likewise
     ]);
     const rest = h.app.routeTable.filter(
       (r) =>

@@ -31,12 +31,26 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   503: ['unavailable', 'Service unavailable'],
 };
 
-/** Throw from a handler to answer with a problem. */
+/**
+ * Specific problems a client acts on by type (not only by status): `urn:xiang:problem:<code>` with its title.
+ * The status stays the generic one (409, 403).
+ */
+export const PROBLEM_CODES: Record<string, string> = {
+  'assessment-locked': 'Assessment locked',
+  'assessment-submitted': 'Assessment submitted for review',
+  'assessment-not-submitted': 'Assessment not submitted',
+  'assessment-incomplete': 'Assessment incomplete',
+  'reviewer-required': 'Reviewer role required',
+  'reviewer-is-submitter': 'Reviewer must not be the submitter',
+};
+
+/** Throw from a handler to answer with a problem; `code` picks a specific type from PROBLEM_CODES. */
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
     readonly errors?: { field: string; message: string }[],
+    readonly code?: string,
   ) {
     super(detail);
     this.name = 'HttpProblem';
@@ -52,8 +66,12 @@ export function problem(
   detail: string,
   instance?: string,
   errors?: Problem['errors'],
+  code?: string,
 ): Problem {
-  const [slug, title] = TITLES[status] ?? [`http-${status}`, 'Error'];
+  const [slug, title] =
+    code && PROBLEM_CODES[code]
+      ? [code, PROBLEM_CODES[code]]
+      : (TITLES[status] ?? [`http-${status}`, 'Error']);
   const p: Problem = { type: `urn:xiang:problem:${slug}`, title, status, detail };
   if (instance) p.instance = instance;
   if (errors?.length) p.errors = errors;
@@ -80,7 +98,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
   );
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpProblem)
-      return sendProblem(reply, problem(err.status, err.detail, req.url, err.errors));
+      return sendProblem(reply, problem(err.status, err.detail, req.url, err.errors, err.code));
     if (hasZodFastifySchemaValidationErrors(err)) {
       const context = (err as { validationContext?: string }).validationContext;
       const errors = err.validation.map((v) => ({

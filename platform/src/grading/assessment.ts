@@ -97,6 +97,9 @@ export const answerSchema = z
 export type Answer = z.infer<typeof answerSchema>;
 export type AnswerInput = z.input<typeof answerSchema>;
 
+export const assessmentStatusSchema = z.enum(['draft', 'submitted', 'locked']);
+export type AssessmentStatus = z.infer<typeof assessmentStatusSchema>;
+
 export const tailoringSchema = z.object({ subjectId: z.string().min(1), reason: z.string().min(1) });
 
 export const assessmentSchema = z.object({
@@ -111,6 +114,16 @@ export const assessmentSchema = z.object({
   period: periodSchema.optional(),
   answers: z.array(answerSchema).default([]),
   assessor: z.string().optional(),
+  /** Named reviewer (审核人); the one who locks must not be the one who submitted (four eyes). */
+  reviewer: z.string().optional(),
+  /** draft → submitted (assessor) → locked (reviewer); a reviewer may return a submitted one to draft. */
+  status: assessmentStatusSchema.default('draft'),
+  submittedBy: z.string().optional(),
+  submittedAtMs: z.number().int().optional(),
+  lockedBy: z.string().optional(),
+  lockedAtMs: z.number().int().optional(),
+  /** Why the reviewer sent it back (the last return), kept until the next submission. */
+  returnReason: z.string().optional(),
   createdAtMs: z.number().int(),
   updatedAtMs: z.number().int(),
 });

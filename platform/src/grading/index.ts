@@ -1,6 +1,7 @@
 /** Grading (Art. 13): pure domain code; repository.ts (SQLite) is exported separately on purpose. */
 export * from './answers-file.js';
 export * from './assessment.js';
+export * from './assessment-diff.js';
 export { GRADE_USAGE, type GradeArgs, gradeFromLoaded, gradePeriod, parseGradeArgs } from './cli.js';
 export * from './common.js';
 export { defaultRateMapping, rateToScore, suggestScore, telemetryEvidence } from './evidence.js';

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { answerValueSchema, assessmentSchema, tailoringSchema } from '../../grading/assessment.js';
+import { tailoringSchema } from '../../grading/assessment.js';
 import { maturityFramework } from '../../grading/frameworks/index.js';
 import { renderGradingHtml } from '../../grading/report/html.js';
 import { gradingReportSchema } from '../../grading/report/schema.js';
 import { industryTypeSchema } from '../../registry/model.js';
 import { factoryParams } from '../params.js';
 import { API_PREFIX, type RouteModule } from '../types.js';
+import { answerIn, answerInput, assessmentOut } from './assessment-schemas.js';
 import {
   assessmentParams,
   bodyPeriod,
@@ -16,7 +17,6 @@ import {
   langQuery,
 } from './grading-common.js';
 
-const assessmentOut = assessmentSchema.meta({ id: 'Assessment' });
 const listOut = z.array(
   z.object({
     id: z.string(),
@@ -27,6 +27,7 @@ const listOut = z.array(
     createdAtMs: z.number(),
     updatedAtMs: z.number(),
     revisions: z.number().int(),
+    status: z.enum(['draft', 'submitted', 'locked']),
     period: z.object({ fromMs: z.number(), toMs: z.number() }).nullable(),
     answers: z.number().int(),
     fromTelemetry: z.number().int(),
@@ -44,25 +45,6 @@ const createIn = z.object({
   period: bodyPeriod.optional().describe('telemetry period; default: the 30 local days before today'),
   assessor: z.string().optional(),
 });
-const answerIn = z
-  .object({
-    score: z.number().min(0).max(1).optional(),
-    choice: z.string().min(1).optional(),
-    selected: z.array(z.string().min(1)).optional(),
-    level: z.number().int().min(0).max(5).optional(),
-    accept: z.literal(true).optional().describe('take the telemetry suggestion as it stands'),
-    overrideReason: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('required when the value differs from the suggestion'),
-    evidence: z.array(z.object({ ref: z.string().min(1), note: z.string().optional() })).optional(),
-    note: z.string().optional(),
-  })
-  .refine(
-    (a) => [a.score, a.choice, a.selected, a.level, a.accept].filter((x) => x !== undefined).length === 1,
-    'give exactly one of score, choice, selected, level or accept: true',
-  );
 const itemView = z.object({
   id: z.string(),
   kind: z.string(),
@@ -70,6 +52,12 @@ const itemView = z.object({
   group: z.object({ id: z.string(), name: z.object({ zh: z.string(), en: z.string() }) }),
   level: z.number().optional(),
   scale: z.array(z.number()).optional(),
+  options: z
+    .array(
+      z.object({ id: z.string(), label: z.object({ zh: z.string(), en: z.string() }), points: z.number() }),
+    )
+    .optional(),
+  maxLevel: z.number().int().optional(),
   telemetry: z.array(z.string()),
   proveBy: z.object({ zh: z.string(), en: z.string() }),
 });
@@ -159,6 +147,8 @@ export const assessmentRoutes: RouteModule = {
               group: i.group,
               ...(i.level !== undefined ? { level: i.level } : {}),
               ...(i.scale ? { scale: i.scale } : {}),
+              ...(i.options ? { options: i.options } : {}),
+              ...(i.maxLevel !== undefined ? { maxLevel: i.maxLevel } : {}),
               telemetry: i.telemetry,
               proveBy: i.proveBy,
             }));
@@ -214,7 +204,12 @@ export const assessmentRoutes: RouteModule = {
       },
       async (req) =>
         graded(async () => {
-          const r = await svc().autofill(req.params.factoryId, req.params.assessmentId, req.body?.period);
+          const r = await svc().autofill(
+            req.params.factoryId,
+            req.params.assessmentId,
+            req.body?.period,
+            req.principal?.name,
+          );
           return { ...r, indicators: r.indicators.map(indicatorView) };
         }),
     );
@@ -233,19 +228,14 @@ export const assessmentRoutes: RouteModule = {
         },
       },
       async (req) =>
-        graded(() => {
-          const { accept, overrideReason, evidence, note, ...v } = req.body;
-          const value = answerValueSchema.safeParse(
-            Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)),
-          );
-          return svc().answer(req.params.factoryId, req.params.assessmentId, req.params.itemId, {
-            ...(accept ? { accept: true } : value.success ? { value: value.data } : {}),
-            overrideReason,
-            evidence,
-            note,
-            by: req.principal?.name ?? 'api',
-          });
-        }),
+        graded(() =>
+          svc().answer(
+            req.params.factoryId,
+            req.params.assessmentId,
+            req.params.itemId,
+            answerInput(req.body, req.principal?.name ?? 'api'),
+          ),
+        ),
     );
     app.post(
       `${one}/compute`,

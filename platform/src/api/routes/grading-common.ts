@@ -34,6 +34,7 @@ export async function graded<T>(fn: () => T | Promise<T>): Promise<T> {
         e.status,
         e.message,
         e.field ? [{ field: e.field, message: e.message }] : undefined,
+        e.code,
       );
     throw e;
   }

@@ -1,6 +1,8 @@
 import type { RouteModule } from '../types.js';
 import { agentRoutes } from './agents.js';
 import { alarmRoutes } from './alarms.js';
+import { assessmentReportLinkRoutes } from './assessment-report-links.js';
+import { assessmentWorkflowRoutes } from './assessment-workflow.js';
 import { assessmentRoutes } from './assessments.js';
 import { assetRoutes } from './assets.js';
 import { cliRoutes } from './cli.js';
@@ -38,6 +40,8 @@ export const routes: RouteModule[] = [
   oeeRoutes,
   gradingIndicatorRoutes,
   assessmentRoutes,
+  assessmentWorkflowRoutes,
+  assessmentReportLinkRoutes,
   diagnosisRoutes,
   coefficientRoutes,
   latestRoutes,

@@ -61,6 +61,18 @@ export function renderGradingHtml(report: GradingReport, langOverride?: Lang): s
         ]
       : []),
     ...(report.assessment.assessor ? [[L('assessor'), esc(report.assessment.assessor)]] : []),
+    ...(report.assessment.status ? [[L('status'), L(`status_${report.assessment.status}`)]] : []),
+    ...(report.assessment.submittedBy && report.assessment.submittedAtMs
+      ? [
+          [
+            L('submittedBy'),
+            `${esc(report.assessment.submittedBy)} · ${time(report.assessment.submittedAtMs)}`,
+          ],
+        ]
+      : []),
+    ...(report.assessment.lockedBy && report.assessment.lockedAtMs
+      ? [[L('reviewer'), `${esc(report.assessment.lockedBy)} · ${time(report.assessment.lockedAtMs)}`]]
+      : []),
     [L('generated'), time(report.generatedAtMs)],
     ...(report.assessment.tailoring.length > 0
       ? [

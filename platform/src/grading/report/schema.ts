@@ -108,6 +108,12 @@ export const gradingReportSchema = z.object({
     /** The part of the period with data, which the indicators were computed over (issue 10 §6). */
     coveredPeriod: periodSchema.optional(),
     assessor: z.string().optional(),
+    /** Workflow state when the report was computed (a locked assessment is computed once more at its lock). */
+    status: z.enum(['draft', 'submitted', 'locked']).optional(),
+    submittedBy: z.string().optional(),
+    submittedAtMs: z.number().int().optional(),
+    lockedBy: z.string().optional(),
+    lockedAtMs: z.number().int().optional(),
     tailoring: z.array(tailoringSchema),
     weightSet: z.string().optional(),
   }),

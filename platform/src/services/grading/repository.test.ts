@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answerItem, assessmentSchema } from '../../grading/assessment.js';
 import { gradeFactory } from '../../grading/grade.js';
@@ -77,6 +78,35 @@ describe('grading repository (SQLite via better-sqlite3)', () => {
     repo.saveAssessment(run.assessment);
     expect(() => repo.saveAssessment({ ...run.assessment, factoryId: 'F9' })).toThrow(/cannot move/);
     expect(() => repo.saveAssessment({ ...run.assessment, industry: 'mixed' })).toThrow();
+    repo.close();
+  });
+
+  it('opens a file written before revisions recorded who and why, keeping its history', () => {
+    const file = join(dir, 'old.db');
+    const old = new Database(file);
+    // The revisions table as the first release created it (no saved_by / action), with one stored revision.
+    old.exec(`CREATE TABLE grading_assessments (id TEXT PRIMARY KEY, factory_id TEXT NOT NULL, framework_id TEXT NOT NULL,
+      framework_version TEXT NOT NULL, created_at_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE TABLE grading_assessment_revisions (assessment_id TEXT NOT NULL, revision INTEGER NOT NULL,
+      saved_at_ms INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (assessment_id, revision));`);
+    const a = base('OLD', 5);
+    const { status: _s, ...stored } = a; // a body from before the workflow fields
+    old
+      .prepare('INSERT INTO grading_assessments VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run('OLD', 'F1', a.frameworkId, a.frameworkVersion, 5, 5, JSON.stringify(stored));
+    old
+      .prepare('INSERT INTO grading_assessment_revisions VALUES (?, 1, 5, ?)')
+      .run('OLD', JSON.stringify(stored));
+    old.close();
+    const repo = new GradingRepository(file);
+    expect(repo.getAssessment('OLD')?.status).toBe('draft');
+    expect(repo.saveAssessment({ ...a, updatedAtMs: 6 }, { by: '张工', action: 'answer' })).toEqual({
+      revision: 2,
+    });
+    expect(repo.revisions('OLD').map((r) => [r.revision, r.savedBy, r.action])).toEqual([
+      [1, null, null],
+      [2, '张工', 'answer'],
+    ]);
     repo.close();
   });
 });

@@ -17,6 +17,16 @@ export type AssessmentSummary = {
   revisions: number;
 };
 
+/** Who saved a revision and the action (create, autofill, answer, accept, submit, return, lock, compute). */
+export type RevisionMeta = { by?: string | undefined; action?: string | undefined };
+export type StoredRevision = {
+  revision: number;
+  savedAtMs: number;
+  savedBy: string | null;
+  action: string | null;
+  assessment: Assessment;
+};
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS grading_assessments (
   id TEXT PRIMARY KEY,
@@ -59,10 +69,21 @@ export class GradingRepository {
     this.db = typeof db === 'string' ? new Database(db) : db;
     if (this.owned) this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);
+    // Who saved a revision and why (added after the first release: existing files gain the columns).
+    const cols = this.db.prepare('PRAGMA table_info(grading_assessment_revisions)').all() as {
+      name: string;
+    }[];
+    if (!cols.some((c) => c.name === 'saved_by'))
+      this.db.exec('ALTER TABLE grading_assessment_revisions ADD COLUMN saved_by TEXT');
+    if (!cols.some((c) => c.name === 'action'))
+      this.db.exec('ALTER TABLE grading_assessment_revisions ADD COLUMN action TEXT');
   }
 
-  /** Inserts or updates the assessment and appends a revision. Returns the revision number (1-based). */
-  saveAssessment(input: unknown): { revision: number } {
+  /**
+   * Inserts or updates the assessment and appends a revision (with who saved it and the action, when given).
+   * Returns the revision number (1-based).
+   */
+  saveAssessment(input: unknown, meta: RevisionMeta = {}): { revision: number } {
     const a = assessmentSchema.parse(input);
     const body = JSON.stringify(a);
     return this.db.transaction(() => {
@@ -88,9 +109,10 @@ export class GradingRepository {
         .get(a.id) as { next: number };
       this.db
         .prepare(
-          'INSERT INTO grading_assessment_revisions (assessment_id, revision, saved_at_ms, body) VALUES (?, ?, ?, ?)',
+          `INSERT INTO grading_assessment_revisions (assessment_id, revision, saved_at_ms, body, saved_by, action)
+           VALUES (?, ?, ?, ?, ?, ?)`,
         )
-        .run(a.id, row.next, a.updatedAtMs, body);
+        .run(a.id, row.next, a.updatedAtMs, body, meta.by ?? null, meta.action ?? null);
       return { revision: row.next };
     })();
   }
@@ -122,15 +144,24 @@ export class GradingRepository {
     }));
   }
 
-  revisions(id: string): { revision: number; savedAtMs: number; assessment: Assessment }[] {
+  revisions(id: string): StoredRevision[] {
     const rows = this.db
       .prepare(
-        'SELECT revision, saved_at_ms, body FROM grading_assessment_revisions WHERE assessment_id = ? ORDER BY revision',
+        `SELECT revision, saved_at_ms, body, saved_by, action FROM grading_assessment_revisions
+         WHERE assessment_id = ? ORDER BY revision`,
       )
-      .all(id) as { revision: number; saved_at_ms: number; body: string }[];
+      .all(id) as {
+      revision: number;
+      saved_at_ms: number;
+      body: string;
+      saved_by: string | null;
+      action: string | null;
+    }[];
     return rows.map((r) => ({
       revision: r.revision,
       savedAtMs: r.saved_at_ms,
+      savedBy: r.saved_by,
+      action: r.action,
       assessment: parseRow(assessmentSchema, r.body, `assessment ${id} revision ${r.revision}`),
     }));
   }

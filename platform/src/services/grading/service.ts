@@ -2,14 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   type AnswerValue,
   type Assessment,
-  acceptSuggestion,
-  answerItem,
-  answerOf,
   applySuggestions,
   assessmentSchema,
-  type EvidenceInput,
   type Suggestion,
-  sameValue,
 } from '../../grading/assessment.js';
 import type { Lang } from '../../grading/common.js';
 import { gateByCoverage } from '../../grading/evidence.js';
@@ -20,9 +15,12 @@ import type { IndicatorInputs } from '../../grading/indicators/types.js';
 import type { GradingReport } from '../../grading/report/schema.js';
 import type { Registry } from '../../registry/registry.js';
 import type { TimeSeriesStore } from '../../store/types.js';
+import { applyAnswer } from './apply-answer.js';
+import { progressOf, revisionHistory } from './history.js';
 import { defaultPeriod, type EnergyCoverageSource, loadIndicatorInputs } from './load-inputs.js';
 import type { GradingRepository } from './repository.js';
 import { GradingError } from './service-error.js';
+import { type Actor, assertEditable, lock, sendBack, submit } from './workflow.js';
 
 export { defaultPeriod, loadIndicatorInputs } from './load-inputs.js';
 export { GradingError } from './service-error.js';
@@ -43,6 +41,7 @@ export type CreateAssessment = {
   assessor?: string | undefined;
 };
 
+export type ItemAnswerInput = AnswerInput & { itemId: string };
 export type AnswerInput = {
   value?: AnswerValue;
   accept?: boolean;
@@ -54,6 +53,7 @@ export type AnswerInput = {
 
 export type AssessmentListEntry = ReturnType<GradingRepository['listAssessments']>[number] & {
   industry: string;
+  status: 'draft' | 'submitted' | 'locked';
   period: { fromMs: number; toMs: number } | null;
   answers: number;
   fromTelemetry: number;
@@ -121,13 +121,14 @@ export class GradingService {
     });
     const problems = framework.check(a).filter((p) => !p.startsWith('answers.'));
     if (problems.length > 0) throw new GradingError(400, problems.join('; '), 'body.tailoring');
-    this.deps.repo.saveAssessment(a);
+    this.deps.repo.saveAssessment(a, { by: c.assessor, action: 'create' });
     return a;
   }
 
   /** Indicators over the period → suggested scores with evidence, pre-filled where the assessor has not answered. */
-  async autofill(factoryId: string, id: string, period?: { fromMs: number; toMs: number }) {
+  async autofill(factoryId: string, id: string, period?: { fromMs: number; toMs: number }, by?: string) {
     const a0 = this.get(factoryId, id);
+    assertEditable(a0);
     const p = period ?? a0.period ?? defaultPeriod(this.now(), this.offset(factoryId));
     const nowMs = this.now();
     const { inputs, notes } = await loadIndicatorInputs(this.deps, factoryId, p, nowMs);
@@ -138,7 +139,7 @@ export class GradingService {
       indicators,
     );
     const r = applySuggestions({ ...a0, period: p }, suggestions, nowMs);
-    const { revision } = this.deps.repo.saveAssessment(r.assessment);
+    const { revision } = this.deps.repo.saveAssessment(r.assessment, { by, action: 'autofill' });
     return {
       assessment: r.assessment,
       revision,
@@ -159,60 +160,68 @@ export class GradingService {
     itemId: string,
     input: AnswerInput,
   ): { assessment: Assessment; revision: number } {
+    return this.answerMany(factoryId, id, [{ ...input, itemId }]);
+  }
+
+  /** Several answers saved as one revision (the console's "save"): all apply, or none (the first error). */
+  answerMany(
+    factoryId: string,
+    id: string,
+    inputs: ItemAnswerInput[],
+  ): { assessment: Assessment; revision: number } {
     const a = this.get(factoryId, id);
+    assertEditable(a);
+    if (inputs.length === 0) throw new GradingError(400, 'no answers given', 'body.answers');
     const framework = this.framework(a.frameworkId);
-    if (!framework.items(a).some((i) => i.id === itemId))
-      throw new GradingError(404, `framework ${framework.id} has no item "${itemId}" for this assessment`);
+    const items = new Set(framework.items(a).map((i) => i.id));
     const nowMs = this.now();
-    let next: Assessment;
-    if (input.accept) {
-      if (!answerOf(a, itemId)?.suggested)
+    let next = a;
+    for (const input of inputs) {
+      if (!items.has(input.itemId))
         throw new GradingError(
-          409,
-          `item ${itemId} has no telemetry suggestion to accept (run autofill first)`,
+          404,
+          `framework ${framework.id} has no item "${input.itemId}" for this assessment`,
         );
-      next = acceptSuggestion(a, itemId, input.by, nowMs);
-    } else {
-      if (!input.value)
-        throw new GradingError(
-          400,
-          'give a value (score, choice, selected or level) or accept: true',
-          'body',
-        );
-      const current = answerOf(a, itemId);
-      const sug = current?.suggested;
-      const differs = sug && !sameValue(sug.value, input.value);
-      if (differs && !input.overrideReason)
-        throw new GradingError(
-          400,
-          `item ${itemId}: the telemetry suggests ${JSON.stringify(sug.value)} (${sug.evidence
-            .map((e) => (e.kind === 'telemetry' ? `${e.indicatorId} = ${e.value}` : e.ref))
-            .join(', ')}); an override needs overrideReason`,
-          'body.overrideReason',
-        );
-      const documents: EvidenceInput[] = (input.evidence ?? []).map((e) => ({
-        kind: 'document',
-        ref: e.ref,
-        ...(e.note ? { note: e.note } : {}),
-      }));
-      const telemetry = current?.evidence.filter((e) => e.kind === 'telemetry') ?? [];
-      next = answerItem(a, itemId, input.value, {
-        atMs: nowMs,
-        by: input.by,
-        ...(input.overrideReason ? { overrideReason: input.overrideReason } : {}),
-        ...(input.note ? { note: input.note } : {}),
-        evidence: [...telemetry, ...documents],
-      });
+      next = applyAnswer(next, input.itemId, input, nowMs);
+      const problems = framework.check(next).filter((p) => p.includes(input.itemId));
+      if (problems.length > 0) throw new GradingError(400, problems.join('; '), 'body');
     }
-    const problems = framework.check(next).filter((p) => p.includes(itemId));
-    if (problems.length > 0) throw new GradingError(400, problems.join('; '), 'body');
-    const { revision } = this.deps.repo.saveAssessment(next);
+    const action = inputs.every((x) => x.accept) ? 'accept' : 'answer';
+    const { revision } = this.deps.repo.saveAssessment(next, { by: inputs[0]?.by, action });
     return { assessment: next, revision };
+  }
+
+  /** The assessor hands a complete draft to review. */
+  submit(factoryId: string, id: string, by: Actor) {
+    const a = this.get(factoryId, id);
+    const next = submit(a, this.framework(a.frameworkId).items(a), by, this.now());
+    return { assessment: next, ...this.deps.repo.saveAssessment(next, { by: by.name, action: 'submit' }) };
+  }
+
+  /** The reviewer locks a submitted assessment: read-only from now on, its report computed once more as locked. */
+  async lock(factoryId: string, id: string, by: Actor) {
+    const next = lock(this.get(factoryId, id), by, this.now());
+    const saved = this.deps.repo.saveAssessment(next, { by: by.name, action: 'lock' });
+    await this.run(next, 'zh');
+    return { assessment: next, ...saved };
+  }
+
+  /** The reviewer returns a submitted assessment to the assessor, saying why. */
+  sendBack(factoryId: string, id: string, by: Actor, reason: string) {
+    const next = sendBack(this.get(factoryId, id), by, reason, this.now());
+    return { assessment: next, ...this.deps.repo.saveAssessment(next, { by: by.name, action: 'return' }) };
   }
 
   /** Evaluates the answers as they stand (no new pre-fill) and records the report. */
   async compute(factoryId: string, id: string, lang: Lang = 'zh'): Promise<GradeRun> {
     const a = this.get(factoryId, id);
+    // The report of a locked assessment was computed at its lock and stays as reviewed.
+    if (a.status === 'locked') assertEditable(a);
+    return this.run(a, lang);
+  }
+
+  private async run(a: Assessment, lang: Lang): Promise<GradeRun> {
+    const { factoryId, id } = { factoryId: a.factoryId, id: a.id };
     const period = a.period ?? defaultPeriod(this.now(), this.offset(factoryId));
     const nowMs = this.now();
     const { inputs } = await loadIndicatorInputs(this.deps, factoryId, period, nowMs);
@@ -229,7 +238,8 @@ export class GradingService {
       .check(run.assessment)
       .filter((p) => p.startsWith('answers.') || p.startsWith('tailoring') || p.startsWith('weightSet'));
     if (problems.length > 0) throw new GradingError(400, `cannot grade: ${problems.join('; ')}`);
-    if (!a.period) this.deps.repo.saveAssessment(run.assessment);
+    if (!a.period && a.status === 'draft')
+      this.deps.repo.saveAssessment(run.assessment, { action: 'compute' });
     this.deps.repo.recordResult(run.report);
     return run;
   }
@@ -248,6 +258,7 @@ export class GradingService {
       return {
         ...s,
         industry: a?.industry ?? '',
+        status: a?.status ?? 'draft',
         period: a?.period ?? null,
         answers: a?.answers.length ?? 0,
         fromTelemetry: a?.answers.filter((x) => x.source === 'telemetry').length ?? 0,
@@ -261,6 +272,18 @@ export class GradingService {
   revisions(factoryId: string, id: string) {
     this.get(factoryId, id);
     return this.deps.repo.revisions(id);
+  }
+
+  /** Who saved each revision, the action and what changed. */
+  history(factoryId: string, id: string) {
+    this.get(factoryId, id);
+    return revisionHistory(this.deps.repo, id);
+  }
+
+  /** Previous vs this assessment, total and per dimension. */
+  progress(factoryId: string, id: string) {
+    const a = this.get(factoryId, id);
+    return progressOf(this.deps.repo, factoryId, a.frameworkId, id);
   }
 
   private framework(id: string) {

@@ -8,6 +8,7 @@ import { API, ApiError, apiGet, clearToken, getToken, setToken } from './api.js'
 import { clear, h } from './dom.js';
 import { getLang, initLang, label, setLang, t } from './i18n.js';
 import { alarmsPage } from './pages/alarms.js';
+import { assessPage } from './pages/assess.js';
 import { assetsPage } from './pages/assets.js';
 import { devicePage, devicesPage } from './pages/devices.js';
 import { diagnosesPage } from './pages/diagnoses.js';
@@ -34,6 +35,7 @@ const ROUTES = [
   { name: 'chart', path: 'chart/:factoryId', page: chartPage, nav: 'nav.chart' },
   { name: 'diagnoses', path: 'diagnoses/:factoryId', page: diagnosesPage, nav: 'nav.diagnoses' },
   { name: 'grading', path: 'grading/:factoryId', page: gradingPage, nav: 'nav.grading' },
+  { name: 'assess', path: 'assess/:factoryId/:assessmentId', page: assessPage, navAs: 'grading' },
   { name: 'overview', path: 'overview/:factoryId', page: overviewPage, nav: 'nav.overview' },
   { name: 'assets', path: 'assets/:factoryId', page: assetsPage, nav: 'nav.assets' },
   { name: 'devices', path: 'devices/:factoryId', page: devicesPage, nav: 'nav.devices' },

@@ -1,8 +1,10 @@
 /** English. Keys mirror messages-zh.js one to one (checked by a unit test). */
+import { messagesEnAssess } from './messages-en-assess.js';
 import { messagesEnEnergy } from './messages-en-energy.js';
 
 export const messagesEn = {
   ...messagesEnEnergy,
+  ...messagesEnAssess,
   'app.title': 'Xiang IIoT · Console',
   'app.brand': 'Xiang IIoT',
   'app.skip': 'Skip to main content',

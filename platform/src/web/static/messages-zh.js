@@ -1,8 +1,10 @@
 /** 简体中文（默认语言）。Keys mirror messages-en.js one to one (checked by a unit test). */
+import { messagesZhAssess } from './messages-zh-assess.js';
 import { messagesZhEnergy } from './messages-zh-energy.js';
 
 export const messagesZh = {
   ...messagesZhEnergy,
+  ...messagesZhAssess,
   'app.title': '湘智工业互联 · 控制台',
   'app.brand': '湘智工业互联',
   'app.skip': '跳到主要内容',

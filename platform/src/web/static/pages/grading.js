@@ -2,17 +2,18 @@
  * 分级分类 Grading: the factory's assessments from /api/v1/factories/:id/assessments (framework, period,
  * answers from telemetry, level, score), each with its printable HTML report and JSON. The report needs the
  * Bearer token, so it is fetched and handed to the browser as a file (a link could not carry the token).
- * Users who may write (admin, factory) can start a CMMM self-assessment: create → auto-fill from telemetry
- * → compute, the assessor's answers coming later through the API or `xiang grade`.
+ * Users who may write (admin, factory) create an assessment (assess-create.js) and answer it on its own page
+ * (assess.js): every item, telemetry suggestions accepted or overridden, submit, review and lock.
  */
 import { apiGet, apiCall as call, factoryPath } from '../api.js';
 import { h, table } from '../dom.js';
 import { formatNumber, formatTime } from '../format.js';
 import { getLang, t } from '../i18n.js';
-import { clippedNote, dataExtent, defaultPeriod } from '../periods.js';
+import { dataExtent } from '../periods.js';
+import { createForm } from './assess-create.js';
 import { emptyNote, pageHeader, section, updatedNote } from './common.js';
 
-function download(name, text, type) {
+export function download(name, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = h('a', { href: url, download: name });
   document.body.append(a);
@@ -21,7 +22,15 @@ function download(name, text, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-function reportButtons(ctx, a, onError) {
+export function statusBadge(status) {
+  return h(
+    'span',
+    { class: ['badge', `badge-assess-${status}`], 'data-status': status },
+    t(`assess.status.${status}`),
+  );
+}
+
+export function reportButtons(ctx, a, onError) {
   if (a.computedAtMs === null) return h('span', { class: 'muted' }, t('grading.notComputed'));
   const base = factoryPath(ctx.factoryId, `/assessments/${encodeURIComponent(a.id)}/report`);
   const lang = getLang() === 'en' ? 'en' : 'zh';
@@ -80,52 +89,34 @@ export const gradingPage = {
       apiGet(factoryPath(ctx.factoryId, '/assessments')),
       dataExtent(ctx.factoryId),
     ]);
-    // The telemetry period: the last 30 days, clipped to the stored data.
-    const telemetryPeriod = defaultPeriod(extent, 30);
     const status = h('div', { role: 'status', id: 'grading-status', class: 'muted' });
     const onError = (e) => {
       status.textContent = `${t('err.title')}: ${e.detail ?? e.message}`;
     };
     const rows = [...list].sort((a, b) => b.createdAtMs - a.createdAtMs);
     const canWrite = ctx.session?.role === 'admin' || ctx.session?.role === 'factory';
-    const start = canWrite
-      ? h(
-          'button',
-          {
-            type: 'button',
-            id: 'grading-start',
-            onclick: async (e) => {
-              e.target.disabled = true;
-              status.textContent = t('grading.running');
-              try {
-                const base = factoryPath(ctx.factoryId, '/assessments');
-                const a = await call('POST', base, {
-                  frameworkId: 'cmmm-2020',
-                  period: { from: telemetryPeriod.fromMs, to: telemetryPeriod.toMs },
-                });
-                await call('POST', `${base}/${encodeURIComponent(a.id)}/autofill`, {});
-                await call('POST', `${base}/${encodeURIComponent(a.id)}/compute`);
-                if (ctx.isCurrent()) ctx.rerender();
-              } catch (err) {
-                onError(err);
-                e.target.disabled = false;
-              }
-            },
-          },
-          t('grading.start'),
-        )
-      : null;
+    const frameworks = canWrite ? await apiGet(factoryPath(ctx.factoryId, '/frameworks')) : [];
+    const open = (a) =>
+      h(
+        'a',
+        {
+          href: `#/assess/${encodeURIComponent(ctx.factoryId)}/${encodeURIComponent(a.id)}`,
+          class: 'assess-open',
+          'data-assessment': a.id,
+        },
+        t('assess.open'),
+      );
+    if (canWrite) ctx.view.append(section(t('assess.new'), createForm(ctx, extent, frameworks, onError)));
     ctx.view.append(
       section(
         t('reports.count', { n: rows.length }),
-        start ? h('p', {}, start, ' ', h('span', { class: 'muted' }, t('grading.startHelp'))) : null,
-        start ? clippedNote(extent, telemetryPeriod) : null,
         status,
         rows.length
           ? table(
               null,
               [
                 { label: t('grading.col.framework'), cell: (a) => `${a.frameworkId} ${a.frameworkVersion}` },
+                { label: t('assess.col.status'), cell: (a) => statusBadge(a.status) },
                 {
                   label: t('grading.col.created'),
                   cell: (a) => formatTime(a.createdAtMs, { seconds: false }),
@@ -147,6 +138,7 @@ export const gradingPage = {
                   cell: (a) => (a.totalScore === null ? '—' : formatNumber(a.totalScore, ctx.lang, 2)),
                 },
                 { label: t('grading.col.report'), cell: (a) => reportButtons(ctx, a, onError) },
+                { label: '', cell: open },
               ],
               rows,
               { id: 'assessments-table' },
