@@ -16,6 +16,7 @@ export const envVars = {
   XIANG_HTTP_TLS_KEY_PASSPHRASE: { path: ['http', 'tls', 'keyPassphrase'], type: 'string' },
   XIANG_HTTP_ALLOW_INSECURE: { path: ['http', 'allowInsecure'], type: 'boolean' },
   XIANG_MQTT_URL: { path: ['mqtt', 'url'], type: 'string' },
+  XIANG_MQTT_CA_FILE: { path: ['mqtt', 'caFile'], type: 'string' },
   XIANG_MQTT_USERNAME: { path: ['mqtt', 'username'], type: 'string' },
   XIANG_MQTT_PASSWORD: { path: ['mqtt', 'password'], type: 'string' },
   XIANG_MQTT_SHARED_GROUP: { path: ['mqtt', 'sharedGroup'], type: 'string' },
