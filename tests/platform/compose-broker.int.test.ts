@@ -119,3 +119,40 @@ describe.skipIf(!bin)('compose Mosquitto (deploy/mosquitto/mosquitto.conf + depl
     expect(after).toEqual(before);
   });
 });
+
+const passwdBin = findBinary('mosquitto_passwd');
+describe.skipIf(!passwdBin)('platform/docs/examples/add-agent.sh', () => {
+  it('reads the password from stdin and never puts it on a command line', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'xiang-add-agent-'));
+    try {
+      // A mosquitto_passwd first on PATH that records its arguments, then runs the real one.
+      const fakeBin = path.join(work, 'bin');
+      execFileSync('mkdir', [fakeBin]);
+      const argvLog = path.join(work, 'argv.log');
+      await writeFile(
+        path.join(fakeBin, 'mosquitto_passwd'),
+        `#!/bin/sh\necho "$@" >> ${argvLog}\nexec ${passwdBin} "$@"\n`,
+        { mode: 0o755 },
+      );
+      const passwd = path.join(work, 'passwd');
+      const acl = path.join(work, 'acl');
+      const secret = 'edge-s3cret-7f3a';
+      execFileSync(
+        'sh',
+        [path.join(root, 'platform/docs/examples/add-agent.sh'), 'F1', 'edge-01', passwd, acl],
+        {
+          input: `${secret}\n`,
+          env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH}` },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      const argv = await readFile(argvLog, 'utf8');
+      expect(argv).toContain('F1.edge-01');
+      expect(argv).not.toContain(secret);
+      expect(await readFile(passwd, 'utf8')).toMatch(/^F1\.edge-01:\$7\$/m);
+      expect(await readFile(acl, 'utf8')).toContain('topic write xiang/v1/F1/edge-01/data');
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
