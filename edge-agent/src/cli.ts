@@ -4,6 +4,7 @@ import { ValidationError } from '@xiang/protocol';
 import { startAgent } from './agent.js';
 import { checkAll, formatTable } from './check.js';
 import { loadConfigFile } from './config/load.js';
+import { securityWarnings } from './config/warnings.js';
 import { skeletonYaml } from './scan.js';
 import { sourcePlugins } from './sources/registry.js';
 
@@ -15,7 +16,7 @@ const scanUsage = sourcePlugins
 const USAGE = `xiang-edge — 湘智边缘代理 / xiang-iiot edge agent
 
   xiang-edge run --config <file>        运行代理 / run the agent
-  xiang-edge check --config <file>      校验配置并测试每个端点 / validate and try every endpoint
+  xiang-edge check --config <file> [--strict]  校验配置并测试每个端点 / validate and try every endpoint
   xiang-edge sources                    列出数据源类型 / list the source types
   xiang-edge scan <type> … [--out file] 发现设备并生成配置骨架 / find what answers, write a config skeleton
 ${scanUsage}
@@ -39,13 +40,19 @@ Examples:
   npx xiang-edge run --config edge-agent/examples/simulator.yaml
   npx xiang-edge run -c /etc/xiang/agent.yaml
 `,
-  check: `xiang-edge check --config <file>
+  check: `xiang-edge check --config <file> [--strict]
 
 校验配置并逐个连接端点：配置错误逐行指出位置，每个数据源给出连通结果；全部通过时退出码为 0。
+安全警告（如 OPC UA securityMode None 下使用密码）总会打印；--strict 时有警告即失败。
 Validates the config (each problem with its path) and tries every endpoint; exit 0 only when all answer.
+Security warnings (a password over OPC UA securityMode None, over MQTT without TLS) are always printed;
+with --strict any warning fails the check (exit 1) before an endpoint is tried.
+
+Secrets: write password: \${ENV_VAR} or password: file:/path in the config instead of the password itself.
 
 Examples:
   npx xiang-edge check --config edge-agent/examples/simulator.yaml
+  npx xiang-edge check --strict --config /etc/xiang/agent.yaml
 `,
   sources: `xiang-edge sources
 
@@ -59,14 +66,17 @@ ${scanUsage}
 Finds what answers on a network or bus and writes a config skeleton (to --out or stdout).
 `,
   browse: `xiang-edge browse <opc.tcp://…> [--depth N (10)] [--out file] [--security None|Sign|SignAndEncrypt]
-                  [--policy Basic256Sha256|…] [--user user:password] [--pki dir] [--trust-on-first-use]
+                  [--policy Basic256Sha256|…] [--user name [--password-file f]] [--pki dir] [--trust-on-first-use]
 
-浏览 OPC UA 地址空间并生成配置骨架（设备、测点、单位）。
+浏览 OPC UA 地址空间并生成配置骨架（设备、测点、单位）。密码不写在命令行上：来自环境变量
+XIANG_OPCUA_PASSWORD、--password-file 文件，或在终端提示输入。
 Walks an OPC UA server's address space and writes a config skeleton (devices, metrics, units) to --out or stdout.
+The password never goes on the command line: it comes from env XIANG_OPCUA_PASSWORD, --password-file, or a
+prompt on the terminal; the skeleton refers to it as \${XIANG_OPCUA_PASSWORD}, never contains it.
 
 Examples:
   npx xiang-edge browse opc.tcp://127.0.0.1:4840 --out agent.yaml
-  npx xiang-edge browse opc.tcp://plc:4840 --security SignAndEncrypt --user operator:secret --trust-on-first-use --out agent.yaml
+  npx xiang-edge browse opc.tcp://plc:4840 --security SignAndEncrypt --user operator --password-file ~/.plc-password --trust-on-first-use --out agent.yaml
 `,
 };
 
@@ -75,7 +85,11 @@ function parseOptions(args: string[]) {
     args,
     allowPositionals: true,
     strict: true,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      strict: { type: 'boolean' },
+    },
   });
 }
 
@@ -86,12 +100,16 @@ function fail(msg: string, code = 2): never {
 
 function load(file: string | undefined) {
   if (!file) fail(`--config <file> is required\n\n${USAGE}`);
+  let cfg: ReturnType<typeof loadConfigFile>;
   try {
-    return loadConfigFile(file);
+    cfg = loadConfigFile(file);
   } catch (e) {
     if (e instanceof ValidationError) fail(`配置无效 / ${e.message}`);
     fail(`cannot read config ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  const warnings = securityWarnings(cfg);
+  for (const w of warnings) process.stderr.write(`!!! 安全警告 SECURITY WARNING ${file}: ${w}\n`);
+  return { cfg, warnings };
 }
 
 async function scan(type: string | undefined, args: string[], command: string): Promise<void> {
@@ -149,7 +167,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'run') {
-    const cfg = load(values.config);
+    const { cfg } = load(values.config);
     const agent = await startAgent(cfg);
     process.stderr.write(`xiang-edge running; health ${agent.healthUrl ?? '(disabled)'}\n`);
     let stopping = false;
@@ -165,8 +183,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'check') {
-    const cfg = load(values.config);
+    const { cfg, warnings } = load(values.config);
     process.stderr.write(`config ${values.config}: valid (${cfg.sources.length} sources)\n`);
+    if (values.strict && warnings.length > 0) {
+      fail(`check --strict: ${warnings.length} security warning(s) — fix them or drop --strict`, 1);
+    }
     const results = await checkAll(cfg, (m) => process.stderr.write(`checking ${m}…\n`));
     process.stdout.write(`${formatTable(results)}\n`);
     process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -26,6 +26,8 @@ export function brokerOptions(b: BrokerConfig, fallbackClientId: string, persist
     if (b.tls.caFile) o.ca = readFileSync(b.tls.caFile);
     if (b.tls.certFile) o.cert = readFileSync(b.tls.certFile);
     if (b.tls.keyFile) o.key = readFileSync(b.tls.keyFile);
+    // mqtt.js hands unknown options to tls.connect, which decrypts the key with it.
+    if (b.tls.passphrase !== undefined) Object.assign(o, { passphrase: b.tls.passphrase });
     o.rejectUnauthorized = b.tls.rejectUnauthorized;
   }
   return o;

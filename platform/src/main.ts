@@ -6,6 +6,8 @@ import { AlarmRepository, AlarmService } from './alarms/index.js';
 import { buildApi } from './api/server.js';
 import type { ApiDeps, Readiness } from './api/types.js';
 import { ADMIN_TOKEN_FILE, TokenStore } from './auth/tokens.js';
+import { storageSynchronous } from './config/durability.js';
+import { assertHttpExposureAllowed, httpsOptions } from './config/http-exposure.js';
 import { parseConfig } from './config/load.js';
 import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
@@ -21,7 +23,7 @@ import type { TimeSeriesStore } from './store/types.js';
 export const PLATFORM_VERSION = '0.1.0';
 
 export type RunningPlatform = {
-  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 (docs at `${url}/docs`). */
+  /** Base URL of the API, e.g. http://127.0.0.1:8080, https://… with http.tls (docs at `${url}/docs`). */
   url: string;
   /** The bootstrap admin token: configured, or generated (kept in dataDir/admin-token across starts). */
   adminToken: string;
@@ -53,6 +55,8 @@ export async function startPlatform(
   opts: StartOptions = {},
 ): Promise<RunningPlatform> {
   const config = parseConfig(input);
+  assertHttpExposureAllowed(config.http);
+  const https = httpsOptions(config.http);
   const log =
     opts.logger ??
     pino({
@@ -66,7 +70,8 @@ export async function startPlatform(
     for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => {});
   };
   try {
-    const db: Db = openPlatformDb(path.join(config.dataDir, 'platform.db'));
+    const synchronous = storageSynchronous(config);
+    const db: Db = openPlatformDb(path.join(config.dataDir, 'platform.db'), synchronous.registry);
     cleanup.push(() => {
       db.close();
     });
@@ -77,7 +82,8 @@ export async function startPlatform(
     });
 
     const ownStore = !opts.store;
-    const store = opts.store ?? (await createStore({ ...config.store, dataDir: config.dataDir }));
+    const storeConfig = { ...config.store, synchronous: synchronous.store, dataDir: config.dataDir };
+    const store = opts.store ?? (await createStore(storeConfig));
     if (ownStore) cleanup.push(() => store.close());
 
     const promRegistry = new PromRegistry();
@@ -136,14 +142,14 @@ export async function startPlatform(
       factorySettings,
       alarms,
     };
-    const app = await buildApi(deps, log);
+    const app = await buildApi(deps, log, { https });
     cleanup.push(() => app.close());
     await app.listen({ host: config.http.host, port: config.http.port });
     alarms.start();
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     log.info(
       { url, docs: `${url}/docs`, store: store.kind, mqtt: config.mqtt.url, dataDir: config.dataDir },
       'platform started',

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadConfigFile } from '@xiang/edge-agent';
 import { loadScenario } from '@xiang/simulators';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { envVars, loadConfig } from '../../platform/src/config/index.js';
+import { setupDeployment } from '../../deploy/setup.js';
+import { assertHttpExposureAllowed, envVars, loadConfig } from '../../platform/src/config/index.js';
 
 /**
  * No Docker engine exists on our build machines, so docker-compose.yml is checked against the config schemas
@@ -13,6 +15,7 @@ import { envVars, loadConfig } from '../../platform/src/config/index.js';
 const root = path.resolve(import.meta.dirname, '../..');
 type Service = {
   image?: string;
+  env_file?: string[];
   build?: string;
   command?: string | string[];
   ports?: string[];
@@ -29,6 +32,24 @@ const svc = (name: string): Service => {
   if (!s) throw new Error(`docker-compose.yml has no service "${name}"`);
   return s;
 };
+// What `deploy/setup.ts` writes into deploy/secrets (git-ignored), generated here into a temp dir: every
+// `./deploy/secrets/…` the compose file mounts or reads must be something setup produces.
+const secretsDir = mkdtempSync(path.join(os.tmpdir(), 'xiang-compose-secrets-'));
+setupDeployment({ dir: secretsDir, factoryId: 'hn-gearbox', agentId: 'edge1' });
+afterAll(() => rmSync(secretsDir, { recursive: true, force: true }));
+const SECRETS = './deploy/secrets/';
+const local = (from: string) =>
+  from.startsWith(SECRETS) ? path.join(secretsDir, from.slice(SECRETS.length)) : path.join(root, from);
+const envFile = (from: string): Record<string, string> =>
+  Object.fromEntries(
+    readFileSync(local(from), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+/** The env a service's process sees: its env_file(s), then `environment` (compose's precedence). */
+const envOf = (s: Service): Record<string, string> =>
+  Object.assign({}, ...(s.env_file ?? []).map(envFile), s.environment ?? {});
 const commandText = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? ''));
 const hostPorts = (s: Service) => (s.ports ?? []).map((p) => Number(p.split(':').at(-1)));
 
@@ -48,7 +69,7 @@ describe('docker-compose.yml', () => {
       for (const dep of s.depends_on ?? []) expect(compose.services[dep], `depends_on ${dep}`).toBeDefined();
       for (const v of s.volumes ?? []) {
         const [from] = v.split(':') as [string];
-        if (from.startsWith('./')) expect(existsSync(path.join(root, from)), `mounted ${from}`).toBe(true);
+        if (from.startsWith('./')) expect(existsSync(local(from)), `mounted ${from}`).toBe(true);
         else expect(compose.volumes[from], `named volume ${from}`).toBeDefined();
       }
     }
@@ -56,7 +77,7 @@ describe('docker-compose.yml', () => {
 
   it('gives the platform only env names its config knows, and they validate against the config schema', () => {
     const p = svc('platform');
-    const env = p.environment ?? {};
+    const env = envOf(p);
     const known = new Set(Object.keys(envVars));
     for (const name of Object.keys(env))
       expect(known.has(name), `env ${name} is read by the platform`).toBe(true);
@@ -67,8 +88,49 @@ describe('docker-compose.yml', () => {
     expect(config.http.host).toBe('0.0.0.0');
     expect(hostPorts(p)).toContain(config.http.port);
     expect(commandText(p)).toContain('platform/bin/xiang.js serve');
-    expect(hostPorts(svc('mosquitto'))).toContain(1883);
-    expect(hostPorts(svc('influxdb'))).toContain(8086);
+    expect(config.durability).toBe('power');
+  });
+
+  it('is secure by default: only HTTPS and MQTT over TLS published, no anonymous listener, InfluxDB with auth', () => {
+    // Published to the host: the platform's HTTPS port and Mosquitto's TLS port, nothing else.
+    const published = Object.entries(compose.services).flatMap(([n, s]) =>
+      hostPorts(s).map((p) => `${n}:${p}`),
+    );
+    expect(published.sort()).toEqual(['mosquitto:8883', 'platform:8443']);
+    for (const s of Object.values(compose.services)) {
+      for (const p of s.ports ?? []) expect(p, 'ports as "host:container"').toMatch(/^\d+:\d+$/);
+    }
+    // The platform serves HTTPS with the mounted certificate, and its startup guard accepts it on 0.0.0.0.
+    const config = loadConfig({ env: envOf(svc('platform')) });
+    expect(config.http.allowInsecure).toBe(false);
+    expect(config.http.tls?.certFile).toMatch(/^\/secrets\//);
+    expect(() => assertHttpExposureAllowed(config.http)).not.toThrow();
+    const mounts = Object.fromEntries(
+      (svc('platform').volumes ?? []).map((v) => [v.split(':')[1], local(v.split(':')[0]!)]),
+    );
+    const inContainer = (f: string) => path.join(mounts['/secrets']!, path.relative('/secrets', f));
+    expect(readFileSync(inContainer(config.http.tls!.certFile), 'utf8')).toMatch(/BEGIN CERTIFICATE/);
+    expect(readFileSync(inContainer(config.http.tls!.keyFile), 'utf8')).toMatch(/PRIVATE KEY/);
+    expect(new URL(config.mqtt.url).protocol).toBe('mqtts:');
+    expect(config.mqtt.username && config.mqtt.password).toBeTruthy();
+    // Mosquitto: no anonymous client anywhere; the TLS listener has its certificate; files from setup.
+    const conf = readFileSync(path.join(root, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
+    const directives = conf.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+    expect(directives).toContain('allow_anonymous false');
+    expect(directives).toContain('per_listener_settings false');
+    expect(directives.filter((l) => l.startsWith('allow_anonymous'))).toEqual(['allow_anonymous false']);
+    expect(conf).toMatch(/^listener 8883\ncafile \S+\ncertfile \S+\nkeyfile \S+$/m);
+    const mosquittoSecrets = (svc('mosquitto').volumes ?? []).find((v) => v.includes(':/mosquitto/secrets'));
+    for (const f of ['passwd', 'acl', 'ca.crt', 'server.crt', 'server.key']) {
+      expect(conf).toContain(`/mosquitto/secrets/${f}`);
+      expect(existsSync(path.join(local(mosquittoSecrets!.split(':')[0]!), f)), f).toBe(true);
+    }
+    // InfluxDB: auth on, an admin from setup, the platform logs in as it.
+    const influx = envOf(svc('influxdb'));
+    expect(influx.INFLUXDB_HTTP_AUTH_ENABLED).toBe('true');
+    expect(influx.INFLUXDB_ADMIN_PASSWORD?.length).toBeGreaterThanOrEqual(24);
+    expect(config.store.influx?.password).toBe(influx.INFLUXDB_ADMIN_PASSWORD);
+    expect(config.store.influx?.username).toBe(influx.INFLUXDB_ADMIN_USER);
   });
 
   it('runs the simulators with a shipped scenario on the port the agent dials', async () => {
@@ -79,7 +141,11 @@ describe('docker-compose.yml', () => {
     await expect(loadScenario(scenario!)).resolves.toMatchObject({ factory: { id: 'hn-gearbox' } });
     expect(cmd).toContain('--host 0.0.0.0');
     expect(cmd).toContain('mqtt --broker mqtt://mosquitto:1883');
-    expect(hostPorts(svc('simulators'))).toContain(port);
+    // The simulator's MQTT user from deploy/setup.ts (the OPC UA port stays on the compose network).
+    const env = envOf(svc('simulators'));
+    expect(cmd).toContain('--username "$$SIM_MQTT_USERNAME" --password "$$SIM_MQTT_PASSWORD"');
+    expect(env.SIM_MQTT_USERNAME).toBe('xiang-sim');
+    expect(Number.isInteger(port)).toBe(true);
   });
 
   it("mounts an agent config that validates and equals the scenario's example config but for hosts and paths", () => {
@@ -87,7 +153,16 @@ describe('docker-compose.yml', () => {
     const mount = (a.volumes ?? []).find((v) => v.endsWith(':/config/edge-agent.yaml:ro'));
     expect(mount).toBeDefined();
     expect(commandText(a)).toContain('--config /config/edge-agent.yaml');
-    const composeCfg = loadConfigFile(path.join(root, mount!.split(':')[0]!));
+    // Its secrets come from the mounted deploy/secrets/edge-agent files (`file:/secrets/…`).
+    const agentSecrets = (a.volumes ?? []).find((v) => v.includes(':/secrets:ro'))!.split(':')[0]!;
+    const composeCfg = loadConfigFile(path.join(root, mount!.split(':')[0]!), {
+      readFile: (p) => readFileSync(path.join(local(agentSecrets), path.relative('/secrets', p)), 'utf8'),
+    });
+    expect(composeCfg.uplink.password).toBe(
+      readFileSync(path.join(secretsDir, 'passwords/mqtt-hn-gearbox.edge1'), 'utf8').trim(),
+    );
+    expect(composeCfg.uplink.username).toBe('hn-gearbox.edge1');
+    expect(new URL(composeCfg.uplink.url).protocol).toBe('mqtts:');
     const example = loadConfigFile(path.join(root, 'edge-agent/examples/hunan-machining.yaml'));
     expect(new URL(composeCfg.uplink.url).hostname).toBe('mosquitto');
     const opcua = composeCfg.sources.find((s) => s.type === 'opcua');
@@ -97,17 +172,22 @@ describe('docker-compose.yml', () => {
     // Same devices, nodes and subscriptions as the example: only hosts and the data dir differ.
     const normalize = (c: typeof example) =>
       JSON.parse(
-        JSON.stringify({ ...c, dataDir: '', uplink: { ...c.uplink, url: '' } })
+        JSON.stringify({
+          ...c,
+          dataDir: '',
+          uplink: { ...c.uplink, url: '', username: '', password: '', tls: '' },
+        })
           .replaceAll(/opc\.tcp:\/\/[^"]+/g, 'opc.tcp://X')
           .replaceAll(/mqtt:\/\/[^"]+/g, 'mqtt://X')
-          .replaceAll(/"dir":"[^"]*"/g, '"dir":""'),
+          .replaceAll(/"dir":"[^"]*"/g, '"dir":""')
+          .replaceAll(/,"username":"[^"]*","password":"[^"]*"/g, ''),
       );
     expect(normalize(composeCfg)).toEqual(normalize(example));
   });
 
   it('persists the broker so persistent sessions survive a restart', () => {
     const conf = readFileSync(path.join(root, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
-    expect(conf).toMatch(/^listener 1883/m);
+    expect(conf).toMatch(/^listener 8883/m);
     expect(conf).toMatch(/^persistence true/m);
     expect((svc('mosquitto').volumes ?? []).some((v) => v.includes('/mosquitto/config/mosquitto.conf'))).toBe(
       true,

@@ -6,6 +6,7 @@ import type { ConfigChecker } from '../sources/plugin.js';
 import { pluginOf } from '../sources/registry.js';
 import { buildMetric, mergeDeviceMeta, metricName, pickDeviceMeta } from './model.js';
 import { type AgentConfig, agentConfigSchema, type DeviceMeta } from './schema.js';
+import { resolveSecrets, type SecretSources, systemSecretSources } from './secrets.js';
 
 /**
  * Validates a parsed config object: first the zod schema (shape, enums, id syntax), then the rules that need
@@ -78,8 +79,16 @@ function resolvePaths(cfg: AgentConfig, baseDir: string): AgentConfig {
   return out;
 }
 
-/** Parses YAML text; YAML syntax errors are reported with line and column. */
-export function parseConfigText(text: string, baseDir: string, what = 'config'): AgentConfig {
+/**
+ * Parses YAML text; YAML syntax errors are reported with line and column. Secret fields written as `${ENV}`
+ * or `file:<path>` are resolved from `secrets` (default: the process environment and the file system).
+ */
+export function parseConfigText(
+  text: string,
+  baseDir: string,
+  what = 'config',
+  secrets: SecretSources = systemSecretSources(baseDir),
+): AgentConfig {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ValidationError(
@@ -87,10 +96,14 @@ export function parseConfigText(text: string, baseDir: string, what = 'config'):
       doc.errors.map((e) => `(yaml) line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`),
     );
   }
-  return validateConfig(doc.toJS(), baseDir, what);
+  const { value, issues } = resolveSecrets(doc.toJS(), secrets);
+  if (issues.length > 0) throw new ValidationError(what, issues);
+  return validateConfig(value, baseDir, what);
 }
 
-export function loadConfigFile(file: string): AgentConfig {
+/** Reads and validates a config file; `secrets` overrides where `${ENV}` and `file:` secrets come from. */
+export function loadConfigFile(file: string, secrets?: Partial<Omit<SecretSources, 'baseDir'>>): AgentConfig {
   const text = readFileSync(file, 'utf8');
-  return parseConfigText(text, path.dirname(path.resolve(file)), file);
+  const baseDir = path.dirname(path.resolve(file));
+  return parseConfigText(text, baseDir, file, { ...systemSecretSources(baseDir), ...secrets });
 }

@@ -63,6 +63,8 @@ export const brokerSchema = z.object({
       caFile: fileRef.optional(),
       certFile: fileRef.optional(),
       keyFile: fileRef.optional(),
+      /** Passphrase of an encrypted keyFile — a secret field: `${ENV}` or `file:<path>` (config/secrets.ts). */
+      passphrase: z.string().optional(),
       rejectUnauthorized: z.boolean().default(true),
     })
     .optional(),

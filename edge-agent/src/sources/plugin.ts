@@ -19,6 +19,11 @@ export interface SourcePlugin<S extends SourceSchema = SourceSchema> {
   readonly schema: S;
   /** Rules that need more than the shape: units vs quantities, metric names, device metadata, addresses. */
   validate(cfg: z.infer<S>, v: ConfigChecker): void;
+  /**
+   * Settings that work but expose something — a password over an unencrypted connection. One line each,
+   * starting with the config path (`sources[0].securityMode: …`); `xiang-edge check --strict` fails on any.
+   */
+  warnings?(cfg: z.infer<S>, at: string): string[];
   /** Makes the file paths of the config absolute (after validation). */
   resolvePaths?(cfg: z.infer<S>, r: PathResolver): void;
   create(cfg: z.infer<S>, ctx: SourceContext): Source;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Adds an edge agent's MQTT credentials and ACL block.
-# usage: add-agent.sh <factoryId> <agentId> [passwd-file] [acl-file]   (password read from stdin)
+# usage: add-agent.sh <factoryId> <agentId> [passwd-file] [acl-file] < password-file   (never on a command line)
 set -eu
 factory="$1"; agent="$2"
 passwd="${3:-/etc/mosquitto/xiang.passwd}"; acl="${4:-/etc/mosquitto/xiang.acl}"
@@ -9,7 +9,9 @@ user="$factory.$agent"
 printf 'password for %s: ' "$user" >&2
 read -r password
 [ -f "$passwd" ] || touch "$passwd"
-mosquitto_passwd -b "$passwd" "$user" "$password"
+# Not `mosquitto_passwd -b … "$password"`: arguments are visible to every user of the host (ps, /proc).
+# mosquitto_passwd reads the password (twice) from stdin; printf is a shell builtin, so it never has a command line.
+printf '%s\n%s\n' "$password" "$password" | mosquitto_passwd "$passwd" "$user" >/dev/null
 {
   echo ""
   echo "user $user"

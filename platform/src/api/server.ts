@@ -28,12 +28,17 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
-  const app = Fastify({
+/** `https`: serve TLS with this certificate (config http.tls, read by main.ts); plain HTTP without it. */
+export type ServerOptions = { https?: { cert: Buffer; key: Buffer; passphrase?: string } | undefined };
+
+export async function buildApi(deps: ApiDeps, log: Logger, server: ServerOptions = {}): Promise<ZodApp> {
+  // An https.Server hands fastify the same IncomingMessage/ServerResponse pairs, so the app's type is unchanged.
+  const app = (Fastify as (o: object) => ZodApp)({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     // Requests are measured in /metrics; logging each one would drown the ingest logs.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 4 * 1024 * 1024,
+    ...(server.https ? { https: server.https } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -8,9 +8,15 @@ import { type PlatformConfig, platformConfigSchema } from './schema.js';
  * Kept as a table so that docs, docker-compose and the compose test read the same list.
  */
 export const envVars = {
+  XIANG_DURABILITY: { path: ['durability'], type: 'string' },
   XIANG_HTTP_HOST: { path: ['http', 'host'], type: 'string' },
   XIANG_HTTP_PORT: { path: ['http', 'port'], type: 'number' },
+  XIANG_HTTP_TLS_CERT_FILE: { path: ['http', 'tls', 'certFile'], type: 'string' },
+  XIANG_HTTP_TLS_KEY_FILE: { path: ['http', 'tls', 'keyFile'], type: 'string' },
+  XIANG_HTTP_TLS_KEY_PASSPHRASE: { path: ['http', 'tls', 'keyPassphrase'], type: 'string' },
+  XIANG_HTTP_ALLOW_INSECURE: { path: ['http', 'allowInsecure'], type: 'boolean' },
   XIANG_MQTT_URL: { path: ['mqtt', 'url'], type: 'string' },
+  XIANG_MQTT_CA_FILE: { path: ['mqtt', 'caFile'], type: 'string' },
   XIANG_MQTT_USERNAME: { path: ['mqtt', 'username'], type: 'string' },
   XIANG_MQTT_PASSWORD: { path: ['mqtt', 'password'], type: 'string' },
   XIANG_MQTT_SHARED_GROUP: { path: ['mqtt', 'sharedGroup'], type: 'string' },

@@ -21,10 +21,24 @@ const urlWith = (schemes: string[]) =>
 
 const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+/** HTTPS: the platform serves TLS itself with this certificate (PEM files). */
+export const httpTlsSchema = z.object({
+  certFile: z.string().min(1, 'expected a PEM certificate file (chain: leaf first)'),
+  keyFile: z.string().min(1, 'expected a PEM private key file'),
+  /** Passphrase of an encrypted key (env XIANG_HTTP_TLS_KEY_PASSPHRASE keeps it out of the YAML file). */
+  keyPassphrase: z.string().optional(),
+});
+
 export const httpConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   /** 0 = any free port (tests, `npm start`). */
   port: z.number().int().min(0).max(65_535).default(8080),
+  tls: httpTlsSchema.optional(),
+  /**
+   * Serve plain HTTP on a non-loopback address anyway — only behind a TLS-terminating reverse proxy on the
+   * same host or a closed network (platform/docs/deploy.md). Without it the platform refuses to start there.
+   */
+  allowInsecure: z.boolean().default(false),
 });
 
 export const mqttConfigSchema = z.object({
@@ -130,7 +144,19 @@ export const ingestConfigSchema = z.object({
     .default(16 * 1024 * 1024),
 });
 
+/**
+ * What a PUBACK (and every other commit) survives. `process` (default): SQLite synchronous=NORMAL in WAL mode —
+ * a crash of the platform process loses nothing it committed; an OS crash or power cut may lose the last
+ * commits (the WAL frames not yet fsynced) although their messages were acknowledged. `power`:
+ * synchronous=FULL for the registry, the embedded store and the InfluxDB sidecar journal — every commit is
+ * fsynced before it returns, so nothing acknowledged is lost to a power cut either, at the cost measured in
+ * platform/docs/ingest.md.
+ */
+export const durabilitySchema = z.enum(['process', 'power']);
+export type Durability = z.infer<typeof durabilitySchema>;
+
 export const platformConfigSchema = z.object({
+  durability: durabilitySchema.default('process'),
   http: httpConfigSchema.default(httpConfigSchema.parse({})),
   mqtt: mqttConfigSchema.default(mqttConfigSchema.parse({})),
   store: storeConfigSchema.default(storeConfigSchema.parse({})),

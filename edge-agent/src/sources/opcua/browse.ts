@@ -20,6 +20,7 @@ import {
 } from 'node-opcua';
 import type { ScanCommand, ScanResult } from '../plugin.js';
 import { type ArrayShape, fixedLength, readArrayShapes } from './arrays.js';
+import { type CliUser, processPasswordSources, resolveCliUser } from './cli-user.js';
 import { connectOnce } from './client.js';
 import { configUnit, datatypeFromOpcua, guessQuantity, splitPhase, toId, toMetricKey } from './guess.js';
 import { chunk, readOperationLimits } from './limits.js';
@@ -30,7 +31,8 @@ export type BrowseOptions = {
   depth: number;
   security?: string | undefined;
   policy?: string | undefined;
-  user?: string | undefined;
+  /** Login of the browse session, and what the skeleton writes instead (a reference, never the password). */
+  user?: CliUser | undefined;
   pkiDir?: string | undefined;
   trustOnFirstUse: boolean;
   progress?: (msg: string) => void;
@@ -96,13 +98,6 @@ async function readValues(
   return out;
 }
 
-function parseUser(u: string | undefined): UserIdentityConfig {
-  if (!u) return { type: 'anonymous' };
-  const i = u.indexOf(':');
-  if (i < 1) throw new Error('--user expects user:password');
-  return { type: 'username', username: u.slice(0, i), password: u.slice(i + 1) };
-}
-
 /** Walks the address space from Objects and returns the source entry of a config skeleton. */
 export async function browseToConfig(o: BrowseOptions): Promise<ScanResult> {
   const progress = o.progress ?? (() => {});
@@ -110,7 +105,7 @@ export async function browseToConfig(o: BrowseOptions): Promise<ScanResult> {
   const securityPolicy = securityPolicySchema.parse(
     o.policy ?? (securityMode === 'None' ? 'None' : 'Basic256Sha256'),
   );
-  const user = parseUser(o.user);
+  const user: UserIdentityConfig = o.user?.identity ?? { type: 'anonymous' };
   const pkiDir = path.resolve(o.pkiDir ?? 'data/pki/opcua1');
   progress(`connecting to ${o.endpoint} (${securityMode}/${securityPolicy})…`);
   const { client, session } = await connectOnce({
@@ -282,13 +277,18 @@ export async function browseToConfig(o: BrowseOptions): Promise<ScanResult> {
         endpoint: o.endpoint,
         securityMode,
         securityPolicy,
-        ...(user.type !== 'anonymous' ? { user } : {}),
+        ...(o.user && user.type !== 'anonymous' ? { user: o.user.inConfig } : {}),
         ...(o.pkiDir ? { pki: { dir: pkiDir } } : {}),
         nodes,
       },
       notes: [
         '由 xiang-edge browse 生成：请核对 factoryId、agentId、uplink 与每个测点的 quantity（按名称与工程单位推测）。',
         "Check factoryId, agentId, uplink and each node's quantity (guessed from browse names and engineering units).",
+        ...(user.type === 'username'
+          ? [
+              `The password is not written here: user.password refers to ${o.user?.inConfig.type === 'username' ? o.user.inConfig.password : ''}.`,
+            ]
+          : []),
         ...notes,
       ],
     };
@@ -351,12 +351,14 @@ function idsOf(v: Found, browseName: string): Ids {
 export const browseCommand: ScanCommand = {
   usage:
     '<opc.tcp://…> [--depth N (10)] [--security None|Sign|SignAndEncrypt] [--policy Basic256Sha256|…]\n' +
-    '            [--user user:password] [--pki dir] [--trust-on-first-use]',
+    '            [--user name [--password-file f]] [--pki dir] [--trust-on-first-use]\n' +
+    '            (password from --password-file, env XIANG_OPCUA_PASSWORD or a prompt — never the command line)',
   options: {
     depth: { type: 'string' },
     security: { type: 'string' },
     policy: { type: 'string' },
     user: { type: 'string' },
+    'password-file': { type: 'string' },
     pki: { type: 'string' },
     'trust-on-first-use': { type: 'boolean' },
   },
@@ -372,7 +374,7 @@ export const browseCommand: ScanCommand = {
       depth,
       security: str('security'),
       policy: str('policy'),
-      user: str('user'),
+      user: await resolveCliUser(str('user'), str('password-file'), processPasswordSources()),
       pkiDir: str('pki'),
       trustOnFirstUse: values['trust-on-first-use'] === true,
       progress,

@@ -25,6 +25,14 @@ export const opcuaPlugin: SourcePlugin<typeof opcuaSourceSchema> = {
       }
     });
   },
+  warnings(s, at) {
+    if (s.user.type !== 'username' || s.securityMode !== 'None') return [];
+    return [
+      `${at}.securityMode: user "${s.user.username}" logs in with a password over securityMode None — the session ` +
+        'is neither signed nor encrypted and, unless the server encrypts the user token, the password crosses ' +
+        'the network readable; use securityMode SignAndEncrypt with securityPolicy Basic256Sha256',
+    ];
+  },
   resolvePaths(s, r) {
     s.pki.dir = s.pki.dir ? r.abs(s.pki.dir) : `${r.dataDir}/pki/${s.name}`;
     if (s.user.type === 'certificate') {
