@@ -7,7 +7,7 @@ import type { Registry } from '../registry/registry.js';
 import type { TimeSeriesStore } from '../store/types.js';
 import { Budgets } from './budgets.js';
 import { DeadLetterStore } from './dead-letters.js';
-import { MqttIngest } from './mqtt-ingest.js';
+import { type IngestRoute, MqttIngest } from './mqtt-ingest.js';
 import { ParkingLot } from './parking.js';
 import { IngestProcessor } from './processor.js';
 import { RebirthScheduler, type Suspicion } from './rebirth.js';
@@ -25,6 +25,14 @@ export type IngestOptions = {
   connect?: boolean;
   /** Clock (tests). */
   now?: () => number;
+  /**
+   * Routes of other protocols (Sparkplug B) on the same connection and acknowledgement path, built with the
+   * processor they translate into and a QoS 0 publisher (e.g. rebirth requests).
+   */
+  extraRoutes?: (p: {
+    processor: IngestProcessor;
+    publish: (topic: string, payload: Uint8Array) => void;
+  }) => IngestRoute[];
   /** Also called with every command sent (tests without a broker). */
   onCommand?: (factoryId: string, agentId: string, cmd: Command) => void;
 };
@@ -143,6 +151,7 @@ export function createIngest(o: IngestOptions): Ingest {
         filter: UPLINK_FILTER,
         handleBatch: (m: Parameters<IngestProcessor['handleBatch']>[0]) => processor.handleBatch(m),
       },
+      ...(o.extraRoutes?.({ processor, publish: (t, p) => mqtt?.publish(t, p) }) ?? []),
     ];
     mqtt = new MqttIngest(
       routes,
