@@ -77,8 +77,18 @@ export class EdgeNodeSession {
     return this.devices.has(spDeviceId);
   }
 
+  /**
+   * A rebirth (NBIRTH with the same bdSeq: same MQTT connection) keeps the devices born before until their
+   * DBIRTHs follow — the node is asked to send them all (spec §6.4.18), and they were never offline.
+   */
+  carryDevicesFrom(prev: EdgeNodeSession): void {
+    for (const [spId, d] of prev.devices) this.devices.set(spId, d);
+    for (const [alias, a] of prev.aliases) if (a.owner !== undefined) this.aliases.set(alias, a);
+  }
+
   /** Declares the metrics of an NBIRTH (device undefined) or a DBIRTH; returns those that cannot be stored. */
   define(spDeviceId: string | undefined, metrics: readonly SparkplugMetric[]): DefinitionReject[] {
+    if (spDeviceId !== undefined) this.forgetDevice(spDeviceId); // a DBIRTH replaces the device's metrics
     const deviceId = deviceIdFor(this.rule, this.groupId, this.edgeNodeId, spDeviceId);
     const table = new Map<string, MetricDef>();
     const rejects: DefinitionReject[] = [];

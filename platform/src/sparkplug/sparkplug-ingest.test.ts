@@ -191,5 +191,7 @@ describe('Sparkplug B translated into the ingest path (no broker)', () => {
     await ddata(2, 6, T0 + 2);
     expect(await rig.count('PM1', 'activePower')).toBe(2);
     expect(rig.ingest.counters.totals().metricsRedefined).toBe(0);
+    // The devices stayed online through the rebirth (no "absent from birth" between NBIRTH and DBIRTH).
+    expect(rig.registry.onlineHistory('F1', { deviceId: 'PM1' }).map((x) => x.reason)).toEqual(['birth']);
   });
 });

@@ -156,6 +156,8 @@ export class SparkplugIngest {
       p.seq,
       this.book(x),
     );
+    const prev = this.nodes.get(x.key);
+    if (prev?.bdSeq === bdSeq) node.carryDevicesFrom(prev);
     this.nodes.set(x.key, node);
     this.recordPointRejects(x.ctx, toRejects(node.define(undefined, p.metrics)));
     await this.birth(x, node, ts);
