@@ -19,6 +19,8 @@ const broker = await startMosquitto();
 const h = new PlatformHarness();
 let p: RunningPlatform;
 let node: SpecEdgeNode;
+let dataDir: string;
+let sparkplug: { enabled: true; mappingFile: string; groups: string[]; rebirthMinIntervalMs: number };
 
 const README = path.join(import.meta.dirname, '../../platform/src/sparkplug/README.md');
 /** The README's sample mapping (the yaml block that starts with `groups:`). */
@@ -47,12 +49,11 @@ const values = async (series: string) => (await raw(series)).series[0]?.points.m
 
 describe.skipIf(!broker)('Sparkplug B edge node → Mosquitto → platform', () => {
   beforeAll(async () => {
-    const dir = await h.tempDir();
-    const mappingFile = path.join(dir, 'sparkplug-mapping.yaml');
+    dataDir = await h.tempDir();
+    const mappingFile = path.join(dataDir, 'sparkplug-mapping.yaml');
     await writeFile(mappingFile, sampleMapping());
-    p = await h.start(broker!.url, dir, {
-      sparkplug: { enabled: true, mappingFile, groups: ['+'], rebirthMinIntervalMs: 60_000 },
-    });
+    sparkplug = { enabled: true, mappingFile, groups: ['+'], rebirthMinIntervalMs: 60_000 };
+    p = await h.start(broker!.url, dataDir, { sparkplug });
     await waitFor(() => p.ingest.ready(), 'platform subscribed', 15_000);
     node = await SpecEdgeNode.connect(broker!.url, {
       group: 'Plant1',
@@ -147,6 +148,22 @@ describe.skipIf(!broker)('Sparkplug B edge node → Mosquitto → platform', () 
     );
     const stats = await get<{ totals: { rejectedMessages: Record<string, number> } }>('/api/v1/ingest/stats');
     expect(stats.totals.rejectedMessages.sparkplugUnknownGroup).toBe(1);
+  });
+
+  it('after a platform restart (node state lost) data is dead-lettered, a rebirth asked for, then stored again', async () => {
+    await p.stop();
+    p = await h.start(broker!.url, dataDir, { sparkplug });
+    await waitFor(() => p.ingest.ready(), 'platform subscribed again', 15_000);
+    const t2 = Date.now() - 20_000;
+    await node.ddata('PM1', [[10, 30]], t2);
+    await waitFor(() => node.rebirths === 2, 'second rebirth command', 20_000);
+    await node.ddata('PM1', [[10, 31]], t2 + 1000);
+    await waitFor(async () => (await values('PM1:activePower')).length === 6, '6 power points', 20_000);
+    expect(await values('PM1:activePower')).toEqual([11, 12, 13, 20, 21, 31]);
+    const dead = await get<{ reason: string; topic: string }[]>(
+      '/api/v1/ingest/dead-letters?reason=sparkplugNoBirth',
+    );
+    expect(dead.map((d) => d.topic)).toEqual(['spBv1.0/Plant1/DDATA/GW1/PM1']);
   });
 
   it('the node dies (its Will NDEATH carries the NBIRTH bdSeq): every device offline, online history shows it', async () => {

@@ -11,4 +11,4 @@ export {
   pointRejectReasonSchema,
 } from './reasons.js';
 export { IngestCounters, type IngestTotals } from './stats.js';
-export { type IngestContext, isTransient } from './steps.js';
+export type { IngestContext } from './steps.js';

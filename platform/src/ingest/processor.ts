@@ -104,7 +104,7 @@ export class IngestProcessor {
   }
 
   /** Transient: rethrown (the message stays unacknowledged); anything else is a bug, dead-lettered. */
-  private failed(e: unknown, ctx: IngestContext): void {
+  failed(e: unknown, ctx: IngestContext): void {
     if (isTransient(e)) {
       this.d.counters.discard();
       throw e;

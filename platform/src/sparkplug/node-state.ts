@@ -55,6 +55,7 @@ export class EdgeNodeSession {
   private readonly nodeMetrics = new Map<string, MetricDef>();
   private readonly devices = new Map<string, DeviceEntry>();
   /** Aliases are unique across an edge node and its devices (spec §6.4.6). */
+  private placeholders: Device[] = [];
   private readonly aliases = new Map<string, { owner: string | undefined; def: MetricDef }>();
 
   constructor(
@@ -84,6 +85,14 @@ export class EdgeNodeSession {
   carryDevicesFrom(prev: EdgeNodeSession): void {
     for (const [spId, d] of prev.devices) this.devices.set(spId, d);
     for (const [alias, a] of prev.aliases) if (a.owner !== undefined) this.aliases.set(alias, a);
+  }
+
+  /**
+   * The same after a platform restart (nothing in memory): the agent's devices that were online under this
+   * bdSeq stay in the birth, as the registry has them, until their DBIRTHs replace them.
+   */
+  keepDevices(devices: Device[]): void {
+    this.placeholders = devices;
   }
 
   /** Declares the metrics of an NBIRTH (device undefined) or a DBIRTH; returns those that cannot be stored. */
@@ -172,6 +181,8 @@ export class EdgeNodeSession {
       devices.push(d.device);
       add(d.spId, d.metrics);
     }
+    const born = new Set(devices.map((d) => d.id));
+    devices.push(...this.placeholders.filter((d) => !born.has(d.id)));
     return {
       sessionId: this.sessionId,
       seq: this.takeSeq(),

@@ -1,5 +1,5 @@
+import type { Device } from '@xiang/protocol';
 import type { IngestContext, IngestProcessor, PointRejectReason } from '../ingest/index.js';
-import { isTransient } from '../ingest/index.js';
 import { immediate } from '../registry/index.js';
 import { agentIdFor, findGroup, type GroupRule, type SparkplugMapping } from './mapping.js';
 import type { SparkplugMetrics } from './metrics.js';
@@ -77,12 +77,7 @@ export class SparkplugIngest {
       }
       await this.dispatch(target, p);
     } catch (e) {
-      if (isTransient(e)) {
-        proc.deps.counters.discard();
-        throw e;
-      }
-      proc.deps.log.error({ err: e, topic: m.topic }, 'sparkplug ingest failed on a message');
-      proc.steps.rejectMessage(ctx, 'internalError', String((e as Error)?.message ?? e));
+      proc.failed(e, ctx); // transient: rethrown, the message stays unacknowledged
     }
   }
 
@@ -158,6 +153,7 @@ export class SparkplugIngest {
     );
     const prev = this.nodes.get(x.key);
     if (prev?.bdSeq === bdSeq) node.carryDevicesFrom(prev);
+    else if (!prev) node.keepDevices(this.liveDevicesOf(x, bdSeq));
     this.nodes.set(x.key, node);
     this.recordPointRejects(x.ctx, toRejects(node.define(undefined, p.metrics)));
     await this.birth(x, node, ts);
@@ -294,6 +290,24 @@ export class SparkplugIngest {
       d.counters.commit();
     });
     for (const [reason, r] of rejects) steps.warn(reason, ctx, r.examples[0] ?? '');
+  }
+
+  /** The agent's online devices when its live session (per the registry) has this bdSeq: a rebirth. */
+  private liveDevicesOf(x: Target, bdSeq: number): Device[] {
+    const registry = this.s.processor.deps.registry;
+    const agent = registry.agent(x.f, x.a);
+    if (!agent?.online || bdSeqOfSession(agent.currentSessionId) !== bdSeq) return [];
+    return registry
+      .devices(x.f)
+      .filter((d) => d.agentId === x.a && d.online)
+      .map((d) => ({
+        id: d.id,
+        kind: d.kind,
+        assetPath: d.assetPath,
+        ...(d.name ? { name: d.name } : {}),
+        ...(d.medium ? { medium: d.medium } : {}),
+        ...(d.meterRole ? { meterRole: d.meterRole } : {}),
+      }));
   }
 
   private book(x: Target): IndexBook {
