@@ -68,8 +68,13 @@ export type MetricAttrs = { key: string; quantity: Quantity; unit: string; phase
 
 /** Reads and validates the mapping file; throws with one line per problem. */
 export function loadMappingFile(file: string): SparkplugMapping {
-  const doc = YAML.parse(readFileSync(file, 'utf8')) as unknown;
-  return parseMapping(doc, file);
+  let doc: unknown;
+  try {
+    doc = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`sparkplug mapping file ${file}: ${(e as Error).message}`);
+  }
+  return parseMapping(doc, `mapping file ${file}`);
 }
 
 export function parseMapping(doc: unknown, where = 'mapping'): SparkplugMapping {
