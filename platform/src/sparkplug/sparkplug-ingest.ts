@@ -191,7 +191,7 @@ export class SparkplugIngest {
 
   private async onDeviceDeath(x: Target, node: EdgeNodeSession, device: string, p: SparkplugPayload) {
     const id = node.forgetDevice(device);
-    if (id === undefined) return;
+    if (id === undefined) return this.s.processor.steps.commitCounters();
     const status = {
       sessionId: node.sessionId,
       seq: node.takeSeq(),
@@ -229,6 +229,8 @@ export class SparkplugIngest {
     if (points.length > 0) {
       const batch = { sessionId: node.sessionId, seq: node.takeSeq(), historical: false, points };
       await this.s.processor.handleTranslated('data', x.f, x.a, batch, x.ctx);
+    } else if (rejects.size === 0) {
+      this.s.processor.steps.commitCounters(); // e.g. only control metrics: counted, nothing to store
     }
     if (unknown > 0) this.requestRebirth(x, `${unknown} metrics not in the birth`);
   }
