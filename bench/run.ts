@@ -39,6 +39,8 @@ const benches: Record<string, { file: string; args: string[] }> = {
   // Randomized OEE property (issue 10): `npm run bench -- oee-random --seeds N`.
   'oee-random': { file: 'oee-random', args: ['--seeds', '200'] },
   console: { file: 'console', args: ['--days', '30'] },
+  // Issue 15: values/s per DL/T 645 TCP gateway against the raw exchange rate of the same gateway.
+  dlt645: { file: 'dlt645', args: ['--seconds', '10'] },
 };
 const all = Object.keys(benches);
 // `--name value` pairs after the benchmark names are passed to the benchmarks (e.g. `--seeds 60`).

@@ -76,10 +76,14 @@ try {
   const external = opts.broker;
   const creds = external ? null : await startCredentials(dataDir, factoryId, agentId);
   const brokerLog = log.child({ service: 'broker' });
+  // The platform's MQTT client id: the embedded broker admits only it until the platform's ingest takes
+  // agent messages over (then it acknowledges each only once stored — platform/src/broker/ingest-handoff.ts).
+  const platformClientId = 'xiang-platform';
   const broker = creds
     ? await startEmbeddedBroker({
         port: opts.mqttPort,
         users: creds.users,
+        ingestClientId: platformClientId,
         onRefusal: (r) => brokerLog.warn(r, 'broker refused a client action'),
       })
     : null;
@@ -93,6 +97,7 @@ try {
     http: { host: '127.0.0.1', port },
     mqtt: {
       url: brokerUrl,
+      clientId: platformClientId,
       protocolVersion,
       ...(creds ? { username: creds.platform.username, password: creds.platform.password } : {}),
     },
@@ -111,6 +116,7 @@ try {
     },
   );
   life.add('platform', () => platform.stop());
+  broker?.attachIngest(platform.ingest.handoff);
   lease.publish(platform.url);
   const platformDir = path.join(dataDir, 'platform');
   const shown = path.relative(process.cwd(), platformDir);

@@ -79,6 +79,14 @@ export const birthSchema = z.object({
   seq: seqSchema,
   timestamp: epochMs,
   agent: z.object({ version: z.string().max(32), hostname: z.string().max(128).optional() }),
+  /**
+   * The agent's previous session, which this one supersedes, and the highest seq of it the broker
+   * acknowledged. The platform then accepts that session's messages only up to `lastSeq` (in flight or
+   * redelivered) and dead-letters anything above it (`supersededSession`): a message above it never got a
+   * PUBACK, so its data is still queued and goes again in the new session. Optional: agents before this
+   * field (or one just restarted, with no earlier session in memory) omit it.
+   */
+  previous: z.object({ sessionId: sessionIdSchema, lastSeq: seqSchema }).optional(),
   assets: z.array(assetSchema).max(10_000),
   devices: z.array(deviceSchema).max(10_000),
   metrics: z.array(metricSchema).max(100_000),

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ValidationError } from '@xiang/protocol';
 import { runBackfill } from './backfill.js';
+import { DLT645_HELP, runDlt645 } from './dlt645/cli.js';
 import { parseUnitDelays, statusTimer } from './fieldbus/cli.js';
 import { GroundTruth } from './ground-truth.js';
 import { createLogger } from './log.js';
@@ -23,6 +24,9 @@ const USAGE = `xiang-sim — 工厂仿真器 / factory simulators
   xiang-sim modbus   --scenario F [--tcp-port P] [--gateway-port P] [--serial /dev/pts/N] [--speed S] [--start ISO]
                      [--dead-unit U ...] [--slow-unit U:ms ...] [--crc-error-rate r] [--no-faults]
                      (electricity meters as Modbus slaves: unit i+1 = i-th meter, models SDM630/DTSU666/ADW300 in turn)
+  xiang-sim dlt645   --scenario F [--gateway-port P] [--serial /dev/pts/N] [--speed S] [--start ISO]
+                     [--address A ...] [--dead-address A ...] [--slow-address A:ms ...] [--checksum-error-rate r]
+                     (electricity meters as DL/T 645-2007 meters behind a TCP gateway: meter i = address 0000000000ii)
   xiang-sim <command> --help
 
   F is a scenario file or a shipped name: hunan-machining, tiny, clean.
@@ -77,6 +81,7 @@ Ctrl-C stops it.
 Examples:
   npx xiang-sim modbus --scenario tiny --tcp-port 5020
   npx xiang-sim modbus --scenario tiny --gateway-port 5021 --dead-unit 3 --crc-error-rate 0.01`,
+  dlt645: DLT645_HELP,
   truth: `xiang-sim truth --scenario F --days N [--start ISO] [--no-faults]
 
 故障真值：输出场景注入故障的精确真值（JSON）。
@@ -112,6 +117,10 @@ const options = {
   'dead-unit': { type: 'string', multiple: true },
   'slow-unit': { type: 'string', multiple: true },
   'crc-error-rate': { type: 'string' },
+  address: { type: 'string', multiple: true },
+  'dead-address': { type: 'string', multiple: true },
+  'slow-address': { type: 'string', multiple: true },
+  'checksum-error-rate': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -310,6 +319,21 @@ async function main(argv: string[]): Promise<void> {
       stopStatus();
       await srv.close();
     });
+    return;
+  }
+  if (cmd === 'dlt645') {
+    const close = await runDlt645(
+      o,
+      {
+        scenario,
+        log,
+        ...(speed !== undefined ? { speed } : {}),
+        ...(startMs !== undefined ? { startMs } : {}),
+        ...(faults === false ? { faults } : {}),
+      },
+      (m) => new UsageError(m),
+    );
+    stopOn(close);
     return;
   }
   if (cmd === 'truth') {

@@ -31,6 +31,8 @@ type Plan =
       timeoutMs?: number;
       check?: (out: string, ctx: Ctx) => void | Promise<void>;
       env?: (ctx: Ctx) => NodeJS.ProcessEnv;
+      /** Rewrites the command for this test (bounded variants of long runs), said in the test's log. */
+      map?: (cmd: string) => string;
     }
   | {
       kind: 'service';
@@ -158,6 +160,17 @@ const PLANS: [RegExp, Plan][] = [
       check: (out) => expect(out).toMatch(/tiny/),
     },
   ],
+  [
+    /^npm run soak -- --minutes 30$/,
+    {
+      kind: 'run',
+      timeoutMs: 900_000,
+      // The same command on one seed and one store/broker pair, bounded to a few minutes (the 30-minute run is
+      // the operator's; CI also runs pinned schedules in tests/soak/fault-schedules.int.test.ts).
+      map: (c) => c.replace('--minutes 30', '--minutes 3 --seeds 1 --store embedded --broker mosquitto'),
+      check: (out) => expect(out).toMatch(/\[soak\] done in/),
+    },
+  ],
   [/^npm run lint$/, { kind: 'run', timeoutMs: 300_000 }],
   [/^npm run typecheck$/, { kind: 'run', timeoutMs: 300_000 }],
   [
@@ -266,7 +279,7 @@ describe('README.md runs as written', () => {
         plan.check();
         continue;
       }
-      const shell = await mapped(cmd, ctx);
+      const shell = await mapped(plan.kind === 'run' && plan.map ? plan.map(cmd) : cmd, ctx);
       note(`${plan.kind}: ${shell}`);
       const p = launch('bash', ['-c', shell], plan.env?.(ctx) ?? {});
       if (plan.kind === 'service') {

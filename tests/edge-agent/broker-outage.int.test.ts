@@ -1,3 +1,4 @@
+import type { Birth } from '@xiang/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Agent, startAgent } from '../../edge-agent/src/index.js';
 import { waitFor } from '../harness/ports.js';
@@ -92,6 +93,15 @@ describe('broker outage of 30 s (Mosquitto stopped, started again on the same po
       const sorted = [...uniq].sort((x, y) => x - y);
       expect(sorted, `session ${sid} has no seq gap`).toEqual(sorted.map((_, i) => i));
     }
+
+    // The new session's birth names the one it supersedes and the highest seq the broker acknowledged there
+    // (the platform refuses anything of that session above it: platform/docs/ingest.md).
+    const second = a.stats().uplink.sessionId;
+    const birth = s.events.find((e) => e.kind === 'birth' && e.sessionId === second)?.raw as Birth;
+    const firstSeqs = bySession.get(firstSession) ?? [];
+    expect(birth.previous?.sessionId).toBe(firstSession);
+    expect(birth.previous?.lastSeq).toBeGreaterThan(0);
+    expect(birth.previous?.lastSeq).toBeLessThanOrEqual(Math.max(...firstSeqs));
 
     await a.stop();
     const counts = a.metricCounts();

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../platform/src/broker/embedded.js';
 import { announceServer, cliAccess } from '../../platform/src/commands/data-dir-lock.js';
 import { factoryProfileSchema } from '../../platform/src/registry/model.js';
-import { launch, REPO } from '../e2e/processes.js';
+import { launch, REPO, waitForOutput } from '../e2e/processes.js';
 import { waitFor } from '../harness/ports.js';
 import { PlatformHarness } from './platform-harness.js';
 
@@ -119,8 +119,14 @@ describe('one writer per data directory', () => {
   }, async () => {
     const dataDir = await h.tempDir('xiang-cli-lock-');
     const said: string[] = [];
-    const access = await cliAccess(dataDir, 'diagnose', (l) => said.push(l));
-    expect(access.kind).toBe('locked');
+    // The CLI side runs in its own process: a lock held by this very process is not "another" holder.
+    const cli = launch(process.execPath, [
+      '--import',
+      'tsx',
+      path.join(REPO, 'tests/platform/hold-cli-lock.ts'),
+      dataDir,
+    ]);
+    await waitForOutput(cli, /locked by \d+/, 'the CLI holds the lock');
     let started = false;
     const waiting = announceServer(dataDir, (l) => said.push(l), { pollMs: 20 }).then((lease) => {
       started = true;
@@ -131,7 +137,9 @@ describe('one writer per data directory', () => {
       'server says it waits',
     );
     expect(started).toBe(false);
-    if (access.kind === 'locked') access.release();
+    const stopped = await cli.signal('SIGTERM');
+    expect(stopped.code, cli.output()).toBe(0);
+    expect(cli.output()).toMatch(/released/);
     const lease = await waiting;
     // …and a CLI now goes to that server (once it publishes its URL).
     lease.publish('http://127.0.0.1:1');

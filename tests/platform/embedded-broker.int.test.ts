@@ -13,6 +13,28 @@ import { TestAgent } from './test-agent.js';
  * customHandleAcks; the platform acknowledges through handleMessage instead — the same guarantee, tested here.
  */
 const h = new PlatformHarness();
+
+/** A store whose write of the batch holding T0 + 4 s never finishes (the platform dies in the middle). */
+async function holdingStore(dataDir: string) {
+  const inner = await createStore({ dataDir: path.join(dataDir, 'ts'), rollupRefreshMs: 0 });
+  let held: StoredPoint[] | null = null;
+  const holding = new Proxy(inner, {
+    get: (target, prop, receiver) => {
+      if (prop === 'write') {
+        return (points: StoredPoint[]) => {
+          if (held === null && points.some((p) => p.tsMs === T0 + 4000)) {
+            held = points;
+            return new Promise<void>(() => {});
+          }
+          return target.write(points);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as TimeSeriesStore;
+  return { inner, holding, held: () => held !== null };
+}
 let broker: EmbeddedBroker | null = null;
 
 describe('ingest over the embedded MQTT 3.1.1 broker', () => {
@@ -24,23 +46,7 @@ describe('ingest over the embedded MQTT 3.1.1 broker', () => {
   it('stores data, and a message not yet stored when the platform dies is redelivered', async () => {
     broker = await startEmbeddedBroker();
     const dataDir = await h.tempDir();
-    const inner = await createStore({ dataDir: path.join(dataDir, 'ts'), rollupRefreshMs: 0 });
-    let held: StoredPoint[] | null = null;
-    const holding = new Proxy(inner, {
-      get: (target, prop, receiver) => {
-        if (prop === 'write') {
-          return (points: StoredPoint[]) => {
-            if (held === null && points.some((p) => p.tsMs === T0 + 4000)) {
-              held = points;
-              return new Promise<void>(() => {});
-            }
-            return target.write(points);
-          };
-        }
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    }) as TimeSeriesStore;
+    const { inner, holding, held: isHeld } = await holdingStore(dataDir);
     const mqtt = { protocolVersion: 4 as const, clientId: 'platform-aedes' };
     const p1 = await h.start(broker.url, dataDir, { mqtt }, { store: holding });
     await waitFor(() => p1.ingest.ready(), 'subscribed on aedes');
@@ -49,7 +55,7 @@ describe('ingest over the embedded MQTT 3.1.1 broker', () => {
     await a.birth();
     for (let b = 1; b <= 6; b++) await a.data([[0, T0 + b * 1000, b]]);
     const key = series('F1', 'M0', 'activePower');
-    await waitFor(() => held !== null, 'batch 4 in the middle of its write');
+    await waitFor(() => isHeld(), 'batch 4 in the middle of its write');
     expect(await inner.countPoints(key, T0, T0 + 60_000)).toBe(3);
     await p1.abort();
 
@@ -62,6 +68,36 @@ describe('ingest over the embedded MQTT 3.1.1 broker', () => {
     expect((await inner.raw(key, T0, T0 + 60_000)).map((r) => r.value)).toEqual([1, 2, 3, 4, 5, 6]);
     await a.end();
     await p2.stop();
+    await inner.close();
+  });
+  it('with the hand-off (npm start): a message is acknowledged only once stored — a crash before that leaves it unacknowledged', async () => {
+    // Soak finding (tests/soak/README.md, seed 1000 aedes): aedes sent the PUBACK before the platform had the
+    // message, so a crash (or a platform not yet subscribed) lost acknowledged data.
+    const b = await startEmbeddedBroker({ ingestClientId: 'platform-handoff' });
+    const dataDir = await h.tempDir();
+    const { inner, holding, held } = await holdingStore(dataDir);
+    const mqtt = { protocolVersion: 4 as const, clientId: 'platform-handoff' };
+    const p = await h.start(b.url, dataDir, { mqtt }, { store: holding });
+    b.attachIngest(p.ingest.handoff);
+    const a = await TestAgent.connect(b.url, { factoryId: 'F1', agentId: 'A1', protocolVersion: 4 });
+    await a.birth();
+    for (let k = 1; k <= 3; k++) await a.data([[0, T0 + k * 1000, k]]); // each resolves on its PUBACK
+    const key = series('F1', 'M0', 'activePower');
+    expect(await inner.countPoints(key, T0, T0 + 60_000)).toBe(3); // acknowledged = stored
+    let acked = false;
+    void a.data([[0, T0 + 4000, 4]]).then(
+      () => {
+        acked = true;
+      },
+      () => {}, // the connection dies with the broker: never acknowledged
+    );
+    await waitFor(() => held(), 'batch 4 in the middle of its write');
+    await new Promise((r) => setTimeout(r, 300)); // aedes alone would have sent the PUBACK by now
+    expect(acked).toBe(false);
+    await p.abort(); // the crash: broker and platform go together
+    await b.close();
+    expect(acked).toBe(false);
+    await a.end().catch(() => {});
     await inner.close();
   });
 });

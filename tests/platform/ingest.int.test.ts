@@ -193,12 +193,14 @@ describe.skipIf(!broker)('ingest over a real Mosquitto', () => {
     expect(metrics).toMatch(/xiang_http_request_duration_seconds_bucket/);
   });
 
-  it('historical replays of an earlier session in any order are stored once', async () => {
+  it('historical replays of an earlier session in any order are stored once, up to its freeze', async () => {
     const a = await agent({ factoryId: 'F6', agentId: 'A1' });
     await a.birth();
     const old = a.sessionId;
     await a.data([[0, T0 + 500, 0]]);
-    await a.birth({ newSession: true }); // the agent reconnected: a new current session
+    // The agent reconnected: a new current session, naming the old one and its last acknowledged seq (the
+    // messages below are still on their way).
+    await a.birth({ newSession: true, previous: { sessionId: old, lastSeq: 10 } });
     const seqs = [5, 2, 9, 1, 2, 5];
     for (const s of seqs)
       await a.data([[0, T0 + s * 1000, s]], { historical: true, sessionId: old, seq: s + 1 });

@@ -75,10 +75,11 @@ export class TestAgent {
   }
 
   /** Publishes a birth; by default it opens a new session (seq 0). */
-  async birth(opts: { newSession?: boolean } = {}): Promise<void> {
+  async birth(opts: { newSession?: boolean; previous?: Birth['previous'] } = {}): Promise<void> {
     if (opts.newSession ?? this.seq > 0) this.sessionId = newSessionId();
     this.seq = 0;
-    await this.publish('birth', this.birthFactory(this.sessionId));
+    const birth = this.birthFactory(this.sessionId);
+    await this.publish('birth', opts.previous ? { ...birth, previous: opts.previous } : birth);
   }
 
   /** A rebirth in the same session as the protocol wants it: the birth carries the next seq. */

@@ -19,12 +19,14 @@ if (!values.config || !Number.isInteger(port) || port <= 0) {
   process.stderr.write('usage: embedded-stack.ts --config <platform.yaml> --mqtt-port <port>\n');
   process.exit(2);
 }
-const broker = await startEmbeddedBroker({ port });
 const config = loadConfig({
   file: values.config,
-  overrides: { 'mqtt.url': broker.url, 'mqtt.protocolVersion': 4 },
+  overrides: { 'mqtt.url': `mqtt://127.0.0.1:${port}`, 'mqtt.protocolVersion': 4 },
 });
+// As scripts/start.ts: agents are admitted once the platform's ingest takes their messages over.
+const broker = await startEmbeddedBroker({ port, ingestClientId: config.mqtt.clientId });
 const platform = await startPlatform(config);
+broker.attachIngest(platform.ingest.handoff);
 process.stdout.write(`embedded broker ${broker.url}\nplatform started\n  API:   ${platform.url}/api/v1\n`);
 let stopping = false;
 const stop = async () => {

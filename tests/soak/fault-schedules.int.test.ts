@@ -13,7 +13,11 @@ import { startWorld, type World } from './world.js';
  * its source timestamp and quality, nothing forged is stored, every malformed message is counted.
  *
  * The schedules are those the generator made for seeds 14, 22 (embedded) and 2, 10 (InfluxDB) with 5 faults
- * — seeds that found defects on the code of the time (README, "What it found") — pinned as JSON in
+ * — seeds that found defects on the code of the time (README, "What it found") —, the shrunk replays of the
+ * two later findings (seed 301: forgery in a superseded session; seed 1000: the embedded broker
+ * acknowledging before the platform stored) and seed 1002 over the embedded broker (its first 8 steps: a
+ * platform kill — broker and platform die together — with the agent sending, a restart, a new device),
+ * pinned as JSON in
  * ci-schedules.json, so a later change of the generator's vocabulary or weights cannot change what CI runs.
  * `npm run soak` runs fresh seeds. A failure prints the seed, one shrunk schedule per failure kind (small
  * budget here) and the command that replays each.

@@ -22,7 +22,7 @@ describe('.ci/run', () => {
     const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
     expect(readme).toMatch(/^npm test\b/m);
     expect(code.trim().split('\n').at(-1)).toBe('npm test');
-    for (const pkg of ['mosquitto', 'influxdb', 'chromium', 'postgresql', 'fonts-noto-cjk'])
+    for (const pkg of ['mosquitto', 'influxdb', 'chromium', 'postgresql', 'fonts-noto-cjk', 'poppler-utils'])
       expect(code).toContain(pkg);
   });
 });

@@ -320,7 +320,11 @@ describe.skipIf(!CHROMIUM)('energy console in Chromium (default scenario, 3 days
     const { context, page } = await signedInPage(plant, { width: 1366, height: 768 }, problems);
     await open(page, plant, `alarms/${ALARM_FACTORY}`, 'alarms');
     await page.waitForSelector('#alarm-badge[data-connected="true"]');
-    expect(await page.locator('#alarms-active .alarm-table tbody tr').count()).toBe(0);
+    const before = await api<{ active: unknown[] }>(plant, `/api/v1/factories/${ALARM_FACTORY}/alarms`);
+    expect(
+      await page.locator('#alarms-active .alarm-table tbody tr').count(),
+      JSON.stringify(before.active),
+    ).toBe(0);
 
     // The load steps from 20 kW to 90 kW: power and counter from an independent MQTT client.
     const t0 = Date.now();

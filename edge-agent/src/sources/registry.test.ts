@@ -31,7 +31,7 @@ describe('source plugins', () => {
       expect(cfg.sources[0]!.type).toBe(type);
       expect(pluginOf(type)).toBe(plugin);
       expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('sample.yaml');
-      for (const h of plugin.health ?? []) expect(h.metric).toMatch(/^xiang_edge_[a-z_]+$/);
+      for (const h of plugin.health ?? []) expect(h.metric).toMatch(/^xiang_edge_[a-z0-9_]+$/); // Prometheus names may hold digits (dlt645)
     },
   );
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dlt645Plugin } from './dlt645/index.js';
 import { modbusPlugin } from './modbus/index.js';
 import { mqttPlugin } from './mqtt/index.js';
 import { opcuaPlugin } from './opcua/index.js';
@@ -9,7 +10,7 @@ import type { Source, SourceContext } from './types.js';
  * The one list of source plugins. A new source type is a folder `sources/<type>/` (schema, validation,
  * check, scan, health figures, README, sample config, tests) plus one line here.
  */
-export const sourcePlugins = [opcuaPlugin, mqttPlugin, modbusPlugin] as const;
+export const sourcePlugins = [opcuaPlugin, mqttPlugin, modbusPlugin, dlt645Plugin] as const;
 
 type Plugins = typeof sourcePlugins;
 type SchemasOf<T extends readonly SourcePlugin[]> = { -readonly [K in keyof T]: T[K]['schema'] };

@@ -18,6 +18,7 @@ export const Status = {
   BadDecodingError: 0x80070000,
   BadNoData: 0x809b0000,
   BadNotFound: 0x803e0000,
+  BadUserAccessDenied: 0x801f0000,
 } as const;
 
 export type StatusName = keyof typeof Status;

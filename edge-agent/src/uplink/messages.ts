@@ -20,13 +20,18 @@ export function assetsFromPaths(paths: Iterable<string>): Asset[] {
   return [...seen.values()].sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** A birth: `seq` 0 for the first of a session, the session's next seq for a rebirth (it never restarts). */
+/**
+ * A birth: `seq` 0 for the first of a session, the session's next seq for a rebirth (it never restarts).
+ * `previous`: the session this one supersedes and the highest seq the broker acknowledged in it (the platform
+ * then refuses anything of that session above it).
+ */
 export function buildBirth(
   sessionId: string,
   seq: number,
   known: KnownMetric[],
   current: Map<string, Device>,
   nowMs: number,
+  previous?: Birth['previous'],
 ): Birth {
   // Devices as currently configured win over the copies remembered with old metrics.
   const devices = new Map<string, Device>();
@@ -40,6 +45,7 @@ export function buildBirth(
     assets: assetsFromPaths([...devices.values()].map((d) => d.assetPath)),
     devices: [...devices.values()].sort((a, b) => a.id.localeCompare(b.id)),
     metrics: known.map((k) => k.metric),
+    ...(previous ? { previous } : {}),
   };
 }
 

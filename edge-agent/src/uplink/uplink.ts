@@ -29,6 +29,8 @@ type Inflight = { batch: QueuedBatch; historical: boolean };
  * unacknowledged is ever resent from mqtt.js' memory: after a reconnect the queue alone decides what goes
  * again, and it goes as `historical`. Each connection is a new session: new sessionId, a Will carrying it,
  * a birth with seq 0 first, then a status snapshot, then data. A rebirth carries the next seq (never 0 again).
+ * Every birth names the session before (`previous`: its id and the highest seq the broker acknowledged in it),
+ * so the platform accepts nothing of that session beyond it — what was not acknowledged is sent again here.
  *
  * Two lanes read the queue: the live lane sends batches queued after this connection came up, as soon as
  * they exist; the replay lane sends the backlog (everything older) in id order, rate-limited, only when the
@@ -41,6 +43,10 @@ export class Uplink {
   private stopped = false;
   private sessionId = '';
   private seq = 0;
+  /** Highest seq of this session the broker acknowledged (PUBACK). */
+  private ackedSeq = -1;
+  /** The session before this one and the highest seq the broker acknowledged in it (named in births). */
+  private previous: { sessionId: string; lastSeq: number } | undefined;
   private backlogEnd = 0;
   private liveCursor = 0;
   private replayCursor = 0;
@@ -107,8 +113,14 @@ export class Uplink {
 
   private onConnected(client: MqttClient, sessionId: string): void {
     this.connected = true;
+    // The session this one supersedes: every birth of the new session names it with its last seq.
+    // Messages above its last acknowledged seq never got a PUBACK: their data is sent again in this session
+    // (it stays queued until acknowledged), so the platform loses nothing by refusing them.
+    if (this.sessionId && this.ackedSeq >= 0)
+      this.previous = { sessionId: this.sessionId, lastSeq: this.ackedSeq };
     this.sessionId = sessionId;
     this.seq = -1; // its birth gets seq 0
+    this.ackedSeq = -1;
     this.backoff.reset();
     if (this.everConnected) this.d.stats.uplink.reconnections++;
     this.everConnected = true;
@@ -175,8 +187,9 @@ export class Uplink {
       this.d.metrics.all(),
       this.d.devices(),
       Date.now(),
+      this.previous,
     );
-    client.publish(this.topics.birth, JSON.stringify(birth), { qos: 1 });
+    client.publish(this.topics.birth, JSON.stringify(birth), { qos: 1 }, this.onAck(birth.seq));
     this.d.stats.uplink.births++;
     this.d.log.info(
       { reason, seq: birth.seq, metrics: birth.metrics.length, devices: birth.devices.length },
@@ -190,7 +203,15 @@ export class Uplink {
     if (!client || !this.connected || devices.length === 0) return;
     if (this.birthPending) this.publishBirth('pending');
     const msg = buildStatus(this.sessionId, this.nextSeq(), Date.now(), devices);
-    client.publish(this.topics.status, JSON.stringify(msg), { qos: 1 });
+    client.publish(this.topics.status, JSON.stringify(msg), { qos: 1 }, this.onAck(msg.seq));
+  }
+
+  /** A PUBACK callback that records the highest acknowledged seq of the connection it was sent on. */
+  private onAck(seq: number): (err?: Error) => void {
+    const gen = this.generation;
+    return (err) => {
+      if (!err && gen === this.generation) this.ackedSeq = Math.max(this.ackedSeq, seq);
+    };
   }
 
   private onCommand(topic: string, payload: Buffer): void {
@@ -259,8 +280,10 @@ export class Uplink {
     const gen = this.generation;
     this.inflight.set(batch.id, { batch, historical });
     const msg = buildData(this.sessionId, this.nextSeq(), historical, batch.points);
+    const acked = this.onAck(msg.seq);
     client.publish(this.topics.data, JSON.stringify(msg), { qos: 1 }, (err) => {
       if (gen !== this.generation) return; // connection gone: the batch stays queued and is replayed
+      acked(err);
       this.inflight.delete(batch.id);
       if (err) {
         this.d.log.warn({ err: err.message, batchId: batch.id }, 'broker refused a data message');

@@ -1,6 +1,9 @@
 import net from 'node:net';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
 import { type BrokerUser, mayPublish, mayRead, maySubscribe, verifyPassword } from './acl.js';
+import { type IngestSink, withIngestHandoff } from './ingest-handoff.js';
+
+export type { IngestSink } from './ingest-handoff.js';
 
 /**
  * The embedded MQTT broker `npm start` runs when no external broker is configured (aedes, in-process).
@@ -13,6 +16,11 @@ import { type BrokerUser, mayPublish, mayRead, maySubscribe, verifyPassword } fr
  * CONNECT whose Will topic the user may not publish is refused, a SUBSCRIBE outside the user's read filters
  * is answered with failure (0x80) and a PUBLISH outside its write filters closes the connection (MQTT 3.1.1
  * has no negative PUBACK, §3.3.5) without delivering the message. Delivery re-checks the reader's ACL.
+ *
+ * With `ingestClientId` the broker hands what agents publish straight to the platform's ingest in the same
+ * process (ingest-handoff.ts): aedes 1.2 sends a QoS 1 PUBACK before it even forwards the message
+ * (lib/handlers/publish.js) and keeps sessions in memory, so a PUBACK of a forwarded message promises
+ * nothing across a crash. Handed off, the PUBACK goes only once the ingest has made the message durable.
  */
 export type EmbeddedBroker = {
   url: string;
@@ -22,6 +30,10 @@ export type EmbeddedBroker = {
   clients(): number;
   /** Refusals since start, by kind (connect, publish, subscribe) — what a rogue client tried. */
   refusals(): { connect: number; publish: number; subscribe: number };
+  /** Starts handing matching publishes to the ingest (needs `ingestClientId`); clients are admitted from now on. */
+  attachIngest(sink: IngestSink): void;
+  /** Stops handing off: matching publishes are refused (connection closed, no PUBACK) until attached again. */
+  detachIngest(): void;
 };
 
 export type EmbeddedBrokerOptions = {
@@ -31,6 +43,12 @@ export type EmbeddedBrokerOptions = {
   users?: BrokerUser[];
   /** Called once per refusal with what was refused (for the log). */
   onRefusal?: (r: { kind: 'connect' | 'publish' | 'subscribe'; clientId: string; detail: string }) => void;
+  /**
+   * The client id of the platform's own MQTT client in this process. Set = hand-off mode: until
+   * `attachIngest`, every other client is refused at CONNECT (CONNACK 3, server unavailable — it retries),
+   * and afterwards what they publish under the ingest's filters is acknowledged only once stored.
+   */
+  ingestClientId?: string;
 };
 
 function authPolicy(
@@ -102,10 +120,14 @@ function authPolicy(
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
   const refused = { connect: 0, publish: 0, subscribe: 0 };
-  const aedes = await Aedes.createBroker({
-    id: 'xiang-embedded',
-    ...(opts.users ? authPolicy(opts, refused) : {}),
-  });
+  const auth = opts.users ? authPolicy(opts, refused) : {};
+  const handoff = opts.ingestClientId
+    ? withIngestHandoff(auth, opts.ingestClientId, (clientId, detail) => {
+        refused.connect++;
+        opts.onRefusal?.({ kind: 'connect', clientId, detail });
+      })
+    : null;
+  const aedes = await Aedes.createBroker({ id: 'xiang-embedded', ...(handoff?.handlers ?? auth) });
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -128,7 +150,13 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
     host,
     clients: () => aedes.connectedClients,
     refusals: () => ({ ...refused }),
+    attachIngest: (sink) => {
+      if (!handoff) throw new Error('attachIngest needs the broker started with ingestClientId');
+      handoff.attach(sink);
+    },
+    detachIngest: () => handoff?.detach(),
     close: async () => {
+      handoff?.detach();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       // A client that has not finished its CONNECT (or lingers half-closed) must not hold the port.
       for (const s of sockets) s.destroy();

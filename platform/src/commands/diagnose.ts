@@ -4,12 +4,14 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { type ReportAdmin, reportAdminSchema } from '../energy/report/admin.js';
 import { renderReport } from '../energy/report/html.js';
 import type { DiagnosisOptionsInput } from '../energy/types.js';
 import { DiagnosisRepository } from '../services/diagnoses/repository.js';
 import { summarize } from '../services/diagnoses/run.js';
 import { DiagnosisError, type DiagnosisRequest, runDiagnosis } from '../services/diagnoses/service.js';
 import { type DataCommand, type OutputFile, runDataCommand } from './data-command.js';
+import { printPdf, reportAdminFrom, tempHtmlPath, wantsPdf } from './report-output.js';
 import { type CliCommand, type CliIo, EXIT, oneLine } from './types.js';
 
 /**
@@ -24,8 +26,8 @@ import { type CliCommand, type CliIo, EXIT, oneLine } from './types.js';
  * it) unless --no-save. Dates are local days in the factory's time zone (`--to` inclusive) or ISO date-times.
  */
 const USAGE =
-  'xiang diagnose --factory F --from YYYY-MM-DD --to YYYY-MM-DD [--lang zh|en] --out report.html [--json result.json] ' +
-  '[--options options.yaml] [--basis equivalent|equal] [--grid-year N] [--flat-price CNY_PER_KWH] [--config platform.yaml] [--no-save]';
+  'xiang diagnose --factory F --from YYYY-MM-DD --to YYYY-MM-DD [--lang zh|en] --out report.html|report.pdf [--json result.json] ' +
+  '[--report-info report.yaml] [--org NAME] [--team "NAME:ROLE,…"] [--options options.yaml] [--basis equivalent|equal] [--grid-year N] [--flat-price CNY_PER_KWH] [--config platform.yaml] [--no-save]';
 
 const DIAGNOSE_HELP = `${USAGE}
 
@@ -40,7 +42,13 @@ Options:
   --factory F            factory id (\`npm start\`: hn-gearbox)
   --from D --to D        period: YYYY-MM-DD, today, yesterday or today-N (local days; --to inclusive)
                          or ISO 8601 date-times
-  --out FILE             the HTML report;  --json FILE  also the JSON result
+  --out FILE             the report: FILE.html printable HTML, FILE.pdf a PDF (headless Chromium, needs a
+                         CJK font: apt-get install chromium fonts-noto-cjk);  --json FILE  also the JSON result
+  --report-info FILE     the report's administrative fields (YAML/JSON): organisation {name, qualification,
+                         contact}, team [{name, role, title}], onSite {from, to}, reportDate, enterprise
+                         {contact, representative, opinion}, rectification [{measure, responsible, deadline,
+                         status}], followUp {date, by, method, notes}; what is missing prints as blank lines
+  --org NAME             diagnosing organisation (诊断机构);  --team "张三:组长,李四"  team members (诊断人员)
   --lang zh|en           report language (default zh)
   --options FILE         diagnosis options (YAML/JSON): tariff, coefficient overrides, compressors, …
   --basis equivalent|equal   electricity to tce: 当量值 (default) or 等价值
@@ -59,6 +67,12 @@ type Args = {
   to: string;
   lang: 'zh-CN' | 'en';
   out: string;
+  /** Where the HTML goes when `out` is a PDF (printed afterwards, in the CLI's process). */
+  htmlOut?: string;
+  admin?: ReportAdmin;
+  reportInfo?: string;
+  org?: string;
+  team?: string;
   json?: string;
   optionsFile?: string;
   basis?: 'equivalent' | 'equal';
@@ -78,6 +92,9 @@ function parse(argv: string[]): Args {
       lang: { type: 'string', default: 'zh' },
       out: { type: 'string' },
       json: { type: 'string' },
+      'report-info': { type: 'string' },
+      org: { type: 'string' },
+      team: { type: 'string' },
       options: { type: 'string' },
       basis: { type: 'string' },
       'grid-year': { type: 'string' },
@@ -112,6 +129,9 @@ function parse(argv: string[]): Args {
     lang: values.lang === 'en' ? 'en' : 'zh-CN',
     out: values.out as string,
     ...(values.json ? { json: values.json } : {}),
+    ...(values['report-info'] ? { reportInfo: values['report-info'] } : {}),
+    ...(values.org ? { org: values.org } : {}),
+    ...(values.team ? { team: values.team } : {}),
     ...(values.options ? { optionsFile: values.options } : {}),
     ...(values.basis ? { basis: values.basis as 'equivalent' | 'equal' } : {}),
     ...(gridYear !== undefined ? { gridYear } : {}),
@@ -170,7 +190,9 @@ function progressPrinter(io: CliIo, t0: number) {
 }
 
 /** What travels to the process that runs the diagnosis (JSON): the parsed flags and the options file's content. */
-type DiagnoseExec = Omit<Args, 'optionsFile' | 'config'> & { options: DiagnosisOptionsInput };
+type DiagnoseExec = Omit<Args, 'optionsFile' | 'config' | 'reportInfo' | 'org' | 'team'> & {
+  options: DiagnosisOptionsInput;
+};
 
 export const diagnoseData: DataCommand<DiagnoseExec> = {
   name: 'diagnose',
@@ -198,7 +220,11 @@ export const diagnoseData: DataCommand<DiagnoseExec> = {
         onProgress: progressPrinter(io, t0),
       });
       const summary = summarize(result);
-      files.push({ path: args.out, content: renderReport(result, { lang: args.lang }) });
+      const admin = reportAdminSchema.parse(args.admin ?? {});
+      files.push({
+        path: args.htmlOut ?? args.out,
+        content: renderReport(result, { lang: args.lang, admin }),
+      });
       if (args.json) files.push({ path: args.json, content: `${JSON.stringify(result, null, 2)}\n` });
       if (args.save) {
         const repo = new DiagnosisRepository(db);
@@ -230,7 +256,7 @@ export const diagnoseData: DataCommand<DiagnoseExec> = {
       for (const f of result.findings.filter((x) => x.severity !== 'info'))
         io.err(`  ${f.severity.padEnd(6)} ${f.id}  ${args.lang === 'en' ? f.title.en : f.title.zh}`);
       for (const f of files) step(`writing ${f.path}`);
-      io.out(args.out);
+      if (!args.htmlOut) io.out(args.out);
       return done(EXIT.ok);
     } catch (e) {
       io.err(`xiang diagnose: ${(e as Error).message}`);
@@ -253,6 +279,8 @@ export const diagnoseCommand: CliCommand = {
       args = parse(argv);
       config = loadConfig({ file: args.config });
       if (args.optionsFile) options = readOptions(args.optionsFile);
+      const admin = reportAdminFrom({ file: args.reportInfo, org: args.org, team: args.team });
+      args = { ...args, admin, ...(wantsPdf(args.out) ? { htmlOut: tempHtmlPath() } : {}) };
     } catch (e) {
       const usage = e instanceof ConfigError ? '' : `\nusage: ${USAGE}`;
       io.err(`xiang diagnose: ${oneLine(e)}${usage}`);
@@ -262,7 +290,20 @@ export const diagnoseCommand: CliCommand = {
     if (args.gridYear)
       options = { ...options, gridFactor: { ...options.gridFactor, dataYear: args.gridYear } };
     if (args.flatPrice) options = { ...options, flatPriceCnyPerKwh: args.flatPrice };
-    const { optionsFile: _file, config: _config, ...rest } = args;
-    return runDataCommand(diagnoseData, config, args.factory, { ...rest, options }, io);
+    const { optionsFile: _file, config: _config, reportInfo: _info, org: _org, team: _team, ...rest } = args;
+    const code = await runDataCommand(diagnoseData, config, args.factory, { ...rest, options }, io);
+    if (code !== EXIT.ok || !args.htmlOut) return code;
+    try {
+      await printPdf(args.htmlOut, args.out, {
+        lang: args.lang,
+        footerText: `${args.factory} · xiang diagnose`,
+      });
+    } catch (e) {
+      io.err(`xiang diagnose: ${oneLine(e)}`);
+      return EXIT.failed;
+    }
+    io.err(`writing ${args.out}`);
+    io.out(args.out);
+    return code;
   },
 };

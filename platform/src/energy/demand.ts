@@ -130,6 +130,9 @@ export function shaveMonth(
     const e2 = Math.min(vals.length, e + 1);
     let peak = 0;
     for (let k = s2; k < e2; k++) {
+      // A slot without demand (a gap in the minute data) beside or inside the excursion is unknown: it
+      // neither sets the peak (Math.max would make it NaN) nor is shaved.
+      if (Number.isNaN(vals[k]!)) continue;
       peak = Math.max(peak, vals[k]!);
       clean[k] = Math.min(vals[k]!, around[k]!);
     }

@@ -1,4 +1,4 @@
-import { birthSchema, deviceSchema, formatZodIssues, metricSchema } from '@xiang/protocol';
+import { type Birth, birthSchema, deviceSchema, formatZodIssues, metricSchema } from '@xiang/protocol';
 import { z } from 'zod';
 import {
   birthDeviceWriter,
@@ -11,9 +11,33 @@ import { immediate } from '../registry/db.js';
 import { checkBirthLimits, checkBirthShape, seriesScopes } from './birth-limits.js';
 import { drainParked } from './drain.js';
 import type { IngestProcessor } from './processor.js';
-import { onBirth } from './session-state.js';
+import { beyondFreeze, onBirth, supersede } from './session-state.js';
 import type { IngestContext } from './steps.js';
 import { inTurns } from './turns.js';
+
+/**
+ * The sessions a birth supersedes are frozen (session-state.ts `supersede`): the one it names as its
+ * `previous`, at the last seq the agent says it assigned there, and the agent's current session until now
+ * (when this birth takes its place), at the highest seq handled — unless it is that same `previous`.
+ * Call inside the birth's last transaction.
+ */
+function freezeSuperseded(
+  proc: IngestProcessor,
+  f: string,
+  a: string,
+  birth: Birth,
+  replaced: string | null,
+  nowMs: number,
+): void {
+  const { sessions } = proc.deps;
+  const freeze = (sessionId: string, lastSeq?: number) => {
+    if (sessionId === birth.sessionId) return;
+    const st = sessions.get(f, a, sessionId);
+    if (st) sessions.put(f, a, sessionId, supersede(st, lastSeq), nowMs);
+  };
+  if (birth.previous) freeze(birth.previous.sessionId, birth.previous.lastSeq);
+  if (replaced && replaced !== birth.previous?.sessionId) freeze(replaced);
+}
 
 /** The birth envelope; metrics and devices are validated chunk by chunk after the size limits are checked. */
 const envelopeSchema = birthSchema.extend({ metrics: z.array(z.unknown()), devices: z.array(z.unknown()) });
@@ -74,6 +98,8 @@ export async function handleBirth(
     d.counters.add('duplicates');
     return steps.commitCounters();
   }
+  if (beyondFreeze(before, birth.seq))
+    return steps.rejectSuperseded(ctx, birth.sessionId, birth.seq, before.frozenAtSeq);
 
   const stale = isStaleBirth(d.registry.db, f, a, birth);
   const db = d.registry.db;
@@ -106,6 +132,7 @@ export async function handleBirth(
     devicesWritten = written;
   }
   const res = immediate(d.registry.db, () => {
+    const wasCurrent = d.registry.agent(f, a)?.currentSessionId ?? null;
     const r = d.registry.applyBirth(f, a, birth, nowMs, {
       metricsWritten: { redefinedIndices },
       ...(devicesWritten ? { devicesWritten } : {}),
@@ -114,6 +141,7 @@ export async function handleBirth(
     const fresh = d.sessions.get(f, a, birth.sessionId);
     const decided = fresh ? onBirth(fresh, birth.seq, birth.timestamp, earlier) : s;
     d.sessions.put(f, a, birth.sessionId, decided.state, nowMs);
+    freezeSuperseded(proc, f, a, birth, r.stale ? null : wasCurrent, nowMs);
     if (r.newSession) d.sessions.prune(nowMs, { f, a, keep: birth.sessionId });
     const scope = seriesScopes(f, a);
     d.budgets.charge(scope.agent, limits.newSeries, nowMs);

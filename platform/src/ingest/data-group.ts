@@ -4,7 +4,7 @@ import type { StoredPoint } from '../store/types.js';
 import { dataEnvelopeSchema } from './data-handler.js';
 import type { DecodedBatch } from './decode.js';
 import type { IngestProcessor } from './processor.js';
-import { onMessage, type SessionState } from './session-state.js';
+import { beyondFreeze, onMessage, type SessionState } from './session-state.js';
 import { type IngestContext, isTransient } from './steps.js';
 
 /** A data message of a born session, decoded and ready to be stored (or a duplicate to be counted). */
@@ -79,6 +79,7 @@ export class DataGroup {
     const ctx: IngestContext = { topic, payload, factoryId: f, agentId: a, kind: 'data', nowMs };
     const m = onMessage(st, seq);
     if (m.duplicate) return { ctx, f, a, sessionId, seq, before: st, dec: null };
+    if (beyondFreeze(st, seq)) return null; // refused (supersededSession): handleData reports it
     const dec = this.proc.steps.decode(f, a, points, nowMs);
     if (dec.unknown.length > 0) return null; // rejected or parked, depending on the session: handleData decides
     this.states.set(key, m.state);

@@ -4,7 +4,7 @@ import { immediate } from '../registry/db.js';
 import { refuseContradictingHistory } from './counter-consistency.js';
 import type { IngestProcessor } from './processor.js';
 import type { Suspicion } from './rebirth.js';
-import { nothingMissingBefore, onMessage } from './session-state.js';
+import { beyondFreeze, nothingMissingBefore, onMessage } from './session-state.js';
 import type { IngestContext } from './steps.js';
 
 /** The data batch envelope; points are validated one by one (decode.ts) so one bad point spares the rest. */
@@ -16,9 +16,10 @@ export const dataEnvelopeSchema = z.object({
 });
 
 /**
- * A data batch. Only a session whose birth the platform has seen may write into the agent's series (its
- * current session, or an earlier one still replaying); anything else is parked whole until that birth
- * arrives. Points whose metric index is unknown are parked while a birth that may declare them is missing
+ * A data batch. Only a session whose birth the platform has seen may write into the agent's series: its
+ * current session, or an earlier one up to the seq it was frozen at when a newer birth superseded it (its
+ * messages still in flight); above that it is dead-lettered `supersededSession`. Data of an unborn session is
+ * parked whole until that birth arrives. Points whose metric index is unknown are parked while a birth that may declare them is missing
  * (a seq hole above the latest birth), else rejected.
  */
 export async function handleData(
@@ -66,6 +67,7 @@ export async function handleData(
     d.counters.add('duplicates');
     return steps.commitCounters();
   }
+  if (beyondFreeze(st, seq)) return steps.rejectSuperseded(ctx, sessionId, seq, st.frozenAtSeq);
   const dec = steps.decode(f, a, points, ctx.nowMs);
   let parked: unknown[] = [];
   if (dec.unknown.length > 0) {

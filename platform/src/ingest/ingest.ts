@@ -7,6 +7,7 @@ import type { Registry } from '../registry/registry.js';
 import type { TimeSeriesStore } from '../store/types.js';
 import { Budgets } from './budgets.js';
 import { DeadLetterStore } from './dead-letters.js';
+import { IngestHandoff, serially } from './handoff.js';
 import { type IngestRoute, MqttIngest } from './mqtt-ingest.js';
 import { ParkingLot } from './parking.js';
 import { IngestProcessor } from './processor.js';
@@ -44,6 +45,8 @@ export type Ingest = {
   deadLetters: DeadLetterStore;
   parking: ParkingLot;
   sessions: SessionTracker;
+  /** Messages handed over by a broker in this process (the embedded one), acknowledged once durable. */
+  handoff: IngestHandoff;
   /** Connected and subscribed (true when MQTT is off). */
   ready(): boolean;
   /** Finishes the message in hand, acknowledges it, disconnects. */
@@ -144,15 +147,22 @@ export function createIngest(o: IngestOptions): Ingest {
     });
   }
 
+  // Each protocol is one route (filter + handler); Sparkplug B will be a second entry here. Routes run one
+  // batch at a time whoever feeds them (the MQTT subscription, a broker's hand-off).
+  const serial = serially();
+  const routes: IngestRoute[] = [
+    {
+      filter: UPLINK_FILTER,
+      handleBatch: (m: Parameters<IngestProcessor['handleBatch']>[0]) =>
+        serial(() => processor.handleBatch(m)),
+    },
+    ...(o.extraRoutes?.({ processor, publish: (t, p) => mqtt?.publish(t, p) }) ?? []).map((r) => ({
+      filter: r.filter,
+      handleBatch: (m: Parameters<IngestRoute['handleBatch']>[0]) => serial(() => r.handleBatch(m)),
+    })),
+  ];
+  const handoff = new IngestHandoff(routes, log);
   if (o.connect !== false) {
-    // Each protocol is one route (filter + handler); Sparkplug B will be a second entry here.
-    const routes = [
-      {
-        filter: UPLINK_FILTER,
-        handleBatch: (m: Parameters<IngestProcessor['handleBatch']>[0]) => processor.handleBatch(m),
-      },
-      ...(o.extraRoutes?.({ processor, publish: (t, p) => mqtt?.publish(t, p) }) ?? []),
-    ];
     mqtt = new MqttIngest(
       routes,
       {
@@ -180,13 +190,16 @@ export function createIngest(o: IngestOptions): Ingest {
     deadLetters,
     parking,
     sessions,
+    handoff,
     ready: () => mqtt?.ready ?? true,
     stop: async () => {
       rebirth.close();
+      await handoff.close();
       await mqtt?.stop();
     },
     abort: async () => {
       rebirth.close();
+      void handoff.close();
       await mqtt?.abort();
     },
   };

@@ -3,7 +3,7 @@ import { type Command, sharedSubscription, topicFor } from '@xiang/protocol';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { type Delivery, GroupCommit } from './group-commit.js';
-import { routeFor } from './routes.js';
+import { dispatchToRoutes } from './routes.js';
 
 export type MqttIngestOptions = {
   url: string;
@@ -197,14 +197,7 @@ export class MqttIngest {
 
   /** Hands each run of consecutive messages of one route to that route's handler, in arrival order. */
   private async dispatch(batch: readonly Delivery[]): Promise<void> {
-    let from = 0;
-    while (from < batch.length) {
-      const route = routeFor(this.routes, (batch[from] as Delivery).topic);
-      let to = from + 1;
-      while (to < batch.length && routeFor(this.routes, (batch[to] as Delivery).topic) === route) to++;
-      await route.handleBatch(batch.slice(from, to));
-      from = to;
-    }
+    await dispatchToRoutes(this.routes, batch);
   }
 
   private onFailure(e: unknown, batch: readonly Delivery[]): void {

@@ -64,15 +64,20 @@ describe('ingest processor', () => {
     expect(registry.device(FACTORY, 'M0')?.lastSeenMs).toBe(T0 + 1000);
   });
 
-  it('historical batches of an earlier born session in any order are accepted; replays store nothing twice', async () => {
+  it('historical batches of an earlier born session in any order are accepted up to its freeze; replays store nothing twice', async () => {
     await send('birth', fixtureBirth('session-0001'));
-    await send('birth', fixtureBirth('session-0002', { timestamp: T0 + 1 }));
+    // The new session's birth names the old one and its last acknowledged seq: up to it, still in flight.
+    const previous = { sessionId: 'session-0001', lastSeq: 8 };
+    await send('birth', { ...fixtureBirth('session-0002', { timestamp: T0 + 1 }), previous });
     // Replayed batches of the earlier session, out of order, one of them twice with a different seq.
     await send('data', fixtureBatch('session-0001', 7, [[0, T0 + 7000, 7]], true));
     await send('data', fixtureBatch('session-0001', 3, [[0, T0 + 3000, 3]], true));
     await send('data', fixtureBatch('session-0001', 8, [[0, T0 + 3000, 3]], true));
     expect(await count('M0', 'activePower')).toBe(2);
     expect(totals().rebirthsRequested).toBe(0);
+    await send('data', fixtureBatch('session-0001', 9, [[0, T0 + 9000, 9]], true));
+    expect(await count('M0', 'activePower')).toBe(2);
+    expect(totals().rejectedMessages).toEqual({ supersededSession: 1 });
   });
 
   it('rejects bad points with a counted reason and keeps the good ones of the same batch', async () => {

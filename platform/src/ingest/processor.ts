@@ -3,7 +3,7 @@ import { immediate } from '../registry/db.js';
 import { handleBirth } from './birth-handler.js';
 import { DataGroup } from './data-group.js';
 import { handleData } from './data-handler.js';
-import { onMessage } from './session-state.js';
+import { beyondFreeze, onMessage } from './session-state.js';
 import { type IngestContext, IngestSteps, isTransient, type ProcessorDeps } from './steps.js';
 
 export { type ProcessorDeps, TransientIngestError } from './steps.js';
@@ -148,6 +148,7 @@ export class IngestProcessor {
       this.d.counters.add('duplicates');
       return this.steps.commitCounters();
     }
+    if (beyondFreeze(st, s.seq)) return this.steps.rejectSuperseded(ctx, s.sessionId, s.seq, st.frozenAtSeq);
     const current = this.d.registry.agent(f, a)?.currentSessionId === s.sessionId;
     const m = immediate(this.d.registry.db, () => {
       const m = onMessage(this.d.sessions.get(f, a, s.sessionId) ?? st, s.seq);

@@ -17,6 +17,7 @@ export const messageRejectReasonSchema = z.enum([
   'tooManyDevices', // the agent or the factory would own more devices than allowed
   'tooManyAgents', // the factory would have more agents than allowed
   'seriesRateExceeded', // the birth adds more new series than the per-minute budget of the agent or factory
+  'supersededSession', // a message of a session a newer birth of the agent superseded, above the seq it was frozen at
   'counterConflict', // a historical batch contradicting stored counter values (counter-consistency.ts)
   'internalError', // the platform failed on this message (a bug) — logged at error level
   // Sparkplug B (platform/src/sparkplug/README.md):

@@ -23,3 +23,18 @@ export function routeFor<R extends { filter: string }>(routes: readonly R[], top
   for (const r of routes) if (topicMatches(r.filter, topic)) return r;
   return routes[0] as R;
 }
+
+/** Hands each run of consecutive messages of one route to that route's handler, in arrival order. */
+export async function dispatchToRoutes<M extends { topic: string }>(
+  routes: readonly { filter: string; handleBatch: (msgs: readonly M[]) => Promise<void> }[],
+  batch: readonly M[],
+): Promise<void> {
+  let from = 0;
+  while (from < batch.length) {
+    const route = routeFor(routes, (batch[from] as M).topic);
+    let to = from + 1;
+    while (to < batch.length && routeFor(routes, (batch[to] as M).topic) === route) to++;
+    await route.handleBatch(batch.slice(from, to));
+    from = to;
+  }
+}

@@ -22,6 +22,13 @@ export type SessionState = {
   firstBirthTs: number | null;
   /** Seq of the latest birth applied; holes below it no longer matter (that birth re-stated the table). */
   lastBirthSeq: number;
+  /** Highest seq handled (a legacy session: since its latest birth, as its seq restarts with each). */
+  highestSeq: number;
+  /**
+   * Set once a newer birth of the agent superseded this session: the last seq the session may still
+   * deliver (in flight or redelivered). Anything above it is refused (`supersededSession`).
+   */
+  frozenAtSeq: number | null;
 };
 
 export const SPARSE_MAX = 4096;
@@ -32,6 +39,8 @@ export const emptySession = (): SessionState => ({
   window: { contiguousUpTo: -1, sparse: [] },
   firstBirthTs: null,
   lastBirthSeq: -1,
+  highestSeq: -1,
+  frozenAtSeq: null,
 });
 
 export function seen(w: SeqWindow, seq: number): boolean {
@@ -103,14 +112,23 @@ export function onBirth(
   ts: number,
   earlierSeqs: readonly number[] = [],
 ): { state: SessionState; outcome: BirthOutcome } {
-  if (s.legacy) return { state: { ...s, birthSeen: true, lastBirthSeq: 0 }, outcome: 'applied' };
+  if (s.legacy)
+    return { state: { ...s, birthSeen: true, lastBirthSeq: 0, highestSeq: seq }, outcome: 'applied' };
   if (seq === 0 && s.firstBirthTs === ts && seen(s.window, 0)) return { state: s, outcome: 'redelivered' };
   if (seq > 0 && s.birthSeen && seen(s.window, seq)) return { state: s, outcome: 'redelivered' };
   const higherSeen =
     s.window.contiguousUpTo > 0 || s.window.sparse.some((x) => x > 0) || earlierSeqs.some((x) => x > 0);
   if (seq === 0 && higherSeen) {
     // Seq restarted: an agent of the legacy protocol (or its first birth reordered behind its data).
-    const state = { ...emptySession(), birthSeen: true, legacy: true, firstBirthTs: ts, lastBirthSeq: 0 };
+    const state = {
+      ...emptySession(),
+      birthSeen: true,
+      legacy: true,
+      firstBirthTs: ts,
+      lastBirthSeq: 0,
+      highestSeq: 0,
+      frozenAtSeq: s.frozenAtSeq,
+    };
     return { state, outcome: 'legacyRebirth' };
   }
   const state: SessionState = {
@@ -118,6 +136,7 @@ export function onBirth(
     birthSeen: true,
     firstBirthTs: seq === 0 ? ts : s.firstBirthTs,
     lastBirthSeq: Math.max(s.lastBirthSeq, seq),
+    highestSeq: Math.max(s.highestSeq, seq),
     window: markSeen(s.window, seq),
   };
   return { state, outcome: 'applied' };
@@ -128,12 +147,32 @@ export function onMessage(
   s: SessionState,
   seq: number,
 ): { state: SessionState; duplicate: boolean; hole: boolean } {
-  if (s.legacy) return { state: s, duplicate: false, hole: false };
+  if (s.legacy)
+    return { state: { ...s, highestSeq: Math.max(s.highestSeq, seq) }, duplicate: false, hole: false };
   if (seen(s.window, seq)) return { state: s, duplicate: true, hole: false };
   const window = markSeen(s.window, seq);
   return {
-    state: { ...s, window },
+    state: { ...s, window, highestSeq: Math.max(s.highestSeq, seq) },
     duplicate: false,
     hole: firstMissingAbove(window, s.lastBirthSeq) !== null,
   };
+}
+
+/**
+ * A newer birth of the agent superseded this session: from now on it may only deliver what it had sent
+ * before — messages in flight or redelivered by the broker, a sibling instance's share. With the agent's
+ * own word (`previous.lastSeq` of the new birth) that bound is exact and replaces any earlier estimate;
+ * without it (an agent before that field, or one restarted with no memory of its last session) the bound is
+ * the highest seq handled so far, and an estimate never moves a bound already set. A session whose seqs
+ * restart (legacy) is frozen at the highest seq since its latest birth.
+ */
+export function supersede(s: SessionState, claimedLastSeq?: number): SessionState {
+  if (claimedLastSeq !== undefined) return { ...s, frozenAtSeq: claimedLastSeq };
+  if (s.frozenAtSeq !== null) return s;
+  return { ...s, frozenAtSeq: s.highestSeq };
+}
+
+/** Is `seq` beyond what this (superseded) session may still deliver? */
+export function beyondFreeze(s: SessionState, seq: number): boolean {
+  return s.frozenAtSeq !== null && seq > s.frozenAtSeq;
 }

@@ -17,6 +17,8 @@ type Row = {
   legacy: number;
   firstBirthTs: number | null;
   lastBirthSeq: number;
+  highestSeq: number;
+  frozenAtSeq: number | null;
 };
 
 export class SessionTracker {
@@ -44,23 +46,32 @@ export class SessionTracker {
     if (!cols.has('firstBirthTs')) db.exec('ALTER TABLE ingest_sessions ADD COLUMN firstBirthTs INTEGER');
     if (!cols.has('lastBirthSeq'))
       db.exec('ALTER TABLE ingest_sessions ADD COLUMN lastBirthSeq INTEGER NOT NULL DEFAULT 0');
+    // Superseded sessions (a newer birth of the agent): frozen at the last seq they may still deliver.
+    if (!cols.has('highestSeq'))
+      db.exec('ALTER TABLE ingest_sessions ADD COLUMN highestSeq INTEGER NOT NULL DEFAULT -1');
+    if (!cols.has('frozenAtSeq')) db.exec('ALTER TABLE ingest_sessions ADD COLUMN frozenAtSeq INTEGER');
     db.exec('CREATE INDEX IF NOT EXISTS sessions_by_agent ON ingest_sessions (factoryId, agentId, lastAtMs)');
   }
 
   get(f: string, a: string, s: string): SessionState | undefined {
     const r = this.db
       .prepare(
-        `SELECT contiguousUpTo, sparse, birthSeen, legacy, firstBirthTs, lastBirthSeq FROM ingest_sessions
+        `SELECT contiguousUpTo, sparse, birthSeen, legacy, firstBirthTs, lastBirthSeq, highestSeq, frozenAtSeq
+         FROM ingest_sessions
          WHERE factoryId = ? AND agentId = ? AND sessionId = ?`,
       )
       .get(f, a, s) as Row | undefined;
     if (!r) return undefined;
+    const sparse = JSON.parse(r.sparse) as number[];
     return {
       birthSeen: r.birthSeen === 1,
       legacy: r.legacy === 1,
-      window: { contiguousUpTo: r.contiguousUpTo, sparse: JSON.parse(r.sparse) as number[] },
+      window: { contiguousUpTo: r.contiguousUpTo, sparse },
       firstBirthTs: r.firstBirthTs,
       lastBirthSeq: r.lastBirthSeq,
+      // Rows written before highestSeq existed: the window holds it.
+      highestSeq: Math.max(r.highestSeq, r.contiguousUpTo, sparse.at(-1) ?? -1),
+      frozenAtSeq: r.frozenAtSeq,
     };
   }
 
@@ -74,11 +85,12 @@ export class SessionTracker {
     this.db
       .prepare(
         `INSERT INTO ingest_sessions (factoryId, agentId, sessionId, birthSeen, contiguousUpTo, sparse, firstAtMs,
-           lastAtMs, legacy, firstBirthTs, lastBirthSeq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           lastAtMs, legacy, firstBirthTs, lastBirthSeq, highestSeq, frozenAtSeq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (factoryId, agentId, sessionId) DO UPDATE SET birthSeen = excluded.birthSeen,
            contiguousUpTo = excluded.contiguousUpTo, sparse = excluded.sparse, lastAtMs = excluded.lastAtMs,
-           legacy = excluded.legacy, firstBirthTs = excluded.firstBirthTs, lastBirthSeq = excluded.lastBirthSeq`,
+           legacy = excluded.legacy, firstBirthTs = excluded.firstBirthTs, lastBirthSeq = excluded.lastBirthSeq,
+           highestSeq = excluded.highestSeq, frozenAtSeq = excluded.frozenAtSeq`,
       )
       .run(
         f,
@@ -92,6 +104,8 @@ export class SessionTracker {
         st.legacy ? 1 : 0,
         st.firstBirthTs,
         st.lastBirthSeq,
+        st.highestSeq,
+        st.frozenAtSeq,
       );
   }
 

@@ -173,6 +173,12 @@ export class IngestSteps {
     this.warn(reason, ctx, detail);
   }
 
+  /** A message of a superseded session above its freeze: dead-lettered, counted, never asks for a rebirth. */
+  rejectSuperseded(ctx: IngestContext, sessionId: string, seq: number, frozenAtSeq: number | null): void {
+    const detail = `session ${sessionId} was superseded by a newer birth of the agent; it may deliver up to seq ${frozenAtSeq}, not ${seq}`;
+    this.rejectMessage(ctx, 'supersededSession', detail);
+  }
+
   /** Entries of an applied birth or status refused (e.g. another agent's devices): one dead letter, counted. */
   refuseEntries(ctx: IngestContext, reason: EntryRefuseReason, n: number, detail: string): void {
     if (n === 0) return;

@@ -91,9 +91,13 @@ function counterKnownShare(s: SeriesSummaries, fromMs: number, offline: readonly
   for (const o of offline) cut(o.startMs, o.endMs);
   // No reading before the period (the store found none within its look-back): before the first reading is
   // unknown, not silent.
+  // The store marks that unknown catch-up in the interval holding the first reading − 1 ms: the slot before
+  // when the reading sits exactly on a slot start (a backfill on quarter-hours), not the slot holding it.
   for (let i = 0; i < n; i++) {
     if (good[i]! === 0) continue;
-    if (Number.isNaN(s.gapIncrease[i]!)) cut(fromMs, s.firstTsMs[i]!);
+    const first = s.firstTsMs[i]!;
+    const marked = Math.floor((first - 1 - fromMs) / SLOT_MS);
+    if (marked >= 0 && Number.isNaN(s.gapIncrease[marked]!)) cut(fromMs, first);
     break;
   }
   // No reading in the period at all: unknown (a reading before it cannot tell a still counter from a dead one).

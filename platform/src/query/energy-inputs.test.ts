@@ -243,6 +243,23 @@ describe('energy inputs from the embedded store', () => {
     );
   });
 
+  it('a counter whose first reading ever sits on a quarter-hour start: the time before it is unknown, never zero', async () => {
+    const { store, cleanup } = await tempStore();
+    cleanups.push(cleanup);
+    // History replayed on quarter-hours from 06:00 (nothing before): +5 kWh a quarter-hour. The store marks the
+    // unknown catch-up of that first reading in the interval holding 05:59:59.999 — the slot before its own.
+    // Before the fix the 24 slots before 06:00 read as known zeros (an off-shift baseline of 0 kW raised an
+    // alarm on the steady 20 kW load).
+    const pts: StoredPoint[] = [];
+    for (let k = 0; k <= 72; k++)
+      pts.push(point('M0', 'energyImport', MON + 6 * H + k * 15 * MIN, 1000 + 5 * k));
+    await store.write(pts);
+    const inp = await loadEnergyInputs(store, snapshot(), { fromMs: MON, toMs: MON + 24 * H });
+    const v = inp.meters.find((m) => m.deviceId === 'M0')!.consumption.values;
+    expect(Array.from(v.subarray(0, 24)).every(Number.isNaN)).toBe(true);
+    expect(Array.from(v.subarray(24, 96))).toEqual(new Array(72).fill(5));
+  });
+
   it('rounds the period out to quarter-hours', async () => {
     const { store, cleanup } = await tempStore();
     cleanups.push(cleanup);

@@ -1,5 +1,5 @@
 import { buildMetric, type MetricDef, pickDeviceMeta } from '../../config/model.js';
-import { Backoff } from '../../uplink/backoff.js';
+import { FieldbusConnection } from '../fieldbus/connection.js';
 import { type BusDevice, BusScheduler, type Outcome } from '../fieldbus/scheduler.js';
 import { Status, statusText } from '../status-codes.js';
 import type { Source, SourceContext } from '../types.js';
@@ -42,10 +42,7 @@ export class ModbusSource implements Source {
   private readonly io: ModbusTransport;
   private readonly bus: BusScheduler<Read, Uint8Array>;
   private readonly deviceIds: string[] = [];
-  private readonly backoff: Backoff;
-  private stopped = false;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private up = false;
+  private readonly conn: FieldbusConnection;
 
   constructor(
     private readonly cfg: ModbusSourceConfig,
@@ -54,7 +51,6 @@ export class ModbusSource implements Source {
   ) {
     this.name = cfg.name;
     this.io = io ?? new SerialModbusTransport(cfg.connection);
-    this.backoff = new Backoff(cfg.reconnect.initialDelayMs, cfg.reconnect.maxDelayMs);
     ctx.stats.nodes = {};
     for (const k of MODBUS_COUNTERS) ctx.stats.counters[k] = 0;
     this.bus = new BusScheduler(
@@ -62,7 +58,7 @@ export class ModbusSource implements Source {
         exec: (_d, r, ms) => this.io.read(r.unit, r.table, r.start, r.count, ms),
         classify: classifyError,
         discardPending: () => this.io.discardPending(),
-        isUp: () => this.up,
+        isUp: () => this.conn.up,
       },
       {
         pacingMs: cfg.pacingMs ?? defaultPacingMs(cfg.connection),
@@ -71,7 +67,18 @@ export class ModbusSource implements Source {
       },
     );
     for (const d of cfg.devices) this.bus.add(this.device(d));
-    this.io.onClose(() => this.lost('connection closed'));
+    this.conn = new FieldbusConnection({
+      name: cfg.name,
+      protocol: 'Modbus',
+      describe: describeConnection(cfg.connection),
+      ctx,
+      deviceIds: this.deviceIds,
+      reconnect: cfg.reconnect,
+      open: () => this.io.open(),
+      close: () => this.io.close(),
+      onUp: () => this.bus.start(),
+    });
+    this.io.onClose(() => this.conn.lost('connection closed'));
   }
 
   private device(d: ModbusSourceConfig['devices'][number]): BusDevice<Read, Uint8Array> {
@@ -104,7 +111,7 @@ export class ModbusSource implements Source {
       onCycle: (ok, failure) => {
         const why = `unit ${d.unit}: ${failure?.detail ?? 'no answer'}`;
         this.ctx.sink.deviceStatus([d.deviceId], ok, ok ? undefined : why);
-        if (failure?.kind === 'notConnected') this.lost(failure.detail);
+        if (failure?.kind === 'notConnected') this.conn.lost(failure.detail);
       },
       // A coalesced read touched an unmapped register: read its points apart from now on.
       replace: (req, f) =>
@@ -144,66 +151,11 @@ export class ModbusSource implements Source {
     this.ctx.sink.push(x.index, x.def, atMs, null, f.status);
   }
 
-  private lost(reason: string): void {
-    if (!this.up) return;
-    this.up = false;
-    this.ctx.stats.connected = false;
-    this.ctx.stats.lastError = reason;
-    this.ctx.stats.lastErrorAt = Date.now();
-    this.ctx.sink.deviceStatus(
-      this.deviceIds,
-      false,
-      `${describeConnection(this.cfg.connection)}: ${reason}`,
-    );
-    for (const st of Object.values(this.ctx.stats.nodes ?? {}))
-      st.status = statusText(Status.BadNotConnected);
-    this.ctx.log.warn({ source: this.name, reason }, 'Modbus connection lost; reconnecting');
-    this.scheduleConnect();
-  }
-
-  private scheduleConnect(): void {
-    if (this.stopped || this.retryTimer) return;
-    const delay = this.backoff.next();
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, delay);
-  }
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.io.close().catch(() => {});
-      await this.io.open();
-      if (this.stopped) {
-        await this.io.close();
-        return;
-      }
-      if (this.ctx.stats.lastError) this.ctx.stats.reconnections++;
-      this.up = true;
-      this.ctx.stats.connected = true;
-      this.backoff.reset();
-      this.bus.start();
-    } catch (e) {
-      const msg = `${describeConnection(this.cfg.connection)}: ${e instanceof Error ? e.message : String(e)}`;
-      this.ctx.stats.lastError = msg;
-      this.ctx.stats.lastErrorAt = Date.now();
-      this.ctx.sink.deviceStatus(this.deviceIds, false, msg);
-      this.ctx.log.warn({ source: this.name, err: msg }, 'Modbus connect failed');
-      this.scheduleConnect();
-    }
-  }
-
   async start(): Promise<void> {
-    void this.connect();
+    void this.conn.connect();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.up = false;
-    await this.bus.stop();
-    await this.io.close();
-    this.ctx.stats.connected = false;
+    await this.conn.stop(() => this.bus.stop());
   }
 }

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { reportAdminSchema } from '../../energy/report/admin.js';
 import { renderReport } from '../../energy/report/html.js';
 import { diagnosisResultSchema } from '../../energy/result.js';
 import { diagnosisOptionsSchema } from '../../energy/types.js';
+import { htmlToPdf, PdfError } from '../../report-pdf/index.js';
 import { DiagnosisRepository } from '../../services/diagnoses/repository.js';
 import { diagnosisRunSchema } from '../../services/diagnoses/run.js';
 import { DiagnosisError, DiagnosisService, MAX_PERIOD_DAYS } from '../../services/diagnoses/service.js';
@@ -235,32 +238,84 @@ export const diagnosisRoutes: RouteModule = {
       },
     );
 
+    // The PDF is the HTML report printed by headless Chromium; a server without Chromium or a CJK font answers
+    // 503 with the package to install instead of a report of boxes.
+    const sendReport = async (
+      reply: FastifyReply,
+      p: { factoryId: string; runId: string },
+      format: 'json' | 'html' | 'pdf',
+      lang: 'zh-CN' | 'en',
+      admin: z.infer<typeof reportAdminSchema> = {},
+    ) => {
+      const result = await diagnosed(() => svc().result(p.factoryId, p.runId));
+      if (format === 'json') return reply.send(result);
+      const html = renderReport(result, { lang, admin });
+      if (format === 'html') return reply.type('text/html; charset=utf-8').send(html);
+      try {
+        const pdf = await htmlToPdf(html, { lang, footerText: result.factory.name || result.factory.id });
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `inline; filename="diagnosis-${p.runId}.pdf"`)
+          .send(pdf);
+      } catch (e) {
+        if (e instanceof PdfError && e.code !== 'failed') throw new HttpProblem(503, e.message);
+        throw e;
+      }
+    };
+    const reportFormat = z.enum(['json', 'html', 'pdf']);
     app.get(
       `${one}/report`,
       {
         schema: {
           tags,
-          summary: '诊断报告 · Diagnosis report (JSON or printable HTML)',
+          summary: '诊断报告 · Diagnosis report (JSON, printable HTML or PDF)',
           description:
-            'JSON `xiang.energy-diagnosis/1` by default; printable HTML with `format=html` or `Accept: text/html`. ' +
-            'zh-CN by default, English with `lang=en`. 409 while the run is queued or running, or when it failed.',
+            'JSON `xiang.energy-diagnosis/1` by default; printable HTML with `format=html` or `Accept: text/html`; ' +
+            'PDF with `format=pdf` or `Accept: application/pdf` (503 when the server has no Chromium or CJK font). ' +
+            'zh-CN by default, English with `lang=en`. 409 while the run is queued or running, or when it failed. ' +
+            'POST the same path to fill in the administrative fields (organisation, team, dates, confirmation, plan).',
           params: runParams,
-          querystring: z.object({ format: z.enum(['json', 'html']).optional(), lang: langQuery }),
+          querystring: z.object({ format: reportFormat.optional(), lang: langQuery }),
           response: { 200: z.union([diagnosisResultSchema.meta({ id: 'DiagnosisResult' }), z.string()]) },
         },
       },
       async (req, reply) => {
-        const result = await diagnosed(() => svc().result(req.params.factoryId, req.params.runId));
         const accept = req.headers.accept ?? '';
-        const html =
-          req.query.format === 'html' ||
-          (req.query.format === undefined &&
-            accept.includes('text/html') &&
-            !accept.startsWith('application/json'));
-        if (html)
-          return reply.type('text/html; charset=utf-8').send(renderReport(result, { lang: req.query.lang }));
-        return result;
+        const format =
+          req.query.format ??
+          (accept.startsWith('application/json')
+            ? 'json'
+            : accept.includes('application/pdf')
+              ? 'pdf'
+              : accept.includes('text/html')
+                ? 'html'
+                : 'json');
+        return sendReport(reply, req.params, format, req.query.lang);
       },
+    );
+    app.post(
+      `${one}/report`,
+      {
+        config: { access: 'factoryRead' },
+        schema: {
+          tags,
+          summary: '诊断报告（含诊断机构、人员、确认与整改计划）· The report with its administrative fields',
+          description:
+            'Renders the report (html or pdf; json returns the result unchanged) with the 节能诊断报告 administrative ' +
+            'fields from the body: organisation, team, onSite dates, reportDate, enterprise confirmation, ' +
+            'rectification plan, followUp. Fields not given print as blank lines to sign or fill in by hand.',
+          params: runParams,
+          body: z
+            .object({
+              format: reportFormat.default('html'),
+              lang: langQuery,
+              report: reportAdminSchema.default({}),
+            })
+            .strict(),
+          response: { 200: z.union([diagnosisResultSchema.meta({ id: 'DiagnosisResult' }), z.string()]) },
+        },
+      },
+      async (req, reply) => sendReport(reply, req.params, req.body.format, req.body.lang, req.body.report),
     );
   },
 };

@@ -4,6 +4,7 @@ import { sumByGroup } from '../series.js';
 import { mediumRoots } from '../tree.js';
 import { monthAndShiftTotals } from './aggregate.js';
 import { meteringBalance } from './balance.js';
+import { catchUps } from './catch-ups.js';
 import { co2Factor, kgceFactor } from './conversion.js';
 import { touPeriodTypes } from './tou.js';
 
@@ -29,7 +30,9 @@ export function accountEnergy(ctx: DiagnosisContext): Accounting {
       slots: grid.n,
     };
     if (!m) return { ...base, hasData: false, total: 0, gapSlots: grid.n, monthly: [], byShift: [] };
-    const { month, shift } = monthAndShiftTotals(m.consumption.values, grid);
+    const rises = catchUps([m], grid.fromMs, grid.n).bySlot;
+    const values = m.consumption.values.map((v, i) => v + rises[i]!);
+    const { month, shift } = monthAndShiftTotals(values, grid);
     return {
       ...base,
       hasData: true,
@@ -69,6 +72,12 @@ export function accountEnergy(ctx: DiagnosisContext): Accounting {
       const v = meterById.get(r.id)!.consumption.values;
       for (let i = 0; i < grid.n; i++) sum[i] = sum[i]! + v[i]!;
     }
+    const rises = catchUps(
+      roots.map((r) => meterById.get(r.id)!),
+      grid.fromMs,
+      grid.n,
+    );
+    for (let i = 0; i < grid.n; i++) sum[i] = sum[i]! + rises.bySlot[i]!;
     if (medium === 'electricity') electricity = sum;
     const kg = kgceFactor(book, medium, unit, ctx.basis);
     const co2 = co2Factor(book, medium, unit, ctx.gridFactorUsed);
@@ -76,14 +85,14 @@ export function accountEnergy(ctx: DiagnosisContext): Accounting {
     let quantity = 0;
     let gaps = 0;
     for (let i = 0; i < grid.n; i++) {
-      const v = sum[i]!;
-      if (Number.isNaN(v)) {
+      // An unknown slot adds only a rise booked to it (a known quantity, consumed somewhere before).
+      const v = Number.isNaN(sum[i]!) ? rises.bySlot[i]! : sum[i]!;
+      if (Number.isNaN(sum[i]!) || rises.uncertain[i]) {
         gaps++;
         if (counted) {
           monthGaps[grid.month[i]!]!++;
           dayGaps[grid.day[i]!]!++;
         }
-        continue;
       }
       quantity += v;
       if (counted && kg.perUnit !== null) {

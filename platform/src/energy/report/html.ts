@@ -1,25 +1,32 @@
 import type { DiagnosisResult } from '../result.js';
 import type { Lang } from '../types.js';
-import { L, localTime } from './i18n.js';
+import { confirmationSection, type ReportAdmin, rectificationSection, workSection } from './admin.js';
+import { L } from './i18n.js';
+import { indicatorAppendix, indicatorSection } from './indicators.js';
+import { periodText } from './period.js';
 import {
   coefficientsSection,
   dataQualitySection,
   findingsSection,
+  infoAppendix,
   measuresSection,
 } from './sections-findings.js';
-import { flowSection, indicatorSection, profileSection } from './sections-flow.js';
+import { flowSection, profileSection } from './sections-flow.js';
 import { esc } from './svg.js';
 
 /**
  * The printable energy-saving diagnosis report (节能诊断报告) from a DiagnosisResult: one self-contained
  * HTML document (inline CSS with print rules, inline SVG charts, no scripts, every text escaped),
- * zh-CN by default, English on request.
+ * zh-CN by default and Chinese throughout, English on request. `admin` carries the administrative fields
+ * (organisation, team, dates, confirmation, rectification plan, follow-up); missing ones print as blank lines.
  */
-export function renderReport(result: DiagnosisResult, opts: { lang?: Lang } = {}): string {
+export type ReportOptions = { lang?: Lang; admin?: ReportAdmin };
+
+export function renderReport(result: DiagnosisResult, opts: ReportOptions = {}): string {
   const lang: Lang = opts.lang ?? 'zh-CN';
+  const admin = opts.admin ?? {};
   const f = result.factory;
   const name = lang === 'en' && f.nameEn ? f.nameEn : f.name || f.id;
-  const off = result.period.utcOffsetMinutes;
   const title = `${name} ${L(lang, 'reportTitle')}`;
   return `<!DOCTYPE html>
 <html lang="${lang === 'en' ? 'en' : 'zh-CN'}">
@@ -34,18 +41,22 @@ export function renderReport(result: DiagnosisResult, opts: { lang?: Lang } = {}
 <header class="cover">
 <h1>${esc(title)}</h1>
 <p class="sub">${esc(L(lang, 'subtitle'))}</p>
-<p class="sub">${esc(`${L(lang, 'period')}: ${localTime(result.period.fromMs, off, false)} — ${localTime(result.period.toMs, off, false)}`)}</p>
+<p class="sub">${esc(L(lang, 'period'))}${lang === 'en' ? ': ' : '：'}${periodText(result, lang)}</p>${admin.organisation ? `<p class="sub">${esc(L(lang, 'diagnosedBy'))}${lang === 'en' ? ': ' : '：'}${esc(admin.organisation.name)}</p>` : ''}
 <p class="summary">${summaryLine(result, lang)}</p>
 </header>
 <main>
 ${profileSection(result, lang)}
+${workSection(admin, lang)}
 ${flowSection(result, lang)}
 ${indicatorSection(result, lang)}
 ${findingsSection(result, lang)}
 ${measuresSection(result, lang)}
+${rectificationSection(result, admin, lang)}
+${confirmationSection(admin, lang)}
 ${dataQualitySection(result, lang)}
 ${coefficientsSection(result, lang)}
-<p class="signature">${esc(L(lang, 'signature'))}</p>
+${indicatorAppendix(result, lang)}
+${infoAppendix(result, lang)}
 </main>
 </body>
 </html>
@@ -88,7 +99,9 @@ svg .s1-text{fill:var(--accent)}svg .s2-text{fill:#d9822b}svg .bar{fill:var(--ac
 .a-worse{color:var(--high);font-weight:600}.a-within,.a-better{color:#2e7d32}
 .conf{font-weight:700}.conf-R{color:var(--high)}.conf-S{color:var(--medium)}.conf-C{color:#2e7d32}
 .none{color:var(--muted)}code{font-size:12px}details summary{cursor:pointer;color:var(--muted)}
-.signature{margin-top:40px;color:var(--muted)}
+.blank{display:inline-block;min-width:9em;border-bottom:1px solid var(--ink);height:1.1em;vertical-align:bottom;margin:0 1.2em 0 .3em}
+.sigblock{margin:18px 0 28px}.sigline{margin:18px 0}.sigline .filled{margin:0 1.2em 0 .3em}.seal{text-align:right;color:var(--muted);margin-right:4em}
+table.sign td{height:2.2em}.partial{color:var(--medium);font-weight:600}small.key{color:var(--muted);font-family:monospace}
 @page{size:A4;margin:16mm 14mm}
-@media print{body{max-width:none;padding:0;font-size:11pt}h2{page-break-after:avoid}section.appendix{page-break-before:always}details>summary{display:none}a{color:inherit;text-decoration:none}}
+@media print{body{max-width:none;padding:0;font-size:10.5pt}h2,h3,figcaption{page-break-after:avoid;break-after:avoid}thead{display:table-header-group}tr,.sigline,.blank{page-break-inside:avoid;break-inside:avoid}section.confirm{page-break-before:always}section.appendix{page-break-before:always}details>summary{display:none}a{color:inherit;text-decoration:none}}
 `;

@@ -1,6 +1,7 @@
 import type { Medium } from '@xiang/protocol';
 import type { Category, Severity } from '../finding.js';
 import type { Lang, Text } from '../types.js';
+import { unitText } from './zh.js';
 
 /** Report wording, zh-CN first and English second, plus number and date formatting per language. */
 export const pick = (lang: Lang, x: Text): string => (lang === 'en' ? x.en : x.zh);
@@ -108,10 +109,27 @@ const labels = {
     en: 'Confidence: C = read in the document; S = secondary source only; R = recalled, not verified. S/R values are configurable defaults: check the original before relying on them.',
   },
   settingsApplied: { zh: '本次诊断调整的参数', en: 'Settings changed for this run' },
-  signature: {
-    zh: '诊断人员（签字）：__________　　审核：__________　　日期：__________',
-    en: 'Diagnosed by: __________    Reviewed by: __________    Date: __________',
+  flatPrice: { zh: '平段电价', en: 'flat price' },
+  appC: { zh: '附录C 分表指标明细', en: 'Appendix C. Indicators per meter' },
+  indSummary: { zh: '分表指标汇总', en: 'Indicators per meter, summarised' },
+  indSummaryNote: {
+    zh: '各表计逐月指标的汇总；逐项明细见附录C，未达标项列于下表。',
+    en: 'Per-meter monthly indicators summarised; every row is in Appendix C, the ones that fail are listed below.',
   },
+  indMeters: { zh: '表计数', en: 'Meters' },
+  indRows: { zh: '项数', en: 'Rows' },
+  indPass: { zh: '符合/优于', en: 'Within' },
+  indFail: { zh: '未达标', en: 'Fail' },
+  indNoRef: { zh: '无对标值', en: 'No reference' },
+  indRange: { zh: '范围', en: 'Range' },
+  indFailing: { zh: '未达标的分表指标', en: 'Per-meter indicators that fail' },
+  appD: { zh: '附录D 提示项明细', en: 'Appendix D. Notes in detail' },
+  infoCondensed: {
+    zh: '以下提示项在多处出现，逐项列出，证据与建议见附录D。',
+    en: 'The notes below recur in several places: one row each, evidence and advice in Appendix D.',
+  },
+  infoItem: { zh: '提示项', en: 'Note' },
+  diagnosedBy: { zh: '诊断机构', en: 'Diagnosed by' },
 } satisfies Record<string, Text>;
 
 export type LabelKey = keyof typeof labels;
@@ -189,6 +207,13 @@ export function num(lang: Lang, v: number | null | undefined, digits = 1): strin
     maximumFractionDigits: digits,
     minimumFractionDigits: 0,
   }).format(v);
+}
+
+/** A number with its unit as printed ("1" → nothing, m3 → m³, CNY → 元/¥). */
+export function numUnit(lang: Lang, v: number | null | undefined, unit: string, digits = 1): string {
+  const u = unitText(lang, unit);
+  const n = num(lang, v, digits);
+  return u && n !== '—' ? `${n} ${u}` : n;
 }
 
 /** Local date-time "YYYY-MM-DD HH:MM" at the factory's UTC offset. */

@@ -1,18 +1,34 @@
 import type { Finding } from '../finding.js';
 import type { DiagnosisResult } from '../result.js';
+import { rules } from '../rules/index.js';
 import type { Lang } from '../types.js';
-import { categories, L, localTime, num, pick, severityName } from './i18n.js';
+import { categories, L, localTime, num, numUnit, pick, severityName } from './i18n.js';
 import { table } from './sections-flow.js';
 import { esc } from './svg.js';
+import { zhOnly } from './zh.js';
 
 const sep = (lang: Lang) => (lang === 'en' ? '; ' : '；');
+const ruleTitles = new Map(rules.map((r) => [r.id, r.title]));
+/** A rule's display name: its title in the report language (the key only in English, as a reference). */
+export const ruleName = (lang: Lang, id: string): string => {
+  const t = ruleTitles.get(id);
+  return t ? pick(lang, t) : id;
+};
+const money = (lang: Lang, v: number | null) => (v === null ? '—' : numUnit(lang, v, 'CNY', 0));
+/** Name, device id and asset path once each (a meter named after its id printed "M-MAIN · M-MAIN"). */
+export function whereText(w: { name?: string; deviceId?: string; assetPath?: string }): string {
+  const parts: string[] = [];
+  for (const p of [w.name, w.deviceId, w.assetPath]) if (p && !parts.includes(p)) parts.push(p);
+  return parts.join(' · ');
+}
 
 /** Report sections 4–5 and the appendices: findings by category, ranked measures, data quality, coefficients. */
 function findingBlock(f: Finding, lang: Lang, off: number): string {
   const figures = f.evidence.figures
     .filter((x) => x.value !== null)
     .map(
-      (x) => `<tr><th>${esc(pick(lang, x.label))}</th><td>${num(lang, x.value, 3)} ${esc(x.unit)}</td></tr>`,
+      (x) =>
+        `<tr><th>${esc(pick(lang, x.label))}</th><td>${esc(numUnit(lang, x.value, x.unit, 3))}</td></tr>`,
     )
     .join('');
   const evTable = f.evidence.table
@@ -26,28 +42,74 @@ function findingBlock(f: Finding, lang: Lang, off: number): string {
     : '';
   const s = f.saving;
   const saving = s
-    ? `<p><b>${esc(L(lang, 'saving'))}:</b> ${num(lang, s.energyKwh, 0)} kWh · ${num(lang, s.tce, 2)} tce · ${num(lang, s.tco2, 2)} tCO₂ · ${s.costCny === null ? '—' : `${num(lang, s.costCny, 0)} ¥`}${s.investmentCny !== null ? ` · ${esc(L(lang, 'investment'))} ${num(lang, s.investmentCny, 0)} · ${esc(L(lang, 'payback'))} ${num(lang, s.paybackYears, 1)}` : ''}</p><p class="assume"><b>${esc(L(lang, 'assumptions'))}:</b> ${s.assumptions.map((a) => esc(pick(lang, a))).join(sep(lang))}</p>`
+    ? `<p><b>${esc(L(lang, 'saving'))}:</b> ${num(lang, s.energyKwh, 0)} kWh · ${num(lang, s.tce, 2)} tce · ${num(lang, s.tco2, 2)} tCO₂ · ${money(lang, s.costCny)}${s.investmentCny !== null ? ` · ${esc(L(lang, 'investment'))} ${num(lang, s.investmentCny, 0)} · ${esc(L(lang, 'payback'))} ${num(lang, s.paybackYears, 1)}` : ''}</p><p class="assume"><b>${esc(L(lang, 'assumptions'))}:</b> ${s.assumptions.map((a) => esc(pick(lang, a))).join(sep(lang))}</p>`
     : '';
-  const where = [f.where.name, f.where.deviceId, f.where.assetPath].filter(Boolean).join(' · ');
+  const where = whereText(f.where);
   const when = `${localTime(f.when.fromMs, off)} — ${localTime(f.when.toMs, off)}`;
   return `<article class="finding sev-${f.severity}" id="${esc(f.id)}">
 <h4><span class="badge">${esc(severityName(lang, f.severity))}</span> ${esc(pick(lang, f.title))}</h4>
-<p>${esc(pick(lang, f.what))}</p>
+<p>${esc(zhOnly(lang, pick(lang, f.what)))}</p>
 <p class="meta"><b>${esc(L(lang, 'where'))}:</b> ${esc(where || '—')} · <b>${esc(L(lang, 'when'))}:</b> ${esc(when)}</p>
 <details open><summary>${esc(L(lang, 'evidence'))}</summary><table class="kv small"><tbody>${figures}</tbody></table>${evTable}
-<p class="meta"><b>${esc(L(lang, 'series'))}:</b> ${f.evidence.series.map((x) => `<code>${esc(`${x.deviceId}/${x.metric}`)}</code>`).join(' ') || '—'}</p></details>
+<p class="meta"><b>${esc(L(lang, 'series'))}:</b> ${f.evidence.series.map((x) => `<code class="key">${esc(`${x.deviceId}/${x.metric}`)}</code>`).join(' ') || '—'}</p></details>
 ${saving}<p><b>${esc(L(lang, 'recommendation'))}:</b> ${esc(pick(lang, f.recommendation))}</p>
-<p class="meta"><b>${esc(L(lang, 'standard'))}:</b> ${f.basis.map(esc).join(sep(lang))}</p></article>`;
+<p class="meta"><b>${esc(L(lang, 'standard'))}:</b> ${f.basis.map((b) => esc(zhOnly(lang, b))).join(sep(lang))}</p></article>`;
+}
+
+/**
+ * Info-level findings of one rule on more than CONDENSE_INFO_ABOVE places (a note per meter that its first
+ * hours have no data, …) are one table row each here, their full evidence in Appendix D; every finding of
+ * severity low and above keeps its full block.
+ */
+const CONDENSE_INFO_ABOVE = 3;
+
+export function condensedInfo(r: DiagnosisResult): Set<string> {
+  const byRule = new Map<string, number>();
+  for (const f of r.findings) if (f.severity === 'info') byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
+  return new Set(
+    r.findings
+      .filter((f) => f.severity === 'info' && (byRule.get(f.rule) ?? 0) > CONDENSE_INFO_ABOVE)
+      .map((f) => f.id),
+  );
 }
 
 export function findingsSection(r: DiagnosisResult, lang: Lang): string {
+  const off = r.period.utcOffsetMinutes;
+  const condensed = condensedInfo(r);
   const groups = categories
     .map((c) => {
       const fs = r.findings.filter((f) => f.category === c.key);
-      return `<h3>${esc(pick(lang, c.text))}</h3>${fs.length ? fs.map((f) => findingBlock(f, lang, r.period.utcOffsetMinutes)).join('') : `<p class="none">${esc(L(lang, 'noFindings'))}</p>`}`;
+      const full = fs.filter((f) => !condensed.has(f.id));
+      const brief = fs.filter((f) => condensed.has(f.id));
+      const briefTable = brief.length
+        ? `<p class="meta">${esc(L(lang, 'infoCondensed'))}</p>${table(
+            [L(lang, 'infoItem'), L(lang, 'where'), L(lang, 'notes')],
+            brief.map((f) => [
+              `<a href="#${esc(f.id)}">${esc(pick(lang, f.title))}</a>`,
+              esc(whereText(f.where)),
+              esc(zhOnly(lang, pick(lang, f.what))),
+            ]),
+            'small',
+          )}`
+        : '';
+      const body = fs.length
+        ? `${full.map((f) => findingBlock(f, lang, off)).join('')}${briefTable}`
+        : `<p class="none">${esc(L(lang, 'noFindings'))}</p>`;
+      return `<h3>${esc(pick(lang, c.text))}</h3>${body}`;
     })
     .join('');
   return `<section><h2>${esc(L(lang, 's4'))}</h2>${groups}</section>`;
+}
+
+/** Appendix D: the full blocks of the condensed info-level findings; empty when none were condensed. */
+export function infoAppendix(r: DiagnosisResult, lang: Lang): string {
+  const condensed = condensedInfo(r);
+  if (!condensed.size) return '';
+  const blocks = r.findings
+    .filter((f) => condensed.has(f.id))
+    .map((f) => findingBlock(f, lang, r.period.utcOffsetMinutes))
+    .join('');
+  return `<section class="appendix" id="appendix-info"><h2>${esc(L(lang, 'appD'))}</h2>${blocks}</section>`;
 }
 
 export function measuresSection(r: DiagnosisResult, lang: Lang): string {
@@ -140,26 +202,26 @@ export function dataQualitySection(r: DiagnosisResult, lang: Lang): string {
           String(m.negativeSlots),
           String(m.implausibleSlots),
           `${m.resets}/${m.rollovers}`,
-          esc(m.source),
+          esc(zhOnly(lang, m.source)),
         ]),
         'small',
       )
     : '';
   const meters = `<p>${esc(summary)}</p>${meterTable}`;
   const notes = dq.notes.length
-    ? `<h3>${esc(L(lang, 'notes'))}</h3><ul>${dq.notes.map((n) => `<li><span class="badge sev-${n.severity}">${esc(severityName(lang, n.severity))}</span> ${n.deviceId ? `<code>${esc(n.deviceId)}</code> ` : ''}${esc(pick(lang, n.text))}</li>`).join('')}</ul>`
+    ? `<h3>${esc(L(lang, 'notes'))}</h3><ul>${dq.notes.map((n) => `<li><span class="badge sev-${n.severity}">${esc(severityName(lang, n.severity))}</span> ${n.deviceId ? `<code>${esc(n.deviceId)}</code> ` : ''}${esc(zhOnly(lang, pick(lang, n.text)))}</li>`).join('')}</ul>`
     : '';
   const skipped = dq.rulesSkipped.length
-    ? `<h3>${esc(L(lang, 'skipped'))}</h3><ul>${dq.rulesSkipped.map((s) => `<li><code>${esc(s.rule)}</code> ${esc(pick(lang, s.reason))}</li>`).join('')}</ul>`
+    ? `<h3>${esc(L(lang, 'skipped'))}</h3><ul>${dq.rulesSkipped.map((s) => `<li><b>${esc(ruleName(lang, s.rule))}</b>：${esc(zhOnly(lang, pick(lang, s.reason)))}</li>`).join('')}</ul>`
     : '';
   return `<section class="appendix"><h2>${esc(L(lang, 'appA'))}</h2><h3>${esc(L(lang, 'dqMeters'))}</h3>${meters}${notes}${skipped}</section>`;
 }
 
 export function coefficientsSection(r: DiagnosisResult, lang: Lang): string {
   const rows = r.coefficients.map((c) => [
-    `<code>${esc(c.id)}</code><br><small>${esc(c.label)}</small>`,
-    `${num(lang, c.value, 5)} ${esc(c.unit)}`,
-    esc(c.source),
+    coefficientName(lang, c),
+    esc(numUnit(lang, c.value, c.unit, 5)),
+    esc(zhOnly(lang, c.source)),
     c.year === null ? '—' : String(c.year),
     `<span class="conf conf-${esc(c.confidence)}">${esc(c.confidence)}</span>`,
     c.override
@@ -181,4 +243,12 @@ export function coefficientsSection(r: DiagnosisResult, lang: Lang): string {
     rows,
     'small',
   )}${settings}</section>`;
+}
+
+/** The coefficient's label in the report language, its id beneath as the key to the JSON result. */
+function coefficientName(lang: Lang, c: { id: string; label: string }): string {
+  // Some labels are the id itself, or the id with a note ("pf.0.90.surcharge.0.70 (% per 0.01)").
+  const label = zhOnly(lang, c.label.startsWith(c.id) ? c.label.slice(c.id.length).trim() : c.label);
+  const shown = label ? `${esc(label)}<br>` : '';
+  return `${shown}<small class="key">${esc(c.id)}</small>`;
 }

@@ -1,17 +1,9 @@
 import type { DiagnosisResult } from '../result.js';
 import type { Lang } from '../types.js';
-import {
-  assessmentName,
-  L,
-  localTime,
-  mediumName,
-  num,
-  pick,
-  roleName,
-  touName,
-  weekdayNames,
-} from './i18n.js';
+import { L, localTime, mediumName, num, roleName, touName, weekdayNames } from './i18n.js';
+import { periodText } from './period.js';
 import { barChart, esc, heatmapChart, lineChart, loadDurationChart } from './svg.js';
+import { industryName, unitText, zhOnly } from './zh.js';
 
 /** Report sections 1–3: enterprise profile and period, energy structure and flow, indicators. */
 export const table = (head: string[], rows: string[][], cls = ''): string =>
@@ -27,32 +19,33 @@ export function profileSection(r: DiagnosisResult, lang: Lang): string {
     [L(lang, 'factory'), esc(lang === 'en' && f.nameEn ? f.nameEn : f.name || f.id)],
     [L(lang, 'factoryId'), esc(f.id)],
     [L(lang, 'province'), esc(f.province)],
-    [L(lang, 'industry'), esc(f.industry)],
+    [L(lang, 'industry'), esc(industryName(lang, f.industry))],
     [L(lang, 'industryCode'), esc(f.industryCode ?? '—')],
     [
       L(lang, 'products'),
-      esc(f.products.map((p) => `${p.name} (${p.unit})`).join(lang === 'en' ? ', ' : '、') || '—'),
-    ],
-    [L(lang, 'metersMachines'), `${f.meters} / ${f.machines}`],
-    [
-      L(lang, 'period'),
       esc(
-        `${localTime(r.period.fromMs, off)} — ${localTime(r.period.toMs, off)} (UTC${off >= 0 ? '+' : ''}${off / 60})`,
+        f.products
+          .map((p) => `${p.name} (${unitText(lang, p.unit) || p.unit})`)
+          .join(lang === 'en' ? ', ' : '、') || '—',
       ),
     ],
+    [L(lang, 'metersMachines'), `${f.meters} / ${f.machines}`],
+    [L(lang, 'period'), periodText(r, lang)],
     [L(lang, 'days'), num(lang, r.period.days, 2)],
     [L(lang, 'productionHours'), `${num(lang, r.period.productionHours, 1)} h`],
     [
       L(lang, 'basis'),
-      esc(`GB/T 2589-2020, ${L(lang, r.basis.electricity)} (${num(lang, r.basis.kgcePerKwh, 5)} kgce/kWh)`),
-    ],
-    [L(lang, 'gridFactor'), gf ? esc(`${gf.value} kgCO₂/kWh — ${gf.area} ${gf.dataYear} (${gf.id})`) : '—'],
-    [
-      L(lang, 'tariff'),
       esc(
-        `${r.basis.tariff.name}; ${r.basis.tariff.source} [${r.basis.tariff.confidence}]${r.basis.tariff.priced ? `; ${r.basis.tariff.flatPriceCnyPerKwh ?? ''} ¥/kWh` : `; ${L(lang, 'notPriced')}`}`,
+        `GB/T 2589-2020${lang === 'en' ? ', ' : '，'}${L(lang, r.basis.electricity)} (${num(lang, r.basis.kgcePerKwh, 5)} kgce/kWh)`,
       ),
     ],
+    [
+      L(lang, 'gridFactor'),
+      gf
+        ? `${esc(`${gf.value} kgCO₂/kWh — ${gf.area} ${gf.dataYear}`)} <small class="key">${esc(gf.id)}</small>`
+        : '—',
+    ],
+    [L(lang, 'tariff'), esc(tariffText(r.basis.tariff, lang))],
     [L(lang, 'generated'), esc(localTime(r.generatedAtMs, off))],
   ];
   return `<section><h2>${esc(L(lang, 's1'))}</h2><table class="kv"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')}</tbody></table></section>`;
@@ -76,14 +69,14 @@ export function flowSection(r: DiagnosisResult, lang: Lang): string {
       ...a.media.map((m) => [
         esc(mediumName(lang, m.medium)),
         num(lang, m.quantity, 1),
-        esc(m.unit),
+        esc(unitText(lang, m.unit)),
         num(lang, m.kgce, 1),
         m.countedInComprehensive && m.kgce !== null && totalKgce > 0
           ? `${num(lang, (m.kgce / totalKgce) * 100, 1)}%`
           : '—',
         num(lang, m.co2Kg, 0),
         num(lang, m.costCny, 0),
-        m.countedInComprehensive ? '✓' : `✗${m.note ? ` <small>${esc(m.note)}</small>` : ''}`,
+        m.countedInComprehensive ? '✓' : `✗${m.note ? ` <small>${esc(zhOnly(lang, m.note))}</small>` : ''}`,
       ]),
       [
         `<b>${esc(L(lang, 'total'))}</b>`,
@@ -109,7 +102,7 @@ export function flowSection(r: DiagnosisResult, lang: Lang): string {
       `<span style="padding-left:${n.depth * 1.2}em">${n.depth ? '└ ' : ''}${esc(n.name)} <small>${esc(n.meterId)}</small></span>`,
       esc(`${mediumName(lang, n.medium)} · ${roleName(lang, n.role)}`),
       n.hasData ? num(lang, n.total, 1) : '—',
-      esc(n.unit),
+      esc(unitText(lang, n.unit)),
       num(lang, n.gapSlots / 4, 2),
     ]),
   );
@@ -175,32 +168,10 @@ export function flowSection(r: DiagnosisResult, lang: Lang): string {
 ${fig(L(lang, 'loadCurve'), charts[0]!)}${fig(L(lang, 'heatmap'), charts[1]!)}${fig(L(lang, 'duration'), charts[2]!)}</section>`;
 }
 
-export function indicatorSection(r: DiagnosisResult, lang: Lang): string {
-  const rows = r.indicators.map((i) => [
-    esc(pick(lang, i.label)),
-    `${num(lang, i.value, 3)}${i.unit === '1' ? '' : ` <small>${esc(i.unit)}</small>`}`,
-    esc(
-      i.reference
-        .map(
-          (x) =>
-            `${refKind(lang, x.kind)} ${num(lang, x.value, 3)}${x.confidence ? ` [${x.confidence}]` : ''}`,
-        )
-        .join('; ') || '—',
-    ),
-    `<span class="a-${esc(i.assessment)}">${esc(assessmentName(lang, i.assessment))}</span>`,
-    `<small>${esc(i.basis)}</small>`,
-  ]);
-  return `<section><h2>${esc(L(lang, 's3'))}</h2>${table([L(lang, 'indicator'), L(lang, 'value'), L(lang, 'reference'), L(lang, 'assessment'), L(lang, 'standard')], rows)}</section>`;
-}
-
-function refKind(lang: Lang, k: string): string {
-  const names: Record<string, [string, string]> = {
-    benchmark: ['标杆', 'benchmark'],
-    baseline: ['基准', 'baseline'],
-    limit: ['限值', 'limit'],
-    history: ['历史', 'own history'],
-    target: ['目标', 'target'],
-  };
-  const n = names[k];
-  return n ? (lang === 'en' ? n[1] : n[0]) : k;
+function tariffText(t: DiagnosisResult['basis']['tariff'], lang: Lang): string {
+  const sep = lang === 'en' ? '; ' : '；';
+  const price = t.priced
+    ? `${L(lang, 'flatPrice')} ${t.flatPriceCnyPerKwh ?? '—'} ${lang === 'en' ? '¥/kWh' : '元/kWh'}`
+    : L(lang, 'notPriced');
+  return [zhOnly(lang, t.name), `${zhOnly(lang, t.source)} [${t.confidence}]`, price].join(sep);
 }

@@ -89,4 +89,43 @@ describe('rule 3: machines idling through stops', () => {
     expect(h.breakH * 60).toBeCloseTo(5, 9);
     expect(h.offShiftH * 60).toBeCloseTo(5, 9);
   });
+
+  it('a machine waiting while its line works overtime in a long stop is not idling through the stop', () => {
+    // Off shift 17:00–24:00 (7 h). The line works overtime 18:00–20:00: L1-B executes throughout, L1-A
+    // executes 18–19 and waits (NotExecuting) 19–20 for parts. Two of seven stop hours are production the
+    // calendar does not know; judged per stop (2/7 < ½) A's hour of waiting became "idling after the shift".
+    const reg = registry([
+      device('A', 'machine', { assetPath: 'WS1/L1/A', idlePowerKw: 4, standbyPowerKw: 0.5 }),
+      device('B', 'machine', { assetPath: 'WS1/L1/B', idlePowerKw: 4, standbyPowerKw: 0.5 }),
+    ]);
+    const day: [number, number][] = [
+      [0, 0],
+      [8, 3],
+      [12, 0],
+      [13, 3],
+      [17, 0],
+    ];
+    const inp = input({
+      registry: reg,
+      days: 1,
+      meters: [],
+      machines: [
+        { deviceId: 'A', states: states(MONDAY, [...day, [18, 3], [19, 2], [20, 0]]) },
+        { deviceId: 'B', states: states(MONDAY, [...day, [18, 3], [20, 0]]) },
+      ],
+    });
+    expect(machineIdle.run(buildContext(inp)).findings).toEqual([]);
+    // The same hour of waiting with the line stopped (B off) is idling after the shift.
+    const alone = input({
+      registry: reg,
+      days: 1,
+      meters: [],
+      machines: [
+        { deviceId: 'A', states: states(MONDAY, [...day, [18, 3], [19, 2], [20, 0]]) },
+        { deviceId: 'B', states: states(MONDAY, day) },
+      ],
+    });
+    const [f] = machineIdle.run(buildContext(alone)).findings;
+    expect(f?.evidence.figures.find((x) => x.key === 'idleOffShiftHours')?.value).toBeCloseTo(1, 12);
+  });
 });

@@ -68,9 +68,11 @@ export function idleHoursInStops(
 }
 
 /**
- * The calendar's planned stops in which the machine's line (its other machines) does NOT produce: a stop in
- * which the rest of the line executes more than half the time is production the calendar does not know
- * (overtime, a workshop on its own shifts), and idling there is not idling through a stop.
+ * The parts of the calendar's planned stops in which the machine's line (its other machines) does NOT produce,
+ * judged per quarter-hour: a quarter-hour of a stop in which the rest of the line executes more than half the
+ * time is production the calendar does not know (overtime, a workshop on its own shifts), and a machine
+ * waiting there is not idling through a stop. Per quarter-hour, not per stop: four hours of Saturday overtime
+ * are a small share of a weekend-long stop segment, yet each of their quarter-hours is production.
  */
 function plannedStops(ctx: DiagnosisContext, m: MachineInfo): CalendarSegment[] {
   const line = m.assetPath.split('/').slice(0, -1).join('/');
@@ -85,12 +87,24 @@ function plannedStops(ctx: DiagnosisContext, m: MachineInfo): CalendarSegment[] 
   });
   const stops = ctx.grid.segments.filter((sg) => sg.kind !== 'production');
   if (!mates.length) return stops;
-  return stops.filter((sg) => {
-    let exec = 0;
-    for (const x of mates) exec += executingMs(x.states!, sg.startMs, sg.endMs);
-    return exec / (mates.length * (sg.endMs - sg.startMs)) <= 0.5;
-  });
+  const out: CalendarSegment[] = [];
+  for (const sg of stops) {
+    for (let a = sg.startMs; a < sg.endMs; ) {
+      const b = Math.min(sg.endMs, (Math.floor(a / QUARTER_MS) + 1) * QUARTER_MS);
+      let exec = 0;
+      for (const x of mates) exec += executingMs(x.states!, a, b);
+      if (exec / (mates.length * (b - a)) <= 0.5) {
+        const last = out[out.length - 1];
+        if (last && last.endMs === a && last.kind === sg.kind) last.endMs = b;
+        else out.push({ ...sg, startMs: a, endMs: b });
+      }
+      a = b;
+    }
+  }
+  return out;
 }
+
+const QUARTER_MS = 15 * 60_000;
 
 /** Milliseconds a machine executes inside [a, b). */
 function executingMs(st: StateChanges, a: number, b: number): number {

@@ -2,7 +2,12 @@ import { localMidnight } from '@xiang/protocol';
 import { accountEnergy } from '../../energy/accounting/index.js';
 import { buildContext, type DiagnosisContext } from '../../energy/context.js';
 import type { Accounting } from '../../energy/result.js';
-import type { DiagnosisInput, DiagnosisOptionsInput, IntervalSeries } from '../../energy/types.js';
+import type {
+  DiagnosisInput,
+  DiagnosisOptionsInput,
+  IntervalSeries,
+  UnattributedQuantity,
+} from '../../energy/types.js';
 import { loadEnergyInputs } from '../../query/energy-inputs.js';
 import type { RegistryMetric, RegistrySnapshot } from '../../registry/model.js';
 import type { TimeSeriesStore } from '../../store/types.js';
@@ -65,6 +70,12 @@ const cut = (s: IntervalSeries, a: number, b: number, fromMs: number): IntervalS
   values: s.values.subarray(a, b),
 });
 
+/** Rises across silent stretches whose reading resumed in [fromMs, toMs) (booked there, as the store does). */
+const sliceRises = (rises: UnattributedQuantity[] | undefined, fromMs: number, toMs: number) => {
+  const kept = (rises ?? []).filter((u) => u.toMs > fromMs && u.toMs <= toMs);
+  return kept.length ? { unattributed: kept } : {};
+};
+
 /** The input restricted to [fromMs, toMs) (quarter-hour aligned, inside the loaded period). */
 export function sliceInput(input: DiagnosisInput, fromMs: number, toMs: number): DiagnosisInput {
   const a = Math.max(0, Math.round((fromMs - input.period.fromMs) / SLOT_MS));
@@ -81,6 +92,7 @@ export function sliceInput(input: DiagnosisInput, fromMs: number, toMs: number):
       consumptionSource: m.consumptionSource,
       counterResets: 0,
       counterRollovers: 0,
+      ...sliceRises(m.unattributed, from, input.period.fromMs + b * SLOT_MS),
     })),
     machines: [],
     lines: input.lines.map((l) => ({ ...l, output: cut(l.output, a, b, from) })),
@@ -179,6 +191,11 @@ export function concatInputs(a: DiagnosisInput, b: DiagnosisInput): DiagnosisInp
         consumptionSource: m.consumptionSource,
         counterResets: (x?.counterResets ?? 0) + (y?.counterResets ?? 0),
         counterRollovers: (x?.counterRollovers ?? 0) + (y?.counterRollovers ?? 0),
+        ...sliceRises(
+          [...(x?.unattributed ?? []), ...(y?.unattributed ?? [])],
+          a.period.fromMs,
+          b.period.toMs,
+        ),
       };
     }),
     machines: [],
