@@ -17,6 +17,7 @@ import { Registry } from './registry/registry.js';
 import { DiagnosisRepository } from './services/diagnoses/repository.js';
 import { DiagnosisService } from './services/diagnoses/service.js';
 import { EnergyMonitoringService } from './services/energy-monitoring/index.js';
+import { createSparkplug } from './sparkplug/index.js';
 import { createStore } from './store/index.js';
 import type { TimeSeriesStore } from './store/types.js';
 
@@ -88,6 +89,9 @@ export async function startPlatform(
 
     const promRegistry = new PromRegistry();
     collectDefaultMetrics({ register: promRegistry, prefix: 'xiang_' });
+    const sparkplug = config.sparkplug.enabled
+      ? createSparkplug(config.sparkplug, { log: log.child({ component: 'sparkplug' }), promRegistry })
+      : undefined;
     const ingest = createIngest({
       registry,
       store,
@@ -95,6 +99,7 @@ export async function startPlatform(
       mqtt: config.mqtt,
       ingest: config.ingest,
       promRegistry,
+      ...(sparkplug ? { extraRoutes: sparkplug.routes } : {}),
     });
     cleanup.push(() => ingest.abort());
 

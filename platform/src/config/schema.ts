@@ -155,12 +155,35 @@ export const ingestConfigSchema = z.object({
 export const durabilitySchema = z.enum(['process', 'power']);
 export type Durability = z.infer<typeof durabilitySchema>;
 
+/**
+ * Sparkplug B ingest (platform/src/sparkplug/README.md): off by default. Subscribes `spBv1.0/<group>/#` for
+ * `groups` (default: the groups the mapping file names) on the ingest connection.
+ */
+export const sparkplugConfigSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** YAML mapping of groups/edge nodes/devices/metrics to factories/agents/devices/metrics. */
+    mappingFile: z.string().min(1).optional(),
+    /** Sparkplug group ids to subscribe, or "+" for all (unmapped groups are then dead-lettered). */
+    groups: z
+      .array(z.string().regex(/^(\+|[^/+#]+)$/, 'expected a group id without "/", "+" or "#", or "+"'))
+      .max(1000)
+      .optional(),
+    /** Minimum time between two rebirth requests (NCMD) to one edge node. */
+    rebirthMinIntervalMs: z.number().int().min(0).max(3_600_000).default(10_000),
+  })
+  .refine((c) => !c.enabled || c.mappingFile !== undefined, {
+    message: 'required when sparkplug.enabled is true',
+    path: ['mappingFile'],
+  });
+
 export const platformConfigSchema = z.object({
   durability: durabilitySchema.default('process'),
   http: httpConfigSchema.default(httpConfigSchema.parse({})),
   mqtt: mqttConfigSchema.default(mqttConfigSchema.parse({})),
   store: storeConfigSchema.default(storeConfigSchema.parse({})),
   ingest: ingestConfigSchema.default(ingestConfigSchema.parse({})),
+  sparkplug: sparkplugConfigSchema.default(sparkplugConfigSchema.parse({})),
   /** Registry, embedded store, dead letters and parked messages live here. */
   dataDir: z.string().min(1).default('./data'),
   /** Bootstrap admin token; when unset a fresh one is generated at every start and printed. */
@@ -173,3 +196,4 @@ export type MqttConfig = z.infer<typeof mqttConfigSchema>;
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;
 export type StoreConfig = z.infer<typeof storeConfigSchema>;
 export type HttpConfig = z.infer<typeof httpConfigSchema>;
+export type SparkplugConfig = z.infer<typeof sparkplugConfigSchema>;

@@ -2,6 +2,8 @@
 export type Delivery = {
   topic: string;
   payload: Buffer;
+  /** The QoS it was delivered with (0 = the broker keeps no copy: Sparkplug B data usually comes so). */
+  qos?: 0 | 1 | 2;
   /** Acknowledges the message; called at most once, in arrival order, only after it is durable. */
   ack: () => void;
 };

@@ -26,6 +26,14 @@ export type IngestOptions = {
   connect?: boolean;
   /** Clock (tests). */
   now?: () => number;
+  /**
+   * Routes of other protocols (Sparkplug B) on the same connection and acknowledgement path, built with the
+   * processor they translate into and a QoS 0 publisher (e.g. rebirth requests).
+   */
+  extraRoutes?: (p: {
+    processor: IngestProcessor;
+    publish: (topic: string, payload: Uint8Array) => void;
+  }) => IngestRoute[];
   /** Also called with every command sent (tests without a broker). */
   onCommand?: (factoryId: string, agentId: string, cmd: Command) => void;
 };
@@ -148,6 +156,10 @@ export function createIngest(o: IngestOptions): Ingest {
       handleBatch: (m: Parameters<IngestProcessor['handleBatch']>[0]) =>
         serial(() => processor.handleBatch(m)),
     },
+    ...(o.extraRoutes?.({ processor, publish: (t, p) => mqtt?.publish(t, p) }) ?? []).map((r) => ({
+      filter: r.filter,
+      handleBatch: (m: Parameters<IngestRoute['handleBatch']>[0]) => serial(() => r.handleBatch(m)),
+    })),
   ];
   const handoff = new IngestHandoff(routes, log);
   if (o.connect !== false) {

@@ -27,7 +27,7 @@ export type MqttIngestOptions = {
 export type IngestRoute = {
   /** Topic filter without `$share/…` (the shared group, when configured, is applied to every route). */
   filter: string;
-  handleBatch: (msgs: readonly { topic: string; payload: Buffer }[]) => Promise<void>;
+  handleBatch: (msgs: readonly { topic: string; payload: Buffer; qos?: 0 | 1 | 2 }[]) => Promise<void>;
 };
 
 const MAX_RECONNECT_DELAY_MS = 30_000;
@@ -178,7 +178,7 @@ export class MqttIngest {
     }
     const messageId = packet.messageId;
     const ack = packet.qos === 1 && messageId !== undefined ? () => this.puback(gen, messageId) : () => {};
-    this.group.offer({ topic: packet.topic, payload, ack });
+    this.group.offer({ topic: packet.topic, payload, qos: packet.qos, ack });
     this.group.whenRoom(() => next(ACK_LATER));
   }
 
@@ -226,6 +226,15 @@ export class MqttIngest {
     if (!client || this.stopping) return;
     client.publish(topicFor('cmd', factoryId, agentId), JSON.stringify(cmd), { qos: 1 }, (err) => {
       if (err) this.log.warn({ factoryId, agentId, err: err.message }, 'command not sent');
+    });
+  }
+
+  /** Publishes on any topic at QoS 0, fire and forget (e.g. a Sparkplug B NCMD, which the spec sends at QoS 0). */
+  publish(topic: string, payload: Uint8Array): void {
+    const client = this.client;
+    if (!client || this.stopping) return;
+    client.publish(topic, Buffer.from(payload), { qos: 0 }, (err) => {
+      if (err) this.log.warn({ topic, err: err.message }, 'publish failed');
     });
   }
 

@@ -81,13 +81,39 @@ export class IngestProcessor {
       }
       await this.dispatch(t.kind, t.factoryId, t.agentId, json, ctx);
     } catch (e) {
-      if (isTransient(e)) {
-        this.d.counters.discard();
-        throw e;
-      }
-      this.d.log.error({ err: e, topic }, 'ingest failed on a message; dead-lettered as internalError');
-      this.steps.rejectMessage(ctx, 'internalError', String((e as Error)?.message ?? e));
+      this.failed(e, ctx);
     }
+  }
+
+  /**
+   * A message of another protocol (Sparkplug B) already translated into an uplink message: the same path as
+   * handle() after parsing; ctx keeps the original topic and payload for dead letters.
+   */
+  async handleTranslated(
+    kind: MessageKind,
+    f: string,
+    a: string,
+    json: unknown,
+    ctx: IngestContext,
+  ): Promise<void> {
+    try {
+      await this.dispatch(kind, f, a, json, ctx);
+    } catch (e) {
+      this.failed(e, ctx);
+    }
+  }
+
+  /** Transient: rethrown (the message stays unacknowledged); anything else is a bug, dead-lettered. */
+  failed(e: unknown, ctx: IngestContext): void {
+    if (isTransient(e)) {
+      this.d.counters.discard();
+      throw e;
+    }
+    this.d.log.error(
+      { err: e, topic: ctx.topic },
+      'ingest failed on a message; dead-lettered as internalError',
+    );
+    this.steps.rejectMessage(ctx, 'internalError', String((e as Error)?.message ?? e));
   }
 
   private async dispatch(

@@ -20,6 +20,11 @@ export const messageRejectReasonSchema = z.enum([
   'supersededSession', // a message of a session a newer birth of the agent superseded, above the seq it was frozen at
   'counterConflict', // a historical batch contradicting stored counter values (counter-consistency.ts)
   'internalError', // the platform failed on this message (a bug) — logged at error level
+  // Sparkplug B (platform/src/sparkplug/README.md):
+  'sparkplugUnknownGroup', // a spBv1.0 group the mapping file does not map to a factory
+  'sparkplugUndecodable', // not a Sparkplug B protobuf payload
+  'sparkplugNoBirth', // data, DBIRTH or DDEATH of an edge node or device whose birth the platform has not seen
+  'sparkplugNoBdSeq', // an NBIRTH or NDEATH without its bdSeq metric
 ]);
 export type MessageRejectReason = z.infer<typeof messageRejectReasonSchema>;
 
@@ -31,6 +36,9 @@ export const pointRejectReasonSchema = z.enum([
   'unknownMetricIndex', // no birth of this agent declares the index
   'wrongValueType', // e.g. a string for a double metric, 3.5 for an int metric
   'deviceNotOwned', // the metric's device belongs to another agent
+  'sparkplugUnsupportedDatatype', // a Sparkplug metric of a type not stored (Text, UUID, DataSet, Bytes, File, Template…)
+  'sparkplugUnknownMetric', // a Sparkplug metric (name or alias) the birth did not declare
+  'sparkplugValueOutOfRange', // a Sparkplug integer outside its type, or a 64-bit one beyond ±2^53
 ]);
 export type PointRejectReason = z.infer<typeof pointRejectReasonSchema>;
 
