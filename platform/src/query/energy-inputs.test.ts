@@ -203,10 +203,13 @@ describe('energy inputs from the embedded store', () => {
 
     // The pure domain accepts it as is.
     const r = diagnose(inp);
+    // Known quarter-hours (91 × 10 kWh + 40 kW × 14 min) plus the rise across the drop-out, booked where the
+    // reading resumed (09:59 → 11:00 = 61 min × 40 kW): the whole day of a 40 kW load, 24 h × 40 kW.
     expect(r.accounting.media.find((m) => m.medium === 'electricity')!.quantity).toBeCloseTo(
-      91 * 10 + (40 * 14) / 60,
+      91 * 10 + (40 * 14) / 60 + (40 * 61) / 60,
       6,
     );
+    expect(91 * 10 + (40 * 14) / 60 + (40 * 61) / 60).toBeCloseTo(24 * 40, 9);
     expect(r.dataQuality.meters.find((m) => m.meterId === 'M0')!.gapSlots).toBe(4);
     expect(r.findings.find((f) => f.id === 'meteringData:M0')!.what.en).toMatch(
       /current\.L2: 100 % without a good value/,

@@ -172,6 +172,10 @@ export class EmbeddedStore implements TimeSeriesStore {
     if (this.staged === 0 || !this.db) return;
     const db = this.db;
     const tx = db.transaction((rows: StagedRow[]) => {
+      // The batch is read in seq order: its last row holds the highest seq. Take it before sorting by key —
+      // unstaging up to the last row *after* the sort left older rows staged, and a later merge wrote them over
+      // newer points (found by the write-paths property test).
+      const lastSeq = (rows[rows.length - 1] as StagedRow)[0];
       rows.sort((a, b) => a[1] - b[1] || a[2] - b[2] || a[0] - b[0]);
       let lastKey = -1;
       for (const [, id, ts, value, status, text] of rows) {
@@ -182,7 +186,7 @@ export class EmbeddedStore implements TimeSeriesStore {
           lastKey = key;
         }
       }
-      this.s.unstage.run((rows[rows.length - 1] as StagedRow)[0]);
+      this.s.unstage.run(lastSeq);
     });
     for (let i = 0; i < 100_000 && this.staged > 0; i++) {
       const rows = this.s.staged.all(200_000) as StagedRow[];

@@ -88,4 +88,38 @@ describe('embedded store write paths', () => {
       { numRuns: 60 },
     );
   });
+
+  it('a staged batch is unstaged whole: older staged points never overwrite a later direct write', async () => {
+    // The shrunk counterexample of the property above (seed -1864848342): a merge sorted its batch by key and
+    // then unstaged up to the sorted batch's last seq, leaving s2@slot 8 = 0 staged; the next merge wrote it
+    // over the newer direct write of −1.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'xiang-store-unstage-'));
+    const store = new EmbeddedStore({
+      file: path.join(dir, 'ts.sqlite'),
+      rollupRefreshMs: 0,
+      directWriteMinPoints: 3,
+    });
+    await store.init();
+    try {
+      const at = (s: number, slot: number, v: number): StoredPoint => ({
+        ...(SERIES[s] as (typeof SERIES)[number]),
+        tsMs: tsOf(slot),
+        value: v,
+        status: 0,
+      });
+      await store.write([at(2, 0, 0)]);
+      await store.write([at(0, 0, 0), at(2, 8, 0)]); // staged
+      await store.raw(SERIES[2] as (typeof SERIES)[number], T0, T0 + 4 * 60 * MIN); // a read merges
+      await store.write([at(2, 8, -1), at(0, 0, 0), at(0, 0, 0)]); // direct
+      await store.write([at(0, 0, 0)]); // staged; the next read merges again
+      const got = await store.raw(SERIES[2] as (typeof SERIES)[number], T0, T0 + 4 * 60 * MIN);
+      expect(got.map((p) => [p.tsMs, p.value])).toEqual([
+        [tsOf(0), 0],
+        [tsOf(8), -1],
+      ]);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
