@@ -15,6 +15,7 @@ import { webConsole } from '../web/plugin.js';
 import { strictQuery } from './params.js';
 import { installProblemHandlers } from './problem.js';
 import { routes } from './routes/index.js';
+import { DOCS_CSP, installSecurityHeaders } from './security-headers.js';
 import type { ApiDeps, ZodApp } from './types.js';
 
 /**
@@ -38,6 +39,8 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandlers(app);
+  // Before the auth guard: a 401 or 403 answered by the guard carries the headers too.
+  await installSecurityHeaders(app);
   installAuthGuard(app, deps.tokens);
 
   const latency = new Histogram({
@@ -73,7 +76,11 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), access: 'public' };
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+    staticCSP: DOCS_CSP,
+  });
 
   app.addHook('onRoute', (route) => {
     route.schema = strictQuery(route.schema, route.url) as typeof route.schema;

@@ -71,9 +71,6 @@ const langQuery = z
 
 const LINK_TTL_MS = 10 * 60_000;
 const MAX_LINKS = 1000;
-/** The report is a document of its own: inline CSS and SVG, no scripts, nothing loaded from anywhere. */
-const REPORT_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const services = new WeakMap<object, DiagnosisService>();
 /** The platform's service (main.ts); an API built without one (fastify.inject tests) gets its own. */
@@ -225,12 +222,10 @@ export const diagnosisRoutes: RouteModule = {
         if (!l || l.expiresAtMs <= Date.now())
           throw new HttpProblem(404, 'this report link is unknown or has expired');
         const result = await diagnosed(() => svc().result(l.factoryId, l.runId));
+        // The security headers (a script-free, sandboxed CSP for HTML) are the server's (security-headers.ts).
         return reply
           .type('text/html; charset=utf-8')
-          .header('content-security-policy', REPORT_CSP)
-          .header('referrer-policy', 'no-referrer')
           .header('cache-control', 'no-store')
-          .header('x-content-type-options', 'nosniff')
           .send(renderReport(result, { lang: l.lang }));
       },
     );
