@@ -46,10 +46,14 @@ export function installAuthGuard(app: FastifyInstance<any, any, any, any, any>, 
     const params = (req.params ?? {}) as Record<string, string | undefined>;
     const factoryId = params.factoryId;
     const access: Access = config?.access ?? (factoryId !== undefined ? 'factory' : 'admin');
-    // Unrouted requests (404) and public routes carry no data.
-    if (access === 'public' || !req.routeOptions.url) return;
-
+    // Unrouted requests (404) carry no data.
+    if (!req.routeOptions.url) return;
     const token = bearer(req);
+    // Public routes answer everyone; a valid token may see more (the readiness details, for an admin).
+    if (access === 'public') {
+      req.principal = token ? tokens.verify(token) : null;
+      return;
+    }
     if (!token) return deny(req, reply, 401, 'missing "Authorization: Bearer <token>" header');
     const principal = tokens.verify(token);
     if (!principal) return deny(req, reply, 401, 'the bearer token is unknown, revoked or expired');
