@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { Histogram } from 'prom-client';
 import { installAuthGuard } from '../auth/guard.js';
 import { webConsole } from '../web/plugin.js';
+import { installAuditTrail } from './audit-trail.js';
 import { strictQuery } from './params.js';
 import { installProblemHandlers } from './problem.js';
 import { routes } from './routes/index.js';
@@ -42,6 +43,7 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
   // Before the auth guard: a 401 or 403 answered by the guard carries the headers too.
   await installSecurityHeaders(app);
   installAuthGuard(app, deps.tokens);
+  installAuditTrail(app, deps.tokens.audit);
 
   const latency = new Histogram({
     name: 'xiang_http_request_duration_seconds',

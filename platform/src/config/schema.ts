@@ -1,5 +1,6 @@
 import { idSchema } from '@xiang/protocol';
 import { z } from 'zod';
+import { tokenWeakness } from '../auth/strength.js';
 import { storeConfigSchema as storeOptionsSchema } from '../store/index.js';
 
 /**
@@ -137,8 +138,17 @@ export const platformConfigSchema = z.object({
   ingest: ingestConfigSchema.default(ingestConfigSchema.parse({})),
   /** Registry, embedded store, dead letters and parked messages live here. */
   dataDir: z.string().min(1).default('./data'),
-  /** Bootstrap admin token; when unset a fresh one is generated at every start and printed. */
-  adminToken: z.string().min(24, 'expected at least 24 characters (use a random token)').optional(),
+  /**
+   * Bootstrap admin token; when unset one is generated once, kept and printed only then. Checked for strength
+   * (auth/strength.ts): 24 repeated characters are refused, with the reason. Removing it revokes it.
+   */
+  adminToken: z
+    .string()
+    .superRefine((t, ctx) => {
+      const why = tokenWeakness(t);
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    })
+    .optional(),
   logLevel: logLevelSchema.default('info'),
 });
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;

@@ -3,6 +3,7 @@ import { agentRoutes } from './agents.js';
 import { alarmRoutes } from './alarms.js';
 import { assessmentRoutes } from './assessments.js';
 import { assetRoutes } from './assets.js';
+import { auditRoutes } from './audit.js';
 import { cliRoutes } from './cli.js';
 import { coefficientRoutes } from './coefficients.js';
 import { dataExtentRoutes } from './data-extent.js';
@@ -44,6 +45,7 @@ export const routes: RouteModule[] = [
   timeseriesRoutes,
   ingestRoutes,
   tokenRoutes,
+  auditRoutes,
   cliRoutes,
   energyOverviewRoutes,
   energyFlowRoutes,
