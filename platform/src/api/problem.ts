@@ -31,12 +31,27 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   503: ['unavailable', 'Service unavailable'],
 };
 
+/**
+ * Specific refusals of work the platform will not do (issue 14: every request bounded); each has its own
+ * problem type and is counted in /metrics (`xiang_http_refusals_total{reason}`).
+ */
+export const REFUSALS = {
+  'budget-exceeded': 'Response budget exceeded',
+  'period-too-long': 'Period too long',
+  'queue-full': 'Work queue full',
+  'rate-limited': 'Rate limit exceeded',
+  'auth-failures': 'Too many failed authentications',
+} as const;
+export type Refusal = keyof typeof REFUSALS;
+
 /** Throw from a handler to answer with a problem. */
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
     readonly errors?: { field: string; message: string }[],
+    /** A more specific problem type than the status's (REFUSALS), e.g. "budget-exceeded". */
+    readonly slug?: Refusal,
   ) {
     super(detail);
     this.name = 'HttpProblem';
@@ -52,8 +67,11 @@ export function problem(
   detail: string,
   instance?: string,
   errors?: Problem['errors'],
+  refusal?: Refusal,
 ): Problem {
-  const [slug, title] = TITLES[status] ?? [`http-${status}`, 'Error'];
+  const [slug, title] = refusal
+    ? [refusal, REFUSALS[refusal]]
+    : (TITLES[status] ?? [`http-${status}`, 'Error']);
   const p: Problem = { type: `urn:xiang:problem:${slug}`, title, status, detail };
   if (instance) p.instance = instance;
   if (errors?.length) p.errors = errors;
@@ -74,13 +92,16 @@ function fieldName(context: string | undefined, instancePath: string): string {
   return out || '(root)';
 }
 
-export function installProblemHandlers(app: FastifyInstance): void {
+export function installProblemHandlers(app: FastifyInstance, onRefusal?: (r: Refusal) => void): void {
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) =>
     sendProblem(reply, problem(404, `no route for ${req.method} ${req.url.split('?')[0]}`, req.url)),
   );
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof HttpProblem)
-      return sendProblem(reply, problem(err.status, err.detail, req.url, err.errors));
+    if (err instanceof HttpProblem) {
+      const refusal = err.slug ?? (err.status === 429 ? 'queue-full' : undefined);
+      if (refusal) onRefusal?.(refusal);
+      return sendProblem(reply, problem(err.status, err.detail, req.url, err.errors, refusal));
+    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const context = (err as { validationContext?: string }).validationContext;
       const errors = err.validation.map((v) => ({
@@ -88,7 +109,12 @@ export function installProblemHandlers(app: FastifyInstance): void {
         message: v.message ?? 'invalid',
       }));
       const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-      return sendProblem(reply, problem(400, detail, req.url, errors));
+      // The period cap (params.ts) is a refusal of its own kind, not a typo.
+      const refusal = errors.some((e) => e.message.includes('days per request'))
+        ? 'period-too-long'
+        : undefined;
+      if (refusal) onRefusal?.(refusal);
+      return sendProblem(reply, problem(400, detail, req.url, errors, refusal));
     }
     if (isResponseSerializationError(err)) {
       req.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');

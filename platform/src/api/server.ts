@@ -9,7 +9,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { installAuthGuard } from '../auth/guard.js';
 import { webConsole } from '../web/plugin.js';
 import { installAuditTrail } from './audit-trail.js';
@@ -28,6 +28,13 @@ declare module 'fastify' {
     /** Every route registered by the API's resources (tests check the auth guard against all of them). */
     routeTable: { method: string; url: string; access?: string }[];
   }
+  interface FastifyContextConfig {
+    /**
+     * Longest `from`/`to` period the route accepts (default MAX_QUERY_PERIOD_DAYS); null when its work is
+     * bounded otherwise (a point or row limit) — see params.ts.
+     */
+    maxPeriodDays?: number | null;
+  }
 }
 
 export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
@@ -39,7 +46,13 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installProblemHandlers(app);
+  const refusals = new Counter({
+    name: 'xiang_http_refusals_total',
+    help: 'Requests refused to keep the platform bounded, by reason (budget, period, queue, rate limits)',
+    labelNames: ['reason'],
+    registers: [deps.promRegistry],
+  });
+  installProblemHandlers(app, (reason) => refusals.inc({ reason }));
   // Before the auth guard: a 401 or 403 answered by the guard carries the headers too.
   await installSecurityHeaders(app);
   installAuthGuard(app, deps.tokens);
@@ -85,7 +98,8 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
   });
 
   app.addHook('onRoute', (route) => {
-    route.schema = strictQuery(route.schema, route.url) as typeof route.schema;
+    const maxPeriodDays = (route.config as { maxPeriodDays?: number | null } | undefined)?.maxPeriodDays;
+    route.schema = strictQuery(route.schema, route.url, maxPeriodDays) as typeof route.schema;
   });
   const table: { method: string; url: string; access?: string }[] = [];
   app.addHook('onRoute', (route) => {

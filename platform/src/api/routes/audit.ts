@@ -31,7 +31,7 @@ export const auditRoutes: RouteModule = {
     app.get(
       `${API_PREFIX}/audit`,
       {
-        config: { access: 'admin' },
+        config: { access: 'admin', maxPeriodDays: null }, // bounded by its row limit
         schema: {
           tags: ['auth'],
           summary: '审计日志 · Audit log of token and settings changes (newest first)',
@@ -50,6 +50,7 @@ export const auditRoutes: RouteModule = {
     app.get(
       `${API_PREFIX}/factories/:factoryId/audit`,
       {
+        config: { maxPeriodDays: null }, // bounded by its row limit
         schema: {
           tags: ['auth'],
           summary: '工厂审计日志 · Audit log of one factory (newest first)',

@@ -120,7 +120,7 @@ export const diagnosisRoutes: RouteModule = {
           description:
             `Asynchronous: answers 202 with the run ("running", or "queued" behind others); poll GET …/diagnoses/{runId} until status ` +
             `is "done" (progress.pct shows how far the store reads are), then GET …/report. One run at a time per ` +
-            `platform, later ones wait in a bounded queue (429 when full). At most ${MAX_PERIOD_DAYS} days per ` +
+            `platform; later ones wait in per-factory queues served in turn (429 when this factory's is full). At most ${MAX_PERIOD_DAYS} days per ` +
             'run; the period is widened to whole quarter-hours. Inspectors may start runs for their factories. ' +
             'Example: {"from":"2025-03-03T00:00:00+08:00","to":"2025-03-17T00:00:00+08:00",' +
             '"options":{"electricityBasis":"equal","gridFactor":{"scope":"province","dataYear":2022},' +
