@@ -140,6 +140,7 @@ export async function startPlatform(
       monitoring,
       factorySettings,
       alarms,
+      rateLimits: config.http.rateLimit,
     };
     const app = await buildApi(deps, log);
     cleanup.push(() => app.close());

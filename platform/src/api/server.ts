@@ -9,12 +9,13 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { installAuthGuard } from '../auth/guard.js';
 import { webConsole } from '../web/plugin.js';
 import { installAuditTrail } from './audit-trail.js';
 import { strictQuery } from './params.js';
 import { installProblemHandlers } from './problem.js';
+import { DEFAULT_RATE_LIMITS, installRateLimits } from './rate-limits.js';
 import { routes } from './routes/index.js';
 import { DOCS_CSP, installSecurityHeaders } from './security-headers.js';
 import type { ApiDeps, ZodApp } from './types.js';
@@ -53,9 +54,31 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<ZodApp> {
     registers: [deps.promRegistry],
   });
   installProblemHandlers(app, (reason) => refusals.inc({ reason }));
+  const diagnoses = deps.diagnoses;
+  if (diagnoses) {
+    new Gauge({
+      name: 'xiang_diagnosis_queue_depth',
+      help: 'Diagnosis runs waiting, per factory (served round-robin, one at a time)',
+      labelNames: ['factory'],
+      registers: [deps.promRegistry],
+      collect() {
+        this.reset();
+        for (const [factory, n] of Object.entries(diagnoses.queueState().waiting)) this.set({ factory }, n);
+      },
+    });
+    new Gauge({
+      name: 'xiang_diagnosis_running',
+      help: '1 while a diagnosis run is running',
+      registers: [deps.promRegistry],
+      collect() {
+        this.set(diagnoses.queueState().runningFactory ? 1 : 0);
+      },
+    });
+  }
   // Before the auth guard: a 401 or 403 answered by the guard carries the headers too.
   await installSecurityHeaders(app);
-  installAuthGuard(app, deps.tokens);
+  const limits = await installRateLimits(app, deps.rateLimits ?? DEFAULT_RATE_LIMITS);
+  installAuthGuard(app, deps.tokens, limits);
   installAuditTrail(app, deps.tokens.audit);
 
   const latency = new Histogram({

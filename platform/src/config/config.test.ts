@@ -29,7 +29,11 @@ function issuesOf(fn: () => unknown): string[] {
 describe('platform config', () => {
   it('has working defaults: embedded store, local broker, port 8080', () => {
     const c = loadConfig({ env: {} });
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.http).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      rateLimit: { perTokenPerMinute: 6000, authFailuresPerMinutePerIp: 20 },
+    });
     expect(c.mqtt).toMatchObject({
       url: 'mqtt://127.0.0.1:1883',
       clientId: 'xiang-platform',

@@ -26,6 +26,13 @@ export const httpConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   /** 0 = any free port (tests, `npm start`). */
   port: z.number().int().min(0).max(65_535).default(8080),
+  /** Requests per token and failed authentications per client IP, per minute (429 beyond). */
+  rateLimit: z
+    .object({
+      perTokenPerMinute: z.number().int().min(1).max(1_000_000).default(6000),
+      authFailuresPerMinutePerIp: z.number().int().min(1).max(100_000).default(20),
+    })
+    .default({ perTokenPerMinute: 6000, authFailuresPerMinutePerIp: 20 }),
 });
 
 export const mqttConfigSchema = z.object({
