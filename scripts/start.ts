@@ -16,6 +16,7 @@ import {
   startOpcuaSimulator,
 } from '@xiang/simulators';
 import pino from 'pino';
+import { redactUrl } from '../platform/src/auth/redact.js';
 import { startEmbeddedBroker } from '../platform/src/broker/embedded.js';
 import { announceServer } from '../platform/src/commands/data-dir-lock.js';
 import type { PlatformConfigInput } from '../platform/src/config/index.js';
@@ -121,9 +122,10 @@ try {
   const platformDir = path.join(dataDir, 'platform');
   const shown = path.relative(process.cwd(), platformDir);
   const tokenCmd = `XIANG_DATA_DIR=${shown.startsWith('..') ? platformDir : shown} npx xiang token admin`;
-  const tokenNote = {
-    new: '(new / 新生成)',
-    kept: '(unchanged / 与上次相同)',
+  // Printed only when generated now: a kept token is not repeated into every start's output (or log).
+  const tokenShown = {
+    new: `${platform.adminToken}  (new / 新生成)`,
+    kept: '(unchanged / 与上次相同 — see "Token again" below)',
     configured: '(XIANG_ADMIN_TOKEN)',
   }[platform.adminTokenSource];
 
@@ -131,10 +133,12 @@ try {
   say('湘智工业互联 xiang-iiot 已启动 / is running');
   say(`  控制台 Console      ${platform.url}/`);
   say(`  接口文档 API docs   ${platform.url}/docs`);
-  say(`  管理员令牌 Admin token  ${platform.adminToken}  ${tokenNote}`);
-  say(`  MQTT broker         ${brokerUrl}${broker ? ' (embedded, MQTT 3.1.1, login required)' : ''}`);
+  say(`  管理员令牌 Admin token  ${tokenShown}`);
   say(
-    `  存储 Store          ${opts.influx ? `InfluxDB ${opts.influx}` : `embedded SQLite in ${path.join(dataDir, 'platform')}`}`,
+    `  MQTT broker         ${redactUrl(brokerUrl)}${broker ? ' (embedded, MQTT 3.1.1, login required)' : ''}`,
+  );
+  say(
+    `  存储 Store          ${opts.influx ? `InfluxDB ${redactUrl(opts.influx)}` : `embedded SQLite in ${path.join(dataDir, 'platform')}`}`,
   );
   say(`  日志 Logs           ${logFile}`);
   say(`  令牌 Token again    ${tokenCmd}   (--reset for a new one)`);

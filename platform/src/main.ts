@@ -1,14 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
 import { collectDefaultMetrics, Registry as PromRegistry } from 'prom-client';
 import { AlarmRepository, AlarmService } from './alarms/index.js';
 import { buildApi } from './api/server.js';
 import type { ApiDeps, Readiness } from './api/types.js';
+import { redactUrl } from './auth/redact.js';
 import { ADMIN_TOKEN_FILE, TokenStore } from './auth/tokens.js';
 import { storageSynchronous } from './config/durability.js';
 import { assertHttpExposureAllowed, httpsOptions } from './config/http-exposure.js';
 import { parseConfig } from './config/load.js';
+import { ensurePrivateDir, ensurePrivateFile, tightenTree } from './config/private-files.js';
 import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { type Db, openPlatformDb } from './registry/db.js';
@@ -65,14 +66,16 @@ export async function startPlatform(
       base: { service: 'xiang-platform' },
       timestamp: pino.stdTimeFunctions.isoTime,
     });
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const cleanup: (() => Promise<void> | void)[] = [];
   const undo = async () => {
     for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => {});
   };
   try {
     const synchronous = storageSynchronous(config);
-    const db: Db = openPlatformDb(path.join(config.dataDir, 'platform.db'), synchronous.registry);
+    const dbFile = path.join(config.dataDir, 'platform.db');
+    ensurePrivateFile(dbFile);
+    const db: Db = openPlatformDb(dbFile, synchronous.registry);
     cleanup.push(() => {
       db.close();
     });
@@ -114,6 +117,8 @@ export async function startPlatform(
           ? { ok: true, detail: config.mqtt.url }
           : { ok: false, detail: ingest.mqtt?.error ?? `not connected to ${config.mqtt.url}` },
       };
+      // Details may quote URLs (a driver's error message too): served without their credentials.
+      for (const c of Object.values(checks)) if (c.detail) c.detail = redactUrl(c.detail);
       return { ready: h.ok && brokerOk, checks };
     };
     const factorySettings = new FactorySettingsStore(db);
@@ -146,6 +151,7 @@ export async function startPlatform(
       monitoring,
       factorySettings,
       alarms,
+      rateLimits: config.http.rateLimit,
     };
     const app = await buildApi(deps, log, { https });
     cleanup.push(() => app.close());
@@ -155,8 +161,16 @@ export async function startPlatform(
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    // Files the store created (and any an older version left wider) become private too.
+    tightenTree(config.dataDir);
     log.info(
-      { url, docs: `${url}/docs`, store: store.kind, mqtt: config.mqtt.url, dataDir: config.dataDir },
+      {
+        url,
+        docs: `${url}/docs`,
+        store: store.kind,
+        mqtt: redactUrl(config.mqtt.url),
+        dataDir: config.dataDir,
+      },
       'platform started',
     );
 

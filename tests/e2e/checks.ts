@@ -87,7 +87,7 @@ export async function stateDurationsFromApi(
     series: { points: { tsMs: number; value: number | null; status: number }[] }[];
   }>(
     api,
-    `/factories/${FACTORY}/timeseries/raw?series=${machineId}:state&from=${fromMs}&to=${toMs}&limit=1000000`,
+    `/factories/${FACTORY}/timeseries/raw?series=${machineId}:state&from=${fromMs}&to=${toMs}&limit=500000`,
   );
   const pts = body.series[0]?.points ?? [];
   const states = { NotAvailable: 0, OutOfService: 0, NotExecuting: 0, Executing: 0 };

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { Registry as PromRegistry } from 'prom-client';
 import { buildApi } from '../../platform/src/api/server.js';
-import type { ZodApp } from '../../platform/src/api/types.js';
+import type { ApiDeps, ZodApp } from '../../platform/src/api/types.js';
 import { TokenStore } from '../../platform/src/auth/tokens.js';
 import { ingestConfigSchema, mqttConfigSchema } from '../../platform/src/config/schema.js';
 import { createIngest, type Ingest } from '../../platform/src/ingest/ingest.js';
@@ -23,7 +23,7 @@ export type ApiHarness = {
   close(): Promise<void>;
 };
 
-export async function apiHarness(): Promise<ApiHarness> {
+export async function apiHarness(extra: Partial<ApiDeps> = {}): Promise<ApiHarness> {
   const log = pino({ level: 'silent' });
   const db = openPlatformDb(':memory:');
   const registry = new Registry(db);
@@ -50,6 +50,7 @@ export async function apiHarness(): Promise<ApiHarness> {
       promRegistry,
       readiness: () => ({ ready: true, checks: { store: { ok: true }, broker: { ok: true } } }),
       version: 'test',
+      ...extra,
     },
     log,
   );

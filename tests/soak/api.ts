@@ -59,22 +59,30 @@ export async function registeredSeries(api: Api, factoryId: string): Promise<str
 const FROM_MS = 946_684_800_000; // 2000-01-01, the protocol's lower bound
 const TO_MS = 4_102_444_800_000; // 2100-01-01
 
-/** Every stored point of each series over the protocol's whole time range, 50 series per request. */
+/** Every stored point of each series over the protocol's whole time range, one series per request, paged. */
 export async function rawPoints(
   api: Api,
   factoryId: string,
   refs: string[],
 ): Promise<Map<string, RawPoint[]>> {
   const out = new Map<string, RawPoint[]>();
-  for (let i = 0; i < refs.length; i += 50) {
-    const chunk = refs.slice(i, i + 50);
-    const q = chunk.map(encodeURIComponent).join(',');
-    const body = await getJson<{ series: { deviceId: string; metric: string; points: RawPoint[] }[] }>(
-      api,
-      `/factories/${factoryId}/timeseries/raw?series=${q}&from=${FROM_MS}&to=${TO_MS}&limit=1000000`,
-      120_000,
-    );
-    for (const s of body.series) out.set(`${s.deviceId}:${s.metric}`, s.points);
+  // One series at a time, paged by time: a response carries at most 500 000 points (the API's budget).
+  const PAGE = 500_000;
+  for (const ref of refs) {
+    const points: RawPoint[] = [];
+    let from = FROM_MS;
+    for (let page = 0; page < 10_000; page++) {
+      const body = await getJson<{ series: { deviceId: string; metric: string; points: RawPoint[] }[] }>(
+        api,
+        `/factories/${factoryId}/timeseries/raw?series=${encodeURIComponent(ref)}&from=${from}&to=${TO_MS}&limit=${PAGE}`,
+        120_000,
+      );
+      const got = body.series[0]?.points ?? [];
+      points.push(...got);
+      if (got.length < PAGE) break;
+      from = (got.at(-1) as RawPoint).tsMs + 1;
+    }
+    out.set(ref, points);
   }
   return out;
 }

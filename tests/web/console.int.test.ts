@@ -138,6 +138,18 @@ describe.skipIf(!CHROMIUM)('web console in Chromium', () => {
     expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'self'/);
   });
 
+  it('/docs (Swagger UI) renders under its CSP without a violation or script error', async () => {
+    const problems: string[] = [];
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await newPage(context, problems);
+    const res = await page.goto(`${platform.url}/docs`);
+    expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await page.waitForSelector('.swagger-ui .opblock');
+    expect(await page.locator('.swagger-ui .opblock').count()).toBeGreaterThan(20);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('admin: sign in, asset tree, latest values with units, charts, ingest, placeholders, English', async () => {
     const problems: string[] = [];
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });

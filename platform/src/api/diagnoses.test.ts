@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../tests/harness/ports.js';
 import { type ApiHarness, apiHarness, bearer } from '../../../tests/platform/api-harness.js';
 import { fixtureBirth, T0 } from '../../../tests/platform/fixtures.js';
+import { expectSafeHtml } from '../../../tests/platform/security-assert.js';
 import type { StoredPoint } from '../store/types.js';
 
 /**
@@ -92,6 +93,7 @@ describe('diagnoses API', () => {
     const zh = await call('GET', `${base}/${run.id}/report?format=html`, 'inspectorF1');
     expect(zh.headers['content-type']).toMatch(/^text\/html/);
     expect(zh.body).toContain('节能诊断');
+    expectSafeHtml(zh);
     const en = await call('GET', `${base}/${run.id}/report?lang=en`, 'inspectorF1', undefined, {
       accept: 'text/html',
     });

@@ -2,6 +2,7 @@ import type { DataBatch } from '@xiang/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, bearer } from '../../../tests/platform/api-harness.js';
 import { FACTORY, fixtureBatch, fixtureBirth, T0 } from '../../../tests/platform/fixtures.js';
+import { expectSafeHtml } from '../../../tests/platform/security-assert.js';
 import { factoryProfileSchema } from '../registry/model.js';
 
 /**
@@ -164,6 +165,7 @@ describe('assessments API', () => {
     const html = await get(`${base}/assessments/${id}/report?format=html`);
     expect(html.headers['content-type']).toContain('text/html');
     expect(html.body).toContain('<html lang="zh-CN"');
+    expectSafeHtml(html);
     const elsewhere = await get(`/api/v1/factories/F2/assessments/${id}`);
     expect(elsewhere.statusCode).toBe(404);
     const list = (await get(`${base}/assessments`)).json();

@@ -1,5 +1,6 @@
 import { idSchema, metricKeySchema } from '@xiang/protocol';
 import { z } from 'zod';
+import { HttpProblem } from './problem.js';
 
 /** Shared request-schema pieces; error messages name what was expected. */
 
@@ -45,7 +46,10 @@ const seriesRefSchema = z
 export const seriesListSchema = z
   .union([z.string(), z.array(z.string())])
   .describe('one or more "<deviceId>:<metric>" (repeat the parameter or separate with commas)')
-  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter((s) => s !== ''))
+  // Repeats are asked once: `series=M1:p&series=M1:p…` must not multiply the work (issue 14).
+  .transform((v) => [
+    ...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter((s) => s !== '')),
+  ])
   .pipe(z.array(seriesRefSchema).min(1, 'name at least one series').max(200, 'at most 200 series per query'))
   .transform((refs) =>
     refs.map((r) => {
@@ -72,6 +76,41 @@ export const metricFilterSchema = z
   .transform((v) => (Array.isArray(v) ? v : [v]))
   .optional();
 
+/** Points one response may carry in total (series × per-series limit): about 30 MB of JSON. */
+export const MAX_POINTS_PER_RESPONSE = 500_000;
+
+/**
+ * The per-series limit of a point query within the response budget: the requested one when series × limit
+ * fits, else a 400 (`budget-exceeded`) saying what fits; without a request, the default shrunk to fit.
+ */
+export function pointLimit(requested: number | undefined, fallback: number, seriesCount: number): number {
+  const fits = Math.max(1, Math.floor(MAX_POINTS_PER_RESPONSE / Math.max(1, seriesCount)));
+  if (requested === undefined) return Math.min(fallback, fits);
+  if (requested * seriesCount > MAX_POINTS_PER_RESPONSE)
+    throw new HttpProblem(
+      400,
+      `query.limit: ${seriesCount} series × limit ${requested} = ${requested * seriesCount} points exceeds the ` +
+        `budget of ${MAX_POINTS_PER_RESPONSE} per response; use limit ≤ ${fits}, fewer series, or page by time`,
+      [{ field: 'query.limit', message: `at most ${fits} with ${seriesCount} series` }],
+      'budget-exceeded',
+    );
+  return requested;
+}
+
+/**
+ * Every query period (`from`/`to`) is capped: work over the period must stay bounded. A route whose work is
+ * bounded otherwise (a point or row limit) says so with `config.maxPeriodDays: null`.
+ */
+export const MAX_QUERY_PERIOD_DAYS = 400;
+const DAY_MS = 86_400_000;
+
+export function periodTooLong(fromMs: number, toMs: number, maxDays: number): string | null {
+  const days = (toMs - fromMs) / DAY_MS;
+  return days > maxDays
+    ? `the period spans ${Math.round(days * 10) / 10} days; at most ${maxDays} days per request (split longer periods)`
+    : null;
+}
+
 /**
  * Query strings are strict: a parameter the route does not define is a 400 naming it, never silently ignored
  * (a mistyped `form=` would otherwise answer for a default period). Applied to every API route in one place
@@ -80,9 +119,19 @@ export const metricFilterSchema = z
 export function strictQuery(
   schema: { querystring?: unknown } | undefined,
   url: string,
+  maxPeriodDays: number | null = MAX_QUERY_PERIOD_DAYS,
 ): { querystring?: unknown } | undefined {
   if (!url.startsWith('/api/')) return schema;
   const q = schema?.querystring;
   if (q === undefined) return { ...schema, querystring: z.object({}).strict() };
-  return q instanceof z.ZodObject ? { ...schema, querystring: q.strict() } : schema;
+  if (!(q instanceof z.ZodObject)) return schema;
+  const strict = q.strict();
+  if (maxPeriodDays === null || !('from' in q.shape && 'to' in q.shape))
+    return { ...schema, querystring: strict };
+  const capped = strict.superRefine((v: { from?: unknown; to?: unknown }, ctx) => {
+    if (typeof v.from !== 'number' || typeof v.to !== 'number') return;
+    const why = periodTooLong(v.from, v.to, maxPeriodDays);
+    if (why) ctx.addIssue({ code: 'custom', message: why, path: ['to'] });
+  });
+  return { ...schema, querystring: capped };
 }

@@ -32,8 +32,23 @@ const TITLES: Record<number, [slug: string, title: string]> = {
 };
 
 /**
+/**
+ * Specific refusals of work the platform will not do (issue 14: every request bounded); each has its own
+ * problem type and is counted in /metrics (`xiang_http_refusals_total{reason}`).
+ */
+export const REFUSALS = {
+  'budget-exceeded': 'Response budget exceeded',
+  'period-too-long': 'Period too long',
+  'queue-full': 'Work queue full',
+  'rate-limited': 'Rate limit exceeded',
+  'auth-failures': 'Too many failed authentications',
+} as const;
+export type Refusal = keyof typeof REFUSALS;
+const isRefusal = (code: string | undefined): code is Refusal => code !== undefined && code in REFUSALS;
+
+/**
  * Specific problems a client acts on by type (not only by status): `urn:xiang:problem:<code>` with its title.
- * The status stays the generic one (409, 403).
+ * The status stays the generic one (409, 403, 400, 429). The refusals are among them.
  */
 export const PROBLEM_CODES: Record<string, string> = {
   'assessment-locked': 'Assessment locked',
@@ -42,6 +57,7 @@ export const PROBLEM_CODES: Record<string, string> = {
   'assessment-incomplete': 'Assessment incomplete',
   'reviewer-required': 'Reviewer role required',
   'reviewer-is-submitter': 'Reviewer must not be the submitter',
+  ...REFUSALS,
 };
 
 /** Throw from a handler to answer with a problem; `code` picks a specific type from PROBLEM_CODES. */
@@ -50,6 +66,7 @@ export class HttpProblem extends Error {
     readonly status: number,
     readonly detail: string,
     readonly errors?: { field: string; message: string }[],
+    /** A more specific problem type than the status's (PROBLEM_CODES), e.g. "budget-exceeded". */
     readonly code?: string,
   ) {
     super(detail);
@@ -92,13 +109,16 @@ function fieldName(context: string | undefined, instancePath: string): string {
   return out || '(root)';
 }
 
-export function installProblemHandlers(app: FastifyInstance): void {
+export function installProblemHandlers(app: FastifyInstance, onRefusal?: (r: Refusal) => void): void {
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) =>
     sendProblem(reply, problem(404, `no route for ${req.method} ${req.url.split('?')[0]}`, req.url)),
   );
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof HttpProblem)
-      return sendProblem(reply, problem(err.status, err.detail, req.url, err.errors, err.code));
+    if (err instanceof HttpProblem) {
+      const code = err.code ?? (err.status === 429 ? 'queue-full' : undefined);
+      if (isRefusal(code)) onRefusal?.(code);
+      return sendProblem(reply, problem(err.status, err.detail, req.url, err.errors, code));
+    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const context = (err as { validationContext?: string }).validationContext;
       const errors = err.validation.map((v) => ({
@@ -106,7 +126,12 @@ export function installProblemHandlers(app: FastifyInstance): void {
         message: v.message ?? 'invalid',
       }));
       const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-      return sendProblem(reply, problem(400, detail, req.url, errors));
+      // The period cap (params.ts) is a refusal of its own kind, not a typo.
+      const refusal = errors.some((e) => e.message.includes('days per request'))
+        ? 'period-too-long'
+        : undefined;
+      if (refusal) onRefusal?.(refusal);
+      return sendProblem(reply, problem(400, detail, req.url, errors, refusal));
     }
     if (isResponseSerializationError(err)) {
       req.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');

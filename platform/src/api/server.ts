@@ -9,12 +9,15 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { installAuthGuard } from '../auth/guard.js';
 import { webConsole } from '../web/plugin.js';
+import { installAuditTrail } from './audit-trail.js';
 import { strictQuery } from './params.js';
 import { installProblemHandlers } from './problem.js';
+import { DEFAULT_RATE_LIMITS, installRateLimits } from './rate-limits.js';
 import { routes } from './routes/index.js';
+import { DOCS_CSP, installSecurityHeaders } from './security-headers.js';
 import type { ApiDeps, ZodApp } from './types.js';
 
 /**
@@ -25,6 +28,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered by the API's resources (tests check the auth guard against all of them). */
     routeTable: { method: string; url: string; access?: string }[];
+  }
+  interface FastifyContextConfig {
+    /**
+     * Longest `from`/`to` period the route accepts (default MAX_QUERY_PERIOD_DAYS); null when its work is
+     * bounded otherwise (a point or row limit) — see params.ts.
+     */
+    maxPeriodDays?: number | null;
   }
 }
 
@@ -42,8 +52,39 @@ export async function buildApi(deps: ApiDeps, log: Logger, server: ServerOptions
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installProblemHandlers(app);
-  installAuthGuard(app, deps.tokens);
+  const refusals = new Counter({
+    name: 'xiang_http_refusals_total',
+    help: 'Requests refused to keep the platform bounded, by reason (budget, period, queue, rate limits)',
+    labelNames: ['reason'],
+    registers: [deps.promRegistry],
+  });
+  installProblemHandlers(app, (reason) => refusals.inc({ reason }));
+  const diagnoses = deps.diagnoses;
+  if (diagnoses) {
+    new Gauge({
+      name: 'xiang_diagnosis_queue_depth',
+      help: 'Diagnosis runs waiting, per factory (served round-robin, one at a time)',
+      labelNames: ['factory'],
+      registers: [deps.promRegistry],
+      collect() {
+        this.reset();
+        for (const [factory, n] of Object.entries(diagnoses.queueState().waiting)) this.set({ factory }, n);
+      },
+    });
+    new Gauge({
+      name: 'xiang_diagnosis_running',
+      help: '1 while a diagnosis run is running',
+      registers: [deps.promRegistry],
+      collect() {
+        this.set(diagnoses.queueState().runningFactory ? 1 : 0);
+      },
+    });
+  }
+  // Before the auth guard: a 401 or 403 answered by the guard carries the headers too.
+  await installSecurityHeaders(app);
+  const limits = await installRateLimits(app, deps.rateLimits ?? DEFAULT_RATE_LIMITS);
+  installAuthGuard(app, deps.tokens, limits);
+  installAuditTrail(app, deps.tokens.audit);
 
   const latency = new Histogram({
     name: 'xiang_http_request_duration_seconds',
@@ -78,10 +119,15 @@ export async function buildApi(deps: ApiDeps, log: Logger, server: ServerOptions
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), access: 'public' };
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+    staticCSP: DOCS_CSP,
+  });
 
   app.addHook('onRoute', (route) => {
-    route.schema = strictQuery(route.schema, route.url) as typeof route.schema;
+    const maxPeriodDays = (route.config as { maxPeriodDays?: number | null } | undefined)?.maxPeriodDays;
+    route.schema = strictQuery(route.schema, route.url, maxPeriodDays) as typeof route.schema;
   });
   const table: { method: string; url: string; access?: string }[] = [];
   app.addHook('onRoute', (route) => {

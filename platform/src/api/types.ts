@@ -15,6 +15,7 @@ import type { Registry } from '../registry/registry.js';
 import type { DiagnosisService } from '../services/diagnoses/service.js';
 import type { EnergyMonitoringService } from '../services/energy-monitoring/index.js';
 import type { TimeSeriesStore } from '../store/types.js';
+import type { RateLimitSettings } from './rate-limits.js';
 
 export type ZodApp = FastifyInstance<
   RawServerDefault,
@@ -44,6 +45,8 @@ export type ApiDeps = {
   factorySettings?: FactorySettingsStore;
   /** Live alarms: list, history, acknowledge, Server-Sent Events (routes/alarms.ts). */
   alarms?: AlarmService;
+  /** Requests per token and failed authentications per IP, per minute (default DEFAULT_RATE_LIMITS). */
+  rateLimits?: RateLimitSettings;
 };
 
 /** One API resource: a file in api/routes/ and one entry in api/routes/index.ts. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { problem, sendProblem } from '../api/problem.js';
+import { HttpProblem, problem, sendProblem } from '../api/problem.js';
+import type { RateLimiters } from '../api/rate-limits.js';
 import { canRead, canWrite, type Principal } from './principal.js';
 import type { TokenStore } from './tokens.js';
 
@@ -38,22 +39,59 @@ function deny(req: FastifyRequest, reply: FastifyReply, status: 401 | 403, detai
   return sendProblem(reply, problem(status, detail, req.url));
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: any server/provider flavour
-export function installAuthGuard(app: FastifyInstance<any, any, any, any, any>, tokens: TokenStore): void {
+export function installAuthGuard(
+  // biome-ignore lint/suspicious/noExplicitAny: any server/provider flavour
+  app: FastifyInstance<any, any, any, any, any>,
+  tokens: TokenStore,
+  limits?: RateLimiters,
+): void {
+  const tooMany = (
+    reply: FastifyReply,
+    ttlSec: number | undefined,
+    detail: string,
+    slug: 'rate-limited' | 'auth-failures',
+  ) => {
+    reply.header('retry-after', String(Math.max(1, ttlSec ?? 60)));
+    return new HttpProblem(429, detail, undefined, slug);
+  };
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req, reply) => {
     const config = req.routeOptions.config as { access?: Access } | undefined;
     const params = (req.params ?? {}) as Record<string, string | undefined>;
     const factoryId = params.factoryId;
     const access: Access = config?.access ?? (factoryId !== undefined ? 'factory' : 'admin');
-    // Unrouted requests (404) and public routes carry no data.
-    if (access === 'public' || !req.routeOptions.url) return;
-
+    // Unrouted requests (404) carry no data.
+    if (!req.routeOptions.url) return;
     const token = bearer(req);
+    // Public routes answer everyone; a valid token may see more (the readiness details, for an admin).
+    if (access === 'public') {
+      req.principal = token ? tokens.verify(token) : null;
+      return;
+    }
     if (!token) return deny(req, reply, 401, 'missing "Authorization: Bearer <token>" header');
+    // A client that keeps presenting wrong tokens is refused before its next guess is even checked.
+    const failures = await limits?.authFailures(req, { increment: false });
+    if (failures?.isExceeded)
+      throw tooMany(
+        reply,
+        failures.ttlInSeconds,
+        'too many failed authentications from this address; wait and retry',
+        'auth-failures',
+      );
     const principal = tokens.verify(token);
-    if (!principal) return deny(req, reply, 401, 'the bearer token is unknown, revoked or expired');
+    if (!principal) {
+      await limits?.authFailures(req);
+      return deny(req, reply, 401, 'the bearer token is unknown, revoked or expired');
+    }
     req.principal = principal;
+    const used = await limits?.perToken(req);
+    if (used?.isExceeded)
+      throw tooMany(
+        reply,
+        used.ttlInSeconds,
+        `token "${principal.name}" is over its request rate; wait and retry`,
+        'rate-limited',
+      );
 
     if (access === 'authenticated') return;
     if (access === 'admin') {

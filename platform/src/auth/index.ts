@@ -1,3 +1,4 @@
+export { type AuditEntry, AuditLog } from './audit.js';
 export { type Access, installAuthGuard } from './guard.js';
 export {
   canRead,
@@ -8,4 +9,6 @@ export {
   tokenScopeSchema,
   visibleFactories,
 } from './principal.js';
-export { BOOTSTRAP_ID, type TokenInfo, TokenStore } from './tokens.js';
+export { redactUrl } from './redact.js';
+export { MIN_TOKEN_BITS, tokenWeakness } from './strength.js';
+export { BOOTSTRAP_ID, DEFAULT_TOKEN_TTL_MS, type TokenInfo, TokenStore } from './tokens.js';

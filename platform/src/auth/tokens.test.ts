@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openPlatformDb } from '../registry/db.js';
 import { canRead, canWrite, visibleFactories } from './principal.js';
-import { TokenStore } from './tokens.js';
+import { DEFAULT_TOKEN_TTL_MS, TokenStore } from './tokens.js';
 
 const store = () => new TokenStore(openPlatformDb(':memory:'));
 
@@ -24,23 +24,42 @@ describe('API tokens', () => {
     expect(t.verify('')).toBeNull();
   });
 
-  it('a configured bootstrap token is any long string; a generated one replaces the previous generated one', () => {
+  it('a configured bootstrap token is revoked once the configuration no longer names it (issue 14)', () => {
     const t = store();
     const configured = 'a-configured-admin-token-0123456789';
-    expect(t.bootstrap(configured)).toBe(configured);
+    expect(t.bootstrap(configured, { nowMs: 1000 })).toBe(configured);
     expect(t.verify(configured)?.role).toBe('admin');
-    const g1 = t.bootstrap(undefined);
-    const g2 = t.bootstrap(undefined);
+    expect(t.bootstrap(configured, { nowMs: 2000 })).toBe(configured); // restart with the same config
+    const g1 = t.bootstrap(undefined, { nowMs: 3000 }); // adminToken removed from the config
+    expect(t.verify(configured)).toBeNull();
+    const g2 = t.bootstrap(undefined, { nowMs: 4000 });
     expect(t.verify(g1)).toBeNull();
     expect(t.verify(g2)?.role).toBe('admin');
-    expect(t.verify(configured)?.role).toBe('admin');
-    // Listed by creation time, ties by id: both may fall in the same millisecond, so compare as a set.
+    expect(t.list().map((i) => [i.name, i.expiresAtMs])).toEqual([['bootstrap (generated)', null]]);
+    // Who, what, when: installed once (not at every restart), revoked, two generated admin tokens.
     expect(
-      t
-        .list()
-        .map((i) => i.name)
-        .sort(),
-    ).toEqual(['bootstrap (config)', 'bootstrap (generated)']);
+      t.audit
+        .list({ limit: 10 })
+        .map((e) => [e.atMs, e.actorTokenId, e.action])
+        .reverse(),
+    ).toEqual([
+      [1000, 'system', 'token.bootstrap.install'],
+      [3000, 'system', 'token.bootstrap.revoke'],
+      [3000, 'system', 'token.admin.generate'],
+      [4000, 'system', 'token.admin.generate'],
+    ]);
+  });
+
+  it('tokens created without an expiry expire after the default; last use is recorded', () => {
+    const t = store();
+    const now = 1_700_000_000_000;
+    const { token, info } = t.create({ name: 'inspector', role: 'inspector', factories: ['F1'] }, now);
+    expect(info.expiresAtMs).toBe(now + DEFAULT_TOKEN_TTL_MS);
+    expect(info.lastUsedAtMs).toBeNull();
+    expect(t.verify(token, now + 5000)).not.toBeNull();
+    expect(t.get(info.id)?.lastUsedAtMs).toBe(now + 5000);
+    expect(t.verify(token, now + DEFAULT_TOKEN_TTL_MS - 1)).not.toBeNull();
+    expect(t.verify(token, now + DEFAULT_TOKEN_TTL_MS)).toBeNull();
   });
 
   it('expired and revoked tokens are refused', () => {

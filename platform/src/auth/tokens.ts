@@ -2,17 +2,22 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../registry/db.js';
+import { AuditLog } from './audit.js';
 import type { Principal, Role } from './principal.js';
 
 /**
  * API tokens: `xg_<id>_<secret>` with a 32-byte random secret. Only SHA-256(secret) is stored — a salt or a
  * slow hash adds nothing for 256-bit random secrets — and it is compared in constant time after looking
- * the row up by the public id. A configured bootstrap token (any string ≥ 24 chars) is stored the same way
- * under the id "bootstrap".
+ * the row up by the public id. A configured bootstrap token (checked for strength by the config schema) is
+ * stored the same way under the id "bootstrap", and revoked when the configuration no longer names it.
+ * Tokens created through the API expire after DEFAULT_TOKEN_TTL_MS unless the request names another time;
+ * only the bootstrap tokens (configured or generated) never expire.
  */
 const TOKEN_RE = /^xg_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 export const BOOTSTRAP_ID = 'bootstrap';
 const GENERATED_NAME = 'bootstrap (generated)';
+export const DEFAULT_TOKEN_TTL_MS = 90 * 24 * 3600 * 1000;
+const SYSTEM = { actorTokenId: 'system', actorName: 'platform start' } as const;
 /** The operator's copy of the generated admin token, in the data directory (mode 0600). */
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -41,8 +46,11 @@ function sha256(s: string): Buffer {
 export class TokenStore {
   /** Throttles last-used writes to one per token per minute. */
   private readonly touched = new Map<string, number>();
+  /** Token and settings changes (the API records its own; this store records bootstrap changes). */
+  readonly audit: AuditLog;
 
   constructor(private readonly db: Db) {
+    this.audit = new AuditLog(db);
     db.exec(`CREATE TABLE IF NOT EXISTS api_tokens (
       id TEXT PRIMARY KEY,
       name TEXT NOT NULL,
@@ -55,14 +63,18 @@ export class TokenStore {
     )`);
   }
 
-  /** Creates a token and returns its only plaintext copy. */
+  /**
+   * Creates a token and returns its only plaintext copy. Without `expiresAtMs` it expires after
+   * DEFAULT_TOKEN_TTL_MS; `null` (bootstrap tokens only, never from the API) means never.
+   */
   create(
-    scope: { name: string; role: Role; factories?: string[]; expiresAtMs?: number },
+    scope: { name: string; role: Role; factories?: string[]; expiresAtMs?: number | null },
     nowMs = Date.now(),
   ): { token: string; info: TokenInfo } {
     const id = randomBytes(6).toString('hex');
     const secret = randomBytes(32).toString('base64url');
-    this.insert(id, scope, sha256(secret), nowMs);
+    const expiresAtMs = scope.expiresAtMs === undefined ? nowMs + DEFAULT_TOKEN_TTL_MS : scope.expiresAtMs;
+    this.insert(id, { ...scope, expiresAtMs }, sha256(secret), nowMs);
     return { token: `xg_${id}_${secret}`, info: this.get(id)! };
   }
 
@@ -82,12 +94,44 @@ export class TokenStore {
     opts: { file?: string; nowMs?: number } = {},
   ): BootstrapResult {
     const nowMs = opts.nowMs ?? Date.now();
+    const previous = this.db.prepare('SELECT hash FROM api_tokens WHERE id = ?').get(BOOTSTRAP_ID) as
+      | { hash: Buffer }
+      | undefined;
     if (configured) {
+      const hash = sha256(configured);
+      if (previous?.hash.equals(hash)) return { token: configured, source: 'configured' };
       this.db.transaction(() => {
         this.db.prepare('DELETE FROM api_tokens WHERE id = ?').run(BOOTSTRAP_ID);
-        this.insert(BOOTSTRAP_ID, { name: 'bootstrap (config)', role: 'admin' }, sha256(configured), nowMs);
+        this.insert(
+          BOOTSTRAP_ID,
+          { name: 'bootstrap (config)', role: 'admin', expiresAtMs: null },
+          hash,
+          nowMs,
+        );
+        this.audit.record({
+          ...SYSTEM,
+          atMs: nowMs,
+          action: previous ? 'token.bootstrap.replace' : 'token.bootstrap.install',
+          factoryId: null,
+          target: BOOTSTRAP_ID,
+          detail: { source: 'adminToken / XIANG_ADMIN_TOKEN' },
+        });
       })();
       return { token: configured, source: 'configured' };
+    }
+    // The configuration no longer names a bootstrap token: the one it named stops working now.
+    if (previous) {
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM api_tokens WHERE id = ?').run(BOOTSTRAP_ID);
+        this.audit.record({
+          ...SYSTEM,
+          atMs: nowMs,
+          action: 'token.bootstrap.revoke',
+          factoryId: null,
+          target: BOOTSTRAP_ID,
+          detail: { reason: 'adminToken / XIANG_ADMIN_TOKEN removed from the configuration' },
+        });
+      })();
     }
     const kept = opts.file ? this.keptAdminToken(opts.file, nowMs) : null;
     if (kept) return { token: kept, source: 'kept' };
@@ -103,10 +147,20 @@ export class TokenStore {
   }
 
   /** Replaces the generated admin token (the old one stops working) and, with `file`, writes its copy there. */
-  resetAdmin(file: string | undefined, nowMs = Date.now()): string {
+  resetAdmin(file: string | undefined, nowMs = Date.now(), actorName: string = SYSTEM.actorName): string {
     const token = this.db.transaction(() => {
       this.db.prepare('DELETE FROM api_tokens WHERE name = ?').run(GENERATED_NAME);
-      return this.create({ name: GENERATED_NAME, role: 'admin' }, nowMs).token;
+      const created = this.create({ name: GENERATED_NAME, role: 'admin', expiresAtMs: null }, nowMs);
+      this.audit.record({
+        actorTokenId: 'system',
+        actorName,
+        atMs: nowMs,
+        action: 'token.admin.generate',
+        factoryId: null,
+        target: created.info.id,
+        detail: { name: GENERATED_NAME },
+      });
+      return created.token;
     })();
     if (file) {
       mkdirSync(path.dirname(file), { recursive: true });
@@ -118,7 +172,7 @@ export class TokenStore {
 
   private insert(
     id: string,
-    scope: { name: string; role: Role; factories?: string[]; expiresAtMs?: number },
+    scope: { name: string; role: Role; factories?: string[]; expiresAtMs?: number | null },
     hash: Buffer,
     nowMs: number,
   ): void {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { redactUrl } from '../auth/redact.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { startPlatform } from '../main.js';
 import { announceServer } from './data-dir-lock.js';
@@ -13,11 +14,22 @@ Runs the platform — MQTT ingest, time-series store, registry, HTTP API and web
 SIGTERM, then stops gracefully. Settings come from the YAML file and XIANG_* variables (env wins):
 XIANG_HTTP_PORT, XIANG_MQTT_URL, XIANG_MQTT_USERNAME/PASSWORD, XIANG_INFLUX_URL, XIANG_DATA_DIR,
 XIANG_ADMIN_TOKEN, XIANG_LOG_LEVEL (README.md lists them all). Without XIANG_ADMIN_TOKEN an admin token is
-generated once, kept (hashed) and printed at every start; \`xiang token admin\` prints it, --reset replaces it.
+generated once, kept (hashed) and printed only then (logs keep no copy); \`xiang token admin\` prints it
+again, --reset replaces it.
 
 Examples:
   XIANG_MQTT_URL=mqtt://127.0.0.1:1883 XIANG_DATA_DIR=/var/lib/xiang npx xiang serve
   npx xiang serve --config platform.yaml`;
+
+/**
+ * The admin token appears in the output only when it was just generated: a kept or configured token is not
+ * reprinted at every start (container logs would collect it); `xiang token admin` shows it again.
+ */
+export function adminTokenLine(source: 'configured' | 'kept' | 'new', token: string): string {
+  if (source === 'new') return `${token}  (new 新生成; \`xiang token admin\` prints it again)`;
+  if (source === 'kept') return 'unchanged 未变 (`xiang token admin` prints it)';
+  return 'configured 已配置 (XIANG_ADMIN_TOKEN)';
+}
 
 /** `xiang serve [--config F]`: runs the platform until SIGINT/SIGTERM, then shuts down gracefully. */
 export const serveCommand: CliCommand = {
@@ -60,8 +72,8 @@ export const serveCommand: CliCommand = {
     io.out('xiang-iiot 平台已启动 · platform started');
     io.out(`  API:   ${platform.url}/api/v1`);
     io.out(`  Docs:  ${platform.url}/docs`);
-    io.out(`  Admin token 管理员令牌: ${platform.adminToken}  (${platform.adminTokenSource})`);
-    io.out(`  Store 存储: ${platform.store.kind}   MQTT: ${config.mqtt.url}`);
+    io.out(`  Admin token 管理员令牌: ${adminTokenLine(platform.adminTokenSource, platform.adminToken)}`);
+    io.out(`  Store 存储: ${platform.store.kind}   MQTT: ${redactUrl(config.mqtt.url)}`);
     await new Promise<void>((resolve) => {
       let stopping = false;
       const onSignal = (sig: NodeJS.Signals) => {

@@ -60,7 +60,7 @@ export const tokenCommand: CliCommand = {
     try {
       const tokens = new TokenStore(db);
       if (values.reset) {
-        io.out(tokens.resetAdmin(file));
+        io.out(tokens.resetAdmin(file, Date.now(), 'xiang token admin --reset'));
         io.err(`new admin token kept in ${file}; the previous one no longer works`);
         return EXIT.ok;
       }

@@ -29,7 +29,12 @@ function issuesOf(fn: () => unknown): string[] {
 describe('platform config', () => {
   it('has working defaults: embedded store, local broker, port 8080', () => {
     const c = loadConfig({ env: {} });
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080, allowInsecure: false });
+    expect(c.http).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      allowInsecure: false,
+      rateLimit: { perTokenPerMinute: 6000, authFailuresPerMinutePerIp: 20 },
+    });
     expect(c.mqtt).toMatchObject({
       url: 'mqtt://127.0.0.1:1883',
       clientId: 'xiang-platform',
@@ -108,9 +113,22 @@ describe('platform config', () => {
     expect(c.ingest.rebirthMinIntervalMs).toBe(10_000);
   });
 
-  it('a short bootstrap token is refused', () => {
+  it('a short or guessable bootstrap token is refused, saying why', () => {
     expect(issuesOf(() => parseConfig({ adminToken: 'secret' }))).toEqual([
-      'adminToken: expected at least 24 characters (use a random token)',
+      'adminToken: expected at least 24 characters, got 6 (use a random token, e.g. `openssl rand -base64 32`)',
     ]);
+    // Issue 14: any 24-character string used to be accepted as an admin token.
+    expect(issuesOf(() => parseConfig({ adminToken: 'x'.repeat(24) }))[0]).toMatch(
+      /^adminToken: only 1 different characters/,
+    );
+    expect(issuesOf(() => parseConfig({ adminToken: 'abcdefghijklmnopqrstuvwxyz' }))[0]).toMatch(
+      /consecutive characters/,
+    );
+    expect(issuesOf(() => parseConfig({ adminToken: 'Password1234Password1234' }))[0]).toMatch(
+      /bits of entropy at most \(need 96\)/,
+    );
+    expect(parseConfig({ adminToken: 'k7Qp2xVb9LmZ4wRt8YcN3sJd6HfG' }).adminToken).toBe(
+      'k7Qp2xVb9LmZ4wRt8YcN3sJd6HfG',
+    );
   });
 });

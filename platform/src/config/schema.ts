@@ -1,5 +1,6 @@
 import { idSchema } from '@xiang/protocol';
 import { z } from 'zod';
+import { tokenWeakness } from '../auth/strength.js';
 import { storeConfigSchema as storeOptionsSchema } from '../store/index.js';
 
 /**
@@ -39,6 +40,13 @@ export const httpConfigSchema = z.object({
    * same host or a closed network (platform/docs/deploy.md). Without it the platform refuses to start there.
    */
   allowInsecure: z.boolean().default(false),
+  /** Requests per token and failed authentications per client IP, per minute (429 beyond). */
+  rateLimit: z
+    .object({
+      perTokenPerMinute: z.number().int().min(1).max(1_000_000).default(6000),
+      authFailuresPerMinutePerIp: z.number().int().min(1).max(100_000).default(20),
+    })
+    .default({ perTokenPerMinute: 6000, authFailuresPerMinutePerIp: 20 }),
 });
 
 export const mqttConfigSchema = z.object({
@@ -186,8 +194,17 @@ export const platformConfigSchema = z.object({
   sparkplug: sparkplugConfigSchema.default(sparkplugConfigSchema.parse({})),
   /** Registry, embedded store, dead letters and parked messages live here. */
   dataDir: z.string().min(1).default('./data'),
-  /** Bootstrap admin token; when unset a fresh one is generated at every start and printed. */
-  adminToken: z.string().min(24, 'expected at least 24 characters (use a random token)').optional(),
+  /**
+   * Bootstrap admin token; when unset one is generated once, kept and printed only then. Checked for strength
+   * (auth/strength.ts): 24 repeated characters are refused, with the reason. Removing it revokes it.
+   */
+  adminToken: z
+    .string()
+    .superRefine((t, ctx) => {
+      const why = tokenWeakness(t);
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    })
+    .optional(),
   logLevel: logLevelSchema.default('info'),
 });
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Command, sharedSubscription, topicFor } from '@xiang/protocol';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { redactUrl } from '../auth/redact.js';
 import { type Delivery, GroupCommit } from './group-commit.js';
 import { dispatchToRoutes } from './routes.js';
 
@@ -135,7 +136,7 @@ export class MqttIngest {
       const gen = this.generation;
       const filters = this.filters;
       this.log.info(
-        { url: this.opts.url, sessionPresent: connack.sessionPresent, filters },
+        { url: redactUrl(this.opts.url), sessionPresent: connack.sessionPresent, filters },
         'mqtt connected',
       );
       client.subscribe(filters, { qos: 1 }, (err, granted) => {

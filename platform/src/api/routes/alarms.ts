@@ -59,6 +59,8 @@ export const alarmRoutes: RouteModule = {
     app.get(
       `${base}/history`,
       {
+        // Bounded by its row limit, whatever the period.
+        config: { maxPeriodDays: null },
         schema: {
           tags: ['alarms'],
           summary: '告警历史 · Alarm history',

@@ -108,6 +108,8 @@ export const deviceRoutes: RouteModule = {
     app.get(
       `${base}/devices/:deviceId/online-history`,
       {
+        // Bounded by its row limit, whatever the period.
+        config: { maxPeriodDays: null },
         schema: {
           tags: ['devices'],
           summary: '设备上下线记录 · Online/offline history of a device',
@@ -132,6 +134,8 @@ export const deviceRoutes: RouteModule = {
     app.get(
       `${base}/online-history`,
       {
+        // Bounded by its row limit, whatever the period.
+        config: { maxPeriodDays: null },
         schema: {
           tags: ['devices'],
           summary: '全厂设备上下线记录 · Online/offline history of all devices',

@@ -74,9 +74,6 @@ const langQuery = z
 
 const LINK_TTL_MS = 10 * 60_000;
 const MAX_LINKS = 1000;
-/** The report is a document of its own: inline CSS and SVG, no scripts, nothing loaded from anywhere. */
-const REPORT_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const services = new WeakMap<object, DiagnosisService>();
 /** The platform's service (main.ts); an API built without one (fastify.inject tests) gets its own. */
@@ -126,7 +123,7 @@ export const diagnosisRoutes: RouteModule = {
           description:
             `Asynchronous: answers 202 with the run ("running", or "queued" behind others); poll GET …/diagnoses/{runId} until status ` +
             `is "done" (progress.pct shows how far the store reads are), then GET …/report. One run at a time per ` +
-            `platform, later ones wait in a bounded queue (429 when full). At most ${MAX_PERIOD_DAYS} days per ` +
+            `platform; later ones wait in per-factory queues served in turn (429 when this factory's is full). At most ${MAX_PERIOD_DAYS} days per ` +
             'run; the period is widened to whole quarter-hours. Inspectors may start runs for their factories. ' +
             'Example: {"from":"2025-03-03T00:00:00+08:00","to":"2025-03-17T00:00:00+08:00",' +
             '"options":{"electricityBasis":"equal","gridFactor":{"scope":"province","dataYear":2022},' +
@@ -228,12 +225,10 @@ export const diagnosisRoutes: RouteModule = {
         if (!l || l.expiresAtMs <= Date.now())
           throw new HttpProblem(404, 'this report link is unknown or has expired');
         const result = await diagnosed(() => svc().result(l.factoryId, l.runId));
+        // The security headers (a script-free, sandboxed CSP for HTML) are the server's (security-headers.ts).
         return reply
           .type('text/html; charset=utf-8')
-          .header('content-security-policy', REPORT_CSP)
-          .header('referrer-policy', 'no-referrer')
           .header('cache-control', 'no-store')
-          .header('x-content-type-options', 'nosniff')
           .send(renderReport(result, { lang: l.lang }));
       },
     );

@@ -4,8 +4,10 @@ import type { Indicator } from '../../grading/indicators/types.js';
 import { reportIndicatorSchema } from '../../grading/report/schema.js';
 import { GradingRepository } from '../../services/grading/repository.js';
 import { GradingError, GradingService } from '../../services/grading/service.js';
+import { periodTooLong } from '../params.js';
 import { HttpProblem } from '../problem.js';
 import type { ApiDeps } from '../types.js';
+import { MAX_WINDOW_DAYS } from './oee-common.js';
 
 /** Shared by routes/assessments.ts and routes/grading-indicators.ts. */
 
@@ -63,6 +65,12 @@ export const bodyInstant = z
 export const bodyPeriod = z
   .object({ from: bodyInstant, to: bodyInstant })
   .refine((p) => p.to > p.from, { message: 'period.to must be after period.from', path: ['to'] })
+  // Indicators are computed over the period: capped like GET …/grading/indicators (an autofill over 100 years
+  // held the event loop for 10–16 s, issue 14).
+  .superRefine((p, ctx) => {
+    const why = periodTooLong(p.from, p.to, MAX_WINDOW_DAYS);
+    if (why) ctx.addIssue({ code: 'custom', message: why, path: ['to'] });
+  })
   .transform((p) => ({ fromMs: p.from, toMs: p.to }));
 
 export const indicatorOut = reportIndicatorSchema.meta({ id: 'GradingIndicator' });

@@ -28,13 +28,17 @@ export const healthRoutes: RouteModule = {
         schema: {
           tags: ['service'],
           summary: '就绪：存储与消息服务器可用 · Readiness: store and broker usable',
+          description: "Anyone sees ok / not ok per check; an admin token also sees each check's detail.",
           security: [],
           response: { 200: readySchema, 503: readySchema },
         },
       },
-      async (_req, reply) => {
+      async (req, reply) => {
         const r = deps.readiness();
-        return reply.code(r.ready ? 200 : 503).send(r);
+        // Details name the store and the broker's address: for admins only; anyone may see ok / not ok.
+        if (req.principal?.role === 'admin') return reply.code(r.ready ? 200 : 503).send(r);
+        const checks = Object.fromEntries(Object.entries(r.checks).map(([k, c]) => [k, { ok: c.ok }]));
+        return reply.code(r.ready ? 200 : 503).send({ ready: r.ready, checks });
       },
     );
   },

@@ -5,6 +5,7 @@ import { assessmentReportLinkRoutes } from './assessment-report-links.js';
 import { assessmentWorkflowRoutes } from './assessment-workflow.js';
 import { assessmentRoutes } from './assessments.js';
 import { assetRoutes } from './assets.js';
+import { auditRoutes } from './audit.js';
 import { cliRoutes } from './cli.js';
 import { coefficientRoutes } from './coefficients.js';
 import { dataExtentRoutes } from './data-extent.js';
@@ -48,6 +49,7 @@ export const routes: RouteModule[] = [
   timeseriesRoutes,
   ingestRoutes,
   tokenRoutes,
+  auditRoutes,
   cliRoutes,
   energyOverviewRoutes,
   energyFlowRoutes,

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import type { Registry } from '../../registry/registry.js';
 import type { SeriesKey, TimeSeriesStore } from '../../store/types.js';
-import { checkRange, durationSchema, factoryParams, instantSchema, seriesListSchema } from '../params.js';
+import {
+  checkRange,
+  durationSchema,
+  factoryParams,
+  instantSchema,
+  MAX_POINTS_PER_RESPONSE,
+  pointLimit,
+  seriesListSchema,
+} from '../params.js';
 import { badRequest, notFound } from '../problem.js';
 import { API_PREFIX, type RouteModule } from '../types.js';
 import { aggregateSchema, heldQuery, maxHoldSchema, stepOut, stepQuery } from './timeseries-held.js';
@@ -147,13 +155,16 @@ export const timeseriesRoutes: RouteModule = {
     app.get(
       `${base}/timeseries/raw`,
       {
+        // Work is bounded by the point budget (pointLimit), whatever the period.
+        config: { maxPeriodDays: null },
         schema: {
           tags: ['timeseries'],
           summary: '原始数据点 · Raw points',
+          description: `At most ${MAX_POINTS_PER_RESPONSE} points per response (series × limit; a larger request is a 400 budget-exceeded problem saying what fits). Without limit: 10 000 per series, less when that would not fit.`,
           params: factoryParams,
           querystring: z.object({
             ...common,
-            limit: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+            limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
           }),
           response: { 200: rawOut },
         },
@@ -162,9 +173,10 @@ export const timeseriesRoutes: RouteModule = {
         const q = req.query;
         const range = checkRange(q);
         if (range) throw badRequest(range, 'query.to');
+        const limit = pointLimit(q.limit, 10_000, q.series.length);
         const out = [];
         for (const k of await knownKeys(store, registry, req.params.factoryId, q.series)) {
-          const pts = await store.raw(k, q.from, q.to, q.limit);
+          const pts = await store.raw(k, q.from, q.to, limit);
           out.push({
             deviceId: k.deviceId,
             metric: k.metric,
@@ -182,6 +194,8 @@ export const timeseriesRoutes: RouteModule = {
     app.get(
       `${base}/timeseries/step`,
       {
+        // Work is bounded by the point budget (pointLimit), whatever the period.
+        config: { maxPeriodDays: null },
         schema: {
           tags: ['timeseries'],
           summary: '阶梯曲线（保持值） · Step function (last value held)',
@@ -198,8 +212,10 @@ export const timeseriesRoutes: RouteModule = {
               .int()
               .min(1)
               .max(1_000_000)
-              .default(100_000)
-              .describe('raw samples read per series at most; the segments then end at the last one'),
+              .optional()
+              .describe(
+                `raw samples read per series at most (default 100 000, less when series × limit would exceed ${MAX_POINTS_PER_RESPONSE}); the segments then end at the last one`,
+              ),
           }),
           response: { 200: stepOut },
         },
@@ -212,7 +228,7 @@ export const timeseriesRoutes: RouteModule = {
           series: await knownKeys(store, registry, req.params.factoryId, q.series),
           fromMs: q.from,
           toMs: q.to,
-          limit: q.limit,
+          limit: pointLimit(q.limit, 100_000, q.series.length),
           ...(q.maxHold !== undefined ? { maxHoldMs: q.maxHold } : {}),
         });
         return { series: res.map(strip) };

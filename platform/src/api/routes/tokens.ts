@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { tokenScopeSchema } from '../../auth/principal.js';
-import { notFound } from '../problem.js';
+import { DEFAULT_TOKEN_TTL_MS } from '../../auth/tokens.js';
+import { badRequest, notFound } from '../problem.js';
 import { tokenInfoSchema } from '../schemas.js';
 import { API_PREFIX, type RouteModule } from '../types.js';
 
@@ -28,12 +29,21 @@ export const tokenRoutes: RouteModule = {
           tags: ['auth'],
           summary: '创建令牌 · Create a token',
           description:
-            'Roles: admin; factory (reads and edits its factories); inspector (reads the assigned factories only). Example: {"name":"湘江精密","role":"factory","factories":["F1"]}',
+            'Roles: admin; factory (reads and edits its factories); inspector (reads the assigned factories only). ' +
+            `Expires after ${DEFAULT_TOKEN_TTL_MS / 86_400_000} days unless expiresAtMs names another (future) time. ` +
+            'Example: {"name":"湘江精密","role":"factory","factories":["F1"]}',
           body: tokenScopeSchema,
           response: { 201: z.object({ token: z.string().describe('shown once'), info: tokenInfoSchema }) },
         },
       },
-      async (req, reply) => reply.code(201).send(tokens.create(req.body)),
+      async (req, reply) => {
+        const now = Date.now();
+        if (req.body.expiresAtMs !== undefined && req.body.expiresAtMs <= now)
+          throw badRequest('body.expiresAtMs: must be in the future', 'body.expiresAtMs');
+        const created = tokens.create(req.body, now);
+        req.auditNote = { tokenId: created.info.id, expiresAtMs: created.info.expiresAtMs };
+        return reply.code(201).send(created);
+      },
     );
     app.delete(
       `${API_PREFIX}/tokens/:tokenId`,

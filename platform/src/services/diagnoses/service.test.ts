@@ -88,6 +88,32 @@ describe('DiagnosisService', () => {
     expect(svc.list('F1').map((r) => r.id)).toEqual(expect.arrayContaining([a.id, b.id]));
   });
 
+  it('per-factory queues, served round-robin: a factory with a backlog cannot make another get 429 (issue 14)', async () => {
+    registry.applyBirth('F2', 'A1', fixtureBirth('sess-0002'), T0);
+    let clock = 0;
+    const svc = new DiagnosisService({
+      registry,
+      store: gated,
+      repo: new DiagnosisRepository(db),
+      maxQueuedPerFactory: 2,
+      now: () => ++clock,
+    });
+    const a = svc.submit('F1', req, 'F1 inspector');
+    const b = svc.submit('F1', req, 'F1 inspector');
+    const c = svc.submit('F1', req, 'F1 inspector');
+    expect(() => svc.submit('F1', req, 'F1 inspector')).toThrow(/factory "F1" are already waiting/);
+    const x = svc.submit('F2', req, 'F2 inspector'); // F1's full queue is F1's alone
+    expect(svc.queueState()).toEqual({ waiting: { F1: 2, F2: 1 }, runningFactory: 'F1', refusedTotal: 1 });
+    open();
+    await svc.idle();
+    const started = [a, b, c, x].map(
+      (r) => [r.id, svc.get(r.factoryId, r.id).startedAtMs as number] as const,
+    );
+    const order = started.sort((p, q) => p[1] - q[1]).map(([id]) => id);
+    expect(order).toEqual([a.id, b.id, x.id, c.id]); // F2's run goes before F1's second waiting one
+    for (const r of [a, b, c, x]) expect(svc.get(r.factoryId, r.id).status).toBe('done');
+  });
+
   it('close() cancels the running run at its next store read and the queued ones; a restart fails leftovers', async () => {
     const repo = new DiagnosisRepository(db);
     const svc = new DiagnosisService({ registry, store: gated, repo });

@@ -13,7 +13,8 @@ import { type DiagnosisRun, type RunProgress, summarize } from './run.js';
 
 /**
  * The I/O glue of energy diagnostics: registry snapshot + store → loadEnergyInputs → diagnose() → a stored
- * run. Used by the API (routes/diagnoses.ts, asynchronously: one run at a time, a bounded queue, progress
+ * run. Used by the API (routes/diagnoses.ts, asynchronously: one run at a time, bounded per-factory queues
+ * served round-robin, progress
  * persisted) and by `xiang diagnose` (runDiagnosis directly, progress to stderr). Errors a caller can fix are
  * DiagnosisError with an HTTP status and the field at fault.
  */
@@ -106,11 +107,19 @@ export async function runDiagnosis(
 class Cancelled extends Error {}
 
 export class DiagnosisService {
-  private readonly queue: string[] = [];
+  /**
+   * Runs waiting, per factory, served round-robin (the map's order is the rotation): a factory with a long
+   * backlog delays another factory's run by at most one run of its own, and fills only its own queue — one
+   * factory's inspector cannot make every other factory get 429 (issue 14).
+   */
+  private readonly waiting = new Map<string, string[]>();
+  private running: string | null = null;
+  private refusedTotal = 0;
   private readonly pending = new Map<string, DiagnosisRequest & { factoryId: string }>();
   private current: Promise<void> | null = null;
   private closing = false;
   private readonly maxQueued: number;
+  private readonly maxQueuedPerFactory: number;
   private readonly maxPeriodDays: number;
 
   constructor(
@@ -120,8 +129,10 @@ export class DiagnosisService {
       repo: DiagnosisRepository;
       log?: Logger;
       now?: () => number;
-      /** Runs waiting behind the current one before new requests get 429 (default 8). */
+      /** Runs waiting on the whole platform before new requests get 429 (default 64). */
       maxQueued?: number;
+      /** Runs one factory may have waiting before its new requests get 429 (default 4). */
+      maxQueuedPerFactory?: number;
       maxPeriodDays?: number;
       /** Minimum time between two progress writes to SQLite (default 250 ms). */
       progressIntervalMs?: number;
@@ -129,7 +140,8 @@ export class DiagnosisService {
       defaultOptions?: (factoryId: string) => DiagnosisOptionsInput;
     },
   ) {
-    this.maxQueued = deps.maxQueued ?? 8;
+    this.maxQueued = deps.maxQueued ?? 64;
+    this.maxQueuedPerFactory = Math.min(deps.maxQueuedPerFactory ?? 4, this.maxQueued);
     this.maxPeriodDays = deps.maxPeriodDays ?? MAX_PERIOD_DAYS;
     const n = deps.repo.failInterrupted(
       this.now(),
@@ -147,11 +159,21 @@ export class DiagnosisService {
   submit(factoryId: string, req: DiagnosisRequest, requestedBy: string): DiagnosisRun {
     if (this.closing) throw new DiagnosisError(503, 'the platform is stopping; no new diagnosis runs');
     const checked = checkRequest(this.deps.registry, factoryId, req, this.maxPeriodDays);
-    if (this.queue.length >= this.maxQueued)
+    const mine = this.waiting.get(factoryId) ?? [];
+    if (mine.length >= this.maxQueuedPerFactory) {
+      this.refusedTotal++;
       throw new DiagnosisError(
         429,
-        `${this.queue.length} diagnosis runs are already waiting; try again when one has finished`,
+        `${mine.length} diagnosis runs of factory "${factoryId}" are already waiting; try again when one has finished`,
       );
+    }
+    if (this.queuedTotal() >= this.maxQueued) {
+      this.refusedTotal++;
+      throw new DiagnosisError(
+        429,
+        `${this.queuedTotal()} diagnosis runs are already waiting on the platform; try again when one has finished`,
+      );
+    }
     const run: DiagnosisRun = {
       id: randomUUID(),
       factoryId,
@@ -170,7 +192,8 @@ export class DiagnosisService {
     };
     this.deps.repo.insert(run);
     this.pending.set(run.id, { factoryId, ...checked });
-    this.queue.push(run.id);
+    mine.push(run.id);
+    this.waiting.set(factoryId, mine);
     this.pump();
     return this.deps.repo.get(run.id) ?? run; // "running" already when nothing was ahead of it
   }
@@ -210,19 +233,46 @@ export class DiagnosisService {
   /** Stops taking runs, cancels the current one at its next store batch, marks the queued ones failed. */
   async close(): Promise<void> {
     this.closing = true;
-    for (const id of this.queue.splice(0)) {
+    for (const id of [...this.waiting.values()].flat()) {
       this.pending.delete(id);
       this.deps.repo.fail(id, 'cancelled: the platform stopped before the run started', this.now());
     }
+    this.waiting.clear();
     await this.idle();
+  }
+
+  /** Runs waiting per factory, the running run's factory, and the 429s so far (for /metrics). */
+  queueState(): { waiting: Record<string, number>; runningFactory: string | null; refusedTotal: number } {
+    const waiting: Record<string, number> = {};
+    for (const [f, ids] of this.waiting) waiting[f] = ids.length;
+    return { waiting, runningFactory: this.running, refusedTotal: this.refusedTotal };
+  }
+
+  private queuedTotal(): number {
+    let n = 0;
+    for (const ids of this.waiting.values()) n += ids.length;
+    return n;
+  }
+
+  /** The next run: the first factory in the rotation gives one run and moves to the end. */
+  private next(): string | undefined {
+    const first = this.waiting.entries().next();
+    if (first.done) return undefined;
+    const [factoryId, ids] = first.value;
+    const id = ids.shift();
+    this.waiting.delete(factoryId);
+    if (ids.length > 0) this.waiting.set(factoryId, ids);
+    return id;
   }
 
   private pump(): void {
     if (this.current || this.closing) return;
-    const id = this.queue.shift();
+    const id = this.next();
     if (!id) return;
+    this.running = this.pending.get(id)?.factoryId ?? null;
     this.current = this.execute(id).finally(() => {
       this.current = null;
+      this.running = null;
       this.pump();
     });
   }

@@ -1,0 +1,13 @@
+/**
+ * The one redaction helper for anything logged or served: the userinfo of every URL in a text
+ * (`mqtt://user:pass@host` → `mqtt://***@host`) and the values of query parameters that carry secrets
+ * (`?password=…`, `?token=…`). Whole-text, so a driver's error message that quotes a URL is covered too.
+ */
+const USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@]*@)/gi;
+const SECRET_QUERY_RE = /([?&](?:password|passwd|pwd|token|secret|apikey|api_key|access_token|p)=)[^&#\s]*/gi;
+
+export const REDACTED = '***';
+
+export function redactUrl(text: string): string {
+  return text.replace(USERINFO_RE, `$1${REDACTED}@`).replace(SECRET_QUERY_RE, `$1${REDACTED}`);
+}
