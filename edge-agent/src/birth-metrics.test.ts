@@ -58,4 +58,25 @@ describe('metrics listed in a birth', () => {
     expect(t2.all().map((k) => k.device.id)).toEqual(['M2']);
     db2.close();
   });
+
+  it('a metric known from an earlier run and read for the first time in this one asks for a birth', () => {
+    // An MQTT device's first message arrives after the restart's birth, which (no backlog) listed only what
+    // was read by then: its metric must be announced, or its data carries an index the birth lacks.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'xiang-birth-'));
+    const db1 = openAgentDb(dir);
+    const t1 = new BirthMetricTable(db1, new BatchQueue(db1, bounds));
+    const a = t1.ensure(def('M1'), dev('M1'));
+    expect(a.changed).toBe(true);
+    expect(t1.ensure(def('M1'), dev('M1')).changed).toBe(false);
+    db1.close();
+
+    const db2 = openAgentDb(dir);
+    const t2 = new BirthMetricTable(db2, new BatchQueue(db2, bounds));
+    expect(t2.all()).toEqual([]); // the restart's first birth, before the device speaks
+    const again = t2.ensure(def('M1'), dev('M1'));
+    expect(again).toEqual({ index: a.index, changed: true });
+    expect(t2.all().map((k) => k.device.id)).toEqual(['M1']);
+    expect(t2.ensure(def('M1'), dev('M1')).changed).toBe(false);
+    db2.close();
+  });
 });

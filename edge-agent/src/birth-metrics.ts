@@ -27,8 +27,12 @@ export class BirthMetricTable extends MetricTable {
 
   override ensure(def: MetricDef, device: Device, nowMs = Date.now()): { index: number; changed: boolean } {
     const r = super.ensure(def, device, nowMs);
+    // A metric known from an earlier run (not "changed" in the table) that this run reads for the first time —
+    // an MQTT device whose first message arrives after the birth — was left out of that birth: announce it, or
+    // the platform refuses its data as unknown metric indices (soak seed 717648).
+    const firstThisRun = !this.current.has(r.index);
     this.current.add(r.index);
-    return r;
+    return firstThisRun && !r.changed ? { ...r, changed: true } : r;
   }
 
   private oldBacklog(): boolean {
