@@ -1,4 +1,6 @@
 /** The simulator's Modbus face (see simulators/README.md "Field buses"). */
+
+export { type PtyPair, socatAvailable, startPtyPair } from '../fieldbus/pty.js';
 export type { BusFaults, FramingStats } from './framing.js';
 export { encodeValue, MODEL_NAMES, MODELS, type RegisterDef, registerPrecision } from './models.js';
 export { type ModbusSimulator, type ModbusSimulatorOptions, startModbusSimulator } from './server.js';
