@@ -23,12 +23,15 @@ export function socatAvailable(): boolean {
   return existsSync(SOCAT);
 }
 
-/** Starts socat on two links in a new temp dir; resolves once socat's transfer loop runs (at most 10 s). */
-export async function startPtyPair(
-  dir = mkdtempSync(path.join(os.tmpdir(), 'xiang-pty-')),
-): Promise<PtyPair> {
+/**
+ * Starts socat on two links in a new temp dir (or the agent's end at a path of your choice, which must not exist);
+ * resolves once socat's transfer loop runs (at most 10 s).
+ */
+export async function startPtyPair(o: { agentPath?: string } = {}): Promise<PtyPair> {
+  if (o.agentPath && existsSync(o.agentPath)) throw new Error(`${o.agentPath} exists already`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xiang-pty-'));
   const simPath = path.join(dir, 'sim');
-  const agentPath = path.join(dir, 'agent');
+  const agentPath = o.agentPath ?? path.join(dir, 'agent');
   const proc = spawn(
     SOCAT,
     ['-d', '-d', `pty,raw,echo=0,link=${simPath}`, `pty,raw,echo=0,link=${agentPath}`],
@@ -59,6 +62,7 @@ export async function startPtyPair(
   } catch (e) {
     if (proc.pid && proc.exitCode === null) process.kill(proc.pid);
     rmSync(dir, { recursive: true, force: true });
+    if (o.agentPath) rmSync(o.agentPath, { force: true });
     throw e;
   }
   const pid = proc.pid!;
@@ -72,6 +76,8 @@ export async function startPtyPair(
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+      // socat removes its links when it ends; a link left by a killed socat is removed here.
+      if (o.agentPath) rmSync(o.agentPath, { force: true });
     },
   };
 }
