@@ -9,7 +9,7 @@
  * minute; `?at=<ISO or ms>` shows another instant from the stored history.
  */
 import { apiGet, factoryPath } from '../api.js';
-import { ChartSlot } from '../charts.js';
+import { ChartSlot, loadECharts } from '../charts.js';
 import { h } from '../dom.js';
 import { barsOption, loadCurveOption, lossesOption, sankeyOption } from '../energy-charts.js';
 import { formatNumber, formatTime } from '../format.js';
@@ -107,6 +107,8 @@ function loadStats(ctx, d) {
 export const energyPage = {
   /** @param {any} ctx */
   async render(ctx) {
+    // The chart library loads and evaluates while the data is on its way (it is the biggest module).
+    loadECharts().catch(() => {});
     const d0 = await loadMain(ctx);
     if (!ctx.isCurrent()) return;
     const rest0 = loadRest(ctx, d0);
