@@ -12,7 +12,7 @@ import { apiGet, factoryPath } from '../api.js';
 import { ChartSlot, loadECharts } from '../charts.js';
 import { h } from '../dom.js';
 import { barsOption, loadCurveOption, lossesOption, sankeyOption } from '../energy-charts.js';
-import { formatNumber, formatTime } from '../format.js';
+import { formatNumber, formatTime, oneLanguage } from '../format.js';
 import { t } from '../i18n.js';
 import { fetchStepSeries } from '../series-source.js';
 import { gapCount, knownShare, slidingMean, timeWeightedMean } from '../step.js';
@@ -167,6 +167,7 @@ export const energyPage = {
         active.length
           ? alarmTable(active.slice(0, 8), {
               lang: ctx.lang,
+              compact: true,
               canAck: canWrite(ctx),
               onAck: (a) => acknowledge(ctx, a).catch(() => {}),
             })
@@ -191,7 +192,12 @@ export const energyPage = {
       figures.replaceChildren(periodCards(ov.periods, ctx.lang));
       media.replaceChildren(
         mediaTable(ov.periods, ctx.lang),
-        h('p', { class: 'muted' }, `${t('energy.tariffUsed')}：${ov.tariff.prices}；${ov.tariff.schedule}`),
+        h(
+          'p',
+          { class: 'muted', id: 'tariff-used' },
+          `${t('energy.tariffUsed')}${ctx.lang === 'en' ? ': ' : '：'}${oneLanguage(ov.tariff.prices, ctx.lang)}` +
+            `${ctx.lang === 'en' ? '; ' : '；'}${oneLanguage(ov.tariff.schedule, ctx.lang)}`,
+        ),
       );
       unitBox.replaceChildren(
         ov.unitConsumption.length
