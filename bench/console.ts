@@ -221,10 +221,13 @@ try {
     `${span}: SQL ${fmt(median(sql))} (${n.toLocaleString('en')} points), summaries() ${fmt(median(sum))}`;
   const ratioCell = (k: string, sql: number[], sum: number[]) =>
     `cold ${ratio(coldMs(k), sql)} / warm ${ratio(warmMs(k), sql)} SQL; warm ${ratio(warmMs(k), sum)} summaries()`;
-  const browserRows = (browser ?? []).map(
-    (b: BrowserTimes) =>
-      `| browser: ${b.name === 'overview' ? 'overview' : '30-day Sankey (flow page)'} first render | ${fmt(b.ms[0]!)} | ${fmt(median(b.ms.slice(1)))} | ${fmt(Math.max(...b.ms.slice(1)))} |  |  |`,
-  );
+  const busy = (b: BrowserTimes, i: number) => `${fmt(b.ms[i]!)} (main thread ${b.busyMs[i]!.toFixed(0)})`;
+  const browserRows = (browser ?? []).map((b: BrowserTimes) => {
+    const later = b.ms.slice(1);
+    const mid = b.ms.indexOf(median(later), 1);
+    const name = b.name === 'overview' ? 'overview' : '30-day Sankey (flow page)';
+    return `| browser: ${name} first render | ${busy(b, 0)} | ${busy(b, mid)} | ${fmt(Math.max(...later))} |  |  |`;
+  });
   const lines = [
     '## Console (issue #12): API time and first render in Chromium',
     '',
@@ -237,7 +240,8 @@ try {
       'overview = `GET …/energy/overview` then the incomer power (`timeseries/raw`, today + 12-h look-back) — what ' +
       'pages/energy.js awaits before it draws. Raw limit = SQLite `GROUP BY ts / 900000` over the raw points of the ' +
       `${counters.length} meter counters the monitoring reads, and the store's \`summaries()\` (rollup pages) over the ` +
-      'same span. Browser = `page.goto` → `main[data-ready]` in Debian Chromium at 1366×768 (first visit cold: ' +
+      'same span. Browser = `page.goto` → `main[data-ready]` in Debian Chromium at 1366×768, with the renderer main ' +
+      "thread's busy time (non-idle samples of a CPU profile: script, style, layout, paint) in parentheses (first visit cold: " +
       'modules and ECharts loaded; later visits from the HTTP cache, each at another instant or period). Target: ' +
       '< 1 s API time for the overview and the 30-day Sankey. ' +
       `Load average while measuring: ${os
