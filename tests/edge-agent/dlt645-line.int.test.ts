@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createSimulation, loadScenario } from '@xiang/simulators';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDlt645 } from '../../edge-agent/src/sources/dlt645/check.js';
 import { dlt645SourceSchema } from '../../edge-agent/src/sources/dlt645/index.js';
 import { dlt645Scan } from '../../edge-agent/src/sources/dlt645/scan.js';
 import { type Dlt645Simulator, startDlt645Simulator } from '../../simulators/src/dlt645/index.js';
+import { type PtyPair, socatAvailable, startPtyPair } from '../../simulators/src/modbus/index.js';
 
 /**
  * The DL/T 645 line itself: the agent's serial transport (serialport 13) on one end of a socat pty pair with the
@@ -15,43 +14,22 @@ import { type Dlt645Simulator, startDlt645Simulator } from '../../simulators/src
 const scenario = await loadScenario('tiny');
 const START_MS = Date.parse('2025-03-03T10:00:00+08:00');
 
-/** socat prints "N PTY is /dev/pts/X" twice on stderr with -d -d. */
-async function ptyPair(): Promise<{ proc: ChildProcess; a: string; b: string } | null> {
-  if (!existsSync('/usr/bin/socat')) return null;
-  const proc = spawn('/usr/bin/socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const paths: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('socat did not report two ptys within 10 s')), 10_000);
-    proc.stderr!.on('data', (d: Buffer) => {
-      for (const m of d.toString().matchAll(/PTY is (\S+)/g)) paths.push(m[1]!);
-      if (paths.length >= 2) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    proc.once('exit', () => reject(new Error('socat exited')));
-  });
-  return { proc, a: paths[0]!, b: paths[1]! };
-}
-
 describe('dlt645 line: serial pty pair and address search', () => {
   let sim: Dlt645Simulator | null = null;
-  let socat: ChildProcess | null = null;
+  let pty: PtyPair | null = null;
   afterAll(async () => {
     await sim?.close();
-    if (socat?.pid) process.kill(socat.pid);
+    await pty?.close();
   });
 
   it('check reads every meter over a serial port (pty pair, 2400 8E1)', async () => {
-    const pair = await ptyPair();
-    if (!pair) {
+    if (!socatAvailable()) {
       if (process.env.CI) throw new Error('socat is required on CI');
       console.warn('SKIP: socat not installed');
       return;
     }
-    socat = pair.proc;
+    pty = await startPtyPair();
+    const pair = { a: pty.simPath, b: pty.agentPath };
     const simulation = createSimulation(scenario, { startMs: START_MS });
     sim = await startDlt645Simulator({ scenario, simulation, speed: false, serialPath: pair.a });
     const cfg = dlt645SourceSchema.parse({
@@ -71,8 +49,8 @@ describe('dlt645 line: serial pty pair and address search', () => {
     expect(rows[0]!.detail).toMatch(/energyImport=\d+(\.\d+)?/);
     await sim.close();
     sim = null;
-    process.kill(pair.proc.pid!);
-    socat = null;
+    await pty.close();
+    pty = null;
   });
 
   it('scan finds meters sharing low digits by narrowing the abbreviated address, and skips a dead one', async () => {
