@@ -131,8 +131,9 @@ export function loadCurveOption(load, live, lang) {
     },
   );
   return {
-    grid: { left: 48, right: 16, top: 56, bottom: 48, containLabel: false },
-    legend: { top: 22, type: 'scroll' },
+    // The axis unit sits below the legend row (on a phone the legend spans the width and covered it).
+    grid: { left: 48, right: 16, top: 68, bottom: 48, containLabel: false },
+    legend: { top: 18, type: 'scroll' },
     xAxis: timeAxis(x(day0), x(day0 + DAY)),
     yAxis: { type: 'value', name: 'kW', nameGap: 8, scale: false },
     tooltip: {

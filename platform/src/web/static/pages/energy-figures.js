@@ -126,6 +126,10 @@ export function mediaTable(periods, lang) {
   );
 }
 
+/** The product's count unit as read: "pcs" (the default when a product names none) is 件 in Chinese. */
+const countUnit = (/** @type {string} */ u, /** @type {string} */ lang) =>
+  lang !== 'en' && u === 'pcs' ? '件' : u;
+
 /**
  * kWh per unit of each line's good output today.
  * @param {any[]} rows
@@ -141,13 +145,17 @@ export function unitConsumptionTable(rows, lang) {
         label: t('energy.output'),
         class: 'num',
         cell: (/** @type {any} */ r) =>
-          r.output === null ? '—' : `${formatNumber(Math.round(r.output), lang, 0)} ${r.outputUnit}`,
+          r.output === null
+            ? '—'
+            : `${formatNumber(Math.round(r.output), lang, 0)} ${countUnit(r.outputUnit, lang)}`,
       },
       {
         label: t('energy.kwhPerUnit'),
         class: 'num',
         cell: (/** @type {any} */ r) =>
-          r.kwhPerUnit === null ? '—' : `${formatNumber(r.kwhPerUnit, lang)} kWh/${r.outputUnit}`,
+          r.kwhPerUnit === null
+            ? '—'
+            : `${formatNumber(r.kwhPerUnit, lang)} kWh/${countUnit(r.outputUnit, lang)}`,
       },
     ],
     rows,
