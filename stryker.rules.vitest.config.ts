@@ -13,6 +13,7 @@ export default defineConfig({
       'platform/src/energy/rules/compressed-air-leak.test.ts',
       'platform/src/energy/rules/max-demand.test.ts',
       'platform/src/energy/rules/power-factor.test.ts',
+      'platform/src/energy/rules/power-factor-cases.test.ts',
       'protocol/src/calendar.test.ts',
       'tests/oracles/calendar-reference.test.ts',
     ],
