@@ -170,4 +170,57 @@ describe('rule 3: machines idling through stops', () => {
     expect(f?.evidence.figures.find((x) => x.key === 'idleOffShiftHours')?.value).toBeCloseTo(1, 12);
     expect(f?.evidence.figures.find((x) => x.key === 'wasteKwh')?.value).toBeCloseTo(28, 12);
   });
+  it('a stop its workshop works through is not a stop, even where its only mate pauses too', () => {
+    // Plant calendar: day shift 08–17 (break 12–13). Workshop WS4 (lathes A and B, one line) runs its own
+    // shifts through the evening: both execute 17:00–24:00 but pause together 20:00–20:30 (A idle, B broken
+    // down). Per quarter-hour, B executes 0 % of 20:00–20:30, so A's half hour was "idling after the shift";
+    // over the whole 7 h stop the workshop executes (6.5 + 6.5) / 14 = 93 % > ½: it is the workshop's shift.
+    const reg = registry([
+      device('A', 'machine', { assetPath: 'WS4/L1/A', idlePowerKw: 4, standbyPowerKw: 0.5 }),
+      device('B', 'machine', { assetPath: 'WS4/L1/B', idlePowerKw: 4, standbyPowerKw: 0.5 }),
+    ]);
+    const day: [number, number][] = [
+      [0, 0],
+      [8, 3],
+      [12, 0],
+      [13, 3],
+    ];
+    const run = (evening: [number, number][], eveningB: [number, number][]) =>
+      machineIdle.run(
+        buildContext(
+          input({
+            registry: reg,
+            days: 1,
+            meters: [],
+            machines: [
+              { deviceId: 'A', states: states(MONDAY, [...day, ...evening]) },
+              { deviceId: 'B', states: states(MONDAY, [...day, ...eveningB]) },
+            ],
+          }),
+        ),
+      ).findings;
+    expect(
+      run(
+        [
+          [20, 2],
+          [20.5, 3],
+        ],
+        [
+          [20, 1],
+          [20.5, 3],
+        ],
+      ),
+    ).toEqual([]);
+    // The workshop stops at 18:00 (2 of 14 machine-hours executed): A's half hour idle at 20:00 is idling.
+    const [f] = run(
+      [
+        [18, 0],
+        [20, 2],
+        [20.5, 0],
+      ],
+      [[18, 0]],
+    );
+    expect(f?.id).toBe('machineIdle:A');
+    expect(f?.evidence.figures.find((x) => x.key === 'idleOffShiftHours')?.value).toBeCloseTo(0.5, 12);
+  });
 });

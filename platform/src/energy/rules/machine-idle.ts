@@ -74,7 +74,8 @@ export function idleHoursInStops(
  * on its own shifts), and a machine waiting there is not idling through a stop. Per quarter-hour, not per
  * stop: four hours of Saturday overtime are a small share of a weekend-long stop segment, yet each of their
  * quarter-hours is production. The workshop as well as the line: a machine alone on its line (a furnace) in a
- * workshop that runs three shifts against a one-shift plant calendar has no line mates to show it.
+ * workshop that runs three shifts against a one-shift plant calendar has no line mates to show it. And a stop
+ * that the workshop, the machine included, executes through for more than half of it is production as a whole.
  */
 function plannedStops(ctx: DiagnosisContext, m: MachineInfo): CalendarSegment[] {
   const parentOf = (p: string) => p.split('/').slice(0, -1).join('/');
@@ -91,15 +92,20 @@ function plannedStops(ctx: DiagnosisContext, m: MachineInfo): CalendarSegment[] 
     if (workshop !== '' && workshopOf(info.assetPath) === workshop) shopMates.push(x.states);
   }
   const stops = ctx.grid.segments.filter((sg) => sg.kind !== 'production');
-  if (!lineMates.length && !shopMates.length) return stops;
   const produces = (mates: StateChanges[], a: number, b: number) => {
     if (!mates.length) return false;
     let exec = 0;
     for (const x of mates) exec += executingMs(x, a, b);
     return exec / (mates.length * (b - a)) > 0.5;
   };
+  // A stop the workshop (the machine itself included) executes through for more than half of it is not a
+  // stop of this workshop at all: a quarter-hour in which its one or two mates happen to pause with it is
+  // still the workshop's own shift, not idling after one.
+  const own = ctx.input.machines.find((x) => x.deviceId === m.deviceId)?.states;
+  const whole = [...(workshop !== '' ? shopMates : lineMates), ...(own ? [own] : [])];
   const out: CalendarSegment[] = [];
   for (const sg of stops) {
+    if (produces(whole, sg.startMs, sg.endMs)) continue;
     for (let a = sg.startMs; a < sg.endMs; ) {
       const b = Math.min(sg.endMs, (Math.floor(a / QUARTER_MS) + 1) * QUARTER_MS);
       if (!produces(lineMates, a, b) && !produces(shopMates, a, b)) {
