@@ -128,4 +128,99 @@ describe('rule 3: machines idling through stops', () => {
     const [f] = machineIdle.run(buildContext(alone)).findings;
     expect(f?.evidence.figures.find((x) => x.key === 'idleOffShiftHours')?.value).toBeCloseTo(1, 12);
   });
+  it('a machine alone on its line, in a workshop working its own late shift, is not idling through the stop', () => {
+    // Plant calendar: day shift 08–17 (break 12–13). Workshop WS2 runs a late shift the plant calendar does
+    // not know: furnace FU (alone on line L1) and press P (line L2) execute 17:00–23:00; FU waits
+    // (NotExecuting) 19:00–20:00 while P executes. FU has no line mates, so judged by its line alone that
+    // hour was "idling after the shift" (1 h × (30 − 2) kW = 28 kWh invented); the rest of its workshop
+    // executes throughout (P: 100 % > ½), so it is production the calendar does not know.
+    const reg = registry([
+      device('FU', 'machine', { assetPath: 'WS2/L1/FU', idlePowerKw: 30, standbyPowerKw: 2 }),
+      device('P', 'machine', { assetPath: 'WS2/L2/P', idlePowerKw: 4, standbyPowerKw: 0.5 }),
+    ]);
+    const day: [number, number][] = [
+      [0, 0],
+      [8, 3],
+      [12, 0],
+      [13, 3],
+    ];
+    const fu: [number, number][] = [...day, [19, 2], [20, 3], [23, 0]];
+    const inp = input({
+      registry: reg,
+      days: 1,
+      meters: [],
+      machines: [
+        { deviceId: 'FU', states: states(MONDAY, fu) },
+        { deviceId: 'P', states: states(MONDAY, [...day, [23, 0]]) },
+      ],
+    });
+    expect(machineIdle.run(buildContext(inp)).findings).toEqual([]);
+    // The same hour with the workshop stopped at 17:00 (P off) is idling after the shift: 1 h, 28 kWh.
+    const stopped = input({
+      registry: reg,
+      days: 1,
+      meters: [],
+      machines: [
+        { deviceId: 'FU', states: states(MONDAY, fu) },
+        { deviceId: 'P', states: states(MONDAY, [...day, [17, 0]]) },
+      ],
+    });
+    const [f] = machineIdle.run(buildContext(stopped)).findings;
+    expect(f?.id).toBe('machineIdle:FU');
+    expect(f?.evidence.figures.find((x) => x.key === 'idleOffShiftHours')?.value).toBeCloseTo(1, 12);
+    expect(f?.evidence.figures.find((x) => x.key === 'wasteKwh')?.value).toBeCloseTo(28, 12);
+  });
+  it('a stop its workshop works through is not a stop, even where its only mate pauses too', () => {
+    // Plant calendar: day shift 08–17 (break 12–13). Workshop WS4 (lathes A and B, one line) runs its own
+    // shifts through the evening: both execute 17:00–24:00 but pause together 20:00–20:30 (A idle, B broken
+    // down). Per quarter-hour, B executes 0 % of 20:00–20:30, so A's half hour was "idling after the shift";
+    // over the whole 7 h stop the workshop executes (6.5 + 6.5) / 14 = 93 % > ½: it is the workshop's shift.
+    const reg = registry([
+      device('A', 'machine', { assetPath: 'WS4/L1/A', idlePowerKw: 4, standbyPowerKw: 0.5 }),
+      device('B', 'machine', { assetPath: 'WS4/L1/B', idlePowerKw: 4, standbyPowerKw: 0.5 }),
+    ]);
+    const day: [number, number][] = [
+      [0, 0],
+      [8, 3],
+      [12, 0],
+      [13, 3],
+    ];
+    const run = (evening: [number, number][], eveningB: [number, number][]) =>
+      machineIdle.run(
+        buildContext(
+          input({
+            registry: reg,
+            days: 1,
+            meters: [],
+            machines: [
+              { deviceId: 'A', states: states(MONDAY, [...day, ...evening]) },
+              { deviceId: 'B', states: states(MONDAY, [...day, ...eveningB]) },
+            ],
+          }),
+        ),
+      ).findings;
+    expect(
+      run(
+        [
+          [20, 2],
+          [20.5, 3],
+        ],
+        [
+          [20, 1],
+          [20.5, 3],
+        ],
+      ),
+    ).toEqual([]);
+    // The workshop stops at 18:00 (2 of 14 machine-hours executed): A's half hour idle at 20:00 is idling.
+    const [f] = run(
+      [
+        [18, 0],
+        [20, 2],
+        [20.5, 0],
+      ],
+      [[18, 0]],
+    );
+    expect(f?.id).toBe('machineIdle:A');
+    expect(f?.evidence.figures.find((x) => x.key === 'idleOffShiftHours')?.value).toBeCloseTo(0.5, 12);
+  });
 });

@@ -68,32 +68,47 @@ export function idleHoursInStops(
 }
 
 /**
- * The parts of the calendar's planned stops in which the machine's line (its other machines) does NOT produce,
- * judged per quarter-hour: a quarter-hour of a stop in which the rest of the line executes more than half the
- * time is production the calendar does not know (overtime, a workshop on its own shifts), and a machine
- * waiting there is not idling through a stop. Per quarter-hour, not per stop: four hours of Saturday overtime
- * are a small share of a weekend-long stop segment, yet each of their quarter-hours is production.
+ * The parts of the calendar's planned stops in which the machine's line — and its workshop — do NOT produce,
+ * judged per quarter-hour: a quarter-hour of a stop in which the rest of the line, or the rest of the
+ * workshop, executes more than half the time is production the calendar does not know (overtime, a workshop
+ * on its own shifts), and a machine waiting there is not idling through a stop. Per quarter-hour, not per
+ * stop: four hours of Saturday overtime are a small share of a weekend-long stop segment, yet each of their
+ * quarter-hours is production. The workshop as well as the line: a machine alone on its line (a furnace) in a
+ * workshop that runs three shifts against a one-shift plant calendar has no line mates to show it. And a stop
+ * that the workshop, the machine included, executes through for more than half of it is production as a whole.
  */
 function plannedStops(ctx: DiagnosisContext, m: MachineInfo): CalendarSegment[] {
-  const line = m.assetPath.split('/').slice(0, -1).join('/');
-  const mates = ctx.input.machines.filter((x) => {
-    if (x.deviceId === m.deviceId || !x.states) return false;
+  const parentOf = (p: string) => p.split('/').slice(0, -1).join('/');
+  const workshopOf = (p: string) => p.split('/')[0] ?? '';
+  const line = parentOf(m.assetPath);
+  const workshop = workshopOf(m.assetPath);
+  const lineMates: StateChanges[] = [];
+  const shopMates: StateChanges[] = [];
+  for (const x of ctx.input.machines) {
+    if (x.deviceId === m.deviceId || !x.states) continue;
     const info = ctx.machines.find((y) => y.deviceId === x.deviceId);
-    return (
-      info &&
-      info.assetPath.split('/').slice(0, -1).join('/') === line &&
-      equipmentClassInfo(info.equipmentClass ?? undefined)?.group !== 'utility'
-    );
-  });
+    if (!info || equipmentClassInfo(info.equipmentClass ?? undefined)?.group === 'utility') continue;
+    if (parentOf(info.assetPath) === line) lineMates.push(x.states);
+    if (workshop !== '' && workshopOf(info.assetPath) === workshop) shopMates.push(x.states);
+  }
   const stops = ctx.grid.segments.filter((sg) => sg.kind !== 'production');
-  if (!mates.length) return stops;
+  const produces = (mates: StateChanges[], a: number, b: number) => {
+    if (!mates.length) return false;
+    let exec = 0;
+    for (const x of mates) exec += executingMs(x, a, b);
+    return exec / (mates.length * (b - a)) > 0.5;
+  };
+  // A stop the workshop (the machine itself included) executes through for more than half of it is not a
+  // stop of this workshop at all: a quarter-hour in which its one or two mates happen to pause with it is
+  // still the workshop's own shift, not idling after one.
+  const own = ctx.input.machines.find((x) => x.deviceId === m.deviceId)?.states;
+  const whole = [...(workshop !== '' ? shopMates : lineMates), ...(own ? [own] : [])];
   const out: CalendarSegment[] = [];
   for (const sg of stops) {
+    if (produces(whole, sg.startMs, sg.endMs)) continue;
     for (let a = sg.startMs; a < sg.endMs; ) {
       const b = Math.min(sg.endMs, (Math.floor(a / QUARTER_MS) + 1) * QUARTER_MS);
-      let exec = 0;
-      for (const x of mates) exec += executingMs(x.states!, a, b);
-      if (exec / (mates.length * (b - a)) <= 0.5) {
+      if (!produces(lineMates, a, b) && !produces(shopMates, a, b)) {
         const last = out[out.length - 1];
         if (last && last.endMs === a && last.kind === sg.kind) last.endMs = b;
         else out.push({ ...sg, startMs: a, endMs: b });

@@ -60,7 +60,12 @@ function checkMeter(ctx: DiagnosisContext, m: MeterSeries): MeterCheck {
   const v = m.consumption.values;
   const node = ctx.tree.nodes.get(m.deviceId);
   const rated = node?.ratedPowerKw ?? ctx.devices.get(m.deviceId)?.ratedPowerKw;
-  const parent = node?.parent ? ctx.meterById.get(node.parent)?.consumption.values : undefined;
+  const parentMeter = node?.parent ? ctx.meterById.get(node.parent) : undefined;
+  const parent = parentMeter?.consumption.values;
+  // A parent's quarter-hour with silence on its counter (no reading pair: before a drop-out's first Bad
+  // reading, after its last Good one) holds only the increase of its reading pairs — a lower bound, the rest
+  // booked as unattributed gap consumption. A child above it there is no evidence that a meter reads wrong.
+  const parentSilent = parentMeter?.counterEvidence?.silentShare.values;
   let gapSlots = 0;
   let negativeSlots = 0;
   let implausibleSlots = 0;
@@ -108,7 +113,8 @@ function checkMeter(ctx: DiagnosisContext, m: MeterSeries): MeterCheck {
     if (x > implausibleKwh) implausibleSlots++;
     if (parent) {
       const p = parent[i]!;
-      if (!Number.isNaN(p) && x > p * tol + 1e-6) childOverParentSlots++;
+      const complete = !parentSilent || !(parentSilent[i]! > 0);
+      if (!Number.isNaN(p) && complete && x > p * tol + 1e-6) childOverParentSlots++;
     }
   }
   const normallyConsumes = known > 0 && positive / known >= 0.95;

@@ -81,4 +81,42 @@ describe('rule 9b: metering data', () => {
     expect(m0.what.en).toMatch(/coverage 28.6 %/);
     expect(m0.coverage).toEqual({ coveredHours: 48, periodHours: 168 });
   });
+  it('judges a child above its parent only where the parent has every reading of the quarter-hour', () => {
+    // Feeder P feeds line meter C (20 kW = 5 kWh a quarter). P drops out at 10:00: its last Good reading is
+    // at 09:55 and a Bad one at 10:00, so its 09:45–10:00 quarter holds the 10 min of its reading pairs only —
+    // 4 kWh (24 kW) — with the last 5 min silent (1/3, booked as unattributed gap consumption); 10:00–12:00 is
+    // missing. Judged on that lower bound, C (5 kWh) was "above the parent" and the line meter a medium
+    // "metering data" finding though both meters read right.
+    const reg2 = registry([
+      device('P', 'meter', { meterRole: 'feeder', name: '馈线' }),
+      device('C', 'meter', { meterRole: 'equipment', parentMeter: 'P', name: '线表' }),
+    ]);
+    const silent = (i: number) => (i === 39 ? 1 / 3 : i >= 40 && i < 48 ? 1 : 0);
+    const evidence = {
+      silentShare: series(MONDAY, PER_DAY, silent),
+      silentRunH: series(MONDAY, PER_DAY, (i) => (silent(i) > 0 ? 2 + 5 / 60 : 0)),
+      flatRunH: series(MONDAY, PER_DAY, () => 0),
+    };
+    const run = (pKw: (i: number) => number | null, withEvidence: boolean) =>
+      meteringData
+        .run(
+          buildContext(
+            input({
+              registry: reg2,
+              days: 1,
+              meters: [
+                elecMeter('P', MONDAY, PER_DAY, pKw, withEvidence ? { counterEvidence: evidence } : {}),
+                elecMeter('C', MONDAY, PER_DAY, () => 20),
+              ],
+            }),
+          ),
+        )
+        .findings.find((f) => f.id === 'meteringData:C');
+    const beforeDropOut = (i: number) => (i === 39 ? 16 : i >= 40 && i < 48 ? null : 30); // 4 kWh at 09:45
+    expect(run(beforeDropOut, true)).toBeUndefined();
+    // The same 4 kWh with every reading of the quarter present (no silence) is a meter reading wrong.
+    const c = run(beforeDropOut, false)!;
+    expect(c.severity).toBe('medium');
+    expect(c.what.en).toMatch(/^1 quarter-hours above the parent meter$/);
+  });
 });
