@@ -18,7 +18,7 @@ type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTi
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '15' } },
+  options: { top: { type: 'string', default: '15' }, 'no-startup': { type: 'boolean', default: false } },
 });
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 for (const file of positionals) {
@@ -43,8 +43,11 @@ for (const file of positionals) {
   }
   const idle = [...entries].filter(([k]) => k.startsWith('(idle)')).reduce((s, [, v]) => s + v, 0);
   const busy = total - idle;
+  // Module loading at process start (tsx compiling the sources) is not the ingest; --no-startup leaves it out.
+  const startup =
+    /node:internal\/modules|node:internal\/bootstrap|tsx\/dist|cjs-module-lexer|^readFileUtf8|^compileFunction/;
   const rows = [...entries]
-    .filter(([k]) => !k.startsWith('(idle)'))
+    .filter(([k]) => !k.startsWith('(idle)') && !(values['no-startup'] && startup.test(k)))
     .sort((a, b) => b[1] - a[1])
     .slice(0, Number(values.top));
   console.log(
