@@ -1,11 +1,15 @@
 /**
- * Ingest benchmark (issue #3 §7): sustained points/s through a real Mosquitto → platform (its own process)
- * → store, for the embedded store and for InfluxDB, next to the raw limits measured in the same run: the
- * `influx` client writing the same points directly in batches, and raw SQLite inserts. Memory (platform RSS)
+ * Ingest benchmark (issues #3 §7, 13 §3): sustained points/s through a real Mosquitto → platform (its own
+ * process) → store, for the embedded store and for InfluxDB, next to the raw limits measured in the same run
+ * (before and after the platform runs; the better of the two is the limit): the `influx` client writing the
+ * same points directly in 5 000-point batches, and raw SQLite inserts. After each platform run the store is
+ * counted directly (SQLite file / InfluxDB `count()`): stored = published means 0 lost. Memory (platform RSS)
  * is sampled throughout, so a long run shows whether it stays flat.
  *
- *   npx tsx bench/ingest.ts [--points 3000000] [--metrics 2000] [--batch 1000] [--inflight 64] [--no-influx]
+ *   npx tsx bench/ingest.ts [--points 3000000] [--metrics 2000] [--batch 1000[,50…]] [--inflight 64] [--no-influx]
+ *   npx tsx bench/ingest.ts --points 500000 --metrics 100 --batch 50,1000     # `npm run bench -- ingest-small`
  *   npx tsx bench/ingest.ts --paced 60000 --seconds 600 --no-raw --no-influx   # the 10-minute memory run
+ *   XIANG_BENCH_PROF=/tmp/prof npx tsx bench/ingest.ts …   # + a CPU profile of each platform process
  * Throughput run: the publisher sends `--points` as fast as the broker takes them (the platform's persistent
  * session queues the rest, as it would after an outage); rate = points ÷ time until the platform stored all.
  * Memory run (`--paced R`): R points/s for `--seconds`, RSS sampled every 5 s.
@@ -17,11 +21,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Birth, type DataBatch, type PointTuple, topicFor } from '@xiang/protocol';
-import Database from 'better-sqlite3';
-import { InfluxDB, type IPoint } from 'influx';
 import mqtt from 'mqtt';
 import { freePort, waitFor } from '../tests/harness/ports.js';
 import { type Service, startInflux, startMosquitto } from '../tests/harness/services.js';
+import {
+  countEmbedded,
+  countInflux,
+  rawInflux,
+  rawInfluxLines,
+  rawSqlite,
+  type Workload,
+} from './ingest-raw.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -39,7 +49,8 @@ const SECONDS = Number(a.seconds);
 const POINTS = Number(a.points);
 const PACED = a.paced ? Number(a.paced) : null;
 const METRICS = Number(a.metrics);
-const BATCH = Number(a.batch);
+const BATCHES = a.batch.split(',').map(Number);
+let BATCH = BATCHES[0] as number;
 const INFLIGHT = Number(a.inflight);
 const FACTORY = 'bench';
 const AGENT = 'load';
@@ -72,12 +83,15 @@ function tuple(n: number): PointTuple {
   return [n % METRICS, T0 + Math.floor(n / METRICS) * 1000, (n % 977) * 0.5];
 }
 
-type PlatformProc = { child: ChildProcess; url: string; token: string; dir: string };
+const workload: Workload = { factory: FACTORY, devices: DEVICES, tuple };
+
+type PlatformProc = { child: ChildProcess; url: string; token: string; dir: string; database: string | null };
 
 async function startPlatformProcess(brokerUrl: string, influxUrl?: string): Promise<PlatformProc> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'xiang-bench-ingest-'));
   const port = await freePort();
   const token = `xg_benchadmin_${randomUUID().replaceAll('-', '')}`;
+  const database = influxUrl ? `bench_${Date.now()}` : null;
   const env = {
     ...process.env,
     XIANG_HTTP_PORT: String(port),
@@ -85,7 +99,7 @@ async function startPlatformProcess(brokerUrl: string, influxUrl?: string): Prom
     XIANG_DATA_DIR: dir,
     XIANG_ADMIN_TOKEN: token,
     XIANG_LOG_LEVEL: 'warn',
-    ...(influxUrl ? { XIANG_INFLUX_URL: influxUrl, XIANG_INFLUX_DATABASE: `bench_${Date.now()}` } : {}),
+    ...(influxUrl && database ? { XIANG_INFLUX_URL: influxUrl, XIANG_INFLUX_DATABASE: database } : {}),
   };
   const prof = process.env.XIANG_BENCH_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.XIANG_BENCH_PROF}`]
@@ -107,7 +121,7 @@ async function startPlatformProcess(brokerUrl: string, influxUrl?: string): Prom
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ id: FACTORY }),
   });
-  return { child, url, token, dir };
+  return { child, url, token, dir, database };
 }
 
 async function storedPoints(p: PlatformProc): Promise<number> {
@@ -185,10 +199,9 @@ async function publish(brokerUrl: string, onTick: () => Promise<void>): Promise<
   return n;
 }
 
-async function runPlatform(
-  mq: Service,
-  influx: Service | null,
-): Promise<{ pps: number; rss: number[]; anon: number[]; points: number }> {
+type PlatformRun = { pps: number; rss: number[]; anon: number[]; points: number; stored: number | null };
+
+async function runPlatform(mq: Service, influx: Service | null): Promise<PlatformRun> {
   const p = await startPlatformProcess(mq.url, influx?.url);
   const rss: number[] = [];
   const anon: number[] = [];
@@ -197,6 +210,7 @@ async function runPlatform(
     rss.push(m.rss);
     anon.push(m.anon);
   };
+  let result: Omit<PlatformRun, 'stored'> | null = null;
   try {
     const t0 = Date.now();
     const sample = async () => {
@@ -218,58 +232,23 @@ async function runPlatform(
     clearInterval(ticker);
     const secs = (Date.now() - t0) / 1000;
     await record();
-    return { pps: published / secs, rss, anon, points: published };
+    result = { pps: published / secs, rss, anon, points: published };
   } finally {
     p.child.kill('SIGTERM');
     await new Promise((r) => p.child.once('exit', r));
+  }
+  try {
+    // Counted in the store itself, not by the platform: every published (series, time) once = 0 lost.
+    const stored = influx && p.database ? await countInflux(influx, p.database) : countEmbedded(p.dir);
+    return { ...result, stored };
+  } finally {
+    if (influx && p.database) await dropDatabase(influx, p.database);
     await rm(p.dir, { recursive: true, force: true });
   }
 }
 
-async function rawInflux(influx: Service, points: number): Promise<number> {
-  const db = `raw_${Date.now()}`;
-  const client = new InfluxDB({ host: '127.0.0.1', port: influx.port, database: db });
-  await client.createDatabase(db);
-  const t0 = Date.now();
-  for (let n = 0; n < points; ) {
-    const batch: IPoint[] = [];
-    for (let k = 0; k < 5000 && n < points; k++, n++) {
-      const [i, ts, v] = tuple(n);
-      batch.push({
-        measurement: 'points',
-        tags: {
-          factory: FACTORY,
-          device: `m${i % DEVICES}`,
-          metric: `activePower.k${Math.floor(i / DEVICES)}`,
-        },
-        fields: { s: 0, k: 1, v: v as number },
-        timestamp: ts,
-      });
-    }
-    await client.writePoints(batch, { precision: 'ms' });
-  }
-  return points / ((Date.now() - t0) / 1000);
-}
-
-function rawSqlite(dir: string, points: number): number {
-  const db = new Database(path.join(dir, 'raw.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(
-    'CREATE TABLE p (series INTEGER, ts INTEGER, v REAL, s INTEGER, PRIMARY KEY (series, ts)) WITHOUT ROWID',
-  );
-  const ins = db.prepare('INSERT OR REPLACE INTO p VALUES (?, ?, ?, ?)');
-  const tx = db.transaction((from: number, to: number) => {
-    for (let n = from; n < to; n++) {
-      const [i, ts, v] = tuple(n);
-      ins.run(i, ts, v, 0);
-    }
-  });
-  const t0 = Date.now();
-  for (let n = 0; n < points; n += 10_000) tx(n, Math.min(points, n + 10_000));
-  const pps = points / ((Date.now() - t0) / 1000);
-  db.close();
-  return pps;
+async function dropDatabase(influx: Service, db: string): Promise<void> {
+  await fetch(`${influx.url}/query?q=${encodeURIComponent(`DROP DATABASE "${db}"`)}`, { method: 'POST' });
 }
 
 const mq = await startMosquitto();
@@ -286,21 +265,49 @@ function rssByMinute(m: { rss: number[]; anon: number[] }): string {
   };
   return `RSS peak per minute ${peaks(m.rss)}; anonymous (heap, buffers — not SQLite's mapped file) ${peaks(m.anon)}`;
 }
+const RAW_POINTS = PACED ? 2_000_000 : Math.min(POINTS, 2_000_000);
+type RawLimit = { label: string; run: () => Promise<number> };
+
+/** Runs the platform once per message size, with the raw limits of the same store before and after. */
+async function measureStore(label: string, store: Service | null, raws: RawLimit[]): Promise<string[]> {
+  const measureRaws = async () => {
+    const out: number[] = [];
+    for (const r of raws) out.push(await r.run());
+    return out;
+  };
+  const before = await measureRaws();
+  const runs: [number, PlatformRun][] = [];
+  for (const b of BATCHES) {
+    BATCH = b;
+    log(
+      `platform + ${label}, ${PACED ? `${PACED} points/s for ${SECONDS} s` : `${POINTS} points`}, ${METRICS} metrics, messages of ${b} points…`,
+    );
+    runs.push([b, await runPlatform(mq as Service, store)]);
+  }
+  const after = await measureRaws();
+  const limit = raws.length ? Math.max(...before, ...after) : null;
+  const limitText = raws.length
+    ? `**${fmt(limit as number)}**: ${raws.map((r, i) => `${r.label} ${fmt(before[i] as number)} before, ${fmt(after[i] as number)} after`).join('; ')}`
+    : '—';
+  return runs.map(
+    ([b, r]) =>
+      `| broker → platform → ${label} | ${b} | ${fmt(r.pps)} | ${limitText} | ${limit !== null ? `${((r.pps / limit) * 100).toFixed(0)} %` : '—'} | ${r.stored === null ? '—' : `${fmt(r.stored)} of ${fmt(r.points)}${r.stored === r.points ? ' (0 lost)' : ` (${fmt(r.points - r.stored)} MISSING)`}`} | ${rssByMinute(r)} |`,
+  );
+}
 const rows: string[] = [];
 try {
-  log(`platform + embedded store, ${SECONDS} s, ${METRICS} metrics, batches of ${BATCH}…`);
-  const emb = await runPlatform(mq, null);
-  const rawSql = a['no-raw'] ? null : rawSqlite(tmp, Math.min(emb.points, 2_000_000));
-  rows.push(
-    `| broker → platform → embedded store | ${fmt(emb.pps)} | ${rawSql ? `raw SQLite inserts ${fmt(rawSql)}` : '—'} | ${rawSql ? `${((emb.pps / rawSql) * 100).toFixed(0)} %` : '—'} | ${rssByMinute(emb)} |`,
-  );
+  const noRaw = a['no-raw'];
+  const sqliteRaw: RawLimit = {
+    label: 'raw SQLite inserts',
+    run: async () => rawSqlite(tmp, workload, RAW_POINTS),
+  };
+  rows.push(...(await measureStore('embedded store', null, noRaw ? [] : [sqliteRaw])));
   if (influx) {
-    log(`platform + InfluxDB store, ${SECONDS} s…`);
-    const inf = await runPlatform(mq, influx);
-    const rawInf = a['no-raw'] ? null : await rawInflux(influx, Math.min(inf.points, 2_000_000));
-    rows.push(
-      `| broker → platform → InfluxDB store | ${fmt(inf.pps)} | ${rawInf ? `influx client writePoints ${fmt(rawInf)}` : '—'} | ${rawInf ? `${((inf.pps / rawInf) * 100).toFixed(0)} %` : '—'} | ${rssByMinute(inf)} |`,
-    );
+    const influxRaws: RawLimit[] = [
+      { label: '`influx` client writePoints', run: () => rawInflux(influx, workload, RAW_POINTS) },
+      { label: 'line protocol POSTed', run: () => rawInfluxLines(influx, workload, RAW_POINTS) },
+    ];
+    rows.push(...(await measureStore('InfluxDB store', influx, noRaw ? [] : influxRaws)));
   }
 } finally {
   await influx?.dispose();
@@ -308,16 +315,19 @@ try {
   await rm(tmp, { recursive: true, force: true });
 }
 console.log(`<!-- BENCH-RESULT -->
-## Ingest (issue #3): broker → platform → store
+## Ingest (issues #3, 13): broker → platform → store
 
 \`npx tsx bench/ingest.ts ${process.argv.slice(2).join(' ')}\` — a publisher sends ${PACED ? `${PACED} points/s for ${SECONDS} s` : `${POINTS.toLocaleString('en')} points`} as
-xiang/v1 data batches of ${BATCH} points (${METRICS} metrics, QoS 1, ${INFLIGHT} in flight) to a real Mosquitto; the platform runs
-in its own process and acknowledges each message only once stored; points/s = points ÷ time until the
-platform had stored all of them (for InfluxDB: until its local journal was empty, i.e. all in InfluxDB).
-The raw limit is measured in the same run with the same points.
+xiang/v1 data messages of ${BATCHES.join(' or ')} points (${METRICS} series, 1 float each, QoS 1, ${INFLIGHT} in flight) to a real Mosquitto, as fast
+as the broker takes them; the platform runs in its own process and acknowledges each message only once stored
+(group commit); points/s = points ÷ time until the platform had stored all of them (for InfluxDB: until its
+local journal was empty, i.e. all in InfluxDB). The raw limit is measured in the same run with the same points
+(${RAW_POINTS.toLocaleString('en')}, 5 000 a request or 10 000 a transaction), before and after the platform runs of that store: the
+best of them is the limit. "Stored" is counted in the
+store itself after the platform stopped (SQLite file; InfluxDB \`count()\`).
 
-| path | points/s | raw limit (points/s) | platform ÷ raw | platform RSS MiB (sampled every 5 s) |
-|---|---|---|---|---|
+| path | points per message | points/s | raw limit (points/s) | platform ÷ raw | stored of published | platform RSS MiB (sampled every 5 s) |
+|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 <!-- /BENCH-RESULT -->`);
 process.exit(0);

@@ -16,6 +16,13 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const benches: Record<string, { file: string; args: string[] }> = {
   store: { file: 'store', args: [] },
   ingest: { file: 'ingest', args: ['--points', '2000000'] },
+  // Issue 13: what devices and gateways really send — 50-point messages over 100 series (and 1 000-point ones).
+  'ingest-small': { file: 'ingest', args: ['--points', '500000', '--metrics', '100', '--batch', '50,1000'] },
+  // Issue 13: a burst — 3 M points in 50-point messages as fast as the broker takes them; stored counted in the store.
+  'ingest-burst': {
+    file: 'ingest',
+    args: ['--points', '3000000', '--metrics', '100', '--batch', '50', '--no-raw'],
+  },
   // Event-loop stall while one birth of up to 20 000 metrics is applied (issue 8: ≤ ~50 ms).
   'ingest-birth': { file: 'ingest-birth', args: [] },
   // Memory over a 10-minute run at a steady 30 000 points/s (issue #3: "memory flat").

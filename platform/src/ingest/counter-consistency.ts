@@ -130,6 +130,18 @@ async function neighbourhood(
 }
 
 /**
+ * Whether refuseContradictingHistory has anything to judge in this batch: a historical batch with a counter
+ * sample of the agent. Only such a batch must be handled on its own (it reads stored neighbours, which the
+ * messages before it in a group commit have not written yet); any other joins the group.
+ */
+export function historyNeedsCheck(steps: IngestSteps, f: string, a: string, dec: DecodedBatch): boolean {
+  const meta = counterMetrics(steps, f, a);
+  if (meta.size === 0) return false;
+  for (const p of dec.points) if (p.value !== null && meta.has(keyOf(p.deviceId, p.metric))) return true;
+  return false;
+}
+
+/**
  * The ingest hook: true when the historical batch contradicts stored counter values — it has then been
  * refused (dead letter `counterConflict`, counted) and must not be written.
  */

@@ -11,6 +11,14 @@ export type BacklogEntry = {
   body: string;
 };
 export type DirtyHour = { key: SeriesKey; hourMs: number; writeSeq: number };
+type BacklogHead = Omit<BacklogEntry, 'body'>;
+
+/**
+ * Bodies appended by this process are kept in memory, up to this many characters, until drained: the drainer
+ * then ships them without reading them back from SQLite (on the ingest hot path that read-back cost as much
+ * as the append). The file stays the durable copy; what does not fit, or was appended before a restart, is read.
+ */
+const MAX_CACHED_BODY_CHARS = 64 * 2 ** 20;
 
 /**
  * The InfluxDB store's local, durable state in one SQLite file in the data dir:
@@ -24,6 +32,8 @@ export class Sidecar {
   private readonly s;
   private backlogPointCount: number;
   private dirtyCount: number;
+  private readonly bodies = new Map<number, string>();
+  private cachedChars = 0;
 
   constructor(file: string, synchronous: 'normal' | 'full' = 'normal') {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -53,11 +63,12 @@ export class Sidecar {
         'INSERT INTO backlog (points, min_write_seq, max_write_seq, body) VALUES (?, ?, ?, ?)',
       ),
       oldest: db.prepare(
-        'SELECT seq, points, min_write_seq AS minWriteSeq, max_write_seq AS maxWriteSeq, body FROM backlog ORDER BY seq LIMIT 1',
+        'SELECT seq, points, min_write_seq AS minWriteSeq, max_write_seq AS maxWriteSeq FROM backlog ORDER BY seq LIMIT 1',
       ),
+      body: db.prepare('SELECT body FROM backlog WHERE seq = ?').pluck(),
       remove: db.prepare('DELETE FROM backlog WHERE seq = ?'),
       run: db.prepare(
-        'SELECT seq, points, min_write_seq AS minWriteSeq, max_write_seq AS maxWriteSeq, body FROM backlog ORDER BY seq LIMIT ?',
+        'SELECT seq, points, min_write_seq AS minWriteSeq, max_write_seq AS maxWriteSeq FROM backlog ORDER BY seq LIMIT ?',
       ),
       backlogPoints: db.prepare('SELECT coalesce(sum(points), 0) FROM backlog').pluck(),
       insertMark: db.prepare(
@@ -109,23 +120,31 @@ export class Sidecar {
   }
 
   appendBacklog(body: string, points: number, minWriteSeq: number, maxWriteSeq: number): void {
-    this.s.append.run(points, minWriteSeq, maxWriteSeq, body);
+    const seq = Number(this.s.append.run(points, minWriteSeq, maxWriteSeq, body).lastInsertRowid);
     this.backlogPointCount += points;
+    if (this.cachedChars + body.length <= MAX_CACHED_BODY_CHARS) {
+      this.bodies.set(seq, body);
+      this.cachedChars += body.length;
+    }
   }
 
-  oldestBacklog(): BacklogEntry | undefined {
-    return this.s.oldest.get() as BacklogEntry | undefined;
+  /** The oldest entry's numbers (not its body). */
+  oldestBacklog(): BacklogHead | undefined {
+    return this.s.oldest.get() as BacklogHead | undefined;
   }
 
   /** The oldest entries, in order, up to about maxPoints points (at least one entry). */
   backlogRun(maxPoints: number, maxEntries = 1_000): BacklogEntry[] {
     const out: BacklogEntry[] = [];
     let n = 0;
-    for (const e of this.s.run.iterate(maxEntries) as IterableIterator<BacklogEntry>) {
-      if (out.length > 0 && n + e.points > maxPoints) break;
-      out.push(e);
+    const heads: BacklogHead[] = [];
+    for (const e of this.s.run.iterate(maxEntries) as IterableIterator<BacklogHead>) {
+      if (heads.length > 0 && n + e.points > maxPoints) break;
+      heads.push(e);
       n += e.points;
     }
+    for (const e of heads)
+      out.push({ ...e, body: this.bodies.get(e.seq) ?? (this.s.body.get(e.seq) as string) });
     return out;
   }
 
@@ -137,6 +156,11 @@ export class Sidecar {
 
   removeBacklog(e: BacklogEntry): void {
     if (this.s.remove.run(e.seq).changes > 0) this.backlogPointCount -= e.points;
+    const cached = this.bodies.get(e.seq);
+    if (cached !== undefined) {
+      this.bodies.delete(e.seq);
+      this.cachedChars -= cached.length;
+    }
   }
 
   markDirty(marks: Iterable<[SeriesKey, number]>, writeSeq: number): void {
