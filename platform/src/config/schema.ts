@@ -206,6 +206,11 @@ export const platformConfigSchema = z.object({
     })
     .optional(),
   logLevel: logLevelSchema.default('info'),
+  /**
+   * Worker threads for heavy pure computations (diagnose(), report HTML, grading indicators), so they do not
+   * stall request handling and ingest; 0 runs them on the event loop. One suits a 2-core host.
+   */
+  computeWorkers: z.number().int().min(0).max(32).default(1),
 });
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
