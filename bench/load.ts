@@ -5,7 +5,7 @@
  * p50/p99 of light and heavy requests, max event-loop lag (from /metrics), ingest points/s during the load,
  * refusals per reason. Ratios are to the phases measured in the same run.
  *
- *   npx tsx bench/load.ts [--days 7] [--seconds 30] [--light 40] [--heavy 10] [--think 100] [--ingest 2000]
+ *   npx tsx bench/load.ts [--days 3] [--seconds 30] [--light 40] [--heavy 10] [--think 250] [--ingest 1000]
  */
 import { parseArgs } from 'node:util';
 import { startMosquitto } from '../tests/harness/services.js';
@@ -14,12 +14,12 @@ import { startLoadPlatform } from '../tests/platform/load-platform.js';
 
 const { values } = parseArgs({
   options: {
-    days: { type: 'string', default: '7' },
+    days: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '30' },
     light: { type: 'string', default: '40' },
     heavy: { type: 'string', default: '10' },
-    think: { type: 'string', default: '100' },
-    ingest: { type: 'string', default: '2000' },
+    think: { type: 'string', default: '250' },
+    ingest: { type: 'string', default: '1000' },
   },
 });
 const log = (s: string) => process.stderr.write(`${s}\n`);

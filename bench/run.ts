@@ -42,7 +42,7 @@ const benches: Record<string, { file: string; args: string[] }> = {
   // Issue 15: values/s per DL/T 645 TCP gateway against the raw exchange rate of the same gateway.
   dlt645: { file: 'dlt645', args: ['--seconds', '10'] },
   // Issue 14: 50 API clients (light + heavy) while ingest runs; light p99 and event-loop lag against baselines.
-  load: { file: 'load', args: ['--days', '7', '--seconds', '30'] },
+  load: { file: 'load', args: ['--days', '3', '--seconds', '30'] },
 };
 const all = Object.keys(benches);
 // `--name value` pairs after the benchmark names are passed to the benchmarks (e.g. `--seeds 60`).
