@@ -5,7 +5,7 @@
  * p50/p99 of light and heavy requests, max event-loop lag (from /metrics), ingest points/s during the load,
  * refusals per reason. Ratios are to the phases measured in the same run.
  *
- *   npx tsx bench/load.ts [--days 3] [--seconds 30] [--light 40] [--heavy 10] [--think 250] [--ingest 1000]
+ *   npx tsx bench/load.ts [--days 3] [--seconds 30] [--light 40] [--heavy 10] [--think 1000] [--ingest 1000]
  */
 import { parseArgs } from 'node:util';
 import { startMosquitto } from '../tests/harness/services.js';
@@ -18,7 +18,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     light: { type: 'string', default: '40' },
     heavy: { type: 'string', default: '10' },
-    think: { type: 'string', default: '250' },
+    think: { type: 'string', default: '1000' },
     ingest: { type: 'string', default: '1000' },
   },
 });
@@ -58,7 +58,7 @@ const refusals = Object.entries(f.load.refusals)
 const md = [
   '## Load matrix (issue 14)',
   '',
-  `\`xiang serve\` (own process, embedded store, Mosquitto) with ${values.days} days of hunan-machining (${p.backfilledPoints.toLocaleString('en')} points); ` +
+  `\`xiang serve\` (own process, embedded store, Mosquitto) with ${values.days} days of hunan-machining (${p.backfilledPoints.toLocaleString('en')} points, ${p.seriesCount} series); ` +
     `${o.lightClients} light + ${o.heavyClients} heavy API clients (think time ${o.thinkMs} ms ×0.5–1.5) for ${o.seconds} s while an MQTT agent publishes ${o.ingestPointsPerSecond} points/s. ` +
     'Baseline = the same light clients alone, just before. Latency = client-side, send to last byte (ms).',
   '',

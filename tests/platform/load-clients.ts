@@ -23,6 +23,7 @@ export const HEAVY_KINDS = [
   'autofill',
   'diagnosisReportHtml',
   'gradingReportHtml',
+  'latestFactory',
 ] as const;
 
 export type Fixtures = { diagnosisRunId: string; assessmentId: string };
@@ -32,7 +33,8 @@ export function lightRequest(p: LoadPlatform, i: number): RequestSpec {
   const kind = LIGHT_KINDS[i % LIGHT_KINDS.length]!;
   if (kind === 'health') return { kind, method: 'GET', path: '/healthz' };
   if (kind === 'factories') return { kind, method: 'GET', path: '/api/v1/factories' };
-  return { kind, method: 'GET', path: `${f}/latest` };
+  // One device's latest values (the console's device page); the whole factory's is not light (see the report).
+  return { kind, method: 'GET', path: `${f}/latest?deviceId=${encodeURIComponent(p.devices[0] ?? '')}` };
 }
 
 export function heavyRequest(p: LoadPlatform, fx: Fixtures, i: number): RequestSpec {
@@ -64,6 +66,8 @@ export function heavyRequest(p: LoadPlatform, fx: Fixtures, i: number): RequestS
       };
     case 'diagnosisReportHtml':
       return { kind, method: 'GET', path: `${f}/diagnoses/${fx.diagnosisRunId}/report?format=html` };
+    case 'latestFactory':
+      return { kind, method: 'GET', path: `${f}/latest` };
     case 'gradingReportHtml':
       return { kind, method: 'GET', path: `${f}/assessments/${fx.assessmentId}/report?format=html` };
   }

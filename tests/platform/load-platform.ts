@@ -28,6 +28,10 @@ export type LoadPlatform = {
   toMs: number;
   /** Some of the factory's series as `device:metric` (for raw and step queries). */
   series: string[];
+  /** Its devices with stored series, in the store's order. */
+  devices: string[];
+  /** How many series the factory has. */
+  seriesCount: number;
   backfilledPoints: number;
   output(): string;
   /** SIGTERM, then the exit code (0 = graceful). */
@@ -111,6 +115,7 @@ export async function startLoadPlatform(broker: Service, o: LoadPlatformOptions)
     });
     const all = (await res.json()) as { deviceId: string; metric: string }[];
     const series = all.slice(0, 40).map((s) => `${s.deviceId}:${s.metric}`);
+    const devices = [...new Set(all.map((s) => s.deviceId))];
     return {
       url,
       adminToken,
@@ -118,6 +123,8 @@ export async function startLoadPlatform(broker: Service, o: LoadPlatformOptions)
       fromMs,
       toMs,
       series,
+      devices,
+      seriesCount: all.length,
       backfilledPoints: b.points,
       output: () => out,
       async stop() {
