@@ -14,6 +14,7 @@ import type { IndicatorInputs } from '../../grading/indicators/types.js';
 import type { GradingReport } from '../../grading/report/schema.js';
 import type { Registry } from '../../registry/registry.js';
 import type { TimeSeriesStore } from '../../store/types.js';
+import { HeavyGate } from '../compute/gate.js';
 import { ComputePool } from '../compute/pool.js';
 import { yieldingStore } from '../compute/yielding-store.js';
 import { applyAnswer } from './apply-answer.js';
@@ -64,6 +65,13 @@ export type AssessmentListEntry = ReturnType<GradingRepository['listAssessments'
 };
 
 export class GradingService {
+  /** Autofill, indicators and grading runs: one at a time, per-factory queues (compute/gate.ts). */
+  private readonly gate = new HeavyGate({
+    concurrency: 1,
+    maxWaitingPerFactory: 4,
+    refuse: (detail) => new GradingError(429, detail),
+  });
+
   constructor(
     private readonly deps: {
       registry: Registry;
@@ -113,6 +121,15 @@ export class GradingService {
   }
 
   async indicators(factoryId: string, period: { fromMs: number; toMs: number }, scope = '') {
+    return await this.gate.run(factoryId, () => this.indicatorsNow(factoryId, period, scope));
+  }
+
+  /** Heavy computations waiting per factory, running, refused (for /metrics). */
+  queueState() {
+    return this.gate.state();
+  }
+
+  private async indicatorsNow(factoryId: string, period: { fromMs: number; toMs: number }, scope: string) {
     const { inputs, notes } = await loadIndicatorInputs(this.reader(), factoryId, period, this.now());
     return { indicators: await this.computeIndicators(factoryId, inputs, scope), notes };
   }
@@ -150,6 +167,16 @@ export class GradingService {
 
   /** Indicators over the period → suggested scores with evidence, pre-filled where the assessor has not answered. */
   async autofill(factoryId: string, id: string, period?: { fromMs: number; toMs: number }, by?: string) {
+    this.get(factoryId, id); // 404 at once, not after the queue
+    return await this.gate.run(factoryId, () => this.autofillNow(factoryId, id, period, by));
+  }
+
+  private async autofillNow(
+    factoryId: string,
+    id: string,
+    period: { fromMs: number; toMs: number } | undefined,
+    by: string | undefined,
+  ) {
     const a0 = this.get(factoryId, id);
     assertEditable(a0);
     const p = period ?? a0.period ?? defaultPeriod(this.now(), this.offset(factoryId));
@@ -244,6 +271,10 @@ export class GradingService {
   }
 
   private async run(a: Assessment, lang: Lang): Promise<GradeRun> {
+    return await this.gate.run(a.factoryId, () => this.runNow(a, lang));
+  }
+
+  private async runNow(a: Assessment, lang: Lang): Promise<GradeRun> {
     const { factoryId, id } = { factoryId: a.factoryId, id: a.id };
     const period = a.period ?? defaultPeriod(this.now(), this.offset(factoryId));
     const nowMs = this.now();
