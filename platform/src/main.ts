@@ -190,6 +190,7 @@ export async function startPlatform(
       await alarms.close();
       await app.close();
       await diagnoses.close(); // a run in progress stops at its next store batch, before the store closes
+      await compute.close();
       await ingest.stop();
       if (ownStore) {
         await store.flush();
@@ -205,6 +206,7 @@ export async function startPlatform(
       await alarms.close();
       await app.close();
       await diagnoses.close();
+      await compute.close();
       if (ownStore) await store.close();
       db.close();
     };
