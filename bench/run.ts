@@ -41,6 +41,8 @@ const benches: Record<string, { file: string; args: string[] }> = {
   console: { file: 'console', args: ['--days', '30'] },
   // Issue 15: values/s per DL/T 645 TCP gateway against the raw exchange rate of the same gateway.
   dlt645: { file: 'dlt645', args: ['--seconds', '10'] },
+  // Issue 15: values/s per Modbus TCP gateway and per serial bus (pty, 9600/19200 bit/s and unthrottled).
+  modbus: { file: 'modbus', args: ['--seconds', '10'] },
   // Issue 14: 50 API clients (light + heavy) while ingest runs; light p99 and event-loop lag against baselines.
   load: { file: 'load', args: ['--days', '3', '--seconds', '30'] },
 };

@@ -2,10 +2,9 @@ import { parseArgs } from 'node:util';
 import { ValidationError } from '@xiang/protocol';
 import { runBackfill } from './backfill.js';
 import { DLT645_HELP, runDlt645 } from './dlt645/cli.js';
-import { parseUnitDelays, statusTimer } from './fieldbus/cli.js';
 import { GroundTruth } from './ground-truth.js';
 import { createLogger } from './log.js';
-import { startModbusSimulator } from './modbus/index.js';
+import { MODBUS_HELP, runModbus } from './modbus/cli.js';
 import { startMqttDeviceSimulator } from './mqtt/device-simulator.js';
 import type { SecurityModeName } from './opcua/server.js';
 import { Simulation } from './physics/simulation.js';
@@ -21,8 +20,8 @@ const USAGE = `xiang-sim — 工厂仿真器 / factory simulators
   xiang-sim backfill --broker URL --scenario F --days N [--factory id] [--agent id] [--start ISO]
                      [--metrics all|energy] [--no-faults] [--username u --password p]
   xiang-sim truth    --scenario F --days N [--start ISO] [--no-faults]   (prints the fault ground truth as JSON)
-  xiang-sim modbus   --scenario F [--tcp-port P] [--gateway-port P] [--serial /dev/pts/N] [--speed S] [--start ISO]
-                     [--dead-unit U ...] [--slow-unit U:ms ...] [--crc-error-rate r] [--no-faults]
+  xiang-sim modbus   --scenario F [--tcp-port P] [--gateway-port P] [--serial /dev/pts/N | --pty PATH] [--baud B]
+                     [--speed S] [--start ISO] [--dead-unit U ...] [--slow-unit U:ms ...] [--crc-error-rate r]
                      (electricity meters as Modbus slaves: unit i+1 = i-th meter, models SDM630/DTSU666/ADW300 in turn)
   xiang-sim dlt645   --scenario F [--gateway-port P] [--serial /dev/pts/N] [--speed S] [--start ISO]
                      [--address A ...] [--dead-address A ...] [--slow-address A:ms ...] [--checksum-error-rate r]
@@ -69,18 +68,7 @@ Sends N simulated days as xiang/v1 historical batches, as an agent replays its q
 Examples:
   npx xiang-sim backfill --broker mqtt://127.0.0.1:1883 --scenario hunan-machining --days 30
   npx xiang-sim backfill --broker mqtt://127.0.0.1:1883 --scenario tiny --days 7 --metrics energy --agent history`,
-  modbus: `xiang-sim modbus --scenario F [--tcp-port P] [--gateway-port P] [--serial /dev/pts/N] [--speed S]
-                 [--start ISO] [--dead-unit U ...] [--slow-unit U:ms ...] [--crc-error-rate r] [--no-faults]
-
-Modbus 电表：场景中的电表作为 Modbus 从站（第 i 块表 = 从站地址 i+1，型号依次为 SDM630/DTSU666/ADW300），
-可选 Modbus TCP、RTU-over-TCP 网关或串口；可注入死站、慢站和 CRC 错误。
-The scenario's electricity meters as Modbus slaves (unit i+1 = i-th meter; models SDM630/DTSU666/ADW300 in
-turn) on Modbus TCP, an RTU-over-TCP gateway or a serial port; dead units, slow units and CRC errors on demand.
-Ctrl-C stops it.
-
-Examples:
-  npx xiang-sim modbus --scenario tiny --tcp-port 5020
-  npx xiang-sim modbus --scenario tiny --gateway-port 5021 --dead-unit 3 --crc-error-rate 0.01`,
+  modbus: MODBUS_HELP,
   dlt645: DLT645_HELP,
   truth: `xiang-sim truth --scenario F --days N [--start ISO] [--no-faults]
 
@@ -114,6 +102,8 @@ const options = {
   'tcp-port': { type: 'string' },
   'gateway-port': { type: 'string' },
   serial: { type: 'string' },
+  pty: { type: 'string' },
+  baud: { type: 'string' },
   'dead-unit': { type: 'string', multiple: true },
   'slow-unit': { type: 'string', multiple: true },
   'crc-error-rate': { type: 'string' },
@@ -286,39 +276,18 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'modbus') {
-    const port = (k: 'tcp-port' | 'gateway-port') =>
-      num(o[k], k, (n) => Number.isInteger(n) && n >= 0 && n < 65536);
-    const tcpPort = port('tcp-port');
-    const gatewayPort = port('gateway-port');
-    if (tcpPort === undefined && gatewayPort === undefined && !o.serial)
-      throw new UsageError('modbus: give --tcp-port, --gateway-port and/or --serial');
-    const rate = num(o['crc-error-rate'], 'crc-error-rate', (n) => n >= 0 && n <= 1);
-    const srv = await startModbusSimulator({
-      scenario,
-      ...(speed !== undefined ? { speed } : {}),
-      ...(startMs !== undefined ? { startMs } : {}),
-      ...(faults === false ? { faults } : {}),
-      ...(tcpPort !== undefined ? { tcpPort } : {}),
-      ...(gatewayPort !== undefined ? { gatewayPort } : {}),
-      ...(o.serial ? { serialPath: o.serial } : {}),
-      slaveFaults: {
-        deadUnits: (o['dead-unit'] ?? []).map((u) =>
-          need(num(u, 'dead-unit', Number.isInteger), 'dead-unit'),
-        ),
-        slowUnits: parseUnitDelays(o['slow-unit'], 'slow-unit'),
+    const close = await runModbus(
+      o,
+      {
+        scenario,
+        log,
+        ...(speed !== undefined ? { speed } : {}),
+        ...(startMs !== undefined ? { startMs } : {}),
+        ...(faults === false ? { faults } : {}),
       },
-      ...(rate !== undefined ? { busFaults: { crcErrorRate: rate } } : {}),
-      logger: log,
-    });
-    const stopStatus = statusTimer(log, () => ({
-      virtualTime: new Date(srv.sim.nowMs).toISOString(),
-      ...srv.slaves.stats,
-      ...srv.framing,
-    }));
-    stopOn(async () => {
-      stopStatus();
-      await srv.close();
-    });
+      (m) => new UsageError(m),
+    );
+    stopOn(close);
     return;
   }
   if (cmd === 'dlt645') {

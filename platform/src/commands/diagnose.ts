@@ -219,6 +219,12 @@ export const diagnoseData: DataCommand<DiagnoseExec> = {
         nowMs: startedAtMs,
         onProgress: progressPrinter(io, t0),
       });
+      const cov = result.period.coverage;
+      if (cov?.clipped)
+        step(
+          `evaluated ${new Date(result.period.fromMs).toISOString()} – ${new Date(result.period.toMs).toISOString()}: ` +
+            `${Math.round(cov.evaluatedShare * 1000) / 10} % of the period asked for; the time without stored data is not judged`,
+        );
       const summary = summarize(result);
       const admin = reportAdminSchema.parse(args.admin ?? {});
       files.push({

@@ -101,6 +101,7 @@ export function diagnose(input: DiagnosisInput, rules: Rule[] = registeredRules)
       utcOffsetMinutes: ctx.grid.utcOffsetMinutes,
       hasCalendar: ctx.grid.hasCalendar,
       productionHours: ctx.grid.kind.reduce((s, k) => s + (k === KIND.production ? 0.25 : 0), 0),
+      ...(input.periodCoverage ? { coverage: input.periodCoverage } : {}),
     },
     basis: {
       electricity: ctx.basis,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { touPeriodTypeSchema } from './accounting/tou.js';
 import { coefficientRecordSchema } from './data/coefficients.js';
 import { findingSchema, indicatorSchema, noteSchema, savingSchema } from './finding.js';
-import { textSchema } from './types.js';
+import { periodCoverageSchema, textSchema } from './types.js';
 
 /**
  * The diagnosis result: a stable, versioned JSON schema. Consumers (API, report, tests) read this only.
@@ -173,6 +173,8 @@ export const diagnosisResultSchema = z.object({
     utcOffsetMinutes: z.number().int(),
     hasCalendar: z.boolean(),
     productionHours: num,
+    /** Requested period, data extent and evaluated share, when the period was clipped to the data. */
+    coverage: periodCoverageSchema.optional(),
   }),
   basis: z.object({
     electricity: z.enum(['equivalent', 'equal']),

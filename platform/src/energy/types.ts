@@ -203,7 +203,21 @@ export type DiagnosisInput = {
   options?: DiagnosisOptionsInput;
   /** Stamped into the result (the domain reads no clock). */
   generatedAtMs: number;
+  /** How `period` was resolved from the request and the stored data (services/diagnoses/period.ts). */
+  periodCoverage?: PeriodCoverage;
 };
+
+/**
+ * The requested period, the stored data's extent and the share of the request evaluated: a diagnosis evaluates
+ * only the time the data covers (hours after the last point are not a freeze, not waste), and says so.
+ */
+export const periodCoverageSchema = z.object({
+  requested: z.object({ fromMs: z.number(), toMs: z.number() }),
+  dataExtent: z.object({ firstMs: z.number().nullable(), lastMs: z.number().nullable() }),
+  clipped: z.boolean(),
+  evaluatedShare: z.number().min(0).max(1),
+});
+export type PeriodCoverage = z.infer<typeof periodCoverageSchema>;
 
 export const langSchema = z.enum(['zh-CN', 'en']);
 export type Lang = z.infer<typeof langSchema>;

@@ -48,6 +48,11 @@ export type EnergyInputsOptions = {
   meterMaxGapMs?: number;
   /** Look-back for the machine state in force at the period start (default 24 h). */
   stateLookbackMs?: number;
+  /**
+   * Minute consumption of the billing meters and 10-min PQ means (default true). Monitoring screens account
+   * quarter-hours only and leave them out: a month of minute summaries is most of their read.
+   */
+  fineSeries?: boolean;
   /** Outdoor temperature series for degree-days in the baseline. */
   outdoorTemperature?: { deviceId: string; metric: string };
   onProgress?: (p: { stage: string; done: number; total: number }) => void;
@@ -151,7 +156,7 @@ export async function loadEnergyInputs(
     return x ? toMeterSeries(p, x, series) : [];
   });
   // Minute consumption of the billing meters (滑差 demand) and 10-min PQ values (energy-inputs-fine.ts).
-  await loadFineSeries(store, snapshot, plans, fromMs, toMs, meters);
+  if (opts.fineSeries !== false) await loadFineSeries(store, snapshot, plans, fromMs, toMs, meters);
 
   const machineSeries = await loadMachineStates(store, key, machines, metricsOf, {
     fromMs,

@@ -8,6 +8,7 @@ import {
   formatTick,
   formatTime,
   formatValue,
+  oneLanguage,
   parseDuration,
   qualityOf,
 } from './static/format.js';
@@ -25,6 +26,17 @@ describe('format', () => {
     expect(formatTime(Date.UTC(2024, 0, 7, 16, 0, 0))).toBe('2024-01-08 00:00:00');
     expect(formatTime(Date.UTC(2024, 11, 31, 23, 59, 30), { seconds: false })).toBe('2025-01-01 07:59');
     expect(formatTime(null)).toBe('—');
+  });
+  it('shows one language of a bilingual server text, keeping units and Chinese-only text whole', () => {
+    const schedule = '湖南省工商业分时电价 Hunan industrial & commercial time-of-use tariff';
+    expect(oneLanguage(schedule)).toBe('湖南省工商业分时电价');
+    expect(oneLanguage(schedule, 'en')).toBe('Hunan industrial & commercial time-of-use tariff');
+    expect(oneLanguage('未设置平段电价 / no flat price set')).toBe('未设置平段电价');
+    expect(oneLanguage('未设置平段电价 / no flat price set', 'en')).toBe('no flat price set');
+    expect(oneLanguage('平段 0.6 元/kWh（代理购电）')).toBe('平段 0.6 元/kWh（代理购电）');
+    expect(oneLanguage('平段 0.6 元/kWh', 'en')).toBe('平段 0.6 元/kWh');
+    expect(oneLanguage('Flat tariff', 'zh-CN')).toBe('Flat tariff');
+    expect(oneLanguage(null)).toBe('');
   });
   it('labels axis ticks with the date at local midnight', () => {
     expect(formatTick(Date.UTC(2024, 0, 7, 16, 0, 0), 3_600_000)).toBe('01-08');

@@ -9,6 +9,18 @@ export type BusFaults = {
   seed?: number;
 };
 
+/**
+ * The speed of the serial line the RTU faces stand for (a pty or loopback TCP carries bytes at once): each answer
+ * leaves after the time its request and itself take on the wire at this rate (bitsPerChar: start + 8 data +
+ * parity + stop bits, 10 for 8N1, 11 for 8E1). Unset = as fast as the stream carries them.
+ */
+export type LineSpeed = { baudRate: number; bitsPerChar?: number };
+
+/** Wire time of `bytes` characters at a line speed, ms. */
+export function wireMs(bytes: number, line: LineSpeed | undefined): number {
+  return line ? (bytes * (line.bitsPerChar ?? 10) * 1000) / line.baudRate : 0;
+}
+
 export type FramingStats = { framesIn: number; badCrcIn: number; crcCorrupted: number };
 
 function later(ms: number, fn: () => void): void {
@@ -53,7 +65,12 @@ export function mbapHandler(slaves: ModbusSlaves, stats: FramingStats) {
  * Read requests (FC 03/04) are 8 bytes; anything else is taken as a frame after 5 ms of silence. A frame with a
  * bad CRC, or for a unit that is not on the bus, gets no answer — as on a real line.
  */
-export function rtuHandler(slaves: ModbusSlaves, stats: FramingStats, faults: BusFaults = {}) {
+export function rtuHandler(
+  slaves: ModbusSlaves,
+  stats: FramingStats,
+  faults: BusFaults = {},
+  line?: LineSpeed,
+) {
   const rng = new Rng(faults.seed ?? 42);
   return (s: Stream) => {
     let buf = Buffer.alloc(0);
@@ -76,7 +93,7 @@ export function rtuHandler(slaves: ModbusSlaves, stats: FramingStats, faults: Bu
         out[out.length - 1]! ^= 0x5a;
         stats.crcCorrupted++;
       }
-      later(delay, () => s.write(out));
+      later(delay + wireMs(f.length + out.length, line), () => s.write(out));
     };
     return (data: Buffer) => {
       buf = Buffer.concat([buf, data]);

@@ -4,7 +4,7 @@ import { type Endpoint, listenTcp, openSerial } from '../fieldbus/endpoints.js';
 import { GroundTruth } from '../ground-truth.js';
 import { Simulation } from '../physics/simulation.js';
 import type { Scenario } from '../scenario/schema.js';
-import { type BusFaults, type FramingStats, mbapHandler, rtuHandler } from './framing.js';
+import { type BusFaults, type FramingStats, type LineSpeed, mbapHandler, rtuHandler } from './framing.js';
 import { assignMeters, type ModbusFaults, ModbusSlaves, type SimMeter } from './slaves.js';
 
 export type ModbusSimulatorOptions = {
@@ -25,6 +25,8 @@ export type ModbusSimulatorOptions = {
   slaveFaults?: ModbusFaults;
   /** Line faults of the RTU faces (CRC errors). */
   busFaults?: BusFaults;
+  /** Serial line speed the RTU faces emulate (answers delayed by their wire time); default: unthrottled. */
+  lineSpeed?: LineSpeed;
   logger?: Logger;
 };
 
@@ -62,11 +64,12 @@ export async function startModbusSimulator(o: ModbusSimulatorOptions): Promise<M
       endpoints.push(e);
     }
     if (o.gatewayPort !== undefined) {
-      const e = await listenTcp(o.gatewayPort, rtuHandler(slaves, framing, o.busFaults));
+      const e = await listenTcp(o.gatewayPort, rtuHandler(slaves, framing, o.busFaults, o.lineSpeed));
       gatewayPort = e.port;
       endpoints.push(e);
     }
-    if (o.serialPath) endpoints.push(openSerial(o.serialPath, rtuHandler(slaves, framing, o.busFaults)));
+    if (o.serialPath)
+      endpoints.push(openSerial(o.serialPath, rtuHandler(slaves, framing, o.busFaults, o.lineSpeed)));
   } catch (e) {
     for (const x of endpoints) await x.close();
     slaves.close();

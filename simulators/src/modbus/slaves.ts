@@ -22,6 +22,8 @@ type Image = { holding: Map<number, number>; input: Map<number, number> };
  */
 export class ModbusSlaves {
   readonly stats: SlaveStats = { requests: 0, answered: 0, exceptions: 0, unanswered: 0 };
+  /** performance.now() of every read each unit answered with data (last 10 000), for fairness tests and benches. */
+  readonly servedAt = new Map<number, number[]>();
   private readonly images = new Map<number, Image>();
   private readonly silent = new Set<number>();
   private readonly dead: Set<number>;
@@ -101,6 +103,10 @@ export class ModbusSlaves {
       out.writeUInt16BE(w, 2 + 2 * i);
     }
     this.stats.answered++;
+    const log = this.servedAt.get(unit) ?? [];
+    log.push(performance.now());
+    if (log.length > 10_000) log.shift();
+    this.servedAt.set(unit, log);
     return out;
   }
 }

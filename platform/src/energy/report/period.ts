@@ -66,5 +66,24 @@ export function periodText(r: DiagnosisResult, lang: Lang): string {
       ? `${x.date} 为不完整日：仅有截至 ${x.untilTime}（报告生成时）的数据`
       : `${x.date} 为不完整日（诊断期${x.kind === 'start' ? '始于' : '止于'}当日中途）`;
   });
+  const clip = coverageNote(r, lang);
+  if (clip) notes.push(clip);
   return `${esc(main)}${notes.map((n) => `<br><span class="partial">⚠ ${esc(n)}</span>`).join('')}`;
+}
+
+/**
+ * The period asked for, when the diagnosis evaluated less of it: time without stored data (after the last
+ * point, before the first, or still to come) is stated as coverage, not judged (services/diagnoses/period.ts).
+ */
+export function coverageNote(r: DiagnosisResult, lang: Lang): string | null {
+  const c = r.period.coverage;
+  if (!c?.clipped) return null;
+  const off = r.period.utcOffsetMinutes;
+  const at = (ms: number | null) => (ms === null ? '—' : localTime(ms, off).slice(0, 16));
+  const share = num(lang, c.evaluatedShare * 100, 1);
+  const asked = `${at(c.requested.fromMs)} – ${at(c.requested.toMs)}`;
+  const data = `${at(c.dataExtent.firstMs)} – ${at(c.dataExtent.lastMs)}`;
+  return lang === 'en'
+    ? `requested period ${asked}; stored data ${data}: only the ${share} % of the requested period with data is evaluated, the rest is not judged`
+    : `申请诊断期 ${asked}；已存数据 ${data}：仅评价有数据的 ${share}% 时段，其余时段不作判断`;
 }

@@ -26,16 +26,7 @@ beforeEach(async () => {
   registry.applyBirth('F1', 'A1', fixtureBirth('sess-0001'), T0);
   store = new EmbeddedStore({ file: ':memory:', rollupRefreshMs: 0 });
   await store.init();
-  await store.write(
-    Array.from({ length: 97 }, (_, k) => ({
-      factoryId: 'F1',
-      deviceId: 'M0',
-      metric: 'energyImport',
-      tsMs: T0 + k * 900_000,
-      value: 1000 + 10 * k,
-      status: StatusCodes.Good,
-    })),
-  );
+  await store.write(dayOfCounter('F1'));
   let release!: () => void;
   const gate = new Promise<void>((r) => {
     release = r;
@@ -59,6 +50,18 @@ afterEach(async () => {
 });
 
 const req = { fromMs: T0, toMs: T0 + DAY_MS };
+
+/** M0's energy counter every quarter-hour for the day from T0: 10 kWh a quarter-hour. */
+function dayOfCounter(factoryId: string) {
+  return Array.from({ length: 97 }, (_, k) => ({
+    factoryId,
+    deviceId: 'M0',
+    metric: 'energyImport',
+    tsMs: T0 + k * 900_000,
+    value: 1000 + 10 * k,
+    status: StatusCodes.Good,
+  }));
+}
 
 describe('DiagnosisService', () => {
   it('runs one at a time, queues the rest up to the bound (429 beyond), and stores each result', async () => {
@@ -90,7 +93,9 @@ describe('DiagnosisService', () => {
 
   it('per-factory queues, served round-robin: a factory with a backlog cannot make another get 429 (issue 14)', async () => {
     registry.applyBirth('F2', 'A1', fixtureBirth('sess-0002'), T0);
-    let clock = 0;
+    await store.write(dayOfCounter('F2'));
+    // A clock after the data (a run evaluates only time up to now and the data's end), one tick per read.
+    let clock = T0 + DAY_MS;
     const svc = new DiagnosisService({
       registry,
       store: gated,

@@ -11,6 +11,7 @@ import type { Registry } from '../../registry/registry.js';
 import type { TimeSeriesStore } from '../../store/types.js';
 import { ComputePool } from '../compute/pool.js';
 import { yieldingStore } from '../compute/yielding-store.js';
+import { evaluatedPeriod, storedExtent } from './period.js';
 import type { DiagnosisRepository } from './repository.js';
 import { type DiagnosisRun, type RunProgress, summarize } from './run.js';
 
@@ -96,11 +97,23 @@ export async function runDiagnosis(
   opts: { nowMs: number; onProgress?: ProgressFn },
 ): Promise<DiagnosisResult> {
   const checked = checkRequest(deps.registry, factoryId, req, Number.POSITIVE_INFINITY);
-  const { fromMs, toMs } = checked;
   const options = { ...deps.defaultOptions?.(factoryId), ...checked.options };
+  // The evaluated period: the request clipped to the stored data and to now (period.ts).
+  const extent = await storedExtent(deps.store, factoryId, opts.nowMs);
+  const period = evaluatedPeriod(checked, extent, opts.nowMs);
+  if (!period)
+    throw new DiagnosisError(
+      409,
+      `no stored data of factory "${factoryId}" in ${new Date(checked.fromMs).toISOString()} – ${new Date(checked.toMs).toISOString()}` +
+        (extent.firstMs !== null && extent.lastMs !== null
+          ? ` (data from ${new Date(extent.firstMs).toISOString()} to ${new Date(extent.lastMs).toISOString()})`
+          : ' (no data stored yet)'),
+      'body.from',
+    );
+  const { fromMs, toMs } = period;
   const snapshot = deps.registry.snapshot(factoryId, { historyFromMs: fromMs - DAY_MS, historyToMs: toMs });
   const report = opts.onProgress ?? (() => {});
-  const input = await loadEnergyInputs(yieldingStore(deps.store), snapshot, {
+  const loaded = await loadEnergyInputs(yieldingStore(deps.store), snapshot, {
     batchSize: READ_BATCH,
     fromMs,
     toMs,
@@ -109,6 +122,15 @@ export async function runDiagnosis(
     onProgress: (p) =>
       report({ ...p, pct: p.total > 0 ? Math.min(LOAD_SHARE, (p.done / p.total) * LOAD_SHARE) : 0 }),
   });
+  const input = {
+    ...loaded,
+    periodCoverage: {
+      requested: period.requested,
+      dataExtent: period.dataExtent,
+      clipped: period.clipped,
+      evaluatedShare: period.evaluatedShare,
+    },
+  };
   report({ stage: 'diagnose', done: 0, total: 1, pct: LOAD_SHARE });
   const result = deps.compute ? await deps.compute.run(factoryId, 'diagnose', input) : diagnose(input);
   report({ stage: 'diagnose', done: 1, total: 1, pct: 100 });

@@ -61,7 +61,13 @@ export async function loadMonitoringInputs(
   toMs: number,
   o: { meterIds?: Set<string>; lineOutput?: boolean } = {},
 ): Promise<DiagnosisInput> {
-  return loadEnergyInputs(store, monitoringSnapshot(snapshot, o), { fromMs, toMs, batchSize: 50 });
+  // Quarter-hours only: the slices accounted (sliceInput) carry no minute or 10-min series.
+  return loadEnergyInputs(store, monitoringSnapshot(snapshot, o), {
+    fromMs,
+    toMs,
+    batchSize: 50,
+    fineSeries: false,
+  });
 }
 
 const cut = (s: IntervalSeries, a: number, b: number, fromMs: number): IntervalSeries => ({

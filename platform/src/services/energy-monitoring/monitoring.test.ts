@@ -3,7 +3,7 @@ import type { DiagnosisInput } from '../../energy/types.js';
 import { tariffSettingsSchema } from '../../registry/factory-settings.js';
 import { factoryProfileSchema, type RegistryDevice } from '../../registry/model.js';
 import { buildFlow } from './flow.js';
-import { periodsAt } from './inputs.js';
+import { accountPeriod, periodsAt } from './inputs.js';
 import { buildMeterLoad } from './meter-load.js';
 import { resolveTariff, touBands } from './tariff.js';
 
@@ -145,5 +145,30 @@ describe('periods', () => {
     expect(p.monthStart).toBe(p.todayStart);
     expect(p.lastMonthStart).toBe(Date.parse('2025-02-01T00:00:00+08:00'));
     expect(p.monthBeforeStart).toBe(Date.parse('2025-01-01T00:00:00+08:00'));
+  });
+});
+
+describe('monitoring reads quarter-hours only', () => {
+  it('accounts a period the same with or without minute consumption (so the monitoring read skips it)', () => {
+    const n = 2 * 96;
+    const rate = (q: number) => 10 + (q % 7) + (q % 96 > 40 ? 5 : 0);
+    const plain = input(n, { M: rate }, {});
+    // A minute series that disagrees with the quarter-hours: if it were used, the figures would move.
+    const minuteKwh = {
+      startMs: T0,
+      intervalMs: 60_000,
+      values: Float64Array.from({ length: n * 15 }, (_, k) => (k % 15 === 0 ? 3 * rate(k / 15) : 0)),
+    };
+    const fine: DiagnosisInput = { ...plain, meters: plain.meters.map((m) => ({ ...m, minuteKwh })) };
+    for (const [from, to] of [
+      [T0, T0 + n * Q],
+      [T0 + 96 * Q, T0 + 130 * Q],
+    ] as const) {
+      const a = accountPeriod(plain, from, to, {});
+      const b = accountPeriod(fine, from, to, {});
+      expect(b.accounting).toEqual(a.accounting);
+      expect(b.input.meters).toEqual(a.input.meters);
+      expect(buildFlow('F', fine, 'electricity', {})).toEqual(buildFlow('F', plain, 'electricity', {}));
+    }
   });
 });

@@ -77,6 +77,7 @@ export function loadCurveOption(load, live, lang) {
           silent: true,
           lineStyle: { type: 'dashed', width: 2, color: '#e03131' },
           label: {
+            ...plainLabel(),
             formatter: t('energy.load.contract', { kw: formatNumber(load.contractDemandKw, lang) }),
             position: 'insideEndTop',
           },
@@ -86,7 +87,7 @@ export function loadCurveOption(load, live, lang) {
     markPoint: load.peakToday
       ? {
           symbol: 'pin',
-          symbolSize: 36,
+          symbolSize: 46, // room for a four-digit figure with its thousands separator
           label: { formatter: formatNumber(load.peakToday.kw, lang, 0), fontSize: 10, textBorderWidth: 0 },
           data: [
             { coord: [x(load.peakToday.startMs + 450_000), load.peakToday.kw], name: t('energy.load.peak') },

@@ -19,3 +19,4 @@ export declare function formatDuration(ms: number, lang?: string): string;
 export declare function qualityOf(status: number | null | undefined): 'good' | 'uncertain' | 'bad';
 export declare function formatStatus(status: number | null | undefined): string;
 export declare function formatPercent(ratio: number, lang?: string): string;
+export declare function oneLanguage(text: string | null | undefined, lang?: string): string;

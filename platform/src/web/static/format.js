@@ -125,3 +125,18 @@ export function formatPercent(ratio, lang = 'zh-CN') {
   if (!Number.isFinite(ratio)) return '—';
   return `${formatNumber(ratio * 100, lang, 1)}%`;
 }
+
+/**
+ * One language of a bilingual "中文 English" or "中文 / English" text from the server (tariff and scenario
+ * names carry both): the Chinese part in zh-CN, the English part otherwise. The English part starts after
+ * whitespace with a Latin letter and holds no CJK character, so "0.6 元/kWh" stays whole. Text without both parts
+ * is returned as it is.
+ */
+export function oneLanguage(text, lang = 'zh-CN') {
+  const m =
+    /^(.*[\u3000-\u9fff\uff00-\uffef][^A-Za-z\u3000-\u9fff\uff00-\uffef]*?)\s+(?:\/\s+)?([A-Za-z][^\u3000-\u9fff\uff00-\uffef]*)$/u.exec(
+      String(text ?? ''),
+    );
+  if (!m) return String(text ?? '');
+  return lang === 'en' ? m[2].trim() : m[1].trim();
+}

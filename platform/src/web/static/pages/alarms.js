@@ -47,7 +47,7 @@ export function alarmText(a, lang) {
 
 /**
  * @param {any[]} alarms
- * @param {{ lang: string, canAck: boolean, onAck?: (a: any) => void, history?: boolean }} o
+ * @param {{ lang: string, canAck: boolean, onAck?: (a: any) => void, history?: boolean, compact?: boolean }} o
  */
 export function alarmTable(alarms, o) {
   return table(
@@ -58,22 +58,40 @@ export function alarmTable(alarms, o) {
         label: t('alarm.col.what'),
         cell: (/** @type {any} */ a) => h('span', { class: 'alarm-text' }, alarmText(a, o.lang)),
       },
-      {
-        label: t('alarm.col.start'),
-        cell: (/** @type {any} */ a) => formatTime(a.startMs, { seconds: false }),
-      },
-      o.history
+      o.compact
         ? {
-            label: t('alarm.col.end'),
-            cell: (/** @type {any} */ a) =>
-              a.endMs === null
-                ? t('alarm.active')
-                : `${formatTime(a.endMs, { seconds: false })}（${formatDuration(a.endMs - a.startMs, o.lang)}）`,
+            // The overview's half-width panel: start (time only when today) and duration in one cell.
+            label: t('alarm.col.start'),
+            cell: (/** @type {any} */ a) => {
+              const start = formatTime(a.startMs, { seconds: false });
+              const today = start.slice(0, 10) === formatTime(Date.now()).slice(0, 10);
+              return h(
+                'span',
+                { class: 'alarm-when' },
+                today ? start.slice(11) : start.slice(5),
+                h('br', {}),
+                h('span', { class: 'muted' }, formatDuration(Date.now() - a.startMs, o.lang)),
+              );
+            },
           }
         : {
-            label: t('alarm.col.duration'),
-            cell: (/** @type {any} */ a) => formatDuration(Date.now() - a.startMs, o.lang),
+            label: t('alarm.col.start'),
+            cell: (/** @type {any} */ a) => formatTime(a.startMs, { seconds: false }),
           },
+      o.compact
+        ? null
+        : o.history
+          ? {
+              label: t('alarm.col.end'),
+              cell: (/** @type {any} */ a) =>
+                a.endMs === null
+                  ? t('alarm.active')
+                  : `${formatTime(a.endMs, { seconds: false })}（${formatDuration(a.endMs - a.startMs, o.lang)}）`,
+            }
+          : {
+              label: t('alarm.col.duration'),
+              cell: (/** @type {any} */ a) => formatDuration(Date.now() - a.startMs, o.lang),
+            },
       {
         label: t('alarm.col.ack'),
         cell: (/** @type {any} */ a) =>
@@ -92,9 +110,9 @@ export function alarmTable(alarms, o) {
                 )
               : '—',
       },
-    ],
+    ].filter((c) => c !== null),
     alarms,
-    { class: 'alarm-table', 'data-count': alarms.length },
+    { class: o.compact ? 'alarm-table alarm-table-compact' : 'alarm-table', 'data-count': alarms.length },
   );
 }
 

@@ -110,7 +110,9 @@ export function mediaTable(periods, lang) {
         label: t('col.medium'),
         cell: (/** @type {string} */ medium) => {
           const unit = periods[0]?.media.find((/** @type {any} */ x) => x.medium === medium)?.unit ?? '';
-          return `${label('medium', medium)}（${displayUnit(unit)}）`;
+          return lang === 'en'
+            ? `${label('medium', medium)} (${displayUnit(unit)})`
+            : `${label('medium', medium)}（${displayUnit(unit)}）`;
         },
       },
       ...periods.map((p) => ({
@@ -174,7 +176,13 @@ export function coveragePanel(c, lang) {
           'ul',
           { class: 'compact-list' },
           c.metersWithGaps.map((/** @type {any} */ m) =>
-            h('li', {}, `${m.name}（${m.meterId}）${formatPercent(m.coverage, lang)}`),
+            h(
+              'li',
+              {},
+              lang === 'en'
+                ? `${m.name} (${m.meterId}) ${formatPercent(m.coverage, lang)}`
+                : `${m.name}（${m.meterId}）${formatPercent(m.coverage, lang)}`,
+            ),
           ),
         )
       : h('p', { class: 'muted' }, t('energy.noGaps')),

@@ -6,7 +6,7 @@
  * `to` inclusive); the default is the last 30 days of stored data, clipped to where the data begins.
  */
 import { apiGet, factoryPath } from '../api.js';
-import { ChartSlot } from '../charts.js';
+import { ChartSlot, loadECharts } from '../charts.js';
 import { h, table } from '../dom.js';
 import { heatmapOption, meterCurveOption, sankeyOption } from '../energy-charts.js';
 import { displayUnit, formatNumber, formatPercent } from '../format.js';
@@ -111,6 +111,7 @@ function nodeTable(ctx, flow) {
 export const flowPage = {
   /** @param {any} ctx */
   async render(ctx) {
+    loadECharts().catch(() => {}); // loads while the data is on its way
     const extent = await dataExtent(ctx.factoryId);
     const def = defaultPeriod(extent, 30, { wholeDays: true });
     const q = {

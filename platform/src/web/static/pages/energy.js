@@ -9,10 +9,10 @@
  * minute; `?at=<ISO or ms>` shows another instant from the stored history.
  */
 import { apiGet, factoryPath } from '../api.js';
-import { ChartSlot } from '../charts.js';
+import { ChartSlot, loadECharts } from '../charts.js';
 import { h } from '../dom.js';
 import { barsOption, loadCurveOption, lossesOption, sankeyOption } from '../energy-charts.js';
-import { formatNumber, formatTime } from '../format.js';
+import { formatNumber, formatTime, oneLanguage } from '../format.js';
 import { t } from '../i18n.js';
 import { fetchStepSeries } from '../series-source.js';
 import { gapCount, knownShare, slidingMean, timeWeightedMean } from '../step.js';
@@ -107,6 +107,8 @@ function loadStats(ctx, d) {
 export const energyPage = {
   /** @param {any} ctx */
   async render(ctx) {
+    // The chart library loads and evaluates while the data is on its way (it is the biggest module).
+    loadECharts().catch(() => {});
     const d0 = await loadMain(ctx);
     if (!ctx.isCurrent()) return;
     const rest0 = loadRest(ctx, d0);
@@ -165,6 +167,7 @@ export const energyPage = {
         active.length
           ? alarmTable(active.slice(0, 8), {
               lang: ctx.lang,
+              compact: true,
               canAck: canWrite(ctx),
               onAck: (a) => acknowledge(ctx, a).catch(() => {}),
             })
@@ -189,7 +192,12 @@ export const energyPage = {
       figures.replaceChildren(periodCards(ov.periods, ctx.lang));
       media.replaceChildren(
         mediaTable(ov.periods, ctx.lang),
-        h('p', { class: 'muted' }, `${t('energy.tariffUsed')}：${ov.tariff.prices}；${ov.tariff.schedule}`),
+        h(
+          'p',
+          { class: 'muted', id: 'tariff-used' },
+          `${t('energy.tariffUsed')}${ctx.lang === 'en' ? ': ' : '：'}${oneLanguage(ov.tariff.prices, ctx.lang)}` +
+            `${ctx.lang === 'en' ? '; ' : '；'}${oneLanguage(ov.tariff.schedule, ctx.lang)}`,
+        ),
       );
       unitBox.replaceChildren(
         ov.unitConsumption.length
