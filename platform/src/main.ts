@@ -15,6 +15,7 @@ import { createIngest, type Ingest } from './ingest/ingest.js';
 import { type Db, openPlatformDb } from './registry/db.js';
 import { FactorySettingsStore } from './registry/factory-settings.js';
 import { Registry } from './registry/registry.js';
+import { ComputePool } from './services/compute/pool.js';
 import { DiagnosisRepository } from './services/diagnoses/repository.js';
 import { DiagnosisService } from './services/diagnoses/service.js';
 import { EnergyMonitoringService } from './services/energy-monitoring/index.js';
@@ -123,9 +124,15 @@ export async function startPlatform(
     };
     const factorySettings = new FactorySettingsStore(db);
     const monitoring = new EnergyMonitoringService({ registry, store, settings: factorySettings });
+    const compute = new ComputePool({
+      size: config.computeWorkers,
+      log: log.child({ component: 'compute' }),
+    });
+    cleanup.push(() => compute.close());
     const diagnoses = new DiagnosisService({
       registry,
       store,
+      compute,
       repo: new DiagnosisRepository(db),
       log: log.child({ component: 'diagnoses' }),
       defaultOptions: (factoryId) => monitoring.diagnosisDefaults(factoryId),
@@ -148,6 +155,7 @@ export async function startPlatform(
       readiness,
       version: PLATFORM_VERSION,
       diagnoses,
+      compute,
       monitoring,
       factorySettings,
       alarms,
@@ -182,6 +190,7 @@ export async function startPlatform(
       await alarms.close();
       await app.close();
       await diagnoses.close(); // a run in progress stops at its next store batch, before the store closes
+      await compute.close();
       await ingest.stop();
       if (ownStore) {
         await store.flush();
@@ -197,6 +206,7 @@ export async function startPlatform(
       await alarms.close();
       await app.close();
       await diagnoses.close();
+      await compute.close();
       if (ownStore) await store.close();
       db.close();
     };

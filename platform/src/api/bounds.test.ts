@@ -90,8 +90,8 @@ describe('rate limits', () => {
       statuses.push(
         (await get(`${base}/devices`, `xg_000000000000_${'A'.repeat(43)}`, '10.0.0.66')).statusCode,
       );
-    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
-    expect(statuses.at(-1)).toBe(429);
+    // Exactly the limit's number of guesses is checked: the next one is refused unchecked.
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
     const refused = await get(`${base}/devices`, inspector, '10.0.0.66');
     expect(refused.statusCode).toBe(429);
     expect(refused.json().type).toBe('urn:xiang:problem:auth-failures');

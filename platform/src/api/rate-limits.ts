@@ -17,7 +17,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
 export type LimitCheck = (
   req: FastifyRequest,
   opts?: { increment?: boolean },
-) => Promise<{ isAllowed: boolean; isExceeded?: boolean; ttlInSeconds?: number }>;
+) => Promise<{ isAllowed: boolean; isExceeded?: boolean; remaining?: number; ttlInSeconds?: number }>;
 export type RateLimiters = { perToken: LimitCheck; authFailures: LimitCheck };
 
 export async function installRateLimits(app: ZodApp, s: RateLimitSettings): Promise<RateLimiters> {

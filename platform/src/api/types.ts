@@ -12,6 +12,7 @@ import type { TokenStore } from '../auth/tokens.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { FactorySettingsStore } from '../registry/factory-settings.js';
 import type { Registry } from '../registry/registry.js';
+import type { ComputePool } from '../services/compute/pool.js';
 import type { DiagnosisService } from '../services/diagnoses/service.js';
 import type { EnergyMonitoringService } from '../services/energy-monitoring/index.js';
 import type { TimeSeriesStore } from '../store/types.js';
@@ -39,6 +40,8 @@ export type ApiDeps = {
   version: string;
   /** Energy-diagnosis runs (routes/diagnoses.ts); built by main.ts so shutdown can stop a run in progress. */
   diagnoses?: DiagnosisService;
+  /** Worker threads for heavy pure computations (services/compute); inline without. */
+  compute?: ComputePool;
   /** Energy overview, flow, meter load and data extent (routes/energy-*.ts, data-extent.ts). */
   monitoring?: EnergyMonitoringService;
   /** Tariff, alarm thresholds and main incomer per factory (routes/factory-settings.ts). */

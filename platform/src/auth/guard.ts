@@ -70,8 +70,9 @@ export function installAuthGuard(
     }
     if (!token) return deny(req, reply, 401, 'missing "Authorization: Bearer <token>" header');
     // A client that keeps presenting wrong tokens is refused before its next guess is even checked.
+    // `remaining` 0 = the documented number of failures is used up (isExceeded would let one more guess in).
     const failures = await limits?.authFailures(req, { increment: false });
-    if (failures?.isExceeded)
+    if (failures && !failures.isAllowed && failures.remaining === 0)
       throw tooMany(
         reply,
         failures.ttlInSeconds,

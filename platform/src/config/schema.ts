@@ -115,6 +115,14 @@ export const ingestLimitsSchema = z.object({
   maxParkedBytesPerFactory: count(16_384 * MiB, 128 * MiB),
   /** Session rows (dedupe state) kept per agent; the least recently used beyond it are forgotten. */
   maxSessionsPerAgent: count(100_000, 50),
+  /**
+   * Per-agent ingest budget (ingest/agent-rate.ts): points/s and data messages/s, with `agentBurstSeconds` of
+   * each as burst. Over it an agent's next message waits (its PUBACK with it) — nothing is refused or lost,
+   * other agents go on. Enforced where the platform holds the agent's PUBACK: the embedded broker's hand-off.
+   */
+  agentPointsPerSecond: count(100_000_000, 200_000),
+  agentMessagesPerSecond: count(1_000_000, 2_000),
+  agentBurstSeconds: count(3600, 10),
 });
 export type IngestLimits = z.infer<typeof ingestLimitsSchema>;
 
@@ -206,6 +214,11 @@ export const platformConfigSchema = z.object({
     })
     .optional(),
   logLevel: logLevelSchema.default('info'),
+  /**
+   * Worker threads for heavy pure computations (diagnose(), report HTML, grading indicators), so they do not
+   * stall request handling and ingest; 0 runs them on the event loop. One suits a 2-core host.
+   */
+  computeWorkers: z.number().int().min(0).max(32).default(1),
 });
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;

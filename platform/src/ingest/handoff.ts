@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AgentRateLimiter } from './agent-rate.js';
 import type { IngestRoute } from './mqtt-ingest.js';
 import { dispatchToRoutes } from './routes.js';
 
@@ -20,6 +21,8 @@ export class IngestHandoff {
   constructor(
     private readonly routes: readonly IngestRoute[],
     private readonly log: Logger,
+    /** Per-agent budgets: an agent over its budget waits here (its PUBACK with it), the others do not. */
+    private readonly rate?: AgentRateLimiter,
   ) {}
 
   /** Topic filters whose messages may be handed over (one per route). */
@@ -27,9 +30,11 @@ export class IngestHandoff {
     return this.routes.map((r) => r.filter);
   }
 
-  handle(topic: string, payload: Buffer): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('ingest stopped: message not acknowledged'));
-    return new Promise<void>((resolve, reject) => {
+  async handle(topic: string, payload: Buffer): Promise<void> {
+    const wait = this.rate?.delayMs(topic, payload) ?? 0;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (this.closed) throw new Error('ingest stopped: message not acknowledged');
+    return await new Promise<void>((resolve, reject) => {
       this.queue.push({ topic, payload, resolve, reject });
       // After the current I/O turn: every message parsed from the same read joins the batch.
       if (!this.running) this.running = new Promise((r) => setImmediate(r)).then(() => this.run());

@@ -5,6 +5,7 @@ import { Gauge } from 'prom-client';
 import type { IngestConfig, MqttConfig } from '../config/schema.js';
 import type { Registry } from '../registry/registry.js';
 import type { TimeSeriesStore } from '../store/types.js';
+import { AgentRateLimiter } from './agent-rate.js';
 import { Budgets } from './budgets.js';
 import { DeadLetterStore } from './dead-letters.js';
 import { IngestHandoff, serially } from './handoff.js';
@@ -161,7 +162,7 @@ export function createIngest(o: IngestOptions): Ingest {
       handleBatch: (m: Parameters<IngestRoute['handleBatch']>[0]) => serial(() => r.handleBatch(m)),
     })),
   ];
-  const handoff = new IngestHandoff(routes, log);
+  const handoff = new IngestHandoff(routes, log, new AgentRateLimiter(limits, o.promRegistry));
   if (o.connect !== false) {
     mqtt = new MqttIngest(
       routes,

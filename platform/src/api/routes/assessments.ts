@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { tailoringSchema } from '../../grading/assessment.js';
 import { maturityFramework } from '../../grading/frameworks/index.js';
-import { renderGradingHtml } from '../../grading/report/html.js';
 import { gradingReportSchema } from '../../grading/report/schema.js';
 import { industryTypeSchema } from '../../registry/model.js';
 import { factoryParams } from '../params.js';
@@ -288,7 +287,9 @@ export const assessmentRoutes: RouteModule = {
             accept.includes('text/html') &&
             !accept.startsWith('application/json'));
         if (html)
-          return reply.type('text/html; charset=utf-8').send(renderGradingHtml(report, req.query.lang));
+          return reply
+            .type('text/html; charset=utf-8')
+            .send(await svc().renderHtml(req.params.factoryId, report, req.query.lang));
         return { ...report, lang: req.query.lang };
       },
     );

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { reportAdminSchema } from '../../energy/report/admin.js';
-import { renderReport } from '../../energy/report/html.js';
 import { diagnosisResultSchema } from '../../energy/result.js';
 import { diagnosisOptionsSchema } from '../../energy/types.js';
 import { htmlToPdf, PdfError } from '../../report-pdf/index.js';
@@ -229,7 +228,7 @@ export const diagnosisRoutes: RouteModule = {
         return reply
           .type('text/html; charset=utf-8')
           .header('cache-control', 'no-store')
-          .send(renderReport(result, { lang: l.lang }));
+          .send(await svc().renderHtml(l.factoryId, result, { lang: l.lang }));
       },
     );
 
@@ -244,7 +243,7 @@ export const diagnosisRoutes: RouteModule = {
     ) => {
       const result = await diagnosed(() => svc().result(p.factoryId, p.runId));
       if (format === 'json') return reply.send(result);
-      const html = renderReport(result, { lang, admin });
+      const html = await svc().renderHtml(p.factoryId, result, { lang, admin });
       if (format === 'html') return reply.type('text/html; charset=utf-8').send(html);
       try {
         const pdf = await htmlToPdf(html, { lang, footerText: result.factory.name || result.factory.id });

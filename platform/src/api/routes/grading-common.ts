@@ -20,6 +20,7 @@ export function gradingService(deps: ApiDeps): GradingService {
       registry: deps.registry,
       store: deps.store,
       repo: new GradingRepository(deps.registry.db),
+      ...(deps.compute ? { compute: deps.compute } : {}),
     });
     services.set(deps.registry, s);
   }

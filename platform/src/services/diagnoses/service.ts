@@ -3,11 +3,14 @@ import { formatZodIssues, ValidationError } from '@xiang/protocol';
 import type { Logger } from 'pino';
 import { CoefficientBook } from '../../energy/data/coefficients.js';
 import { diagnose } from '../../energy/diagnose.js';
+import type { ReportOptions } from '../../energy/report/html.js';
 import type { DiagnosisResult } from '../../energy/result.js';
 import { type DiagnosisOptionsInput, diagnosisOptionsSchema, SLOT_MS } from '../../energy/types.js';
 import { loadEnergyInputs } from '../../query/energy-inputs.js';
 import type { Registry } from '../../registry/registry.js';
 import type { TimeSeriesStore } from '../../store/types.js';
+import { ComputePool } from '../compute/pool.js';
+import { yieldingStore } from '../compute/yielding-store.js';
 import { evaluatedPeriod, storedExtent } from './period.js';
 import type { DiagnosisRepository } from './repository.js';
 import { type DiagnosisRun, type RunProgress, summarize } from './run.js';
@@ -35,6 +38,11 @@ const DAY_MS = 86_400_000;
 export const MAX_PERIOD_DAYS = 400;
 /** Share of the progress bar the store reads take (diagnose() is the rest). */
 const LOAD_SHARE = 95;
+/**
+ * Series per store read: each read is one synchronous block of the event loop (the embedded store), so
+ * smaller batches bound the longest block (the load matrix, tests/platform/load-matrix.ts); the total is the same.
+ */
+const READ_BATCH = 5;
 
 export type DiagnosisRequest = { fromMs: number; toMs: number; options?: DiagnosisOptionsInput };
 export type ProgressFn = (p: RunProgress) => void;
@@ -81,6 +89,8 @@ export async function runDiagnosis(
     store: TimeSeriesStore;
     /** Options from the factory's settings (its tariff); the request's own options win. */
     defaultOptions?: (factoryId: string) => DiagnosisOptionsInput;
+    /** Where diagnose() runs: a worker of the pool (the server), inline without one (the CLI). */
+    compute?: ComputePool;
   },
   factoryId: string,
   req: DiagnosisRequest,
@@ -103,7 +113,8 @@ export async function runDiagnosis(
   const { fromMs, toMs } = period;
   const snapshot = deps.registry.snapshot(factoryId, { historyFromMs: fromMs - DAY_MS, historyToMs: toMs });
   const report = opts.onProgress ?? (() => {});
-  const loaded = await loadEnergyInputs(deps.store, snapshot, {
+  const loaded = await loadEnergyInputs(yieldingStore(deps.store), snapshot, {
+    batchSize: READ_BATCH,
     fromMs,
     toMs,
     options,
@@ -121,12 +132,13 @@ export async function runDiagnosis(
     },
   };
   report({ stage: 'diagnose', done: 0, total: 1, pct: LOAD_SHARE });
-  const result = diagnose(input);
+  const result = deps.compute ? await deps.compute.run(factoryId, 'diagnose', input) : diagnose(input);
   report({ stage: 'diagnose', done: 1, total: 1, pct: 100 });
   return result;
 }
 
 class Cancelled extends Error {}
+const INLINE = new ComputePool({ size: 0 });
 
 export class DiagnosisService {
   /**
@@ -160,6 +172,8 @@ export class DiagnosisService {
       progressIntervalMs?: number;
       /** Options from the factory's settings (its tariff), under the request's own options. */
       defaultOptions?: (factoryId: string) => DiagnosisOptionsInput;
+      /** Worker threads for diagnose() and the HTML report (inline without). */
+      compute?: ComputePool;
     },
   ) {
     this.maxQueued = deps.maxQueued ?? 64;
@@ -245,6 +259,11 @@ export class DiagnosisService {
     const r = this.deps.repo.result(id);
     if (!r) throw new DiagnosisError(404, `diagnosis run ${id} has no stored result`);
     return r;
+  }
+
+  /** The printable HTML report of a result: in a worker of the pool when the platform has one. */
+  async renderHtml(factoryId: string, result: DiagnosisResult, opts: ReportOptions): Promise<string> {
+    return await (this.deps.compute ?? INLINE).run(factoryId, 'diagnosisReportHtml', { result, opts });
   }
 
   /** Resolves when no run is queued or running (tests, graceful shutdown). */

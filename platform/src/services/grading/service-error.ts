@@ -13,7 +13,7 @@ export type GradingProblemCode =
 
 export class GradingError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409,
+    readonly status: 400 | 403 | 404 | 409 | 429,
     message: string,
     readonly field?: string,
     readonly code?: GradingProblemCode,

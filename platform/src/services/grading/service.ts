@@ -8,13 +8,15 @@ import {
 } from '../../grading/assessment.js';
 import type { Lang } from '../../grading/common.js';
 import { gateByCoverage } from '../../grading/evidence.js';
-import { maturityFramework, tierFramework } from '../../grading/frameworks/index.js';
-import { type GradeRun, gradeFactory, withDefinitions } from '../../grading/grade.js';
-import { buildContext, computeIndicators } from '../../grading/indicators/index.js';
+import { maturityFramework } from '../../grading/frameworks/index.js';
+import { type GradeRun, gradeFactory } from '../../grading/grade.js';
 import type { IndicatorInputs } from '../../grading/indicators/types.js';
 import type { GradingReport } from '../../grading/report/schema.js';
 import type { Registry } from '../../registry/registry.js';
 import type { TimeSeriesStore } from '../../store/types.js';
+import { HeavyGate } from '../compute/gate.js';
+import { ComputePool } from '../compute/pool.js';
+import { yieldingStore } from '../compute/yielding-store.js';
 import { applyAnswer } from './apply-answer.js';
 import { progressOf, revisionHistory } from './history.js';
 import { defaultPeriod, type EnergyCoverageSource, loadIndicatorInputs } from './load-inputs.js';
@@ -63,6 +65,13 @@ export type AssessmentListEntry = ReturnType<GradingRepository['listAssessments'
 };
 
 export class GradingService {
+  /** Autofill, indicators and grading runs: one at a time, per-factory queues (compute/gate.ts). */
+  private readonly gate = new HeavyGate({
+    concurrency: 1,
+    maxWaitingPerFactory: 4,
+    refuse: (detail) => new GradingError(429, detail),
+  });
+
   constructor(
     private readonly deps: {
       registry: Registry;
@@ -70,8 +79,30 @@ export class GradingService {
       repo: GradingRepository;
       now?: () => number;
       energyCoverage?: EnergyCoverageSource;
+      /** Worker threads for the indicators and the HTML report (inline without). */
+      compute?: ComputePool;
     },
   ) {}
+
+  /** The registry and the store as the long indicator loads read them (an event-loop turn per read). */
+  private reader() {
+    return { ...this.deps, store: yieldingStore(this.deps.store) };
+  }
+
+  private async computeIndicators(factoryId: string, inputs: IndicatorInputs, scope = '') {
+    return await (this.deps.compute ?? INLINE).run(factoryId, 'indicators', {
+      inputs,
+      scope: { assetPath: scope },
+    });
+  }
+
+  /** The printable HTML of a grading report: in a worker of the pool when the platform has one. */
+  async renderHtml(factoryId: string, report: GradingReport, lang?: Lang): Promise<string> {
+    return await (this.deps.compute ?? INLINE).run(factoryId, 'gradingReportHtml', {
+      report,
+      ...(lang !== undefined ? { lang } : {}),
+    });
+  }
 
   private now(): number {
     return this.deps.now?.() ?? Date.now();
@@ -90,8 +121,17 @@ export class GradingService {
   }
 
   async indicators(factoryId: string, period: { fromMs: number; toMs: number }, scope = '') {
-    const { inputs, notes } = await loadIndicatorInputs(this.deps, factoryId, period, this.now());
-    return { indicators: computeIndicators(contextOf(inputs), { assetPath: scope }), notes };
+    return await this.gate.run(factoryId, () => this.indicatorsNow(factoryId, period, scope));
+  }
+
+  /** Heavy computations waiting per factory, running, refused (for /metrics). */
+  queueState() {
+    return this.gate.state();
+  }
+
+  private async indicatorsNow(factoryId: string, period: { fromMs: number; toMs: number }, scope: string) {
+    const { inputs, notes } = await loadIndicatorInputs(this.reader(), factoryId, period, this.now());
+    return { indicators: await this.computeIndicators(factoryId, inputs, scope), notes };
   }
 
   create(factoryId: string, c: CreateAssessment): Assessment {
@@ -127,12 +167,22 @@ export class GradingService {
 
   /** Indicators over the period → suggested scores with evidence, pre-filled where the assessor has not answered. */
   async autofill(factoryId: string, id: string, period?: { fromMs: number; toMs: number }, by?: string) {
+    this.get(factoryId, id); // 404 at once, not after the queue
+    return await this.gate.run(factoryId, () => this.autofillNow(factoryId, id, period, by));
+  }
+
+  private async autofillNow(
+    factoryId: string,
+    id: string,
+    period: { fromMs: number; toMs: number } | undefined,
+    by: string | undefined,
+  ) {
     const a0 = this.get(factoryId, id);
     assertEditable(a0);
     const p = period ?? a0.period ?? defaultPeriod(this.now(), this.offset(factoryId));
     const nowMs = this.now();
-    const { inputs, notes } = await loadIndicatorInputs(this.deps, factoryId, p, nowMs);
-    const indicators = computeIndicators(contextOf(inputs));
+    const { inputs, notes } = await loadIndicatorInputs(this.reader(), factoryId, p, nowMs);
+    const indicators = await this.computeIndicators(factoryId, inputs);
     // Suggestions resting on an indicator with low coverage wait for the assessor's confirmation.
     const suggestions: Suggestion[] = gateByCoverage(
       this.framework(a0.frameworkId).suggest(indicators),
@@ -221,10 +271,14 @@ export class GradingService {
   }
 
   private async run(a: Assessment, lang: Lang): Promise<GradeRun> {
+    return await this.gate.run(a.factoryId, () => this.runNow(a, lang));
+  }
+
+  private async runNow(a: Assessment, lang: Lang): Promise<GradeRun> {
     const { factoryId, id } = { factoryId: a.factoryId, id: a.id };
     const period = a.period ?? defaultPeriod(this.now(), this.offset(factoryId));
     const nowMs = this.now();
-    const { inputs } = await loadIndicatorInputs(this.deps, factoryId, period, nowMs);
+    const { inputs } = await loadIndicatorInputs(this.reader(), factoryId, period, nowMs);
     const progress = this.deps.repo.progress(factoryId, a.frameworkId).filter((p) => p.assessmentId !== id);
     const run = gradeFactory({
       indicatorInputs: inputs,
@@ -295,7 +349,4 @@ export class GradingService {
   }
 }
 
-/** The indicator context with the definitions of the Article 13 rule set in force (the shipped default). */
-function contextOf(inputs: IndicatorInputs) {
-  return buildContext(withDefinitions(inputs, tierFramework().indicatorDefinitions));
-}
+const INLINE = new ComputePool({ size: 0 });
