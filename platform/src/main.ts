@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
 import { collectDefaultMetrics, Registry as PromRegistry } from 'prom-client';
@@ -12,9 +13,9 @@ import { parseConfig } from './config/load.js';
 import { ensurePrivateDir, ensurePrivateFile, tightenTree } from './config/private-files.js';
 import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
-import { type Db, openPlatformDb } from './registry/db.js';
 import { FactorySettingsStore } from './registry/factory-settings.js';
 import { Registry } from './registry/registry.js';
+import { holdWhileAlive, instanceLease, Leases, openRepository } from './repository/index.js';
 import { DiagnosisRepository } from './services/diagnoses/repository.js';
 import { DiagnosisService } from './services/diagnoses/service.js';
 import { EnergyMonitoringService } from './services/energy-monitoring/index.js';
@@ -23,6 +24,8 @@ import { createStore } from './store/index.js';
 import type { TimeSeriesStore } from './store/types.js';
 
 export const PLATFORM_VERSION = '0.1.0';
+/** How long an instance that stopped renewing is still taken for alive (its runs are failed after that). */
+const INSTANCE_LEASE_MS = 30_000;
 
 export type RunningPlatform = {
   /** Base URL of the API, e.g. http://127.0.0.1:8080, https://… with http.tls (docs at `${url}/docs`). */
@@ -73,12 +76,18 @@ export async function startPlatform(
   };
   try {
     const synchronous = storageSynchronous(config);
-    const dbFile = path.join(config.dataDir, 'platform.db');
-    ensurePrivateFile(dbFile);
-    const db: Db = openPlatformDb(dbFile, synchronous.registry);
-    cleanup.push(() => {
-      db.close();
+    if (config.repository.kind === 'sqlite') ensurePrivateFile(path.join(config.dataDir, 'platform.db'));
+    const repository = openRepository(config.repository, {
+      dataDir: config.dataDir,
+      synchronous: synchronous.registry,
     });
+    const db = repository.db;
+    cleanup.push(() => {
+      repository.close();
+    });
+    // This process's identity in the shared repository: its diagnosis runs are live while its lease is.
+    const instanceId = randomUUID();
+    const leases = new Leases(db, instanceId);
     const registry = new Registry(db);
     const tokens = new TokenStore(db);
     const admin = tokens.bootstrapAdmin(config.adminToken, {
@@ -123,14 +132,29 @@ export async function startPlatform(
     };
     const factorySettings = new FactorySettingsStore(db);
     const monitoring = new EnergyMonitoringService({ registry, store, settings: factorySettings });
+    const runs = new DiagnosisRepository(db, {
+      instanceId,
+      isAlive: (id) => leases.holderOf(instanceLease(id)) === id,
+    });
     const diagnoses = new DiagnosisService({
       registry,
       store,
-      repo: new DiagnosisRepository(db),
+      repo: runs,
       log: log.child({ component: 'diagnoses' }),
       defaultOptions: (factoryId) => monitoring.diagnosisDefaults(factoryId),
     });
     cleanup.push(() => diagnoses.close());
+    const stopLease = holdWhileAlive(
+      leases,
+      instanceLease(instanceId),
+      INSTANCE_LEASE_MS,
+      () => {
+        const n = runs.failInterrupted(Date.now(), 'interrupted: the instance running it stopped responding');
+        if (n > 0) log.warn({ runs: n }, 'diagnosis runs of an instance that is gone marked failed');
+      },
+      (e) => log.warn({ err: e }, 'instance lease not renewed'),
+    );
+    cleanup.push(() => stopLease());
     const alarms = new AlarmService({
       registry,
       store,
@@ -168,6 +192,8 @@ export async function startPlatform(
         url,
         docs: `${url}/docs`,
         store: store.kind,
+        repository: repository.where,
+        instanceId,
         mqtt: redactUrl(config.mqtt.url),
         dataDir: config.dataDir,
       },
@@ -187,7 +213,8 @@ export async function startPlatform(
         await store.flush();
         await store.close();
       }
-      db.close();
+      stopLease();
+      repository.close();
       log.info('platform stopped');
     };
     const abort = async (): Promise<void> => {
@@ -198,7 +225,8 @@ export async function startPlatform(
       await app.close();
       await diagnoses.close();
       if (ownStore) await store.close();
-      db.close();
+      stopLease(false);
+      repository.close(); // a crash: the instance lease is not released, it expires
     };
     const adminToken = admin.token;
     const adminTokenSource = admin.source;

@@ -1,6 +1,7 @@
-import Database from 'better-sqlite3';
 import { type Assessment, assessmentSchema } from '../../grading/assessment.js';
 import { type GradingReport, gradingReportSchema } from '../../grading/report/schema.js';
+import { openSqliteFile } from '../../repository/sqlite/index.js';
+import type { Db } from '../../repository/types.js';
 
 /**
  * Assessments and their computed results, kept with history in SQLite (better-sqlite3 12): every save of an
@@ -60,14 +61,13 @@ CREATE INDEX IF NOT EXISTS grading_results_factory ON grading_results (factory_i
 `;
 
 export class GradingRepository {
-  private readonly db: Database.Database;
+  private readonly db: Db;
   private readonly owned: boolean;
 
   /** A file path (":memory:" for tests) or an open database shared with other platform tables. */
-  constructor(db: string | Database.Database) {
+  constructor(db: string | Db) {
     this.owned = typeof db === 'string';
-    this.db = typeof db === 'string' ? new Database(db) : db;
-    if (this.owned) this.db.pragma('journal_mode = WAL');
+    this.db = typeof db === 'string' ? openSqliteFile(db) : db;
     this.db.exec(SCHEMA);
     // Who saved a revision and why (added after the first release: existing files gain the columns).
     const cols = this.db.prepare('PRAGMA table_info(grading_assessment_revisions)').all() as {
