@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT, FACTORY, fixtureBatch, fixtureBirth, T0 } from '../../../tests/platform/fixtures.js';
+import { TokenStore } from '../auth/tokens.js';
 import { ingestConfigSchema, mqttConfigSchema } from '../config/schema.js';
 import { createIngest, type Ingest } from '../ingest/ingest.js';
 import { Registry } from '../registry/registry.js';
@@ -220,6 +221,16 @@ export function describeRepositoryConformance(name: string, make: MakeRepository
       expect(mine.failInterrupted(T0 + 1, 'interrupted')).toBe(1);
       expect(mine.get('r2')).toMatchObject({ status: 'failed', error: 'interrupted' });
       expect(mine.get('r1')?.status).toBe('running');
+    });
+
+    it('tokens: a token made on one instance is valid on a sibling (hashes round-trip as bytes)', () => {
+      const token = 'conformance-admin-token-0123456789abcdef';
+      const a = new TokenStore(open());
+      const b = new TokenStore(open());
+      expect(a.bootstrapAdmin(token).token).toBe(token);
+      expect(b.bootstrapAdmin(token)).toMatchObject({ token, source: 'configured' });
+      expect(b.verify(token)).not.toBeNull();
+      expect(b.verify(`${token}x`)).toBeNull();
     });
 
     it('leases: one holder at a time, free again after expiry or release', () => {

@@ -6,6 +6,15 @@ type Request =
   | { op: 'script'; text: string }
   | { op: 'close' };
 
+/** BYTEA values cross the thread boundary as Uint8Array (structured clone): Buffers again, as SQLite gives BLOBs. */
+function asBuffers(row: Record<string, unknown>): void {
+  for (const k in row) {
+    const v = row[k];
+    if (v instanceof Uint8Array && !Buffer.isBuffer(v))
+      row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  }
+}
+
 /** A PostgreSQL error as thrown to the repositories (the SQLSTATE in `code`, e.g. 23505 unique violation). */
 export class PostgresError extends Error {
   constructor(
@@ -45,6 +54,7 @@ export class SyncPgClient {
 
   query(text: string, values: unknown[] = [], rowMode?: 'array'): { rows: unknown[]; rowCount: number } {
     const a = this.call({ op: 'query', text, values, ...(rowMode ? { rowMode } : {}) });
+    for (const row of a.rows) asBuffers(row as Record<string, unknown>);
     return { rows: a.rows, rowCount: a.rowCount };
   }
 
