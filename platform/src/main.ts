@@ -26,6 +26,8 @@ import type { TimeSeriesStore } from './store/types.js';
 export const PLATFORM_VERSION = '0.1.0';
 /** How long an instance that stopped renewing is still taken for alive (its runs are failed after that). */
 const INSTANCE_LEASE_MS = 30_000;
+/** One instance evaluates alarms; when it stops renewing, another takes over after this long. */
+const ALARMS_LEASE_MS = 15_000;
 
 export type RunningPlatform = {
   /** Base URL of the API, e.g. http://127.0.0.1:8080, https://… with http.tls (docs at `${url}/docs`). */
@@ -161,6 +163,13 @@ export async function startPlatform(
       settings: factorySettings,
       repo: new AlarmRepository(db),
       log: log.child({ component: 'alarms' }),
+      leader: () => {
+        try {
+          return leases.tryAcquire('alarms', ALARMS_LEASE_MS);
+        } catch {
+          return false; // the repository is unreachable: nobody evaluates rather than everybody
+        }
+      },
     });
     cleanup.push(() => alarms.close());
     const deps: ApiDeps = {

@@ -1,12 +1,17 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT, FACTORY, fixtureBatch, fixtureBirth, T0 } from '../../../tests/platform/fixtures.js';
+import { AuditLog } from '../auth/audit.js';
 import { TokenStore } from '../auth/tokens.js';
 import { ingestConfigSchema, mqttConfigSchema } from '../config/schema.js';
+import { assessmentSchema } from '../grading/assessment.js';
+import { gradeFactory } from '../grading/grade.js';
+import { demoFactory } from '../grading/test-fixture.js';
 import { createIngest, type Ingest } from '../ingest/ingest.js';
 import { Registry } from '../registry/registry.js';
 import { DiagnosisRepository } from '../services/diagnoses/repository.js';
 import type { DiagnosisRun } from '../services/diagnoses/run.js';
+import { GradingRepository } from '../services/grading/repository.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import { Leases } from './leases.js';
 import type { Db } from './types.js';
@@ -223,6 +228,28 @@ export function describeRepositoryConformance(name: string, make: MakeRepository
       expect(mine.get('r1')?.status).toBe('running');
     });
 
+    it('assessments: revisions and results saved on one instance are read on a sibling; a recomputed result replaces', () => {
+      const assessment = assessmentSchema.parse({
+        id: 'AS1',
+        factoryId: FACTORY,
+        frameworkId: 'cmmm-2020',
+        frameworkVersion: '2020.1-xiang-draft',
+        industry: 'discrete',
+        createdAtMs: 1_000,
+        updatedAtMs: 1_000,
+      });
+      const mine = new GradingRepository(open());
+      const sibling = new GradingRepository(open());
+      const first = gradeFactory({ indicatorInputs: demoFactory(), assessment, nowMs: 2_000 });
+      expect(mine.saveAssessment(first.assessment)).toEqual({ revision: 1 });
+      expect(sibling.saveAssessment(first.assessment)).toEqual({ revision: 2 });
+      mine.recordResult(first.report);
+      sibling.recordResult(first.report); // the same computation again: one result, not two
+      expect(sibling.listAssessments(FACTORY).map((a) => [a.id, a.revisions])).toEqual([['AS1', 2]]);
+      expect(sibling.progress(FACTORY, 'cmmm-2020').map((p) => p.assessmentId)).toEqual(['AS1']);
+      expect(sibling.latestResult('AS1')?.result.totalScore).toBe(first.result.totalScore);
+    });
+
     it('tokens: a token made on one instance is valid on a sibling (hashes round-trip as bytes)', () => {
       const token = 'conformance-admin-token-0123456789abcdef';
       const a = new TokenStore(open());
@@ -231,6 +258,17 @@ export function describeRepositoryConformance(name: string, make: MakeRepository
       expect(b.bootstrapAdmin(token)).toMatchObject({ token, source: 'configured' });
       expect(b.verify(token)).not.toBeNull();
       expect(b.verify(`${token}x`)).toBeNull();
+      const audit = new AuditLog(open());
+      audit.record({
+        actorTokenId: 'cli',
+        actorName: 'test',
+        action: 'factory.update',
+        factoryId: FACTORY,
+        target: FACTORY,
+        detail: { n: 1 },
+      });
+      expect(new AuditLog(open()).list({ limit: 10, factoryId: FACTORY }).length).toBe(1);
+      expect(new AuditLog(open()).list({ limit: 10 }).length).toBeGreaterThanOrEqual(1);
     });
 
     it('leases: one holder at a time, free again after expiry or release', () => {
