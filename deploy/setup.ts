@@ -160,6 +160,10 @@ export function setupDeployment(o: SetupOptions): { dir: string; files: string[]
     [SIMULATOR_USER]: password(dir, 'mqtt-simulators'),
   };
   const influx = password(dir, 'influxdb-admin');
+  // The `scale` profile: the shared PostgreSQL repository's password, and the admin token every replica is
+  // configured with (a shared repository has one bootstrap admin token, so it cannot be generated per replica).
+  const postgres = password(dir, 'postgres-xiang');
+  const scaleAdmin = password(dir, 'platform-admin-token');
   const files: Record<string, string> = {
     'mosquitto/passwd': `${Object.entries(users)
       .map(([u, p]) => mosquittoPasswordLine(u, p))
@@ -179,6 +183,11 @@ export function setupDeployment(o: SetupOptions): { dir: string; files: string[]
       '',
     ].join('\n'),
     'influxdb.env': ['INFLUXDB_ADMIN_USER=admin', `INFLUXDB_ADMIN_PASSWORD=${influx}`, ''].join('\n'),
+    'postgres.env': ['POSTGRES_USER=xiang', `POSTGRES_PASSWORD=${postgres}`, 'POSTGRES_DB=xiang', ''].join(
+      '\n',
+    ),
+    // libpq's PGPASSWORD: the password stays out of XIANG_POSTGRES_URL (and so out of logs and /readyz).
+    'platform/scale.env': [`PGPASSWORD=${postgres}`, `XIANG_ADMIN_TOKEN=${scaleAdmin}`, ''].join('\n'),
     'edge-agent/ca.crt': readFileSync(ca, 'utf8'),
     'edge-agent/mqtt-password': `${users[agentUser(o.factoryId, o.agentId)]}\n`,
     'simulators/simulators.env': `SIM_MQTT_USERNAME=${SIMULATOR_USER}\nSIM_MQTT_PASSWORD=${users[SIMULATOR_USER]}\n`,

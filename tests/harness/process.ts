@@ -16,8 +16,13 @@ export function findBinary(name: string): string | null {
 export type Daemon = { child: ChildProcess; output: () => string; stop: () => Promise<void> };
 
 /** Spawns a daemon, keeps the last 64 KiB of its output for error messages, and stops it with SIGTERM→SIGKILL. */
-export function spawnDaemon(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Daemon {
-  const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnDaemon(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  as?: { uid: number; gid: number },
+): Daemon {
+  const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(as ?? {}) });
   let out = '';
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-65_536);

@@ -30,21 +30,21 @@ export interface Service {
 
 export const onCI = (): boolean => !!process.env.CI && process.env.CI !== 'false';
 
-function dockerAvailable(): boolean {
+export function dockerAvailable(): boolean {
   return !!process.env.DOCKER_HOST || existsSync('/var/run/docker.sock');
 }
 
 export class MissingServiceError extends Error {}
 
 /** Called when no way to get a service exists: throws on CI, warns loudly elsewhere. */
-function missing(name: string, how: string): null {
+export function missing(name: string, how: string): null {
   const msg = `[xiang-tests] ${name} is not available (${how}). Service-backed tests are SKIPPED on this machine.`;
   if (onCI()) throw new MissingServiceError(`${msg.replace('SKIPPED on this machine', 'REQUIRED on CI')}`);
   console.warn(`\n${'!'.repeat(100)}\n${msg}\n${'!'.repeat(100)}\n`);
   return null;
 }
 
-class DaemonService implements Service {
+export class DaemonService implements Service {
   readonly source = 'binary' as const;
   readonly controllable = true;
   private daemon: Daemon | null = null;
@@ -83,7 +83,7 @@ class DaemonService implements Service {
   }
 }
 
-class ExternalService implements Service {
+export class ExternalService implements Service {
   readonly controllable = false;
   constructor(
     readonly name: string,

@@ -99,7 +99,8 @@ describe('durability: power', () => {
     ] as const) {
       const dir = await h.tempDir(`xiang-durability-${durability}-`);
       const p = await h.start(NO_BROKER, dir, { durability });
-      expect(p.registry.db.pragma('synchronous', { simple: true }), `registry ${durability}`).toBe(expected);
+      const registryDb = p.registry.db as unknown as Database.Database;
+      expect(registryDb.pragma('synchronous', { simple: true }), `registry ${durability}`).toBe(expected);
       const storeDb = (p.store as unknown as { db: Database.Database }).db;
       expect(storeDb.pragma('synchronous', { simple: true }), `store ${durability}`).toBe(expected);
       await p.stop();

@@ -15,6 +15,7 @@ import { assertHttpExposureAllowed, envVars, loadConfig } from '../../platform/s
 const root = path.resolve(import.meta.dirname, '../..');
 type Service = {
   image?: string;
+  profiles?: string[];
   env_file?: string[];
   build?: string;
   command?: string | string[];
@@ -55,12 +56,21 @@ const hostPorts = (s: Service) => (s.ports ?? []).map((p) => Number(p.split(':')
 
 describe('docker-compose.yml', () => {
   it('has the five services of the stack, built from the repository Dockerfile or pinned images', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(
+    const inProfile = (p: string | undefined) =>
+      Object.entries(compose.services)
+        .filter(([, s]) => (p === undefined ? !s.profiles : s.profiles?.includes(p)))
+        .map(([n]) => n)
+        .sort();
+    expect(inProfile(undefined)).toEqual(
       ['edge-agent', 'influxdb', 'mosquitto', 'platform', 'simulators'].sort(),
     );
+    // Scale-out (platform/docs/deploy.md): PostgreSQL and two platform replicas, only with `--profile scale`.
+    expect(inProfile('scale')).toEqual(['platform-a', 'platform-b', 'postgres']);
+    expect(svc('postgres').image).toMatch(/^postgres:15/);
     expect(svc('influxdb').image).toBe('influxdb:1.8');
     expect(svc('mosquitto').image).toMatch(/^eclipse-mosquitto:2/);
-    for (const n of ['platform', 'edge-agent', 'simulators']) expect(svc(n).build).toBe('.');
+    for (const n of ['platform', 'platform-a', 'platform-b', 'edge-agent', 'simulators'])
+      expect(svc(n).build).toBe('.');
     const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     for (const ws of ['protocol', 'simulators', 'edge-agent', 'platform']) {
       expect(dockerfile).toContain(`COPY ${ws} ${ws}`);
@@ -96,7 +106,13 @@ describe('docker-compose.yml', () => {
     const published = Object.entries(compose.services).flatMap(([n, s]) =>
       hostPorts(s).map((p) => `${n}:${p}`),
     );
-    expect(published.sort()).toEqual(['mosquitto:8883', 'platform:8443']);
+    // (Container ports: the scale replicas serve the same HTTPS port, published on 8444 and 8445.)
+    expect(published.sort()).toEqual([
+      'mosquitto:8883',
+      'platform-a:8443',
+      'platform-b:8443',
+      'platform:8443',
+    ]);
     for (const s of Object.values(compose.services)) {
       for (const p of s.ports ?? []) expect(p, 'ports as "host:container"').toMatch(/^\d+:\d+$/);
     }
@@ -183,6 +199,42 @@ describe('docker-compose.yml', () => {
           .replaceAll(/,"username":"[^"]*","password":"[^"]*"/g, ''),
       );
     expect(normalize(composeCfg)).toEqual(normalize(example));
+  });
+
+  it('scale profile: replicas share PostgreSQL (password from setup, not in the URL) and split one share group', () => {
+    const postgresEnv = envOf(svc('postgres'));
+    expect(postgresEnv.POSTGRES_PASSWORD?.length).toBeGreaterThanOrEqual(24);
+    expect(svc('postgres').ports ?? []).toEqual([]);
+    const known = new Set([...Object.keys(envVars), 'PGPASSWORD']); // libpq's own variable, read by pg
+    const replicas = ['platform-a', 'platform-b'].map((n) => {
+      const env = envOf(svc(n));
+      for (const name of Object.keys(env)) expect(known.has(name), `${n}: env ${name} is read`).toBe(true);
+      const config = loadConfig({ env });
+      expect(config.repository.kind).toBe('postgres');
+      const url = new URL(config.repository.kind === 'postgres' ? config.repository.url : '');
+      expect([url.hostname, url.username, url.password, url.pathname]).toEqual([
+        'postgres',
+        postgresEnv.POSTGRES_USER,
+        '',
+        `/${postgresEnv.POSTGRES_DB}`,
+      ]);
+      expect(env.PGPASSWORD).toBe(postgresEnv.POSTGRES_PASSWORD);
+      // One bootstrap admin token in a shared repository: configured, never generated per replica.
+      expect(config.adminToken?.length).toBeGreaterThanOrEqual(24);
+      expect(config.http.tls?.certFile).toMatch(/^\/secrets\//);
+      expect(() => assertHttpExposureAllowed(config.http)).not.toThrow();
+      expect(new URL(config.mqtt.url).protocol).toBe('mqtts:');
+      expect(new URL(config.store.influxUrl ?? '').hostname).toBe('influxdb');
+      expect(svc(n).depends_on).toContain('postgres');
+      const data = (svc(n).volumes ?? []).find((v) => v.endsWith(':/data'));
+      return { config, data };
+    });
+    const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
+    expect(a.config.mqtt.sharedGroup).toBeDefined();
+    expect(a.config.mqtt.sharedGroup).toBe(b.config.mqtt.sharedGroup);
+    expect(a.config.mqtt.clientId).not.toBe(b.config.mqtt.clientId);
+    expect(a.data).not.toBe(b.data); // each replica's own write-ahead backlog
+    expect(a.config.adminToken).toBe(b.config.adminToken);
   });
 
   it('persists the broker so persistent sessions survive a restart', () => {

@@ -44,6 +44,11 @@ export class AlarmService {
       kinds?: AlarmKind[];
       /** How often due factories are looked for (default 1 s). */
       tickMs?: number;
+      /**
+       * Instances sharing one repository: true on the one instance that evaluates alarms now (a lease renewed at
+       * every tick), so that an alarm is raised once, not once per instance. Absent = always.
+       */
+      leader?: () => boolean;
     },
   ) {
     this.kinds = deps.kinds ?? ALARM_KINDS;
@@ -61,6 +66,7 @@ export class AlarmService {
 
   private async tick(): Promise<void> {
     if (this.running || this.closed) return;
+    if (this.deps.leader && !this.deps.leader()) return;
     const now = this.now();
     const due = this.deps.registry
       .factories()

@@ -59,7 +59,7 @@ export class AuditLog {
   list(q: { fromMs?: number; toMs?: number; factoryId?: string; limit: number }): AuditEntry[] {
     const rows = this.db
       .prepare(
-        `SELECT * FROM audit_log WHERE atMs >= ? AND atMs < ? AND (? IS NULL OR factoryId = ?)
+        `SELECT * FROM audit_log WHERE atMs >= ? AND atMs < ? AND (CAST(? AS TEXT) IS NULL OR factoryId = ?)
          ORDER BY id DESC LIMIT ?`,
       )
       .all(

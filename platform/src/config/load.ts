@@ -27,6 +27,8 @@ export const envVars = {
   XIANG_INFLUX_USERNAME: { path: ['store', 'influx', 'username'], type: 'string' },
   XIANG_INFLUX_PASSWORD: { path: ['store', 'influx', 'password'], type: 'string' },
   XIANG_DATA_DIR: { path: ['dataDir'], type: 'string' },
+  XIANG_REPOSITORY: { path: ['repository', 'kind'], type: 'string' },
+  XIANG_POSTGRES_URL: { path: ['repository', 'url'], type: 'string' },
   XIANG_ADMIN_TOKEN: { path: ['adminToken'], type: 'string' },
   XIANG_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
   XIANG_INGEST_AUTO_REGISTER_FACTORIES: { path: ['ingest', 'autoRegisterFactories'], type: 'boolean' },

@@ -193,6 +193,26 @@ export const sparkplugConfigSchema = z
     path: ['mappingFile'],
   });
 
+/**
+ * Where the platform's state lives (registry, sessions, parked data, dead letters, tokens, diagnosis runs):
+ * `sqlite` = platform.db in the data dir (one instance per data dir); `postgres` = one PostgreSQL database shared
+ * by any number of stateless instances (scale-out; see platform/docs/deploy.md). Credentials may also come from
+ * libpq's PGPASSWORD / PGPASSFILE instead of the URL.
+ */
+export const repositoryConfigSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('sqlite') }).strict(),
+    z
+      .object({
+        kind: z.literal('postgres'),
+        url: urlWith(['postgres', 'postgresql']),
+        /** A query not answered within this time fails (the instance then reports itself not ready). */
+        queryTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+      })
+      .strict(),
+  ])
+  .default({ kind: 'sqlite' });
+
 export const platformConfigSchema = z.object({
   durability: durabilitySchema.default('process'),
   http: httpConfigSchema.default(httpConfigSchema.parse({})),
@@ -200,7 +220,8 @@ export const platformConfigSchema = z.object({
   store: storeConfigSchema.default(storeConfigSchema.parse({})),
   ingest: ingestConfigSchema.default(ingestConfigSchema.parse({})),
   sparkplug: sparkplugConfigSchema.default(sparkplugConfigSchema.parse({})),
-  /** Registry, embedded store, dead letters and parked messages live here. */
+  repository: repositoryConfigSchema,
+  /** Registry (with the sqlite repository), embedded store, the InfluxDB store's write-ahead backlog. */
   dataDir: z.string().min(1).default('./data'),
   /**
    * Bootstrap admin token; when unset one is generated once, kept and printed only then. Checked for strength
@@ -226,4 +247,5 @@ export type MqttConfig = z.infer<typeof mqttConfigSchema>;
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;
 export type StoreConfig = z.infer<typeof storeConfigSchema>;
 export type HttpConfig = z.infer<typeof httpConfigSchema>;
+export type RepositoryConfig = z.infer<typeof repositoryConfigSchema>;
 export type SparkplugConfig = z.infer<typeof sparkplugConfigSchema>;

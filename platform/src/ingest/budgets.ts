@@ -32,8 +32,8 @@ export class Budgets {
       .prepare(
         `INSERT INTO ingest_budgets (scope, windowStartMs, used) VALUES (@scope, @now, @amount)
          ON CONFLICT (scope) DO UPDATE SET
-           windowStartMs = CASE WHEN @fresh THEN @now ELSE windowStartMs END,
-           used = CASE WHEN @fresh THEN @amount ELSE used + @amount END`,
+           windowStartMs = CASE WHEN @fresh = 1 THEN @now ELSE ingest_budgets.windowStartMs END,
+           used = CASE WHEN @fresh = 1 THEN @amount ELSE ingest_budgets.used + @amount END`,
       )
       .run({ scope, now: nowMs, amount, fresh: used === 0 ? 1 : 0 });
   }

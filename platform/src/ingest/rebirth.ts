@@ -72,7 +72,7 @@ export class RebirthScheduler {
     this.deps.db
       .prepare(
         `INSERT INTO ingest_rebirths (factoryId, agentId, lastAtMs, count, lastBirthAtMs) VALUES (?, ?, 0, 0, ?)
-         ON CONFLICT (factoryId, agentId) DO UPDATE SET lastBirthAtMs = MAX(lastBirthAtMs, excluded.lastBirthAtMs)`,
+         ON CONFLICT (factoryId, agentId) DO UPDATE SET lastBirthAtMs = MAX(ingest_rebirths.lastBirthAtMs, excluded.lastBirthAtMs)`,
       )
       .run(f, a, atMs);
   }
@@ -117,7 +117,7 @@ export class RebirthScheduler {
         .prepare(
           `INSERT INTO ingest_rebirths (factoryId, agentId, lastAtMs, count, windowStartMs, windowCount)
            VALUES (@f, @a, @now, 1, @now, 1)
-           ON CONFLICT (factoryId, agentId) DO UPDATE SET lastAtMs = @now, count = count + 1,
+           ON CONFLICT (factoryId, agentId) DO UPDATE SET lastAtMs = @now, count = ingest_rebirths.count + 1,
              windowStartMs = @windowStartMs, windowCount = @windowCount`,
         )
         .run({

@@ -138,7 +138,7 @@ export class IngestCounters {
   commit(): void {
     if (this.pending.size === 0) return;
     const stmt = this.db.prepare(
-      'INSERT INTO ingest_counters (name, count) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET count = count + excluded.count',
+      'INSERT INTO ingest_counters (name, count) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET count = ingest_counters.count + excluded.count',
     );
     for (const [name, n] of this.pending) stmt.run(name, n);
     this.pending = new Map();

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import Database from 'better-sqlite3';
 import { type DiagnosisResult, diagnosisResultSchema } from '../../energy/result.js';
+import { openSqliteFile } from '../../repository/sqlite/index.js';
+import type { Db } from '../../repository/types.js';
 import {
   type DiagnosisRun,
   diagnosisRunSchema,
@@ -56,16 +57,29 @@ type Row = {
 const COLUMNS = `id, factory_id, status, from_ms, to_ms, options, requested_by, source, created_at_ms,
   started_at_ms, finished_at_ms, progress, error, summary`;
 
+/**
+ * Which instance runs a run, for platforms whose instances share the repository: a run is executed only by the
+ * instance that accepted it (its `owner`), and only runs of an owner that is no longer alive are failed as
+ * interrupted — never a sibling's run in progress.
+ */
+export type RunOwnership = { instanceId: string; isAlive: (instanceId: string) => boolean };
+
 export class DiagnosisRepository {
-  private readonly db: Database.Database;
+  private readonly db: Db;
   private readonly owned: boolean;
 
-  /** A file path (":memory:" for tests) or the platform's open database (shared with the registry). */
-  constructor(db: string | Database.Database) {
+  /** A file path (":memory:" for tests) or the platform's open repository (shared with the registry). */
+  constructor(
+    db: string | Db,
+    private readonly ownership?: RunOwnership,
+  ) {
     this.owned = typeof db === 'string';
-    this.db = typeof db === 'string' ? new Database(db) : db;
-    if (this.owned) this.db.pragma('journal_mode = WAL');
+    this.db = typeof db === 'string' ? openSqliteFile(db) : db;
     this.db.exec(SCHEMA);
+    // Added with scale-out (issue 13): the instance that accepted the run.
+    const cols = this.db.prepare('PRAGMA table_info(energy_diagnosis_runs)').all() as { name: string }[];
+    if (!cols.some((c) => c.name === 'owner'))
+      this.db.exec('ALTER TABLE energy_diagnosis_runs ADD COLUMN owner TEXT');
   }
 
   insert(run: DiagnosisRun): void {
@@ -90,6 +104,10 @@ export class DiagnosisRepository {
         r.error,
         r.summary ? JSON.stringify(r.summary) : null,
       );
+    if (this.ownership)
+      this.db
+        .prepare('UPDATE energy_diagnosis_runs SET owner = ? WHERE id = ?')
+        .run(this.ownership.instanceId, r.id);
   }
 
   markRunning(id: string, atMs: number): void {
@@ -107,13 +125,20 @@ export class DiagnosisRepository {
   /** Stores the result (validated against the stable schema) and marks the run done. */
   complete(id: string, result: DiagnosisResult, summary: RunSummary, atMs: number): void {
     const blob = gzipSync(JSON.stringify(diagnosisResultSchema.parse(result)));
+    const before = this.get(id)?.progress ?? { stage: 'done', done: 0, total: 0 };
     this.db
       .prepare(
         `UPDATE energy_diagnosis_runs SET status = 'done', finished_at_ms = ?, summary = ?, result = ?,
-           progress = json_set(COALESCE(progress, '{"stage":"done","done":0,"total":0}'), '$.pct', 100), error = NULL
+           progress = ?, error = NULL
          WHERE id = ?`,
       )
-      .run(atMs, JSON.stringify(runSummarySchema.parse(summary)), blob, id);
+      .run(
+        atMs,
+        JSON.stringify(runSummarySchema.parse(summary)),
+        blob,
+        JSON.stringify({ ...before, pct: 100 }),
+        id,
+      );
   }
 
   fail(id: string, error: string, atMs: number): void {
@@ -124,14 +149,44 @@ export class DiagnosisRepository {
       .run(atMs, error.slice(0, 4000), id);
   }
 
-  /** Runs a previous process left queued or running can never finish: they are marked failed at start. */
+  /**
+   * Runs left queued or running by a process that is gone can never finish: they are marked failed — at start
+   * (this instance's earlier incarnations, runs from before owners were recorded) and periodically (siblings
+   * whose lease expired). A live sibling's runs are left alone.
+   */
   failInterrupted(atMs: number, reason: string): number {
-    return this.db
+    const fail = this.db.prepare(
+      `UPDATE energy_diagnosis_runs SET status = 'failed', finished_at_ms = ?, error = ?
+       WHERE status IN ('queued', 'running') AND owner = ?`,
+    );
+    const o = this.ownership;
+    if (!o)
+      return this.db
+        .prepare(
+          `UPDATE energy_diagnosis_runs SET status = 'failed', finished_at_ms = ?, error = ?
+           WHERE status IN ('queued', 'running')`,
+        )
+        .run(atMs, reason).changes;
+    const owners = this.db
+      .prepare(
+        `SELECT DISTINCT owner FROM energy_diagnosis_runs
+         WHERE status IN ('queued', 'running') AND owner IS NOT NULL AND owner <> ?`,
+      )
+      .all(o.instanceId) as { owner: string }[];
+    let n = 0;
+    for (const { owner } of owners) if (!o.isAlive(owner)) n += fail.run(atMs, reason, owner).changes;
+    return n;
+  }
+
+  /** At start: runs with no owner recorded, or owned by this instance id, belong to no live process. */
+  failOrphansAtStart(atMs: number, reason: string): number {
+    const n = this.db
       .prepare(
         `UPDATE energy_diagnosis_runs SET status = 'failed', finished_at_ms = ?, error = ?
-         WHERE status IN ('queued', 'running')`,
+         WHERE status IN ('queued', 'running') AND (owner IS NULL OR owner = ?)`,
       )
-      .run(atMs, reason).changes;
+      .run(atMs, reason, this.ownership?.instanceId ?? '').changes;
+    return n + this.failInterrupted(atMs, reason);
   }
 
   get(id: string): DiagnosisRun | null {

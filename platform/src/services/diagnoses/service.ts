@@ -179,7 +179,7 @@ export class DiagnosisService {
     this.maxQueued = deps.maxQueued ?? 64;
     this.maxQueuedPerFactory = Math.min(deps.maxQueuedPerFactory ?? 4, this.maxQueued);
     this.maxPeriodDays = deps.maxPeriodDays ?? MAX_PERIOD_DAYS;
-    const n = deps.repo.failInterrupted(
+    const n = deps.repo.failOrphansAtStart(
       this.now(),
       'interrupted: the platform stopped before the run finished',
     );

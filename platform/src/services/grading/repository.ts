@@ -1,6 +1,7 @@
-import Database from 'better-sqlite3';
 import { type Assessment, assessmentSchema } from '../../grading/assessment.js';
 import { type GradingReport, gradingReportSchema } from '../../grading/report/schema.js';
+import { openSqliteFile } from '../../repository/sqlite/index.js';
+import type { Db } from '../../repository/types.js';
 
 /**
  * Assessments and their computed results, kept with history in SQLite (better-sqlite3 12): every save of an
@@ -60,14 +61,13 @@ CREATE INDEX IF NOT EXISTS grading_results_factory ON grading_results (factory_i
 `;
 
 export class GradingRepository {
-  private readonly db: Database.Database;
+  private readonly db: Db;
   private readonly owned: boolean;
 
   /** A file path (":memory:" for tests) or an open database shared with other platform tables. */
-  constructor(db: string | Database.Database) {
+  constructor(db: string | Db) {
     this.owned = typeof db === 'string';
-    this.db = typeof db === 'string' ? new Database(db) : db;
-    if (this.owned) this.db.pragma('journal_mode = WAL');
+    this.db = typeof db === 'string' ? openSqliteFile(db) : db;
     this.db.exec(SCHEMA);
     // Who saved a revision and why (added after the first release: existing files gain the columns).
     const cols = this.db.prepare('PRAGMA table_info(grading_assessment_revisions)').all() as {
@@ -129,7 +129,7 @@ export class GradingRepository {
       .prepare(
         `SELECT a.id, a.factory_id, a.framework_id, a.framework_version, a.created_at_ms, a.updated_at_ms,
                 (SELECT COUNT(*) FROM grading_assessment_revisions r WHERE r.assessment_id = a.id) AS revisions
-         FROM grading_assessments a WHERE a.factory_id = ? AND (? IS NULL OR a.framework_id = ?)
+         FROM grading_assessments a WHERE a.factory_id = ? AND (CAST(? AS TEXT) IS NULL OR a.framework_id = ?)
          ORDER BY a.created_at_ms, a.id`,
       )
       .all(factoryId, frameworkId ?? null, frameworkId ?? null) as Record<string, string | number>[];
@@ -173,9 +173,12 @@ export class GradingRepository {
       throw new Error(`no assessment ${report.assessment.id}: save it before its result`);
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO grading_results
+        `INSERT INTO grading_results
          (assessment_id, computed_at_ms, factory_id, framework_id, framework_version, level, total_score, report)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (assessment_id, computed_at_ms) DO UPDATE SET factory_id = excluded.factory_id,
+           framework_id = excluded.framework_id, framework_version = excluded.framework_version,
+           level = excluded.level, total_score = excluded.total_score, report = excluded.report`,
       )
       .run(
         report.assessment.id,
