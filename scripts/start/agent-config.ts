@@ -36,11 +36,25 @@ export async function writeAgentConfig(o: {
   doc.health = { ...doc.health, port: o.healthPort, logIntervalS: 0 };
   for (const s of doc.sources as AgentConfigDoc[]) {
     if (s.type === 'opcua') s.endpoint = o.opcuaEndpoint;
-    else s.broker = { ...s.broker, url: o.brokerUrl, protocolVersion: o.protocolVersion, ...login };
+    else {
+      s.broker = { ...s.broker, url: o.brokerUrl, protocolVersion: o.protocolVersion, ...login };
+      // The embedded broker confines the agent to its own factory's device topics (plant/<factory>/#,
+      // scripts/start/credentials.ts); a filter with a wildcard factory level would be refused as a whole.
+      for (const sub of (s.subscriptions ?? []) as AgentConfigDoc[])
+        sub.topic = confineToFactory(String(sub.topic), String(doc.factoryId));
+    }
   }
   mkdirSync(o.agentDir, { recursive: true });
   const file = path.join(o.agentDir, 'agent.yaml');
   const header = `# Written by npm start at every start (ports change): the edge agent's config for this run.\n`;
   writeFileSync(file, header + YAML.stringify(doc, { lineWidth: 0 }), { mode: 0o600 });
   return { file, config: loadConfigFile(file) };
+}
+
+/** `plant/+factory/utility/+device` → `plant/<factoryId>/utility/+device`: the factory level made literal. */
+export function confineToFactory(topic: string, factoryId: string): string {
+  return topic
+    .split('/')
+    .map((level) => (level === '+factory' ? factoryId : level))
+    .join('/');
 }
