@@ -275,23 +275,10 @@ async function main(argv: string[]): Promise<void> {
     );
     return;
   }
-  if (cmd === 'modbus') {
-    const close = await runModbus(
-      o,
-      {
-        scenario,
-        log,
-        ...(speed !== undefined ? { speed } : {}),
-        ...(startMs !== undefined ? { startMs } : {}),
-        ...(faults === false ? { faults } : {}),
-      },
-      (m) => new UsageError(m),
-    );
-    stopOn(close);
-    return;
-  }
-  if (cmd === 'dlt645') {
-    const close = await runDlt645(
+  // The field-bus faces share one option set; each runner owns its own flags (`o`).
+  const fieldBus = cmd === 'modbus' ? runModbus : cmd === 'dlt645' ? runDlt645 : undefined;
+  if (fieldBus) {
+    const close = await fieldBus(
       o,
       {
         scenario,
