@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
+import { openPlatformDb } from '../../platform/src/registry/db.js';
+import { Registry } from '../../platform/src/registry/registry.js';
 import { ROOT } from './procs.js';
 
 const EXAMPLE = path.join(ROOT, 'edge-agent/examples/simulator.yaml');
@@ -87,9 +89,10 @@ export async function writePlatformConfig(
     dataDir: o.dataDir,
     adminToken: o.adminToken,
     logLevel: 'warn',
-    // The soak's factory is new for every schedule and nobody is there to create it through the API before
-    // the agent's first birth (which may come before the platform ever ran): the explicit opt-in.
-    ingest: { rebirthMinIntervalMs: 1000, autoRegisterFactories: true },
+    // As an admin deploys it: the factory and its agents are registered before anything runs
+    // (registerSoakAgents), and nobody else may publish — with open enrolment a client publishing under
+    // another agent id before the platform first heard the real agent took the agent's devices (seed 258791).
+    ingest: { rebirthMinIntervalMs: 1000, autoRegisterFactories: false, autoRegisterAgents: false },
   };
   if (o.influx) {
     // The soak's source timestamps lie days back; raw retention must not expire them mid-run.
@@ -100,4 +103,20 @@ export async function writePlatformConfig(
     };
   }
   await writeFile(file, stringify(cfg));
+}
+
+/**
+ * What the admin does before the platform or the agent runs (`xiang factory create` / `xiang factory agent`
+ * on the data dir): creates the schedule's factory and registers its agents — the real agent and the
+ * bad-input agent, whose malformed messages must be rejected for what they are. The forger is not registered.
+ */
+export function registerSoakAgents(platformDataDir: string, factoryId: string, agentIds: string[]): void {
+  const db = openPlatformDb(path.join(platformDataDir, 'platform.db'));
+  try {
+    const registry = new Registry(db);
+    registry.createFactory({ id: factoryId });
+    for (const a of agentIds) registry.registerAgent(factoryId, a);
+  } finally {
+    db.close();
+  }
 }

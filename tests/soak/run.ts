@@ -33,6 +33,8 @@ export type SoakSummary = {
   duplicatesSent: number;
   rejectedExpected: number;
   rejectedCounted: number;
+  /** Schedules whose check found no acknowledged value to check: they prove nothing about loss. */
+  checkedNothing: { seed: number; store: StoreKind; broker: BrokerKind }[];
   failures: {
     seed: number;
     store: StoreKind;
@@ -55,7 +57,16 @@ function progressLine(r: ScheduleResult): string {
     .join(', ');
   const head = `[soak] seed ${s.seed} ${s.store}/${s.broker} ${s.steps.length} steps ${(r.durationMs / 1000).toFixed(1)} s (${phases}):`;
   if (!v) return `${head} ERROR ${r.error?.split('\n')[0]}`;
-  return `${head} ${v.checked} values checked, lost ${v.lost}, duplicated ${v.duplicated}, corrupted ${v.corrupted}, forged ${v.forged}/${r.forgedSent} sent, rejected ${v.rejectedCounted}/${v.rejectedExpected}, unacked-but-stored ${v.unackedStored} ${r.ok ? '✓' : '✗ FAILED'}`;
+  const nothing =
+    v.checked === 0 ? ' ⚠ NOTHING CHECKED (no acknowledged value to check: proves nothing about loss)' : '';
+  return `${head} ${v.checked} values checked${nothing}, lost ${v.lost}, duplicated ${v.duplicated}, corrupted ${v.corrupted}, forged ${v.forged}/${r.forgedSent} sent, rejected ${v.rejectedCounted}/${v.rejectedExpected}, unacked-but-stored ${v.unackedStored} ${r.ok ? '✓' : '✗ FAILED'}`;
+}
+
+function checkedNothingCell(s: SoakSummary): string {
+  const n = s.checkedNothing.length;
+  if (n === 0) return '0';
+  const which = s.checkedNothing.map((x) => `${x.seed} ${x.store}/${x.broker}`);
+  return `${n} of ${s.schedules} — they prove nothing: ${which.slice(0, 10).join(', ')}${n > 10 ? ', …' : ''}`;
 }
 
 export function summaryTable(s: SoakSummary): string {
@@ -69,6 +80,7 @@ export function summaryTable(s: SoakSummary): string {
     ['forged stored / forged sent', `${s.forged} / ${s.forgedSent}`],
     ['duplicates and replays sent', s.duplicatesSent],
     ['rejected and counted / malformed sent', `${s.rejectedCounted} / ${s.rejectedExpected}`],
+    ['schedules that checked nothing', checkedNothingCell(s)],
     ['failing schedules', s.failures.length],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
@@ -89,6 +101,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     duplicatesSent: 0,
     rejectedExpected: 0,
     rejectedCounted: 0,
+    checkedNothing: [],
     failures: [],
     skipped: false,
   };
@@ -111,6 +124,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
       sum.forged += v.forged;
       sum.rejectedExpected += v.rejectedExpected;
       sum.rejectedCounted += v.rejectedCounted;
+      const { seed, store, broker } = r.schedule;
+      if (v.checked === 0) sum.checkedNothing.push({ seed, store, broker });
     }
     sum.forgedSent += r.forgedSent;
     sum.duplicatesSent += r.duplicatesSent;

@@ -6,7 +6,7 @@ import { freePort, waitFor } from '../harness/ports.js';
 import { type Service, startMosquitto } from '../harness/services.js';
 import { AckProxy } from './ack-proxy.js';
 import { type Api, ingestStats } from './api.js';
-import { newDeviceTopic, writeAgentConfig, writePlatformConfig } from './configs.js';
+import { newDeviceTopic, registerSoakAgents, writeAgentConfig, writePlatformConfig } from './configs.js';
 import { BIN, Proc } from './procs.js';
 import { type AgentView, BadInput, connectClient, NewDevices, Rogue } from './rogue.js';
 import type { Schedule } from './steps.js';
@@ -123,6 +123,7 @@ export class ScheduleStack {
     this.clients.push(rogueClient, devClient);
     this.rogue = new Rogue(rogueClient, this.factoryId, this.agentId);
     this.bad = new BadInput(rogueClient, this.factoryId, this.agentId);
+    registerSoakAgents(this.file('platform'), this.factoryId, [this.agentId, this.bad.agentId]);
     this.devices = new NewDevices(devClient, (d) => newDeviceTopic(this.factoryId, d), 'NEW');
     if (this.s.broker === 'mosquitto') {
       this.mqttSim = new Proc('xiang-sim mqtt', BIN.sim, [

@@ -48,6 +48,12 @@ describe('platform config', () => {
     expect(c.ingest.limits).toMatchObject({ maxMetricsPerBirth: 20_000, maxBirthBytes: 4 * 1024 * 1024 });
   });
 
+  it('agents enrol by their first birth unless XIANG_INGEST_AUTO_REGISTER_AGENTS=false', () => {
+    expect(loadConfig({ env: {} }).ingest.autoRegisterAgents).toBe(true);
+    const off = loadConfig({ env: { XIANG_INGEST_AUTO_REGISTER_AGENTS: 'false' } });
+    expect(off.ingest.autoRegisterAgents).toBe(false);
+  });
+
   it('XIANG_INGEST_AUTO_REGISTER_FACTORIES takes true or false, nothing else', () => {
     const on = loadConfig({ env: { XIANG_INGEST_AUTO_REGISTER_FACTORIES: 'true' } });
     expect(on.ingest.autoRegisterFactories).toBe(true);

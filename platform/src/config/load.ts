@@ -32,6 +32,7 @@ export const envVars = {
   XIANG_ADMIN_TOKEN: { path: ['adminToken'], type: 'string' },
   XIANG_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
   XIANG_INGEST_AUTO_REGISTER_FACTORIES: { path: ['ingest', 'autoRegisterFactories'], type: 'boolean' },
+  XIANG_INGEST_AUTO_REGISTER_AGENTS: { path: ['ingest', 'autoRegisterAgents'], type: 'boolean' },
   XIANG_SPARKPLUG_ENABLED: { path: ['sparkplug', 'enabled'], type: 'boolean' },
   XIANG_SPARKPLUG_MAPPING_FILE: { path: ['sparkplug', 'mappingFile'], type: 'string' },
 } as const satisfies Record<string, { path: string[]; type: 'string' | 'number' | 'boolean' }>;

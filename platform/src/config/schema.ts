@@ -132,6 +132,15 @@ export const ingestConfigSchema = z.object({
    * any other factory are dead-lettered as `unknownFactory`. true: an agent's first birth creates it.
    */
   autoRegisterFactories: z.boolean().default(false),
+  /**
+   * true (default): any agent may join an existing (or auto-registered) factory by its first birth, and a
+   * device then belongs to whichever agent the platform heard declare it first — so a platform started
+   * after its agents can be pre-empted by any client allowed to publish under another agent id (soak seed
+   * 258791). false: only agents an admin registered (`xiang factory agent <f> <a>`,
+   * `POST /api/v1/factories/{id}/agents`) or that had a birth accepted earlier may publish; every message
+   * of any other agent is dead-lettered as `unknownAgent` before it is parsed.
+   */
+  autoRegisterAgents: z.boolean().default(true),
   limits: ingestLimitsSchema.default(ingestLimitsSchema.parse({})),
   /** Messages parked while their session's birth is missing (durable; beyond it a batch is dead-lettered). */
   parkMaxMessages: z.number().int().min(1).max(1_000_000).default(10_000),

@@ -116,6 +116,7 @@ export function createIngest(o: IngestOptions): Ingest {
     budgets: new Budgets(db),
     limits,
     autoRegisterFactories: o.ingest.autoRegisterFactories,
+    autoRegisterAgents: o.ingest.autoRegisterAgents,
     maxFutureSkewMs: o.ingest.maxFutureSkewMs,
     maxPayloadBytes: o.ingest.maxPayloadBytes,
     ...(o.now ? { now: o.now } : {}),

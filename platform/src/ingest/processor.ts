@@ -73,6 +73,7 @@ export class IngestProcessor {
         const detail = `factory "${t.factoryId}" does not exist: an admin creates it (POST /api/v1/factories), or set ingest.autoRegisterFactories`;
         return this.steps.rejectMessage(ctx, 'unknownFactory', detail);
       }
+      if (this.refusedAgent(t.factoryId, t.agentId, ctx)) return;
       let json: unknown;
       try {
         json = JSON.parse(payload.toString('utf8'));
@@ -97,10 +98,24 @@ export class IngestProcessor {
     ctx: IngestContext,
   ): Promise<void> {
     try {
+      if (this.refusedAgent(f, a, ctx)) return;
       await this.dispatch(kind, f, a, json, ctx);
     } catch (e) {
       this.failed(e, ctx);
     }
+  }
+
+  /**
+   * With `ingest.autoRegisterAgents: false`, an agent nobody registered is refused whole: with open
+   * enrolment a device belongs to whichever agent the platform heard first, so a client publishing under
+   * another agent id before the real agent's birth reached the platform (a platform started after its
+   * agents) took its devices — and the real agent's data was then refused (soak seed 258791).
+   */
+  private refusedAgent(f: string, a: string, ctx: IngestContext): boolean {
+    if (this.d.autoRegisterAgents || this.d.registry.ownership.hasAgent(f, a)) return false;
+    const detail = `agent "${a}" is not registered in factory "${f}": an admin registers it (POST /api/v1/factories/${f}/agents, xiang factory agent ${f} ${a}), or set ingest.autoRegisterAgents`;
+    this.steps.rejectMessage(ctx, 'unknownAgent', detail);
+    return true;
   }
 
   /** Transient: rethrown (the message stays unacknowledged); anything else is a bug, dead-lettered. */

@@ -10,6 +10,7 @@ export const messageRejectReasonSchema = z.enum([
   'batchTooLarge', // more points than the protocol allows in one batch
   'parkOverflow', // data waiting for its birth that does not fit the parking bounds
   'unknownFactory', // no admin created the factory and ingest.autoRegisterFactories is off
+  'unknownAgent', // no admin registered the agent (and it never had a birth accepted) and ingest.autoRegisterAgents is off
   'unknownSession', // a status message of a session whose birth was not seen (the agent re-sends one after its birth)
   'birthTooLarge', // a birth over ingest.limits.maxBirthBytes (refused before parsing)
   'tooManyMetrics', // a birth over ingest.limits.maxMetricsPerBirth

@@ -24,6 +24,8 @@ export type ProcessorDeps = {
   budgets: Budgets;
   limits: IngestLimits;
   autoRegisterFactories: boolean;
+  /** false: only agents an admin registered (or with a birth accepted earlier) may publish. */
+  autoRegisterAgents: boolean;
   maxFutureSkewMs: number;
   maxPayloadBytes: number;
   now?: () => number;

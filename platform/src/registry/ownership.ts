@@ -48,6 +48,18 @@ export class Ownership {
     return (r as { n: number }).n;
   }
 
+  /**
+   * Admin: registers an agent of the factory before its first birth (a row without session, offline), so
+   * that with `ingest.autoRegisterAgents: false` its messages are accepted. False when it exists already.
+   */
+  register(factoryId: string, agentId: string): boolean {
+    return (
+      this.db
+        .prepare('INSERT INTO agents (factoryId, agentId, online) VALUES (?, ?, 0) ON CONFLICT DO NOTHING')
+        .run(factoryId, agentId).changes > 0
+    );
+  }
+
   hasAgent(factoryId: string, agentId: string): boolean {
     const r = this.db
       .prepare('SELECT 1 FROM agents WHERE factoryId = ? AND agentId = ?')

@@ -72,6 +72,11 @@ export class Registry {
   }
 
   /** Admin: hands a device to another agent of its factory; false when the device is unknown. */
+  /** Admin: registers an agent before its first birth; false when it is known already. */
+  registerAgent(factoryId: string, agentId: string): boolean {
+    return this.ownership.register(factoryId, agentId);
+  }
+
   assignDevice(factoryId: string, deviceId: string, agentId: string): boolean {
     return this.ownership.assign(factoryId, deviceId, agentId);
   }

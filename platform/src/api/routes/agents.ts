@@ -1,5 +1,7 @@
+import { idSchema } from '@xiang/protocol';
 import { z } from 'zod';
 import { factoryParams } from '../params.js';
+import { HttpProblem, notFound } from '../problem.js';
 import { API_PREFIX, type RouteModule } from '../types.js';
 
 const agentOut = z
@@ -30,6 +32,31 @@ export const agentRoutes: RouteModule = {
         },
       },
       async (req) => registry.agents(req.params.factoryId),
+    );
+    app.post(
+      `${API_PREFIX}/factories/:factoryId/agents`,
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['devices'],
+          summary: '登记边缘代理 · Register an edge agent',
+          description:
+            "With ingest.autoRegisterAgents off, only registered agents (or agents whose birth was accepted earlier) may publish; any other agent's messages are dead-lettered as unknownAgent. 404 when the factory does not exist, 409 when the agent is known.",
+          params: factoryParams,
+          body: z.object({ agentId: idSchema }),
+          response: { 201: agentOut },
+        },
+      },
+      async (req, reply) => {
+        const { factoryId } = req.params;
+        if (!registry.hasFactory(factoryId)) throw notFound(`factory "${factoryId}" does not exist`);
+        if (!registry.registerAgent(factoryId, req.body.agentId))
+          throw new HttpProblem(
+            409,
+            `agent "${req.body.agentId}" is known in factory "${factoryId}" already`,
+          );
+        return reply.code(201).send(registry.agent(factoryId, req.body.agentId)!);
+      },
     );
   },
 };
