@@ -43,4 +43,17 @@ describe('admin routes', () => {
     expect(missing.statusCode).toBe(404);
     expect((await call('PUT', url, { agentId: 'not an id' })).statusCode).toBe(400);
   });
+
+  it('POST /factories/{id}/agents registers an agent before its first birth, admin only; 409 / 404', async () => {
+    const url = `/api/v1/factories/${FACTORY}/agents`;
+    expect((await call('POST', url, { agentId: 'A7' }, factoryToken)).statusCode).toBe(403);
+    expect(h.registry.agent(FACTORY, 'A7')).toBeUndefined();
+    const ok = await call('POST', url, { agentId: 'A7' });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({ agentId: 'A7', currentSessionId: null, online: false });
+    expect((await call('POST', url, { agentId: 'A7' })).statusCode).toBe(409);
+    expect((await call('POST', url, { agentId: 'A1' })).statusCode).toBe(409); // known from its birth
+    expect((await call('POST', '/api/v1/factories/NOPE/agents', { agentId: 'A7' })).statusCode).toBe(404);
+    expect((await call('POST', url, { agentId: 'not an id' })).statusCode).toBe(400);
+  });
 });

@@ -46,4 +46,24 @@ describe('xiang factory', () => {
     expect((await run('create', 'bad id')).code).toBe(2);
     expect((await run('remove', 'F1')).code).toBe(2);
   });
+
+  it('registers an agent of an existing factory (idempotent); an unknown factory exits 1', async () => {
+    expect(await run('create', 'F2')).toMatchObject({ code: 0 });
+    expect(await run('agent', 'F2', 'edge-01')).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/registered/),
+    });
+    expect(await run('agent', 'F2', 'edge-01')).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/known already/),
+    });
+    expect(await run('agent', 'F404', 'edge-01')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/does not exist/),
+    });
+    expect((await run('agent', 'F2')).code).toBe(2);
+    const db = openPlatformDb(path.join(dir, 'data', 'platform.db'));
+    expect(new Registry(db).ownership.hasAgent('F2', 'edge-01')).toBe(true);
+    db.close();
+  });
 });
