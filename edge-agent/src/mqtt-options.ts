@@ -14,6 +14,11 @@ export function brokerOptions(b: BrokerConfig, fallbackClientId: string, persist
     clientId: b.clientId ?? fallbackClientId,
     keepalive: b.keepaliveS,
     reconnectPeriod: 2000,
+    // A CONNACK refusal is not final: `npm start`'s embedded broker answers "server unavailable" until its
+    // platform is ready, and a broker restarting or over its connection limit refuses for a while. mqtt.js
+    // stops reconnecting after any refused CONNACK unless told otherwise — the source then never got a
+    // device's readings again (soak, embedded broker: the agent's MQTT source refused once at start).
+    reconnectOnConnackError: true,
     connectTimeout: 10_000,
     clean: !persistent,
     ...(persistent && b.protocolVersion === 5

@@ -22,6 +22,9 @@ export async function connectClient(
     clientId,
     clean: true,
     reconnectPeriod: 300,
+    // The embedded broker refuses (CONNACK 3) until its platform is ready: keep trying, or every rogue,
+    // duplicate, bad-input and new-device step of that schedule is a silent no-op.
+    reconnectOnConnackError: true,
     connectTimeout: 3000,
   });
   c.on('error', () => {});

@@ -112,6 +112,8 @@ export class MqttIngest {
       protocolVersion: this.opts.protocolVersion,
       keepalive: this.opts.keepaliveSec,
       reconnectPeriod: 1000,
+      // A refused CONNACK (a broker restarting or at its connection limit) is retried, not final.
+      reconnectOnConnackError: true,
       connectTimeout: 10_000,
       resubscribe: false,
       ...(this.opts.username !== undefined ? { username: this.opts.username } : {}),
