@@ -120,7 +120,9 @@ async function neighbourhood(
   if (!latest) return null; // nothing stored: nothing to contradict
   const last = sample(latest);
   if (last && latest.tsMs < fromMs && isGood(last.status)) return { before: last, inside: [], after: null };
-  const rows = await steps.d.store.raw(key, fromMs - NEIGHBOUR_WINDOW_MS, toMs + NEIGHBOUR_WINDOW_MS + 1);
+  const rows = await steps.readStore('counter neighbours', () =>
+    steps.d.store.raw(key, fromMs - NEIGHBOUR_WINDOW_MS, toMs + NEIGHBOUR_WINDOW_MS + 1),
+  );
   const good = rows.map(sample).filter((s): s is CounterSample => s !== null && isGood(s.status));
   return {
     before: good.filter((s) => s.tsMs < fromMs).at(-1) ?? null,
@@ -167,8 +169,10 @@ export async function refuseContradictingHistory(
   const devices = [...new Set([...bySeries.values()].map((e) => e.deviceId))];
   const metrics = [...new Set([...bySeries.values()].map((e) => e.metric))];
   const latest = new Map<string, StoredPoint>();
-  for (const l of await steps.d.store.latest(f, { deviceIds: devices, metrics }))
-    latest.set(keyOf(l.deviceId, l.metric), l);
+  const stored = await steps.readStore('latest counters', () =>
+    steps.d.store.latest(f, { deviceIds: devices, metrics }),
+  );
+  for (const l of stored) latest.set(keyOf(l.deviceId, l.metric), l);
   for (const [k, e] of bySeries) {
     let from = Number.POSITIVE_INFINITY;
     let to = Number.NEGATIVE_INFINITY;

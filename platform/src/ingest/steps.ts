@@ -121,6 +121,23 @@ export class IngestSteps {
     }
   }
 
+  /**
+   * A store read the ingest needs to judge a message (stored counter neighbours). A failure is not the
+   * message's fault (InfluxDB down, disk): transient like a failed write — the message stays unacknowledged
+   * and comes again. It used to be dead-lettered as internalError and acknowledged: with InfluxDB stopped, a
+   * replayed historical batch with counter samples was lost (soak seed 257117 on InfluxDB: 352 values).
+   */
+  async readStore<T>(what: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (e) {
+      this.d.counters.add('storeErrors');
+      throw new TransientIngestError(`store read (${what}) failed: ${(e as Error)?.message ?? e}`, {
+        cause: e,
+      });
+    }
+  }
+
   /** Point rejections → dead letters + counters, stored points → counter. Call inside the transaction. */
   recordDecoded(ctx: IngestContext, dec: DecodedBatch): void {
     for (const [reason, r] of dec.rejects) {
