@@ -18,7 +18,8 @@ import { startWorld, type World } from './world.js';
  * acknowledging before the platform stored) and seed 1002 over the embedded broker (its first 8 steps: a
  * platform kill — broker and platform die together — with the agent sending, a restart, a new device),
  * seed 717648 (a metric known from an earlier run) and seed 258791 (the platform starts after the agent was
- * killed and a client publishing under another agent id births the agent's device first), pinned as JSON in
+ * killed and a client publishing under another agent id births the agent's device first) and seed 257117 on
+ * InfluxDB (InfluxDB stopped while the agent replays history: a failed store read), pinned as JSON in
  * ci-schedules.json, so a later change of the generator's vocabulary or weights cannot change what CI runs.
  * `npm run soak` runs fresh seeds. A failure prints the seed, one shrunk schedule per failure kind (small
  * budget here) and the command that replays each.
