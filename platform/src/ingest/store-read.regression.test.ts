@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FACTORY, fixtureBatch, fixtureBirth, T0 } from '../../../tests/platform/fixtures.js';
+import { fixtureBatch, fixtureBirth, T0 } from '../../../tests/platform/fixtures.js';
 import { isTransient } from './steps.js';
 import { type IngestRig, ingestRig } from './test-support.js';
 
