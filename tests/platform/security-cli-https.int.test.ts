@@ -79,7 +79,11 @@ afterAll(async () => {
   await h.dispose();
 });
 
-async function grade(extraArgs: string[], env: Record<string, string> = {}) {
+async function grade(
+  extraArgs: string[],
+  env: Record<string, string> = {},
+  dataDir = path.join(dir, 'data'),
+) {
   const out = path.join(dir, `grade-${Math.random().toString(36).slice(2)}.html`);
   const c = launch(
     process.execPath,
@@ -98,7 +102,7 @@ async function grade(extraArgs: string[], env: Record<string, string> = {}) {
       ...extraArgs,
     ],
     {
-      XIANG_DATA_DIR: path.join(dir, 'data'),
+      XIANG_DATA_DIR: dataDir,
       XIANG_ADMIN_TOKEN: h.adminToken,
       NODE_EXTRA_CA_CERTS: '',
       ...env,
@@ -148,6 +152,25 @@ describe.skipIf(!openssl)('the xiang CLI against a platform serving HTTPS', () =
     expect(r.code, r.out).toBe(1);
     expect(r.out).toMatch(REFUSED);
     expect(r.out).toContain(`it was checked against --ca ${other}`);
+  });
+
+  it('a platform on plain HTTP (loopback) is reached without a CA, --ca is ignored there', {
+    timeout: 180_000,
+  }, async () => {
+    const dataDir = path.join(dir, 'plain');
+    const plainLease = await announceServer(dataDir, () => {});
+    const plain = await h.start('mqtt://127.0.0.1:1', dataDir);
+    try {
+      plainLease.publish(plain.url);
+      plain.registry.putFactory(factoryProfileSchema.parse({ id: 'F1', name: '测试工厂' }));
+      const r = await grade(['--ca', path.join(dir, 'other-ca.crt')], {}, dataDir);
+      expect(r.out).toMatch(/running there, through http:\/\/127\.0\.0\.1/);
+      expect(r.code, r.out).toBe(0);
+      expect(r.report).toBe(true);
+    } finally {
+      await plain.stop();
+      plainLease.release();
+    }
   });
 
   it('--ca naming no readable certificate is a usage error (exit 2)', { timeout: 120_000 }, async () => {
