@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Registry as PromRegistry } from 'prom-client';
 import { AlarmRepository, AlarmService } from './alarms/index.js';
 import { buildApi } from './api/server.js';
 import type { ApiDeps, Readiness } from './api/types.js';
-import { redactUrl } from './auth/redact.js';
+import { LOG_REDACT_PATHS, REDACTED, redactUrl } from './auth/redact.js';
 import { ADMIN_TOKEN_FILE, TokenStore } from './auth/tokens.js';
 import { storageSynchronous } from './config/durability.js';
 import { assertHttpExposureAllowed, httpsOptions } from './config/http-exposure.js';
@@ -76,6 +76,7 @@ export async function startPlatform(
       level: config.logLevel,
       base: { service: 'xiang-platform' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: LOG_REDACT_PATHS, censor: REDACTED },
     });
   ensurePrivateDir(config.dataDir);
   const cleanup: (() => Promise<void> | void)[] = [];

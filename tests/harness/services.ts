@@ -157,11 +157,19 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Servi
   return missing('mosquitto', 'no XIANG_TEST_MQTT_URL, no mosquitto binary on PATH, no Docker engine');
 }
 
+export type InfluxOptions = {
+  /** auth-enabled = true with this admin user (created through the API before any other user exists). */
+  auth?: { username: string; password: string };
+};
+
 /** InfluxDB 1.x (Debian ships influxd 1.6.7) on a free loopback port with its data in a temp dir. */
-export async function startInflux(): Promise<Service | null> {
+export async function startInflux(opts: InfluxOptions = {}): Promise<Service | null> {
   const envUrl = process.env.XIANG_TEST_INFLUX_URL;
-  if (envUrl) return new ExternalService('influxdb', 'env', envUrl, Number(new URL(envUrl).port || 8086));
   const bin = findBinary('influxd');
+  // An env URL or a container has its own users: auth-enabled tests need the binary.
+  if (opts.auth && !bin) return missing('influxdb with auth', 'no influxd binary on PATH');
+  if (envUrl && !opts.auth)
+    return new ExternalService('influxdb', 'env', envUrl, Number(new URL(envUrl).port || 8086));
   if (bin) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'xiang-influx-'));
     const port = await freePort();
@@ -185,6 +193,7 @@ export async function startInflux(): Promise<Service | null> {
         `  bind-address = "127.0.0.1:${port}"`,
         '  log-enabled = false',
         '  max-body-size = 0',
+        ...(opts.auth ? ['  auth-enabled = true'] : []),
         '[continuous_queries]',
         '  log-enabled = false',
         '',
@@ -207,10 +216,20 @@ export async function startInflux(): Promise<Service | null> {
       },
     );
     await svc.start();
+    if (opts.auth) await createInfluxAdmin(url, opts.auth);
     return svc;
   }
   if (dockerAvailable()) return await containerService('influxdb', 'influxdb:1.8', 8086, 'http');
   return missing('influxdb', 'no XIANG_TEST_INFLUX_URL, no influxd binary on PATH, no Docker engine');
+}
+
+/** The first user of an auth-enabled InfluxDB 1.x may be created without credentials (an admin). */
+async function createInfluxAdmin(url: string, auth: { username: string; password: string }): Promise<void> {
+  const q = `CREATE USER "${auth.username}" WITH PASSWORD '${auth.password.replace(/'/g, "\\'")}' WITH ALL PRIVILEGES`;
+  const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
+  const text = await res.text();
+  if (!res.ok || text.includes('"error"'))
+    throw new Error(`creating the InfluxDB admin user: HTTP ${res.status}`);
 }
 
 async function containerService(

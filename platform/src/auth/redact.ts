@@ -11,3 +11,20 @@ export const REDACTED = '***';
 export function redactUrl(text: string): string {
   return text.replace(USERINFO_RE, `$1${REDACTED}@`).replace(SECRET_QUERY_RE, `$1${REDACTED}`);
 }
+
+/**
+ * pino `redact` paths for the platform logger: an HTTP client's error may carry its request and response
+ * objects — the `influx` client's RequestError does, and its request's raw header text holds
+ * `Authorization: Basic base64(user:password)` — which pino's error serializer would copy into the log line.
+ */
+export const LOG_REDACT_PATHS = [
+  'err.req',
+  'err.res',
+  'err.request',
+  'err.response',
+  'err.config',
+  'err.cause.req',
+  'err.cause.res',
+  'err.cause.request',
+  'err.cause.response',
+];

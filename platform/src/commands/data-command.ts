@@ -4,6 +4,7 @@ import { ADMIN_TOKEN_FILE } from '../auth/tokens.js';
 import type { PlatformConfig } from '../config/schema.js';
 import { cliAccess } from './data-dir-lock.js';
 import { type FactoryData, stepPrinter, withFactoryData } from './factory-data.js';
+import { postJson, type RemoteTls, UntrustedPlatformError } from './remote.js';
 import { type CliIo, EXIT } from './types.js';
 
 /** A file a data command produces; the CLI process writes it (relative paths are relative to its cwd). */
@@ -46,6 +47,7 @@ export async function runDataCommand<A>(
   factoryId: string,
   args: A,
   io: CliIo,
+  tls: RemoteTls = {},
 ): Promise<number> {
   if (!existsSync(path.join(config.dataDir, 'platform.db'))) {
     io.err(noDataHint(cmd.name, config.dataDir));
@@ -57,7 +59,7 @@ export async function runDataCommand<A>(
     step(
       `a platform serves ${config.dataDir} (pid ${access.server.pid}): running there, through ${access.server.url}`,
     );
-    return runRemote(cmd.name, access.server.url, adminToken(config), factoryId, args, io);
+    return runRemote(cmd.name, access.server.url, adminToken(config), factoryId, args, io, tls);
   }
   step(`locked ${config.dataDir} for this command (no platform is serving it; one started now waits)`);
   try {
@@ -87,6 +89,7 @@ async function runRemote(
   factoryId: string,
   args: unknown,
   io: CliIo,
+  tls: RemoteTls,
 ): Promise<number> {
   if (!token) {
     io.err(
@@ -94,14 +97,29 @@ async function runRemote(
     );
     return EXIT.failed;
   }
-  const res = await fetch(`${url}${CLI_API_PATH}/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ factoryId, args }),
-  });
-  if (!res.ok || !res.body) {
-    const p = (await res.json().catch(() => ({}))) as { detail?: string };
-    io.err(`xiang ${name}: the serving platform answered ${res.status}: ${p.detail ?? res.statusText}`);
+  let res: Awaited<ReturnType<typeof postJson>>;
+  try {
+    res = await postJson(
+      `${url}${CLI_API_PATH}/${name}`,
+      { authorization: `Bearer ${token}` },
+      { factoryId, args },
+      tls,
+    );
+  } catch (e) {
+    if (!(e instanceof UntrustedPlatformError)) throw e;
+    io.err(`xiang ${name}: ${e.message}`);
+    return EXIT.failed;
+  }
+  if (res.status < 200 || res.status >= 300) {
+    const text = await res.text();
+    const p = ((): { detail?: string } => {
+      try {
+        return JSON.parse(text) as { detail?: string };
+      } catch {
+        return {};
+      }
+    })();
+    io.err(`xiang ${name}: the serving platform answered ${res.status}: ${p.detail ?? text.slice(0, 200)}`);
     return EXIT.failed;
   }
   let code: number = EXIT.failed;

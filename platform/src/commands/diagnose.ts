@@ -11,13 +11,14 @@ import { DiagnosisRepository } from '../services/diagnoses/repository.js';
 import { summarize } from '../services/diagnoses/run.js';
 import { DiagnosisError, type DiagnosisRequest, runDiagnosis } from '../services/diagnoses/service.js';
 import { type DataCommand, type OutputFile, runDataCommand } from './data-command.js';
+import { readCaFile } from './remote.js';
 import { printPdf, reportAdminFrom, tempHtmlPath, wantsPdf } from './report-output.js';
 import { type CliCommand, type CliIo, EXIT, oneLine } from './types.js';
 
 /**
  * `xiang diagnose --factory F --from D --to D [--lang en] --out report.html [--json out.json]
  *   [--options options.yaml] [--basis equivalent|equal] [--grid-year N] [--flat-price ¥/kWh]
- *   [--config platform.yaml] [--no-save]`
+ *   [--config platform.yaml] [--ca ca.crt] [--no-save]`
  *
  * Opens the platform's data directory like `xiang serve` (config file, XIANG_* env, defaults): registry and
  * time-series store, read-only in effect, so it runs beside a serving platform (SQLite WAL). Reads the period
@@ -27,7 +28,7 @@ import { type CliCommand, type CliIo, EXIT, oneLine } from './types.js';
  */
 const USAGE =
   'xiang diagnose --factory F --from YYYY-MM-DD --to YYYY-MM-DD [--lang zh|en] --out report.html|report.pdf [--json result.json] ' +
-  '[--report-info report.yaml] [--org NAME] [--team "NAME:ROLE,…"] [--options options.yaml] [--basis equivalent|equal] [--grid-year N] [--flat-price CNY_PER_KWH] [--config platform.yaml] [--no-save]';
+  '[--report-info report.yaml] [--org NAME] [--team "NAME:ROLE,…"] [--options options.yaml] [--basis equivalent|equal] [--grid-year N] [--flat-price CNY_PER_KWH] [--config platform.yaml] [--ca ca.crt] [--no-save]';
 
 const DIAGNOSE_HELP = `${USAGE}
 
@@ -55,6 +56,7 @@ Options:
   --grid-year N          grid CO₂ factor of that data year
   --flat-price P         flat electricity price, CNY/kWh (money columns in the report)
   --config FILE          platform config (else XIANG_* env; data directory XIANG_DATA_DIR, default ./data)
+  --ca FILE              CA certificate trusted for a platform serving HTTPS (else system CAs + NODE_EXTRA_CA_CERTS)
   --no-save              do not record the run in the platform's history
 
 Examples:
@@ -79,6 +81,7 @@ type Args = {
   gridYear?: number;
   flatPrice?: number;
   config?: string;
+  ca?: string;
   save: boolean;
 };
 
@@ -100,6 +103,7 @@ function parse(argv: string[]): Args {
       'grid-year': { type: 'string' },
       'flat-price': { type: 'string' },
       config: { type: 'string', short: 'c' },
+      ca: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
     },
     strict: true,
@@ -137,6 +141,7 @@ function parse(argv: string[]): Args {
     ...(gridYear !== undefined ? { gridYear } : {}),
     ...(flatPrice !== undefined ? { flatPrice } : {}),
     ...(values.config ? { config: values.config } : {}),
+    ...(values.ca ? { ca: values.ca } : {}),
     save: !values['no-save'],
   };
 }
@@ -285,6 +290,7 @@ export const diagnoseCommand: CliCommand = {
       args = parse(argv);
       config = loadConfig({ file: args.config });
       if (args.optionsFile) options = readOptions(args.optionsFile);
+      if (args.ca) readCaFile(args.ca);
       const admin = reportAdminFrom({ file: args.reportInfo, org: args.org, team: args.team });
       args = { ...args, admin, ...(wantsPdf(args.out) ? { htmlOut: tempHtmlPath() } : {}) };
     } catch (e) {
@@ -296,8 +302,10 @@ export const diagnoseCommand: CliCommand = {
     if (args.gridYear)
       options = { ...options, gridFactor: { ...options.gridFactor, dataYear: args.gridYear } };
     if (args.flatPrice) options = { ...options, flatPriceCnyPerKwh: args.flatPrice };
-    const { optionsFile: _file, config: _config, reportInfo: _info, org: _org, team: _team, ...rest } = args;
-    const code = await runDataCommand(diagnoseData, config, args.factory, { ...rest, options }, io);
+    const { optionsFile: _f, config: _c, reportInfo: _i, org: _o, team: _t, ca, ...rest } = args;
+    const code = await runDataCommand(diagnoseData, config, args.factory, { ...rest, options }, io, {
+      caFile: ca,
+    });
     if (code !== EXIT.ok || !args.htmlOut) return code;
     try {
       await printPdf(args.htmlOut, args.out, {

@@ -4,6 +4,7 @@ import { GRADE_USAGE, type GradeArgs, gradeFromLoaded, gradePeriod, parseGradeAr
 import { GradingRepository } from '../services/grading/repository.js';
 import { loadIndicatorInputs } from '../services/grading/service.js';
 import { type DataCommand, type OutputFile, runDataCommand } from './data-command.js';
+import { readCaFile } from './remote.js';
 import { type CliCommand, EXIT, oneLine } from './types.js';
 
 /**
@@ -15,7 +16,7 @@ import { type CliCommand, EXIT, oneLine } from './types.js';
  * (so the console lists it and the next report shows progress) unless --no-save. Progress goes to stderr.
  * The data part runs in one process per data directory (data-command.ts).
  */
-const USAGE = `${GRADE_USAGE.replace('usage: ', '')} [--config platform.yaml] [--no-save]`;
+const USAGE = `${GRADE_USAGE.replace('usage: ', '')} [--config platform.yaml] [--ca ca.crt] [--no-save]`;
 
 const GRADE_HELP = `${USAGE}
 
@@ -33,6 +34,7 @@ Options:
   --lang zh|en           report language (default zh)
   --from D --to D        telemetry period, YYYY-MM-DD local days (--to inclusive)
   --config FILE          platform config (else XIANG_* env; data directory XIANG_DATA_DIR, default ./data)
+  --ca FILE              CA certificate trusted for a platform serving HTTPS (else system CAs + NODE_EXTRA_CA_CERTS)
   --no-save              do not record the assessment
 
 Examples:
@@ -89,13 +91,15 @@ export const gradeCommand: CliCommand = {
   usage: USAGE,
   help: GRADE_HELP,
   async run(argv, io) {
-    const own = { config: undefined as string | undefined, save: true };
+    const own = { config: undefined as string | undefined, ca: undefined as string | undefined, save: true };
     const rest: string[] = [];
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i] as string;
       if (a === '--no-save') own.save = false;
       else if (a === '--config' || a === '-c') own.config = argv[++i];
       else if (a.startsWith('--config=')) own.config = a.slice('--config='.length);
+      else if (a === '--ca') own.ca = argv[++i] ?? '';
+      else if (a.startsWith('--ca=')) own.ca = a.slice('--ca='.length);
       else rest.push(a);
     }
     let args: GradeArgs;
@@ -103,6 +107,7 @@ export const gradeCommand: CliCommand = {
     try {
       args = parseGradeArgs(rest);
       config = loadConfig({ file: own.config });
+      if (own.ca !== undefined) readCaFile(own.ca);
     } catch (e) {
       const usage = e instanceof ConfigError ? '' : `\nusage: ${USAGE}`;
       io.err(`xiang grade: ${oneLine(e)}${usage}`);
@@ -115,6 +120,7 @@ export const gradeCommand: CliCommand = {
       io.err(`xiang grade: cannot read the answers file: ${(e as Error).message}`);
       return EXIT.usage;
     }
-    return runDataCommand(gradeData, config, args.factory, { ...args, answersYaml, save: own.save }, io);
+    const data = { ...args, answersYaml, save: own.save };
+    return runDataCommand(gradeData, config, args.factory, data, io, { caFile: own.ca });
   },
 };

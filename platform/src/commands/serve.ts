@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { redactUrl } from '../auth/redact.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { startPlatform } from '../main.js';
+import { InfluxAuthError } from '../store/index.js';
 import { announceServer } from './data-dir-lock.js';
 import { type CliCommand, EXIT, oneLine } from './types.js';
 
@@ -66,6 +67,11 @@ export const serveCommand: CliCommand = {
       platform = await startPlatform(config);
     } catch (e) {
       lease.release();
+      // Refused store credentials are a setting to fix: one line naming it, the config exit code (no stack).
+      if (e instanceof InfluxAuthError) {
+        io.err(`xiang serve: ${e.message}`);
+        return EXIT.usage;
+      }
       throw e;
     }
     lease.publish(platform.url);

@@ -26,6 +26,7 @@ export const envVars = {
   XIANG_INFLUX_DATABASE: { path: ['store', 'database'], type: 'string' },
   XIANG_INFLUX_USERNAME: { path: ['store', 'influx', 'username'], type: 'string' },
   XIANG_INFLUX_PASSWORD: { path: ['store', 'influx', 'password'], type: 'string' },
+  XIANG_INFLUX_PASSWORD_FILE: { path: ['store', 'influx', 'passwordFile'], type: 'string' },
   XIANG_DATA_DIR: { path: ['dataDir'], type: 'string' },
   XIANG_REPOSITORY: { path: ['repository', 'kind'], type: 'string' },
   XIANG_POSTGRES_URL: { path: ['repository', 'url'], type: 'string' },

@@ -8,6 +8,7 @@ import type { TimeSeriesStore } from './types.js';
 export { EmbeddedStore } from './embedded/embedded-store.js';
 export { StoreQueryError } from './engine/align.js';
 export { DEFAULT_MAX_GAP_MS } from './engine/counter.js';
+export { InfluxAuthError } from './influx/auth.js';
 export { InfluxStore } from './influx/influx-store.js';
 export { BacklogFullError } from './influx/writer.js';
 export { ROLLOVER_NEAR_FRACTION } from './rollup/summary.js';

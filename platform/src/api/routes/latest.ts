@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { LatestValue } from '../../store/types.js';
+import { sendArray } from '../json-stream.js';
 import { deviceFilterSchema, factoryParams, metricFilterSchema } from '../params.js';
 import { API_PREFIX, type RouteModule } from '../types.js';
 
@@ -28,12 +30,20 @@ export const latestRoutes: RouteModule = {
           response: { 200: z.array(latestOut) },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const filter: { deviceIds?: string[]; metrics?: string[] } = {};
         if (req.query.deviceId) filter.deviceIds = req.query.deviceId;
         if (req.query.metric) filter.metrics = req.query.metric;
         const rows = await store.latest(req.params.factoryId, filter);
-        return rows.map(({ factoryId, ...r }) => r);
+        // A whole factory's latest values: thousands of rows, streamed (api/json-stream.ts).
+        return sendArray(reply, rows, (r: LatestValue) => ({
+          deviceId: r.deviceId,
+          metric: r.metric,
+          tsMs: r.tsMs,
+          value: r.value,
+          text: r.text ?? null,
+          status: r.status,
+        }));
       },
     );
   },

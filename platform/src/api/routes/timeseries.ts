@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Registry } from '../../registry/registry.js';
-import type { SeriesKey, TimeSeriesStore } from '../../store/types.js';
+import type { SeriesKey, StepSegment, StoredPoint, TimeSeriesStore } from '../../store/types.js';
+import { sendSeries } from '../json-stream.js';
 import {
   checkRange,
   durationSchema,
@@ -169,26 +170,27 @@ export const timeseriesRoutes: RouteModule = {
           response: { 200: rawOut },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const q = req.query;
         const range = checkRange(q);
         if (range) throw badRequest(range, 'query.to');
         const limit = pointLimit(q.limit, 10_000, q.series.length);
-        const out = [];
-        for (const k of await knownKeys(store, registry, req.params.factoryId, q.series)) {
-          const pts = await store.raw(k, q.from, q.to, limit);
-          out.push({
-            deviceId: k.deviceId,
-            metric: k.metric,
-            points: pts.map((p) => ({
-              tsMs: p.tsMs,
-              value: p.value,
-              text: p.text ?? null,
-              status: p.status,
-            })),
-          });
+        const keys = await knownKeys(store, registry, req.params.factoryId, q.series);
+        // The first read before the first byte: a store that fails, fails with a proper error answer.
+        const first = keys[0] ? await store.raw(keys[0], q.from, q.to, limit) : [];
+        async function* parts() {
+          for (const [i, k] of keys.entries())
+            yield {
+              head: { deviceId: k.deviceId, metric: k.metric },
+              items: i === 0 ? first : await store.raw(k, q.from, q.to, limit),
+            };
         }
-        return { series: out };
+        return sendSeries(reply, 'points', parts(), (p: StoredPoint) => ({
+          tsMs: p.tsMs,
+          value: p.value,
+          text: p.text ?? null,
+          status: p.status,
+        }));
       },
     );
     app.get(
@@ -220,7 +222,7 @@ export const timeseriesRoutes: RouteModule = {
           response: { 200: stepOut },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const q = req.query;
         const range = checkRange(q);
         if (range) throw badRequest(range, 'query.to');
@@ -231,7 +233,15 @@ export const timeseriesRoutes: RouteModule = {
           limit: pointLimit(q.limit, 100_000, q.series.length),
           ...(q.maxHold !== undefined ? { maxHoldMs: q.maxHold } : {}),
         });
-        return { series: res.map(strip) };
+        const parts = res.map((r) => ({
+          head: { deviceId: r.series.deviceId, metric: r.series.metric },
+          items: r.segments,
+        }));
+        return sendSeries(reply, 'segments', parts, (g: StepSegment) => ({
+          startMs: g.startMs,
+          endMs: g.endMs,
+          value: g.value,
+        }));
       },
     );
     app.get(

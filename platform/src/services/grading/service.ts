@@ -1,14 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import {
-  type AnswerValue,
-  type Assessment,
-  applySuggestions,
-  assessmentSchema,
-  type Suggestion,
-} from '../../grading/assessment.js';
+import { type Assessment, applySuggestions, type Suggestion } from '../../grading/assessment.js';
 import type { Lang } from '../../grading/common.js';
 import { gateByCoverage } from '../../grading/evidence.js';
-import { maturityFramework } from '../../grading/frameworks/index.js';
 import { type GradeRun, gradeFactory } from '../../grading/grade.js';
 import type { IndicatorInputs } from '../../grading/indicators/types.js';
 import type { GradingReport } from '../../grading/report/schema.js';
@@ -18,51 +10,23 @@ import { HeavyGate } from '../compute/gate.js';
 import { ComputePool } from '../compute/pool.js';
 import { yieldingStore } from '../compute/yielding-store.js';
 import { applyAnswer } from './apply-answer.js';
+import { frameworkOf, listAssessments, newAssessment } from './assessment-build.js';
 import { progressOf, revisionHistory } from './history.js';
 import { defaultPeriod, type EnergyCoverageSource, loadIndicatorInputs } from './load-inputs.js';
 import type { GradingRepository } from './repository.js';
 import { GradingError } from './service-error.js';
+import type { AnswerInput, AssessmentListEntry, CreateAssessment, ItemAnswerInput } from './types.js';
 import { type Actor, assertEditable, lock, sendBack, submit } from './workflow.js';
 
 export { defaultPeriod, loadIndicatorInputs } from './load-inputs.js';
 export { GradingError } from './service-error.js';
+export type { AnswerInput, AssessmentListEntry, CreateAssessment, ItemAnswerInput } from './types.js';
 
 /**
  * The I/O glue of grading: registry + store → indicator inputs (OEE, store coverage, energy-metering coverage)
  * → the pure domain (indicators, suggestions, evaluation, report) → the SQLite repository. Used by the API
  * (routes/assessments.ts) and `xiang grade`. Errors a caller can fix are GradingError with an HTTP-ish status.
  */
-
-export type CreateAssessment = {
-  frameworkId: string;
-  frameworkVersion?: string | undefined;
-  industry?: 'discrete' | 'process' | undefined;
-  weightSet?: string | undefined;
-  tailoring?: { subjectId: string; reason: string }[] | undefined;
-  period?: { fromMs: number; toMs: number } | undefined;
-  assessor?: string | undefined;
-};
-
-export type ItemAnswerInput = AnswerInput & { itemId: string };
-export type AnswerInput = {
-  value?: AnswerValue;
-  accept?: boolean;
-  overrideReason?: string | undefined;
-  evidence?: { ref: string; note?: string | undefined }[] | undefined;
-  note?: string | undefined;
-  by: string;
-};
-
-export type AssessmentListEntry = ReturnType<GradingRepository['listAssessments']>[number] & {
-  industry: string;
-  status: 'draft' | 'submitted' | 'locked';
-  period: { fromMs: number; toMs: number } | null;
-  answers: number;
-  fromTelemetry: number;
-  level: number | null;
-  totalScore: number | null;
-  computedAtMs: number | null;
-};
 
 export class GradingService {
   /** Autofill, indicators and grading runs: one at a time, per-factory queues (compute/gate.ts). */
@@ -137,30 +101,7 @@ export class GradingService {
   create(factoryId: string, c: CreateAssessment): Assessment {
     const profile = this.deps.registry.factory(factoryId);
     if (!profile) throw new GradingError(404, `factory "${factoryId}" is not known`);
-    const framework = this.framework(c.frameworkId);
-    if (c.frameworkVersion && c.frameworkVersion !== framework.version)
-      throw new GradingError(
-        409,
-        `framework ${framework.id} is at version ${framework.version} on this platform, not ${c.frameworkVersion}`,
-        'body.frameworkVersion',
-      );
-    const nowMs = this.now();
-    const a = assessmentSchema.parse({
-      id: randomUUID(),
-      factoryId,
-      frameworkId: framework.id,
-      frameworkVersion: framework.version,
-      industry: c.industry ?? profile.industry,
-      ...(c.weightSet ? { weightSet: c.weightSet } : {}),
-      tailoring: c.tailoring ?? [],
-      ...(c.period ? { period: c.period } : {}),
-      ...(c.assessor ? { assessor: c.assessor } : {}),
-      answers: [],
-      createdAtMs: nowMs,
-      updatedAtMs: nowMs,
-    });
-    const problems = framework.check(a).filter((p) => !p.startsWith('answers.'));
-    if (problems.length > 0) throw new GradingError(400, problems.join('; '), 'body.tailoring');
+    const a = newAssessment(factoryId, profile, c, this.now());
     this.deps.repo.saveAssessment(a, { by: c.assessor, action: 'create' });
     return a;
   }
@@ -306,21 +247,7 @@ export class GradingService {
   }
 
   list(factoryId: string): AssessmentListEntry[] {
-    return this.deps.repo.listAssessments(factoryId).map((s) => {
-      const a = this.deps.repo.getAssessment(s.id);
-      const r = this.deps.repo.latestResult(s.id);
-      return {
-        ...s,
-        industry: a?.industry ?? '',
-        status: a?.status ?? 'draft',
-        period: a?.period ?? null,
-        answers: a?.answers.length ?? 0,
-        fromTelemetry: a?.answers.filter((x) => x.source === 'telemetry').length ?? 0,
-        level: r?.result.level ?? null,
-        totalScore: r?.result.totalScore ?? null,
-        computedAtMs: r?.generatedAtMs ?? null,
-      };
-    });
+    return listAssessments(this.deps.repo, factoryId);
   }
 
   revisions(factoryId: string, id: string) {
@@ -341,11 +268,7 @@ export class GradingService {
   }
 
   private framework(id: string) {
-    try {
-      return maturityFramework(id);
-    } catch (e) {
-      throw new GradingError(400, (e as Error).message, 'body.frameworkId');
-    }
+    return frameworkOf(id);
   }
 }
 

@@ -28,6 +28,7 @@ import type {
   SummaryQuery,
   TimeSeriesStore,
 } from '../types.js';
+import { authRefused, type InfluxCredentials, influxCredentials, influxStatus } from './auth.js';
 import { postLines, type WriteTarget, writeTarget } from './http-write.js';
 import { pointLine, seriesTags } from './line-protocol.js';
 import {
@@ -66,13 +67,15 @@ export class InfluxStore implements TimeSeriesStore {
   private rejectedPoints = 0;
   private lastError: string | undefined;
   private readonly tagCache = new Map<string, string>();
+  private readonly credentials: InfluxCredentials;
 
   constructor(input: InfluxStoreOptionsInput) {
     const o = influxStoreOptionsSchema.parse(input);
     this.options = o;
     const u = new URL(o.url);
-    const username = o.username ?? (u.username ? decodeURIComponent(u.username) : undefined);
-    const password = o.password ?? (u.password ? decodeURIComponent(u.password) : undefined);
+    this.credentials = influxCredentials(o);
+    const username = this.credentials?.username;
+    const password = this.credentials?.password;
     this.client = new InfluxDB({
       host: u.hostname.replace(/^\[|\]$/g, ''),
       port: Number(u.port || (u.protocol === 'https:' ? 443 : 8086)),
@@ -119,6 +122,13 @@ export class InfluxStore implements TimeSeriesStore {
       await this.schema.ensure();
       schemaReady = true;
     } catch (e) {
+      const status = influxStatus(e);
+      if (status === 401 || status === 403) {
+        // Wrong credentials are a setting to fix, not an outage to wait out: refuse to start, saying which.
+        this.sidecar.close();
+        this.sidecar = null;
+        throw authRefused(o.url, this.credentials, status);
+      }
       // Start anyway: writes go to the backlog, which creates the schema before it drains.
       this.lastError = `InfluxDB not ready at start: ${errorText(e)}`;
     }

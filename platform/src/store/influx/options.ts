@@ -11,6 +11,11 @@ export const influxStoreOptionsSchema = z.object({
   database: z.string().min(1).default('xiang'),
   username: z.string().optional(),
   password: z.string().optional(),
+  /**
+   * A file holding the password (its first line; a secrets mount, deploy/secrets/): kept out of the YAML and
+   * the environment. Wins over `password`.
+   */
+  passwordFile: z.string().min(1).optional(),
   /** Holds the durable backlog and rollup bookkeeping (influx-sidecar.sqlite). */
   dataDir: z.string().min(1),
   retention: z
