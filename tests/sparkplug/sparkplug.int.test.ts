@@ -198,6 +198,23 @@ describe.skipIf(!broker)('Sparkplug B edge node → Mosquitto → platform', () 
       'PM2 born',
       20_000,
     );
+    // A late Will of an earlier connection (older timestamp): the host republishes online (Sparkplug 3.0 §5.3,
+    // tck-id-message-flow-hid-sparkplug-state-message-delivered); the node ignores the older STATE.
+    const c = await mqtt.connectAsync(broker!.url, {
+      clientId: `old-host-${process.pid}`,
+      protocolVersion: 4,
+    });
+    const late = JSON.stringify({ online: false, timestamp: state.timestamp - 1 });
+    await c.publishAsync(`spBv1.0/STATE/${HOST_ID}`, late, { qos: 1, retain: true });
+    await c.endAsync();
+    await waitFor(
+      async () => (await retainedState()).timestamp > state.timestamp,
+      'online republished',
+      20_000,
+    );
+    expect((await retainedState()).online).toBe(true);
+    expect(waiter.hostOnline).toBe(true);
+    expect(waiter.birthsSent).toBe(1);
   });
 
   it('after a platform restart the node goes on by alias (no rebirth, no dead letter); a stale NDEATH is ignored', async () => {
