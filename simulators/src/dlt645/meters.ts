@@ -142,7 +142,7 @@ export class Dlt645Meters {
   private followUpFrame(m: Meter, data: Buffer): Buffer {
     const fu = m.followUp;
     const seq = data[4]!;
-    if (!fu || !fu.di.equals(data.subarray(0, 4)) || seq !== fu.next || seq >= fu.chunks.length) {
+    if (!fu?.di.equals(data.subarray(0, 4)) || seq !== fu.next || seq >= fu.chunks.length) {
       this.stats.abnormal++;
       return buildFrame(m.field, 0xd2, Buffer.from([0x01]));
     }

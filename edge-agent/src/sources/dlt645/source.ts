@@ -114,10 +114,11 @@ export class Dlt645Source implements Source {
       retries: d.retries ?? this.cfg.retries,
       requests:
         (d.blocks ?? this.cfg.blocks) ? blockRequests(d.address, points) : points.map((_, i) => single(i)),
-      onResult: (req, r) =>
-        req.points.forEach((i, k) =>
-          this.onResult(points[i]!, r.ok ? { ...r, answer: r.answer[k] as number } : r),
-        ),
+      onResult: (req, r) => {
+        req.points.forEach((i, k) => {
+          this.onResult(points[i]!, r.ok ? { ...r, answer: r.answer[k] as number } : r);
+        });
+      },
       // A meter that refuses a block (abnormal answer) is asked item by item from then on.
       replace: (req, f) => (req.block && f.kind === 'exception' ? req.points.map(single) : null),
       onCycle: (ok, failure) => {
