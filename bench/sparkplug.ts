@@ -111,6 +111,12 @@ async function run(p: Proc, c: MqttClient, make: (k: number) => [string, Buffer]
   const started = performance.now();
   await pump(c, messages, make);
   await waitFor(async () => (await stored(p)) - before >= POINTS, 'all points stored', 600_000, 100);
+  const dead = await fetch(`${p.url}/api/v1/ingest/stats`, {
+    headers: { authorization: `Bearer ${p.token}` },
+  });
+  const rejected = (await dead.json()) as { totals: { rejectedPoints: Record<string, number> } };
+  if (Object.keys(rejected.totals.rejectedPoints).length > 0)
+    throw new Error(`points rejected: ${JSON.stringify(rejected.totals.rejectedPoints)}`);
   return POINTS / ((performance.now() - started) / 1000);
 }
 
@@ -151,7 +157,14 @@ async function native(p: Proc, c: MqttClient): Promise<number> {
 }
 
 async function sparkplug(p: Proc, c: MqttClient): Promise<number> {
-  const metric = (m: number) => ({ name: `m${m}`, alias: m + 1, datatype: DT.Double, value: 0 });
+  // Aliases are unique across the edge node and its devices (spec §6.4.6).
+  const alias = (d: number, m: number) => d * PER_DEVICE + m + 1;
+  const metric = (d: number, m: number) => ({
+    name: `m${m}`,
+    alias: alias(d, m),
+    datatype: DT.Double,
+    value: 0,
+  });
   await c.publishAsync(
     'spBv1.0/Bench/NBIRTH/GW',
     encodeSpec({ timestamp: T0, seq: 0, metrics: [{ name: 'bdSeq', datatype: DT.UInt64, value: 0n }] }),
@@ -163,7 +176,7 @@ async function sparkplug(p: Proc, c: MqttClient): Promise<number> {
       encodeSpec({
         timestamp: T0,
         seq: d + 1,
-        metrics: Array.from({ length: PER_DEVICE }, (_, m) => metric(m)),
+        metrics: Array.from({ length: PER_DEVICE }, (_, m) => metric(d, m)),
       }),
       { qos: 1 },
     );
@@ -171,7 +184,7 @@ async function sparkplug(p: Proc, c: MqttClient): Promise<number> {
     const d = k % DEVICES;
     const ts = T0 + Math.floor(k / DEVICES) * 1000;
     const metrics = Array.from({ length: PER_DEVICE }, (_, m) => ({
-      alias: m + 1,
+      alias: alias(d, m),
       timestamp: ts,
       as: DT.Double,
       value: value(k, m),
