@@ -123,6 +123,8 @@ export async function startPlatform(
       ...(sparkplug ? { extraRoutes: sparkplug.routes } : {}),
     });
     cleanup.push(() => ingest.abort());
+    sparkplug?.startHost({ mqtt: config.mqtt, ingestReady: () => ingest.ready() });
+    cleanup.push(() => sparkplug?.stopHost(true));
 
     const readiness = (): Readiness => {
       const h = store.health();
@@ -232,6 +234,7 @@ export async function startPlatform(
       await app.close();
       await diagnoses.close(); // a run in progress stops at its next store batch, before the store closes
       await compute.close();
+      await sparkplug?.stopHost(); // STATE offline before the ingest leaves
       await ingest.stop();
       if (ownStore) {
         await store.flush();
@@ -244,6 +247,7 @@ export async function startPlatform(
     const abort = async (): Promise<void> => {
       if (stopped) return;
       stopped = true;
+      await sparkplug?.stopHost(true);
       await ingest.abort();
       await alarms.close();
       await app.close();

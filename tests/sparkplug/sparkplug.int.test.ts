@@ -8,19 +8,29 @@ import { waitFor } from '../harness/ports.js';
 import { startMosquitto } from '../harness/services.js';
 import { api, PlatformHarness } from '../platform/platform-harness.js';
 import { SpecEdgeNode } from './edge-node.js';
-import { DT } from './spec-encoder.js';
+import { DT, encodeSpec } from './spec-encoder.js';
 
 /**
- * A Sparkplug B edge node written from the 3.0 spec (not our agent, not sparkplug-client) publishes to a real
- * Mosquitto; the platform, with Sparkplug ingest on and the README's sample mapping, must show its devices,
- * metrics, stored values, births/deaths and online history through the API, and ask for a rebirth on a gap.
+ * A Sparkplug B edge node written from the 3.0 spec (not our agent, not sparkplug-client) publishes at QoS 1 to a
+ * real Mosquitto; the platform, with Sparkplug ingest on and the README's sample mapping, must show its devices,
+ * metrics, stored values, births/deaths and online history through the API, ask for a rebirth on a gap, keep the
+ * node's session across a restart and a crash (every value stored, none dead-lettered), and announce itself as
+ * Primary Host Application (STATE) to a second node that waits for it before its births.
  */
 const broker = await startMosquitto();
 const h = new PlatformHarness();
 let p: RunningPlatform;
 let node: SpecEdgeNode;
+let waiter: SpecEdgeNode;
+const HOST_ID = 'xiang-host';
 let dataDir: string;
-let sparkplug: { enabled: true; mappingFile: string; groups: string[]; rebirthMinIntervalMs: number };
+let sparkplug: {
+  enabled: true;
+  mappingFile: string;
+  groups: string[];
+  rebirthMinIntervalMs: number;
+  hostId: string;
+};
 
 const README = path.join(import.meta.dirname, '../../platform/src/sparkplug/README.md');
 /** The README's sample mapping (the yaml block that starts with `groups:`). */
@@ -46,19 +56,37 @@ const get = <T>(url: string) => api<T>(p, h.adminToken, url);
 const raw = (series: string) =>
   get<Raw>(`/api/v1/factories/F1/timeseries/raw?series=${series}&from=0&to=${Date.now() + 86_400_000}`);
 const values = async (series: string) => (await raw(series)).series[0]?.points.map((x) => x.value) ?? [];
+/** Energy values of the crash test: its 300 s from fromMs on (older than every other point of the suite). */
+const energyFrom = async (fromMs: number) =>
+  ((await raw('PM1:energyImport')).series[0]?.points ?? [])
+    .filter((x) => x.tsMs >= fromMs && x.tsMs < fromMs + 300_000)
+    .map((x) => x.value);
+type Stats = { totals: { staleDeaths: number; rejectedMessages: Record<string, number> } };
+/** The retained STATE of the platform as a newly connecting client gets it. */
+async function retainedState(): Promise<{ online: boolean; timestamp: number }> {
+  const c = await mqtt.connectAsync(broker!.url, { clientId: `state-${process.pid}`, protocolVersion: 4 });
+  try {
+    const got = new Promise<Buffer>((resolve) => c.once('message', (_t, payload) => resolve(payload)));
+    await c.subscribeAsync(`spBv1.0/STATE/${HOST_ID}`, { qos: 1 });
+    return JSON.parse((await got).toString('utf8'));
+  } finally {
+    await c.endAsync();
+  }
+}
 
 describe.skipIf(!broker)('Sparkplug B edge node → Mosquitto → platform', () => {
   beforeAll(async () => {
     dataDir = await h.tempDir();
     const mappingFile = path.join(dataDir, 'sparkplug-mapping.yaml');
     await writeFile(mappingFile, sampleMapping());
-    sparkplug = { enabled: true, mappingFile, groups: ['+'], rebirthMinIntervalMs: 60_000 };
+    sparkplug = { enabled: true, mappingFile, groups: ['+'], rebirthMinIntervalMs: 60_000, hostId: HOST_ID };
     p = await h.start(broker!.url, dataDir, { sparkplug });
     await waitFor(() => p.ingest.ready(), 'platform subscribed', 15_000);
     node = await SpecEdgeNode.connect(broker!.url, {
       group: 'Plant1',
       node: 'GW1',
       bdSeq: 3,
+      qos: 1,
       nodeMetrics: [{ name: 'Uptime', alias: 1, datatype: DT.Int64, value: 10n }],
       devices: [
         {
@@ -75,6 +103,7 @@ describe.skipIf(!broker)('Sparkplug B edge node → Mosquitto → platform', () 
   });
   afterAll(async () => {
     await node?.end().catch(() => {});
+    await waiter?.end().catch(() => {});
     await h.dispose();
     await broker?.dispose();
   });
@@ -133,7 +162,7 @@ describe.skipIf(!broker)('Sparkplug B edge node → Mosquitto → platform', () 
     const metricsText = await (await fetch(`${p.url}/metrics`)).text();
     expect(metricsText).toMatch(/xiang_sparkplug_rebirth_requests_total\{result="sent"\} 1\b/);
     expect(metricsText).toMatch(/xiang_sparkplug_seq_gaps_total 1\b/);
-    expect(metricsText).toMatch(/xiang_sparkplug_messages_total\{type="DDATA",qos="0"\} 8\b/);
+    expect(metricsText).toMatch(/xiang_sparkplug_messages_total\{type="DDATA",qos="1"\} 8\b/);
   });
 
   it('a group nobody mapped is counted and dead-lettered', async () => {
@@ -150,27 +179,106 @@ describe.skipIf(!broker)('Sparkplug B edge node → Mosquitto → platform', () 
     expect(stats.totals.rejectedMessages.sparkplugUnknownGroup).toBe(1);
   });
 
-  it('after a platform restart (node state lost) data is dead-lettered, a rebirth asked for, then stored again', async () => {
+  it('the platform is Primary Host Application: retained STATE online; a node waiting for it births then', async () => {
+    const state = await retainedState();
+    expect(state).toMatchObject({ online: true });
+    expect(typeof state.timestamp).toBe('number');
+    waiter = await SpecEdgeNode.connect(broker!.url, {
+      group: 'Plant1',
+      node: 'GW2',
+      bdSeq: 0,
+      qos: 1,
+      primaryHostId: HOST_ID,
+      devices: [{ id: 'PM2', metrics: [{ name: 'Active Power', alias: 1, datatype: DT.Float, value: 2 }] }],
+    });
+    await waitFor(() => waiter.birthsSent === 1, 'births after STATE online', 20_000);
+    await waitFor(
+      async () =>
+        (await get<Device[]>('/api/v1/factories/F1/devices')).some((d) => d.id === 'PM2' && d.online),
+      'PM2 born',
+      20_000,
+    );
+    // A late Will of an earlier connection (older timestamp): the host republishes online (Sparkplug 3.0 §5.3,
+    // tck-id-message-flow-hid-sparkplug-state-message-delivered); the node ignores the older STATE.
+    const c = await mqtt.connectAsync(broker!.url, {
+      clientId: `old-host-${process.pid}`,
+      protocolVersion: 4,
+    });
+    const late = JSON.stringify({ online: false, timestamp: state.timestamp - 1 });
+    await c.publishAsync(`spBv1.0/STATE/${HOST_ID}`, late, { qos: 1, retain: true });
+    await c.endAsync();
+    await waitFor(
+      async () => (await retainedState()).timestamp > state.timestamp,
+      'online republished',
+      20_000,
+    );
+    expect((await retainedState()).online).toBe(true);
+    expect(waiter.hostOnline).toBe(true);
+    expect(waiter.birthsSent).toBe(1);
+  });
+
+  it('after a platform restart the node goes on by alias (no rebirth, no dead letter); a stale NDEATH is ignored', async () => {
     await p.stop();
+    await waitFor(() => !waiter.hostOnline, 'STATE offline seen by the waiting node', 20_000);
+    expect((await retainedState()).online).toBe(false);
     p = await h.start(broker!.url, dataDir, { sparkplug });
     await waitFor(() => p.ingest.ready(), 'platform subscribed again', 15_000);
+    await waitFor(
+      () => waiter.hostOnline && waiter.birthsSent === 2,
+      'the waiting node births again',
+      20_000,
+    );
     const t2 = Date.now() - 20_000;
     await node.ddata('PM1', [[10, 30]], t2);
-    await waitFor(() => node.rebirths === 2, 'second rebirth command', 20_000);
     await node.ddata('PM1', [[10, 31]], t2 + 1000);
-    await waitFor(async () => (await values('PM1:activePower')).length === 6, '6 power points', 20_000);
-    expect(await values('PM1:activePower')).toEqual([11, 12, 13, 20, 21, 31]);
-    const dead = await get<{ reason: string; topic: string }[]>(
-      '/api/v1/ingest/dead-letters?reason=sparkplugNoBirth',
+    await waitFor(async () => (await values('PM1:activePower')).length === 7, '7 power points', 20_000);
+    expect(await values('PM1:activePower')).toEqual([11, 12, 13, 20, 21, 30, 31]);
+    // A Will of an earlier connection of GW1 (bdSeq 2), arriving after the restart: counted, nothing offline.
+    const c = await mqtt.connectAsync(broker!.url, {
+      clientId: `late-will-${process.pid}`,
+      protocolVersion: 4,
+    });
+    await c.publishAsync(
+      'spBv1.0/Plant1/NDEATH/GW1',
+      encodeSpec({ metrics: [{ name: 'bdSeq', datatype: DT.UInt64, value: 2n }] }),
+      { qos: 1 },
     );
-    expect(dead.map((d) => d.topic)).toEqual(['spBv1.0/Plant1/DDATA/GW1/PM1']);
+    await c.endAsync();
+    await waitFor(
+      async () => (await get<Stats>('/api/v1/ingest/stats')).totals.staleDeaths === 1,
+      'stale death counted',
+      20_000,
+    );
+    const devices = await get<Device[]>('/api/v1/factories/F1/devices');
+    expect(devices.filter((d) => d.agentId === 'GW1').every((d) => d.online)).toBe(true);
+    expect(node.rebirths).toBe(1);
+    expect(await get<unknown[]>('/api/v1/ingest/dead-letters?reason=sparkplugNoBirth')).toEqual([]);
+  });
+
+  it('a platform crash mid-stream at QoS 1: every value stored exactly once after the restart, none dead-lettered', async () => {
+    const t3 = Date.now() - 10_000_000;
+    const N = 300;
+    const sent = (async () => {
+      for (let k = 0; k < N; k++) await node.ddata('PM1', [[11, 5000 + k]], t3 + k * 1000);
+    })();
+    await waitFor(async () => (await energyFrom(t3)).length >= 20, 'some values stored', 20_000);
+    await p.abort(); // no PUBACK for what was not yet durable: Mosquitto keeps it for the persistent session
+    await sent;
+    p = await h.start(broker!.url, dataDir, { sparkplug });
+    await waitFor(async () => (await energyFrom(t3)).length === N, `${N} values stored`, 60_000);
+    expect(await energyFrom(t3)).toEqual(Array.from({ length: N }, (_, k) => 5000 + k));
+    const dead = await get<{ reason: string }[]>('/api/v1/ingest/dead-letters');
+    expect(dead.map((d) => d.reason).filter((r) => r !== 'sparkplugUnknownGroup')).toEqual([]);
   });
 
   it('the node dies (its Will NDEATH carries the NBIRTH bdSeq): every device offline, online history shows it', async () => {
     node.crash();
     await waitFor(
-      async () => (await get<Device[]>('/api/v1/factories/F1/devices')).every((d) => !d.online),
-      'all devices offline',
+      async () =>
+        (await get<Device[]>('/api/v1/factories/F1/devices'))
+          .filter((d) => d.agentId === 'GW1')
+          .every((d) => !d.online),
+      'all devices of GW1 offline',
       30_000,
     );
     const history = await get<{ online: boolean; reason: string }[]>(

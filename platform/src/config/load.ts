@@ -36,6 +36,7 @@ export const envVars = {
   XIANG_INGEST_AUTO_REGISTER_AGENTS: { path: ['ingest', 'autoRegisterAgents'], type: 'boolean' },
   XIANG_SPARKPLUG_ENABLED: { path: ['sparkplug', 'enabled'], type: 'boolean' },
   XIANG_SPARKPLUG_MAPPING_FILE: { path: ['sparkplug', 'mappingFile'], type: 'string' },
+  XIANG_SPARKPLUG_HOST_ID: { path: ['sparkplug', 'hostId'], type: 'string' },
 } as const satisfies Record<string, { path: string[]; type: 'string' | 'number' | 'boolean' }>;
 
 /** The env var that names the config file. */

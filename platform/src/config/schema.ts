@@ -196,6 +196,14 @@ export const sparkplugConfigSchema = z
       .optional(),
     /** Minimum time between two rebirth requests (NCMD) to one edge node. */
     rebirthMinIntervalMs: z.number().int().min(0).max(3_600_000).default(10_000),
+    /**
+     * Sparkplug Host Application id: when set, the platform is a Primary Host Application and publishes its
+     * STATE (`spBv1.0/STATE/<hostId>`, retained, Will = offline) so edge nodes that wait for it send births.
+     */
+    hostId: z
+      .string()
+      .regex(/^[^/+#]{1,64}$/, 'expected 1–64 characters without "/", "+" or "#"')
+      .optional(),
   })
   .refine((c) => !c.enabled || c.mappingFile !== undefined, {
     message: 'required when sparkplug.enabled is true',

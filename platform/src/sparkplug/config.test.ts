@@ -11,6 +11,9 @@ describe('sparkplug config section', () => {
     });
     expect(c.sparkplug).toMatchObject({ enabled: true, mappingFile: '/m.yaml' });
     expect(() => loadConfig({ env: { XIANG_SPARKPLUG_ENABLED: 'on' } })).toThrow(/XIANG_SPARKPLUG_ENABLED/);
+    const host = { XIANG_SPARKPLUG_HOST_ID: 'scada-1' };
+    expect(loadConfig({ env: host }).sparkplug.hostId).toBe('scada-1');
+    expect(() => loadConfig({ env: { XIANG_SPARKPLUG_HOST_ID: 'a/b' } })).toThrow(/sparkplug\.hostId/);
     expect(() => loadConfig({ env: {}, overrides: { 'sparkplug.groups': ['a/b'] } })).toThrow(
       /sparkplug\.groups/,
     );

@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { Registry as PromRegistry } from 'prom-client';
-import type { SparkplugConfig } from '../config/schema.js';
+import type { MqttConfig, SparkplugConfig } from '../config/schema.js';
 import type { IngestProcessor, IngestRoute } from '../ingest/index.js';
+import { HostState } from './host-state.js';
 import { loadMappingFile, type SparkplugMapping } from './mapping.js';
 import { sparkplugMetrics } from './metrics.js';
 import { SparkplugIngest } from './sparkplug-ingest.js';
 import { SPARKPLUG_NAMESPACE } from './topic.js';
 
+export { HostState, statePayload, stateTopic } from './host-state.js';
 export {
   loadMappingFile,
   matches,
@@ -37,6 +39,10 @@ export type SparkplugPlugin = {
   }) => IngestRoute[];
   /** Set once the routes are built. */
   ingest: () => SparkplugIngest | undefined;
+  /** With `hostId`: connects as the Primary Host Application and publishes STATE (host-state.ts). */
+  startHost: (p: { mqtt: MqttConfig; ingestReady: () => boolean }) => void;
+  /** Publishes STATE offline and disconnects (graceful), or drops the connection so the Will fires (crash). */
+  stopHost: (crash?: boolean) => Promise<void>;
 };
 
 /** Reads the mapping file (throws on an invalid one: the platform does not start half-configured). */
@@ -47,12 +53,35 @@ export function createSparkplug(
   const mapping = o.mapping ?? loadMappingFile(config.mappingFile as string);
   const filters = subscribedGroups(mapping, config.groups).map((g) => `${SPARKPLUG_NAMESPACE}/${g}/#`);
   let ingest: SparkplugIngest | undefined;
+  let host: HostState | undefined;
   const metrics = sparkplugMetrics(o.promRegistry, () => ingest?.liveNodes ?? 0);
   o.log.info({ filters, groups: mapping.groups.length }, 'sparkplug B ingest enabled');
   return {
     mapping,
     filters,
     ingest: () => ingest,
+    startHost: ({ mqtt, ingestReady }) => {
+      if (!config.hostId || host) return;
+      host = new HostState(
+        {
+          url: mqtt.url,
+          ...(mqtt.username !== undefined ? { username: mqtt.username } : {}),
+          ...(mqtt.password !== undefined ? { password: mqtt.password } : {}),
+          ...(mqtt.caFile ? { caFile: mqtt.caFile } : {}),
+          clientId: `${mqtt.clientId}-spb-host`.slice(0, 128),
+          protocolVersion: mqtt.protocolVersion,
+          hostId: config.hostId,
+          ingestReady,
+        },
+        o.log,
+      );
+      host.start();
+    },
+    stopHost: async (crash = false) => {
+      const h = host;
+      host = undefined;
+      if (h) await (crash ? h.abort() : h.stop());
+    },
     routes: ({ processor, publish }) => {
       const spb = new SparkplugIngest({
         processor,

@@ -4,7 +4,28 @@ import type { SparkplugMetric } from './payload.js';
 import { platformDatatype, typeName } from './values.js';
 
 /** A metric an edge node declared in a birth, with the platform metric index it is stored under. */
-export type MetricDef = { i: number; deviceId: string; key: string; datatype: number; name: string };
+export type MetricDef = {
+  i: number;
+  deviceId: string;
+  key: string;
+  datatype: number;
+  name: string;
+  alias?: string;
+};
+
+type DeviceEntry = { spId: string; device: Device; metrics: Map<string, MetricDef> };
+
+/** What the repository keeps of a node's session (node-store.ts): enough to go on after a restart. */
+export type NodeSnapshot = {
+  groupId: string;
+  edgeNodeId: string;
+  bdSeq: number;
+  sessionId: string;
+  lastSeq: number;
+  nodeMetrics: MetricDef[];
+  devices: { spId: string; device: Device; metrics: MetricDef[] }[];
+  placeholders: Device[];
+};
 
 export type DefinitionReject = {
   reason: 'sparkplugUnsupportedDatatype' | 'badPoint';
@@ -41,8 +62,6 @@ export class IndexBook {
   }
 }
 
-type DeviceEntry = { spId: string; device: Device; metrics: Map<string, MetricDef> };
-
 /**
  * One edge node's Sparkplug session as the platform follows it: the bdSeq of its NBIRTH, the last seq, the
  * metrics (by name and alias) of the node and of each device born since, and the platform session it is
@@ -72,6 +91,38 @@ export class EdgeNodeSession {
 
   takeSeq(): number {
     return this.nextSeq++;
+  }
+
+  snapshot(): NodeSnapshot {
+    return {
+      groupId: this.groupId,
+      edgeNodeId: this.edgeNodeId,
+      bdSeq: this.bdSeq,
+      sessionId: this.sessionId,
+      lastSeq: this.lastSeq,
+      nodeMetrics: [...this.nodeMetrics.values()],
+      devices: [...this.devices.values()].map((d) => ({ ...d, metrics: [...d.metrics.values()] })),
+      placeholders: this.placeholders,
+    };
+  }
+
+  /**
+   * The session as the repository kept it (after a platform restart); `nextSeq` continues the platform
+   * session's seq (the one after the highest it handled), so nothing translated now looks like a redelivery.
+   */
+  static restore(rule: GroupRule, s: NodeSnapshot, book: IndexBook, nextSeq: number): EdgeNodeSession {
+    const n = new EdgeNodeSession(rule, s.groupId, s.edgeNodeId, s.bdSeq, s.sessionId, s.lastSeq, book);
+    n.nextSeq = nextSeq;
+    const byName = (defs: MetricDef[]) => new Map(defs.map((d) => [d.name, d]));
+    for (const [k, v] of byName(s.nodeMetrics)) n.nodeMetrics.set(k, v);
+    for (const d of s.devices) n.devices.set(d.spId, { ...d, metrics: byName(d.metrics) });
+    const alias = (owner: string | undefined, def: MetricDef) => {
+      if (def.alias !== undefined) n.aliases.set(def.alias, { owner, def });
+    };
+    for (const def of s.nodeMetrics) alias(undefined, def);
+    for (const d of s.devices) for (const def of d.metrics) alias(d.spId, def);
+    n.placeholders = s.placeholders;
+    return n;
   }
 
   hasDevice(spDeviceId: string): boolean {
@@ -123,6 +174,7 @@ export class EdgeNodeSession {
         key,
         datatype: m.datatype,
         name: m.name,
+        ...(m.alias !== undefined ? { alias: m.alias } : {}),
       };
       table.set(m.name, def);
       if (m.alias !== undefined) this.aliases.set(m.alias, { owner: spDeviceId, def });

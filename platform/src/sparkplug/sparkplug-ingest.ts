@@ -1,11 +1,22 @@
-import type { Device } from '@xiang/protocol';
-import type { IngestContext, IngestProcessor, PointRejectReason } from '../ingest/index.js';
+import { topicFor } from '@xiang/protocol';
+import type { IngestContext, IngestProcessor } from '../ingest/index.js';
 import { immediate } from '../registry/index.js';
 import { agentIdFor, findGroup, type GroupRule, type SparkplugMapping } from './mapping.js';
 import type { SparkplugMetrics } from './metrics.js';
 import { EdgeNodeSession, IndexBook, isControlMetric } from './node-state.js';
+import { NodeStateStore } from './node-store.js';
 import { bdSeqOf, decodeSparkplug, encodeRebirthRequest, type SparkplugPayload } from './payload.js';
 import { classifySeq, isValidSeq, rebirthAllowed } from './seq.js';
+import {
+  addReject,
+  bdSeqOfSession,
+  inRange,
+  liveDevicesOf,
+  type PointRejects,
+  recordPointRejects,
+  sessionIdOf,
+  toRejects,
+} from './session-support.js';
 import { ncmdTopic, parseSparkplugTopic, type SparkplugTopic } from './topic.js';
 import { convertValue } from './values.js';
 
@@ -19,44 +30,79 @@ export type SparkplugIngestDeps = {
 };
 
 type Msg = { topic: string; payload: Buffer; qos?: 0 | 1 | 2 };
+/** A data message translated into the xiang/v1 uplink, waiting for the group commit. */
+type Translated = { topic: string; payload: Buffer };
 type NodeTopic = Exclude<SparkplugTopic, { kind: 'state' }>;
 type Target = { t: NodeTopic; rule: GroupRule; f: string; a: string; key: string; ctx: IngestContext };
-type PointRejects = Map<PointRejectReason, { count: number; examples: string[] }>;
-
-const EPOCH_MIN = 946684800000;
-const EPOCH_MAX = 4102444800000;
-const inRange = (ms: number | undefined): ms is number =>
-  ms !== undefined && ms >= EPOCH_MIN && ms < EPOCH_MAX;
-/** NBIRTH bdSeq and timestamp name the platform session (so a redelivered NBIRTH is recognised). */
-const sessionIdOf = (bdSeq: number, tsMs: number) => `spb-${bdSeq}-${tsMs}`;
-const bdSeqOfSession = (sessionId: string | null | undefined): number | undefined => {
-  const m = /^spb-(\d+)-\d+$/.exec(sessionId ?? '');
-  return m ? Number(m[1]) : undefined;
-};
 
 /**
  * Sparkplug B 3.0 host-side ingest: follows each edge node's session (NBIRTH/DBIRTH/NDATA/DDATA/DDEATH/
  * NDEATH, bdSeq, seq, aliases) and translates it into uplink messages handed to the platform's ingest
  * processor — the same registry births, device ownership, online history, store writes, dead letters and
- * counters as the xiang/v1 uplink. Session state is in memory: after a restart, data of a node is dead-lettered
- * `sparkplugNoBirth` and a rebirth is requested.
+ * counters as the xiang/v1 uplink. NDATA/DDATA become xiang/v1 data messages handed to the processor's group
+ * commit (`handleBatch`: one store write and one registry transaction per run of data, as native data); births
+ * and deaths are barriers, handled one at a time after the data before them is durable. Node sessions are kept
+ * in the repository (node-store.ts): after a restart the node's data by alias goes on being stored.
  */
 export class SparkplugIngest {
+  /** Cache of the repository's node sessions; dropped on a transient failure (the repository is the truth). */
   private readonly nodes = new Map<string, EdgeNodeSession>();
   private readonly books = new Map<string, IndexBook>();
   private readonly lastRebirthAtMs = new Map<string, number>();
+  private readonly store: NodeStateStore;
+  private pending: Translated[] = [];
+  /** Nodes whose seq moved in this batch: written once at its end. */
+  private readonly seqMoved = new Map<string, { f: string; a: string; node: EdgeNodeSession }>();
 
-  constructor(private readonly s: SparkplugIngestDeps) {}
+  constructor(private readonly s: SparkplugIngestDeps) {
+    this.store = new NodeStateStore(s.processor.deps.registry.db);
+  }
 
   get liveNodes(): number {
     return this.nodes.size;
   }
 
+  /**
+   * Resolves when every message is durable (data stored, sessions written); rejects only with a transient error,
+   * then nothing of the batch may be acknowledged and the cached node sessions are re-read from the repository.
+   */
   async handleBatch(msgs: readonly Msg[]): Promise<void> {
-    for (const m of msgs) await this.handle(m);
+    try {
+      for (const m of msgs) await this.handleOne(m);
+      await this.flush();
+      this.writeSeqs();
+    } catch (e) {
+      this.pending = [];
+      this.seqMoved.clear();
+      this.nodes.clear();
+      this.books.clear();
+      throw e;
+    }
   }
 
   async handle(m: Msg): Promise<void> {
+    await this.handleBatch([m]);
+  }
+
+  /** Hands the translated data so far to the processor's group commit (a barrier before anything else). */
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    await this.s.processor.handleBatch(batch);
+  }
+
+  private writeSeqs(): void {
+    if (this.seqMoved.size === 0) return;
+    const nowMs = this.s.processor.steps.now();
+    immediate(this.s.processor.deps.registry.db, () => {
+      for (const { f, a, node } of this.seqMoved.values())
+        this.store.putSeq(f, a, node.sessionId, node.lastSeq, nowMs);
+    });
+    this.seqMoved.clear();
+  }
+
+  private async handleOne(m: Msg): Promise<void> {
     const proc = this.s.processor;
     const ctx: IngestContext = { topic: m.topic, payload: m.payload, nowMs: proc.steps.now() };
     const t = parseSparkplugTopic(m.topic);
@@ -66,6 +112,7 @@ export class SparkplugIngest {
     this.s.metrics.messages.inc({ type, qos: String(m.qos ?? 1) });
     proc.deps.counters.add(`messages.sparkplug.${type}`);
     if (t.kind === 'state' || type === 'NCMD' || type === 'DCMD') return proc.steps.commitCounters();
+    if (type !== 'NDATA' && type !== 'DDATA') await this.flush(); // births and deaths see the data before them
     try {
       const target = this.target(t, ctx);
       if (!target) return;
@@ -113,7 +160,7 @@ export class SparkplugIngest {
     const { t } = x;
     if (t.type === 'NBIRTH') return this.onNodeBirth(x, p);
     if (t.type === 'NDEATH') return this.onNodeDeath(x, p);
-    const node = this.nodes.get(x.key);
+    const node = this.nodeOf(x);
     const device = t.kind === 'device' ? t.deviceId : undefined;
     if (!node || (device !== undefined && t.type !== 'DBIRTH' && !node.hasDevice(device))) {
       const whose = node ? `device "${device}"` : `edge node "${t.edgeNodeId}"`;
@@ -121,6 +168,7 @@ export class SparkplugIngest {
       return this.requestRebirth(x, `${t.type} without a birth of ${whose}`);
     }
     if (!this.checkSeq(x, node, p)) return;
+    this.seqMoved.set(x.key, { f: x.f, a: x.a, node });
     if (t.type === 'DBIRTH') return this.onDeviceBirth(x, node, device as string, p);
     if (t.type === 'DDEATH') return this.onDeviceDeath(x, node, device as string, p);
     return this.onData(x, node, device, p);
@@ -138,7 +186,8 @@ export class SparkplugIngest {
       );
     const ts = inRange(p.timestampMs) ? p.timestampMs : x.ctx.nowMs;
     const sessionId = sessionIdOf(bdSeq, ts);
-    if (this.nodes.get(x.key)?.sessionId === sessionId) {
+    const prev = this.nodeOf(x);
+    if (prev?.sessionId === sessionId) {
       this.s.processor.deps.counters.add('duplicates');
       return steps.commitCounters();
     }
@@ -151,16 +200,15 @@ export class SparkplugIngest {
       p.seq,
       this.book(x),
     );
-    const prev = this.nodes.get(x.key);
     if (prev?.bdSeq === bdSeq) node.carryDevicesFrom(prev);
-    else if (!prev) node.keepDevices(this.liveDevicesOf(x, bdSeq));
+    else if (!prev) node.keepDevices(liveDevicesOf(this.s.processor.deps.registry, x.f, x.a, bdSeq));
     this.nodes.set(x.key, node);
-    this.recordPointRejects(x.ctx, toRejects(node.define(undefined, p.metrics)));
+    recordPointRejects(this.s.processor, x.ctx, toRejects(node.define(undefined, p.metrics)));
     await this.birth(x, node, ts);
   }
 
   private async onDeviceBirth(x: Target, node: EdgeNodeSession, device: string, p: SparkplugPayload) {
-    this.recordPointRejects(x.ctx, toRejects(node.define(device, p.metrics)));
+    recordPointRejects(this.s.processor, x.ctx, toRejects(node.define(device, p.metrics)));
     await this.birth(x, node, inRange(p.timestampMs) ? p.timestampMs : x.ctx.nowMs);
   }
 
@@ -168,7 +216,33 @@ export class SparkplugIngest {
   private async birth(x: Target, node: EdgeNodeSession, ts: number): Promise<void> {
     const proc = this.s.processor;
     await proc.handleTranslated('birth', x.f, x.a, node.birth(ts), x.ctx);
-    if (!proc.deps.sessions.birthSeen(x.f, x.a, node.sessionId)) this.nodes.delete(x.key);
+    if (!proc.deps.sessions.birthSeen(x.f, x.a, node.sessionId)) {
+      this.nodes.delete(x.key);
+      return;
+    }
+    this.save(x, node);
+  }
+
+  private save(x: Target, node: EdgeNodeSession): void {
+    const nowMs = x.ctx.nowMs;
+    immediate(this.s.processor.deps.registry.db, () => this.store.put(x.f, x.a, node.snapshot(), nowMs));
+  }
+
+  /**
+   * The node's session: cached, else as the repository kept it — while it is still the agent's current platform
+   * session with its birth seen (a newer birth or a death since makes the kept one void).
+   */
+  private nodeOf(x: Target): EdgeNodeSession | undefined {
+    const cached = this.nodes.get(x.key);
+    if (cached) return cached;
+    const d = this.s.processor.deps;
+    const kept = this.store.get(x.f, x.a, x.t.groupId, x.t.edgeNodeId);
+    if (!kept || d.registry.agent(x.f, x.a)?.currentSessionId !== kept.sessionId) return undefined;
+    const st = d.sessions.get(x.f, x.a, kept.sessionId);
+    if (!st?.birthSeen) return undefined;
+    const node = EdgeNodeSession.restore(x.rule, kept, this.book(x), st.highestSeq + 1);
+    this.nodes.set(x.key, node);
+    return node;
   }
 
   /** NDEATH (the node's MQTT Will or a clean disconnect): applies only with the bdSeq of the current NBIRTH. */
@@ -186,12 +260,15 @@ export class SparkplugIngest {
       return proc.steps.commitCounters();
     }
     this.nodes.delete(x.key);
+    this.seqMoved.delete(x.key);
+    immediate(proc.deps.registry.db, () => this.store.delete(x.f, x.a));
     await proc.handleTranslated('death', x.f, x.a, { sessionId, reason: 'will' }, x.ctx);
   }
 
   private async onDeviceDeath(x: Target, node: EdgeNodeSession, device: string, p: SparkplugPayload) {
     const id = node.forgetDevice(device);
     if (id === undefined) return this.s.processor.steps.commitCounters();
+    this.save(x, node);
     const status = {
       sessionId: node.sessionId,
       seq: node.takeSeq(),
@@ -225,10 +302,11 @@ export class SparkplugIngest {
       }
       points.push([def.i, m.timestampMs ?? p.timestampMs ?? x.ctx.nowMs, v.value]);
     }
-    this.recordPointRejects(x.ctx, rejects);
+    recordPointRejects(this.s.processor, x.ctx, rejects);
     if (points.length > 0) {
-      const batch = { sessionId: node.sessionId, seq: node.takeSeq(), historical: false, points };
-      await this.s.processor.handleTranslated('data', x.f, x.a, batch, x.ctx);
+      // The Sparkplug topic rides along (ignored by the uplink schema) so a dead letter names its source.
+      const batch = { sessionId: node.sessionId, seq: node.takeSeq(), points, sparkplugTopic: x.ctx.topic };
+      this.pending.push({ topic: topicFor('data', x.f, x.a), payload: Buffer.from(JSON.stringify(batch)) });
     } else if (rejects.size === 0) {
       this.s.processor.steps.commitCounters(); // e.g. only control metrics: counted, nothing to store
     }
@@ -276,42 +354,6 @@ export class SparkplugIngest {
     );
   }
 
-  private recordPointRejects(ctx: IngestContext, rejects: PointRejects): void {
-    if (rejects.size === 0) return;
-    const { steps, deps: d } = this.s.processor;
-    immediate(d.registry.db, () => {
-      for (const [reason, r] of rejects) {
-        d.deadLetters.add({
-          ...steps.dlBase(ctx),
-          reason,
-          detail: r.examples.join('; '),
-          pointCount: r.count,
-        });
-        d.counters.add(`rejectedPoints.${reason}`, r.count);
-      }
-      d.counters.commit();
-    });
-    for (const [reason, r] of rejects) steps.warn(reason, ctx, r.examples[0] ?? '');
-  }
-
-  /** The agent's online devices when its live session (per the registry) has this bdSeq: a rebirth. */
-  private liveDevicesOf(x: Target, bdSeq: number): Device[] {
-    const registry = this.s.processor.deps.registry;
-    const agent = registry.agent(x.f, x.a);
-    if (!agent?.online || bdSeqOfSession(agent.currentSessionId) !== bdSeq) return [];
-    return registry
-      .devices(x.f)
-      .filter((d) => d.agentId === x.a && d.online)
-      .map((d) => ({
-        id: d.id,
-        kind: d.kind,
-        assetPath: d.assetPath,
-        ...(d.name ? { name: d.name } : {}),
-        ...(d.medium ? { medium: d.medium } : {}),
-        ...(d.meterRole ? { meterRole: d.meterRole } : {}),
-      }));
-  }
-
   private book(x: Target): IndexBook {
     const k = `${x.f}/${x.a}`;
     let b = this.books.get(k);
@@ -321,17 +363,4 @@ export class SparkplugIngest {
     }
     return b;
   }
-}
-
-function addReject(r: PointRejects, reason: PointRejectReason, example: string): void {
-  const e = r.get(reason) ?? { count: 0, examples: [] };
-  e.count++;
-  if (e.examples.length < 3) e.examples.push(example);
-  r.set(reason, e);
-}
-
-function toRejects(list: readonly { reason: PointRejectReason; detail: string }[]): PointRejects {
-  const r: PointRejects = new Map();
-  for (const x of list) addReject(r, x.reason, x.detail);
-  return r;
 }

@@ -73,3 +73,14 @@ export function bcdPrecision(value: number, it: Pick<SimItem, 'bytes' | 'decimal
   const v = Number(text) / 10 ** it.decimals;
   return it.signed && b[it.bytes - 1]! & 0x80 ? -v : v;
 }
+
+/**
+ * Data blocks (数据块, DL/T 645-2007 Table A.3: DI1 = FFH = every phase of the item, total first where it has one)
+ * the simulated meters answer: the members' answers one after another. Energy blocks (total + each tariff) are
+ * not simulated: the scenario's meters keep no tariff registers.
+ */
+export const SIM_BLOCKS: Record<string, string[]> = {
+  '0201FF00': ['02010100', '02010200', '02010300'],
+  '0202FF00': ['02020100', '02020200', '02020300'],
+  '0203FF00': ['02030000', '02030100', '02030200', '02030300'],
+};

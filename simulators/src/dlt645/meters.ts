@@ -1,6 +1,6 @@
 import type { Simulation } from '../physics/simulation.js';
 import type { Snapshot } from '../physics/snapshot.js';
-import { bcdBytes, SIM_ITEMS } from './items.js';
+import { bcdBytes, SIM_BLOCKS, SIM_ITEMS } from './items.js';
 import { addressField, addressMatches, buildFrame, type MeterFrame } from './wire.js';
 
 export type SimDlt645Meter = { deviceId: string; address: string };
@@ -10,6 +10,12 @@ export type Dlt645Faults = {
   deadAddresses?: string[];
   /** Meters that answer only after this many ms. */
   slowAddresses?: Record<string, number>;
+  /**
+   * Data bytes (DI included) an answer frame may carry before the meter splits it into follow-up frames (B1H, then
+   * 92H/B2H to read follow-up data, 12H). The standard caps a read answer at 200; meters with small buffers split
+   * sooner. Default 200.
+   */
+  maxDataBytes?: number;
 };
 
 export type Dlt645MeterStats = {
@@ -19,9 +25,16 @@ export type Dlt645MeterStats = {
   unanswered: number;
   /** Requests several meters answered at once (their answers garble each other on the line). */
   collisions: number;
+  /** Follow-up frames sent (read follow-up data, 12H). */
+  followUps: number;
 };
 
-type Meter = SimDlt645Meter & { field: Buffer; image: Map<string, Buffer> };
+type Meter = SimDlt645Meter & {
+  field: Buffer;
+  image: Map<string, Buffer>;
+  /** An answer being sent in follow-up frames: its DI, the frames' data, the next SEQ expected. */
+  followUp?: { di: Buffer; chunks: Buffer[]; next: number };
+};
 
 /** DI0..DI3 on the wire → "DI3DI2DI1DI0" as the standard's tables write it. */
 const diText = (d: Buffer) =>
@@ -34,7 +47,14 @@ const diText = (d: Buffer) =>
  * gets an abnormal answer (D1H, ERR 02H 无请求数据).
  */
 export class Dlt645Meters {
-  readonly stats: Dlt645MeterStats = { requests: 0, answered: 0, abnormal: 0, unanswered: 0, collisions: 0 };
+  readonly stats: Dlt645MeterStats = {
+    requests: 0,
+    answered: 0,
+    abnormal: 0,
+    unanswered: 0,
+    collisions: 0,
+    followUps: 0,
+  };
   /** performance.now() of every read-data request each meter answered (last 10 000), for fairness tests. */
   readonly servedAt = new Map<string, number[]>();
   private readonly meters: Meter[];
@@ -84,6 +104,59 @@ export class Dlt645Meters {
     return !this.dead.has(m.address) && !this.silent.has(m.address);
   }
 
+  /** The answer's units (one item, or a block's members in order), or undefined: no such data. */
+  private units(m: Meter, di: string): Buffer[] | undefined {
+    const one = m.image.get(di);
+    if (one) return [one];
+    const members = SIM_BLOCKS[di]?.map((x) => m.image.get(x));
+    if (!members || members.some((x) => x === undefined)) return undefined;
+    return members as Buffer[];
+  }
+
+  /**
+   * 91H with DI + data when it fits maxDataBytes; else B1H with as many whole units as fit, the rest kept for
+   * read follow-up (12H), each later frame holding whole units too (DI + units + SEQ).
+   */
+  private firstFrame(m: Meter, di: Buffer, units: Buffer[]): Buffer {
+    const max = this.faults.maxDataBytes ?? 200;
+    const chunks: Buffer[] = [];
+    let cur: Buffer[] = [];
+    let room = max - 4;
+    for (const u of units) {
+      if (cur.length > 0 && u.length > room) {
+        chunks.push(Buffer.concat(cur));
+        cur = [];
+        room = max - 5; // a follow-up frame carries its SEQ too
+      }
+      cur.push(u);
+      room -= u.length;
+    }
+    chunks.push(Buffer.concat(cur));
+    delete m.followUp;
+    if (chunks.length === 1) return buildFrame(m.field, 0x91, Buffer.concat([di, chunks[0]!]));
+    m.followUp = { di: Buffer.from(di), chunks, next: 1 };
+    return buildFrame(m.field, 0xb1, Buffer.concat([di, chunks[0]!]));
+  }
+
+  /** 12H DI + SEQ: the next frame of the answer in progress (B2H, the last 92H); anything else D2H ERR 01H. */
+  private followUpFrame(m: Meter, data: Buffer): Buffer {
+    const fu = m.followUp;
+    const seq = data[4]!;
+    if (!fu?.di.equals(data.subarray(0, 4)) || seq !== fu.next || seq >= fu.chunks.length) {
+      this.stats.abnormal++;
+      return buildFrame(m.field, 0xd2, Buffer.from([0x01]));
+    }
+    fu.next++;
+    this.stats.followUps++;
+    const last = seq === fu.chunks.length - 1;
+    if (last) delete m.followUp;
+    return buildFrame(
+      m.field,
+      last ? 0x92 : 0xb2,
+      Buffer.concat([fu.di, fu.chunks[seq]!, Buffer.from([seq])]),
+    );
+  }
+
   /** One request frame → the answers of every meter it selects, each with its delay (ms). */
   handle(f: MeterFrame): Array<{ frame: Buffer; delayMs: number }> {
     const fn = f.control & 0x1f;
@@ -97,12 +170,9 @@ export class Dlt645Meters {
       if (fn === 0x13) {
         out.push({ frame: buildFrame(m.field, 0x93, m.field), delayMs });
       } else if (fn === 0x11 && f.data.length >= 4) {
-        const value = m.image.get(diText(f.data));
-        if (value) {
-          out.push({
-            frame: buildFrame(m.field, 0x91, Buffer.concat([f.data.subarray(0, 4), value])),
-            delayMs,
-          });
+        const units = this.units(m, diText(f.data));
+        if (units) {
+          out.push({ frame: this.firstFrame(m, f.data.subarray(0, 4), units), delayMs });
           const log = this.servedAt.get(m.address) ?? [];
           log.push(performance.now());
           if (log.length > 10_000) log.shift();
@@ -111,6 +181,8 @@ export class Dlt645Meters {
           this.stats.abnormal++;
           out.push({ frame: buildFrame(m.field, 0xd1, Buffer.from([0x02])), delayMs });
         }
+      } else if (fn === 0x12 && f.data.length >= 5) {
+        out.push({ frame: this.followUpFrame(m, f.data), delayMs });
       }
     }
     if (out.length === 0) this.stats.unanswered++;

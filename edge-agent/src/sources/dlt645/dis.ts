@@ -136,3 +136,22 @@ export const DATA_ITEMS: readonly DataItem[] = [
 ];
 
 export const DATA_ITEM_KEYS = DATA_ITEMS.map((d) => d.key);
+
+/**
+ * Data blocks (数据块) of Table A.3: DI1 = FFH asks for every phase of an item in one request, the items in the
+ * table's order (total first where the item has one, then A, B, C). Only blocks whose members are all standard
+ * items above are listed; the energy blocks (00 01 FF 00 …: total then every tariff) are left out because their
+ * length depends on the meter's tariff count. Confidence: high (block DIs and order as in Table A.3 and in two
+ * meter firmwares' DI tables).
+ */
+export type DataBlock = { di: string; name: string; members: readonly string[] };
+
+export const DATA_BLOCKS: readonly DataBlock[] = [
+  { di: '0201FF00', name: '电压数据块', members: ['02010100', '02010200', '02010300'] },
+  { di: '0202FF00', name: '电流数据块', members: ['02020100', '02020200', '02020300'] },
+  {
+    di: '0203FF00',
+    name: '瞬时有功功率数据块',
+    members: ['02030000', '02030100', '02030200', '02030300'],
+  },
+];

@@ -13,6 +13,17 @@
  * Confidence: high — the frame layout is the standard's and matches every implementation consulted.
  */
 export const READ_DATA = 0x11;
+/**
+ * Read follow-up data (读后续数据, 12H): when an answer does not fit one frame the meter sets D5 of C (B1H, then
+ * B2H) and the master asks for the next frame with DI + SEQ (帧序号, 1 byte, 01H for the first follow-up); the
+ * meter answers DI + data + SEQ with C = B2H (more follow) or 92H (last), D2H + ERR when abnormal (§7.2).
+ * Confidence: high for the control codes (12H/92H/B2H/D2H, B1H); medium for SEQ starting at 01H and being
+ * echoed as the last data byte — as implementations and a meter vendor's manual describe it, not re-read in the
+ * standard's own text here.
+ */
+export const READ_FOLLOW_UP = 0x12;
+/** D5 of C in an answer: a follow-up frame comes after this one. */
+export const FOLLOW_UP = 0x20;
 export const READ_ADDRESS = 0x13;
 export const WILDCARD_ADDRESS = 'AAAAAAAAAAAA';
 
@@ -64,6 +75,14 @@ export function encodeFrame(f: Frame, preamble = 4): Buffer {
 /** Read data (11H) of one data identifier from one meter. */
 export function readRequest(address: string, di: string, preamble = 4): Buffer {
   return encodeFrame({ address, control: READ_DATA, data: diBytes(di) }, preamble);
+}
+
+/** Read follow-up data (12H): DI + SEQ (1 = the first follow-up frame). */
+export function readFollowUpRequest(address: string, di: string, seq: number, preamble = 4): Buffer {
+  return encodeFrame(
+    { address, control: READ_FOLLOW_UP, data: Uint8Array.from([...diBytes(di), seq & 0xff]) },
+    preamble,
+  );
 }
 
 /** Read communication address (13H, wildcard address): only one meter on the line may answer. */

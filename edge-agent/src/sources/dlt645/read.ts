@@ -1,12 +1,15 @@
-import { decodeBcd } from './bcd.js';
+import { decodeBcd, type Format, formats } from './bcd.js';
 import {
   addressText,
   describeError,
   diBytes,
+  FOLLOW_UP,
   type Frame,
   READ_ADDRESS,
   READ_DATA,
+  READ_FOLLOW_UP,
   readAddressRequest,
+  readFollowUpRequest,
   readRequest,
 } from './frame.js';
 import type { ResolvedPoint } from './points.js';
@@ -21,10 +24,53 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length >= b.length && b.every((x, i) => a[i] === x);
 }
 
+/** Follow-up frames of one answer at most (SEQ is one byte; a meter that never says "last" is cut off). */
+const MAX_FOLLOW_UPS = 255;
+
+type Item = { format: Format; signed: boolean };
+
 /**
- * Reads one data item (11H) of one meter: the answer must come from that meter (address), answer that function
- * and echo the DI; an abnormal answer (C = D1H) fails with the meter's error byte.
+ * Reads one DI (11H) of one meter and returns its data bytes (after the DI echo): the answer must come from that
+ * meter, answer that function and echo the DI; an abnormal answer fails with the meter's error byte. An answer
+ * with D5 set (B1H) is continued with read follow-up (12H, SEQ 1, 2, …) until a frame without it (92H); each
+ * follow-up must echo the DI and the SEQ asked. The data of all frames are concatenated (DL/T 645-2007 §7.2).
  */
+export async function readData(
+  link: Dlt645Link,
+  address: string,
+  di: string,
+  timeoutMs: number,
+  preamble = 4,
+): Promise<Uint8Array> {
+  const diWire = diBytes(di);
+  const answers = (fn: number) => (x: Frame) =>
+    (x.control & FROM_METER) !== 0 &&
+    (x.control & FUNCTION) === fn &&
+    x.address === address &&
+    ((x.control & ABNORMAL) !== 0 || sameBytes(x.data, diWire));
+  let f = await link.exchange(readRequest(address, di, preamble), answers(READ_DATA), timeoutMs);
+  abnormal(f);
+  const parts = [f.data.subarray(4)];
+  for (let seq = 1; f.control & FOLLOW_UP; seq++) {
+    if (seq > MAX_FOLLOW_UPS)
+      throw new Dlt645Error('frame', `DI ${di}: more than ${MAX_FOLLOW_UPS} follow-up frames`);
+    const req = readFollowUpRequest(address, di, seq, preamble);
+    f = await link.exchange(req, answers(READ_FOLLOW_UP), timeoutMs);
+    abnormal(f);
+    if (f.data.length < 5 || f.data[f.data.length - 1] !== seq)
+      throw new Dlt645Error('frame', `DI ${di}: follow-up frame ${seq} answered with SEQ ${f.data.at(-1)}`);
+    parts.push(f.data.subarray(4, f.data.length - 1));
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+function abnormal(f: Frame): void {
+  if (!(f.control & ABNORMAL)) return;
+  const err = f.data[0] ?? 0;
+  throw new Dlt645Error('abnormal', `abnormal answer, ${describeError(err)}`, err);
+}
+
+/** Reads one data item (11H, follow-ups included) and decodes its BCD value. */
 export async function readItem(
   link: Dlt645Link,
   address: string,
@@ -32,23 +78,38 @@ export async function readItem(
   timeoutMs: number,
   preamble = 4,
 ): Promise<number> {
-  const di = diBytes(point.di);
-  const f = await link.exchange(
-    readRequest(address, point.di, preamble),
-    (x) =>
-      (x.control & FROM_METER) !== 0 &&
-      (x.control & FUNCTION) === READ_DATA &&
-      x.address === address &&
-      ((x.control & ABNORMAL) !== 0 || sameBytes(x.data, di)),
-    timeoutMs,
-  );
-  if (f.control & ABNORMAL) {
-    const err = f.data[0] ?? 0;
-    throw new Dlt645Error('abnormal', `abnormal answer, ${describeError(err)}`, err);
-  }
-  const v = decodeBcd(f.data.subarray(4), point.format, point.signed);
+  const data = await readData(link, address, point.di, timeoutMs, preamble);
+  const v = decodeBcd(data, point.format, point.signed);
   if (typeof v === 'string') throw new Dlt645Error('frame', `DI ${point.di}: ${v}`);
   return v;
+}
+
+/**
+ * Reads a data block (数据块: a DI with FFH in DI1 or DI0, e.g. 02 01 FF 00 = the three phase voltages, DL/T
+ * 645-2007 Appendix A) in one request: its items follow each other in the data, in the table's order, each in
+ * its own format. The data must hold exactly those items (a meter with more or fewer fails, never misaligns).
+ */
+export async function readBlock(
+  link: Dlt645Link,
+  address: string,
+  di: string,
+  items: readonly Item[],
+  timeoutMs: number,
+  preamble = 4,
+): Promise<number[]> {
+  const data = await readData(link, address, di, timeoutMs, preamble);
+  const expected = items.reduce((n, it) => n + formats[it.format].bytes, 0);
+  if (data.length !== expected)
+    throw new Dlt645Error('frame', `block DI ${di}: ${data.length} data bytes, expected ${expected}`);
+  const out: number[] = [];
+  let at = 0;
+  for (const it of items) {
+    const v = decodeBcd(data.subarray(at), it.format, it.signed);
+    if (typeof v === 'string') throw new Dlt645Error('frame', `block DI ${di}, item ${out.length + 1}: ${v}`);
+    out.push(v);
+    at += formats[it.format].bytes;
+  }
+  return out;
 }
 
 /**

@@ -3,15 +3,16 @@ import { FieldbusConnection } from '../fieldbus/connection.js';
 import { type BusDevice, BusScheduler, type Failure, type Outcome } from '../fieldbus/scheduler.js';
 import { Status, statusText } from '../status-codes.js';
 import type { Source, SourceContext } from '../types.js';
+import { DATA_BLOCKS, type DataBlock } from './dis.js';
 import { devicePoints, type ResolvedPoint } from './points.js';
 import { classifyError } from './quality.js';
-import { readItem } from './read.js';
+import { readBlock, readItem } from './read.js';
 import type { Dlt645SourceConfig } from './schema.js';
 import { type Dlt645Link, describeConnection, StreamLink } from './transport.js';
 
 type Point = { p: ResolvedPoint; def: MetricDef; index: number };
-/** One read-data request: one DI of one meter. */
-type Read = { address: string; point: number };
+/** One read-data request of one meter: one DI (one point), or a data block (its points, in the block's order). */
+type Read = { address: string; points: number[]; block?: DataBlock };
 
 export const DLT645_COUNTERS = [
   'requests',
@@ -36,7 +37,7 @@ export class Dlt645Source implements Source {
   readonly type = 'dlt645' as const;
   readonly name: string;
   private readonly link: Dlt645Link;
-  private readonly bus: BusScheduler<Read, number>;
+  private readonly bus: BusScheduler<Read, number[]>;
   private readonly deviceIds: string[] = [];
   private readonly conn: FieldbusConnection;
 
@@ -50,10 +51,13 @@ export class Dlt645Source implements Source {
     ctx.stats.nodes = {};
     for (const k of DLT645_COUNTERS) ctx.stats.counters[k] = 0;
     const points = new Map<string, Point[]>();
-    this.bus = new BusScheduler(
+    this.bus = new BusScheduler<Read, number[]>(
       {
-        exec: (_d, r, ms) =>
-          readItem(this.link, r.address, points.get(r.address)![r.point]!.p, ms, cfg.preamble),
+        exec: async (_d, r, ms) => {
+          const ps = r.points.map((i) => points.get(r.address)![i]!.p);
+          if (r.block) return readBlock(this.link, r.address, r.block.di, ps, ms, cfg.preamble);
+          return [await readItem(this.link, r.address, ps[0]!, ms, cfg.preamble)];
+        },
         classify: classifyError,
         discardPending: () => this.link.discardPending(),
         isUp: () => this.conn.up,
@@ -100,15 +104,23 @@ export class Dlt645Source implements Source {
     });
   }
 
-  private device(d: Dlt645SourceConfig['devices'][number], points: Point[]): BusDevice<Read, number> {
+  private device(d: Dlt645SourceConfig['devices'][number], points: Point[]): BusDevice<Read, number[]> {
     this.deviceIds.push(d.deviceId);
+    const single = (i: number): Read => ({ address: d.address, points: [i] });
     return {
       id: d.deviceId,
       intervalMs: d.pollIntervalMs ?? this.cfg.pollIntervalMs,
       timeoutMs: d.timeoutMs ?? this.cfg.timeoutMs,
       retries: d.retries ?? this.cfg.retries,
-      requests: points.map((_, i) => ({ address: d.address, point: i })),
-      onResult: (req, r) => this.onResult(points[req.point]!, r),
+      requests:
+        (d.blocks ?? this.cfg.blocks) ? blockRequests(d.address, points) : points.map((_, i) => single(i)),
+      onResult: (req, r) => {
+        req.points.forEach((i, k) => {
+          this.onResult(points[i]!, r.ok ? { ...r, answer: r.answer[k] as number } : r);
+        });
+      },
+      // A meter that refuses a block (abnormal answer) is asked item by item from then on.
+      replace: (req, f) => (req.block && f.kind === 'exception' ? req.points.map(single) : null),
       onCycle: (ok, failure) => {
         const why = `meter ${d.address}: ${failure?.detail ?? 'no answer'}`;
         this.ctx.sink.deviceStatus([d.deviceId], ok, ok ? undefined : why);
@@ -150,4 +162,24 @@ export class Dlt645Source implements Source {
   async stop(): Promise<void> {
     await this.conn.stop(() => this.bus.stop());
   }
+}
+
+/**
+ * Requests of a meter read with data blocks: each standard block whose every member the device polls becomes one
+ * request (its points in the block's order); every other point is read alone.
+ */
+export function blockRequests(address: string, points: readonly { p: ResolvedPoint }[]): Read[] {
+  const byDi = new Map(points.map((x, i) => [x.p.di, i]));
+  const inBlock = new Set<number>();
+  const out: Read[] = [];
+  for (const block of DATA_BLOCKS) {
+    const members = block.members.map((di) => byDi.get(di));
+    if (members.some((i) => i === undefined)) continue;
+    for (const i of members) inBlock.add(i as number);
+    out.push({ address, points: members as number[], block });
+  }
+  points.forEach((_, i) => {
+    if (!inBlock.has(i)) out.push({ address, points: [i] });
+  });
+  return out;
 }
