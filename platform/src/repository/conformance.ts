@@ -152,6 +152,20 @@ export function describeRepositoryConformance(name: string, make: MakeRepository
         expect(two.parking.count()).toBe(0);
       });
 
+      it('data that read "unborn" just before a sibling applied the birth is stored, not parked for ever', async () => {
+        const one = instance();
+        const two = instance();
+        await send(two, 'birth', fixtureBirth('session-0001'));
+        // The race, made deterministic: one's first read of the session (outside the lock) predates the birth.
+        const get = one.sessions.get.bind(one.sessions);
+        let stale = 1;
+        one.sessions.get = (f, a, s) => (stale-- > 0 ? undefined : get(f, a, s));
+        await send(one, 'data', fixtureBatch('session-0001', 1, [[0, T0, 1]]));
+        expect(one.parking.count()).toBe(0);
+        expect(await count()).toBe(1);
+        expect(two.sessions.isSeen(FACTORY, AGENT, 'session-0001', 1)).toBe(true);
+      });
+
       it('a message handled by one instance is a duplicate on the other (redelivery after a crash)', async () => {
         const one = instance();
         const two = instance();

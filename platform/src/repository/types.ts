@@ -24,6 +24,13 @@ export interface Db {
   prepare(sql: string): Statement;
   exec(sql: string): unknown;
   transaction<T>(fn: () => T): Transaction<T>;
+  /**
+   * Optional, for engines whose writers can run concurrently (PostgreSQL): a write transaction serialised only
+   * against unscoped transactions and against those sharing one of `keys`. The caller vouches that whatever fn
+   * reads to decide a write belongs to those keys, and that what it writes outside them commutes (counter
+   * increments, last-seen maxima). Use it through `immediateOn`, which falls back to `transaction` elsewhere.
+   */
+  transactionOn?<T>(keys: readonly string[], fn: () => T): T;
   close(): unknown;
 }
 

@@ -3,11 +3,25 @@ import { serialColumns, translate } from './dialect.js';
 import type { SyncPgClient } from './sync-client.js';
 
 /**
- * Every transaction first takes this transaction-scoped advisory lock: writers of all platform instances are
- * serialised exactly as SQLite's `BEGIN IMMEDIATE` serialises the processes sharing a file, so the
- * repositories' read-check-write sequences (births, sessions, parking) keep their meaning across instances.
+ * Every transaction first takes this transaction-scoped advisory lock. Exclusively by default: writers of all
+ * platform instances are serialised exactly as SQLite's `BEGIN IMMEDIATE` serialises the processes sharing a
+ * file, so the repositories' read-check-write sequences (births, sessions, parking) keep their meaning across
+ * instances. A transaction scoped to keys (`transactionOn`) takes it shared, plus one exclusive lock per key:
+ * it waits only for unscoped writers and for writers of the same keys.
  */
 const WRITER_LOCK = 0x7869_616e; // "xian"
+/** The classid of the per-key locks (the two-int form: a key space apart from WRITER_LOCK's bigint form). */
+const KEY_SPACE = 0x7869_616e;
+
+/** FNV-1a, 32 bits, as a signed int4: a key's lock id (a collision only serialises two keys, never less). */
+export function keyLockId(key: string): number {
+  let h = 0x811c_9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x0100_0193);
+  }
+  return h | 0;
+}
 
 class PgStatement implements Statement {
   constructor(
@@ -62,35 +76,71 @@ export class PostgresDb implements Db {
   }
 
   transaction<T>(fn: () => T): Transaction<T> {
-    const run = (): T => {
-      const outer = this.depth === 0;
-      const savepoint = `sp${this.depth}`;
-      if (outer) {
-        this.client.query('BEGIN');
-        try {
-          this.client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK]);
-        } catch (e) {
-          this.client.query('ROLLBACK');
-          throw e;
-        }
-      } else this.client.query(`SAVEPOINT ${savepoint}`);
-      this.depth++;
-      try {
-        const result = fn();
-        this.depth--;
-        this.client.query(outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
-        return result;
-      } catch (e) {
-        this.depth--;
-        try {
-          this.client.query(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`);
-        } catch {
-          // the connection is gone: the server rolled back
-        }
-        throw e;
-      }
-    };
+    const run = (): T => this.inTransaction(null, fn);
     return Object.assign(run, { immediate: run, deferred: run, exclusive: run });
+  }
+
+  transactionOn<T>(keys: readonly string[], fn: () => T): T {
+    return this.inTransaction(keys, fn);
+  }
+
+  /** Key lock ids held by the open transaction (null = it holds WRITER_LOCK exclusively, or none is open). */
+  private scoped: Set<number> | null = null;
+
+  private inTransaction<T>(keys: readonly string[] | null, fn: () => T): T {
+    // Sorted: two transactions taking the same keys take them in the same order (no deadlock between them).
+    const ids = keys ? [...new Set(keys.map(keyLockId))].sort((x, y) => x - y) : null;
+    const outer = this.depth === 0;
+    const savepoint = `sp${this.depth}`;
+    if (outer) this.begin(ids);
+    else {
+      if (this.scoped && !ids)
+        throw new Error('a transaction serialising all writers cannot run inside one scoped to keys');
+      const more = this.scoped && ids ? ids.filter((id) => !this.scoped!.has(id)) : [];
+      this.client.queries([
+        { text: `SAVEPOINT ${savepoint}`, values: [] },
+        ...more.map((id) => ({ text: 'SELECT pg_advisory_xact_lock($1, $2)', values: [KEY_SPACE, id] })),
+      ]);
+      for (const id of more) this.scoped?.add(id);
+    }
+    this.depth++;
+    try {
+      const result = fn();
+      this.depth--;
+      if (outer) this.scoped = null;
+      this.client.query(outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
+      return result;
+    } catch (e) {
+      this.depth--;
+      if (outer) this.scoped = null;
+      try {
+        this.client.query(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`);
+      } catch {
+        // the connection is gone: the server rolled back
+      }
+      throw e;
+    }
+  }
+
+  /** BEGIN and the transaction's locks, in one round trip through the bridge. */
+  private begin(ids: number[] | null): void {
+    const locks = ids
+      ? [
+          { text: 'SELECT pg_advisory_xact_lock_shared($1)', values: [WRITER_LOCK] },
+          ...ids.map((id) => ({ text: 'SELECT pg_advisory_xact_lock($1, $2)', values: [KEY_SPACE, id] })),
+        ]
+      : [{ text: 'SELECT pg_advisory_xact_lock($1)', values: [WRITER_LOCK] }];
+    try {
+      this.client.queries([{ text: 'BEGIN', values: [] }, ...locks]);
+    } catch (e) {
+      try {
+        this.client.query('ROLLBACK');
+      } catch {
+        // the connection is gone: nothing is open
+      }
+      throw e;
+    }
+    this.scoped = ids ? new Set(ids) : null;
   }
 
   close(): void {

@@ -51,6 +51,13 @@ async function run(msg) {
     await c.query(msg.text);
     return { ok: true, rows: [], rowCount: 0 };
   }
+  if (msg.op === 'batch') {
+    // Several statements in one round trip over the bridge (e.g. BEGIN and the transaction's locks): run in
+    // order, stopping at the first error; the answer is the last statement's.
+    let r = { rows: [], rowCount: 0 };
+    for (const q of msg.queries) r = await c.query(queryConfig(q.text, q.values));
+    return { ok: true, rows: r.rows ?? [], rowCount: r.rowCount ?? 0 };
+  }
   const r = await c.query({ ...queryConfig(msg.text, msg.values), rowMode: msg.rowMode });
   return { ok: true, rows: r.rows ?? [], rowCount: r.rowCount ?? 0 };
 }
