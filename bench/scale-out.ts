@@ -112,14 +112,18 @@ async function stored(p: Proc): Promise<number> {
   return body.totals?.pointsStored ?? body.pointsStored ?? 0;
 }
 
-/** Event-loop lag since the previous scrape (prom-client resets its histogram at each collect), in ms. */
-async function loopLag(p: Proc): Promise<{ p99: number; max: number }> {
+/**
+ * From an instance's /metrics: event-loop lag since the previous scrape (prom-client resets its histogram at
+ * each collect), in ms; the repository's round trips and seconds blocked on them so far (PostgreSQL only).
+ */
+async function scrape(p: Proc): Promise<{ p99: number; max: number; trips: number; blockedS: number }> {
   const text = await (await fetch(`${p.url}/metrics`)).text();
-  const read = (name: string) =>
-    Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const read = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(text)?.[1] ?? 0);
   return {
-    p99: read('xiang_nodejs_eventloop_lag_p99_seconds'),
-    max: read('xiang_nodejs_eventloop_lag_max_seconds'),
+    p99: read('xiang_nodejs_eventloop_lag_p99_seconds') * 1000,
+    max: read('xiang_nodejs_eventloop_lag_max_seconds') * 1000,
+    trips: read('xiang_repository_round_trips_total'),
+    blockedS: read('xiang_repository_blocked_seconds_total'),
   };
 }
 
@@ -174,7 +178,16 @@ async function storedAll(p: Proc, name: string): Promise<void> {
   throw new Error(`${name}: not all points stored`);
 }
 
-type Result = { name: string; instances: number; pps: number; ms: number; lag: { p99: number; max: number } };
+type Result = {
+  name: string;
+  instances: number;
+  pps: number;
+  ms: number;
+  lag: { p99: number; max: number };
+  /** Repository round trips per 50-point message, and the share of the run the event loops were blocked. */
+  tripsPerMessage: number;
+  blocked: number;
+};
 
 async function run(name: string, instances: number, env: Record<string, string>, brokerUrl: string) {
   const procs: Proc[] = [];
@@ -184,7 +197,7 @@ async function run(name: string, instances: number, env: Record<string, string>,
       await startInstance({ ...env, XIANG_MQTT_SHARED_GROUP: group, XIANG_MQTT_CLIENT_ID: `${group}-${i}` }),
     );
   try {
-    for (const p of procs) await loopLag(p); // resets the histograms
+    const before = await Promise.all(procs.map(scrape)); // also resets the lag histograms
     const t0 = Date.now();
     const share = Math.ceil(POINTS / AGENTS);
     await Promise.all(
@@ -195,13 +208,16 @@ async function run(name: string, instances: number, env: Record<string, string>,
     const published = Date.now() - t0;
     await storedAll(procs[0]!, name); // shared counters (PostgreSQL) or the one instance's
     const ms = Date.now() - t0;
-    const lags = await Promise.all(procs.map(loopLag));
-    const lag = { p99: Math.max(...lags.map((l) => l.p99)), max: Math.max(...lags.map((l) => l.max)) };
+    const after = await Promise.all(procs.map(scrape));
+    const lag = { p99: Math.max(...after.map((l) => l.p99)), max: Math.max(...after.map((l) => l.max)) };
+    const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+    const tripsPerMessage = sum(after.map((x, i) => x.trips - before[i]!.trips)) / (POINTS / BATCH);
+    const blocked = sum(after.map((x, i) => x.blockedS - before[i]!.blockedS)) / instances / (ms / 1000);
     const pps = Math.round((POINTS / ms) * 1000);
     log(
-      `${name}: ${POINTS} points in ${ms} ms (published in ${published} ms) = ${pps} points/s, lag ${JSON.stringify(lag)}`,
+      `${name}: ${POINTS} points in ${ms} ms (published in ${published} ms) = ${pps} points/s, lag ${JSON.stringify(lag)}, ${tripsPerMessage.toFixed(2)} round trips/message, blocked ${(100 * blocked).toFixed(0)} %`,
     );
-    return { name, instances, pps, ms, lag } satisfies Result;
+    return { name, instances, pps, ms, lag, tripsPerMessage, blocked } satisfies Result;
   } finally {
     for (const p of procs) {
       p.child.kill('SIGTERM');
@@ -243,11 +259,11 @@ try {
   const lines = [
     `Scale-out (issue 13): ${POINTS} points, ${BATCH}-point messages over ${METRICS} series from ${AGENTS} gateways (each its own session), QoS 1, real Mosquitto, InfluxDB 1.x and PostgreSQL 15 on this machine (${os.cpus().length} cores, shared).`,
     '',
-    '| instances | repository | points/s | of raw InfluxDB | time | event-loop lag p99 / max |',
-    '|---|---|---|---|---|---|',
+    '| instances | repository | points/s | of raw InfluxDB | time | event-loop lag p99 / max | repository round trips per message | event loop blocked on them |',
+    '|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.instances} | ${r.name.startsWith('sqlite') ? 'embedded SQLite' : 'PostgreSQL'} | ${r.pps} | ${pct(r.pps, rawIn)} | ${(r.ms / 1000).toFixed(1)} s | ${r.lag.p99.toFixed(0)} / ${r.lag.max.toFixed(0)} ms |`,
+        `| ${r.instances} | ${r.name.startsWith('sqlite') ? 'embedded SQLite' : 'PostgreSQL'} | ${r.pps} | ${pct(r.pps, rawIn)} | ${(r.ms / 1000).toFixed(1)} s | ${r.lag.p99.toFixed(0)} / ${r.lag.max.toFixed(0)} ms | ${r.name.startsWith('sqlite') ? '—' : r.tripsPerMessage.toFixed(2)} | ${r.name.startsWith('sqlite') ? '—' : `${(100 * r.blocked).toFixed(0)} %`} |`,
     ),
     '',
     `Raw limits in the same run: InfluxDB (the \`influx\` client, 5 000-point batches) ${Math.round(rawIn)} points/s; the same points INSERTed into the same PostgreSQL (async \`pg\`, one transaction per ${BATCH}-point message) ${Math.round(rawPg)} points/s.`,

@@ -43,4 +43,9 @@ export type Repository = {
   readonly where: string;
   readonly db: Db;
   close(): void;
+  /**
+   * Engines that reach their server through a synchronous bridge (PostgreSQL): round trips so far and the
+   * time the calling thread spent blocked on them — the event loop stands still for that long.
+   */
+  stats?(): { roundTrips: number; blockedMs: number };
 };

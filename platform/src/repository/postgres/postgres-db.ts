@@ -143,6 +143,11 @@ export class PostgresDb implements Db {
     this.scoped = ids ? new Set(ids) : null;
   }
 
+  /** Round trips through the synchronous bridge, and the time this thread spent blocked on them. */
+  stats(): { roundTrips: number; blockedMs: number } {
+    return this.client.stats();
+  }
+
   close(): void {
     this.client.close();
   }

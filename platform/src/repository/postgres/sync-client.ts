@@ -39,6 +39,7 @@ export class SyncPgClient {
   private broken: string | null = null;
   private closed = false;
   private trips = 0;
+  private blockedMs = 0;
 
   constructor(
     url: string,
@@ -65,9 +66,9 @@ export class SyncPgClient {
     this.call({ op: 'batch', queries });
   }
 
-  /** Round trips through the bridge so far (each blocks the calling thread until the answer is back). */
-  get roundTrips(): number {
-    return this.trips;
+  /** Round trips through the bridge so far, and the time the calling thread spent blocked waiting for them. */
+  stats(): { roundTrips: number; blockedMs: number } {
+    return { roundTrips: this.trips, blockedMs: this.blockedMs };
   }
 
   /** Several statements without parameters (DDL). */
@@ -94,7 +95,9 @@ export class SyncPgClient {
     Atomics.store(this.signal, 0, 0);
     this.trips++;
     this.port.postMessage(req);
+    const t0 = performance.now();
     const waited = Atomics.wait(this.signal, 0, 0, this.timeoutMs);
+    this.blockedMs += performance.now() - t0;
     if (waited === 'timed-out') {
       this.broken = `no answer within ${this.timeoutMs} ms`;
       throw new Error(`PostgreSQL did not answer within ${this.timeoutMs} ms`);
