@@ -1,6 +1,7 @@
 import type { Db, RunResult, Statement, Transaction } from '../types.js';
 import { serialColumns, translate } from './dialect.js';
 import type { SyncPgClient } from './sync-client.js';
+import { WriteBehind } from './write-behind.js';
 
 /**
  * Every transaction first takes this transaction-scoped advisory lock. Exclusively by default: writers of all
@@ -23,6 +24,8 @@ export function keyLockId(key: string): number {
   return h | 0;
 }
 
+const keyLock = (id: number) => ({ text: 'SELECT pg_advisory_xact_lock($1, $2)', values: [KEY_SPACE, id] });
+
 class PgStatement implements Statement {
   constructor(
     private readonly db: PostgresDb,
@@ -43,8 +46,13 @@ class PgStatement implements Statement {
 export class PostgresDb implements Db {
   private depth = 0;
   private readonly serial = new Map<string, string>();
+  private readonly out: WriteBehind;
+  /** Key lock ids held by the open transaction (null = it holds WRITER_LOCK exclusively, or none is open). */
+  private scoped: Set<number> | null = null;
 
-  constructor(private readonly client: SyncPgClient) {}
+  constructor(private readonly client: SyncPgClient) {
+    this.out = new WriteBehind(client);
+  }
 
   prepare(sql: string): Statement {
     return new PgStatement(this, sql);
@@ -53,26 +61,26 @@ export class PostgresDb implements Db {
   exec(sql: string): this {
     for (const [t, c] of serialColumns(sql)) this.serial.set(t, c);
     // DDL of two instances starting together would race on the catalogue: under the writer lock.
-    this.transaction(() => this.client.script(translate(sql).text))();
+    this.transaction(() => {
+      this.out.flush();
+      this.client.script(translate(sql).text);
+    })();
     return this;
   }
 
   rows(sql: string, params: unknown[]): unknown[] {
-    const t = translate(sql, params);
-    return this.client.query(t.text, t.values).rows;
+    return this.out.send(translate(sql, params)).rows;
   }
 
   runStatement(sql: string, params: unknown[]): RunResult {
     const t = translate(sql, params);
     const insert = /^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(\w+)/i.exec(sql);
     const idColumn = insert ? this.serial.get(insert[1]!.toLowerCase()) : undefined;
-    if (idColumn && !/\bRETURNING\b/i.test(t.text)) {
-      const r = this.client.query(`${t.text} RETURNING ${idColumn}`, t.values);
-      const row = r.rows[0] as Record<string, number> | undefined;
-      return { changes: r.rowCount, lastInsertRowid: row?.[idColumn] ?? 0 };
-    }
-    const r = this.client.query(t.text, t.values);
-    return { changes: r.rowCount, lastInsertRowid: 0 };
+    const q =
+      idColumn && !/\bRETURNING\b/i.test(t.text) ? { ...t, text: `${t.text} RETURNING ${idColumn}` } : t;
+    const result = this.out.write(q, idColumn);
+    if (this.depth === 0) this.out.flush(); // autocommit: now; in a transaction: with the next round trip
+    return result;
   }
 
   transaction<T>(fn: () => T): Transaction<T> {
@@ -84,9 +92,6 @@ export class PostgresDb implements Db {
     return this.inTransaction(keys, fn);
   }
 
-  /** Key lock ids held by the open transaction (null = it holds WRITER_LOCK exclusively, or none is open). */
-  private scoped: Set<number> | null = null;
-
   private inTransaction<T>(keys: readonly string[] | null, fn: () => T): T {
     // Sorted: two transactions taking the same keys take them in the same order (no deadlock between them).
     const ids = keys ? [...new Set(keys.map(keyLockId))].sort((x, y) => x - y) : null;
@@ -97,41 +102,37 @@ export class PostgresDb implements Db {
       if (this.scoped && !ids)
         throw new Error('a transaction serialising all writers cannot run inside one scoped to keys');
       const more = this.scoped && ids ? ids.filter((id) => !this.scoped!.has(id)) : [];
-      this.client.queries([
-        { text: `SAVEPOINT ${savepoint}`, values: [] },
-        ...more.map((id) => ({ text: 'SELECT pg_advisory_xact_lock($1, $2)', values: [KEY_SPACE, id] })),
-      ]);
+      this.out.send({ text: `SAVEPOINT ${savepoint}`, values: [] }, ...more.map(keyLock));
       for (const id of more) this.scoped?.add(id);
     }
     this.depth++;
     try {
       const result = fn();
-      this.depth--;
-      if (outer) this.scoped = null;
-      this.client.query(outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
+      if (outer)
+        this.out.send({ text: 'COMMIT', values: [] }); // the queued writes and COMMIT: one round trip
+      else this.out.later(`RELEASE SAVEPOINT ${savepoint}`);
       return result;
     } catch (e) {
-      this.depth--;
-      if (outer) this.scoped = null;
+      this.out.drop(); // writes after the savepoint (or in the transaction): rolled back unsent
       try {
         this.client.query(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`);
       } catch {
         // the connection is gone: the server rolled back
       }
       throw e;
+    } finally {
+      this.depth--;
+      if (outer) this.scoped = null;
     }
   }
 
   /** BEGIN and the transaction's locks, in one round trip through the bridge. */
   private begin(ids: number[] | null): void {
     const locks = ids
-      ? [
-          { text: 'SELECT pg_advisory_xact_lock_shared($1)', values: [WRITER_LOCK] },
-          ...ids.map((id) => ({ text: 'SELECT pg_advisory_xact_lock($1, $2)', values: [KEY_SPACE, id] })),
-        ]
+      ? [{ text: 'SELECT pg_advisory_xact_lock_shared($1)', values: [WRITER_LOCK] }, ...ids.map(keyLock)]
       : [{ text: 'SELECT pg_advisory_xact_lock($1)', values: [WRITER_LOCK] }];
     try {
-      this.client.queries([{ text: 'BEGIN', values: [] }, ...locks]);
+      this.out.send({ text: 'BEGIN', values: [] }, ...locks);
     } catch (e) {
       try {
         this.client.query('ROLLBACK');

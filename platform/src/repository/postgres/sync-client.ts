@@ -62,8 +62,12 @@ export class SyncPgClient {
   }
 
   /** Several statements in ONE round trip through the bridge, in order, stopping at the first error. */
-  queries(queries: { text: string; values: unknown[] }[]): void {
-    this.call({ op: 'batch', queries });
+  queries(queries: { text: string; values: unknown[] }[]): { rows: unknown[]; rowCount: number }[] {
+    const a = this.call({ op: 'batch', queries }) as unknown as {
+      results: { rows: unknown[]; rowCount: number }[];
+    };
+    for (const r of a.results) for (const row of r.rows) asBuffers(row as Record<string, unknown>);
+    return a.results;
   }
 
   /** Round trips through the bridge so far, and the time the calling thread spent blocked waiting for them. */
