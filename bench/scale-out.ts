@@ -116,7 +116,9 @@ async function stored(p: Proc): Promise<number> {
  * From an instance's /metrics: event-loop lag since the previous scrape (prom-client resets its histogram at
  * each collect), in ms; the repository's round trips and seconds blocked on them so far (PostgreSQL only).
  */
-async function scrape(p: Proc): Promise<{ p99: number; max: number; trips: number; blockedS: number }> {
+async function scrape(
+  p: Proc,
+): Promise<{ p99: number; max: number; trips: number; blockedS: number; beginS: number }> {
   const text = await (await fetch(`${p.url}/metrics`)).text();
   const read = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(text)?.[1] ?? 0);
   return {
@@ -124,6 +126,7 @@ async function scrape(p: Proc): Promise<{ p99: number; max: number; trips: numbe
     max: read('xiang_nodejs_eventloop_lag_max_seconds') * 1000,
     trips: read('xiang_repository_round_trips_total'),
     blockedS: read('xiang_repository_blocked_seconds_total'),
+    beginS: read('xiang_repository_begin_blocked_seconds_total'),
   };
 }
 
@@ -187,6 +190,8 @@ type Result = {
   /** Repository round trips per 50-point message, and the share of the run the event loops were blocked. */
   tripsPerMessage: number;
   blocked: number;
+  /** Of the run, the share blocked on BEGIN and the transaction locks (waiting for the other instance). */
+  begin: number;
 };
 
 async function run(name: string, instances: number, env: Record<string, string>, brokerUrl: string) {
@@ -212,12 +217,15 @@ async function run(name: string, instances: number, env: Record<string, string>,
     const lag = { p99: Math.max(...after.map((l) => l.p99)), max: Math.max(...after.map((l) => l.max)) };
     const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
     const tripsPerMessage = sum(after.map((x, i) => x.trips - before[i]!.trips)) / (POINTS / BATCH);
-    const blocked = sum(after.map((x, i) => x.blockedS - before[i]!.blockedS)) / instances / (ms / 1000);
+    const ofRun = (f: (x: Awaited<ReturnType<typeof scrape>>) => number) =>
+      sum(after.map((x, i) => f(x) - f(before[i]!))) / instances / (ms / 1000);
+    const blocked = ofRun((x) => x.blockedS);
+    const begin = ofRun((x) => x.beginS);
     const pps = Math.round((POINTS / ms) * 1000);
     log(
-      `${name}: ${POINTS} points in ${ms} ms (published in ${published} ms) = ${pps} points/s, lag ${JSON.stringify(lag)}, ${tripsPerMessage.toFixed(2)} round trips/message, blocked ${(100 * blocked).toFixed(0)} %`,
+      `${name}: ${POINTS} points in ${ms} ms (published in ${published} ms) = ${pps} points/s, lag ${JSON.stringify(lag)}, ${tripsPerMessage.toFixed(2)} round trips/message, blocked ${(100 * blocked).toFixed(0)} % (on BEGIN + locks ${(100 * begin).toFixed(0)} %)`,
     );
-    return { name, instances, pps, ms, lag, tripsPerMessage, blocked } satisfies Result;
+    return { name, instances, pps, ms, lag, tripsPerMessage, blocked, begin } satisfies Result;
   } finally {
     for (const p of procs) {
       p.child.kill('SIGTERM');
@@ -259,11 +267,11 @@ try {
   const lines = [
     `Scale-out (issue 13): ${POINTS} points, ${BATCH}-point messages over ${METRICS} series from ${AGENTS} gateways (each its own session), QoS 1, real Mosquitto, InfluxDB 1.x and PostgreSQL 15 on this machine (${os.cpus().length} cores, shared).`,
     '',
-    '| instances | repository | points/s | of raw InfluxDB | time | event-loop lag p99 / max | repository round trips per message | event loop blocked on them |',
+    '| instances | repository | points/s | of raw InfluxDB | time | event-loop lag p99 / max | repository round trips per message | event loop blocked on them (of which BEGIN + locks) |',
     '|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.instances} | ${r.name.startsWith('sqlite') ? 'embedded SQLite' : 'PostgreSQL'} | ${r.pps} | ${pct(r.pps, rawIn)} | ${(r.ms / 1000).toFixed(1)} s | ${r.lag.p99.toFixed(0)} / ${r.lag.max.toFixed(0)} ms | ${r.name.startsWith('sqlite') ? '—' : r.tripsPerMessage.toFixed(2)} | ${r.name.startsWith('sqlite') ? '—' : `${(100 * r.blocked).toFixed(0)} %`} |`,
+        `| ${r.instances} | ${r.name.startsWith('sqlite') ? 'embedded SQLite' : 'PostgreSQL'} | ${r.pps} | ${pct(r.pps, rawIn)} | ${(r.ms / 1000).toFixed(1)} s | ${r.lag.p99.toFixed(0)} / ${r.lag.max.toFixed(0)} ms | ${r.name.startsWith('sqlite') ? '—' : r.tripsPerMessage.toFixed(2)} | ${r.name.startsWith('sqlite') ? '—' : `${(100 * r.blocked).toFixed(0)} % (${(100 * r.begin).toFixed(0)} %)`} |`,
     ),
     '',
     `Raw limits in the same run: InfluxDB (the \`influx\` client, 5 000-point batches) ${Math.round(rawIn)} points/s; the same points INSERTed into the same PostgreSQL (async \`pg\`, one transaction per ${BATCH}-point message) ${Math.round(rawPg)} points/s.`,

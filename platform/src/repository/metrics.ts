@@ -20,6 +20,17 @@ export function registerRepositoryMetrics(repo: Repository, registry: Registry):
       trips = s.roundTrips;
     },
   });
+  let beginMs = 0;
+  new Counter({
+    name: 'xiang_repository_begin_blocked_seconds_total',
+    help: 'Of those, seconds blocked on BEGIN and the transaction locks (waiting for other writers)',
+    registers: [registry],
+    collect() {
+      const s = stats();
+      this.inc((s.beginMs - beginMs) / 1000);
+      beginMs = s.beginMs;
+    },
+  });
   new Counter({
     name: 'xiang_repository_blocked_seconds_total',
     help: 'Seconds the event loop was blocked waiting for repository round trips',

@@ -45,7 +45,8 @@ export type Repository = {
   close(): void;
   /**
    * Engines that reach their server through a synchronous bridge (PostgreSQL): round trips so far and the
-   * time the calling thread spent blocked on them — the event loop stands still for that long.
+   * time the calling thread spent blocked on them — the event loop stands still for that long —, of which
+   * on BEGIN and the transaction's locks (waiting for other writers).
    */
-  stats?(): { roundTrips: number; blockedMs: number };
+  stats?(): { roundTrips: number; blockedMs: number; beginMs: number };
 };

@@ -49,6 +49,8 @@ export class PostgresDb implements Db {
   private readonly out: WriteBehind;
   /** Key lock ids held by the open transaction (null = it holds WRITER_LOCK exclusively, or none is open). */
   private scoped: Set<number> | null = null;
+  /** Time blocked on BEGIN and the transaction's locks (waiting for other writers shows here). */
+  private beginMs = 0;
 
   constructor(private readonly client: SyncPgClient) {
     this.out = new WriteBehind(client);
@@ -131,8 +133,10 @@ export class PostgresDb implements Db {
     const locks = ids
       ? [{ text: 'SELECT pg_advisory_xact_lock_shared($1)', values: [WRITER_LOCK] }, ...ids.map(keyLock)]
       : [{ text: 'SELECT pg_advisory_xact_lock($1)', values: [WRITER_LOCK] }];
+    const t0 = this.client.stats().blockedMs;
     try {
       this.out.send({ text: 'BEGIN', values: [] }, ...locks);
+      this.beginMs += this.client.stats().blockedMs - t0;
     } catch (e) {
       try {
         this.client.query('ROLLBACK');
@@ -144,9 +148,9 @@ export class PostgresDb implements Db {
     this.scoped = ids ? new Set(ids) : null;
   }
 
-  /** Round trips through the synchronous bridge, and the time this thread spent blocked on them. */
-  stats(): { roundTrips: number; blockedMs: number } {
-    return this.client.stats();
+  /** Round trips through the synchronous bridge, the time this thread spent blocked on them, of which on BEGIN and locks. */
+  stats(): { roundTrips: number; blockedMs: number; beginMs: number } {
+    return { ...this.client.stats(), beginMs: this.beginMs };
   }
 
   close(): void {
