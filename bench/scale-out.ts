@@ -275,6 +275,8 @@ try {
     ),
     '',
     `Raw limits in the same run: InfluxDB (the \`influx\` client, 5 000-point batches) ${Math.round(rawIn)} points/s; the same points INSERTed into the same PostgreSQL (async \`pg\`, one transaction per ${BATCH}-point message) ${Math.round(rawPg)} points/s.`,
+    '',
+    'Rate = points ÷ time from the first publish until the shared counters count every point stored. Round trips and the blocked share come from each instance\'s `/metrics` (`xiang_repository_*`); all instances share this machine\'s cores, so a second one adds no CPU here — see platform/docs/deploy.md, "Sizing".',
   ];
   console.log(`<!-- BENCH-RESULT -->\n${lines.join('\n')}\n<!-- /BENCH-RESULT -->`);
 } finally {
