@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Birth } from '@xiang/protocol';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ingestConfigSchema, mqttConfigSchema } from '../../platform/src/config/schema.js';
@@ -14,7 +13,7 @@ import { openSqliteRepository } from '../../platform/src/repository/sqlite/index
 import { prng } from '../../platform/src/store/conformance/fixtures.js';
 import { EmbeddedStore } from '../../platform/src/store/embedded/embedded-store.js';
 import { freshDatabase, startPostgres } from '../harness/postgres.js';
-import { fixtureBirth, T0 } from './fixtures.js';
+import { fixtureBirthOwnDevices, T0 } from './fixtures.js';
 import type { InstanceJob, InstanceResult } from './scale-out-instance.js';
 
 /**
@@ -32,20 +31,7 @@ const BATCHES = 60;
 const POINTS = 4;
 const driver = path.join(import.meta.dirname, 'scale-out-instance.ts');
 
-/** Agent n's birth: the fixture with devices of its own (a device belongs to the agent that declared it). */
-function birthOf(n: number, sessionId: string): Birth {
-  const id = (x: string) => `${x}n${n}`;
-  const b = fixtureBirth(sessionId);
-  return {
-    ...b,
-    devices: b.devices.map((d) => ({
-      ...d,
-      id: id(d.id),
-      ...(d.parentMeter ? { parentMeter: id(d.parentMeter) } : {}),
-    })),
-    metrics: b.metrics.map((m) => ({ ...m, deviceId: id(m.deviceId) })),
-  };
-}
+const birthOf = fixtureBirthOwnDevices;
 const ts = (n: number, seq: number, k: number) => T0 + ((n * BATCHES + seq) * POINTS + k) * 1000;
 const session = (n: number) => `session-conc-${n}`;
 
