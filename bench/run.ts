@@ -52,6 +52,8 @@ const benches: Record<string, { file: string; args: string[] }> = {
   modbus: { file: 'modbus', args: ['--seconds', '10'] },
   // Issue 15: Sparkplug B DDATA through the group commit against xiang/v1 data, same points, same run.
   sparkplug: { file: 'sparkplug', args: ['--points', '200000'] },
+  // Issue 13: points/s for 1 and 2 platform instances over PostgreSQL vs embedded SQLite and the raw limits.
+  'scale-out': { file: 'scale-out', args: ['--points', '100000'] },
   // Issue 14: 50 API clients (light + heavy) while ingest runs; light p99 and event-loop lag against baselines.
   load: { file: 'load', args: ['--days', '3', '--seconds', '30'] },
 };

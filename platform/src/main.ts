@@ -15,7 +15,13 @@ import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { FactorySettingsStore } from './registry/factory-settings.js';
 import { Registry } from './registry/registry.js';
-import { holdWhileAlive, instanceLease, Leases, openRepository } from './repository/index.js';
+import {
+  holdWhileAlive,
+  instanceLease,
+  Leases,
+  openRepository,
+  registerRepositoryMetrics,
+} from './repository/index.js';
 import { ComputePool } from './services/compute/pool.js';
 import { DiagnosisRepository } from './services/diagnoses/repository.js';
 import { DiagnosisService } from './services/diagnoses/service.js';
@@ -110,6 +116,7 @@ export async function startPlatform(
 
     const promRegistry = new PromRegistry();
     collectDefaultMetrics({ register: promRegistry, prefix: 'xiang_' });
+    registerRepositoryMetrics(repository, promRegistry);
     const sparkplug = config.sparkplug.enabled
       ? createSparkplug(config.sparkplug, { log: log.child({ component: 'sparkplug' }), promRegistry })
       : undefined;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,9 +15,10 @@ import { DaemonService, dockerAvailable, ExternalService, missing, type Service 
  * CI runs as root: then initdb and postgres run as the package's unprivileged `postgres` user, on a directory
  * chowned to it. Stopped by pid (SIGTERM = smart shutdown, then SIGKILL), never by name.
  */
-export async function startPostgres(): Promise<Service | null> {
+export async function startPostgres(opts: { tls?: boolean } = {}): Promise<Service | null> {
   const envUrl = process.env.XIANG_TEST_POSTGRES_URL;
-  if (envUrl) return new ExternalService('postgres', 'env', envUrl, Number(new URL(envUrl).port || 5432));
+  if (envUrl && !opts.tls)
+    return new ExternalService('postgres', 'env', envUrl, Number(new URL(envUrl).port || 5432));
   const bin = postgresBinDir();
   if (bin) {
     const as = unprivilegedUser();
@@ -35,8 +36,13 @@ export async function startPostgres(): Promise<Service | null> {
       { stdio: 'pipe', ...(as ?? {}), timeout: 120_000 },
     );
     const port = await freePort();
-    const url = `postgres://xiang@127.0.0.1:${port}/postgres`;
+    let url = `postgres://xiang@127.0.0.1:${port}/postgres`;
     const args = ['-D', data, '-k', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'];
+    if (opts.tls) {
+      const tls = selfSignedTls(dir, as);
+      args.push(...tls.args);
+      url += `?sslmode=verify-full&sslrootcert=${encodeURIComponent(tls.caFile)}`;
+    }
     const svc = new DaemonService(
       'postgres',
       url,
@@ -66,11 +72,86 @@ export async function startPostgres(): Promise<Service | null> {
     await svc.start();
     return svc;
   }
+  if (opts.tls) return missing('postgres', 'a TLS server needs the local PostgreSQL binaries');
   if (dockerAvailable()) return await postgresContainer();
   return missing(
     'postgres',
     'no XIANG_TEST_POSTGRES_URL, no /usr/lib/postgresql/*/bin/postgres, no Docker engine',
   );
+}
+
+/**
+ * TLS only (a connection without it is refused, by pg_hba): a CA made here with openssl signs the server's
+ * certificate for 127.0.0.1; clients verify it with `sslmode=verify-full&sslrootcert=<ca.pem>` in the URL.
+ */
+function selfSignedTls(
+  dir: string,
+  as: { uid: number; gid: number } | null,
+): { args: string[]; caFile: string } {
+  const f = (n: string) => path.join(dir, n);
+  const ssl = (...a: string[]) => execFileSync('openssl', a, { stdio: 'pipe', timeout: 60_000 });
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=xiang test CA',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+  );
+  ssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    f('server.key'),
+    '-out',
+    f('server.csr'),
+  );
+  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    f('san.ext'),
+    '-out',
+    f('server.pem'),
+  );
+  writeFileSync(
+    f('pg_hba.conf'),
+    'local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n',
+  );
+  for (const n of ['server.key', 'server.pem', 'pg_hba.conf']) {
+    if (as) chownSync(f(n), as.uid, as.gid);
+    chmodSync(f(n), 0o600);
+  }
+  const args = [
+    '-c',
+    'ssl=on',
+    '-c',
+    `ssl_cert_file=${f('server.pem')}`,
+    '-c',
+    `ssl_key_file=${f('server.key')}`,
+  ];
+  return { args: [...args, '-c', `hba_file=${f('pg_hba.conf')}`], caFile: f('ca.pem') };
 }
 
 /** A new, empty database on the server (one per test), as a URL. */

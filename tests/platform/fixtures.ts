@@ -115,3 +115,18 @@ export function fixtureBatch(
 ): DataBatch {
   return { sessionId, seq, historical, points };
 }
+
+/** The fixture's birth with agent n's own device ids (`M0n1`…: a device belongs to the agent that declared it). */
+export function fixtureBirthOwnDevices(n: number, sessionId: string): Birth {
+  const id = (x: string) => `${x}n${n}`;
+  const b = fixtureBirth(sessionId);
+  return {
+    ...b,
+    devices: b.devices.map((d) => ({
+      ...d,
+      id: id(d.id),
+      ...(d.parentMeter ? { parentMeter: id(d.parentMeter) } : {}),
+    })),
+    metrics: b.metrics.map((m) => ({ ...m, deviceId: id(m.deviceId) })),
+  };
+}

@@ -1,10 +1,9 @@
-import type { Birth } from '@xiang/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningPlatform } from '../../platform/src/main.js';
 import { waitFor } from '../harness/ports.js';
 import { freshDatabase, startPostgres } from '../harness/postgres.js';
 import { type Service, startInflux, startMosquitto } from '../harness/services.js';
-import { fixtureBirth } from './fixtures.js';
+import { fixtureBirthOwnDevices } from './fixtures.js';
 import { PlatformHarness, series } from './platform-harness.js';
 import { TestAgent } from './test-agent.js';
 
@@ -24,23 +23,6 @@ const FACTORY = 'FS';
 const AGENTS = 2;
 const BATCHES = 60;
 const POINTS = 10;
-
-/** The fixture's birth with the agent's own device ids (a device belongs to the agent that declared it). */
-function ownDevices(n: number): (sessionId: string) => Birth {
-  const id = (x: string) => `${x}n${n}`;
-  return (sessionId) => {
-    const b = fixtureBirth(sessionId);
-    return {
-      ...b,
-      devices: b.devices.map((d) => ({
-        ...d,
-        id: id(d.id),
-        ...(d.parentMeter ? { parentMeter: id(d.parentMeter) } : {}),
-      })),
-      metrics: b.metrics.map((m) => ({ ...m, deviceId: id(m.deviceId) })),
-    };
-  };
-}
 
 async function handledData(p: RunningPlatform): Promise<number> {
   const text = await (await fetch(`${p.url}/metrics`)).text();
@@ -89,7 +71,7 @@ describe.skipIf(!pg)('scale-out: two stateless instances over PostgreSQL, Influx
       const agent = await TestAgent.connect(broker!.url, {
         factoryId: FACTORY,
         agentId: `A${n}`,
-        birth: ownDevices(n),
+        birth: (sessionId) => fixtureBirthOwnDevices(n, sessionId),
       });
       agents.push(agent);
       await agent.birth();

@@ -1,5 +1,5 @@
 import { MAX_POINTS_PER_BATCH, parseTopic } from '@xiang/protocol';
-import { immediate } from '../registry/db.js';
+import { agentKey, immediateOn } from '../repository/index.js';
 import type { StoredPoint } from '../store/types.js';
 import { historyNeedsCheck } from './counter-consistency.js';
 import type { DecodedBatch } from './decode.js';
@@ -112,7 +112,9 @@ export class DataGroup {
     const d = this.proc.deps;
     try {
       await this.proc.steps.writePoints(collectPoints(items));
-      const gaps = immediate(d.registry.db, () => this.record(items));
+      // Scoped to the group's agents: instances committing other agents' groups do not wait (PostgreSQL).
+      const keys = items.map((it) => agentKey(it.f, it.a));
+      const gaps = immediateOn(d.registry.db, keys, () => this.record(items));
       for (const [f, a, sessionId] of gaps) d.rebirth.suspect(f, a, { kind: 'gap', sessionId });
     } catch (e) {
       d.counters.discard();

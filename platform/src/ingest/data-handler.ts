@@ -54,10 +54,14 @@ export async function handleData(
       return steps.commitCounters();
     }
     const parked = immediate(d.registry.db, () => {
+      // Re-read under the lock: a sibling instance may have applied the birth — and drained what was parked
+      // — since the read above; parked now, this message would wait for a birth that has already come.
+      if (d.sessions.get(f, a, sessionId)?.birthSeen) return 'born' as const;
       const ok = steps.park(ctx, { ...batch, points });
       d.counters.commit();
       return ok;
     });
+    if (parked === 'born') return await handleData(proc, f, a, json, ctx);
     // Only parked data asks for a birth: a flood beyond the parking bounds cannot multiply commands.
     if (parked) d.rebirth.suspect(f, a, { kind: 'unbornSession', sessionId, sinceMs: ctx.nowMs });
     return;

@@ -140,7 +140,8 @@ export class IngestCounters {
     const stmt = this.db.prepare(
       'INSERT INTO ingest_counters (name, count) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET count = ingest_counters.count + excluded.count',
     );
-    for (const [name, n] of this.pending) stmt.run(name, n);
+    // In name order: concurrent writers (PostgreSQL, scoped transactions) lock the shared rows in one order.
+    for (const [name, n] of [...this.pending].sort(([x], [y]) => (x < y ? -1 : 1))) stmt.run(name, n);
     this.pending = new Map();
   }
 

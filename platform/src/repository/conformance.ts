@@ -74,6 +74,28 @@ export function describeRepositoryConformance(name: string, make: MakeRepository
       expect(db.prepare('SELECT MAX(1, ?) AS m').get(5)).toEqual({ m: 5 });
     });
 
+    it('a write that fails inside a transaction fails all of it, read or not; counts are right when read', () => {
+      const db = open();
+      db.exec('CREATE TABLE IF NOT EXISTS t_wb (k TEXT PRIMARY KEY, n INTEGER NOT NULL)');
+      const ins = db.prepare('INSERT INTO t_wb (k, n) VALUES (?, ?)');
+      ins.run('a', 1);
+      expect(() =>
+        db.transaction(() => {
+          ins.run('b', 2);
+          ins.run('a', 3); // unique violation; its result is never read
+          db.prepare('UPDATE t_wb SET n = n + 10').run();
+        })(),
+      ).toThrow();
+      expect(db.prepare('SELECT k, n FROM t_wb ORDER BY k').all()).toEqual([{ k: 'a', n: 1 }]);
+      const changed = db.transaction(() => {
+        ins.run('b', 2);
+        const r = db.prepare('UPDATE t_wb SET n = n + 10 WHERE n < ?').run(5);
+        return r.changes;
+      })();
+      expect(changed).toBe(2);
+      expect(db.prepare('SELECT SUM(n) AS s FROM t_wb').get()).toEqual({ s: 23 });
+    });
+
     it('registry: a birth on one handle is the same registry on a sibling handle', () => {
       const a = new Registry(open());
       const b = new Registry(open());
@@ -150,6 +172,20 @@ export function describeRepositoryConformance(name: string, make: MakeRepository
         await send(two, 'birth', fixtureBirth('session-0001'));
         expect(await count()).toBe(1);
         expect(two.parking.count()).toBe(0);
+      });
+
+      it('data that read "unborn" just before a sibling applied the birth is stored, not parked for ever', async () => {
+        const one = instance();
+        const two = instance();
+        await send(two, 'birth', fixtureBirth('session-0001'));
+        // The race, made deterministic: one's first read of the session (outside the lock) predates the birth.
+        const get = one.sessions.get.bind(one.sessions);
+        let stale = 1;
+        one.sessions.get = (f, a, s) => (stale-- > 0 ? undefined : get(f, a, s));
+        await send(one, 'data', fixtureBatch('session-0001', 1, [[0, T0, 1]]));
+        expect(one.parking.count()).toBe(0);
+        expect(await count()).toBe(1);
+        expect(two.sessions.isSeen(FACTORY, AGENT, 'session-0001', 1)).toBe(true);
       });
 
       it('a message handled by one instance is a duplicate on the other (redelivery after a crash)', async () => {

@@ -24,6 +24,13 @@ export interface Db {
   prepare(sql: string): Statement;
   exec(sql: string): unknown;
   transaction<T>(fn: () => T): Transaction<T>;
+  /**
+   * Optional, for engines whose writers can run concurrently (PostgreSQL): a write transaction serialised only
+   * against unscoped transactions and against those sharing one of `keys`. The caller vouches that whatever fn
+   * reads to decide a write belongs to those keys, and that what it writes outside them commutes (counter
+   * increments, last-seen maxima). Use it through `immediateOn`, which falls back to `transaction` elsewhere.
+   */
+  transactionOn?<T>(keys: readonly string[], fn: () => T): T;
   close(): unknown;
 }
 
@@ -36,4 +43,10 @@ export type Repository = {
   readonly where: string;
   readonly db: Db;
   close(): void;
+  /**
+   * Engines that reach their server through a synchronous bridge (PostgreSQL): round trips so far and the
+   * time the calling thread spent blocked on them — the event loop stands still for that long —, of which
+   * on BEGIN and the transaction's locks (waiting for other writers).
+   */
+  stats?(): { roundTrips: number; blockedMs: number; beginMs: number };
 };

@@ -32,7 +32,7 @@ describe('SQLite → PostgreSQL dialect', () => {
       v DOUBLE PRECISION, payload BYTEA, note TEXT DEFAULT 'INTEGER')`);
     expect([...serialColumns(ddl)]).toEqual([['dl', 'id']]);
     expect(translate('ALTER TABLE s ADD COLUMN highestSeq INTEGER NOT NULL DEFAULT -1').text).toBe(
-      'ALTER TABLE s ADD COLUMN "highestSeq" BIGINT NOT NULL DEFAULT -1',
+      'ALTER TABLE s ADD COLUMN IF NOT EXISTS "highestSeq" BIGINT NOT NULL DEFAULT -1',
     );
   });
 

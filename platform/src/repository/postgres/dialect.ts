@@ -124,12 +124,16 @@ function scalarMinMax(sql: string): string {
 }
 
 function ddlTypes(sql: string): string {
-  return sql
-    .replace(/\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b/gi, 'BIGSERIAL PRIMARY KEY')
-    .replace(/\bINTEGER\b/gi, 'BIGINT')
-    .replace(/\bREAL\b/gi, 'DOUBLE PRECISION')
-    .replace(/\bBLOB\b/gi, 'BYTEA')
-    .replace(/\)\s*WITHOUT\s+ROWID/gi, ')');
+  return (
+    sql
+      .replace(/\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b/gi, 'BIGSERIAL PRIMARY KEY')
+      .replace(/\bINTEGER\b/gi, 'BIGINT')
+      .replace(/\bREAL\b/gi, 'DOUBLE PRECISION')
+      .replace(/\bBLOB\b/gi, 'BYTEA')
+      .replace(/\)\s*WITHOUT\s+ROWID/gi, ')')
+      // Migrations check PRAGMA table_info, then add: two instances starting together both add. Idempotent here.
+      .replace(/\bADD\s+COLUMN\s+(?!IF\s+NOT\s+EXISTS\b)/gi, 'ADD COLUMN IF NOT EXISTS ')
+  );
 }
 
 /** Serial (auto-increment) columns declared by CREATE TABLE statements: table → column. */

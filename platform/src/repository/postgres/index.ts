@@ -15,5 +15,11 @@ export function openPostgresRepository(opts: { url: string; queryTimeoutMs?: num
     throw new Error(`cannot reach the PostgreSQL repository: ${(e as Error).message}`);
   }
   const u = new URL(opts.url);
-  return { kind: 'postgres', where: `postgres://${u.host}${u.pathname}`, db, close: () => db.close() };
+  return {
+    kind: 'postgres',
+    where: `postgres://${u.host}${u.pathname}`,
+    db,
+    close: () => db.close(),
+    stats: () => db.stats(),
+  };
 }

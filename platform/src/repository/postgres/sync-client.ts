@@ -3,6 +3,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 type Answer = { ok: true; rows: unknown[]; rowCount: number } | { ok: false; message: string; code?: string };
 type Request =
   | { op: 'query'; text: string; values: unknown[]; rowMode?: 'array' }
+  | { op: 'batch'; queries: { text: string; values: unknown[] }[] }
   | { op: 'script'; text: string }
   | { op: 'close' };
 
@@ -37,6 +38,8 @@ export class SyncPgClient {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private broken: string | null = null;
   private closed = false;
+  private trips = 0;
+  private blockedMs = 0;
 
   constructor(
     url: string,
@@ -56,6 +59,20 @@ export class SyncPgClient {
     const a = this.call({ op: 'query', text, values, ...(rowMode ? { rowMode } : {}) });
     for (const row of a.rows) asBuffers(row as Record<string, unknown>);
     return { rows: a.rows, rowCount: a.rowCount };
+  }
+
+  /** Several statements in ONE round trip through the bridge, in order, stopping at the first error. */
+  queries(queries: { text: string; values: unknown[] }[]): { rows: unknown[]; rowCount: number }[] {
+    const a = this.call({ op: 'batch', queries }) as unknown as {
+      results: { rows: unknown[]; rowCount: number }[];
+    };
+    for (const r of a.results) for (const row of r.rows) asBuffers(row as Record<string, unknown>);
+    return a.results;
+  }
+
+  /** Round trips through the bridge so far, and the time the calling thread spent blocked waiting for them. */
+  stats(): { roundTrips: number; blockedMs: number } {
+    return { roundTrips: this.trips, blockedMs: this.blockedMs };
   }
 
   /** Several statements without parameters (DDL). */
@@ -80,8 +97,11 @@ export class SyncPgClient {
     if (this.closed) throw new Error('the PostgreSQL repository is closed');
     if (this.broken) throw new Error(`the PostgreSQL connection is unusable: ${this.broken}`);
     Atomics.store(this.signal, 0, 0);
+    this.trips++;
     this.port.postMessage(req);
+    const t0 = performance.now();
     const waited = Atomics.wait(this.signal, 0, 0, this.timeoutMs);
+    this.blockedMs += performance.now() - t0;
     if (waited === 'timed-out') {
       this.broken = `no answer within ${this.timeoutMs} ms`;
       throw new Error(`PostgreSQL did not answer within ${this.timeoutMs} ms`);
@@ -89,7 +109,12 @@ export class SyncPgClient {
     const got = receiveMessageOnPort(this.port) as { message: Answer } | undefined;
     if (!got) throw new Error('PostgreSQL worker signalled without an answer');
     const a = got.message;
-    if (!a.ok) throw new PostgresError(a.message, a.code, 'text' in req ? req.text : req.op);
+    if (!a.ok)
+      throw new PostgresError(
+        a.message,
+        a.code,
+        'text' in req ? req.text : req.op === 'batch' ? req.queries.map((q) => q.text).join('; ') : req.op,
+      );
     return a;
   }
 }

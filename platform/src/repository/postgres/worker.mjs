@@ -51,6 +51,16 @@ async function run(msg) {
     await c.query(msg.text);
     return { ok: true, rows: [], rowCount: 0 };
   }
+  if (msg.op === 'batch') {
+    // Several statements in one round trip over the bridge (e.g. BEGIN and the transaction's locks): run in
+    // order, stopping at the first error; the answer holds each statement's rows and count.
+    const results = [];
+    for (const q of msg.queries) {
+      const r = await c.query(queryConfig(q.text, q.values));
+      results.push({ rows: r.rows ?? [], rowCount: r.rowCount ?? 0 });
+    }
+    return { ok: true, rows: [], rowCount: 0, results };
+  }
   const r = await c.query({ ...queryConfig(msg.text, msg.values), rowMode: msg.rowMode });
   return { ok: true, rows: r.rows ?? [], rowCount: r.rowCount ?? 0 };
 }
