@@ -104,9 +104,11 @@ async function startPlatformProcess(brokerUrl: string, influxUrl?: string): Prom
   const prof = process.env.XIANG_BENCH_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.XIANG_BENCH_PROF}`]
     : [];
-  const child = spawn(process.execPath, [...prof, 'platform/bin/xiang.js', 'serve'], {
+  // XIANG_BENCH_NODE_FLAGS: extra flags for the platform's node (e.g. --trace-deopt while profiling).
+  const flags = (process.env.XIANG_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, ...prof, 'platform/bin/xiang.js', 'serve'], {
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.XIANG_BENCH_NODE_FLAGS ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -145,6 +147,16 @@ async function memMiB(pid: number): Promise<{ rss: number; anon: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { rss: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024 };
+}
+
+/**
+ * CPU seconds the process has used (user + system, /proc/<pid>/stat, clock ticks of 10 ms): the platform's
+ * own cost per point, which a busy shared machine disturbs far less than points/s (wall time).
+ */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
@@ -199,7 +211,15 @@ async function publish(brokerUrl: string, onTick: () => Promise<void>): Promise<
   return n;
 }
 
-type PlatformRun = { pps: number; rss: number[]; anon: number[]; points: number; stored: number | null };
+type PlatformRun = {
+  pps: number;
+  /** Platform CPU seconds (user + system) from the first message published to the last point stored. */
+  cpuS: number;
+  rss: number[];
+  anon: number[];
+  points: number;
+  stored: number | null;
+};
 
 async function runPlatform(mq: Service, influx: Service | null): Promise<PlatformRun> {
   const p = await startPlatformProcess(mq.url, influx?.url);
@@ -213,6 +233,7 @@ async function runPlatform(mq: Service, influx: Service | null): Promise<Platfor
   let result: Omit<PlatformRun, 'stored'> | null = null;
   try {
     const t0 = Date.now();
+    const cpu0 = await cpuSeconds(p.child.pid!);
     const sample = async () => {
       await record();
       log(
@@ -231,8 +252,12 @@ async function runPlatform(mq: Service, influx: Service | null): Promise<Platfor
     await waitFor(async () => (await backlog(p)) === 0, 'store backlog empty', 1_800_000, 200);
     clearInterval(ticker);
     const secs = (Date.now() - t0) / 1000;
+    const cpuS = (await cpuSeconds(p.child.pid!)) - cpu0;
     await record();
-    result = { pps: published / secs, rss, anon, points: published };
+    result = { pps: published / secs, cpuS, rss, anon, points: published };
+    log(
+      `  ${fmt(result.pps)} points/s; platform CPU ${cpuS.toFixed(2)} s (${((cpuS / published) * 1e6).toFixed(2)} µs a point)`,
+    );
   } finally {
     p.child.kill('SIGTERM');
     await new Promise((r) => p.child.once('exit', r));
@@ -267,6 +292,8 @@ function rssByMinute(m: { rss: number[]; anon: number[] }): string {
 }
 const RAW_POINTS = PACED ? 2_000_000 : Math.min(POINTS, 2_000_000);
 type RawLimit = { label: string; run: () => Promise<number> };
+/** CPU µs a point of each raw SQLite run (the bench process's own CPU): the platform's CPU figure's yardstick. */
+const rawSqliteCpuUs: number[] = [];
 
 /** Runs the platform once per message size, with the raw limits of the same store before and after. */
 async function measureStore(label: string, store: Service | null, raws: RawLimit[]): Promise<string[]> {
@@ -287,11 +314,11 @@ async function measureStore(label: string, store: Service | null, raws: RawLimit
   const after = await measureRaws();
   const limit = raws.length ? Math.max(...before, ...after) : null;
   const limitText = raws.length
-    ? `**${fmt(limit as number)}**: ${raws.map((r, i) => `${r.label} ${fmt(before[i] as number)} before, ${fmt(after[i] as number)} after`).join('; ')}`
+    ? `**${fmt(limit as number)}**: ${raws.map((r, i) => `${r.label} ${fmt(before[i] as number)} before, ${fmt(after[i] as number)} after`).join('; ')}${store === null && rawSqliteCpuUs.length ? ` (CPU µs a point: ${rawSqliteCpuUs.map((u) => u.toFixed(2)).join(', ')})` : ''}`
     : '—';
   return runs.map(
     ([b, r]) =>
-      `| broker → platform → ${label} | ${b} | ${fmt(r.pps)} | ${limitText} | ${limit !== null ? `${((r.pps / limit) * 100).toFixed(0)} %` : '—'} | ${r.stored === null ? '—' : `${fmt(r.stored)} of ${fmt(r.points)}${r.stored === r.points ? ' (0 lost)' : ` (${fmt(r.points - r.stored)} MISSING)`}`} | ${rssByMinute(r)} |`,
+      `| broker → platform → ${label} | ${b} | ${fmt(r.pps)} | ${((r.cpuS / r.points) * 1e6).toFixed(2)} | ${limitText} | ${limit !== null ? `${((r.pps / limit) * 100).toFixed(0)} %` : '—'} | ${r.stored === null ? '—' : `${fmt(r.stored)} of ${fmt(r.points)}${r.stored === r.points ? ' (0 lost)' : ` (${fmt(r.points - r.stored)} MISSING)`}`} | ${rssByMinute(r)} |`,
   );
 }
 const rows: string[] = [];
@@ -299,7 +326,12 @@ try {
   const noRaw = a['no-raw'];
   const sqliteRaw: RawLimit = {
     label: 'raw SQLite inserts',
-    run: async () => rawSqlite(tmp, workload, RAW_POINTS),
+    run: async () => {
+      const r = rawSqlite(tmp, workload, RAW_POINTS);
+      rawSqliteCpuUs.push(r.cpuUs);
+      log(`  raw SQLite: ${fmt(r.pps)} points/s, ${r.cpuUs.toFixed(2)} µs CPU a point`);
+      return r.pps;
+    },
   };
   rows.push(...(await measureStore('embedded store', null, noRaw ? [] : [sqliteRaw])));
   if (influx) {
@@ -326,8 +358,8 @@ local journal was empty, i.e. all in InfluxDB). The raw limit is measured in the
 best of them is the limit. "Stored" is counted in the
 store itself after the platform stopped (SQLite file; InfluxDB \`count()\`).
 
-| path | points per message | points/s | raw limit (points/s) | platform ÷ raw | stored of published | platform RSS MiB (sampled every 5 s) |
-|---|---|---|---|---|---|---|
+| path | points per message | points/s | platform CPU µs a point | raw limit (points/s) | platform ÷ raw | stored of published | platform RSS MiB (sampled every 5 s) |
+|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 <!-- /BENCH-RESULT -->`);
 process.exit(0);
