@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,6 +41,8 @@ const { values: a } = parseArgs({
     metrics: { type: 'string', default: '2000' },
     batch: { type: 'string', default: '1000' },
     inflight: { type: 'string', default: '64' },
+    // The group-commit bound: the platform's MQTT Receive Maximum and Mosquitto's max_inflight_messages.
+    'receive-max': { type: 'string' },
     'no-influx': { type: 'boolean', default: false },
     'no-raw': { type: 'boolean', default: false },
   },
@@ -52,6 +54,7 @@ const METRICS = Number(a.metrics);
 const BATCHES = a.batch.split(',').map(Number);
 let BATCH = BATCHES[0] as number;
 const INFLIGHT = Number(a.inflight);
+const RECEIVE_MAX = a['receive-max'] ? Number(a['receive-max']) : null;
 const FACTORY = 'bench';
 const AGENT = 'load';
 const T0 = Date.UTC(2026, 0, 5);
@@ -92,8 +95,15 @@ async function startPlatformProcess(brokerUrl: string, influxUrl?: string): Prom
   const port = await freePort();
   const token = `xg_benchadmin_${randomUUID().replaceAll('-', '')}`;
   const database = influxUrl ? `bench_${Date.now()}` : null;
+  let config: Record<string, string> = {};
+  if (RECEIVE_MAX) {
+    const file = path.join(dir, 'bench-config.yaml');
+    await writeFile(file, `mqtt:\n  receiveMaximum: ${RECEIVE_MAX}\n`);
+    config = { XIANG_CONFIG: file };
+  }
   const env = {
     ...process.env,
+    ...config,
     XIANG_HTTP_PORT: String(port),
     XIANG_MQTT_URL: brokerUrl,
     XIANG_DATA_DIR: dir,
@@ -130,6 +140,13 @@ async function storedPoints(p: PlatformProc): Promise<number> {
   const r = await fetch(`${p.url}/api/v1/ingest/stats`, { headers: { authorization: `Bearer ${p.token}` } });
   const body = (await r.json()) as { totals?: { pointsStored: number }; pointsStored?: number };
   return body.totals?.pointsStored ?? body.pointsStored ?? 0;
+}
+
+/** Group commits so far and the messages in them (`/metrics`), for the mean group size. */
+async function groupStats(p: PlatformProc): Promise<{ batches: number; messages: number }> {
+  const text = await (await fetch(`${p.url}/metrics`)).text();
+  const n = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 'NaN');
+  return { batches: n('xiang_ingest_batches_total'), messages: n('xiang_ingest_batched_messages_total') };
 }
 
 /** Points accepted but not yet in the database (InfluxDB: the local journal not yet shipped). */
@@ -215,6 +232,8 @@ type PlatformRun = {
   pps: number;
   /** Platform CPU seconds (user + system) from the first message published to the last point stored. */
   cpuS: number;
+  /** Mean messages per group commit. */
+  meanGroup: number;
   rss: number[];
   anon: number[];
   points: number;
@@ -254,9 +273,12 @@ async function runPlatform(mq: Service, influx: Service | null): Promise<Platfor
     const secs = (Date.now() - t0) / 1000;
     const cpuS = (await cpuSeconds(p.child.pid!)) - cpu0;
     await record();
-    result = { pps: published / secs, cpuS, rss, anon, points: published };
+    const g = await groupStats(p);
+    // Less the birth, which is a batch of its own.
+    const meanGroup = (g.messages - 1) / Math.max(1, g.batches - 1);
+    result = { pps: published / secs, cpuS, meanGroup, rss, anon, points: published };
     log(
-      `  ${fmt(result.pps)} points/s; platform CPU ${cpuS.toFixed(2)} s (${((cpuS / published) * 1e6).toFixed(2)} µs a point)`,
+      `  ${fmt(result.pps)} points/s; platform CPU ${cpuS.toFixed(2)} s (${((cpuS / published) * 1e6).toFixed(2)} µs a point); ${meanGroup.toFixed(1)} messages a group commit`,
     );
   } finally {
     p.child.kill('SIGTERM');
@@ -276,7 +298,9 @@ async function dropDatabase(influx: Service, db: string): Promise<void> {
   await fetch(`${influx.url}/query?q=${encodeURIComponent(`DROP DATABASE "${db}"`)}`, { method: 'POST' });
 }
 
-const mq = await startMosquitto();
+const mq = await startMosquitto(
+  RECEIVE_MAX ? { extraConfig: [`max_inflight_messages ${RECEIVE_MAX}`] } : {},
+);
 if (!mq) throw new Error('bench needs mosquitto (apt-get install mosquitto)');
 const influx = a['no-influx'] ? null : await startInflux();
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'xiang-bench-raw-'));
@@ -318,7 +342,7 @@ async function measureStore(label: string, store: Service | null, raws: RawLimit
     : '—';
   return runs.map(
     ([b, r]) =>
-      `| broker → platform → ${label} | ${b} | ${fmt(r.pps)} | ${((r.cpuS / r.points) * 1e6).toFixed(2)} | ${limitText} | ${limit !== null ? `${((r.pps / limit) * 100).toFixed(0)} %` : '—'} | ${r.stored === null ? '—' : `${fmt(r.stored)} of ${fmt(r.points)}${r.stored === r.points ? ' (0 lost)' : ` (${fmt(r.points - r.stored)} MISSING)`}`} | ${rssByMinute(r)} |`,
+      `| broker → platform → ${label} | ${b} | ${fmt(r.pps)} | ${((r.cpuS / r.points) * 1e6).toFixed(2)} | ${r.meanGroup.toFixed(0)} | ${limitText} | ${limit !== null ? `${((r.pps / limit) * 100).toFixed(0)} %` : '—'} | ${r.stored === null ? '—' : `${fmt(r.stored)} of ${fmt(r.points)}${r.stored === r.points ? ' (0 lost)' : ` (${fmt(r.points - r.stored)} MISSING)`}`} | ${rssByMinute(r)} |`,
   );
 }
 const rows: string[] = [];
@@ -350,7 +374,7 @@ console.log(`<!-- BENCH-RESULT -->
 ## Ingest (issues #3, 13): broker → platform → store
 
 \`npx tsx bench/ingest.ts ${process.argv.slice(2).join(' ')}\` — a publisher sends ${PACED ? `${PACED} points/s for ${SECONDS} s` : `${POINTS.toLocaleString('en')} points`} as
-xiang/v1 data messages of ${BATCHES.join(' or ')} points (${METRICS} series, 1 float each, QoS 1, ${INFLIGHT} in flight) to a real Mosquitto, as fast
+xiang/v1 data messages of ${BATCHES.join(' or ')} points (${METRICS} series, 1 float each, QoS 1, ${INFLIGHT} in flight) to a real Mosquitto${RECEIVE_MAX ? ` (max_inflight_messages ${RECEIVE_MAX}; platform Receive Maximum ${RECEIVE_MAX})` : ' (max_inflight_messages 100; platform Receive Maximum 100, the default)'}, as fast
 as the broker takes them; the platform runs in its own process and acknowledges each message only once stored
 (group commit); points/s = points ÷ time until the platform had stored all of them (for InfluxDB: until its
 local journal was empty, i.e. all in InfluxDB). The raw limit is measured in the same run with the same points
@@ -358,8 +382,8 @@ local journal was empty, i.e. all in InfluxDB). The raw limit is measured in the
 best of them is the limit. "Stored" is counted in the
 store itself after the platform stopped (SQLite file; InfluxDB \`count()\`).
 
-| path | points per message | points/s | platform CPU µs a point | raw limit (points/s) | platform ÷ raw | stored of published | platform RSS MiB (sampled every 5 s) |
-|---|---|---|---|---|---|---|---|
+| path | points per message | points/s | platform CPU µs a point | messages a group commit | raw limit (points/s) | platform ÷ raw | stored of published | platform RSS MiB (sampled every 5 s) |
+|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 <!-- /BENCH-RESULT -->`);
 process.exit(0);
