@@ -298,9 +298,7 @@ async function dropDatabase(influx: Service, db: string): Promise<void> {
   await fetch(`${influx.url}/query?q=${encodeURIComponent(`DROP DATABASE "${db}"`)}`, { method: 'POST' });
 }
 
-const mq = await startMosquitto(
-  RECEIVE_MAX ? { extraConfig: [`max_inflight_messages ${RECEIVE_MAX}`] } : {},
-);
+const mq = await startMosquitto(RECEIVE_MAX ? { extraConfig: [`max_inflight_messages ${RECEIVE_MAX}`] } : {});
 if (!mq) throw new Error('bench needs mosquitto (apt-get install mosquitto)');
 const influx = a['no-influx'] ? null : await startInflux();
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'xiang-bench-raw-'));
