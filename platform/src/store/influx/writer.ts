@@ -108,15 +108,13 @@ export class InfluxWriter {
   }
 
   /**
-   * Journal mode: appends a prebuilt line-protocol body of `n` points, with the write's dirty marks, to the
-   * journal in one transaction, and resolves at once (the drainer ships it). Direct mode: marks, then write().
+   * Journal mode only: appends a prebuilt line-protocol body of `n` points, with the write's dirty marks, to
+   * the journal in one transaction, and resolves at once (the drainer ships it). Direct mode takes lines
+   * (write()): a body cannot be split back into lines safely (a text value may hold a newline).
    */
   append(body: Buffer, n: number, seq: number, marks: readonly [SeriesKey, number][]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('InfluxDB store is closed'));
-    if (this.o.mode !== 'journal') {
-      this.sidecar.markDirty(marks, seq);
-      return this.write(body.toString('utf8').split('\n'), seq);
-    }
+    if (this.o.mode !== 'journal') return Promise.reject(new Error('append() needs the journal write mode'));
     try {
       this.toBacklog({ body, n, minSeq: seq, maxSeq: seq, owners: [] }, marks);
     } catch (e) {
