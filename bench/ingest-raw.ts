@@ -74,8 +74,11 @@ export async function rawInfluxLines(influx: Service, w: Workload, points: numbe
   return pps;
 }
 
-/** Prepared INSERT OR REPLACE per point, 10 000 points a transaction, WAL + synchronous=NORMAL (the store's settings). */
-export function rawSqlite(dir: string, w: Workload, points: number): number {
+/**
+ * Prepared INSERT OR REPLACE per point, 10 000 points a transaction, WAL + synchronous=NORMAL (the store's
+ * settings). Returns points/s (wall time) and the CPU microseconds a point (this process, user + system).
+ */
+export function rawSqlite(dir: string, w: Workload, points: number): { pps: number; cpuUs: number } {
   const file = path.join(dir, `raw-${Date.now()}.sqlite`);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -91,10 +94,12 @@ export function rawSqlite(dir: string, w: Workload, points: number): number {
     }
   });
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   for (let n = 0; n < points; n += 10_000) tx(n, Math.min(points, n + 10_000));
+  const cpu = process.cpuUsage(cpu0);
   const pps = points / ((Date.now() - t0) / 1000);
   db.close();
-  return pps;
+  return { pps, cpuUs: (cpu.user + cpu.system) / points };
 }
 
 /** Distinct (series, time) in the embedded store's file after the platform stopped (points + still staged). */

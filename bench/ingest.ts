@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,6 +41,8 @@ const { values: a } = parseArgs({
     metrics: { type: 'string', default: '2000' },
     batch: { type: 'string', default: '1000' },
     inflight: { type: 'string', default: '64' },
+    // The group-commit bound: the platform's MQTT Receive Maximum and Mosquitto's max_inflight_messages.
+    'receive-max': { type: 'string' },
     'no-influx': { type: 'boolean', default: false },
     'no-raw': { type: 'boolean', default: false },
   },
@@ -52,6 +54,7 @@ const METRICS = Number(a.metrics);
 const BATCHES = a.batch.split(',').map(Number);
 let BATCH = BATCHES[0] as number;
 const INFLIGHT = Number(a.inflight);
+const RECEIVE_MAX = a['receive-max'] ? Number(a['receive-max']) : null;
 const FACTORY = 'bench';
 const AGENT = 'load';
 const T0 = Date.UTC(2026, 0, 5);
@@ -92,8 +95,15 @@ async function startPlatformProcess(brokerUrl: string, influxUrl?: string): Prom
   const port = await freePort();
   const token = `xg_benchadmin_${randomUUID().replaceAll('-', '')}`;
   const database = influxUrl ? `bench_${Date.now()}` : null;
+  let config: Record<string, string> = {};
+  if (RECEIVE_MAX) {
+    const file = path.join(dir, 'bench-config.yaml');
+    await writeFile(file, `mqtt:\n  receiveMaximum: ${RECEIVE_MAX}\n`);
+    config = { XIANG_CONFIG: file };
+  }
   const env = {
     ...process.env,
+    ...config,
     XIANG_HTTP_PORT: String(port),
     XIANG_MQTT_URL: brokerUrl,
     XIANG_DATA_DIR: dir,
@@ -104,9 +114,11 @@ async function startPlatformProcess(brokerUrl: string, influxUrl?: string): Prom
   const prof = process.env.XIANG_BENCH_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.XIANG_BENCH_PROF}`]
     : [];
-  const child = spawn(process.execPath, [...prof, 'platform/bin/xiang.js', 'serve'], {
+  // XIANG_BENCH_NODE_FLAGS: extra flags for the platform's node (e.g. --trace-deopt while profiling).
+  const flags = (process.env.XIANG_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, ...prof, 'platform/bin/xiang.js', 'serve'], {
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.XIANG_BENCH_NODE_FLAGS ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -130,6 +142,13 @@ async function storedPoints(p: PlatformProc): Promise<number> {
   return body.totals?.pointsStored ?? body.pointsStored ?? 0;
 }
 
+/** Group commits so far and the messages in them (`/metrics`), for the mean group size. */
+async function groupStats(p: PlatformProc): Promise<{ batches: number; messages: number }> {
+  const text = await (await fetch(`${p.url}/metrics`)).text();
+  const n = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 'NaN');
+  return { batches: n('xiang_ingest_batches_total'), messages: n('xiang_ingest_batched_messages_total') };
+}
+
 /** Points accepted but not yet in the database (InfluxDB: the local journal not yet shipped). */
 async function backlog(p: PlatformProc): Promise<number> {
   const text = await (await fetch(`${p.url}/metrics`)).text();
@@ -145,6 +164,16 @@ async function memMiB(pid: number): Promise<{ rss: number; anon: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { rss: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024 };
+}
+
+/**
+ * CPU seconds the process has used (user + system, /proc/<pid>/stat, clock ticks of 10 ms): the platform's
+ * own cost per point, which a busy shared machine disturbs far less than points/s (wall time).
+ */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
@@ -199,7 +228,17 @@ async function publish(brokerUrl: string, onTick: () => Promise<void>): Promise<
   return n;
 }
 
-type PlatformRun = { pps: number; rss: number[]; anon: number[]; points: number; stored: number | null };
+type PlatformRun = {
+  pps: number;
+  /** Platform CPU seconds (user + system) from the first message published to the last point stored. */
+  cpuS: number;
+  /** Mean messages per group commit. */
+  meanGroup: number;
+  rss: number[];
+  anon: number[];
+  points: number;
+  stored: number | null;
+};
 
 async function runPlatform(mq: Service, influx: Service | null): Promise<PlatformRun> {
   const p = await startPlatformProcess(mq.url, influx?.url);
@@ -213,6 +252,7 @@ async function runPlatform(mq: Service, influx: Service | null): Promise<Platfor
   let result: Omit<PlatformRun, 'stored'> | null = null;
   try {
     const t0 = Date.now();
+    const cpu0 = await cpuSeconds(p.child.pid!);
     const sample = async () => {
       await record();
       log(
@@ -231,8 +271,15 @@ async function runPlatform(mq: Service, influx: Service | null): Promise<Platfor
     await waitFor(async () => (await backlog(p)) === 0, 'store backlog empty', 1_800_000, 200);
     clearInterval(ticker);
     const secs = (Date.now() - t0) / 1000;
+    const cpuS = (await cpuSeconds(p.child.pid!)) - cpu0;
     await record();
-    result = { pps: published / secs, rss, anon, points: published };
+    const g = await groupStats(p);
+    // Less the birth, which is a batch of its own.
+    const meanGroup = (g.messages - 1) / Math.max(1, g.batches - 1);
+    result = { pps: published / secs, cpuS, meanGroup, rss, anon, points: published };
+    log(
+      `  ${fmt(result.pps)} points/s; platform CPU ${cpuS.toFixed(2)} s (${((cpuS / published) * 1e6).toFixed(2)} µs a point); ${meanGroup.toFixed(1)} messages a group commit`,
+    );
   } finally {
     p.child.kill('SIGTERM');
     await new Promise((r) => p.child.once('exit', r));
@@ -251,7 +298,7 @@ async function dropDatabase(influx: Service, db: string): Promise<void> {
   await fetch(`${influx.url}/query?q=${encodeURIComponent(`DROP DATABASE "${db}"`)}`, { method: 'POST' });
 }
 
-const mq = await startMosquitto();
+const mq = await startMosquitto(RECEIVE_MAX ? { extraConfig: [`max_inflight_messages ${RECEIVE_MAX}`] } : {});
 if (!mq) throw new Error('bench needs mosquitto (apt-get install mosquitto)');
 const influx = a['no-influx'] ? null : await startInflux();
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'xiang-bench-raw-'));
@@ -267,6 +314,8 @@ function rssByMinute(m: { rss: number[]; anon: number[] }): string {
 }
 const RAW_POINTS = PACED ? 2_000_000 : Math.min(POINTS, 2_000_000);
 type RawLimit = { label: string; run: () => Promise<number> };
+/** CPU µs a point of each raw SQLite run (the bench process's own CPU): the platform's CPU figure's yardstick. */
+const rawSqliteCpuUs: number[] = [];
 
 /** Runs the platform once per message size, with the raw limits of the same store before and after. */
 async function measureStore(label: string, store: Service | null, raws: RawLimit[]): Promise<string[]> {
@@ -287,11 +336,11 @@ async function measureStore(label: string, store: Service | null, raws: RawLimit
   const after = await measureRaws();
   const limit = raws.length ? Math.max(...before, ...after) : null;
   const limitText = raws.length
-    ? `**${fmt(limit as number)}**: ${raws.map((r, i) => `${r.label} ${fmt(before[i] as number)} before, ${fmt(after[i] as number)} after`).join('; ')}`
+    ? `**${fmt(limit as number)}**: ${raws.map((r, i) => `${r.label} ${fmt(before[i] as number)} before, ${fmt(after[i] as number)} after`).join('; ')}${store === null && rawSqliteCpuUs.length ? ` (CPU µs a point: ${rawSqliteCpuUs.map((u) => u.toFixed(2)).join(', ')})` : ''}`
     : '—';
   return runs.map(
     ([b, r]) =>
-      `| broker → platform → ${label} | ${b} | ${fmt(r.pps)} | ${limitText} | ${limit !== null ? `${((r.pps / limit) * 100).toFixed(0)} %` : '—'} | ${r.stored === null ? '—' : `${fmt(r.stored)} of ${fmt(r.points)}${r.stored === r.points ? ' (0 lost)' : ` (${fmt(r.points - r.stored)} MISSING)`}`} | ${rssByMinute(r)} |`,
+      `| broker → platform → ${label} | ${b} | ${fmt(r.pps)} | ${((r.cpuS / r.points) * 1e6).toFixed(2)} | ${r.meanGroup.toFixed(0)} | ${limitText} | ${limit !== null ? `${((r.pps / limit) * 100).toFixed(0)} %` : '—'} | ${r.stored === null ? '—' : `${fmt(r.stored)} of ${fmt(r.points)}${r.stored === r.points ? ' (0 lost)' : ` (${fmt(r.points - r.stored)} MISSING)`}`} | ${rssByMinute(r)} |`,
   );
 }
 const rows: string[] = [];
@@ -299,7 +348,12 @@ try {
   const noRaw = a['no-raw'];
   const sqliteRaw: RawLimit = {
     label: 'raw SQLite inserts',
-    run: async () => rawSqlite(tmp, workload, RAW_POINTS),
+    run: async () => {
+      const r = rawSqlite(tmp, workload, RAW_POINTS);
+      rawSqliteCpuUs.push(r.cpuUs);
+      log(`  raw SQLite: ${fmt(r.pps)} points/s, ${r.cpuUs.toFixed(2)} µs CPU a point`);
+      return r.pps;
+    },
   };
   rows.push(...(await measureStore('embedded store', null, noRaw ? [] : [sqliteRaw])));
   if (influx) {
@@ -318,7 +372,7 @@ console.log(`<!-- BENCH-RESULT -->
 ## Ingest (issues #3, 13): broker → platform → store
 
 \`npx tsx bench/ingest.ts ${process.argv.slice(2).join(' ')}\` — a publisher sends ${PACED ? `${PACED} points/s for ${SECONDS} s` : `${POINTS.toLocaleString('en')} points`} as
-xiang/v1 data messages of ${BATCHES.join(' or ')} points (${METRICS} series, 1 float each, QoS 1, ${INFLIGHT} in flight) to a real Mosquitto, as fast
+xiang/v1 data messages of ${BATCHES.join(' or ')} points (${METRICS} series, 1 float each, QoS 1, ${INFLIGHT} in flight) to a real Mosquitto${RECEIVE_MAX ? ` (max_inflight_messages ${RECEIVE_MAX}; platform Receive Maximum ${RECEIVE_MAX})` : ' (max_inflight_messages 100; platform Receive Maximum 100, the default)'}, as fast
 as the broker takes them; the platform runs in its own process and acknowledges each message only once stored
 (group commit); points/s = points ÷ time until the platform had stored all of them (for InfluxDB: until its
 local journal was empty, i.e. all in InfluxDB). The raw limit is measured in the same run with the same points
@@ -326,8 +380,8 @@ local journal was empty, i.e. all in InfluxDB). The raw limit is measured in the
 best of them is the limit. "Stored" is counted in the
 store itself after the platform stopped (SQLite file; InfluxDB \`count()\`).
 
-| path | points per message | points/s | raw limit (points/s) | platform ÷ raw | stored of published | platform RSS MiB (sampled every 5 s) |
-|---|---|---|---|---|---|---|
+| path | points per message | points/s | platform CPU µs a point | messages a group commit | raw limit (points/s) | platform ÷ raw | stored of published | platform RSS MiB (sampled every 5 s) |
+|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 <!-- /BENCH-RESULT -->`);
 process.exit(0);

@@ -26,6 +26,11 @@ const benches: Record<string, { file: string; args: string[] }> = {
   // Event-loop stall while one birth of up to 20 000 metrics is applied (issue 8: ≤ ~50 ms).
   'ingest-birth': { file: 'ingest-birth', args: [] },
   // Memory over a 10-minute run at a steady 30 000 points/s (issue #3: "memory flat").
+  // Issue 13: RSS over a 10-minute paced run of 50-point messages on both stores ("RSS flat").
+  'ingest-rss': {
+    file: 'ingest',
+    args: ['--paced', '15000', '--seconds', '600', '--metrics', '100', '--batch', '50', '--no-raw'],
+  },
   'ingest-memory': {
     file: 'ingest',
     args: ['--paced', '30000', '--seconds', '600', '--no-raw', '--no-influx'],
@@ -111,34 +116,30 @@ async function runOne(name: string): Promise<string> {
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const machine = `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}`;
 const target = path.join(here, '..', 'BENCHMARKS.md');
-const previous = existsSync(target) ? readFileSync(target, 'utf8') : '';
-/** Sections already in BENCHMARKS.md, by benchmark name, so a subset run keeps the others. */
-const sections = new Map<string, string>();
-for (const m of previous.matchAll(/<!-- bench:([\w-]+) -->\n([\s\S]*?)<!-- \/bench:\1 -->/g))
-  sections.set(m[1]!, m[2]!);
+const header = [
+  '# Benchmarks',
+  '',
+  'Written by `npm run bench` (all) or `npm run bench -- <name>…` (replaces only those sections).',
+  'Speed targets live here, never in timed tests.',
+  '',
+].join('\n');
+/**
+ * BENCHMARKS.md as it is; each run replaces only its own `<!-- bench:NAME -->` section in place (a new one is
+ * appended), so hand-written sections between them (e.g. mutation testing) are kept.
+ */
+let doc = existsSync(target) ? readFileSync(target, 'utf8') : `${header}\n`;
 for (const n of names) {
   const body = await runOne(n);
   const stamp = `_Run: \`npm run bench -- ${n}\` on ${new Date().toISOString().slice(0, 16)}Z, ${machine}._`;
-  sections.set(n, `${body}\n${stamp}\n`);
-  const ordered = [
-    ...all.filter((k) => sections.has(k)),
-    ...[...sections.keys()].filter((k) => !all.includes(k)),
-  ];
-  const header = [
-    '# Benchmarks',
-    '',
-    'Written by `npm run bench` (all) or `npm run bench -- <name>…` (replaces only those sections).',
-    'Speed targets live here, never in timed tests.',
-    '',
-  ].join('\n');
+  const section = `<!-- bench:${n} -->\n${body}\n${stamp}\n<!-- /bench:${n} -->`;
+  const existing = new RegExp(`<!-- bench:${n} -->\\n[\\s\\S]*?<!-- /bench:${n} -->`);
+  doc = existing.test(doc) ? doc.replace(existing, () => section) : `${doc.trimEnd()}\n\n${section}\n`;
   // Rewritten after every benchmark, so an interrupted run keeps what finished.
-  writeFileSync(
-    target,
-    `${header}\n${ordered.map((k) => `<!-- bench:${k} -->\n${sections.get(k)}<!-- /bench:${k} -->\n`).join('\n')}`,
-  );
+  writeFileSync(target, doc);
   // Formatted as `npm run lint` wants it (Biome aligns the markdown tables).
   spawnSync(path.join(here, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', target], {
     stdio: 'ignore',
   });
+  doc = readFileSync(target, 'utf8');
 }
 process.stderr.write(`\nwrote ${path.relative(process.cwd(), target)}\n`);

@@ -1,7 +1,7 @@
 import { type Command, UPLINK_FILTER } from '@xiang/protocol';
 import type { Logger } from 'pino';
 import type { Registry as PromRegistry } from 'prom-client';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { IngestConfig, MqttConfig } from '../config/schema.js';
 import type { Registry } from '../registry/registry.js';
 import type { TimeSeriesStore } from '../store/types.js';
@@ -152,11 +152,29 @@ export function createIngest(o: IngestOptions): Ingest {
   // Each protocol is one route (filter + handler); Sparkplug B will be a second entry here. Routes run one
   // batch at a time whoever feeds them (the MQTT subscription, a broker's hand-off).
   const serial = serially();
+  // Batches handed to the processor and the messages in them: their ratio is the mean group-commit size.
+  const groups = o.promRegistry
+    ? {
+        batches: new Counter({
+          name: 'xiang_ingest_batches_total',
+          help: 'Batches of messages made durable together (group commit)',
+          registers: [o.promRegistry],
+        }),
+        messages: new Counter({
+          name: 'xiang_ingest_batched_messages_total',
+          help: 'Messages in those batches',
+          registers: [o.promRegistry],
+        }),
+      }
+    : null;
   const routes: IngestRoute[] = [
     {
       filter: UPLINK_FILTER,
-      handleBatch: (m: Parameters<IngestProcessor['handleBatch']>[0]) =>
-        serial(() => processor.handleBatch(m)),
+      handleBatch: (m: Parameters<IngestProcessor['handleBatch']>[0]) => {
+        groups?.batches.inc();
+        groups?.messages.inc(m.length);
+        return serial(() => processor.handleBatch(m));
+      },
     },
     ...(o.extraRoutes?.({ processor, publish: (t, p) => mqtt?.publish(t, p) }) ?? []).map((r) => ({
       filter: r.filter,

@@ -27,7 +27,7 @@ export function writeTarget(
  * reports how many points it dropped): RejectedWriteError, never retried. Anything else — refused
  * connection, timeout, 5xx, 401, 404 database not found — counts as unreachable and is retried by the writer.
  */
-export async function postLines(t: WriteTarget, rp: string, body: string): Promise<void> {
+export async function postLines(t: WriteTarget, rp: string, body: string | Buffer): Promise<void> {
   const url = new URL(t.writeUrl);
   url.searchParams.set('db', t.database);
   url.searchParams.set('rp', rp);
@@ -47,7 +47,7 @@ export async function postLines(t: WriteTarget, rp: string, body: string): Promi
   }
   const text = await res.text().catch(() => '');
   if (res.status === 400) {
-    const dropped = Number(/dropped=(\d+)/.exec(text)?.[1] ?? body.split('\n').length);
+    const dropped = Number(/dropped=(\d+)/.exec(text)?.[1] ?? String(body).split('\n').length);
     throw new RejectedWriteError(
       `InfluxDB refused ${dropped} point(s): ${text.trim().slice(0, 300)}`,
       dropped,

@@ -29,8 +29,10 @@ import type {
   TimeSeriesStore,
 } from '../types.js';
 import { authRefused, type InfluxCredentials, influxCredentials, influxStatus } from './auth.js';
+import { DirtyMarks } from './dirty-marks.js';
 import { postLines, type WriteTarget, writeTarget } from './http-write.js';
-import { pointLine, seriesTags } from './line-protocol.js';
+import { LineBuffer, type LinePrefix, linePrefix } from './line-buffer.js';
+import { pointLineAfter, seriesTags } from './line-protocol.js';
 import {
   durationMs,
   type InfluxStoreOptions,
@@ -41,7 +43,7 @@ import { InfluxReader } from './reader.js';
 import { RollupBackfill } from './rollup-backfill.js';
 import { InfluxRollups } from './rollups.js';
 import { InfluxSchema } from './schema.js';
-import { Sidecar } from './sidecar.js';
+import { type LineBody, Sidecar } from './sidecar.js';
 import { errorText, InfluxWriter, RejectedWriteError } from './writer.js';
 
 /** A point this close to the raw retention edge is refused up front instead of by InfluxDB. */
@@ -66,8 +68,8 @@ export class InfluxStore implements TimeSeriesStore {
   private readonly backend: StoreBackend;
   private rejectedPoints = 0;
   private lastError: string | undefined;
-  private readonly tagCache = new Map<string, string>();
   private readonly credentials: InfluxCredentials;
+  private readonly prefixCache = new Map<string, LinePrefix>();
 
   constructor(input: InfluxStoreOptionsInput) {
     const o = influxStoreOptionsSchema.parse(input);
@@ -109,7 +111,7 @@ export class InfluxStore implements TimeSeriesStore {
     };
   }
 
-  private post(rp: string, body: string): Promise<void> {
+  private post(rp: string, body: LineBody): Promise<void> {
     return postLines(this.target, rp, body);
   }
 
@@ -196,12 +198,12 @@ export class InfluxStore implements TimeSeriesStore {
     return { writer: this.writer, sidecar: this.sidecar, rollups: this.rollups };
   }
 
-  private tagsOf(p: SeriesKey, k: string): string {
-    let t = this.tagCache.get(k);
+  private prefixOf(p: SeriesKey, k: string): LinePrefix {
+    let t = this.prefixCache.get(k);
     if (t === undefined) {
-      t = seriesTags(p);
-      if (this.tagCache.size > 100_000) this.tagCache.clear();
-      this.tagCache.set(k, t);
+      t = linePrefix(seriesTags(p));
+      if (this.prefixCache.size > 100_000) this.prefixCache.clear();
+      this.prefixCache.set(k, t);
     }
     return t;
   }
@@ -215,8 +217,10 @@ export class InfluxStore implements TimeSeriesStore {
     const horizon = Number.isFinite(rawMs)
       ? Date.now() - rawMs + RETENTION_MARGIN_MS
       : Number.NEGATIVE_INFINITY;
+    const journal = this.options.writeMode === 'journal';
+    const body = new LineBuffer();
     const lines: string[] = [];
-    const marks = new Map<string, [SeriesKey, number]>();
+    const marks = new DirtyMarks();
     for (let i = 0; i < good.length; i++) {
       const p = good[i] as StoredPoint;
       if (p.tsMs < horizon) {
@@ -224,20 +228,22 @@ export class InfluxStore implements TimeSeriesStore {
         lastProblemText = `point at ${p.tsMs} is older than the raw retention (${this.options.retention.raw})`;
         continue;
       }
-      const tags = this.tagsOf(p, keys[i] as string);
-      lines.push(pointLine(p, tags));
-      const hour = p.tsMs - (p.tsMs % HOUR_MS);
-      const mk = `${tags}|${hour}`;
-      if (!marks.has(mk)) marks.set(mk, [p, hour]);
+      const k = keys[i] as string;
+      const prefix = this.prefixOf(p, k);
+      if (journal) body.add(prefix, p);
+      else lines.push(pointLineAfter(prefix.text, p));
+      marks.add(k, p, p.tsMs - (p.tsMs % HOUR_MS));
     }
     if (refused > 0) {
       this.rejectedPoints += refused;
       this.lastError = `rejected ${refused} point(s); last: ${lastProblemText}`;
     }
-    if (lines.length === 0) return;
+    if (body.lines + lines.length === 0) return;
     const seq = writer.takeSeq();
+    // Marks and body in one transaction of the journal: a crash cannot leave a rollup silently stale.
+    if (journal) return await writer.append(body.bytes(), body.lines, seq, marks.list());
     // Marked before sending: a crash after the send cannot leave a rollup silently stale.
-    sidecar.markDirty(marks.values(), seq);
+    sidecar.markDirty(marks.list(), seq);
     await writer.write(lines, seq);
   }
 

@@ -48,6 +48,27 @@ export function pointLine(p: StoredPoint, tags = seriesTags(p)): string {
   return `${RAW_MEASUREMENT},${tags} ${fields} ${p.tsMs}`;
 }
 
+/** What every line of a series starts with: `points,<tags> ` (built once per series, not per point). */
+export function pointLinePrefix(tags: string): string {
+  return `${RAW_MEASUREMENT},${tags} `;
+}
+
+/**
+ * pointLine(p, tags) given pointLinePrefix(tags) — the same text (property test `line-protocol.property.test.ts`)
+ * with one concatenation for the common point (a number without text), where pointLine builds the fields
+ * in three template strings.
+ */
+export function pointLineAfter(prefix: string, p: StoredPoint): string {
+  if (p.value !== null && (p.text === undefined || p.text === null)) {
+    return `${prefix}k=${HAS_VALUE}i,s=${p.status}i,v=${p.value} ${p.tsMs}`;
+  }
+  const hasText = p.text !== undefined && p.text !== null;
+  let fields = `k=${(p.value !== null ? HAS_VALUE : 0) | (hasText ? HAS_TEXT : 0)}i,s=${p.status}i`;
+  if (hasText) fields += `,t=${fieldString(p.text as string)}`;
+  if (p.value !== null) fields += `,v=${p.value}`;
+  return `${prefix}${fields} ${p.tsMs}`;
+}
+
 /**
  * A rollup page: the packed summaries (rollup/pack.ts, little-endian Float64, 22 per bucket) of one series
  * and day (rollup_1h: its hour buckets) or hour (rollup_1m: its minute buckets), base64 in field `p`, with

@@ -3,12 +3,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SeriesKey } from '../types.js';
 
+/** Line protocol: text (entries journaled before bodies were built as bytes) or UTF-8 bytes. */
+export type LineBody = string | Buffer;
 export type BacklogEntry = {
   seq: number;
   points: number;
   minWriteSeq: number;
   maxWriteSeq: number;
-  body: string;
+  body: LineBody;
 };
 export type DirtyHour = { key: SeriesKey; hourMs: number; writeSeq: number };
 type BacklogHead = Omit<BacklogEntry, 'body'>;
@@ -32,7 +34,7 @@ export class Sidecar {
   private readonly s;
   private backlogPointCount: number;
   private dirtyCount: number;
-  private readonly bodies = new Map<number, string>();
+  private readonly bodies = new Map<number, LineBody>();
   private cachedChars = 0;
 
   constructor(file: string, synchronous: 'normal' | 'full' = 'normal') {
@@ -119,8 +121,21 @@ export class Sidecar {
     return this.s.maxSeq.get() as number;
   }
 
-  appendBacklog(body: string, points: number, minWriteSeq: number, maxWriteSeq: number): void {
-    const seq = Number(this.s.append.run(points, minWriteSeq, maxWriteSeq, body).lastInsertRowid);
+  /**
+   * Journals a body (bytes are kept as a BLOB, text as TEXT; both read back as written) and, in the same
+   * transaction, the write's dirty marks: a crash keeps both or neither.
+   */
+  appendBacklog(
+    body: LineBody,
+    points: number,
+    minWriteSeq: number,
+    maxWriteSeq: number,
+    marks?: readonly [SeriesKey, number][],
+  ): void {
+    const seq = this.db.transaction(() => {
+      if (marks) this.insertMarks(marks, maxWriteSeq);
+      return Number(this.s.append.run(points, minWriteSeq, maxWriteSeq, body).lastInsertRowid);
+    })();
     this.backlogPointCount += points;
     if (this.cachedChars + body.length <= MAX_CACHED_BODY_CHARS) {
       this.bodies.set(seq, body);
@@ -144,7 +159,7 @@ export class Sidecar {
       n += e.points;
     }
     for (const e of heads)
-      out.push({ ...e, body: this.bodies.get(e.seq) ?? (this.s.body.get(e.seq) as string) });
+      out.push({ ...e, body: this.bodies.get(e.seq) ?? (this.s.body.get(e.seq) as LineBody) });
     return out;
   }
 
@@ -164,13 +179,15 @@ export class Sidecar {
   }
 
   markDirty(marks: Iterable<[SeriesKey, number]>, writeSeq: number): void {
-    this.db.transaction(() => {
-      for (const [k, hour] of marks) {
-        if (this.s.insertMark.run(k.factoryId, k.deviceId, k.metric, hour, writeSeq).changes > 0)
-          this.dirtyCount++;
-        else this.s.raiseMark.run(writeSeq, k.factoryId, k.deviceId, k.metric, hour);
-      }
-    })();
+    this.db.transaction(() => this.insertMarks(marks, writeSeq))();
+  }
+
+  private insertMarks(marks: Iterable<[SeriesKey, number]>, writeSeq: number): void {
+    for (const [k, hour] of marks) {
+      if (this.s.insertMark.run(k.factoryId, k.deviceId, k.metric, hour, writeSeq).changes > 0)
+        this.dirtyCount++;
+      else this.s.raiseMark.run(writeSeq, k.factoryId, k.deviceId, k.metric, hour);
+    }
   }
 
   /** Dirty hours whose latest write has reached InfluxDB (write_seq ≤ landedSeq), oldest series/hour first. */

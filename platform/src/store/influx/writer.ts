@@ -1,4 +1,5 @@
-import type { BacklogEntry, Sidecar } from './sidecar.js';
+import type { SeriesKey } from '../types.js';
+import type { BacklogEntry, LineBody, Sidecar } from './sidecar.js';
 
 /** InfluxDB answered but refused the data (HTTP 400): retrying cannot help, so it is counted, not kept. */
 export class RejectedWriteError extends Error {
@@ -31,7 +32,7 @@ export type WriterOptions = {
   memoryRetryMs: number;
   maxBacklogPoints: number;
   /** Sends a line-protocol body; throws RejectedWriteError for refused data, anything else = unreachable. */
-  post: (body: string) => Promise<void>;
+  post: (body: LineBody) => Promise<void>;
   /** Made current before the backlog drains (the database or its policies may not exist yet). */
   ensureSchema: () => Promise<void>;
   /** Called whenever the backlog has been drained. */
@@ -48,7 +49,7 @@ type Pending = {
   reject: (e: unknown) => void;
 };
 
-type Batch = { body: string; n: number; minSeq: number; maxSeq: number; owners: Pending[] };
+type Batch = { body: LineBody; n: number; minSeq: number; maxSeq: number; owners: Pending[] };
 
 /**
  * Batches writes (size or time), sends them one batch at a time so a later write of a point always lands
@@ -104,6 +105,23 @@ export class InfluxWriter {
   /** Points accepted but not yet in InfluxDB. */
   get backlogPoints(): number {
     return this.sidecar.backlogPoints + this.queuedLines;
+  }
+
+  /**
+   * Journal mode only: appends a prebuilt line-protocol body of `n` points, with the write's dirty marks, to
+   * the journal in one transaction, and resolves at once (the drainer ships it). Direct mode takes lines
+   * (write()): a body cannot be split back into lines safely (a text value may hold a newline).
+   */
+  append(body: Buffer, n: number, seq: number, marks: readonly [SeriesKey, number][]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('InfluxDB store is closed'));
+    if (this.o.mode !== 'journal') return Promise.reject(new Error('append() needs the journal write mode'));
+    try {
+      this.toBacklog({ body, n, minSeq: seq, maxSeq: seq, owners: [] }, marks);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (!this.down) this.wake?.();
+    return Promise.resolve();
   }
 
   write(lines: string[], seq: number): Promise<void> {
@@ -189,13 +207,13 @@ export class InfluxWriter {
     }
   }
 
-  private toBacklog(b: Batch): void {
+  private toBacklog(b: Batch, marks?: readonly [SeriesKey, number][]): void {
     if (this.sidecar.backlogPoints + b.n > this.o.maxBacklogPoints) {
       throw new BacklogFullError(
         `InfluxDB backlog full (${this.sidecar.backlogPoints} of ${this.o.maxBacklogPoints} points): write refused, ${this.lastError ?? ''}`,
       );
     }
-    this.sidecar.appendBacklog(b.body, b.n, b.minSeq, b.maxSeq);
+    this.sidecar.appendBacklog(b.body, b.n, b.minSeq, b.maxSeq, marks);
     this.startDrainer();
   }
 
@@ -268,9 +286,7 @@ export class InfluxWriter {
           await this.o.ensureSchema();
           schemaOk = true;
         }
-        await this.o.post(
-          run.length === 1 ? (run[0] as BacklogEntry).body : run.map((e) => e.body).join('\n'),
-        );
+        await this.o.post(joinBodies(run));
         this.sidecar.removeBacklogRun(run);
         this.pointsLanded += points;
         this.down = false;
@@ -335,4 +351,18 @@ export function errorText(e: unknown): string {
     return cause instanceof Error ? `${e.message} (${cause.message})` : e.message;
   }
   return String(e);
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** Journal entries' bodies as one request body, newline-separated (text of older entries, bytes of newer ones). */
+export function joinBodies(run: readonly BacklogEntry[]): LineBody {
+  if (run.length === 1) return (run[0] as BacklogEntry).body;
+  if (run.every((e) => typeof e.body === 'string')) return run.map((e) => e.body).join('\n');
+  const parts: Buffer[] = [];
+  for (const e of run) {
+    if (parts.length > 0) parts.push(NEWLINE);
+    parts.push(typeof e.body === 'string' ? Buffer.from(e.body, 'utf8') : e.body);
+  }
+  return Buffer.concat(parts);
 }
