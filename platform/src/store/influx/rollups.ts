@@ -15,8 +15,12 @@ import {
 import type { InfluxReader, RetentionNames } from './reader.js';
 import type { DirtyHour, Sidecar } from './sidecar.js';
 
-/** Consecutive dirty hours of one series are rebuilt from one paged raw read, at most this many (a year). */
-const MAX_RUN_HOURS = 8_784;
+/** Dirty hours of one series are rebuilt from one paged raw read over at most this many days. */
+const MAX_SPAN_DAYS = 366;
+/** Dirty days of one series at most this many days apart are rebuilt in one span (one raw read). */
+const MAX_SPAN_GAP_DAYS = 7;
+/** Series rebuilt at the same time. */
+const SERIES_CONCURRENCY = 4;
 /** Rollup pages are posted in bodies of about this size (InfluxDB 1.8 refuses bodies over 25 MB by default). */
 const BYTES_PER_POST = 4_000_000;
 const DAY_MS = 86_400_000;
@@ -72,31 +76,28 @@ export class InfluxRollups {
     });
   }
 
+  /**
+   * Rebuilds the pages of these dirty hours. Profiled on a year for 200 meters (issue 13), the cost was the
+   * number of round trips, not the bytes: a run of consecutive hours per raw read and a partly rebuilt day
+   * re-reading its stored pages made a sparse series (a machine's state changes) one raw read, two page reads
+   * and two posts per changed hour. So each series' hours are rebuilt as whole UTC days in spans (dirty days
+   * up to MAX_SPAN_GAP_DAYS apart share one span: the days between hold few points or none, or they would be
+   * dirty too), several series at a time (InfluxDB answers over HTTP on its own cores). Rebuilding a clean
+   * hour from raw gives its stored page again, so whole days change no answer.
+   */
   private async recompute(dirty: DirtyHour[]): Promise<void> {
-    let i = 0;
-    while (i < dirty.length) {
-      const first = dirty[i] as DirtyHour;
-      const ks = seriesKeyString(first.key);
-      let j = i + 1;
-      while (
-        j < dirty.length &&
-        j - i < MAX_RUN_HOURS &&
-        seriesKeyString((dirty[j] as DirtyHour).key) === ks &&
-        (dirty[j] as DirtyHour).hourMs === first.hourMs + (j - i) * HOUR_MS
-      ) {
-        j++;
+    const groups = dirtyBySeries(dirty);
+    let next = 0;
+    const worker = async () => {
+      while (next < groups.length) {
+        const g = groups[next++] as DirtyHour[];
+        for (const span of spansOf(g, this.rawHorizonMs())) {
+          if (span.fromMs !== null) await this.rebuild((g[0] as DirtyHour).key, span.fromMs, span.toMs);
+          this.sidecar.clearDirtyMany(span.marks);
+        }
       }
-      await this.recomputeRun(dirty.slice(i, j));
-      i = j;
-    }
-  }
-
-  private async recomputeRun(run: DirtyHour[]): Promise<void> {
-    const first = run[0] as DirtyHour;
-    const h0 = first.hourMs;
-    const hEnd = h0 + run.length * HOUR_MS;
-    if (h0 >= this.rawHorizonMs()) await this.rebuild(first.key, h0, hEnd);
-    this.sidecar.clearDirtyMany(run);
+    };
+    await Promise.all(Array.from({ length: Math.min(SERIES_CONCURRENCY, groups.length) }, worker));
   }
 
   /** Rebuilds the pages of hours [h0, hEnd) of one series from its raw points, streaming them page by page. */
@@ -175,4 +176,59 @@ export class InfluxRollups {
     await finishDay();
     await send(true);
   }
+}
+
+/** Dirty hours (sorted by series, then hour) split per series. */
+function dirtyBySeries(dirty: readonly DirtyHour[]): DirtyHour[][] {
+  const out: DirtyHour[][] = [];
+  let ks = '';
+  for (const d of dirty) {
+    const k = seriesKeyString(d.key);
+    if (out.length === 0 || k !== ks) out.push([]);
+    ks = k;
+    (out[out.length - 1] as DirtyHour[]).push(d);
+  }
+  return out;
+}
+
+/**
+ * One series' dirty hours (sorted) as rebuild spans of whole UTC days; `fromMs: null` when the span's raw
+ * points are past the raw retention (only its marks are cleared). A day that starts before the raw horizon
+ * is rebuilt from its first dirty hour on (its other hours are kept from the stored page).
+ */
+export function spansOf(
+  hours: readonly DirtyHour[],
+  rawHorizonMs: number,
+): { fromMs: number | null; toMs: number; marks: DirtyHour[] }[] {
+  const out: { fromMs: number | null; toMs: number; marks: DirtyHour[] }[] = [];
+  let cur: { day0: number; dayEnd: number; marks: DirtyHour[] } | null = null;
+  const close = () => {
+    if (!cur) return;
+    const first = (cur.marks[0] as DirtyHour).hourMs;
+    const fromMs = first < rawHorizonMs ? null : Math.max(cur.day0, alignUp(rawHorizonMs, HOUR_MS));
+    out.push({ fromMs, toMs: cur.dayEnd, marks: cur.marks });
+  };
+  for (const d of hours) {
+    const day = alignDown(d.hourMs, DAY_MS);
+    if (
+      cur &&
+      day < cur.dayEnd + MAX_SPAN_GAP_DAYS * DAY_MS &&
+      day + DAY_MS - cur.day0 <= MAX_SPAN_DAYS * DAY_MS &&
+      d.hourMs < rawHorizonMs === (cur.marks[0] as DirtyHour).hourMs < rawHorizonMs
+    ) {
+      cur.dayEnd = Math.max(cur.dayEnd, day + DAY_MS);
+      cur.marks.push(d);
+      continue;
+    }
+    close();
+    cur = { day0: day, dayEnd: day + DAY_MS, marks: [d] };
+  }
+  close();
+  return out;
+}
+
+function alignUp(tsMs: number, widthMs: number): number {
+  if (!Number.isFinite(tsMs)) return tsMs;
+  const d = alignDown(tsMs, widthMs);
+  return d === tsMs ? d : d + widthMs;
 }
