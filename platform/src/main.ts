@@ -15,7 +15,7 @@ import type { PlatformConfig, PlatformConfigInput } from './config/schema.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { FactorySettingsStore } from './registry/factory-settings.js';
 import { Registry } from './registry/registry.js';
-import { holdWhileAlive, instanceLease, Leases, openRepository } from './repository/index.js';
+import { holdWhileAlive, instanceLease, Leases, openRepository, RollupMarks } from './repository/index.js';
 import { ComputePool } from './services/compute/pool.js';
 import { DiagnosisRepository } from './services/diagnoses/repository.js';
 import { DiagnosisService } from './services/diagnoses/service.js';
@@ -104,7 +104,9 @@ export async function startPlatform(
 
     const ownStore = !opts.store;
     const storeConfig = { ...config.store, synchronous: synchronous.store, dataDir: config.dataDir };
-    const store = opts.store ?? (await createStore(storeConfig));
+    // Rollup dirty marks in the shared repository: instances writing one InfluxDB build each hour once.
+    const store =
+      opts.store ?? (await createStore(storeConfig, { sharedMarks: new RollupMarks(db, instanceId) }));
     if (ownStore) cleanup.push(() => store.close());
 
     const promRegistry = new PromRegistry();

@@ -5,6 +5,7 @@ import { openSqliteRepository } from './sqlite/index.js';
 import type { Repository } from './types.js';
 
 export { holdWhileAlive, instanceLease, Leases } from './leases.js';
+export { RollupMarks } from './rollup-marks.js';
 export type { Db, Repository, RepositoryKind, RunResult, Statement, Transaction } from './types.js';
 
 type Context = { dataDir: string; synchronous: 'normal' | 'full' };

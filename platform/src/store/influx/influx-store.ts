@@ -22,6 +22,7 @@ import type {
   SeriesKey,
   SeriesSteps,
   SeriesSummaries,
+  SharedRollupMarks,
   StepQuery,
   StoredPoint,
   StoreHealth,
@@ -67,7 +68,11 @@ export class InfluxStore implements TimeSeriesStore {
   private lastError: string | undefined;
   private readonly tagCache = new Map<string, string>();
 
-  constructor(input: InfluxStoreOptionsInput) {
+  /** `sharedMarks`: dirty rollup marks shared with the other instances writing this database (scale-out). */
+  constructor(
+    input: InfluxStoreOptionsInput,
+    private readonly deps: { sharedMarks?: SharedRollupMarks } = {},
+  ) {
     const o = influxStoreOptionsSchema.parse(input);
     this.options = o;
     const u = new URL(o.url);
@@ -152,6 +157,7 @@ export class InfluxStore implements TimeSeriesStore {
       },
       () => this.writer?.landedSeq() ?? 0,
       () => (Number.isFinite(rawMs) ? Date.now() - rawMs + HOUR_MS : Number.NEGATIVE_INFINITY),
+      this.deps.sharedMarks,
     );
     this.backfill = new RollupBackfill(this.sidecar, this.reader, o.database, o.retentionNames.raw);
     if (schemaReady) {
@@ -281,10 +287,10 @@ export class InfluxStore implements TimeSeriesStore {
 
   /** Delivers buffered writes, drains the backlog if InfluxDB answers, then brings landed rollups up to date. */
   async flush(): Promise<void> {
-    const { writer, sidecar, rollups } = this.ready();
+    const { writer, rollups } = this.ready();
     await writer.flush();
     if (writer.down) return;
-    for (let i = 0; i < 1_000_000 && sidecar.dirtyHours > 0; i++) {
+    for (let i = 0; i < 1_000_000 && rollups.dirtyHours() > 0; i++) {
       if ((await rollups.refreshSome(10_000)) === 0) break;
     }
   }
@@ -300,7 +306,8 @@ export class InfluxStore implements TimeSeriesStore {
       rejectedPoints: this.rejectedPoints + (w?.pointsRejected ?? 0),
       ...(lastError ? { lastError } : {}),
       rollups: {
-        dirtyHours: this.sidecar?.dirtyHours ?? 0,
+        dirtyHours: this.rollups?.dirtyHours() ?? this.sidecar?.dirtyHours ?? 0,
+        hoursBuilt: this.rollups?.hoursBuilt ?? 0,
         servedFromRollups: this.stats.servedFromRollups,
         servedFromRaw: this.stats.servedFromRaw,
       },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesKey } from '../types.js';
-import { spansOf } from './rollups.js';
+import { spansOf } from './rollup-spans.js';
 import type { DirtyHour } from './sidecar.js';
 
 const H = 3_600_000;

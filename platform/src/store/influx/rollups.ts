@@ -1,9 +1,8 @@
 import { alignDown, HOUR_MS, QUARTER_MS } from '../engine/align.js';
-import { seriesKeyString } from '../engine/points.js';
 import { buildRollupsByHour } from '../rollup/build.js';
 import { toSummaries } from '../rollup/pack.js';
 import type { RawRow, Summary } from '../rollup/summary.js';
-import type { SeriesKey } from '../types.js';
+import type { RollupClaim, RollupMark, SeriesKey, SharedRollupMarks } from '../types.js';
 import {
   compactPageLine,
   ROLLUP_MEASUREMENT_1H,
@@ -13,17 +12,18 @@ import {
   seriesTags,
 } from './line-protocol.js';
 import type { InfluxReader, RetentionNames } from './reader.js';
+import { dirtyBySeries, spansOf } from './rollup-spans.js';
 import type { DirtyHour, Sidecar } from './sidecar.js';
 
-/** Dirty hours of one series are rebuilt from one paged raw read over at most this many days. */
-const MAX_SPAN_DAYS = 366;
-/** Dirty days of one series at most this many days apart are rebuilt in one span (one raw read). */
-const MAX_SPAN_GAP_DAYS = 7;
 /** Series rebuilt at the same time. */
 const SERIES_CONCURRENCY = 4;
 /** Rollup pages are posted in bodies of about this size (InfluxDB 1.8 refuses bodies over 25 MB by default). */
 const BYTES_PER_POST = 4_000_000;
 const DAY_MS = 86_400_000;
+/** A claim on shared marks lasts this long: a builder that dies frees its marks after it. */
+const CLAIM_TTL_MS = 10 * 60_000;
+/** Local landed marks handed to the shared table per round. */
+const PUBLISH_BATCH = 20_000;
 
 /**
  * Platform-run rollups for InfluxDB, with the same summaries as the embedded store (rollup/summary.ts).
@@ -43,7 +43,45 @@ export class InfluxRollups {
     private readonly landedSeq: () => number,
     /** Raw points older than this are gone (retention): never rebuild a rollup from what is left. */
     private readonly rawHorizonMs: () => number,
+    /** Marks shared by the instances writing this database; absent: marks stay in the sidecar. */
+    private readonly shared?: SharedRollupMarks,
   ) {}
+
+  /** Dirty hours rebuilt by this instance. */
+  hoursBuilt = 0;
+
+  /** Marks not yet rebuilt: this sidecar's (not landed, or not yet shared) and the shared table's. */
+  dirtyHours(): number {
+    return this.sidecar.dirtyHours + (this.shared?.pending() ?? 0);
+  }
+
+  /**
+   * Hands the sidecar's landed marks to the shared table (any instance may then rebuild them). Synchronous:
+   * no write can re-mark an hour between reading and clearing its local mark.
+   */
+  private publish(): void {
+    if (!this.shared) return;
+    for (let i = 0; i < 10_000; i++) {
+      const landed = this.sidecar.landedDirty(this.landedSeq(), PUBLISH_BATCH);
+      if (landed.length === 0) return;
+      this.shared.mark(landed.map((d): RollupMark => ({ key: d.key, hourMs: d.hourMs })));
+      this.sidecar.clearDirtyMany(landed);
+    }
+  }
+
+  /** Rebuilds the shared marks claimed, then clears them (or frees those re-marked meanwhile). */
+  private async buildClaimed(claim: RollupClaim): Promise<void> {
+    try {
+      await this.recompute(
+        claim.marks.map((m) => ({ ...m, writeSeq: 0 })),
+        () => {},
+      );
+    } catch (e) {
+      this.shared?.finish(claim, false); // nothing built: free them at once for a retry
+      throw e;
+    }
+    this.shared?.finish(claim, true);
+  }
 
   /** Runs one refresh at a time (timer, queries and flush share it). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -55,8 +93,14 @@ export class InfluxRollups {
   /** Recomputes up to maxHours landed dirty hours; returns how many were taken. */
   refreshSome(maxHours: number): Promise<number> {
     return this.exclusive(async () => {
+      if (this.shared) {
+        this.publish();
+        const claim = this.shared.claim(maxHours, CLAIM_TTL_MS);
+        await this.buildClaimed(claim);
+        return claim.marks.length;
+      }
       const dirty = this.sidecar.landedDirty(this.landedSeq(), maxHours);
-      await this.recompute(dirty);
+      await this.recompute(dirty, (marks) => this.sidecar.clearDirtyMany(marks));
       return dirty.length;
     });
   }
@@ -65,12 +109,19 @@ export class InfluxRollups {
   refreshFor(keys: SeriesKey[], fromMs: number, toMs: number): Promise<boolean> {
     return this.exclusive(async () => {
       const landed = this.landedSeq();
+      const h0 = alignDown(fromMs, HOUR_MS);
       let current = true;
+      this.publish();
       for (const k of keys) {
-        const dirty = this.sidecar.dirtyOf(k, alignDown(fromMs, HOUR_MS), toMs);
+        const dirty = this.sidecar.dirtyOf(k, h0, toMs);
         const ready = dirty.filter((d) => d.writeSeq <= landed);
         if (ready.length < dirty.length) current = false;
-        await this.recompute(ready);
+        if (this.shared) {
+          // Hours another instance is building right now: this query reads them raw.
+          const claim = this.shared.claim(1_000_000, CLAIM_TTL_MS, { key: k, fromMs: h0, toMs });
+          if (claim.busy > 0) current = false;
+          if (claim.marks.length > 0) await this.buildClaimed(claim);
+        } else await this.recompute(ready, (marks) => this.sidecar.clearDirtyMany(marks));
       }
       return current;
     });
@@ -85,7 +136,7 @@ export class InfluxRollups {
    * dirty too), several series at a time (InfluxDB answers over HTTP on its own cores). Rebuilding a clean
    * hour from raw gives its stored page again, so whole days change no answer.
    */
-  private async recompute(dirty: DirtyHour[]): Promise<void> {
+  private async recompute(dirty: DirtyHour[], clear: (marks: DirtyHour[]) => void): Promise<void> {
     const groups = dirtyBySeries(dirty);
     let next = 0;
     const worker = async () => {
@@ -93,7 +144,8 @@ export class InfluxRollups {
         const g = groups[next++] as DirtyHour[];
         for (const span of spansOf(g, this.rawHorizonMs())) {
           if (span.fromMs !== null) await this.rebuild((g[0] as DirtyHour).key, span.fromMs, span.toMs);
-          this.sidecar.clearDirtyMany(span.marks);
+          this.hoursBuilt += span.marks.length;
+          clear(span.marks);
         }
       }
     };
@@ -176,59 +228,4 @@ export class InfluxRollups {
     await finishDay();
     await send(true);
   }
-}
-
-/** Dirty hours (sorted by series, then hour) split per series. */
-function dirtyBySeries(dirty: readonly DirtyHour[]): DirtyHour[][] {
-  const out: DirtyHour[][] = [];
-  let ks = '';
-  for (const d of dirty) {
-    const k = seriesKeyString(d.key);
-    if (out.length === 0 || k !== ks) out.push([]);
-    ks = k;
-    (out[out.length - 1] as DirtyHour[]).push(d);
-  }
-  return out;
-}
-
-/**
- * One series' dirty hours (sorted) as rebuild spans of whole UTC days; `fromMs: null` when the span's raw
- * points are past the raw retention (only its marks are cleared). A day that starts before the raw horizon
- * is rebuilt from its first dirty hour on (its other hours are kept from the stored page).
- */
-export function spansOf(
-  hours: readonly DirtyHour[],
-  rawHorizonMs: number,
-): { fromMs: number | null; toMs: number; marks: DirtyHour[] }[] {
-  const out: { fromMs: number | null; toMs: number; marks: DirtyHour[] }[] = [];
-  let cur: { day0: number; dayEnd: number; marks: DirtyHour[] } | null = null;
-  const close = () => {
-    if (!cur) return;
-    const first = (cur.marks[0] as DirtyHour).hourMs;
-    const fromMs = first < rawHorizonMs ? null : Math.max(cur.day0, alignUp(rawHorizonMs, HOUR_MS));
-    out.push({ fromMs, toMs: cur.dayEnd, marks: cur.marks });
-  };
-  for (const d of hours) {
-    const day = alignDown(d.hourMs, DAY_MS);
-    if (
-      cur &&
-      day < cur.dayEnd + MAX_SPAN_GAP_DAYS * DAY_MS &&
-      day + DAY_MS - cur.day0 <= MAX_SPAN_DAYS * DAY_MS &&
-      d.hourMs < rawHorizonMs === (cur.marks[0] as DirtyHour).hourMs < rawHorizonMs
-    ) {
-      cur.dayEnd = Math.max(cur.dayEnd, day + DAY_MS);
-      cur.marks.push(d);
-      continue;
-    }
-    close();
-    cur = { day0: day, dayEnd: day + DAY_MS, marks: [d] };
-  }
-  close();
-  return out;
-}
-
-function alignUp(tsMs: number, widthMs: number): number {
-  if (!Number.isFinite(tsMs)) return tsMs;
-  const d = alignDown(tsMs, widthMs);
-  return d === tsMs ? d : d + widthMs;
 }
