@@ -295,6 +295,11 @@ export class InfluxStore implements TimeSeriesStore {
     }
   }
 
+  /** Hands landed dirty marks to the shared table now (every refresh does it first, too). */
+  shareLandedMarks(): void {
+    this.ready().rollups.publish();
+  }
+
   health(): StoreHealth {
     const w = this.writer;
     const lastError = this.lastError;

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freshDatabase, startPostgres } from '../../../../tests/harness/postgres.js';
 import { type Service, startInflux } from '../../../../tests/harness/services.js';
 import {
   denseHours,
@@ -9,6 +10,10 @@ import {
   randomRollupSeries,
   referenceBuckets,
 } from '../../../../tests/oracles/rollup-reference.js';
+import { openPostgresRepository } from '../../repository/postgres/index.js';
+import { RollupMarks } from '../../repository/rollup-marks.js';
+import { openSqliteRepository } from '../../repository/sqlite/index.js';
+import type { Db } from '../../repository/types.js';
 import { HOUR_MS, MINUTE_MS, QUARTER_MS } from '../engine/align.js';
 import { PACKED_FIELDS } from '../rollup/pack.js';
 import type { SeriesKey, StoredPoint } from '../types.js';
@@ -21,7 +26,9 @@ import type { InfluxReader } from './reader.js';
  * written out of order in many writes, then late writes (new points in old hours, replaced points).
  */
 const influx: Service | null = await startInflux();
+const pg: Service | null = influx ? await startPostgres() : null;
 afterAll(async () => {
+  await pg?.dispose();
   await influx?.dispose();
 });
 
@@ -132,5 +139,90 @@ describe.skipIf(!influx)('InfluxDB rollups against an independent recomputation 
         await rm(dir, { recursive: true, force: true });
       }
     });
+  }
+});
+
+/**
+ * Two instances writing one InfluxDB (scale-out): the points of the same series and hours split between them
+ * as a shared subscription splits messages. With the shared repository's marks each dirty hour is built by
+ * exactly one of them and the pages match the recomputation; with local marks only, each builds its own.
+ */
+describe.skipIf(!influx)('rollups built once by two instances sharing a repository', () => {
+  const repos: [string, () => Promise<{ open: () => Db; dispose: () => Promise<void> }>][] = [
+    [
+      'sqlite',
+      async () => {
+        const dir = await mkdtemp(path.join(os.tmpdir(), 'xiang-marks-'));
+        const file = path.join(dir, 'platform.db');
+        return { open: () => openSqliteRepository({ file }).db, dispose: () => rm(dir, { recursive: true }) };
+      },
+    ],
+    [
+      'postgres',
+      async () => {
+        const url = await freshDatabase((pg as Service).url);
+        return { open: () => openPostgresRepository({ url }).db, dispose: async () => {} };
+      },
+    ],
+  ];
+  for (const [engine, make] of repos) {
+    for (const shared of [true, false]) {
+      it.skipIf(engine === 'postgres' && !pg)(
+        `${engine} repository, ${shared ? 'shared marks: each hour built once' : 'local marks only: built twice'}`,
+        async () => {
+          const repo = await make();
+          const database = `twice_${process.pid}_${engine}_${shared}`;
+          const dbs: Db[] = [];
+          const stores: InfluxStore[] = [];
+          const dirs: string[] = [];
+          try {
+            for (const name of ['a', 'b']) {
+              const dir = await mkdtemp(path.join(os.tmpdir(), `xiang-twice-${name}-`));
+              dirs.push(dir);
+              const db = repo.open();
+              dbs.push(db);
+              const o = {
+                url: influx!.url,
+                database,
+                dataDir: dir,
+                rollupRefreshMs: 0,
+                writeMode: 'direct' as const,
+              };
+              const store = new InfluxStore(o, shared ? { sharedMarks: new RollupMarks(db, name) } : {});
+              await store.init();
+              stores.push(store);
+            }
+            const [a, b] = stores as [InfluxStore, InfluxStore];
+            const { first } = randomWrites(21, 3);
+            const truth = new Map<string, { key: SeriesKey; rows: Map<number, RefRow> }>();
+            for (const p of first) {
+              const t = truth.get(p.metric) ?? { key: p, rows: new Map<number, RefRow>() };
+              t.rows.set(p.tsMs, { tsMs: p.tsMs, value: p.value, status: p.status, text: p.text ?? null });
+              truth.set(p.metric, t);
+            }
+            // Messages alternate between the instances: both mark (mostly) the same series and hours.
+            const order = shuffled(first, 21);
+            for (let i = 0, m = 0; i < order.length; i += 50, m++)
+              await (m % 2 ? b : a).write(order.slice(i, i + 50));
+            a.shareLandedMarks();
+            b.shareLandedMarks();
+            await Promise.all([a.flush(), b.flush()]);
+            const hours = new Set<string>();
+            for (const p of first) hours.add(`${p.metric}|${p.tsMs - (p.tsMs % HOUR_MS)}`);
+            const built = (a.health().rollups?.hoursBuilt ?? 0) + (b.health().rollups?.hoursBuilt ?? 0);
+            if (shared) expect(built).toBe(hours.size);
+            else expect(built).toBeGreaterThan(hours.size * 1.5);
+            expect(a.health().rollups?.dirtyHours).toBe(0);
+            expect(b.health().rollups?.dirtyHours).toBe(0);
+            await expectRollupsMatch((a as unknown as { reader: InfluxReader }).reader, truth);
+          } finally {
+            for (const s of stores) await s.close();
+            for (const d of dbs) d.close();
+            for (const d of dirs) await rm(d, { recursive: true, force: true });
+            await repo.dispose();
+          }
+        },
+      );
+    }
   }
 });

@@ -59,7 +59,7 @@ export class InfluxRollups {
    * Hands the sidecar's landed marks to the shared table (any instance may then rebuild them). Synchronous:
    * no write can re-mark an hour between reading and clearing its local mark.
    */
-  private publish(): void {
+  publish(): void {
     if (!this.shared) return;
     for (let i = 0; i < 10_000; i++) {
       const landed = this.sidecar.landedDirty(this.landedSeq(), PUBLISH_BATCH);
