@@ -8,6 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { RollupMarks } from '../platform/src/repository/rollup-marks.js';
+import { openSqliteRepository } from '../platform/src/repository/sqlite/index.js';
 import { createStore } from '../platform/src/store/index.js';
 import { InfluxStore } from '../platform/src/store/influx/influx-store.js';
 import { InfluxReader } from '../platform/src/store/influx/reader.js';
@@ -37,7 +39,11 @@ wrap(InfluxReader.prototype, 'eachRowPage');
 wrap(InfluxStore.prototype, 'post', (a) => String(a[1]).length);
 
 const { values } = parseArgs({
-  options: { meters: { type: 'string', default: '50' }, days: { type: 'string', default: '365' } },
+  options: {
+    meters: { type: 'string', default: '50' },
+    days: { type: 'string', default: '365' },
+    shared: { type: 'boolean', default: false },
+  },
 });
 const input = syntheticPlant({ meters: Number(values.meters), days: Number(values.days) });
 const { series } = plantSeries(input);
@@ -46,13 +52,17 @@ let influx: Service | null = null;
 try {
   influx = await startInflux();
   if (!influx) throw new Error('no influxd');
-  const store = await createStore({
-    dataDir: dir,
-    influxUrl: influx.url,
-    database: `prof_${Date.now()}`,
-    rollupRefreshMs: 0,
-    influx: { retention: { raw: 'INF' } },
-  });
+  const repo = values.shared ? openSqliteRepository({ file: path.join(dir, 'platform.db') }) : null;
+  const store = await createStore(
+    {
+      dataDir: dir,
+      influxUrl: influx.url,
+      database: `prof_${Date.now()}`,
+      rollupRefreshMs: 0,
+      influx: { retention: { raw: 'INF' } },
+    },
+    repo ? { sharedMarks: new RollupMarks(repo.db, 'bench') } : {},
+  );
   const t0 = performance.now();
   let n = 0;
   for (const chunk of points(input, series, 50_000)) {
