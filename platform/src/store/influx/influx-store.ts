@@ -290,7 +290,8 @@ export class InfluxStore implements TimeSeriesStore {
     const { writer, rollups } = this.ready();
     await writer.flush();
     if (writer.down) return;
-    for (let i = 0; i < 1_000_000 && rollups.dirtyHours() > 0; i++) {
+    // Until nothing is left to take (counting the shared marks each round would cost a scan of their table).
+    for (let i = 0; i < 1_000_000; i++) {
       if ((await rollups.refreshSome(10_000)) === 0) break;
     }
   }
