@@ -21,6 +21,8 @@ import { diagnose } from '../platform/src/energy/diagnose.js';
 import { renderReport } from '../platform/src/energy/report/html.js';
 import type { DiagnosisInput } from '../platform/src/energy/types.js';
 import { loadEnergyInputs } from '../platform/src/query/energy-inputs.js';
+import { RollupMarks } from '../platform/src/repository/rollup-marks.js';
+import { openSqliteRepository } from '../platform/src/repository/sqlite/index.js';
 import { createStore } from '../platform/src/store/index.js';
 import type { TimeSeriesStore } from '../platform/src/store/types.js';
 import { waitFor } from '../tests/harness/ports.js';
@@ -74,6 +76,14 @@ async function benchStore(
     written += chunk.length;
   }
   const w1 = performance.now();
+  // InfluxDB (journal writes): write() resolves once the batch is in the local journal; the shipper lands it in
+  // InfluxDB by itself. The raw points are "written to InfluxDB" when the journal is empty; the roll-up is timed
+  // from there (issue 13: within 2× the write time), so the two phases are measured apart.
+  let wLanded = w1;
+  if (kind === 'influx') {
+    await waitFor(() => store.health().backlogPoints === 0, `${kind} raw landed`, 3_600_000, 100);
+    wLanded = performance.now();
+  }
   await store.flush();
   const w2 = performance.now();
   // flush() stops waiting at the first failed write (the backlog is durable on disk): InfluxDB busy ingesting
@@ -97,18 +107,41 @@ async function benchStore(
     unit: 'ms',
     note: `${written.toLocaleString('en')} points, ${Math.round(written / ((w1 - w0) / 1000)).toLocaleString('en')} points/s`,
   });
-  rows.push({
-    name: `${kind}: flush() (rollups)`,
-    value: Math.round(w2 - w1),
-    unit: 'ms',
-    note: `cpu of write+flush ${Math.round(cpuMs() - c0)} ms`,
-  });
-  if (w3 - w2 >= 1)
+  if (kind === 'influx') {
+    const writeMs = wLanded - w0;
+    const rollupMs = w3 - wLanded;
     rows.push({
-      name: `${kind}: settle after flush() (backlog drained, rollups current)`,
-      value: Math.round(w3 - w2),
+      name: 'influx: raw points landed in InfluxDB (journal shipped)',
+      value: Math.round(wLanded - w1),
       unit: 'ms',
+      note: `after write(); written to InfluxDB in ${Math.round(writeMs).toLocaleString('en')} ms in all, ${Math.round(written / (writeMs / 1000)).toLocaleString('en')} points/s`,
     });
+    rows.push({
+      name: 'influx: rollups built (flush() until no dirty hour)',
+      value: Math.round(rollupMs),
+      unit: 'ms',
+      note: `${store.health().rollups?.hoursBuilt?.toLocaleString('en') ?? '?'} hours rebuilt; cpu of write+rollups ${Math.round(cpuMs() - c0)} ms`,
+    });
+    rows.push({
+      name: 'influx: roll-up ÷ write to InfluxDB (target ≤ 2)',
+      value: Math.round((rollupMs / writeMs) * 100) / 100,
+      unit: '×',
+      note: `÷ write() alone (journal): ${(rollupMs / (w1 - w0)).toFixed(2)}×`,
+    });
+  } else {
+    rows.push({
+      name: `${kind}: flush() (rollups)`,
+      value: Math.round(w2 - w1),
+      unit: 'ms',
+      note: `cpu of write+flush ${Math.round(cpuMs() - c0)} ms`,
+    });
+    if (w3 - w2 >= 1)
+      rows.push({
+        name: `${kind}: settle after flush() (backlog drained, rollups current)`,
+        value: Math.round(w3 - w2),
+        unit: 'ms',
+      });
+  }
   const snapshot = snapshotOf(input, metrics);
   let findings: string[] = [];
   for (let r = 0; r < o.repeat; r++) {
@@ -155,7 +188,7 @@ async function benchStore(
       note: `${Math.round(html.length / 1024)} KiB`,
     });
     rows.push({
-      name: `${kind} ${pass}: total (target < 5000 ms on embedded)`,
+      name: `${kind} ${pass}: total (target < ${kind === 'influx' && r === 0 ? 8000 : 5000} ms)`,
       value: Math.round(a3 - a0),
       unit: 'ms',
     });
@@ -196,14 +229,22 @@ export async function benchDiagnoseStore(o: {
       const url = process.env.XIANG_BENCH_INFLUX_URL ?? influx?.url;
       if (!url) rows.push({ name: 'influx: skipped', value: 0, unit: '', note: 'no InfluxDB available' });
       else {
-        const store = await createStore({
-          dataDir: path.join(dir, 'influx'),
-          influxUrl: url,
-          database: `bench_diag_${Date.now()}`,
-          rollupRefreshMs: 0,
-          influx: { retention: { raw: 'INF' } },
+        // As `npm start` runs it: rollup dirty marks go through the repository (platform.db here).
+        const repo = openSqliteRepository({ file: path.join(dir, 'platform.db') });
+        const store = await createStore(
+          {
+            dataDir: path.join(dir, 'influx'),
+            influxUrl: url,
+            database: `bench_diag_${Date.now()}`,
+            rollupRefreshMs: 0,
+            influx: { retention: { raw: 'INF' } },
+          },
+          { sharedMarks: new RollupMarks(repo.db, 'bench') },
+        );
+        const i = await benchStore('influx', store, input, o).finally(async () => {
+          await store.close();
+          repo.close();
         });
-        const i = await benchStore('influx', store, input, o).finally(() => store.close());
         rows.push(...i.rows);
         const same = e === null || JSON.stringify(i.findings) === JSON.stringify(e.findings);
         if (e)
@@ -245,6 +286,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   if (!(o.meters >= 12 && o.days > 0 && o.days <= 400 && o.repeat >= 1))
     throw new Error('--meters ≥ 12, 0 < --days ≤ 400, --repeat ≥ 1');
+  const startLoad = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   const rows = await benchDiagnoseStore(o);
   const load = os
     .loadavg()
@@ -255,7 +300,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       '<!-- BENCH-RESULT -->',
       '## diagnose-store — energy diagnosis on a year of stored data (issue #4 §5)',
       '',
-      `\`npx tsx bench/diagnose-store.ts --meters ${o.meters} --days ${o.days}${o.influx ? '' : ' --no-influx'}${o.embedded ? '' : ' --no-embedded'}\` — the synthetic plant of bench/diagnose.ts written through the store API, then \`loadEnergyInputs\` → \`diagnose\` → zh-CN report, cold then warm. Target: < 5 s on the embedded store. Load average at the end: ${load} (2 cores, shared).`,
+      `\`npx tsx bench/diagnose-store.ts --meters ${o.meters} --days ${o.days}${o.influx ? '' : ' --no-influx'}${o.embedded ? '' : ' --no-embedded'}\` — the synthetic plant of bench/diagnose.ts written through the store API, then \`loadEnergyInputs\` → \`diagnose\` → zh-CN report, cold then warm. Targets: < 5 s on the embedded store; on InfluxDB the roll-up within 2× the write, diagnosis < 8 s cold, < 5 s warm (issue 13). Load average at the start: ${startLoad}, at the end: ${load} (2 cores, shared).`,
       '',
       '| measure | value | note |',
       '|---|---:|---|',

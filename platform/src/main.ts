@@ -20,6 +20,7 @@ import {
   instanceLease,
   Leases,
   openRepository,
+  RollupMarks,
   registerRepositoryMetrics,
 } from './repository/index.js';
 import { ComputePool } from './services/compute/pool.js';
@@ -111,7 +112,9 @@ export async function startPlatform(
 
     const ownStore = !opts.store;
     const storeConfig = { ...config.store, synchronous: synchronous.store, dataDir: config.dataDir };
-    const store = opts.store ?? (await createStore(storeConfig));
+    // Rollup dirty marks in the shared repository: instances writing one InfluxDB build each hour once.
+    const store =
+      opts.store ?? (await createStore(storeConfig, { sharedMarks: new RollupMarks(db, instanceId) }));
     if (ownStore) cleanup.push(() => store.close());
 
     const promRegistry = new PromRegistry();

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { EmbeddedStore } from './embedded/embedded-store.js';
 import { InfluxStore } from './influx/influx-store.js';
 import { influxStoreOptionsSchema } from './influx/options.js';
-import type { TimeSeriesStore } from './types.js';
+import type { SharedRollupMarks, TimeSeriesStore } from './types.js';
 
 export { EmbeddedStore } from './embedded/embedded-store.js';
 export { StoreQueryError } from './engine/align.js';
@@ -31,18 +31,27 @@ export type StoreConfig = z.input<typeof storeConfigSchema>;
 /** The file the embedded store keeps its data in, inside dataDir. */
 export const EMBEDDED_FILE = 'timeseries.sqlite';
 
-/** Builds and initialises the configured store. */
-export async function createStore(config: StoreConfig): Promise<TimeSeriesStore> {
+/**
+ * Builds and initialises the configured store. `sharedMarks` (the shared repository's rollup marks) lets
+ * several instances writing one InfluxDB build each rollup once; the embedded store has no use for it.
+ */
+export async function createStore(
+  config: StoreConfig,
+  deps: { sharedMarks?: SharedRollupMarks } = {},
+): Promise<TimeSeriesStore> {
   const c = storeConfigSchema.parse(config);
   const store: TimeSeriesStore = c.influxUrl
-    ? new InfluxStore({
-        ...c.influx,
-        url: c.influxUrl,
-        database: c.database,
-        dataDir: c.dataDir,
-        synchronous: c.synchronous,
-        rollupRefreshMs: c.influx?.rollupRefreshMs ?? c.rollupRefreshMs,
-      })
+    ? new InfluxStore(
+        {
+          ...c.influx,
+          url: c.influxUrl,
+          database: c.database,
+          dataDir: c.dataDir,
+          synchronous: c.synchronous,
+          rollupRefreshMs: c.influx?.rollupRefreshMs ?? c.rollupRefreshMs,
+        },
+        deps,
+      )
     : new EmbeddedStore({
         file: path.join(c.dataDir, EMBEDDED_FILE),
         synchronous: c.synchronous,

@@ -246,8 +246,38 @@ export type StoreHealth = {
   /** Points refused by write() as invalid (non-finite value or time, bad series key); the rest of the call is stored. */
   rejectedPoints?: number;
   /** Rollup bookkeeping: hour buckets waiting for recomputation, and how bucketed queries were served. */
-  rollups?: { dirtyHours: number; servedFromRollups: number; servedFromRaw: number };
+  rollups?: {
+    dirtyHours: number;
+    servedFromRollups: number;
+    servedFromRaw: number;
+    /** Dirty hours this instance rebuilt since it started (several instances: each hour by one of them). */
+    hoursBuilt?: number;
+  };
 };
+
+/** An hour of a series whose rollups must be rebuilt from raw. */
+export type RollupMark = { key: SeriesKey; hourMs: number };
+/** Marks one holder claimed (token), and how many marks in the claimed range another holder is building. */
+export type RollupClaim = { token: string; marks: RollupMark[]; busy: number };
+
+/**
+ * Dirty marks shared by platform instances writing one time-series database (scale-out, issue 13): an hour is
+ * marked once its raw points have landed, so any instance can rebuild it; a builder claims marks for a while
+ * (a lease per mark), so each is built by one instance; one re-marked during its build is built again.
+ * Implemented over the shared repository (repository/rollup-marks.ts); absent, marks stay local.
+ */
+export interface SharedRollupMarks {
+  mark(marks: readonly RollupMark[]): void;
+  /** Claims up to `limit` marks no running claim holds — all, or only one series' hours in [fromMs, toMs). */
+  claim(limit: number, ttlMs: number, only?: { key: SeriesKey; fromMs: number; toMs: number }): RollupClaim;
+  /**
+   * After a build (built = true): clears the claimed marks not re-marked since the claim and frees the others
+   * for another build; after a failed one: frees them all.
+   */
+  finish(claim: RollupClaim, built: boolean): void;
+  /** Marks not yet cleared (claimed or not). */
+  pending(): number;
+}
 
 export type StoreKind = 'embedded' | 'influx';
 

@@ -22,6 +22,7 @@ import type {
   SeriesKey,
   SeriesSteps,
   SeriesSummaries,
+  SharedRollupMarks,
   StepQuery,
   StoredPoint,
   StoreHealth,
@@ -71,7 +72,11 @@ export class InfluxStore implements TimeSeriesStore {
   private readonly credentials: InfluxCredentials;
   private readonly prefixCache = new Map<string, LinePrefix>();
 
-  constructor(input: InfluxStoreOptionsInput) {
+  /** `sharedMarks`: dirty rollup marks shared with the other instances writing this database (scale-out). */
+  constructor(
+    input: InfluxStoreOptionsInput,
+    private readonly deps: { sharedMarks?: SharedRollupMarks } = {},
+  ) {
     const o = influxStoreOptionsSchema.parse(input);
     this.options = o;
     const u = new URL(o.url);
@@ -164,6 +169,7 @@ export class InfluxStore implements TimeSeriesStore {
       },
       () => this.writer?.landedSeq() ?? 0,
       () => (Number.isFinite(rawMs) ? Date.now() - rawMs + HOUR_MS : Number.NEGATIVE_INFINITY),
+      this.deps.sharedMarks,
     );
     this.backfill = new RollupBackfill(this.sidecar, this.reader, o.database, o.retentionNames.raw);
     if (schemaReady) {
@@ -297,12 +303,18 @@ export class InfluxStore implements TimeSeriesStore {
 
   /** Delivers buffered writes, drains the backlog if InfluxDB answers, then brings landed rollups up to date. */
   async flush(): Promise<void> {
-    const { writer, sidecar, rollups } = this.ready();
+    const { writer, rollups } = this.ready();
     await writer.flush();
     if (writer.down) return;
-    for (let i = 0; i < 1_000_000 && sidecar.dirtyHours > 0; i++) {
+    // Until nothing is left to take (counting the shared marks each round would cost a scan of their table).
+    for (let i = 0; i < 1_000_000; i++) {
       if ((await rollups.refreshSome(10_000)) === 0) break;
     }
+  }
+
+  /** Hands landed dirty marks to the shared table now (every refresh does it first, too). */
+  shareLandedMarks(): void {
+    this.ready().rollups.publish();
   }
 
   health(): StoreHealth {
@@ -316,7 +328,8 @@ export class InfluxStore implements TimeSeriesStore {
       rejectedPoints: this.rejectedPoints + (w?.pointsRejected ?? 0),
       ...(lastError ? { lastError } : {}),
       rollups: {
-        dirtyHours: this.sidecar?.dirtyHours ?? 0,
+        dirtyHours: this.rollups?.dirtyHours() ?? this.sidecar?.dirtyHours ?? 0,
+        hoursBuilt: this.rollups?.hoursBuilt ?? 0,
         servedFromRollups: this.stats.servedFromRollups,
         servedFromRaw: this.stats.servedFromRaw,
       },

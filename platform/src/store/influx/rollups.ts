@@ -1,9 +1,8 @@
 import { alignDown, HOUR_MS, QUARTER_MS } from '../engine/align.js';
-import { seriesKeyString } from '../engine/points.js';
 import { buildRollupsByHour } from '../rollup/build.js';
 import { toSummaries } from '../rollup/pack.js';
 import type { RawRow, Summary } from '../rollup/summary.js';
-import type { SeriesKey } from '../types.js';
+import type { RollupClaim, RollupMark, SeriesKey, SharedRollupMarks } from '../types.js';
 import {
   compactPageLine,
   ROLLUP_MEASUREMENT_1H,
@@ -13,13 +12,18 @@ import {
   seriesTags,
 } from './line-protocol.js';
 import type { InfluxReader, RetentionNames } from './reader.js';
+import { dirtyBySeries, spansOf } from './rollup-spans.js';
 import type { DirtyHour, Sidecar } from './sidecar.js';
 
-/** Consecutive dirty hours of one series are rebuilt from one paged raw read, at most this many (a year). */
-const MAX_RUN_HOURS = 8_784;
+/** Series rebuilt at the same time. */
+const SERIES_CONCURRENCY = 4;
 /** Rollup pages are posted in bodies of about this size (InfluxDB 1.8 refuses bodies over 25 MB by default). */
 const BYTES_PER_POST = 4_000_000;
 const DAY_MS = 86_400_000;
+/** A claim on shared marks lasts this long: a builder that dies frees its marks after it. */
+const CLAIM_TTL_MS = 10 * 60_000;
+/** Local landed marks handed to the shared table per round. */
+const PUBLISH_BATCH = 20_000;
 
 /**
  * Platform-run rollups for InfluxDB, with the same summaries as the embedded store (rollup/summary.ts).
@@ -39,7 +43,45 @@ export class InfluxRollups {
     private readonly landedSeq: () => number,
     /** Raw points older than this are gone (retention): never rebuild a rollup from what is left. */
     private readonly rawHorizonMs: () => number,
+    /** Marks shared by the instances writing this database; absent: marks stay in the sidecar. */
+    private readonly shared?: SharedRollupMarks,
   ) {}
+
+  /** Dirty hours rebuilt by this instance. */
+  hoursBuilt = 0;
+
+  /** Marks not yet rebuilt: this sidecar's (not landed, or not yet shared) and the shared table's. */
+  dirtyHours(): number {
+    return this.sidecar.dirtyHours + (this.shared?.pending() ?? 0);
+  }
+
+  /**
+   * Hands the sidecar's landed marks to the shared table (any instance may then rebuild them). Synchronous:
+   * no write can re-mark an hour between reading and clearing its local mark.
+   */
+  publish(): void {
+    if (!this.shared) return;
+    for (let i = 0; i < 10_000; i++) {
+      const landed = this.sidecar.landedDirty(this.landedSeq(), PUBLISH_BATCH);
+      if (landed.length === 0) return;
+      this.shared.mark(landed.map((d): RollupMark => ({ key: d.key, hourMs: d.hourMs })));
+      this.sidecar.clearDirtyMany(landed);
+    }
+  }
+
+  /** Rebuilds the shared marks claimed, then clears them (or frees those re-marked meanwhile). */
+  private async buildClaimed(claim: RollupClaim): Promise<void> {
+    try {
+      await this.recompute(
+        claim.marks.map((m) => ({ ...m, writeSeq: 0 })),
+        () => {},
+      );
+    } catch (e) {
+      this.shared?.finish(claim, false); // nothing built: free them at once for a retry
+      throw e;
+    }
+    this.shared?.finish(claim, true);
+  }
 
   /** Runs one refresh at a time (timer, queries and flush share it). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -51,8 +93,14 @@ export class InfluxRollups {
   /** Recomputes up to maxHours landed dirty hours; returns how many were taken. */
   refreshSome(maxHours: number): Promise<number> {
     return this.exclusive(async () => {
+      if (this.shared) {
+        this.publish();
+        const claim = this.shared.claim(maxHours, CLAIM_TTL_MS);
+        await this.buildClaimed(claim);
+        return claim.marks.length;
+      }
       const dirty = this.sidecar.landedDirty(this.landedSeq(), maxHours);
-      await this.recompute(dirty);
+      await this.recompute(dirty, (marks) => this.sidecar.clearDirtyMany(marks));
       return dirty.length;
     });
   }
@@ -61,42 +109,47 @@ export class InfluxRollups {
   refreshFor(keys: SeriesKey[], fromMs: number, toMs: number): Promise<boolean> {
     return this.exclusive(async () => {
       const landed = this.landedSeq();
+      const h0 = alignDown(fromMs, HOUR_MS);
       let current = true;
+      this.publish();
       for (const k of keys) {
-        const dirty = this.sidecar.dirtyOf(k, alignDown(fromMs, HOUR_MS), toMs);
+        const dirty = this.sidecar.dirtyOf(k, h0, toMs);
         const ready = dirty.filter((d) => d.writeSeq <= landed);
         if (ready.length < dirty.length) current = false;
-        await this.recompute(ready);
+        if (this.shared) {
+          // Hours another instance is building right now: this query reads them raw.
+          const claim = this.shared.claim(1_000_000, CLAIM_TTL_MS, { key: k, fromMs: h0, toMs });
+          if (claim.busy > 0) current = false;
+          if (claim.marks.length > 0) await this.buildClaimed(claim);
+        } else await this.recompute(ready, (marks) => this.sidecar.clearDirtyMany(marks));
       }
       return current;
     });
   }
 
-  private async recompute(dirty: DirtyHour[]): Promise<void> {
-    let i = 0;
-    while (i < dirty.length) {
-      const first = dirty[i] as DirtyHour;
-      const ks = seriesKeyString(first.key);
-      let j = i + 1;
-      while (
-        j < dirty.length &&
-        j - i < MAX_RUN_HOURS &&
-        seriesKeyString((dirty[j] as DirtyHour).key) === ks &&
-        (dirty[j] as DirtyHour).hourMs === first.hourMs + (j - i) * HOUR_MS
-      ) {
-        j++;
+  /**
+   * Rebuilds the pages of these dirty hours. Profiled on a year for 200 meters (issue 13), the cost was the
+   * number of round trips, not the bytes: a run of consecutive hours per raw read and a partly rebuilt day
+   * re-reading its stored pages made a sparse series (a machine's state changes) one raw read, two page reads
+   * and two posts per changed hour. So each series' hours are rebuilt as whole UTC days in spans (dirty days
+   * up to MAX_SPAN_GAP_DAYS apart share one span: the days between hold few points or none, or they would be
+   * dirty too), several series at a time (InfluxDB answers over HTTP on its own cores). Rebuilding a clean
+   * hour from raw gives its stored page again, so whole days change no answer.
+   */
+  private async recompute(dirty: DirtyHour[], clear: (marks: DirtyHour[]) => void): Promise<void> {
+    const groups = dirtyBySeries(dirty);
+    let next = 0;
+    const worker = async () => {
+      while (next < groups.length) {
+        const g = groups[next++] as DirtyHour[];
+        for (const span of spansOf(g, this.rawHorizonMs())) {
+          if (span.fromMs !== null) await this.rebuild((g[0] as DirtyHour).key, span.fromMs, span.toMs);
+          this.hoursBuilt += span.marks.length;
+          clear(span.marks);
+        }
       }
-      await this.recomputeRun(dirty.slice(i, j));
-      i = j;
-    }
-  }
-
-  private async recomputeRun(run: DirtyHour[]): Promise<void> {
-    const first = run[0] as DirtyHour;
-    const h0 = first.hourMs;
-    const hEnd = h0 + run.length * HOUR_MS;
-    if (h0 >= this.rawHorizonMs()) await this.rebuild(first.key, h0, hEnd);
-    this.sidecar.clearDirtyMany(run);
+    };
+    await Promise.all(Array.from({ length: Math.min(SERIES_CONCURRENCY, groups.length) }, worker));
   }
 
   /** Rebuilds the pages of hours [h0, hEnd) of one series from its raw points, streaming them page by page. */
