@@ -23,6 +23,7 @@ import { EnergyMonitoringService } from './services/energy-monitoring/index.js';
 import { createSparkplug } from './sparkplug/index.js';
 import { createStore } from './store/index.js';
 import type { TimeSeriesStore } from './store/types.js';
+import { SignInLinks, signInUrl } from './web/signin-links.js';
 
 export const PLATFORM_VERSION = '0.1.0';
 /** How long an instance that stopped renewing is still taken for alive (its runs are failed after that). */
@@ -37,6 +38,11 @@ export type RunningPlatform = {
   adminToken: string;
   /** Where the admin token came from: configured, kept from an earlier start, or new at this start. */
   adminTokenSource: 'configured' | 'kept' | 'new';
+  /**
+   * The console's address with a new one-time sign-in link for the admin token (`<url>/#once=<code>`, valid
+   * once, in this process, for 24 h): opens straight on the energy overview. Printed by `npm start`, never logged.
+   */
+  consoleSignInUrl(): string;
   config: PlatformConfig;
   registry: Registry;
   store: TimeSeriesStore;
@@ -101,6 +107,8 @@ export async function startPlatform(
     const admin = tokens.bootstrapAdmin(config.adminToken, {
       file: path.join(config.dataDir, ADMIN_TOKEN_FILE),
     });
+
+    const signInLinks = new SignInLinks();
 
     const ownStore = !opts.store;
     const storeConfig = { ...config.store, synchronous: synchronous.store, dataDir: config.dataDir };
@@ -198,6 +206,7 @@ export async function startPlatform(
       factorySettings,
       alarms,
       rateLimits: config.http.rateLimit,
+      signInLinks,
     };
     const app = await buildApi(deps, log, { https });
     cleanup.push(() => app.close());
@@ -254,7 +263,20 @@ export async function startPlatform(
     };
     const adminToken = admin.token;
     const adminTokenSource = admin.source;
-    return { url, adminToken, adminTokenSource, config, registry, store, ingest, log, stop, abort };
+    const consoleSignInUrl = () => signInUrl(url, signInLinks.mint(adminToken));
+    return {
+      url,
+      adminToken,
+      adminTokenSource,
+      consoleSignInUrl,
+      config,
+      registry,
+      store,
+      ingest,
+      log,
+      stop,
+      abort,
+    };
   } catch (e) {
     await undo();
     throw e;
