@@ -19,7 +19,7 @@ import { holdWhileAlive, instanceLease, Leases, openRepository } from './reposit
 import { ComputePool } from './services/compute/pool.js';
 import { DiagnosisRepository } from './services/diagnoses/repository.js';
 import { DiagnosisService } from './services/diagnoses/service.js';
-import { EnergyMonitoringService } from './services/energy-monitoring/index.js';
+import { EnergyMonitoringService, observeWrites } from './services/energy-monitoring/index.js';
 import { createSparkplug } from './sparkplug/index.js';
 import { createStore } from './store/index.js';
 import type { TimeSeriesStore } from './store/types.js';
@@ -112,7 +112,9 @@ export async function startPlatform(
 
     const ownStore = !opts.store;
     const storeConfig = { ...config.store, synchronous: synchronous.store, dataDir: config.dataDir };
-    const store = opts.store ?? (await createStore(storeConfig));
+    // Everybody in this process writes through this one: late data reaches the monitoring's closed periods.
+    const observed = observeWrites(opts.store ?? (await createStore(storeConfig)));
+    const store = observed.store;
     if (ownStore) cleanup.push(() => store.close());
 
     const promRegistry = new PromRegistry();
@@ -148,6 +150,7 @@ export async function startPlatform(
     };
     const factorySettings = new FactorySettingsStore(db);
     const monitoring = new EnergyMonitoringService({ registry, store, settings: factorySettings });
+    observed.onWritten((factoryId, earliestTsMs) => monitoring.written(factoryId, earliestTsMs));
     const compute = new ComputePool({
       size: config.computeWorkers,
       log: log.child({ component: 'compute' }),
