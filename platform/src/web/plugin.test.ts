@@ -8,7 +8,7 @@ import { installProblemHandlers } from '../api/problem.js';
 import { installAuthGuard } from '../auth/guard.js';
 import { TokenStore } from '../auth/tokens.js';
 import { openPlatformDb } from '../registry/db.js';
-import { DEFAULT_STATIC_DIR, loadConsoleAssets } from './assets.js';
+import { DEFAULT_STATIC_DIR, loadConsoleAssets, moduleClosure } from './assets.js';
 import { CONSOLE_CSP, webConsole } from './plugin.js';
 import { SignInLinks } from './signin-links.js';
 
@@ -117,6 +117,33 @@ describe('static files', () => {
         rel,
       ).toEqual([]);
     }
+  });
+});
+
+describe('module preload', () => {
+  it('index.html names every module app.js loads, ECharts included, each served under the build', async () => {
+    const html = (await app.inject({ method: 'GET', url: '/' })).body;
+    const hinted = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)" \/>/g)].map((m) => m[1]!);
+    const modules = [...assets.files.keys()].filter((f) => /\.m?js$/.test(f) && f !== 'app.js');
+    expect(hinted.sort()).toEqual(modules.map(asset).sort());
+    expect(modules.length).toBeGreaterThan(40);
+    expect(hinted).toContain(asset('vendor/echarts.esm.min.mjs'));
+    expect(hinted).toContain(asset('pages/energy.js'));
+    for (const url of hinted) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+  });
+
+  it('follows static imports and re-exports breadth first, not comments or strings', () => {
+    const files = new Map(
+      Object.entries({
+        'app.js': "import { a } from './a.js';\nexport { b } from './pages/b.js';\nimport './side.js';\n",
+        'a.js': "// import { x } from './not-a-module.js'\nconst s = \"from './nope.js'\";\n",
+        'pages/b.js': "import { a } from '../a.js';\nimport { c } from './c.js';\n",
+        'pages/c.js': '',
+        'side.js': '',
+        'unused.js': '',
+      }).map(([k, v]) => [k, Buffer.from(v)]),
+    );
+    expect(moduleClosure(files)).toEqual(['a.js', 'pages/b.js', 'side.js', 'pages/c.js']);
   });
 });
 
