@@ -26,7 +26,7 @@ import { factoryProfileSchema, lineSettingsSchema } from '../platform/src/regist
 import { monitoringSnapshot, periodsAt } from '../platform/src/services/energy-monitoring/inputs.js';
 import { waitFor } from '../tests/harness/ports.js';
 import { PlatformHarness } from '../tests/platform/platform-harness.js';
-import { type BrowserTimes, browserFirstRender } from './console-browser.js';
+import { type BrowserTimes, browserFirstRender, type PreloadVariant } from './console-browser.js';
 
 const { values } = parseArgs({
   options: {
@@ -185,26 +185,34 @@ try {
   }
   db.close();
 
-  const browser = values['no-browser']
-    ? null
-    : await browserFirstRender({
-        url: p.url,
-        token: harness.adminToken,
-        rounds: Math.min(repeat, 3),
-        log,
-        visits: (r) => {
-          const at = at0 - (repeat + r) * Q;
-          const date = (ms: number) => new Date(ms + 8 * H).toISOString().slice(0, 10);
-          return [
-            { name: 'overview', page: 'energy', hash: `energy/${f}?at=${at}` },
-            {
-              name: 'sankey',
-              page: 'flow',
-              hash: `flow/${f}?from=${date(at0 - (29 + r) * DAY)}&to=${date(at0 - r * DAY)}`,
-            },
-          ];
-        },
-      });
+  // Without, then with the modulepreload hints (issue #12 item 3): each in a fresh context (cold HTTP cache).
+  const browserRun = (variant: PreloadVariant) =>
+    browserFirstRender({
+      url: p.url,
+      token: harness.adminToken,
+      rounds: Math.min(repeat, 3),
+      log,
+      variant,
+      visits: (r) => {
+        const at = at0 - (repeat + r) * Q;
+        const date = (ms: number) => new Date(ms + 8 * H).toISOString().slice(0, 10);
+        return [
+          { name: 'overview', page: 'energy', hash: `energy/${f}?at=${at}` },
+          {
+            name: 'sankey',
+            page: 'flow',
+            hash: `flow/${f}?from=${date(at0 - (29 + r) * DAY)}&to=${date(at0 - r * DAY)}`,
+          },
+        ];
+      },
+    });
+  const browserVariants: [PreloadVariant, BrowserTimes[]][] = [];
+  if (!values['no-browser'])
+    for (const v of ['no preload', 'preload'] as const) {
+      const times = await browserRun(v);
+      if (times) browserVariants.push([v, times]);
+    }
+  const browser = browserVariants.length ? browserVariants : null;
 
   const fmt = (x: number) => `${x.toFixed(0)} ms`;
   const pair = (s: Sample) => `${fmt(s.ms)} (cpu ${s.cpu.toFixed(0)})`;
@@ -222,12 +230,15 @@ try {
   const ratioCell = (k: string, sql: number[], sum: number[]) =>
     `cold ${ratio(coldMs(k), sql)} / warm ${ratio(warmMs(k), sql)} SQL; warm ${ratio(warmMs(k), sum)} summaries()`;
   const busy = (b: BrowserTimes, i: number) => `${fmt(b.ms[i]!)} (main thread ${b.busyMs[i]!.toFixed(0)})`;
-  const browserRows = (browser ?? []).map((b: BrowserTimes) => {
-    const later = b.ms.slice(1);
-    const mid = b.ms.indexOf(median(later), 1);
-    const name = b.name === 'overview' ? 'overview' : '30-day Sankey (flow page)';
-    return `| browser: ${name} first render | ${busy(b, 0)} | ${busy(b, mid)} | ${fmt(Math.max(...later))} |  |  |`;
-  });
+  const browserRows = (browser ?? []).flatMap(([variant, times]) =>
+    times.map((b: BrowserTimes) => {
+      const later = b.ms.slice(1);
+      const mid = b.ms.indexOf(median(later), 1);
+      const name = b.name === 'overview' ? 'overview' : '30-day Sankey (flow page)';
+      const how = variant === 'preload' ? 'with modulepreload hints' : 'hints removed';
+      return `| browser: ${name} first render, ${how} | ${busy(b, 0)} | ${busy(b, mid)} | ${fmt(Math.max(...later))} |  |  |`;
+    }),
+  );
   const lines = [
     '## Console (issue #12): API time and first render in Chromium',
     '',
@@ -242,7 +253,9 @@ try {
       `${counters.length} meter counters the monitoring reads, and the store's \`summaries()\` (rollup pages) over the ` +
       'same span. Browser = `page.goto` → `main[data-ready]` in Debian Chromium at 1366×768, with the renderer main ' +
       "thread's busy time (non-idle samples of a CPU profile: script, style, layout, paint) in parentheses (first visit cold: " +
-      'modules and ECharts loaded; later visits from the HTTP cache, each at another instant or period). Target: ' +
+      'modules and ECharts loaded; later visits from the HTTP cache, each at another instant or period), measured ' +
+      'twice in this run, each in a fresh browser context: with index.html as served (a `<link rel="modulepreload">` ' +
+      'for each of the 47 modules app.js loads) and with those hints removed by request interception. Target: ' +
       '< 1 s API time for the overview and the 30-day Sankey. ' +
       `Load average while measuring: ${os
         .loadavg()
