@@ -50,6 +50,8 @@ export async function browserFirstRender(o: {
   visits: (round: number) => BrowserVisit[];
   log: (s: string) => void;
   variant?: PreloadVariant;
+  /** Round-trip time added to every request (CDP network emulation): a LAN or VPN instead of loopback. */
+  latencyMs?: number;
 }): Promise<BrowserTimes[] | null> {
   const executablePath = resolveChromium();
   if (!executablePath) return null;
@@ -76,6 +78,15 @@ export async function browserFirstRender(o: {
         page.on('pageerror', (e) => errors.push(e.message));
         page.setDefaultTimeout(300_000);
         // The renderer main thread's own work: a CPU profile's non-idle samples (waiting for the API is idle).
+        if (o.latencyMs) {
+          await cdp.send('Network.enable');
+          await cdp.send('Network.emulateNetworkConditions', {
+            offline: false,
+            latency: o.latencyMs,
+            downloadThroughput: -1,
+            uploadThroughput: -1,
+          });
+        }
         await cdp.send('Profiler.enable');
         await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
         await cdp.send('Profiler.start');
@@ -95,7 +106,7 @@ export async function browserFirstRender(o: {
         t.busyMs.push(busy);
         times.set(v.name, t);
         o.log(
-          `browser round ${r + 1} (${o.variant ?? 'preload'}): ${v.name} first render ${ms.toFixed(0)} ms (main thread busy ${busy.toFixed(0)})`,
+          `browser round ${r + 1} (${o.variant ?? 'preload'}, RTT ${o.latencyMs ?? 0} ms): ${v.name} first render ${ms.toFixed(0)} ms (main thread busy ${busy.toFixed(0)})`,
         );
       }
     }

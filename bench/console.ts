@@ -26,7 +26,7 @@ import { factoryProfileSchema, lineSettingsSchema } from '../platform/src/regist
 import { monitoringSnapshot, periodsAt } from '../platform/src/services/energy-monitoring/inputs.js';
 import { waitFor } from '../tests/harness/ports.js';
 import { PlatformHarness } from '../tests/platform/platform-harness.js';
-import { type BrowserTimes, browserFirstRender, type PreloadVariant } from './console-browser.js';
+import { type BrowserTimes, browserFirstRender } from './console-browser.js';
 
 const { values } = parseArgs({
   options: {
@@ -185,34 +185,51 @@ try {
   }
   db.close();
 
-  // Without, then with the modulepreload hints (issue #12 item 3): each in a fresh context (cold HTTP cache).
-  const browserRun = (variant: PreloadVariant) =>
-    browserFirstRender({
-      url: p.url,
-      token: harness.adminToken,
-      rounds: Math.min(repeat, 3),
-      log,
-      variant,
-      visits: (r) => {
-        const at = at0 - (repeat + r) * Q;
-        const date = (ms: number) => new Date(ms + 8 * H).toISOString().slice(0, 10);
-        return [
-          { name: 'overview', page: 'energy', hash: `energy/${f}?at=${at}` },
-          {
-            name: 'sankey',
-            page: 'flow',
-            hash: `flow/${f}?from=${date(at0 - (29 + r) * DAY)}&to=${date(at0 - r * DAY)}`,
-          },
-        ];
+  const visitsAt = (r: number) => {
+    const at = at0 - (repeat + r) * Q;
+    const date = (ms: number) => new Date(ms + 8 * H).toISOString().slice(0, 10);
+    return [
+      { name: 'overview', page: 'energy', hash: `energy/${f}?at=${at}` },
+      {
+        name: 'sankey',
+        page: 'flow',
+        hash: `flow/${f}?from=${date(at0 - (29 + r) * DAY)}&to=${date(at0 - r * DAY)}`,
       },
-    });
-  const browserVariants: [PreloadVariant, BrowserTimes[]][] = [];
-  if (!values['no-browser'])
-    for (const v of ['no preload', 'preload'] as const) {
-      const times = await browserRun(v);
-      if (times) browserVariants.push([v, times]);
-    }
-  const browser = browserVariants.length ? browserVariants : null;
+    ];
+  };
+  // As served: the first visit cold, later ones from the HTTP cache (one context).
+  const browser = values['no-browser']
+    ? null
+    : await browserFirstRender({
+        url: p.url,
+        token: harness.adminToken,
+        rounds: Math.min(repeat, 3),
+        log,
+        visits: visitsAt,
+      });
+  // Issue #12 item 3: cold-cache first render without and with the modulepreload hints, alternating (so a
+  // change of the machine's load hits both alike), on loopback and with a LAN/VPN round trip emulated.
+  const preload = new Map<string, { ms: number[]; busyMs: number[] }>();
+  const RTTS = [0, 40];
+  if (browser)
+    for (const latencyMs of RTTS)
+      for (let r = 0; r < 3; r++)
+        for (const variant of ['no preload', 'preload'] as const) {
+          const times = await browserFirstRender({
+            url: p.url,
+            token: harness.adminToken,
+            rounds: 1,
+            log,
+            variant,
+            latencyMs,
+            visits: () => [visitsAt(r + 3)[0]!],
+          });
+          const k = `${variant}|${latencyMs}`;
+          const x = preload.get(k) ?? { ms: [], busyMs: [] };
+          x.ms.push(times![0]!.ms[0]!);
+          x.busyMs.push(times![0]!.busyMs[0]!);
+          preload.set(k, x);
+        }
 
   const fmt = (x: number) => `${x.toFixed(0)} ms`;
   const pair = (s: Sample) => `${fmt(s.ms)} (cpu ${s.cpu.toFixed(0)})`;
@@ -230,15 +247,19 @@ try {
   const ratioCell = (k: string, sql: number[], sum: number[]) =>
     `cold ${ratio(coldMs(k), sql)} / warm ${ratio(warmMs(k), sql)} SQL; warm ${ratio(warmMs(k), sum)} summaries()`;
   const busy = (b: BrowserTimes, i: number) => `${fmt(b.ms[i]!)} (main thread ${b.busyMs[i]!.toFixed(0)})`;
-  const browserRows = (browser ?? []).flatMap(([variant, times]) =>
-    times.map((b: BrowserTimes) => {
-      const later = b.ms.slice(1);
-      const mid = b.ms.indexOf(median(later), 1);
-      const name = b.name === 'overview' ? 'overview' : '30-day Sankey (flow page)';
-      const how = variant === 'preload' ? 'with modulepreload hints' : 'hints removed';
-      return `| browser: ${name} first render, ${how} | ${busy(b, 0)} | ${busy(b, mid)} | ${fmt(Math.max(...later))} |  |  |`;
-    }),
-  );
+  const browserRows = (browser ?? []).map((b: BrowserTimes) => {
+    const later = b.ms.slice(1);
+    const mid = b.ms.indexOf(median(later), 1);
+    const name = b.name === 'overview' ? 'overview' : '30-day Sankey (flow page)';
+    return `| browser: ${name} first render | ${busy(b, 0)} | ${busy(b, mid)} | ${fmt(Math.max(...later))} |  |  |`;
+  });
+  const cell = (x: { ms: number[]; busyMs: number[] }) =>
+    `${fmt(median(x.ms))} (${x.ms.map((m) => m.toFixed(0)).join(' / ')}; main thread ${median(x.busyMs).toFixed(0)})`;
+  const preloadRows = RTTS.filter((l) => preload.has(`preload|${l}`)).map((l) => {
+    const off = preload.get(`no preload|${l}`)!;
+    const on = preload.get(`preload|${l}`)!;
+    return `| ${l ? `${l} ms emulated` : 'loopback'} | ${cell(off)} | ${cell(on)} | ${(median(on.ms) / median(off.ms)).toFixed(2)} |`;
+  });
   const lines = [
     '## Console (issue #12): API time and first render in Chromium',
     '',
@@ -253,9 +274,7 @@ try {
       `${counters.length} meter counters the monitoring reads, and the store's \`summaries()\` (rollup pages) over the ` +
       'same span. Browser = `page.goto` → `main[data-ready]` in Debian Chromium at 1366×768, with the renderer main ' +
       "thread's busy time (non-idle samples of a CPU profile: script, style, layout, paint) in parentheses (first visit cold: " +
-      'modules and ECharts loaded; later visits from the HTTP cache, each at another instant or period), measured ' +
-      'twice in this run, each in a fresh browser context: with index.html as served (a `<link rel="modulepreload">` ' +
-      'for each of the 47 modules app.js loads) and with those hints removed by request interception. Target: ' +
+      'modules and ECharts loaded; later visits from the HTTP cache, each at another instant or period). Target: ' +
       '< 1 s API time for the overview and the 30-day Sankey. ' +
       `Load average while measuring: ${os
         .loadavg()
@@ -283,6 +302,20 @@ try {
     row('alarms: GET alarms', 'alarms'),
     row('alarm history, 30 days: GET alarms/history', 'alarmHistory'),
     ...browserRows,
+    ...(preloadRows.length
+      ? [
+          '',
+          "Module preload (issue #12): the overview's first render with a cold HTTP cache (a fresh browser context per " +
+            'visit), index.html as served — a `<link rel="modulepreload">` for each of the 47 modules app.js loads, ' +
+            'ECharts included — against the same page with those hints removed by request interception; the two ' +
+            'alternate, three visits each, on loopback and with a 40 ms round trip emulated (CDP) as over a plant ' +
+            'LAN/VPN. Median (each visit; renderer main-thread busy time).',
+          '',
+          '| network | hints removed | with modulepreload | with ÷ without |',
+          '| --- | --- | --- | --- |',
+          ...preloadRows,
+        ]
+      : []),
   ];
   if (!browser && !values['no-browser']) lines.push('', 'Browser: not measured (no Chromium installed).');
   process.stdout.write(`<!-- BENCH-RESULT -->\n${lines.join('\n')}\n<!-- /BENCH-RESULT -->\n`);
