@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 
 // The Sankey option on a phone: every node named (issue #12 — the 390-px Sankey had no names at all).
 (globalThis as { document?: unknown }).document ??= { documentElement: { dataset: {} } };
-const { narrowSankeyHeightPx, sankeyOption } = await import('./static/energy-charts.js');
+type Label = {
+  show?: boolean;
+  width?: number;
+  overflow?: string;
+  formatter: (p: { name: string }) => string;
+};
+type Series = { orient: string; label: Label; data: { name: string }[] };
+// A checked JS module without a declaration file: imported by a computed name, typed here.
+const { narrowSankeyHeightPx, sankeyOption } = (await import(['./static', 'energy-charts.js'].join('/'))) as {
+  narrowSankeyHeightPx: (flow: { links: { source: string; target: string }[] }) => number;
+  sankeyOption: (flow: unknown, lang: string, narrow: boolean) => { series: Series[] };
+};
 
 const node = (id: string, name: string, parentId: string | null, quantity: number, kind = 'meter') => ({
   id,
@@ -26,14 +37,14 @@ const flow = {
 describe('sankeyOption', () => {
   for (const narrow of [true, false])
     it(`${narrow ? 'a phone' : 'a wide screen'}: every node drawn with its name`, () => {
-      const series = (sankeyOption(flow, 'zh-CN', narrow).series as Record<string, any>[])[0]!;
+      const series = sankeyOption(flow, 'zh-CN', narrow).series[0]!;
       expect(series.label.show).not.toBe(false);
       expect(series.orient).toBe('horizontal');
-      const names = (series.data as { name: string }[]).map((d) => series.label.formatter({ name: d.name }));
+      const names = series.data.map((d) => series.label.formatter({ name: d.name }));
       expect(names).toHaveLength(32);
       for (const n of flow.nodes)
         expect(
-          names.some((x: string) => x.startsWith(n.name)),
+          names.some((x) => x.startsWith(n.name)),
           n.name,
         ).toBe(true);
       if (narrow) expect(series.label).toMatchObject({ width: 90, overflow: 'truncate' });
