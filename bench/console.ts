@@ -276,6 +276,10 @@ try {
       "thread's busy time (non-idle samples of a CPU profile: script, style, layout, paint) in parentheses (first visit cold: " +
       'modules and ECharts loaded; later visits from the HTTP cache, each at another instant or period). Target: ' +
       '< 1 s API time for the overview and the 30-day Sankey. ' +
+      (saved
+        ? 'The data was kept from an earlier backfill by this benchmark (`--data-dir`) and the platform started ' +
+          'afresh on it: cold is a fresh process (code not yet optimized by the JIT, SQLite pages not cached). '
+        : 'Cold comes after the backfill in the same process (code paths of the store already optimized). ') +
       `Load average while measuring: ${os
         .loadavg()
         .map((l) => l.toFixed(1))
