@@ -215,6 +215,7 @@ export async function startPlatform(
     cleanup.push(() => app.close());
     await app.listen({ host: config.http.host, port: config.http.port });
     alarms.start();
+    monitoring.prepareAtStart();
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -239,6 +240,7 @@ export async function startPlatform(
       if (stopped) return;
       stopped = true;
       log.info('platform stopping');
+      monitoring.close();
       await alarms.close();
       await app.close();
       await diagnoses.close(); // a run in progress stops at its next store batch, before the store closes
@@ -255,6 +257,7 @@ export async function startPlatform(
     const abort = async (): Promise<void> => {
       if (stopped) return;
       stopped = true;
+      monitoring.close();
       await ingest.abort();
       await alarms.close();
       await app.close();

@@ -34,7 +34,11 @@ const snapshot: RegistrySnapshot = {
   lines: [],
   onlineHistory: [],
 };
-const registry = { factory: () => profile, snapshot: () => snapshot } as unknown as Registry;
+const registry = {
+  factory: () => profile,
+  factories: () => [profile],
+  snapshot: () => snapshot,
+} as unknown as Registry;
 const settings = { get: () => ({ ...DEFAULT_FACTORY_SETTINGS, updatedAtMs: null, updatedBy: null }) };
 
 /** kW of each meter at t: a day/night pattern, the workshop ~60 % of the incomer. */
@@ -154,5 +158,20 @@ describe('closed months kept by the overview', () => {
     const ya = after.periods.find((p) => p.key === 'yesterday')!;
     expect(yb.coverage).toBeLessThan(1);
     expect(ya.coverage).toBe(1);
+  });
+
+  it('read ahead (at start, after late data): the first overview reads only this month, same figures', async () => {
+    const observed = observeWrites(store);
+    const svc = service(observed.store);
+    observed.onWritten((f, ts) => svc.written(f, ts));
+    await observed.store.write(readings(FROM, AT));
+    await observed.store.flush();
+    await svc.prepare('F1');
+    const reads = summaryReads.length;
+    expect(reads).toBeGreaterThan(0);
+    const first = await svc.overview('F1', AT);
+    expect(summaryReads.slice(reads).every((q) => q.fromMs >= periodsAt(AT, 480).monthStart)).toBe(true);
+    expect(first).toEqual(await slowOverview(store, AT));
+    svc.close();
   });
 });

@@ -90,18 +90,21 @@ export class ClosedPeriodCache {
     };
   }
 
-  /** Data written at or after `earliestTsMs`: entries it can change are dropped. */
-  written(factoryId: string, earliestTsMs: number): void {
+  /** Data written at or after `earliestTsMs`: entries it can change are dropped. True when an input was. */
+  written(factoryId: string, earliestTsMs: number): boolean {
     const f = this.factories.get(factoryId);
-    if (!f) return;
+    if (!f) return false;
     let dropped = false;
+    let inputs = false;
     for (const map of [f.inputs, f.accounts] as Map<string, Entry<unknown>>[])
       for (const [k, e] of map)
         if (e.toMs + LATE_MARGIN_MS > earliestTsMs) {
           map.delete(k);
           dropped = true;
+          inputs ||= map === (f.inputs as Map<string, Entry<unknown>>);
         }
     if (dropped) f.generation++;
+    return inputs;
   }
 
   /** Everything of a factory (its settings changed), or of every factory. */

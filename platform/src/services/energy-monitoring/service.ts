@@ -47,7 +47,13 @@ const CACHE_MS = 15_000;
  */
 const SHARED_STORE_CLOSED_MS = 10 * 60_000;
 
+/** Closed months are read ahead this long after the platform started, or after late data dropped them. */
+const PREPARE_AT_START_MS = 2_000;
+const PREPARE_AFTER_LATE_MS = 30_000;
+
 export class EnergyMonitoringService {
+  private readonly prepareTimers = new Map<string, NodeJS.Timeout>();
+  private closedForGood = false;
   private readonly cache = new Map<string, { atMs: number; value: Promise<unknown> }>();
   private readonly closed = new ClosedPeriodCache();
   /** When each factory's closed periods were last dropped for age (shared stores only). */
@@ -85,9 +91,49 @@ export class EnergyMonitoringService {
 
   /** Data of a factory was written from `earliestTsMs` on (late data drops the closed periods it changes). */
   written(factoryId: string, earliestTsMs: number): void {
-    this.closed.written(factoryId, earliestTsMs);
+    if (this.closed.written(factoryId, earliestTsMs)) this.prepareLater(factoryId, PREPARE_AFTER_LATE_MS);
     // A cached answer covering that instant is stale too.
     if (earliestTsMs < this.now() - CACHE_MS) this.invalidateAnswers(factoryId);
+  }
+
+  /**
+   * Reads the closed months of every factory ahead of its first overview (the landing page), in the
+   * background, one factory after another: at start, and again once late data (a history replay, an agent's
+   * queue) that dropped them has settled. A request arriving meanwhile shares the read under way.
+   */
+  prepareAtStart(): void {
+    for (const f of this.deps.registry.factories()) this.prepareLater(f.id, PREPARE_AT_START_MS);
+  }
+
+  private prepareLater(factoryId: string, delayMs: number): void {
+    if (this.closedForGood) return;
+    clearTimeout(this.prepareTimers.get(factoryId));
+    const timer = setTimeout(() => {
+      this.prepareTimers.delete(factoryId);
+      this.prepare(factoryId).catch(() => {}); // best effort: the overview reads them itself when asked
+    }, delayMs);
+    timer.unref();
+    this.prepareTimers.set(factoryId, timer);
+  }
+
+  /** The closed months of one factory read into the cache (what overview() would read first). */
+  async prepare(factoryId: string): Promise<void> {
+    const profile = this.deps.registry.factory(factoryId);
+    if (!profile || this.closedForGood) return;
+    const p = periodsAt(this.now(), profile.calendar?.utcOffsetMinutes ?? 480);
+    const snapshot = this.snapshot(factoryId, p.monthBeforeStart, p.nowMs);
+    if (!snapshot.devices.some((d) => d.kind === 'meter')) return;
+    const { cache, signature } = this.closedOf(factoryId, snapshot);
+    await cache.input(factoryId, signature, p.monthBeforeStart, p.monthStart, () =>
+      loadMonitoringInputs(this.deps.store, snapshot, p.monthBeforeStart, p.monthStart),
+    );
+  }
+
+  /** No more reading ahead (the platform is stopping). */
+  close(): void {
+    this.closedForGood = true;
+    for (const t of this.prepareTimers.values()) clearTimeout(t);
+    this.prepareTimers.clear();
   }
 
   private invalidateAnswers(factoryId: string): void {
