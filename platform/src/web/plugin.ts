@@ -39,6 +39,16 @@ function securityHeaders(reply: FastifyReply): FastifyReply {
     .header('x-frame-options', 'DENY');
 }
 
+const MISSING_TOKEN = 'missing "Authorization: Bearer <token>" header';
+const SPENT_LINK = 'this sign-in link was used already, has expired, or belongs to an earlier start';
+
+/** An RFC 9457 problem answer of the console's own routes (the API's go through api/problem.ts). */
+const problem = (reply: FastifyReply, status: number, type: string, title: string, detail: string) =>
+  reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: `urn:xiang:problem:${type}`, title, status, detail });
+
 const publicRoute = { config: { access: 'public' as Access }, schema: { hide: true } };
 
 // biome-ignore lint/suspicious/noExplicitAny: registers into any server / type-provider flavour (ZodApp too)
@@ -88,12 +98,7 @@ export async function webConsole(app: AnyFastify, opts: WebConsoleOptions = {}):
       securityHeaders(reply).header('cache-control', 'no-store');
       const p = (req as { principal?: { name: string; role: string; factories: string[] } | null }).principal;
       if (!p) {
-        return reply.code(401).type('application/problem+json').send({
-          type: 'urn:xiang:problem:unauthorized',
-          title: 'Authentication required',
-          status: 401,
-          detail: 'missing "Authorization: Bearer <token>" header',
-        });
+        return problem(reply, 401, 'unauthorized', 'Authentication required', MISSING_TOKEN);
       }
       return { name: p.name, role: p.role, factories: p.role === 'admin' ? [] : p.factories };
     },
@@ -108,12 +113,7 @@ export async function webConsole(app: AnyFastify, opts: WebConsoleOptions = {}):
       const token =
         typeof code === 'string' && /^[\w-]{16,64}$/.test(code) ? opts.signInLinks?.redeem(code) : null;
       if (!token) {
-        return reply.code(404).type('application/problem+json').send({
-          type: 'urn:xiang:problem:signin-link',
-          title: 'Sign-in link not valid',
-          status: 404,
-          detail: 'this sign-in link was used already, has expired, or belongs to an earlier start',
-        });
+        return problem(reply, 404, 'signin-link', 'Sign-in link not valid', SPENT_LINK);
       }
       req.log.info('console signed in with a one-time link');
       return { token };
