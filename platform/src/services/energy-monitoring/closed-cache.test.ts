@@ -47,13 +47,13 @@ const kw = (id: string, t: number) => {
   const base = 120 + (h >= 8 && h < 20 ? 300 : 0) + ((t / Q) % 7) * 3;
   return id === 'MAIN' ? base : base * 0.6;
 };
-/** Counter readings every 5 min over [fromMs, toMs), except in `silent` spans (the meter said nothing). */
+/** Counter readings every 10 min over [fromMs, toMs), except in `silent` spans (the meter said nothing). */
 function readings(fromMs: number, toMs: number, silent: [number, number][] = []): StoredPoint[] {
   const out: StoredPoint[] = [];
   for (const m of meters) {
     let kwh = 1000;
-    for (let t = fromMs; t < toMs; t += 300_000) {
-      kwh += kw(m.id, t) / 12;
+    for (let t = fromMs; t < toMs; t += 600_000) {
+      kwh += kw(m.id, t) / 6;
       if (silent.some(([a, b]) => t >= a && t < b)) continue;
       out.push(point(m.id, 'energy', t, kwh));
     }
@@ -99,7 +99,10 @@ describe('closed months kept by the overview', () => {
   const jan6 = Date.parse('2025-01-06T00:00:00+08:00');
   const all = readings(FROM, AT);
 
-  it('cold and warm answers equal the slow path; late data in a closed month is seen at once', async () => {
+  // Three months of readings and eight overviews: more than the unit default on a loaded 2-core machine.
+  it('cold and warm answers equal the slow path; late data in a closed month is seen at once', {
+    timeout: 120_000,
+  }, async () => {
     const observed = observeWrites(store);
     const svc = service(observed.store);
     observed.onWritten((f, ts) => svc.written(f, ts));
@@ -139,7 +142,9 @@ describe('closed months kept by the overview', () => {
     expect(jan.previousQuantity).toBeGreaterThan(january.previousQuantity! * 1.1);
   });
 
-  it('a late reading of yesterday drops the accounting kept for yesterday', async () => {
+  it('a late reading of yesterday drops the accounting kept for yesterday', {
+    timeout: 120_000,
+  }, async () => {
     const observed = observeWrites(store);
     const svc = service(observed.store);
     observed.onWritten((f, ts) => svc.written(f, ts));
@@ -160,7 +165,9 @@ describe('closed months kept by the overview', () => {
     expect(ya.coverage).toBe(1);
   });
 
-  it('read ahead (at start, after late data): the first overview reads only this month, same figures', async () => {
+  it('read ahead (at start, after late data): the first overview reads only this month, same figures', {
+    timeout: 120_000,
+  }, async () => {
     const observed = observeWrites(store);
     const svc = service(observed.store);
     observed.onWritten((f, ts) => svc.written(f, ts));
