@@ -14,6 +14,11 @@ import { resolveChromium } from '../tests/harness/services.js';
 export type BrowserVisit = { name: string; hash: string; page: string };
 /** Per visit: wall time to first render, and the renderer main thread's busy time (non-idle profile samples). */
 export type BrowserTimes = { name: string; ms: number[]; busyMs: number[] };
+/**
+ * index.html as served (with <link rel="modulepreload"> for every module), or with those hints taken out by the
+ * browser's request interception — the same server and data, so the two are measured in one run.
+ */
+export type PreloadVariant = 'preload' | 'no preload';
 
 const ARGS = [
   '--headless',
@@ -44,12 +49,22 @@ export async function browserFirstRender(o: {
   rounds: number;
   visits: (round: number) => BrowserVisit[];
   log: (s: string) => void;
+  variant?: PreloadVariant;
+  /** Round-trip time added to every request (CDP network emulation): a LAN or VPN instead of loopback. */
+  latencyMs?: number;
 }): Promise<BrowserTimes[] | null> {
   const executablePath = resolveChromium();
   if (!executablePath) return null;
   const browser = await chromium.launch({ executablePath, args: ARGS });
   try {
+    // A fresh context per call: an empty HTTP cache, so the first visit loads every module.
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+    if (o.variant === 'no preload')
+      await context.route(`${o.url}/`, async (route) => {
+        const res = await route.fetch();
+        const body = (await res.text()).replace(/\s*<link rel="modulepreload"[^>]*>/g, '');
+        await route.fulfill({ response: res, body });
+      });
     const prefs = { 'xiang.token': o.token, 'xiang.lang': 'zh-CN', 'xiang.theme': 'light' };
     await context.addInitScript(
       `for (const [k, v] of Object.entries(${JSON.stringify(prefs)})) localStorage.setItem(k, v);`,
@@ -63,6 +78,15 @@ export async function browserFirstRender(o: {
         page.on('pageerror', (e) => errors.push(e.message));
         page.setDefaultTimeout(300_000);
         // The renderer main thread's own work: a CPU profile's non-idle samples (waiting for the API is idle).
+        if (o.latencyMs) {
+          await cdp.send('Network.enable');
+          await cdp.send('Network.emulateNetworkConditions', {
+            offline: false,
+            latency: o.latencyMs,
+            downloadThroughput: -1,
+            uploadThroughput: -1,
+          });
+        }
         await cdp.send('Profiler.enable');
         await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
         await cdp.send('Profiler.start');
@@ -82,7 +106,7 @@ export async function browserFirstRender(o: {
         t.busyMs.push(busy);
         times.set(v.name, t);
         o.log(
-          `browser round ${r + 1}: ${v.name} first render ${ms.toFixed(0)} ms (main thread busy ${busy.toFixed(0)})`,
+          `browser round ${r + 1} (${o.variant ?? 'preload'}, RTT ${o.latencyMs ?? 0} ms): ${v.name} first render ${ms.toFixed(0)} ms (main thread busy ${busy.toFixed(0)})`,
         );
       }
     }

@@ -131,7 +131,8 @@ try {
 
   say('');
   say('湘智工业互联 xiang-iiot 已启动 / is running');
-  say(`  控制台 Console      ${platform.url}/`);
+  // A one-time sign-in link (web/signin-links.ts): opens on the energy overview; the token is not in it.
+  say(`  控制台 Console      ${platform.consoleSignInUrl()}   (一次性登录链接 / one-time sign-in link)`);
   say(`  接口文档 API docs   ${platform.url}/docs`);
   say(`  管理员令牌 Admin token  ${tokenShown}`);
   say(

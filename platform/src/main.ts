@@ -26,10 +26,11 @@ import {
 import { ComputePool } from './services/compute/pool.js';
 import { DiagnosisRepository } from './services/diagnoses/repository.js';
 import { DiagnosisService } from './services/diagnoses/service.js';
-import { EnergyMonitoringService } from './services/energy-monitoring/index.js';
+import { EnergyMonitoringService, observeWrites } from './services/energy-monitoring/index.js';
 import { createSparkplug } from './sparkplug/index.js';
 import { createStore } from './store/index.js';
 import type { TimeSeriesStore } from './store/types.js';
+import { SignInLinks, signInUrl } from './web/signin-links.js';
 
 export const PLATFORM_VERSION = '0.1.0';
 /** How long an instance that stopped renewing is still taken for alive (its runs are failed after that). */
@@ -44,6 +45,11 @@ export type RunningPlatform = {
   adminToken: string;
   /** Where the admin token came from: configured, kept from an earlier start, or new at this start. */
   adminTokenSource: 'configured' | 'kept' | 'new';
+  /**
+   * The console's address with a new one-time sign-in link for the admin token (`<url>/#once=<code>`, valid
+   * once, in this process, for 24 h): opens straight on the energy overview. Printed by `npm start`, never logged.
+   */
+  consoleSignInUrl(): string;
   config: PlatformConfig;
   registry: Registry;
   store: TimeSeriesStore;
@@ -110,11 +116,16 @@ export async function startPlatform(
       file: path.join(config.dataDir, ADMIN_TOKEN_FILE),
     });
 
+    const signInLinks = new SignInLinks();
+
     const ownStore = !opts.store;
     const storeConfig = { ...config.store, synchronous: synchronous.store, dataDir: config.dataDir };
     // Rollup dirty marks in the shared repository: instances writing one InfluxDB build each hour once.
-    const store =
-      opts.store ?? (await createStore(storeConfig, { sharedMarks: new RollupMarks(db, instanceId) }));
+    // Everybody in this process writes through this one: late data reaches the monitoring's closed periods.
+    const observed = observeWrites(
+      opts.store ?? (await createStore(storeConfig, { sharedMarks: new RollupMarks(db, instanceId) })),
+    );
+    const store = observed.store;
     if (ownStore) cleanup.push(() => store.close());
 
     const promRegistry = new PromRegistry();
@@ -153,6 +164,7 @@ export async function startPlatform(
     };
     const factorySettings = new FactorySettingsStore(db);
     const monitoring = new EnergyMonitoringService({ registry, store, settings: factorySettings });
+    observed.onWritten((factoryId, earliestTsMs) => monitoring.written(factoryId, earliestTsMs));
     const compute = new ComputePool({
       size: config.computeWorkers,
       log: log.child({ component: 'compute' }),
@@ -211,11 +223,13 @@ export async function startPlatform(
       factorySettings,
       alarms,
       rateLimits: config.http.rateLimit,
+      signInLinks,
     };
     const app = await buildApi(deps, log, { https });
     cleanup.push(() => app.close());
     await app.listen({ host: config.http.host, port: config.http.port });
     alarms.start();
+    monitoring.prepareAtStart();
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -240,6 +254,7 @@ export async function startPlatform(
       if (stopped) return;
       stopped = true;
       log.info('platform stopping');
+      monitoring.close();
       await alarms.close();
       await app.close();
       await diagnoses.close(); // a run in progress stops at its next store batch, before the store closes
@@ -258,6 +273,7 @@ export async function startPlatform(
       if (stopped) return;
       stopped = true;
       await sparkplug?.stopHost(true);
+      monitoring.close();
       await ingest.abort();
       await alarms.close();
       await app.close();
@@ -269,7 +285,20 @@ export async function startPlatform(
     };
     const adminToken = admin.token;
     const adminTokenSource = admin.source;
-    return { url, adminToken, adminTokenSource, config, registry, store, ingest, log, stop, abort };
+    const consoleSignInUrl = () => signInUrl(url, signInLinks.mint(adminToken));
+    return {
+      url,
+      adminToken,
+      adminTokenSource,
+      consoleSignInUrl,
+      config,
+      registry,
+      store,
+      ingest,
+      log,
+      stop,
+      abort,
+    };
   } catch (e) {
     await undo();
     throw e;

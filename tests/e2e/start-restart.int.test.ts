@@ -45,7 +45,7 @@ async function start(extra: string[] = []): Promise<Started> {
   running.push(p);
   await waitForOutput(p, /press Ctrl-C to stop/, 'npm start ready');
   note('ready');
-  const url = (/Console\s+(http:\/\/\S+?)\/?\s/.exec(p.output()) as RegExpExecArray)[1] as string;
+  const url = (/Console\s+(http:\/\/[^/\s]+)/.exec(p.output()) as RegExpExecArray)[1] as string;
   // The token is printed only when generated now; a kept one is named, not shown.
   const [, token, tokenNote] = /Admin token\s+(?:(xg_\S+)\s+)?\((\S+)/.exec(p.output()) as RegExpExecArray;
   return { p, url, token: token ?? '', tokenNote: tokenNote as string, port };

@@ -97,7 +97,8 @@ async function signIn(page: Page, token: string) {
   await ready(page, 'signin');
   await page.fill('#token', token);
   await page.click('form.signin-form button[type="submit"]');
-  await page.waitForSelector('#identity');
+  // Signed in, the console goes straight to the factory's energy overview (no identity page in between).
+  await page.waitForSelector('main[data-page="energy"]');
 }
 
 beforeAll(async () => {

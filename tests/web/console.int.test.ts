@@ -87,7 +87,8 @@ async function signIn(page: Page, token: string) {
   await ready(page, 'signin');
   await page.fill('#token', token);
   await page.click('form.signin-form button[type="submit"]');
-  await page.waitForSelector('#identity');
+  // Signed in, the console goes straight to the factory's energy overview (no identity page in between).
+  await page.waitForSelector('main[data-page="energy"]');
 }
 
 beforeAll(async () => {
@@ -156,6 +157,10 @@ describe.skipIf(!CHROMIUM)('web console in Chromium', () => {
     const page = await newPage(context, problems);
 
     await signIn(page, adminToken);
+    expect(page.url()).toBe(`${platform.url}/#/energy/F1`);
+    // Who am I: the sign-in page, visited signed in.
+    await page.goto(`${platform.url}/#/signin`);
+    await ready(page, 'signin');
     expect(await page.textContent('#identity [data-role]')).toBe('管理员');
     const factoryCells = await page.locator('#factory-table tbody tr td:first-child').allTextContents();
     expect(factoryCells).toEqual(['F1', 'F2']);
@@ -272,6 +277,9 @@ describe.skipIf(!CHROMIUM)('web console in Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await newPage(context, problems);
     await signIn(page, factoryF2Token);
+    expect(page.url()).toBe(`${platform.url}/#/energy/F2`);
+    await page.goto(`${platform.url}/#/signin`);
+    await ready(page, 'signin');
     expect(await page.textContent('#identity [data-role]')).toBe('工厂用户');
     expect(await page.locator('#factory-table tbody tr td:first-child').allTextContents()).toEqual(['F2']);
     expect(await page.locator('#factory-select option').allTextContents()).toEqual(['F2']);
@@ -293,6 +301,40 @@ describe.skipIf(!CHROMIUM)('web console in Chromium', () => {
     await ready(page, 'ingest');
     expect(await page.textContent('main [role="alert"]')).toContain('需要管理员令牌');
     expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('the one-time link npm start prints signs in once and opens on the energy overview', async () => {
+    const problems: string[] = [];
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    const page = await newPage(context, problems);
+    const link = platform.consoleSignInUrl();
+    expect(link).toMatch(/\/#once=[\w-]{32}$/);
+    await page.goto(link);
+    await ready(page, 'energy');
+    // The code left the address bar (and the history entry) before anything else; the token is kept.
+    expect(page.url()).toBe(`${platform.url}/#/energy/F1`);
+    expect(await page.evaluate<string | null>("localStorage.getItem('xiang.token')")).toBe(adminToken);
+    expect(await page.evaluate<string>('JSON.stringify(history.state) + location.href')).not.toContain(
+      'once',
+    );
+    // The same link again in this browser: spent, but the session stays — still the overview.
+    await page.goto(link);
+    await ready(page, 'energy');
+    // In another browser the spent link says so on the sign-in page, and a deep link survives the sign-in.
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    const page2 = await newPage(other, problems);
+    await page2.goto(link);
+    await ready(page2, 'signin');
+    expect(await page2.textContent('#signin-link-spent')).toContain('已经用过');
+    await page2.goto(`${platform.url}/#/assets/F1`);
+    await ready(page2, 'signin');
+    await page2.fill('#token', adminToken);
+    await page2.click('form.signin-form button[type="submit"]');
+    await ready(page2, 'assets');
+    expect(page2.url()).toBe(`${platform.url}/#/assets/F1`);
+    expect(problems).toEqual([]);
+    await other.close();
     await context.close();
   });
 });

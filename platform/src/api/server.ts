@@ -137,7 +137,7 @@ export async function buildApi(deps: ApiDeps, log: Logger, server: ServerOptions
   });
   app.decorate('routeTable', table);
   for (const r of routes) r.register(app, deps);
-  await app.register(webConsole);
+  await app.register(webConsole, { signInLinks: deps.signInLinks });
   await app.ready();
   return app;
 }

@@ -16,6 +16,7 @@ import type { ComputePool } from '../services/compute/pool.js';
 import type { DiagnosisService } from '../services/diagnoses/service.js';
 import type { EnergyMonitoringService } from '../services/energy-monitoring/index.js';
 import type { TimeSeriesStore } from '../store/types.js';
+import type { SignInLinks } from '../web/signin-links.js';
 import type { RateLimitSettings } from './rate-limits.js';
 
 export type ZodApp = FastifyInstance<
@@ -50,6 +51,8 @@ export type ApiDeps = {
   alarms?: AlarmService;
   /** Requests per token and failed authentications per IP, per minute (default DEFAULT_RATE_LIMITS). */
   rateLimits?: RateLimitSettings;
+  /** One-time console sign-in links (web/signin-links.ts): the URL `npm start` prints signs its visitor in. */
+  signInLinks?: SignInLinks;
 };
 
 /** One API resource: a file in api/routes/ and one entry in api/routes/index.ts. */

@@ -69,6 +69,36 @@ export function vendorFiles(): Map<string, Buffer> {
   ]);
 }
 
+const IMPORT_FROM = /^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm;
+const IMPORT_BARE = /^\s*import\s+'([^']+)'/gm;
+/** The chart library, imported dynamically by charts.js (an expression the scan cannot follow). */
+const DYNAMIC_IMPORTS: Record<string, string[]> = { 'charts.js': ['vendor/echarts.esm.min.mjs'] };
+
+/**
+ * Every module the entry module loads, breadth first, the entry left out: the browser learns of a module only
+ * when it parsed the one importing it (app.js → pages → widgets → ECharts is five round trips deep), so
+ * index.html names them all as <link rel="modulepreload"> and the browser fetches them in parallel.
+ */
+export function moduleClosure(files: ReadonlyMap<string, Buffer>, entry = 'app.js'): string[] {
+  const seen = new Set([entry]);
+  const queue = [entry];
+  for (let i = 0; i < queue.length; i++) {
+    const rel = queue[i]!;
+    const src = files.get(rel)?.toString('utf8') ?? '';
+    const specs = [...src.matchAll(IMPORT_FROM), ...src.matchAll(IMPORT_BARE)].map((m) => m[1]!);
+    const targets = [
+      ...specs.map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(rel), s))),
+      ...(DYNAMIC_IMPORTS[rel] ?? []),
+    ];
+    for (const t of targets)
+      if (!seen.has(t) && files.has(t)) {
+        seen.add(t);
+        queue.push(t);
+      }
+  }
+  return queue.slice(1);
+}
+
 export function loadConsoleAssets(dir = DEFAULT_STATIC_DIR): ConsoleAssets {
   const rels = listFiles(dir);
   if (!rels.includes('index.html')) throw new Error(`web console: ${dir} has no index.html`);
@@ -80,9 +110,17 @@ export function loadConsoleAssets(dir = DEFAULT_STATIC_DIR): ConsoleAssets {
   const build = buildHash.digest('hex').slice(0, 12);
   const files = new Map<string, StaticFile>();
   for (const [rel, body] of raw) if (rel !== 'index.html') files.set(rel, file(body, rel));
-  // index.html names the build so the browser fetches exactly the modules it was written with.
+  // index.html names the build so the browser fetches exactly the modules it was written with, and names
+  // every module up front (no import waterfall).
+  const preload = moduleClosure(raw)
+    .map((rel) => `<link rel="modulepreload" href="%BASE%${rel}" />`)
+    .join('\n    ');
   const indexBody = Buffer.from(
-    raw.get('index.html')!.toString('utf8').replaceAll('%BASE%', `/console/${build}/`),
+    raw
+      .get('index.html')!
+      .toString('utf8')
+      .replace('%MODULEPRELOAD%', preload)
+      .replaceAll('%BASE%', `/console/${build}/`),
   );
   return { build, index: file(indexBody, 'index.html'), files };
 }

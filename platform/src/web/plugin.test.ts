@@ -8,14 +8,16 @@ import { installProblemHandlers } from '../api/problem.js';
 import { installAuthGuard } from '../auth/guard.js';
 import { TokenStore } from '../auth/tokens.js';
 import { openPlatformDb } from '../registry/db.js';
-import { DEFAULT_STATIC_DIR, loadConsoleAssets } from './assets.js';
+import { DEFAULT_STATIC_DIR, loadConsoleAssets, moduleClosure } from './assets.js';
 import { CONSOLE_CSP, webConsole } from './plugin.js';
+import { SignInLinks } from './signin-links.js';
 
 // The console plugin inside the platform's own auth guard and problem handlers (real SQLite token store).
 
 let app: FastifyInstance;
 let adminToken: string;
 let factoryToken: string;
+const links = new SignInLinks();
 const assets = loadConsoleAssets();
 const asset = (rel: string) => `/console/${assets.build}/${rel}`;
 
@@ -27,7 +29,7 @@ beforeAll(async () => {
   app = Fastify();
   installProblemHandlers(app);
   installAuthGuard(app, tokens);
-  await app.register(webConsole);
+  await app.register(webConsole, { signInLinks: links });
   await app.register(webConsole); // a second registration (server.ts and a test both wiring it) is a no-op
   await app.ready();
 });
@@ -118,6 +120,33 @@ describe('static files', () => {
   });
 });
 
+describe('module preload', () => {
+  it('index.html names every module app.js loads, ECharts included, each served under the build', async () => {
+    const html = (await app.inject({ method: 'GET', url: '/' })).body;
+    const hinted = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)" \/>/g)].map((m) => m[1]!);
+    const modules = [...assets.files.keys()].filter((f) => /\.m?js$/.test(f) && f !== 'app.js');
+    expect(hinted.sort()).toEqual(modules.map(asset).sort());
+    expect(modules.length).toBeGreaterThan(40);
+    expect(hinted).toContain(asset('vendor/echarts.esm.min.mjs'));
+    expect(hinted).toContain(asset('pages/energy.js'));
+    for (const url of hinted) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+  });
+
+  it('follows static imports and re-exports breadth first, not comments or strings', () => {
+    const files = new Map(
+      Object.entries({
+        'app.js': "import { a } from './a.js';\nexport { b } from './pages/b.js';\nimport './side.js';\n",
+        'a.js': "// import { x } from './not-a-module.js'\nconst s = \"from './nope.js'\";\n",
+        'pages/b.js': "import { a } from '../a.js';\nimport { c } from './c.js';\n",
+        'pages/c.js': '',
+        'side.js': '',
+        'unused.js': '',
+      }).map(([k, v]) => [k, Buffer.from(v)]),
+    );
+    expect(moduleClosure(files)).toEqual(['a.js', 'pages/b.js', 'side.js', 'pages/c.js']);
+  });
+});
+
 describe('vendor modules', () => {
   it('serves ECharts byte for byte from the pinned npm package, gzipped when the browser accepts it', async () => {
     const local = readFileSync(
@@ -158,5 +187,33 @@ describe('whoami', () => {
       headers: { authorization: `Bearer ${factoryToken}` },
     });
     expect(factory.json()).toEqual({ name: '湘江精密 能源主管', role: 'factory', factories: ['F2'] });
+  });
+});
+
+describe('one-time sign-in link', () => {
+  const redeem = (code: unknown) =>
+    app.inject({ method: 'POST', url: '/console/signin-link', payload: { code } });
+
+  it('trades its code once for the token, without a token of its own, never cached', async () => {
+    const code = links.mint(adminToken);
+    const first = await redeem(code);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['cache-control']).toBe('no-store');
+    expect(first.json()).toEqual({ token: adminToken });
+    const again = await redeem(code);
+    expect(again.statusCode).toBe(404);
+    expect(again.headers['content-type']).toContain('application/problem+json');
+    expect(again.json().detail).toContain('used already');
+  });
+
+  it('refuses codes it never minted and malformed bodies with the same problem', async () => {
+    for (const code of ['x'.repeat(32), 'short', 42, null, '../../etc/passwd'.repeat(3)]) {
+      const res = await redeem(code);
+      expect(res.statusCode, String(code)).toBe(404);
+      expect(JSON.stringify(res.json())).not.toContain(adminToken);
+    }
+    const text = await app.inject({ method: 'POST', url: '/console/signin-link', payload: 'code' });
+    expect(text.statusCode).toBeGreaterThanOrEqual(400);
+    expect(text.statusCode).toBeLessThan(500);
   });
 });

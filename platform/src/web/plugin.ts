@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Access } from '../auth/guard.js';
 import { type ConsoleAssets, loadConsoleAssets } from './assets.js';
+import type { SignInLinks } from './signin-links.js';
 
 /**
  * The web console (Web 控制台): a dependency-free single-page app (plain ES modules + CSS in ./static, no
@@ -11,6 +12,7 @@ import { type ConsoleAssets, loadConsoleAssets } from './assets.js';
  *   GET /console/<build>/<file>     modules, CSS, icon — immutable for a year, since <build> is a hash of
  *                                   every static file and changes whenever any of them does
  *   GET /console/whoami             the caller's token name, role and factories (the API has no such route)
+ *   POST /console/signin-link       { code } of a one-time sign-in link (signin-links.ts) → { token }
  *
  * Every console response carries a strict CSP (`default-src 'self'`): the app uses no inline script or
  * style, so nothing weaker is needed.
@@ -22,6 +24,8 @@ export const CONSOLE_PREFIX = '/console';
 export type WebConsoleOptions = {
   /** Folder holding index.html and the modules (default: ./static beside this file). */
   staticDir?: string;
+  /** One-time sign-in links (`npm start` prints one); without, POST /console/signin-link answers 404. */
+  signInLinks?: SignInLinks;
 };
 
 // Registering twice into one server (e.g. server.ts and a test) would collide on routes: the second is a no-op.
@@ -34,6 +38,16 @@ function securityHeaders(reply: FastifyReply): FastifyReply {
     .header('referrer-policy', 'no-referrer')
     .header('x-frame-options', 'DENY');
 }
+
+const MISSING_TOKEN = 'missing "Authorization: Bearer <token>" header';
+const SPENT_LINK = 'this sign-in link was used already, has expired, or belongs to an earlier start';
+
+/** An RFC 9457 problem answer of the console's own routes (the API's go through api/problem.ts). */
+const problem = (reply: FastifyReply, status: number, type: string, title: string, detail: string) =>
+  reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: `urn:xiang:problem:${type}`, title, status, detail });
 
 const publicRoute = { config: { access: 'public' as Access }, schema: { hide: true } };
 
@@ -84,14 +98,25 @@ export async function webConsole(app: AnyFastify, opts: WebConsoleOptions = {}):
       securityHeaders(reply).header('cache-control', 'no-store');
       const p = (req as { principal?: { name: string; role: string; factories: string[] } | null }).principal;
       if (!p) {
-        return reply.code(401).type('application/problem+json').send({
-          type: 'urn:xiang:problem:unauthorized',
-          title: 'Authentication required',
-          status: 401,
-          detail: 'missing "Authorization: Bearer <token>" header',
-        });
+        return problem(reply, 401, 'unauthorized', 'Authentication required', MISSING_TOKEN);
       }
       return { name: p.name, role: p.role, factories: p.role === 'admin' ? [] : p.factories };
+    },
+  );
+
+  app.post(
+    `${CONSOLE_PREFIX}/signin-link`,
+    publicRoute,
+    async (req: FastifyRequest<{ Body: unknown }>, reply: FastifyReply) => {
+      securityHeaders(reply).header('cache-control', 'no-store');
+      const code = (req.body as { code?: unknown } | null)?.code;
+      const token =
+        typeof code === 'string' && /^[\w-]{16,64}$/.test(code) ? opts.signInLinks?.redeem(code) : null;
+      if (!token) {
+        return problem(reply, 404, 'signin-link', 'Sign-in link not valid', SPENT_LINK);
+      }
+      req.log.info('console signed in with a one-time link');
+      return { token };
     },
   );
 }

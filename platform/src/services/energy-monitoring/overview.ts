@@ -25,11 +25,16 @@ type Ctx = {
   mainIncomerId?: string;
   /**
    * Accounting of spans that ended before today, shared between requests by the service (their data no longer
-   * changes but for late arrivals; the service forgets them after a few minutes and when settings change).
+   * changes but for late arrivals, which drop them: closed-cache.ts).
    */
-  closedAccounts?: Map<string, Accounting>;
+  closedAccounts?: {
+    get(fromMs: number, toMs: number): Accounting | undefined;
+    set(fromMs: number, toMs: number, a: Accounting): void;
+  };
   /** Spans ending at or before this instant are closed. */
   closedBeforeMs?: number;
+  /** This request's accountings of open spans (today is asked for three times). */
+  memo?: Map<string, ReturnType<typeof accountPeriod>>;
 };
 
 const coverageOf = (gapSlots: number, slots: number) => (slots > 0 ? 1 - gapSlots / slots : 0);
@@ -40,14 +45,23 @@ function mediumCost(c: Ctx, medium: Medium, quantity: number, electricityCost: n
   return price === undefined ? null : quantity * price;
 }
 
+/** The accounting of a span and the sliced input it was made from (memoized for this request). */
+function accounted(c: Ctx, s: Span): ReturnType<typeof accountPeriod> {
+  const key = `${s.fromMs}-${s.toMs}`;
+  const hit = c.memo?.get(key);
+  if (hit) return hit;
+  const a = accountPeriod(c.input, s.fromMs, s.toMs, c.tariff.options);
+  c.memo?.set(key, a);
+  return a;
+}
+
 function account(c: Ctx, s: Span): Accounting | null {
   if (s.toMs <= s.fromMs) return null;
-  const closed = c.closedAccounts && c.closedBeforeMs !== undefined && s.toMs <= c.closedBeforeMs;
-  const key = `${s.fromMs}-${s.toMs}`;
-  const hit = closed ? c.closedAccounts!.get(key) : undefined;
+  const shared = c.closedBeforeMs !== undefined && s.toMs <= c.closedBeforeMs ? c.closedAccounts : undefined;
+  const hit = shared?.get(s.fromMs, s.toMs);
   if (hit) return hit;
-  const a = accountPeriod(c.input, s.fromMs, s.toMs, c.tariff.options).accounting;
-  if (closed) c.closedAccounts!.set(key, a);
+  const a = accounted(c, s).accounting;
+  shared?.set(s.fromMs, s.toMs, a);
   return a;
 }
 
@@ -210,6 +224,7 @@ export function buildOverview(
   atMs: number,
   utcOffsetMinutes: number,
 ): EnergyOverview {
+  c = { ...c, memo: c.memo ?? new Map() };
   const periods = periodSpans(p).map(([k, s, cmp]) => periodFigures(c, k, s, cmp));
   const todayAcc = account(c, { fromMs: p.todayStart, toMs: p.nowMs });
   const nodes = todayAcc?.nodes ?? [];
@@ -228,7 +243,7 @@ export function buildOverview(
     .map((n) => ({ meterId: n.meterId, name: n.name, coverage: coverageOf(n.gapSlots, n.slots) }))
     .sort((a, b) => a.coverage - b.coverage);
   const todayInput = todayAcc
-    ? accountPeriod(c.input, p.todayStart, p.nowMs, c.tariff.options).input
+    ? accounted(c, { fromMs: p.todayStart, toMs: p.nowMs }).input
     : { ...c.input, lines: [] };
   const notes: string[] = [];
   if (!c.tariff.hasAnyPrice) notes.push('tariff.unpriced');

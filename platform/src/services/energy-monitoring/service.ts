@@ -1,13 +1,20 @@
 import type { Medium } from '@xiang/protocol';
-import type { Accounting } from '../../energy/result.js';
-import type { DiagnosisInput, DiagnosisOptionsInput } from '../../energy/types.js';
+import type { DiagnosisOptionsInput } from '../../energy/types.js';
 import type { FactorySettingsStore } from '../../registry/factory-settings.js';
 import type { RegistrySnapshot } from '../../registry/model.js';
 import type { Registry } from '../../registry/registry.js';
 import type { TimeSeriesStore } from '../../store/types.js';
+import { ClosedPeriodCache, treeSignature } from './closed-cache.js';
 import { dataExtent } from './extent.js';
 import { buildFlow } from './flow.js';
-import { concatInputs, DAY_MS, loadMonitoringInputs, periodsAt, SLOT_MS } from './inputs.js';
+import {
+  concatInputs,
+  DAY_MS,
+  loadMonitoringInputs,
+  monitoringSnapshot,
+  periodsAt,
+  SLOT_MS,
+} from './inputs.js';
 import { buildMeterLoad } from './meter-load.js';
 import { buildOverview } from './overview.js';
 import type { DataExtent, EnergyFlow, EnergyOverview, MeterLoad } from './schemas.js';
@@ -17,7 +24,9 @@ import { type ResolvedTariff, resolveTariff } from './tariff.js';
  * Energy monitoring for the console: the overview (the landing page), the energy flow (Sankey) and a node's
  * load curve and heat map, plus the data extent every default period is clipped to. I/O here (registry,
  * store, settings), figures from the pure accounting. Answers are kept for a few seconds per question, so
- * several screens refreshing together read the store once.
+ * several screens refreshing together read the store once; closed months and the accounting of spans before
+ * today are kept until late data arrives (`written`, fed by the store's write observer) or the metering tree
+ * or settings change (closed-cache.ts).
  */
 export class MonitoringError extends Error {
   constructor(
@@ -31,14 +40,24 @@ export class MonitoringError extends Error {
 
 export const MAX_FLOW_DAYS = 400;
 const CACHE_MS = 15_000;
-/** Closed months (last month and the one before) are read again after this long (late data, settings). */
-const CLOSED_MS = 10 * 60_000;
+/**
+ * A store other processes also write (InfluxDB shared by scale-out instances): their late data is not seen
+ * by this process's write observer, so closed periods are read again after this long. The embedded store has
+ * one writer, this process: its closed periods are kept until late data or a change.
+ */
+const SHARED_STORE_CLOSED_MS = 10 * 60_000;
+
+/** Closed months are read ahead this long after the platform started, or after late data dropped them. */
+const PREPARE_AT_START_MS = 2_000;
+const PREPARE_AFTER_LATE_MS = 30_000;
 
 export class EnergyMonitoringService {
+  private readonly prepareTimers = new Map<string, NodeJS.Timeout>();
+  private closedForGood = false;
   private readonly cache = new Map<string, { atMs: number; value: Promise<unknown> }>();
-  private readonly closed = new Map<string, { atMs: number; value: Promise<DiagnosisInput> }>();
-  /** Accounting of closed spans per factory, dropped with the closed months' input. */
-  private readonly closedAccounts = new Map<string, Map<string, Accounting>>();
+  private readonly closed = new ClosedPeriodCache();
+  /** When each factory's closed periods were last dropped for age (shared stores only). */
+  private readonly closedSince = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -67,27 +86,71 @@ export class EnergyMonitoringService {
   /** Forget cached answers of a factory (its settings changed). */
   invalidate(factoryId: string): void {
     for (const k of this.cache.keys()) if (k.startsWith(`${factoryId}|`)) this.cache.delete(k);
-    for (const k of this.closed.keys()) if (k.startsWith(`${factoryId}|`)) this.closed.delete(k);
-    this.closedAccounts.delete(factoryId);
+    this.closed.drop(factoryId);
   }
 
-  /** Consumption of the two closed months before this one, read once per CLOSED_MS. */
-  private closedMonths(factoryId: string, snapshot: RegistrySnapshot, fromMs: number, toMs: number) {
-    const now = this.now();
-    for (const [k, v] of this.closed)
-      if (now - v.atMs > CLOSED_MS) {
-        this.closed.delete(k);
-        this.closedAccounts.delete(k.slice(0, k.indexOf('|')));
+  /** Data of a factory was written from `earliestTsMs` on (late data drops the closed periods it changes). */
+  written(factoryId: string, earliestTsMs: number): void {
+    if (this.closed.written(factoryId, earliestTsMs)) this.prepareLater(factoryId, PREPARE_AFTER_LATE_MS);
+    // A cached answer covering that instant is stale too.
+    if (earliestTsMs < this.now() - CACHE_MS) this.invalidateAnswers(factoryId);
+  }
+
+  /**
+   * Reads the closed months of every factory ahead of its first overview (the landing page), in the
+   * background, one factory after another: at start, and again once late data (a history replay, an agent's
+   * queue) that dropped them has settled. A request arriving meanwhile shares the read under way.
+   */
+  prepareAtStart(): void {
+    for (const f of this.deps.registry.factories()) this.prepareLater(f.id, PREPARE_AT_START_MS);
+  }
+
+  private prepareLater(factoryId: string, delayMs: number): void {
+    if (this.closedForGood) return;
+    clearTimeout(this.prepareTimers.get(factoryId));
+    const timer = setTimeout(() => {
+      this.prepareTimers.delete(factoryId);
+      this.prepare(factoryId).catch(() => {}); // best effort: the overview reads them itself when asked
+    }, delayMs);
+    timer.unref();
+    this.prepareTimers.set(factoryId, timer);
+  }
+
+  /** The closed months of one factory read into the cache (what overview() would read first). */
+  async prepare(factoryId: string): Promise<void> {
+    const profile = this.deps.registry.factory(factoryId);
+    if (!profile || this.closedForGood) return;
+    const p = periodsAt(this.now(), profile.calendar?.utcOffsetMinutes ?? 480);
+    const snapshot = this.snapshot(factoryId, p.monthBeforeStart, p.nowMs);
+    if (!snapshot.devices.some((d) => d.kind === 'meter')) return;
+    const { cache, signature } = this.closedOf(factoryId, snapshot);
+    await cache.input(factoryId, signature, p.monthBeforeStart, p.monthStart, () =>
+      loadMonitoringInputs(this.deps.store, snapshot, p.monthBeforeStart, p.monthStart),
+    );
+  }
+
+  /** No more reading ahead (the platform is stopping). */
+  close(): void {
+    this.closedForGood = true;
+    for (const t of this.prepareTimers.values()) clearTimeout(t);
+    this.prepareTimers.clear();
+  }
+
+  private invalidateAnswers(factoryId: string): void {
+    for (const k of this.cache.keys()) if (k.startsWith(`${factoryId}|`)) this.cache.delete(k);
+  }
+
+  /** The closed periods of a factory as kept: on a shared store, dropped after SHARED_STORE_CLOSED_MS. */
+  private closedOf(factoryId: string, snapshot: RegistrySnapshot) {
+    if (this.deps.store.kind !== 'embedded') {
+      const now = this.now();
+      const since = this.closedSince.get(factoryId);
+      if (since === undefined || now - since > SHARED_STORE_CLOSED_MS) {
+        this.closed.drop(factoryId);
+        this.closedSince.set(factoryId, now);
       }
-    const key = `${factoryId}|${fromMs}|${toMs}`;
-    let hit = this.closed.get(key);
-    if (!hit) {
-      const value = loadMonitoringInputs(this.deps.store, snapshot, fromMs, toMs);
-      value.catch(() => this.closed.delete(key));
-      hit = { atMs: now, value };
-      this.closed.set(key, hit);
     }
-    return hit.value;
+    return { cache: this.closed, signature: treeSignature(monitoringSnapshot(snapshot)) };
   }
 
   private snapshot(factoryId: string, fromMs: number, toMs: number) {
@@ -114,22 +177,23 @@ export class EnergyMonitoringService {
       const offset = profile?.calendar?.utcOffsetMinutes ?? 480;
       const p = periodsAt(at, offset);
       const snapshot = this.snapshot(factoryId, p.monthBeforeStart, p.nowMs);
+      const { cache, signature } = this.closedOf(factoryId, snapshot);
+      const store = this.deps.store;
       const [closed, current] = await Promise.all([
-        this.closedMonths(factoryId, snapshot, p.monthBeforeStart, p.monthStart),
-        loadMonitoringInputs(this.deps.store, snapshot, p.monthStart, p.nowMs, { lineOutput: true }),
+        cache.input(factoryId, signature, p.monthBeforeStart, p.monthStart, () =>
+          loadMonitoringInputs(store, snapshot, p.monthBeforeStart, p.monthStart),
+        ),
+        loadMonitoringInputs(store, snapshot, p.monthStart, p.nowMs, { lineOutput: true }),
       ]);
       const input = concatInputs(closed, current);
       const settings = this.deps.settings.get(factoryId);
       const tariff = resolveTariff(settings.tariff);
-      const accounts = this.closedAccounts.get(factoryId) ?? new Map<string, Accounting>();
-      if (accounts.size > 64) accounts.clear();
-      this.closedAccounts.set(factoryId, accounts);
       const ctx = {
         input,
         tariff,
         settings: settings.tariff,
         mainIncomerId: settings.mainIncomerId,
-        closedAccounts: accounts,
+        closedAccounts: cache.accounts(factoryId, signature),
         closedBeforeMs: p.todayStart,
       };
       return buildOverview(snapshot, ctx, p, at, offset);

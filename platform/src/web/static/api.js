@@ -96,6 +96,12 @@ export function apiCall(method, path, body, accept = 'application/json') {
   return request(path, { method, body, accept });
 }
 
+/** Trades a one-time sign-in link's code (`#once=…`, printed by npm start) for the token it stands for. */
+export async function redeemSignInLink(code) {
+  const body = await request('/console/signin-link', { method: 'POST', body: { code }, token: null });
+  return String(body.token);
+}
+
 /** Like apiGet, but a 404 resolves to null (for endpoints that may not exist on this platform version). */
 export async function apiGetOptional(path, params, opts) {
   try {

@@ -4,7 +4,7 @@
  * `render(ctx)`; each render writes into a fresh view, so a slow stale page can never overwrite a newer one.
  */
 import { AlarmFeed } from './alarm-feed.js';
-import { API, ApiError, apiGet, clearToken, getToken, setToken } from './api.js';
+import { API, ApiError, apiGet, clearToken, getToken, redeemSignInLink, setToken } from './api.js';
 import { clear, h } from './dom.js';
 import { getLang, initLang, label, setLang, t } from './i18n.js';
 import { alarmsPage } from './pages/alarms.js';
@@ -45,7 +45,37 @@ const ROUTES = [
   { name: 'ingest', path: 'ingest', page: ingestPage, admin: true, nav: 'nav.ingest' },
 ];
 
-const state = { session: null, seq: 0, cleanups: [], firstRender: true, booted: false, feed: null };
+const state = {
+  session: null,
+  seq: 0,
+  cleanups: [],
+  firstRender: true,
+  booted: false,
+  feed: null,
+  /** @type {string | null} the code of a one-time sign-in link this page was opened with, until redeemed */
+  once: null,
+};
+
+/**
+ * `#once=<code>` (the link npm start prints): the code leaves the address bar and the history entry at once,
+ * before any request, and is redeemed by the first render.
+ */
+function takeSignInLink() {
+  const m = /^#once=([\w-]{16,64})$/.exec(location.hash);
+  if (!m) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  return m[1] ?? null;
+}
+
+/** Signs in with the one-time code; a spent or expired one leaves an existing session as it is. */
+async function redeemOnce(code) {
+  try {
+    await signIn(await redeemSignInLink(code));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The live alarm feed of a factory (one at a time; replaced when the factory changes). */
 function alarmFeedFor(factoryId) {
@@ -127,6 +157,15 @@ async function signIn(token) {
   const session = await loadSession(token);
   setToken(token);
   state.session = session;
+}
+
+/** After a sign-in: where the visitor was going (`next`), else the factory's energy overview. */
+function afterSignIn(next) {
+  const target = typeof next === 'string' ? match(next.split('?')[0] ?? '') : null;
+  const f = currentFactory();
+  const hash = target && !target.route.public ? `#/${next}` : f ? hrefFor('energy', f) : '#/signin';
+  if (location.hash === hash) render();
+  else location.hash = hash;
 }
 
 function signOut() {
@@ -271,6 +310,13 @@ export async function render() {
   const seq = ++state.seq;
   delete el.main.dataset.error;
   for (const c of state.cleanups.splice(0)) c();
+  let spentLink = false;
+  if (state.once) {
+    const code = state.once;
+    state.once = null;
+    spentLink = !(await redeemOnce(code)) && !getToken();
+    if (seq !== state.seq) return;
+  }
   const { path, query } = parseHash(location.hash);
   const m = match(path);
   if (state.session === null && getToken() && !state.booted) {
@@ -286,11 +332,11 @@ export async function render() {
   const s = state.session;
   if (!path) {
     const f = currentFactory();
-    location.hash = s && f ? hrefFor('energy', f) : '#/signin';
+    location.hash = s && f ? hrefFor('energy', f) : spentLink ? '#/signin?link=spent' : '#/signin';
     return;
   }
   if (m && !m.route.public && !s) {
-    location.hash = '#/signin';
+    location.hash = `#/signin?${new URLSearchParams({ next: location.hash.replace(/^#\/?/, '') })}`;
     return;
   }
   const route = m?.route;
@@ -314,6 +360,7 @@ export async function render() {
     lang: getLang(),
     isCurrent: () => seq === state.seq,
     signIn,
+    afterSignIn,
     signOut,
     rerender: render,
     alarmFeed: () => alarmFeedFor(factoryId),
@@ -356,7 +403,12 @@ function boot() {
     e.preventDefault(); // the hash belongs to the router
     el.main.focus();
   });
-  window.addEventListener('hashchange', () => render());
+  state.once = takeSignInLink();
+  window.addEventListener('hashchange', () => {
+    // The link pasted into a tab already showing the console is a hash change, not a load.
+    state.once = takeSignInLink() ?? state.once;
+    render();
+  });
   render();
 }
 

@@ -199,20 +199,24 @@ export function barsOption(rows, unit, lang) {
 }
 
 /**
- * The metering tree as a Sankey (remainders grey, named as losses and unmetered loads).
+ * The metering tree as a Sankey (remainders grey, named as losses and unmetered loads). On a phone (`narrow`) it
+ * keeps running left to right with every node named — the name beside its node, cut to the width left of the
+ * screen (the full name, figure and coverage in the tooltip and the table below) — rather than unlabelled.
  * @param {any} flow  /energy/flow answer
  * @param {string} lang
- * @param {boolean} vertical
+ * @param {boolean} narrow  a phone-width view
  @returns {import('echarts').EChartsOption}
  */
-export function sankeyOption(flow, lang, vertical) {
+export function sankeyOption(flow, lang, narrow) {
   const nodes = flow.nodes.filter((/** @type {any} */ n) => n.kind !== 'excess');
   const byId = new Map(nodes.map((/** @type {any} */ n) => [n.id, n]));
   const nameOf = (/** @type {any} */ n) => (n.kind === 'remainder' ? t('energy.flow.remainder') : n.name);
   const linked = new Set(flow.links.flatMap((/** @type {any} */ l) => [l.source, l.target]));
+  const dark = getTheme() === 'dark';
   return {
     tooltip: {
       trigger: 'item',
+      confine: true,
       formatter: (/** @type {any} */ p) => {
         if (p.dataType === 'edge') {
           const s = byId.get(p.data.source);
@@ -241,13 +245,13 @@ export function sankeyOption(flow, lang, vertical) {
     series: [
       {
         type: 'sankey',
-        orient: vertical ? 'vertical' : 'horizontal',
-        left: 8,
-        right: vertical ? 8 : 120,
-        top: vertical ? 8 : 28,
-        bottom: vertical ? 8 : 8,
-        nodeGap: 6,
-        nodeWidth: 12,
+        orient: 'horizontal',
+        left: narrow ? 4 : 8,
+        right: narrow ? 96 : 120,
+        top: narrow ? 4 : 28,
+        bottom: narrow ? 4 : 8,
+        nodeGap: narrow ? 10 : 6,
+        nodeWidth: narrow ? 8 : 12,
         draggable: false,
         emphasis: { focus: 'adjacency' },
         lineStyle: { color: 'gradient', opacity: 0.35 },
@@ -256,8 +260,21 @@ export function sankeyOption(flow, lang, vertical) {
           fontSize: 10,
           formatter: (/** @type {any} */ p) => {
             const n = byId.get(p.name);
-            return n ? `${nameOf(n)} ${formatNumber(n.quantity, lang, 0)}` : p.name;
+            if (!n) return p.name;
+            // On a phone the name only: the figure is one tap away (tooltip) and in the table.
+            return narrow ? nameOf(n) : `${nameOf(n)} ${formatNumber(n.quantity, lang, 0)}`;
           },
+          ...(narrow
+            ? {
+                width: 90,
+                overflow: 'truncate',
+                ellipsis: '…',
+                // Names of inner nodes sit over the flows: a plate keeps them legible.
+                backgroundColor: dark ? 'rgba(16, 22, 28, 0.72)' : 'rgba(255, 255, 255, 0.78)',
+                padding: [1, 2],
+                borderRadius: 2,
+              }
+            : {}),
         },
         data: nodes
           .filter((/** @type {any} */ n) => linked.has(n.id) || n.parentId === null)
@@ -266,11 +283,22 @@ export function sankeyOption(flow, lang, vertical) {
             ...(n.kind === 'remainder' ? { itemStyle: { color: '#868e96' } } : {}),
           })),
         links: flow.links,
-        // On a phone the tree runs downwards, unlabelled: names and figures in the tooltip and the table.
-        ...(vertical ? { label: { show: false } } : {}),
       },
     ],
   };
+}
+
+/**
+ * The Sankey's height on a phone: room for a name beside every end node (a line of text plus the gap), the rest
+ * for the flows — so small consumers do not pile their names onto each other. On a wide screen the CSS height.
+ * @param {any} flow  /energy/flow answer
+ * @returns {number}
+ */
+export function narrowSankeyHeightPx(flow) {
+  const sources = new Set(flow.links.map((/** @type {any} */ l) => l.source));
+  const targets = new Set(flow.links.map((/** @type {any} */ l) => l.target));
+  const ends = [...targets].filter((id) => !sources.has(id)).length;
+  return Math.max(480, 18 * ends + 320);
 }
 
 /**

@@ -52,6 +52,8 @@ export const messagesEn = {
   'signin.factories': 'Factories',
   'signin.allFactories': 'All factories (admin)',
   'signin.continue': 'Go to the overview',
+  'signin.linkSpent':
+    'This sign-in link was used already, has expired, or belongs to an earlier start of the platform. Paste the admin token (npx xiang token admin prints it again).',
   'signin.empty': 'Enter a token.',
 
   'overview.title': 'Factory overview',

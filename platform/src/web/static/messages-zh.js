@@ -51,6 +51,8 @@ export const messagesZh = {
   'signin.factories': '可访问的工厂',
   'signin.allFactories': '全部工厂（管理员）',
   'signin.continue': '进入工厂概览',
+  'signin.linkSpent':
+    '这个登录链接已经用过、已过期，或属于平台的上一次启动。请粘贴管理员令牌登录（npx xiang token admin 可再次打印）。',
   'signin.empty': '请输入令牌。',
 
   'overview.title': '工厂概览',

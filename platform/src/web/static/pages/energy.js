@@ -11,7 +11,13 @@
 import { apiGet, factoryPath } from '../api.js';
 import { ChartSlot, loadECharts } from '../charts.js';
 import { h } from '../dom.js';
-import { barsOption, loadCurveOption, lossesOption, sankeyOption } from '../energy-charts.js';
+import {
+  barsOption,
+  loadCurveOption,
+  lossesOption,
+  narrowSankeyHeightPx,
+  sankeyOption,
+} from '../energy-charts.js';
 import { formatNumber, formatTime, oneLanguage } from '../format.js';
 import { t } from '../i18n.js';
 import { fetchStepSeries } from '../series-source.js';
@@ -240,7 +246,12 @@ export const energyPage = {
     };
     const drawRest = async (/** @type {any} */ d) => {
       if (d.flow?.links.length) {
-        const chart = await slots.flow.set(sankeyOption(d.flow, ctx.lang, ctx.view.clientWidth < 640));
+        const narrow = ctx.view.clientWidth < 640;
+        const height = narrow ? `${narrowSankeyHeightPx(d.flow)}px` : '';
+        const resized = slots.flow.el.style.height !== height;
+        slots.flow.el.style.height = height;
+        const chart = await slots.flow.set(sankeyOption(d.flow, ctx.lang, narrow));
+        if (resized) chart.resize();
         chart.off('click');
         chart.on('click', (/** @type {any} */ p) => {
           if (p.dataType === 'node' && !String(p.name).includes('~'))

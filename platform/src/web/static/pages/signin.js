@@ -1,4 +1,8 @@
-/** Sign-in: paste an API token; the console shows whose it is (name, role) and which factories it opens. */
+/**
+ * Sign-in: paste an API token; signed in, the console goes where the visitor was going (`next`) or to the
+ * factory's energy overview. Visited while signed in, the page shows whose token it is (name, role) and which
+ * factories it opens. A spent one-time link (`link=spent`) is explained here.
+ */
 import { h, table } from '../dom.js';
 import { label, t } from '../i18n.js';
 import { problemBox } from '../problem.js';
@@ -65,7 +69,7 @@ export const signinPage = {
           submit.disabled = true;
           try {
             await ctx.signIn(token);
-            await ctx.rerender();
+            ctx.afterSignIn(ctx.query.next);
           } catch (err) {
             status.append(problemBox(err));
           } finally {
@@ -80,6 +84,10 @@ export const signinPage = {
       status,
     );
     ctx.view.append(pageHeader(t('signin.title')));
+    if (ctx.query.link === 'spent' && !ctx.session)
+      ctx.view.append(
+        h('p', { class: 'notice', id: 'signin-link-spent', role: 'status' }, t('signin.linkSpent')),
+      );
     if (ctx.session) ctx.view.append(identity(ctx));
     ctx.view.append(h('section', { class: 'panel', 'aria-label': t('signin.token') }, form));
   },

@@ -1,0 +1,184 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { device, point, registryMetric, tempStore } from '../../query/adapters.test-support.js';
+import { DEFAULT_FACTORY_SETTINGS, type FactorySettingsStore } from '../../registry/factory-settings.js';
+import { factoryProfileSchema, type RegistrySnapshot } from '../../registry/model.js';
+import type { Registry } from '../../registry/registry.js';
+import type { StoredPoint, SummaryQuery, TimeSeriesStore } from '../../store/types.js';
+import { loadMonitoringInputs, periodsAt } from './inputs.js';
+import { buildOverview } from './overview.js';
+import { EnergyMonitoringService } from './service.js';
+import { resolveTariff } from './tariff.js';
+import { observeWrites } from './written.js';
+
+/**
+ * The overview keeps the two closed months and the accounting of spans before today (closed-cache.ts). Its
+ * figures must be those of the slow path — one uncached read of the three months, accounted afresh — on a cold
+ * and a warm request, and again after late data lands in a closed month (an agent's queue replayed).
+ */
+const Q = 900_000;
+const DAY = 86_400_000;
+// Local (UTC+8) 2025-03-18 21:07: two closed months (January, February) and 17 days of March before it.
+const AT = Date.parse('2025-03-18T21:07:00+08:00');
+const FROM = Date.parse('2025-01-01T00:00:00+08:00') - DAY;
+
+const profile = factoryProfileSchema.parse({ id: 'F1', contractDemandKw: 500 });
+const meters = [
+  { ...device('MAIN', 'meter', '', 0), medium: 'electricity' as const, meterRole: 'mainIncomer' as const },
+  { ...device('WS1', 'meter', 'WS1', 0), medium: 'electricity' as const, parentMeter: 'MAIN' },
+];
+const snapshot: RegistrySnapshot = {
+  factory: profile,
+  assets: [{ factoryId: 'F1', path: 'WS1', level: 'workshop', name: '一车间' }] as RegistrySnapshot['assets'],
+  devices: meters,
+  metrics: meters.map((d) => ({ ...registryMetric(d.id, 'energy', 'activeEnergyImport'), kind: 'counter' })),
+  lines: [],
+  onlineHistory: [],
+};
+const registry = {
+  factory: () => profile,
+  factories: () => [profile],
+  snapshot: () => snapshot,
+} as unknown as Registry;
+const settings = { get: () => ({ ...DEFAULT_FACTORY_SETTINGS, updatedAtMs: null, updatedBy: null }) };
+
+/** kW of each meter at t: a day/night pattern, the workshop ~60 % of the incomer. */
+const kw = (id: string, t: number) => {
+  const h = ((t + 8 * 3_600_000) % DAY) / 3_600_000;
+  const base = 120 + (h >= 8 && h < 20 ? 300 : 0) + ((t / Q) % 7) * 3;
+  return id === 'MAIN' ? base : base * 0.6;
+};
+/** Counter readings every 10 min over [fromMs, toMs), except in `silent` spans (the meter said nothing). */
+function readings(fromMs: number, toMs: number, silent: [number, number][] = []): StoredPoint[] {
+  const out: StoredPoint[] = [];
+  for (const m of meters) {
+    let kwh = 1000;
+    for (let t = fromMs; t < toMs; t += 600_000) {
+      kwh += kw(m.id, t) / 6;
+      if (silent.some(([a, b]) => t >= a && t < b)) continue;
+      out.push(point(m.id, 'energy', t, kwh));
+    }
+  }
+  return out;
+}
+
+/** The slow path: one read of the three months, no cache. */
+async function slowOverview(store: TimeSeriesStore, at: number) {
+  const p = periodsAt(at, 480);
+  const input = await loadMonitoringInputs(store, snapshot, p.monthBeforeStart, p.nowMs, {
+    lineOutput: true,
+  });
+  const tariff = resolveTariff(DEFAULT_FACTORY_SETTINGS.tariff);
+  return buildOverview(snapshot, { input, tariff, settings: DEFAULT_FACTORY_SETTINGS.tariff }, p, at, 480);
+}
+
+let store: TimeSeriesStore;
+let cleanup: () => Promise<void>;
+let summaryReads: SummaryQuery[];
+beforeEach(async () => {
+  ({ store, cleanup } = await tempStore());
+  summaryReads = [];
+  const summaries = store.summaries.bind(store);
+  store.summaries = (q) => {
+    summaryReads.push(q);
+    return summaries(q);
+  };
+});
+afterEach(async () => cleanup());
+
+function service(s: TimeSeriesStore, now = () => AT) {
+  return new EnergyMonitoringService({
+    registry,
+    store: s,
+    settings: settings as unknown as FactorySettingsStore,
+    now,
+  });
+}
+
+describe('closed months kept by the overview', () => {
+  // January 1–6 reaches the platform late (an agent's queue replayed) after the first views.
+  const jan6 = Date.parse('2025-01-06T00:00:00+08:00');
+  const all = readings(FROM, AT);
+
+  // Three months of readings and eight overviews: more than the unit default on a loaded 2-core machine.
+  it('cold and warm answers equal the slow path; late data in a closed month is seen at once', {
+    timeout: 120_000,
+  }, async () => {
+    const observed = observeWrites(store);
+    const svc = service(observed.store);
+    observed.onWritten((f, ts) => svc.written(f, ts));
+    await observed.store.write(all.filter((p) => p.tsMs >= jan6));
+    await observed.store.flush();
+
+    const cold = await svc.overview('F1', AT);
+    expect(cold).toEqual(await slowOverview(store, AT));
+    const january = cold.periods.find((p) => p.key === 'lastMonth')!.media[0]!;
+    expect(january.previousCoverage).toBeLessThan(0.85); // January 1–6 unknown, not zero
+
+    // Warm, a quarter-hour later: the closed months come from the cache (only March is read) — same figures.
+    const at2 = AT + Q;
+    const reads = summaryReads.length;
+    const warm = await svc.overview('F1', at2);
+    expect(summaryReads.slice(reads).every((q) => q.fromMs >= periodsAt(at2, 480).monthStart)).toBe(true);
+    expect(warm).toEqual(await slowOverview(store, at2));
+
+    // Live data (now) keeps the closed months; late data for February drops them, and the answer follows.
+    await observed.store.write(readings(AT, AT + 2 * Q));
+    const at3 = AT + 2 * Q;
+    const r3 = summaryReads.length;
+    const live = await svc.overview('F1', at3);
+    expect(summaryReads.slice(r3).every((q) => q.fromMs >= periodsAt(at3, 480).monthStart)).toBe(true);
+    expect(live).toEqual(await slowOverview(store, at3));
+
+    const late = all.filter((p) => p.tsMs < jan6);
+    expect(late.length).toBeGreaterThan(1000);
+    await observed.store.write(late);
+    await observed.store.flush();
+    const at4 = AT + 3 * Q;
+    const after = await svc.overview('F1', at4);
+    const slow = await slowOverview(store, at4);
+    expect(after).toEqual(slow);
+    const jan = after.periods.find((p) => p.key === 'lastMonth')!.media[0]!;
+    expect(jan.previousCoverage).toBe(1);
+    expect(jan.previousQuantity).toBeGreaterThan(january.previousQuantity! * 1.1);
+  });
+
+  it('a late reading of yesterday drops the accounting kept for yesterday', {
+    timeout: 120_000,
+  }, async () => {
+    const observed = observeWrites(store);
+    const svc = service(observed.store);
+    observed.onWritten((f, ts) => svc.written(f, ts));
+    const y = periodsAt(AT, 480).yesterdayStart;
+    const all = readings(FROM, AT);
+    const wrong = all.find((p) => p.deviceId === 'MAIN' && p.tsMs === y + 10 * 3_600_000)!;
+    // Yesterday 10:00 the incomer's reading came with a Bad status; the agent re-sends it Good later.
+    await observed.store.write(all.map((p) => (p === wrong ? { ...p, status: 0x80000000 } : p)));
+    await observed.store.flush();
+    const before = await svc.overview('F1', AT);
+    await observed.store.write([wrong]);
+    await observed.store.flush();
+    const after = await svc.overview('F1', AT + Q);
+    expect(after).toEqual(await slowOverview(store, AT + Q));
+    const yb = before.periods.find((p) => p.key === 'yesterday')!;
+    const ya = after.periods.find((p) => p.key === 'yesterday')!;
+    expect(yb.coverage).toBeLessThan(1);
+    expect(ya.coverage).toBe(1);
+  });
+
+  it('read ahead (at start, after late data): the first overview reads only this month, same figures', {
+    timeout: 120_000,
+  }, async () => {
+    const observed = observeWrites(store);
+    const svc = service(observed.store);
+    observed.onWritten((f, ts) => svc.written(f, ts));
+    await observed.store.write(readings(FROM, AT));
+    await observed.store.flush();
+    await svc.prepare('F1');
+    const reads = summaryReads.length;
+    expect(reads).toBeGreaterThan(0);
+    const first = await svc.overview('F1', AT);
+    expect(summaryReads.slice(reads).every((q) => q.fromMs >= periodsAt(AT, 480).monthStart)).toBe(true);
+    expect(first).toEqual(await slowOverview(store, AT));
+    svc.close();
+  });
+});
