@@ -6,8 +6,8 @@ import type { Repository } from './types.js';
 
 export { holdWhileAlive, instanceLease, Leases } from './leases.js';
 export { registerRepositoryMetrics } from './metrics.js';
-export { agentKey, immediateOn } from './scoped.js';
 export { RollupMarks } from './rollup-marks.js';
+export { agentKey, immediateOn } from './scoped.js';
 export type { Db, Repository, RepositoryKind, RunResult, Statement, Transaction } from './types.js';
 
 type Context = { dataDir: string; synchronous: 'normal' | 'full' };
