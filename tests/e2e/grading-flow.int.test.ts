@@ -306,7 +306,8 @@ describe('grading through the API, the console and the CLI (hunan-machining, 3 d
         await ready('signin');
         await page.fill('#token', token);
         await page.click('form.signin-form button[type="submit"]');
-        await page.waitForSelector('#identity');
+        // Signed in, the console opens the factory's energy overview (the identity page only without a factory).
+        await page.waitForSelector('main[data-page="energy"], #identity');
 
         await page.goto(`${plant.platform.url}/#/grading/${f}`);
         await ready('grading');
