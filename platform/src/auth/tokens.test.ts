@@ -20,8 +20,18 @@ describe('API tokens', () => {
     const last = token.at(-1) === 'A' ? 'B' : 'A';
     expect(t.verify(token.slice(0, -1) + last)).toBeNull();
     const other = t.create({ name: 'x', role: 'admin' });
-    expect(t.verify(`xg_${other.info.id}_${token.split('_')[2]}`)).toBeNull();
+    // base64url secrets may contain '_': the secret is everything after the id.
+    expect(t.verify(`xg_${other.info.id}_${token.split('_').slice(2).join('_')}`)).toBeNull();
     expect(t.verify('')).toBeNull();
+  });
+
+  it("secrets containing '_' or '-' verify (base64url; the CI run of 2026-12-04 met one)", () => {
+    const t = store();
+    // Each 43-character secret holds an '_' with probability ≈ 0.49, so 40 tokens miss one with p ≈ 2^-39.
+    const tokens = Array.from({ length: 40 }, (_, i) => t.create({ name: `t${i}`, role: 'admin' }));
+    const withUnderscore = tokens.filter(({ token }) => token.slice(16).includes('_'));
+    expect(withUnderscore.length).toBeGreaterThan(0);
+    for (const { token, info } of tokens) expect(t.verify(token)?.tokenId).toBe(info.id);
   });
 
   it('a configured bootstrap token is revoked once the configuration no longer names it (issue 14)', () => {
