@@ -261,6 +261,7 @@ export function sankeyOption(flow, lang, narrow) {
   const ends = sankeyEnds(flow);
   const dark = getTheme() === 'dark';
   const namesPx = SANKEY_NAMES_PX[narrow ? 'narrow' : 'wide'];
+  const layout = sankeyLayout(flow, narrow);
   return {
     tooltip: {
       trigger: 'item',
@@ -298,14 +299,16 @@ export function sankeyOption(flow, lang, narrow) {
         right: namesPx,
         top: narrow ? 4 : 28,
         bottom: narrow ? 8 : 10,
-        nodeGap: sankeyLayout(flow, narrow).nodeGapPx,
+        nodeGap: layout.nodeGapPx,
         nodeWidth: narrow ? 8 : 12,
         draggable: false,
         emphasis: { focus: 'adjacency' },
         lineStyle: { color: 'gradient', opacity: 0.35 },
         // Names that would still overlap (a tree too big for the height limit, a long inner name reaching the
-        // next column) are hidden, the smaller node's first.
-        labelLayout: { hideOverlap: true },
+        // next column) are hidden, the smaller node's first. Not on a phone with a name line per end node: there
+        // the inner names' plates (cut to 90 px) reach into the last column and would hide end names that do
+        // not overlap any other name.
+        ...(!narrow || layout.nodeGapPx < SANKEY_ROW_PX ? { labelLayout: { hideOverlap: true } } : {}),
         label: {
           ...plainLabel(),
           fontSize: SANKEY_FONT_PX,
