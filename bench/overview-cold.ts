@@ -1,7 +1,7 @@
 /**
  * Profile of the first overview of a fresh platform process on a data dir kept by `bench/console.ts --data-dir`
  * (issue #12): process CPU time around the request, and a CPU profile of it (inspector) when --prof FILE.
- *   npx tsx bench/overview-cold.ts --data-dir DIR [--prof out.cpuprofile] [--wait-ms 0]
+ *   npx tsx bench/overview-cold.ts --data-dir DIR [--prof out.cpuprofile] [--wait-ms 0] [--at ISO] [--save out.json]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     save: { type: 'string' },
     'wait-ms': { type: 'string', default: '0' },
     repeat: { type: 'string', default: '2' },
+    // Another instant than 21:00 of the last day (e.g. the end of the month before: a month-long "this month").
+    at: { type: 'string' },
   },
 });
 const dataDir = values['data-dir'];
@@ -36,7 +38,7 @@ const p = await harness.start(broker.url, dataDir, { mqtt: { url: broker.url, pr
 await waitFor(() => p.ingest.ready(), 'platform subscribed', 120_000);
 const startCpu = cpuMs() - t0;
 await new Promise((r) => setTimeout(r, Number(values['wait-ms'])));
-const at0 = periodsAt(end, 480).todayStart - 3 * 3_600_000;
+const at0 = values.at ? Date.parse(values.at) : periodsAt(end, 480).todayStart - 3 * 3_600_000;
 const session = new Session();
 session.connect();
 if (values.prof) {
