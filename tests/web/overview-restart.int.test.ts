@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Birth, DataBatch, Metric } from '@xiang/protocol';
+import type { Birth, DataBatch } from '@xiang/protocol';
 import { topicFor } from '@xiang/protocol';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
@@ -8,6 +8,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../../platform/src/bro
 import type { RunningPlatform } from '../../platform/src/main.js';
 import { waitFor } from '../harness/ports.js';
 import { PlatformHarness } from '../platform/platform-harness.js';
+import { meterMetric } from './energy-plant.js';
 
 /**
  * Issue #12: the overview's closed months are kept in the platform's SQLite, so a restarted platform answers its
@@ -27,17 +28,6 @@ const LATE_END = Date.parse('2025-01-06T00:00:00+08:00');
 const AT = Date.parse('2025-03-10T12:00:00+08:00');
 const MONTH_START = Date.parse('2025-03-01T00:00:00+08:00');
 
-const metric = (i: number, key: string, quantity: Metric['quantity'], kind: Metric['kind'], unit: string) =>
-  ({
-    i,
-    deviceId: 'RST-MAIN',
-    key,
-    quantity,
-    kind,
-    datatype: 'double',
-    unit,
-    samplingIntervalMs: 0,
-  }) as Metric;
 const birth = (sessionId: string): Birth => ({
   sessionId,
   seq: 0,
@@ -45,7 +35,7 @@ const birth = (sessionId: string): Birth => ({
   agent: { version: '0.1.0', hostname: 'test-agent' },
   assets: [],
   devices: [{ id: 'RST-MAIN', kind: 'meter', assetPath: '', name: '进线', medium: 'electricity' }],
-  metrics: [metric(0, 'energyImport', 'activeEnergyImport', 'counter', 'kWh')],
+  metrics: [meterMetric('RST-MAIN', 0, 'energyImport', 'activeEnergyImport', 'counter', 'kWh')],
 });
 /** The counter every 15 min: a day/night load (kWh per quarter-hour 5 + 20 by day). */
 const counterAt = (() => {

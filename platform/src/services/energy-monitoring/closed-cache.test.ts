@@ -220,14 +220,20 @@ describe('closed months kept across restarts (platform SQLite)', () => {
     };
   };
 
-  it('a restarted platform answers from the kept months (no closed read), late data changes the answer after restart too', {
-    timeout: 120_000,
-  }, async () => {
+  /** The history but January 1–6, and a first platform's overview of it (equal to the slow path). */
+  const firstRun = async () => {
     await store.write(all.filter((p) => p.tsMs >= jan6));
     await store.flush();
     const a = start();
     const first = await a.svc.overview('F1', AT);
     expect(first).toEqual(await slowOverview(store, AT));
+    return { a, first };
+  };
+
+  it('a restarted platform answers from the kept months (no closed read), late data changes the answer after restart too', {
+    timeout: 120_000,
+  }, async () => {
+    const { a, first } = await firstRun();
     a.stop();
 
     // Restart: the closed months come from the platform's SQLite — the store is read for March only.
@@ -261,10 +267,7 @@ describe('closed months kept across restarts (platform SQLite)', () => {
   it('after a stop that was not clean nothing kept is trusted (a write may not have dropped what it changed)', {
     timeout: 120_000,
   }, async () => {
-    await store.write(all.filter((p) => p.tsMs >= jan6));
-    await store.flush();
-    const a = start();
-    const first = await a.svc.overview('F1', AT);
+    const { a, first } = await firstRun();
     // The process dies between a durable late write and the drop it would have made.
     await store.write(all.filter((p) => p.tsMs < jan6));
     await store.flush();
