@@ -26,7 +26,11 @@ import {
 import { ComputePool } from './services/compute/pool.js';
 import { DiagnosisRepository } from './services/diagnoses/repository.js';
 import { DiagnosisService } from './services/diagnoses/service.js';
-import { EnergyMonitoringService, observeWrites } from './services/energy-monitoring/index.js';
+import {
+  ClosedInputStore,
+  EnergyMonitoringService,
+  observeWrites,
+} from './services/energy-monitoring/index.js';
 import { createSparkplug } from './sparkplug/index.js';
 import { createStore } from './store/index.js';
 import type { TimeSeriesStore } from './store/types.js';
@@ -163,7 +167,17 @@ export async function startPlatform(
       return { ready: h.ok && brokerOk, checks };
     };
     const factorySettings = new FactorySettingsStore(db);
-    const monitoring = new EnergyMonitoringService({ registry, store, settings: factorySettings });
+    // The overview's closed months outlive the process where only this process writes the data (issue #12).
+    const closedInputs =
+      ownStore && store.kind === 'embedded' && config.repository.kind === 'sqlite'
+        ? new ClosedInputStore(db)
+        : undefined;
+    const monitoring = new EnergyMonitoringService({
+      registry,
+      store,
+      settings: factorySettings,
+      ...(closedInputs ? { closedInputs } : {}),
+    });
     observed.onWritten((factoryId, earliestTsMs) => monitoring.written(factoryId, earliestTsMs));
     const compute = new ComputePool({
       size: config.computeWorkers,
@@ -265,6 +279,7 @@ export async function startPlatform(
         await store.flush();
         await store.close();
       }
+      closedInputs?.markClean(); // every write is in and every late one has dropped what it changed
       stopLease();
       repository.close();
       log.info('platform stopped');

@@ -149,7 +149,9 @@ export async function open(page: Page, p: Plant, hash: string, name: string): Pr
 
 // ---- the alarm factory: one incomer meter fed by an independent MQTT client --------------------------------
 
-const metric = (
+/** A metric of one meter as an agent's birth declares it. */
+export const meterMetric = (
+  deviceId: string,
   i: number,
   key: string,
   quantity: Metric['quantity'],
@@ -157,7 +159,7 @@ const metric = (
   unit: string,
 ): Metric => ({
   i,
-  deviceId: 'ALM-MAIN',
+  deviceId,
   key,
   quantity,
   kind,
@@ -186,8 +188,8 @@ export function alarmBirth(sessionId: string, atMs: number): Birth {
       },
     ],
     metrics: [
-      metric(0, 'activePower', 'activePower', 'gauge', 'kW'),
-      metric(1, 'energyImport', 'activeEnergyImport', 'counter', 'kWh'),
+      meterMetric('ALM-MAIN', 0, 'activePower', 'activePower', 'gauge', 'kW'),
+      meterMetric('ALM-MAIN', 1, 'energyImport', 'activeEnergyImport', 'counter', 'kWh'),
     ],
   };
 }

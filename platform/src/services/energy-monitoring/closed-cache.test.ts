@@ -1,9 +1,14 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { device, point, registryMetric, tempStore } from '../../query/adapters.test-support.js';
+import { openPlatformDb } from '../../registry/db.js';
 import { DEFAULT_FACTORY_SETTINGS, type FactorySettingsStore } from '../../registry/factory-settings.js';
 import { factoryProfileSchema, type RegistrySnapshot } from '../../registry/model.js';
 import type { Registry } from '../../registry/registry.js';
 import type { StoredPoint, SummaryQuery, TimeSeriesStore } from '../../store/types.js';
+import { ClosedInputStore } from './closed-store.js';
 import { loadMonitoringInputs, periodsAt } from './inputs.js';
 import { buildOverview } from './overview.js';
 import { EnergyMonitoringService } from './service.js';
@@ -85,12 +90,13 @@ beforeEach(async () => {
 });
 afterEach(async () => cleanup());
 
-function service(s: TimeSeriesStore, now = () => AT) {
+function service(s: TimeSeriesStore, now = () => AT, closedInputs?: ClosedInputStore) {
   return new EnergyMonitoringService({
     registry,
     store: s,
     settings: settings as unknown as FactorySettingsStore,
     now,
+    ...(closedInputs ? { closedInputs } : {}),
   });
 }
 
@@ -180,5 +186,115 @@ describe('closed months kept by the overview', () => {
     expect(summaryReads.slice(reads).every((q) => q.fromMs >= periodsAt(AT, 480).monthStart)).toBe(true);
     expect(first).toEqual(await slowOverview(store, AT));
     svc.close();
+  });
+});
+
+describe('closed months kept across restarts (platform SQLite)', () => {
+  const jan6 = Date.parse('2025-01-06T00:00:00+08:00');
+  const all = readings(FROM, AT);
+  const closedReads = (from: number, at: number) =>
+    summaryReads.slice(from).filter((q) => q.fromMs < periodsAt(at, 480).monthStart).length;
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'xiang-closed-'));
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+  /** One platform process: its SQLite file, the service over the observed store; `stop` as main.ts does. */
+  const start = () => {
+    const db = openPlatformDb(path.join(dir, 'platform.db'));
+    const observed = observeWrites(store);
+    const kept = new ClosedInputStore(db);
+    const svc = service(observed.store, () => AT, kept);
+    observed.onWritten((f, ts) => svc.written(f, ts));
+    return {
+      svc,
+      write: async (points: StoredPoint[]) => {
+        await observed.store.write(points);
+        await observed.store.flush();
+      },
+      stop: (clean = true) => {
+        svc.close();
+        if (clean) kept.markClean();
+        db.close();
+      },
+    };
+  };
+
+  /** The history but January 1–6, and a first platform's overview of it (equal to the slow path). */
+  const firstRun = async () => {
+    await store.write(all.filter((p) => p.tsMs >= jan6));
+    await store.flush();
+    const a = start();
+    const first = await a.svc.overview('F1', AT);
+    expect(first).toEqual(await slowOverview(store, AT));
+    return { a, first };
+  };
+
+  it('a restarted platform answers from the kept months (no closed read), late data changes the answer after restart too', {
+    timeout: 120_000,
+  }, async () => {
+    const { a, first } = await firstRun();
+    a.stop();
+
+    // Restart: the closed months come from the platform's SQLite — the store is read for March only.
+    const b = start();
+    const r0 = summaryReads.length;
+    const again = await b.svc.overview('F1', AT);
+    expect(closedReads(r0, AT)).toBe(0);
+    expect(again).toEqual(first);
+    // January 1–6 arrive late (an agent's queue), and the platform stops before anyone looks again.
+    await b.write(all.filter((p) => p.tsMs < jan6));
+    b.stop();
+
+    // Next start: the kept months were dropped by the late data — read again (and kept again).
+    const c = start();
+    const r1 = summaryReads.length;
+    const afterRestart = await c.svc.overview('F1', AT);
+    expect(closedReads(r1, AT)).toBeGreaterThan(0);
+    expect(afterRestart).toEqual(await slowOverview(store, AT));
+    c.stop();
+    const d = start();
+    const r2 = summaryReads.length;
+    expect(await d.svc.overview('F1', AT)).toEqual(afterRestart);
+    expect(closedReads(r2, AT)).toBe(0);
+    d.stop();
+    const jan = (o: typeof first) => o.periods.find((p) => p.key === 'lastMonth')!.media[0]!;
+    expect(jan(first).previousCoverage).toBeLessThan(0.85);
+    expect(jan(afterRestart).previousCoverage).toBe(1);
+    expect(jan(afterRestart).previousQuantity).toBeGreaterThan(jan(first).previousQuantity! * 1.1);
+  });
+
+  it('after a stop that was not clean nothing kept is trusted (a write may not have dropped what it changed)', {
+    timeout: 120_000,
+  }, async () => {
+    const { a, first } = await firstRun();
+    // The process dies between a durable late write and the drop it would have made.
+    await store.write(all.filter((p) => p.tsMs < jan6));
+    await store.flush();
+    a.stop(false);
+
+    const b = start();
+    const r0 = summaryReads.length;
+    const after = await b.svc.overview('F1', AT);
+    expect(closedReads(r0, AT)).toBeGreaterThan(0);
+    expect(after).toEqual(await slowOverview(store, AT));
+    expect(after).not.toEqual(first);
+    b.stop();
+  });
+
+  it('a tree changed while stopped: the kept months are not used', { timeout: 120_000 }, async () => {
+    await store.write(all);
+    await store.flush();
+    const db = openPlatformDb(path.join(dir, 'platform.db'));
+    const kept = new ClosedInputStore(db);
+    const p = periodsAt(AT, 480);
+    const input = await loadMonitoringInputs(store, snapshot, p.monthBeforeStart, p.monthStart);
+    kept.put('F1', 'tree A', { period: input.period, meters: input.meters, lines: [] });
+    expect(kept.get('F1', 'tree A', p.monthBeforeStart, p.monthStart)?.meters).toHaveLength(2);
+    const got = kept.get('F1', 'tree A', p.monthBeforeStart, p.monthStart)!;
+    expect(got.meters[0]!.consumption.values).toEqual(input.meters[0]!.consumption.values);
+    expect(kept.get('F1', 'tree B', p.monthBeforeStart, p.monthStart)).toBeNull();
+    expect(kept.get('F1', 'tree A', p.monthBeforeStart, p.monthStart)).toBeNull(); // dropped with the mismatch
+    db.close();
   });
 });

@@ -1,6 +1,6 @@
 import type { Accounting } from '../../energy/result.js';
-import type { DiagnosisInput } from '../../energy/types.js';
 import type { RegistrySnapshot } from '../../registry/model.js';
+import type { ClosedInput, ClosedInputStore } from './closed-store.js';
 
 /**
  * What the overview keeps of closed periods, per factory: the consumption input of the two closed months and
@@ -9,6 +9,8 @@ import type { RegistrySnapshot } from '../../registry/model.js';
  * just after a span still shapes its last quarter-hour: counter interpolation, the rise across a silence), and
  * a change of the metering tree or the factory's settings, which drops the factory's entries. An entry read
  * while late data came in is not kept (generation check), so a slow read never re-installs stale figures.
+ * With a persisted layer (closed-store.ts, the embedded store), closed inputs also outlive the process: a
+ * fresh one reads them from there, dropped by the same rules.
  */
 export const LATE_MARGIN_MS = 3_600_000;
 
@@ -17,7 +19,7 @@ type FactoryCache = {
   generation: number;
   /** What the closed input was read with: meters, their tree, units and counters. */
   signature: string;
-  inputs: Map<string, Entry<Promise<DiagnosisInput>>>;
+  inputs: Map<string, Entry<Promise<ClosedInput>>>;
   accounts: Map<string, Entry<Accounting>>;
 };
 
@@ -31,6 +33,18 @@ export function treeSignature(s: RegistrySnapshot): string {
 
 export class ClosedPeriodCache {
   private readonly factories = new Map<string, FactoryCache>();
+
+  constructor(private readonly persisted?: ClosedInputStore) {}
+
+  /** The persisted layer is a cache too: when it fails (file gone read-only, closed at stop) it is skipped. */
+  private persistedDo<T>(fn: (p: ClosedInputStore) => T): T | null {
+    if (!this.persisted) return null;
+    try {
+      return fn(this.persisted);
+    } catch {
+      return null;
+    }
+  }
 
   /** The factory's cache for this tree (dropped and begun again when the tree changed). */
   private of(factoryId: string, signature: string): FactoryCache {
@@ -52,20 +66,22 @@ export class ClosedPeriodCache {
     signature: string,
     fromMs: number,
     toMs: number,
-    read: () => Promise<DiagnosisInput>,
-  ): Promise<DiagnosisInput> {
+    read: () => Promise<ClosedInput>,
+  ): Promise<ClosedInput> {
     const f = this.of(factoryId, signature);
     const key = `${fromMs}-${toMs}`;
     const hit = f.inputs.get(key);
     if (hit) return hit.value;
     const generation = f.generation;
-    const value = read();
+    const kept = this.persistedDo((p) => p.get(factoryId, signature, fromMs, toMs));
+    const value = kept ? Promise.resolve(kept) : read();
     f.inputs.set(key, { toMs, value });
     const forget = () => {
       if (f.inputs.get(key)?.value === value) f.inputs.delete(key);
     };
-    value.then(() => {
+    value.then((input) => {
       if (this.factories.get(factoryId) !== f || f.generation !== generation) forget();
+      else if (!kept) this.persistedDo((p) => p.put(factoryId, signature, input));
     }, forget);
     return value;
   }
@@ -92,6 +108,7 @@ export class ClosedPeriodCache {
 
   /** Data written at or after `earliestTsMs`: entries it can change are dropped. True when an input was. */
   written(factoryId: string, earliestTsMs: number): boolean {
+    this.persistedDo((p) => p.written(factoryId, earliestTsMs));
     const f = this.factories.get(factoryId);
     if (!f) return false;
     let dropped = false;
@@ -109,6 +126,7 @@ export class ClosedPeriodCache {
 
   /** Everything of a factory (its settings changed), or of every factory. */
   drop(factoryId?: string): void {
+    this.persistedDo((p) => p.drop(factoryId));
     if (factoryId === undefined) this.factories.clear();
     else this.factories.delete(factoryId);
   }

@@ -1,3 +1,4 @@
+export { ClosedInputStore } from './closed-store.js';
 export { CHANGE_MIN_COVERAGE } from './overview.js';
 export * from './schemas.js';
 export { EnergyMonitoringService, MAX_FLOW_DAYS, MonitoringError } from './service.js';

@@ -11,6 +11,7 @@ import type {
 import { loadEnergyInputs } from '../../query/energy-inputs.js';
 import type { RegistryMetric, RegistrySnapshot } from '../../registry/model.js';
 import type { TimeSeriesStore } from '../../store/types.js';
+import type { ClosedInput } from './closed-store.js';
 
 /**
  * Reading for monitoring: the diagnosis adapter (query/energy-inputs) over a registry snapshot cut down to
@@ -166,7 +167,7 @@ export function knownSum(values: Float64Array, a = 0, b = values.length): { sum:
  * Two inputs of adjacent periods as one ([a.from, b.to)): series joined, a meter or line missing from one side
  * is unknown (NaN) there, never zero.
  */
-export function concatInputs(a: DiagnosisInput, b: DiagnosisInput): DiagnosisInput {
+export function concatInputs(a: ClosedInput, b: DiagnosisInput): DiagnosisInput {
   const na = (a.period.toMs - a.period.fromMs) / SLOT_MS;
   const nb = (b.period.toMs - b.period.fromMs) / SLOT_MS;
   const join = (x: Float64Array | undefined, y: Float64Array | undefined): Float64Array => {

@@ -5,6 +5,7 @@ import type { RegistrySnapshot } from '../../registry/model.js';
 import type { Registry } from '../../registry/registry.js';
 import type { TimeSeriesStore } from '../../store/types.js';
 import { ClosedPeriodCache, treeSignature } from './closed-cache.js';
+import { type ClosedInputStore, closedInputOf } from './closed-store.js';
 import { dataExtent } from './extent.js';
 import { buildFlow } from './flow.js';
 import {
@@ -55,7 +56,7 @@ export class EnergyMonitoringService {
   private readonly prepareTimers = new Map<string, NodeJS.Timeout>();
   private closedForGood = false;
   private readonly cache = new Map<string, { atMs: number; value: Promise<unknown> }>();
-  private readonly closed = new ClosedPeriodCache();
+  private readonly closed: ClosedPeriodCache;
   /** When each factory's closed periods were last dropped for age (shared stores only). */
   private readonly closedSince = new Map<string, number>();
 
@@ -65,8 +66,12 @@ export class EnergyMonitoringService {
       store: TimeSeriesStore;
       settings: FactorySettingsStore;
       now?: () => number;
+      /** Closed months kept across restarts (the embedded store, which only this process writes). */
+      closedInputs?: ClosedInputStore;
     },
-  ) {}
+  ) {
+    this.closed = new ClosedPeriodCache(deps.closedInputs);
+  }
 
   private now(): number {
     return this.deps.now?.() ?? Date.now();
@@ -125,7 +130,7 @@ export class EnergyMonitoringService {
     if (!snapshot.devices.some((d) => d.kind === 'meter')) return;
     const { cache, signature } = this.closedOf(factoryId, snapshot);
     await cache.input(factoryId, signature, p.monthBeforeStart, p.monthStart, () =>
-      loadMonitoringInputs(this.deps.store, snapshot, p.monthBeforeStart, p.monthStart),
+      loadMonitoringInputs(this.deps.store, snapshot, p.monthBeforeStart, p.monthStart).then(closedInputOf),
     );
   }
 
@@ -181,7 +186,7 @@ export class EnergyMonitoringService {
       const store = this.deps.store;
       const [closed, current] = await Promise.all([
         cache.input(factoryId, signature, p.monthBeforeStart, p.monthStart, () =>
-          loadMonitoringInputs(store, snapshot, p.monthBeforeStart, p.monthStart),
+          loadMonitoringInputs(store, snapshot, p.monthBeforeStart, p.monthStart).then(closedInputOf),
         ),
         loadMonitoringInputs(store, snapshot, p.monthStart, p.nowMs, { lineOutput: true }),
       ]);

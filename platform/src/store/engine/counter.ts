@@ -103,10 +103,15 @@ export function counterColumns(
 
 /** True when some bucket's answer depends on the query's parameters (needsRawSamples, over columns). */
 export function columnsNeedRawSamples(c: BucketColumns, p: CounterParams): boolean {
-  for (let k = 0; k < c.n.length; k++) {
+  // Columns and parameters in locals: `c` is built by spreading (a dictionary-mode object), and a lookup per
+  // bucket was a third of a fresh process's first overview (two months × 38 meters of quarter-hours).
+  const { n, maxGap, drops } = c;
+  const maxGapMs = p.maxGapMs;
+  const rollover = p.rolloverAt !== undefined;
+  for (let k = 0; k < n.length; k++) {
     if (
-      (c.n[k] as number) > 1 &&
-      ((c.maxGap[k] as number) > p.maxGapMs || ((c.drops[k] as number) > 0 && p.rolloverAt !== undefined))
+      (n[k] as number) > 1 &&
+      ((maxGap[k] as number) > maxGapMs || ((drops[k] as number) > 0 && rollover))
     ) {
       return true;
     }

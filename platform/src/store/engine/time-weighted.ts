@@ -49,8 +49,9 @@ export function needsRawForHold(items: Packed, o: number, maxHoldMs: number): bo
 }
 
 export function columnsNeedRawForHold(c: BucketColumns, maxHoldMs: number): boolean {
-  for (let k = 0; k < c.all.length; k++) {
-    if ((c.all[k] as number) > 1 && (c.maxHold[k] as number) > maxHoldMs) return true;
+  const { all, maxHold } = c; // locals: see columnsNeedRawSamples
+  for (let k = 0; k < all.length; k++) {
+    if ((all[k] as number) > 1 && (maxHold[k] as number) > maxHoldMs) return true;
   }
   return false;
 }

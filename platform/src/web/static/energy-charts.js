@@ -199,9 +199,55 @@ export function barsOption(rows, unit, lang) {
 }
 
 /**
- * The metering tree as a Sankey (remainders grey, named as losses and unmetered loads). On a phone (`narrow`) it
- * keeps running left to right with every node named — the name beside its node, cut to the width left of the
- * screen (the full name, figure and coverage in the tooltip and the table below) — rather than unlabelled.
+ * One line of a Sankey name: 11-px text (CJK glyphs need 13 px) on a plate of 1 px padding. Nodes of one column
+ * are stacked at least this far apart (ECharts `nodeGap`, kept by its collision pass), so the names beside them,
+ * centred on their nodes, cannot overlap however small the consumers are.
+ */
+const SANKEY_ROW_PX = 15;
+const SANKEY_FONT_PX = 11;
+/** Room for the flows themselves beyond the names' lines, and the most a Sankey grows (then names hide). */
+const SANKEY_FLOW_PX = { wide: 220, narrow: 320 };
+const SANKEY_MAX_PX = { wide: 1400, narrow: 1800 };
+/** Width left for the end nodes' names (right margin) on a wide screen and on a phone. */
+const SANKEY_NAMES_PX = { wide: 150, narrow: 96 };
+
+/**
+ * Nodes that start no link: ECharts's default alignment ('justify') puts them all in the last column, the
+ * column that needs the most lines.
+ * @param {any} flow  /energy/flow answer
+ * @returns {Set<string>}
+ */
+function sankeyEnds(flow) {
+  const sources = new Set(flow.links.map((/** @type {any} */ l) => l.source));
+  return new Set(
+    flow.links.map((/** @type {any} */ l) => l.target).filter((/** @type {string} */ id) => !sources.has(id)),
+  );
+}
+
+/**
+ * The Sankey's height and node gap: a name line per end node plus room for the flows, up to a limit; past it the
+ * gap shrinks and names that would overlap are hidden (the smallest nodes' first — ECharts `hideOverlap` keeps
+ * the larger), their name, figure and coverage still in the tooltip and the table below.
+ * @param {any} flow  /energy/flow answer
+ * @param {boolean} narrow  a phone-width view
+ * @returns {{ heightPx: number, nodeGapPx: number }}
+ */
+export function sankeyLayout(flow, narrow) {
+  const ends = sankeyEnds(flow).size;
+  const w = narrow ? 'narrow' : 'wide';
+  const wanted = SANKEY_ROW_PX * ends + SANKEY_FLOW_PX[w];
+  const heightPx = Math.min(SANKEY_MAX_PX[w], Math.max(narrow ? 480 : 380, wanted));
+  const nodeGapPx = Math.max(
+    2,
+    Math.min(SANKEY_ROW_PX, Math.floor((heightPx - SANKEY_FLOW_PX[w]) / Math.max(1, ends))),
+  );
+  return { heightPx, nodeGapPx };
+}
+
+/**
+ * The metering tree as a Sankey (remainders grey, named as losses and unmetered loads), left to right with every
+ * node named beside it — on a phone (`narrow`) the name only, on a wide screen name and figure; end nodes' names
+ * cut to the margin they have (the full name, figure and coverage in the tooltip and the table below).
  * @param {any} flow  /energy/flow answer
  * @param {string} lang
  * @param {boolean} narrow  a phone-width view
@@ -212,7 +258,10 @@ export function sankeyOption(flow, lang, narrow) {
   const byId = new Map(nodes.map((/** @type {any} */ n) => [n.id, n]));
   const nameOf = (/** @type {any} */ n) => (n.kind === 'remainder' ? t('energy.flow.remainder') : n.name);
   const linked = new Set(flow.links.flatMap((/** @type {any} */ l) => [l.source, l.target]));
+  const ends = sankeyEnds(flow);
   const dark = getTheme() === 'dark';
+  const namesPx = SANKEY_NAMES_PX[narrow ? 'narrow' : 'wide'];
+  const layout = sankeyLayout(flow, narrow);
   return {
     tooltip: {
       trigger: 'item',
@@ -247,58 +296,49 @@ export function sankeyOption(flow, lang, narrow) {
         type: 'sankey',
         orient: 'horizontal',
         left: narrow ? 4 : 8,
-        right: narrow ? 96 : 120,
+        right: namesPx,
         top: narrow ? 4 : 28,
-        bottom: narrow ? 4 : 8,
-        nodeGap: narrow ? 10 : 6,
+        bottom: narrow ? 8 : 10,
+        nodeGap: layout.nodeGapPx,
         nodeWidth: narrow ? 8 : 12,
         draggable: false,
         emphasis: { focus: 'adjacency' },
         lineStyle: { color: 'gradient', opacity: 0.35 },
+        // Names that would still overlap (a tree too big for the height limit, a long inner name reaching the
+        // next column) are hidden, the smaller node's first. Not on a phone with a name line per end node: there
+        // the inner names' plates (cut to 90 px) reach into the last column and would hide end names that do
+        // not overlap any other name.
+        ...(!narrow || layout.nodeGapPx < SANKEY_ROW_PX ? { labelLayout: { hideOverlap: true } } : {}),
         label: {
           ...plainLabel(),
-          fontSize: 10,
+          fontSize: SANKEY_FONT_PX,
+          lineHeight: SANKEY_ROW_PX - 2,
           formatter: (/** @type {any} */ p) => {
             const n = byId.get(p.name);
             if (!n) return p.name;
             // On a phone the name only: the figure is one tap away (tooltip) and in the table.
             return narrow ? nameOf(n) : `${nameOf(n)} ${formatNumber(n.quantity, lang, 0)}`;
           },
-          ...(narrow
-            ? {
-                width: 90,
-                overflow: 'truncate',
-                ellipsis: '…',
-                // Names of inner nodes sit over the flows: a plate keeps them legible.
-                backgroundColor: dark ? 'rgba(16, 22, 28, 0.72)' : 'rgba(255, 255, 255, 0.78)',
-                padding: [1, 2],
-                borderRadius: 2,
-              }
-            : {}),
+          // Names of inner nodes sit over the flows: a plate keeps them legible.
+          backgroundColor: dark ? 'rgba(16, 22, 28, 0.72)' : 'rgba(255, 255, 255, 0.78)',
+          padding: [1, 2],
+          borderRadius: 2,
+          ...(narrow ? { width: namesPx - 6, overflow: 'truncate', ellipsis: '…' } : {}),
         },
         data: nodes
           .filter((/** @type {any} */ n) => linked.has(n.id) || n.parentId === null)
           .map((/** @type {any} */ n) => ({
             name: n.id,
             ...(n.kind === 'remainder' ? { itemStyle: { color: '#868e96' } } : {}),
+            // End nodes' names stay inside the chart's right margin.
+            ...(ends.has(n.id)
+              ? { label: { width: namesPx - 10, overflow: 'truncate', ellipsis: '…' } }
+              : {}),
           })),
         links: flow.links,
       },
     ],
   };
-}
-
-/**
- * The Sankey's height on a phone: room for a name beside every end node (a line of text plus the gap), the rest
- * for the flows — so small consumers do not pile their names onto each other. On a wide screen the CSS height.
- * @param {any} flow  /energy/flow answer
- * @returns {number}
- */
-export function narrowSankeyHeightPx(flow) {
-  const sources = new Set(flow.links.map((/** @type {any} */ l) => l.source));
-  const targets = new Set(flow.links.map((/** @type {any} */ l) => l.target));
-  const ends = [...targets].filter((id) => !sources.has(id)).length;
-  return Math.max(480, 18 * ends + 320);
 }
 
 /**

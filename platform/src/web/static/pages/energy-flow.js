@@ -8,7 +8,7 @@
 import { apiGet, factoryPath } from '../api.js';
 import { ChartSlot, loadECharts } from '../charts.js';
 import { h, table } from '../dom.js';
-import { heatmapOption, meterCurveOption, narrowSankeyHeightPx, sankeyOption } from '../energy-charts.js';
+import { heatmapOption, meterCurveOption, sankeyLayout, sankeyOption } from '../energy-charts.js';
 import { displayUnit, formatNumber, formatPercent } from '../format.js';
 import { label, t } from '../i18n.js';
 import {
@@ -175,7 +175,7 @@ export const flowPage = {
         }),
       });
       const narrow = ctx.view.clientWidth < 640;
-      if (narrow) box.style.height = `${narrowSankeyHeightPx(flow)}px`;
+      box.style.height = `${sankeyLayout(flow, narrow).heightPx}px`;
       const chart = await slot.set(sankeyOption(flow, ctx.lang, narrow));
       chart.on('click', (/** @type {any} */ p) => {
         if (p.dataType === 'node' && !String(p.name).includes('~')) go(ctx, { ...q, node: p.name });

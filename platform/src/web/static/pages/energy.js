@@ -11,13 +11,7 @@
 import { apiGet, factoryPath } from '../api.js';
 import { ChartSlot, loadECharts } from '../charts.js';
 import { h } from '../dom.js';
-import {
-  barsOption,
-  loadCurveOption,
-  lossesOption,
-  narrowSankeyHeightPx,
-  sankeyOption,
-} from '../energy-charts.js';
+import { barsOption, loadCurveOption, lossesOption, sankeyLayout, sankeyOption } from '../energy-charts.js';
 import { formatNumber, formatTime, oneLanguage } from '../format.js';
 import { t } from '../i18n.js';
 import { fetchStepSeries } from '../series-source.js';
@@ -153,17 +147,19 @@ export const energyPage = {
         section(t('energy.areasTitle'), areaNote, slots.areas.el),
         section(t('energy.topTitle'), slots.top.el),
       ),
-      h(
-        'div',
-        { class: 'columns' },
-        section(t('energy.flowTodayTitle'), flowLink, slots.flow.el),
-        section(t('alarm.activeTitle'), alarmsBox),
-      ),
+      // The whole width: a name line for each of tens of end meters, and room between the columns for the
+      // feeders' names (in half a 1366-px screen they ran into the next column and onto each other).
+      section(t('energy.flowTodayTitle'), flowLink, slots.flow.el),
       h(
         'div',
         { class: 'columns' },
         section(t('lines.title'), linesBox, slots.losses.el),
-        section(t('energy.unitTitle'), unitBox, h('h3', {}, t('energy.coverageTitle')), coverageBox),
+        h(
+          'div',
+          {},
+          section(t('alarm.activeTitle'), alarmsBox),
+          section(t('energy.unitTitle'), unitBox, h('h3', {}, t('energy.coverageTitle')), coverageBox),
+        ),
       ),
       updated,
     );
@@ -247,7 +243,7 @@ export const energyPage = {
     const drawRest = async (/** @type {any} */ d) => {
       if (d.flow?.links.length) {
         const narrow = ctx.view.clientWidth < 640;
-        const height = narrow ? `${narrowSankeyHeightPx(d.flow)}px` : '';
+        const height = `${sankeyLayout(d.flow, narrow).heightPx}px`;
         const resized = slots.flow.el.style.height !== height;
         slots.flow.el.style.height = height;
         const chart = await slots.flow.set(sankeyOption(d.flow, ctx.lang, narrow));
