@@ -97,6 +97,8 @@ export class InfluxStore implements TimeSeriesStore {
     this.target = writeTarget(o.url, o.database, username, password, o.requestTimeoutMs);
     this.backend = {
       rows: (key, fromMs, toMs) => this.reader.rows(key, fromMs, toMs),
+      rowsMany: (keys, fromMs, toMs) => this.reader.rowsMany(keys, fromMs, toMs),
+      rollupsMany: (keys, widthMs, fromMs, toMs) => this.reader.rollupsMany(keys, widthMs, fromMs, toMs),
       rollups: (key, widthMs, fromMs, toMs, into) => this.reader.rollups(key, widthMs, fromMs, toMs, into),
       rollupColumns: (key, t) => this.reader.rollupColumns(key, t),
       // InfluxDB answers over HTTP: overlapping round trips keep both of its cores busy.
