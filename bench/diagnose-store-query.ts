@@ -3,7 +3,8 @@
  * private influxd kept in --dir (reused by later runs: iterate on the read path without rewriting a year),
  * then `loadEnergyInputs` timed --repeat times, counting InfluxQL queries, response bytes (JSON length) and
  * Node CPU (process.cpuUsage) against wall time.
- *   npx tsx bench/diagnose-store-query.ts --dir /tmp/diag-q [--meters 50] [--days 365] [--repeat 3]
+ *   npx tsx bench/diagnose-store-query.ts --dir /tmp/diag-q [--meters 50] [--days 365] [--repeat 3] [--compare]
+ * --compare alternates runs with and without the batched reads (engine/prefetch.ts) in the same process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnergyInputs } from '../platform/src/query/energy-inputs.js';
+import type { StoreBackend } from '../platform/src/store/engine/load.js';
 import { createStore } from '../platform/src/store/index.js';
 import { InfluxReader } from '../platform/src/store/influx/reader.js';
 import { freePort, waitFor } from '../tests/harness/ports.js';
@@ -25,6 +27,8 @@ const { values } = parseArgs({
     meters: { type: 'string', default: '50' },
     days: { type: 'string', default: '365' },
     repeat: { type: 'string', default: '3' },
+    // Alternate runs without the batched reads (engine/prefetch.ts): the read path as before, same process.
+    compare: { type: 'boolean', default: false },
   },
 });
 const dir = path.resolve(values.dir);
@@ -127,7 +131,12 @@ try {
     if (w.meters !== o.meters || w.days !== o.days) throw new Error(`--dir holds ${JSON.stringify(w)}`);
   }
   const snapshot = snapshotOf(input, metrics);
-  for (let r = 0; r < Number(values.repeat); r++) {
+  const backend = (store as unknown as { backend: StoreBackend }).backend;
+  const batched = { rowsMany: backend.rowsMany, rollupsMany: backend.rollupsMany };
+  for (let r = 0; r < Number(values.repeat) * (values.compare ? 2 : 1); r++) {
+    const perSeries = values.compare === true && r % 2 === 1;
+    backend.rowsMany = perSeries ? undefined : batched.rowsMany;
+    backend.rollupsMany = perSeries ? undefined : batched.rollupsMany;
     Object.assign(q, { calls: 0, bytes: 0, ms: 0 });
     byMeasurement.clear();
     const c0 = process.cpuUsage();
@@ -159,6 +168,7 @@ try {
     console.log(
       JSON.stringify({
         run: r,
+        reads: perSeries ? 'per series' : 'batched',
         wallMs: Math.round(wall),
         cpuMs: Math.round((c.user + c.system) / 1000),
         queries: q.calls,

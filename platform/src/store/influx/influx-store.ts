@@ -31,6 +31,7 @@ import type {
 } from '../types.js';
 import { authRefused, type InfluxCredentials, influxCredentials, influxStatus } from './auth.js';
 import { DirtyMarks } from './dirty-marks.js';
+import { queryTarget } from './http-query.js';
 import { postLines, type WriteTarget, writeTarget } from './http-write.js';
 import { LineBuffer, type LinePrefix, linePrefix } from './line-buffer.js';
 import { pointLineAfter, seriesTags } from './line-protocol.js';
@@ -92,7 +93,12 @@ export class InfluxStore implements TimeSeriesStore {
       database: o.database,
       pool: { maxRetries: 0, requestTimeout: o.requestTimeoutMs, backoff: NO_BACKOFF },
     });
-    this.reader = new InfluxReader(this.client, o.database, o.retentionNames);
+    this.reader = new InfluxReader(
+      this.client,
+      o.database,
+      o.retentionNames,
+      queryTarget(o.url, o.database, username, password, o.requestTimeoutMs),
+    );
     this.schema = new InfluxSchema(this.client, o.database, o.retentionNames, o.retention);
     this.target = writeTarget(o.url, o.database, username, password, o.requestTimeoutMs);
     this.backend = {

@@ -5,6 +5,7 @@ import { compactPageInto, decodeCompactPage } from '../rollup/compact.js';
 import { type Packed, PackedBuilder } from '../rollup/pack.js';
 import type { RawRow } from '../rollup/summary.js';
 import type { LatestValue, SeriesKey } from '../types.js';
+import { InfluxQueryError, type QueryTarget, selectTimeAndField } from './http-query.js';
 import { anyOf, qualified, quoteIdent, quoteString, seriesWhere, timeRange } from './influxql.js';
 import {
   HAS_TEXT,
@@ -28,9 +29,7 @@ const MAX_PAGES = 20_000;
 const SERIES_PER_QUERY = 100;
 const DAY_MS = 86_400_000;
 
-export class InfluxQueryError extends Error {
-  override name = 'InfluxQueryError';
-}
+export { InfluxQueryError };
 
 /** Reads through the `influx` client (InfluxQL over HTTP, epoch ms); every id goes through influxql.ts. */
 export class InfluxReader {
@@ -38,7 +37,14 @@ export class InfluxReader {
     private readonly client: InfluxDB,
     private readonly db: string,
     private readonly rp: RetentionNames,
+    /** Where rollup pages are read as CSV (http-query.ts); absent: through the client, as JSON. */
+    private readonly csv?: QueryTarget,
   ) {}
+
+  /** The rows of the first series of a SELECT (JSON through the client). */
+  private async values(query: string): Promise<unknown[][]> {
+    return (await this.select(query))[0]?.values ?? [];
+  }
 
   async select(query: string): Promise<InfluxSeries[]> {
     let res: InfluxResponse;
@@ -62,16 +68,16 @@ export class InfluxReader {
     toMs: number,
     limit: number,
     onPage: (values: unknown[][]) => Promise<void> | void,
+    read: (query: string) => Promise<unknown[][]> = (query) => this.values(query),
   ): Promise<void> {
     const cols = fields.map(quoteIdent).join(', ');
     let start = fromMs;
     let total = 0;
     for (let page = 0; page < MAX_PAGES && start < toMs && total < limit; page++) {
       const n = Math.min(PAGE, limit - total);
-      const series = await this.select(
+      const values = await read(
         `SELECT ${cols} FROM ${from} WHERE ${where} AND ${timeRange(start, toMs)} ORDER BY time ASC LIMIT ${n}`,
       );
-      const values = series[0]?.values ?? [];
       total += values.length;
       if (values.length > 0) await onPage(values);
       if (values.length < n) break;
@@ -121,7 +127,8 @@ export class InfluxReader {
     const [from, pageMs] = this.rollupSource(widthMs);
     const full = await this.groupedPages(from, ['p'], keys, alignDown(fromMs, pageMs), toMs, (i, values) => {
       const b = new PackedBuilder(Math.max(1, values.length * Math.ceil(pageMs / widthMs)));
-      for (const v of values) addRollupPage(b, widthMs, v, fromMs, toMs);
+      for (const v of values)
+        addRollupPage(b, widthMs, v[0] as number, Buffer.from(String(v[1] ?? ''), 'base64'), fromMs, toMs);
       out[i] = b.finish();
     });
     for (const i of full) out[i] = await this.rollups(keys[i] as SeriesKey, widthMs, fromMs, toMs);
@@ -235,6 +242,7 @@ export class InfluxReader {
       (values) => {
         for (const v of values) onPage(v[0] as number, Buffer.from(String(v[1] ?? ''), 'base64'));
       },
+      this.csv ? (query) => selectTimeAndField(this.csv as QueryTarget, query) : undefined,
     );
   }
 
@@ -250,17 +258,8 @@ export class InfluxReader {
     into?: PackedBuilder,
   ): Promise<Packed> {
     const out = into ?? new PackedBuilder(Math.min(100_000, Math.ceil((toMs - fromMs) / widthMs)));
-    const [from, pageMs] = this.rollupSource(widthMs);
-    await this.eachPage(
-      from,
-      ['p'],
-      seriesWhere(key),
-      alignDown(fromMs, pageMs),
-      toMs,
-      Number.MAX_SAFE_INTEGER,
-      (values) => {
-        for (const v of values) addRollupPage(out, widthMs, v, fromMs, toMs);
-      },
+    await this.rollupPages(key, widthMs, fromMs, toMs, (start, page) =>
+      addRollupPage(out, widthMs, start, page, fromMs, toMs),
     );
     return out.finish();
   }
@@ -321,16 +320,16 @@ export class InfluxReader {
   }
 }
 
-/** A stored rollup page row [time, p] into `out`: its buckets starting in [fromMs, toMs). */
+/** A stored rollup page into `out`: its buckets starting in [fromMs, toMs). */
 function addRollupPage(
   out: PackedBuilder,
   widthMs: number,
-  v: unknown[],
+  pageStartMs: number,
+  page: Buffer,
   fromMs: number,
   toMs: number,
 ): void {
-  const page = Buffer.from(String(v[1] ?? ''), 'base64');
-  if (widthMs === QUARTER_MS) decodeCompactPage(page, v[0] as number, widthMs, fromMs, toMs, out);
+  if (widthMs === QUARTER_MS) decodeCompactPage(page, pageStartMs, widthMs, fromMs, toMs, out);
   else out.addPage(page, fromMs, toMs);
 }
 
