@@ -4,7 +4,8 @@
  * then `loadEnergyInputs` timed --repeat times, counting InfluxQL queries, response bytes (JSON length) and
  * Node CPU (process.cpuUsage) against wall time.
  *   npx tsx bench/diagnose-store-query.ts --dir /tmp/diag-q [--meters 50] [--days 365] [--repeat 3] [--compare]
- * --compare alternates runs with and without the batched reads (engine/prefetch.ts) in the same process.
+ * --compare alternates runs with and without the batched reads (engine/prefetch.ts) and CSV rollup pages
+ * (influx/http-query.ts) in the same process: the read path as before next to the new one.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -133,10 +134,13 @@ try {
   const snapshot = snapshotOf(input, metrics);
   const backend = (store as unknown as { backend: StoreBackend }).backend;
   const batched = { rowsMany: backend.rowsMany, rollupsMany: backend.rollupsMany };
+  const reader = (store as unknown as { reader: { csv?: unknown } }).reader;
+  const csv = reader.csv;
   for (let r = 0; r < Number(values.repeat) * (values.compare ? 2 : 1); r++) {
     const perSeries = values.compare === true && r % 2 === 1;
     backend.rowsMany = perSeries ? undefined : batched.rowsMany;
     backend.rollupsMany = perSeries ? undefined : batched.rollupsMany;
+    reader.csv = perSeries ? undefined : csv;
     Object.assign(q, { calls: 0, bytes: 0, ms: 0 });
     byMeasurement.clear();
     const c0 = process.cpuUsage();
@@ -168,7 +172,7 @@ try {
     console.log(
       JSON.stringify({
         run: r,
-        reads: perSeries ? 'per series' : 'batched',
+        reads: perSeries ? 'as before: per series, JSON' : 'batched edges, CSV pages',
         wallMs: Math.round(wall),
         cpuMs: Math.round((c.user + c.system) / 1000),
         queries: q.calls,

@@ -13,7 +13,7 @@ export function queryTarget(
   timeoutMs: number,
 ): QueryTarget {
   const u = new URL(url);
-  const base = `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  const base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
   return {
     queryUrl: new URL(`${base}/query`),
     database,
