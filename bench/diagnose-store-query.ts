@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,6 +97,11 @@ await writeFile(
 );
 const influxd: ChildProcess = spawn('influxd', ['-config', confFile], { stdio: 'ignore' });
 const url = `http://127.0.0.1:${port}`;
+/** influxd's CPU time (user + system, /proc/<pid>/stat, 10 ms ticks). */
+const influxdCpuMs = (): number => {
+  const f = readFileSync(`/proc/${influxd.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
 try {
   await waitFor(
     async () => (await fetch(`${url}/ping`).catch(() => null))?.status === 204,
@@ -143,6 +148,7 @@ try {
     reader.csv = perSeries ? undefined : csv;
     Object.assign(q, { calls: 0, bytes: 0, ms: 0 });
     byMeasurement.clear();
+    const s0 = influxdCpuMs();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const stages = new Map<string, number>();
@@ -175,6 +181,7 @@ try {
         reads: perSeries ? 'as before: per series, JSON' : 'batched edges, CSV pages',
         wallMs: Math.round(wall),
         cpuMs: Math.round((c.user + c.system) / 1000),
+        influxdCpuMs: influxdCpuMs() - s0,
         queries: q.calls,
         queryMs: Math.round(q.ms),
         responseMB: Math.round(q.bytes / 1e5) / 10,
