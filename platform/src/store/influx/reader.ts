@@ -31,7 +31,10 @@ const DAY_MS = 86_400_000;
 
 export { InfluxQueryError };
 
-/** Reads through the `influx` client (InfluxQL over HTTP, epoch ms); every id goes through influxql.ts. */
+/**
+ * Reads through the `influx` client (InfluxQL over HTTP, epoch ms; rollup pages as CSV, http-query.ts); every id
+ * goes through influxql.ts.
+ */
 export class InfluxReader {
   constructor(
     private readonly client: InfluxDB,
