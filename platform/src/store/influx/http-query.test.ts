@@ -64,6 +64,8 @@ describe('selectTimeAndField', () => {
     const t = queryTarget(url, 'db', undefined, undefined, 5_000);
     answer = { status: 200, type: 'text/csv', body: 'error\n"error parsing query: found bad"\n' };
     await expect(selectTimeAndField(t, Q)).rejects.toThrow(/found bad/);
+    answer = { status: 200, type: 'text/csv', body: 'error\n"measurement not found: 设备\'1"\n' };
+    await expect(selectTimeAndField(t, Q)).rejects.toThrow(/not found: 设备'1/);
     answer = { status: 401, type: 'application/json', body: '{"error":"authorization failed"}' };
     await expect(selectTimeAndField(t, Q)).rejects.toThrow(/HTTP 401.*authorization failed/);
     await expect(selectTimeAndField(t, Q)).rejects.toBeInstanceOf(InfluxQueryError);

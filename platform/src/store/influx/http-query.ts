@@ -38,20 +38,23 @@ export async function selectTimeAndField(t: QueryTarget, query: string): Promise
   const url = new URL(t.queryUrl);
   url.searchParams.set('db', t.database);
   url.searchParams.set('epoch', 'ms');
-  let res: { status: number; type: string; text: string };
+  let res: { status: number; type: string; body: Buffer };
   try {
     res = await post(url, `q=${encodeURIComponent(query)}`, t);
   } catch (e) {
     throw new InfluxQueryError(`InfluxDB query failed: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const { text } = res;
+  // Rows are ASCII (base64, digits): latin1 makes one-byte strings without UTF-8 validation (measured 1.7 s of
+  // CPU for utf8 over a year of 200 meters' pages). Messages and JSON may hold any text: UTF-8.
+  const csv = res.status === 200 && res.type.includes('csv');
+  const text = res.body.toString(csv ? 'latin1' : 'utf8');
   const fail = (why: string) =>
     new InfluxQueryError(
       `InfluxDB query failed: ${why.trim().slice(0, 300)} — query: ${query.slice(0, 300)}`,
     );
   if (res.status !== 200) throw fail(`HTTP ${res.status}: ${text}`);
-  if (!res.type.includes('csv')) return jsonRows(text, fail);
-  if (text.startsWith('error')) throw fail(text.slice(text.indexOf('\n') + 1));
+  if (!csv) return jsonRows(text, fail);
+  if (text.startsWith('error')) throw fail(res.body.toString('utf8', text.indexOf('\n') + 1));
   const rows: unknown[][] = [];
   let at = text.indexOf('\n') + 1; // past the header name,tags,time,<field>
   if (at === 0) return rows;
@@ -77,7 +80,7 @@ function post(
   url: URL,
   body: string,
   t: QueryTarget,
-): Promise<{ status: number; type: string; text: string }> {
+): Promise<{ status: number; type: string; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = (url.protocol === 'https:' ? https : http).request(
       url,
@@ -99,7 +102,7 @@ function post(
           resolve({
             status: res.statusCode ?? 0,
             type: String(res.headers['content-type'] ?? ''),
-            text: Buffer.concat(chunks).toString('utf8'),
+            body: Buffer.concat(chunks),
           }),
         );
       },
