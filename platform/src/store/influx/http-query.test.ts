@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxQueryError, queryTarget, selectTimeAndField } from './http-query.js';
+import { writeTarget } from './http-write.js';
 
 /*
  * The CSV read of rollup pages against canned InfluxDB answers (a loopback server): the rows as JSON would
@@ -42,7 +43,7 @@ describe('selectTimeAndField', () => {
       type: 'text/csv',
       body: 'name,tags,time,p\nm,,1735603200000,AkAA+/=\r\nm,,1735689600000,\nm,,1735776000000,Ag==\n',
     };
-    const t = queryTarget(`${url}/base/`, 'my db', 'u', 'p:w', 5_000);
+    const t = queryTarget(writeTarget(`${url}/base/`, 'my db', 'u', 'p:w', 5_000));
     expect(await selectTimeAndField(t, Q)).toEqual([
       [1735603200000, 'AkAA+/='],
       [1735689600000, ''],
@@ -56,12 +57,14 @@ describe('selectTimeAndField', () => {
 
   it('no rows: an empty answer', async () => {
     answer = { status: 200, type: 'text/csv', body: '' };
-    expect(await selectTimeAndField(queryTarget(url, 'db', undefined, undefined, 5_000), Q)).toEqual([]);
+    expect(
+      await selectTimeAndField(queryTarget(writeTarget(url, 'db', undefined, undefined, 5_000)), Q),
+    ).toEqual([]);
     expect(seen.auth).toBeUndefined();
   });
 
   it("InfluxDB's error line, an HTTP error and an unreachable server are InfluxQueryErrors naming the cause", async () => {
-    const t = queryTarget(url, 'db', undefined, undefined, 5_000);
+    const t = queryTarget(writeTarget(url, 'db', undefined, undefined, 5_000));
     answer = { status: 200, type: 'text/csv', body: 'error\n"error parsing query: found bad"\n' };
     await expect(selectTimeAndField(t, Q)).rejects.toThrow(/found bad/);
     answer = { status: 200, type: 'text/csv', body: 'error\n"measurement not found: 设备\'1"\n' };
@@ -69,12 +72,12 @@ describe('selectTimeAndField', () => {
     answer = { status: 401, type: 'application/json', body: '{"error":"authorization failed"}' };
     await expect(selectTimeAndField(t, Q)).rejects.toThrow(/HTTP 401.*authorization failed/);
     await expect(selectTimeAndField(t, Q)).rejects.toBeInstanceOf(InfluxQueryError);
-    const down = queryTarget('http://127.0.0.1:1', 'db', undefined, undefined, 5_000);
+    const down = queryTarget(writeTarget('http://127.0.0.1:1', 'db', undefined, undefined, 5_000));
     await expect(selectTimeAndField(down, Q)).rejects.toBeInstanceOf(InfluxQueryError);
   });
 
   it('a server answering JSON anyway is read as JSON (rows and statement errors)', async () => {
-    const t = queryTarget(url, 'db', undefined, undefined, 5_000);
+    const t = queryTarget(writeTarget(url, 'db', undefined, undefined, 5_000));
     answer = {
       status: 200,
       type: 'application/json',

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { WriteTarget } from './http-write.js';
 
 export class InfluxQueryError extends Error {
   override name = 'InfluxQueryError';
@@ -7,23 +8,13 @@ export class InfluxQueryError extends Error {
 
 export type QueryTarget = { queryUrl: URL; database: string; authHeader?: string; timeoutMs: number };
 
-/** Where queries go, from the configured URL (credentials given separately, as for writes). */
-export function queryTarget(
-  url: string,
-  database: string,
-  username: string | undefined,
-  password: string | undefined,
-  timeoutMs: number,
-): QueryTarget {
-  const u = new URL(url);
-  const base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+/** Where queries go: next to /write, with the same database, credentials and timeout. */
+export function queryTarget(w: WriteTarget): QueryTarget {
   return {
-    queryUrl: new URL(`${base}/query`),
-    database,
-    ...(username !== undefined
-      ? { authHeader: `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` }
-      : {}),
-    timeoutMs,
+    queryUrl: new URL(w.writeUrl.href.replace(/\/write$/, '/query')),
+    database: w.database,
+    ...(w.authHeader ? { authHeader: w.authHeader } : {}),
+    timeoutMs: w.timeoutMs,
   };
 }
 

@@ -93,14 +93,9 @@ export class InfluxStore implements TimeSeriesStore {
       database: o.database,
       pool: { maxRetries: 0, requestTimeout: o.requestTimeoutMs, backoff: NO_BACKOFF },
     });
-    this.reader = new InfluxReader(
-      this.client,
-      o.database,
-      o.retentionNames,
-      queryTarget(o.url, o.database, username, password, o.requestTimeoutMs),
-    );
-    this.schema = new InfluxSchema(this.client, o.database, o.retentionNames, o.retention);
     this.target = writeTarget(o.url, o.database, username, password, o.requestTimeoutMs);
+    this.reader = new InfluxReader(this.client, o.database, o.retentionNames, queryTarget(this.target));
+    this.schema = new InfluxSchema(this.client, o.database, o.retentionNames, o.retention);
     this.backend = {
       rows: (key, fromMs, toMs) => this.reader.rows(key, fromMs, toMs),
       rowsMany: (keys, fromMs, toMs) => this.reader.rowsMany(keys, fromMs, toMs),
