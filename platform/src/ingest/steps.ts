@@ -39,10 +39,48 @@ export class TransientIngestError extends Error {
   }
 }
 
+/** SQLite: busy, locked, disk full or failing, unopenable — the disk's or another process's state. */
+const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)/;
+/**
+ * PostgreSQL SQLSTATEs (PostgreSQL manual, appendix A "PostgreSQL Error Codes") where the server or the
+ * connection failed, not the statement: class 08 connection exception (08003 connection_does_not_exist,
+ * 08006 connection_failure, …), 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now,
+ * 40001 serialization_failure, 40P01 deadlock_detected, class 53 insufficient resources (disk full, out of
+ * memory, too many connections), 58030 io_error.
+ */
+const PG_TRANSIENT = /^(08[0-9A-Z]{3}|57P0[123]|40001|40P01|53[0-9A-Z]{3}|58030)$/;
+/** Node socket errors of a dropped, refused or unreachable connection. */
+const NET_TRANSIENT = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+/** node-postgres (pg 8, pg-pool 3) reports a lost or closed connection and its timeouts without a code. */
+const PG_CONNECTION_LOST =
+  /^(Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect|Query read timeout|timeout expired)$/;
+
+/**
+ * A failure that is not the message's fault (store, repository, disk or connection): the message is left
+ * unacknowledged for redelivery instead of dead-lettered. Looks through `cause` (wrapped errors).
+ */
 export function isTransient(e: unknown): boolean {
-  if (e instanceof TransientIngestError) return true;
-  const code = (e as { code?: unknown })?.code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)/.test(code);
+  let x: unknown = e;
+  for (let depth = 0; depth < 5 && x && typeof x === 'object'; depth++) {
+    if (x instanceof TransientIngestError) return true;
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (SQLITE_TRANSIENT.test(code) || PG_TRANSIENT.test(code) || NET_TRANSIENT.has(code)) return true;
+    }
+    const message = (x as { message?: unknown }).message;
+    if (typeof message === 'string' && PG_CONNECTION_LOST.test(message)) return true;
+    x = (x as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 export type IngestContext = {

@@ -50,6 +50,13 @@ export interface StoreBackend {
    * (rollup/columns.ts), for queries whose buckets are exactly rollup buckets. Call after prepareRollups.
    */
   rollupColumns?(key: SeriesKey, t: ColumnTarget): Promise<void>;
+  /**
+   * Optional: rows() of many series over one range in one read, answers in the order of keys — for stores
+   * where a round trip costs more than the rows (engine/prefetch.ts).
+   */
+  rowsMany?(keys: readonly SeriesKey[], fromMs: number, toMs: number): Promise<RawRow[][]>;
+  /** Optional: rollups() of many series over one range in one read (without `into`), in the order of keys. */
+  rollupsMany?(keys: readonly SeriesKey[], widthMs: number, fromMs: number, toMs: number): Promise<Packed[]>;
   /** Series answered concurrently: 1 for a synchronous store, more where round trips can overlap. */
   readonly seriesConcurrency: number;
 }

@@ -34,6 +34,7 @@ import {
   type QueryStats,
   type StoreBackend,
 } from './load.js';
+import { type PrefetchWindow, withPrefetchedWindows } from './prefetch.js';
 import {
   columnsNeedRawForHold,
   type HeldColumns,
@@ -50,7 +51,7 @@ import {
  * numbers, one pass instead of one per question.
  */
 export async function runSummaryQuery(
-  b: StoreBackend,
+  store: StoreBackend,
   stats: QueryStats,
   q: SummaryQuery,
 ): Promise<SeriesSummaries[]> {
@@ -68,6 +69,7 @@ export async function runSummaryQuery(
   // series, read, folded and dropped — allocated once per query instead of once per series.
   const pool: Scratch[] = [];
   const frame = frameOf(spans);
+  const b = spans.length > 0 ? withPrefetchedWindows(store, q.series, edgeWindows(q)) : store;
   return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
     const scratch = pool.pop() ?? {
       packed: new PackedBuilder(
@@ -158,6 +160,27 @@ async function summariesOf(
 }
 
 const lookbackOf = (q: SummaryQuery) => q.gapLookbackMs ?? DEFAULT_GAP_LOOKBACK_MS;
+
+/**
+ * What counterEdges() and heldBefore() read around the range, read for all series of the query at once where
+ * the store can (engine/prefetch.ts): raw rows an hour either side (the readings within an evidence limit of up
+ * to an hour), hour rollups back to the gap look-back and the staleness limit, in the widening steps heldBefore()
+ * takes (a window is read only when a series asks inside it).
+ */
+function edgeWindows(q: SummaryQuery): PrefetchWindow[] {
+  const rows = [
+    { fromMs: Math.max(0, q.fromMs - HOUR_MS), toMs: q.fromMs, widthMs: 0 },
+    { fromMs: q.toMs, toMs: q.toMs + HOUR_MS, widthMs: 0 },
+  ];
+  const back = new Set([HOUR_MS, 24 * HOUR_MS, 7 * 24 * HOUR_MS, 35 * 24 * HOUR_MS, lookbackOf(q)]);
+  if (q.maxHoldMs !== undefined) back.add(q.maxHoldMs);
+  const hours = [...back]
+    .filter((ms) => ms > 0 && ms <= MAX_PREFETCH_BACK_MS)
+    .map((ms) => ({ fromMs: Math.max(0, q.fromMs - ms), toMs: q.fromMs, widthMs: HOUR_MS }));
+  return [...rows, ...hours];
+}
+/** Hour rollups further back than this are read per series (a window is read whole for every series). */
+const MAX_PREFETCH_BACK_MS = 35 * 24 * HOUR_MS;
 
 /**
  * The direct path: when the query's buckets are exactly 15-min or 1-h rollup buckets (whole ones: the range

@@ -11,7 +11,7 @@ export function writeTarget(
   timeoutMs: number,
 ): WriteTarget {
   const u = new URL(url);
-  const base = `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  const base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
   return {
     writeUrl: new URL(`${base}/write`),
     database,

@@ -31,6 +31,7 @@ import type {
 } from '../types.js';
 import { authRefused, type InfluxCredentials, influxCredentials, influxStatus } from './auth.js';
 import { DirtyMarks } from './dirty-marks.js';
+import { queryTarget } from './http-query.js';
 import { postLines, type WriteTarget, writeTarget } from './http-write.js';
 import { LineBuffer, type LinePrefix, linePrefix } from './line-buffer.js';
 import { pointLineAfter, seriesTags } from './line-protocol.js';
@@ -92,11 +93,13 @@ export class InfluxStore implements TimeSeriesStore {
       database: o.database,
       pool: { maxRetries: 0, requestTimeout: o.requestTimeoutMs, backoff: NO_BACKOFF },
     });
-    this.reader = new InfluxReader(this.client, o.database, o.retentionNames);
-    this.schema = new InfluxSchema(this.client, o.database, o.retentionNames, o.retention);
     this.target = writeTarget(o.url, o.database, username, password, o.requestTimeoutMs);
+    this.reader = new InfluxReader(this.client, o.database, o.retentionNames, queryTarget(this.target));
+    this.schema = new InfluxSchema(this.client, o.database, o.retentionNames, o.retention);
     this.backend = {
       rows: (key, fromMs, toMs) => this.reader.rows(key, fromMs, toMs),
+      rowsMany: (keys, fromMs, toMs) => this.reader.rowsMany(keys, fromMs, toMs),
+      rollupsMany: (keys, widthMs, fromMs, toMs) => this.reader.rollupsMany(keys, widthMs, fromMs, toMs),
       rollups: (key, widthMs, fromMs, toMs, into) => this.reader.rollups(key, widthMs, fromMs, toMs, into),
       rollupColumns: (key, t) => this.reader.rollupColumns(key, t),
       // InfluxDB answers over HTTP: overlapping round trips keep both of its cores busy.
