@@ -19,6 +19,7 @@ import type { StoreBackend } from '../platform/src/store/engine/load.js';
 import { createStore } from '../platform/src/store/index.js';
 import { InfluxReader } from '../platform/src/store/influx/reader.js';
 import { freePort, waitFor } from '../tests/harness/ports.js';
+import { influxdConfig } from '../tests/harness/services.js';
 import { syntheticPlant } from './diagnose.js';
 import { plantSeries, points, snapshotOf } from './diagnose-store-data.js';
 
@@ -75,26 +76,7 @@ await mkdir(dir, { recursive: true });
 const confFile = path.join(dir, 'influxdb.conf');
 const fresh = !existsSync(path.join(dir, 'written.json'));
 const port = await freePort();
-await writeFile(
-  confFile,
-  [
-    'reporting-disabled = true',
-    `bind-address = "127.0.0.1:${await freePort()}"`,
-    '[meta]',
-    `  dir = "${dir}/meta"`,
-    '[data]',
-    `  dir = "${dir}/data"`,
-    `  wal-dir = "${dir}/wal"`,
-    '  query-log-enabled = false',
-    '[monitor]',
-    '  store-enabled = false',
-    '[http]',
-    `  bind-address = "127.0.0.1:${port}"`,
-    '  log-enabled = false',
-    '  max-body-size = 0',
-    '',
-  ].join('\n'),
-);
+await writeFile(confFile, influxdConfig({ dir, httpPort: port, rpcPort: await freePort() }));
 const influxd: ChildProcess = spawn('influxd', ['-config', confFile], { stdio: 'ignore' });
 const url = `http://127.0.0.1:${port}`;
 /** influxd's CPU time (user + system, /proc/<pid>/stat, 10 ms ticks). */

@@ -162,6 +162,31 @@ export type InfluxOptions = {
   auth?: { username: string; password: string };
 };
 
+/** influxd's configuration: loopback ports, data under `dir`, quiet logs (the harness and the benchmarks). */
+export function influxdConfig(o: { dir: string; httpPort: number; rpcPort: number; auth?: boolean }): string {
+  return [
+    'reporting-disabled = true',
+    `bind-address = "127.0.0.1:${o.rpcPort}"`,
+    '[meta]',
+    `  dir = "${o.dir}/meta"`,
+    '[data]',
+    `  dir = "${o.dir}/data"`,
+    `  wal-dir = "${o.dir}/wal"`,
+    '  query-log-enabled = false',
+    '  cache-snapshot-write-cold-duration = "10s"',
+    '[monitor]',
+    '  store-enabled = false',
+    '[http]',
+    `  bind-address = "127.0.0.1:${o.httpPort}"`,
+    '  log-enabled = false',
+    '  max-body-size = 0',
+    ...(o.auth ? ['  auth-enabled = true'] : []),
+    '[continuous_queries]',
+    '  log-enabled = false',
+    '',
+  ].join('\n');
+}
+
 /** InfluxDB 1.x (Debian ships influxd 1.6.7) on a free loopback port with its data in a temp dir. */
 export async function startInflux(opts: InfluxOptions = {}): Promise<Service | null> {
   const envUrl = process.env.XIANG_TEST_INFLUX_URL;
@@ -175,30 +200,7 @@ export async function startInflux(opts: InfluxOptions = {}): Promise<Service | n
     const port = await freePort();
     const rpcPort = await freePort();
     const conf = path.join(dir, 'influxdb.conf');
-    await writeFile(
-      conf,
-      [
-        'reporting-disabled = true',
-        `bind-address = "127.0.0.1:${rpcPort}"`,
-        '[meta]',
-        `  dir = "${dir}/meta"`,
-        '[data]',
-        `  dir = "${dir}/data"`,
-        `  wal-dir = "${dir}/wal"`,
-        '  query-log-enabled = false',
-        '  cache-snapshot-write-cold-duration = "10s"',
-        '[monitor]',
-        '  store-enabled = false',
-        '[http]',
-        `  bind-address = "127.0.0.1:${port}"`,
-        '  log-enabled = false',
-        '  max-body-size = 0',
-        ...(opts.auth ? ['  auth-enabled = true'] : []),
-        '[continuous_queries]',
-        '  log-enabled = false',
-        '',
-      ].join('\n'),
-    );
+    await writeFile(conf, influxdConfig({ dir, httpPort: port, rpcPort, auth: !!opts.auth }));
     const url = `http://127.0.0.1:${port}`;
     const svc = new DaemonService(
       'influxdb',

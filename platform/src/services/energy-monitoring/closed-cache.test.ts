@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { device, point, registryMetric, tempStore } from '../../query/adapters.test-support.js';
 import { openPlatformDb } from '../../registry/db.js';
 import { DEFAULT_FACTORY_SETTINGS, type FactorySettingsStore } from '../../registry/factory-settings.js';
@@ -279,6 +279,31 @@ describe('closed months kept across restarts (platform SQLite)', () => {
     expect(closedReads(r0, AT)).toBeGreaterThan(0);
     expect(after).toEqual(await slowOverview(store, AT));
     expect(after).not.toEqual(first);
+    b.stop();
+  });
+
+  it('a drop that fails (SQLite busy, disk full) distrusts every kept row, now and after the next start', {
+    timeout: 120_000,
+  }, async () => {
+    const { a, first } = await firstRun();
+    const failing = vi.spyOn(ClosedInputStore.prototype, 'written').mockImplementation(() => {
+      throw new Error('SQLITE_BUSY: database is locked');
+    });
+    try {
+      // Late January data: the in-memory entry goes, the kept row cannot be dropped.
+      await a.write(all.filter((p) => p.tsMs < jan6));
+    } finally {
+      failing.mockRestore();
+    }
+    const truth = await slowOverview(store, AT);
+    expect(truth).not.toEqual(first);
+    // This process misses in memory and must not fall back on the stale row...
+    expect(await a.svc.overview('F1', AT)).toEqual(truth);
+    a.stop(); // ...and its graceful stop must not vouch for the rows.
+    const b = start();
+    const r0 = summaryReads.length;
+    expect(await b.svc.overview('F1', AT)).toEqual(truth);
+    expect(closedReads(r0, AT)).toBeGreaterThan(0);
     b.stop();
   });
 

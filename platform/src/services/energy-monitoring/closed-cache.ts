@@ -46,6 +46,20 @@ export class ClosedPeriodCache {
     }
   }
 
+  /**
+   * Dropping kept rows must not fail silently: a row that late data should have dropped would be answered
+   * again — by this process on its next miss and by the next start. When the drop fails, the kept rows are
+   * distrusted instead (the store stops answering them and the stop is not marked clean).
+   */
+  private invalidate(fn: (p: ClosedInputStore) => void): void {
+    if (!this.persisted) return;
+    try {
+      fn(this.persisted);
+    } catch {
+      this.persisted.distrust();
+    }
+  }
+
   /** The factory's cache for this tree (dropped and begun again when the tree changed). */
   private of(factoryId: string, signature: string): FactoryCache {
     const hit = this.factories.get(factoryId);
@@ -108,7 +122,7 @@ export class ClosedPeriodCache {
 
   /** Data written at or after `earliestTsMs`: entries it can change are dropped. True when an input was. */
   written(factoryId: string, earliestTsMs: number): boolean {
-    this.persistedDo((p) => p.written(factoryId, earliestTsMs));
+    this.invalidate((p) => p.written(factoryId, earliestTsMs));
     const f = this.factories.get(factoryId);
     if (!f) return false;
     let dropped = false;
@@ -126,7 +140,7 @@ export class ClosedPeriodCache {
 
   /** Everything of a factory (its settings changed), or of every factory. */
   drop(factoryId?: string): void {
-    this.persistedDo((p) => p.drop(factoryId));
+    this.invalidate((p) => p.drop(factoryId));
     if (factoryId === undefined) this.factories.clear();
     else this.factories.delete(factoryId);
   }

@@ -74,6 +74,8 @@ const hash = (s: string) => createHash('sha256').update(s).digest('hex');
 export class ClosedInputStore {
   /** toMs of the rows kept, per factory: a write drops rows only when one is affected (no SQL per write). */
   private readonly kept = new Map<string, Set<number>>();
+  /** Set when a drop could not be written: no row is answered any more, and the stop is not marked clean. */
+  private distrusted = false;
 
   /** Opens the table; rows left by a process that did not stop cleanly are dropped. */
   constructor(
@@ -109,7 +111,7 @@ export class ClosedInputStore {
 
   /** The kept input of [fromMs, toMs) read with this tree, or null (another tree's row is dropped). */
   get(factoryId: string, signature: string, fromMs: number, toMs: number): ClosedInput | null {
-    if (!this.kept.get(factoryId)?.has(toMs)) return null;
+    if (this.distrusted || !this.kept.get(factoryId)?.has(toMs)) return null;
     const row = this.db
       .prepare(
         'SELECT signature, meters, data FROM monitoring_closed_inputs WHERE factory = ? AND from_ms = ? AND to_ms = ?',
@@ -187,8 +189,14 @@ export class ClosedInputStore {
     }
   }
 
+  /** A drop failed (closed-cache.ts): rows that late data should have removed may remain. */
+  distrust(): void {
+    this.distrusted = true;
+  }
+
   /** The last step of a graceful stop, after the store is flushed and closed: the rows are valid next start. */
   markClean(): void {
+    if (this.distrusted) return; // the next start drops every row
     this.db.prepare("UPDATE monitoring_closed_state SET value = 'clean' WHERE key = 'stopped'").run();
   }
 }
