@@ -6,8 +6,9 @@
  */
 import { StatusCodes } from '@xiang/protocol';
 import type { DiagnosisInput } from '../platform/src/energy/types.js';
+import { loadEnergyInputs } from '../platform/src/query/energy-inputs.js';
 import type { RegistryMetric, RegistrySnapshot } from '../platform/src/registry/model.js';
-import type { StoredPoint } from '../platform/src/store/types.js';
+import type { StoredPoint, TimeSeriesStore } from '../platform/src/store/types.js';
 
 const SLOT = 900_000;
 const F = 'BENCH';
@@ -119,4 +120,26 @@ export function snapshotOf(input: DiagnosisInput, metrics: RegistryMetric[]): Re
       outputCounter: { deviceId: l.source.deviceId, metric: 'goodCount' },
     })),
   };
+}
+
+/** `loadEnergyInputs` over the plant's period, with the wall time (ms) of each stage it reports. */
+export async function loadTimed(
+  store: TimeSeriesStore,
+  snapshot: RegistrySnapshot,
+  input: DiagnosisInput,
+): Promise<{ loaded: DiagnosisInput; stages: Map<string, number> }> {
+  const stages = new Map<string, number>();
+  let last = performance.now();
+  const loaded = await loadEnergyInputs(store, snapshot, {
+    fromMs: input.period.fromMs,
+    toMs: input.period.toMs,
+    options: input.options ?? {},
+    generatedAtMs: input.generatedAtMs,
+    onProgress: (p) => {
+      const now = performance.now();
+      stages.set(p.stage, (stages.get(p.stage) ?? 0) + (now - last));
+      last = now;
+    },
+  });
+  return { loaded, stages };
 }

@@ -14,14 +14,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadEnergyInputs } from '../platform/src/query/energy-inputs.js';
 import type { StoreBackend } from '../platform/src/store/engine/load.js';
 import { createStore } from '../platform/src/store/index.js';
 import { InfluxReader } from '../platform/src/store/influx/reader.js';
 import { freePort, waitFor } from '../tests/harness/ports.js';
 import { influxdConfig } from '../tests/harness/services.js';
 import { syntheticPlant } from './diagnose.js';
-import { plantSeries, points, snapshotOf } from './diagnose-store-data.js';
+import { loadTimed, plantSeries, points, snapshotOf } from './diagnose-store-data.js';
 
 const { values } = parseArgs({
   options: {
@@ -133,19 +132,7 @@ try {
     const s0 = influxdCpuMs();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const stages = new Map<string, number>();
-    let last = t0;
-    const loaded = await loadEnergyInputs(store, snapshot, {
-      fromMs: input.period.fromMs,
-      toMs: input.period.toMs,
-      options: input.options ?? {},
-      generatedAtMs: input.generatedAtMs,
-      onProgress: (p) => {
-        const now = performance.now();
-        stages.set(p.stage, (stages.get(p.stage) ?? 0) + (now - last));
-        last = now;
-      },
-    });
+    const { loaded, stages } = await loadTimed(store, snapshot, input);
     const wall = performance.now() - t0;
     const c = process.cpuUsage(c0);
     // The whole loaded input, hashed: a faster read path must give the same digest.

@@ -20,7 +20,6 @@ import { parseArgs } from 'node:util';
 import { diagnose } from '../platform/src/energy/diagnose.js';
 import { renderReport } from '../platform/src/energy/report/html.js';
 import type { DiagnosisInput } from '../platform/src/energy/types.js';
-import { loadEnergyInputs } from '../platform/src/query/energy-inputs.js';
 import { RollupMarks } from '../platform/src/repository/rollup-marks.js';
 import { openSqliteRepository } from '../platform/src/repository/sqlite/index.js';
 import { createStore } from '../platform/src/store/index.js';
@@ -28,7 +27,7 @@ import type { TimeSeriesStore } from '../platform/src/store/types.js';
 import { waitFor } from '../tests/harness/ports.js';
 import { type Service, startInflux } from '../tests/harness/services.js';
 import { type BenchRow, syntheticPlant } from './diagnose.js';
-import { plantSeries, points, snapshotOf } from './diagnose-store-data.js';
+import { loadTimed, plantSeries, points, snapshotOf } from './diagnose-store-data.js';
 
 /** Wall time of every store call, by method (and aggregate); calls in one Promise.all overlap. */
 function timed(store: TimeSeriesStore, acc: Map<string, { ms: number; calls: number }>): TimeSeriesStore {
@@ -146,21 +145,9 @@ async function benchStore(
   let findings: string[] = [];
   for (let r = 0; r < o.repeat; r++) {
     const calls = new Map<string, { ms: number; calls: number }>();
-    const stages = new Map<string, number>();
-    let last = performance.now();
     const a0 = performance.now();
     const ac = cpuMs();
-    const loaded = await loadEnergyInputs(timed(store, calls), snapshot, {
-      fromMs: input.period.fromMs,
-      toMs: input.period.toMs,
-      options: input.options ?? {},
-      generatedAtMs: input.generatedAtMs,
-      onProgress: (p) => {
-        const now = performance.now();
-        stages.set(p.stage, (stages.get(p.stage) ?? 0) + (now - last));
-        last = now;
-      },
-    });
+    const { loaded, stages } = await loadTimed(timed(store, calls), snapshot, input);
     const a1 = performance.now();
     const acpu = cpuMs() - ac;
     const result = diagnose(loaded);

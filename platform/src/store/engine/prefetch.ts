@@ -1,11 +1,7 @@
-import type { Packed } from '../rollup/pack.js';
-import { F_START as F_START_, PACKED_FIELDS as PACKED_FIELDS_ } from '../rollup/pack.js';
+import { F_START, PACKED_FIELDS, type Packed } from '../rollup/pack.js';
 import type { RawRow } from '../rollup/summary.js';
 import type { SeriesKey } from '../types.js';
 import type { StoreBackend } from './load.js';
-
-const F_START = F_START_;
-const PACKED_FIELDS = PACKED_FIELDS_;
 
 /**
  * A window read for every series of a query at once: raw rows (widthMs 0) or stored rollups of widthMs

@@ -156,24 +156,24 @@ export class InfluxReader {
     const full: number[] = [];
     const cols = fields.map(quoteIdent).join(', ');
     for (const chunk of seriesChunks(keys)) {
-      const at = new Map<string, number[]>();
+      // Each distinct (device, metric) once in the query; duplicates in keys share its rows.
+      const at = new Map<string, { key: SeriesKey; indices: number[] }>();
       for (const i of chunk) {
         const k = keys[i] as SeriesKey;
         const id = JSON.stringify([k.deviceId, k.metric]);
-        const list = at.get(id);
-        if (list) list.push(i);
-        else at.set(id, [i]);
+        const hit = at.get(id);
+        if (hit) hit.indices.push(i);
+        else at.set(id, { key: k, indices: [i] });
       }
-      const which = [...at.keys()].map((id) => {
-        const [deviceId, metric] = JSON.parse(id) as [string, string];
-        return `("device" = ${quoteString(deviceId)} AND "metric" = ${quoteString(metric)})`;
-      });
+      const which = [...at.values()].map(
+        ({ key }) => `("device" = ${quoteString(key.deviceId)} AND "metric" = ${quoteString(key.metric)})`,
+      );
       const factory = (keys[chunk[0] as number] as SeriesKey).factoryId;
       const series = await this.select(
         `SELECT ${cols} FROM ${from} WHERE "factory" = ${quoteString(factory)} AND (${which.join(' OR ')}) AND ${timeRange(fromMs, toMs)} GROUP BY "device", "metric" ORDER BY time ASC LIMIT ${PAGE}`,
       );
       for (const s of series) {
-        for (const i of at.get(JSON.stringify([s.tags?.device ?? '', s.tags?.metric ?? ''])) ?? []) {
+        for (const i of at.get(JSON.stringify([s.tags?.device ?? '', s.tags?.metric ?? '']))?.indices ?? []) {
           if (s.values.length >= PAGE) full.push(i);
           else onSeries(i, s.values);
         }
