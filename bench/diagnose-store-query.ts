@@ -3,7 +3,7 @@
  * private influxd kept in --dir (reused by later runs: iterate on the read path without rewriting a year),
  * then `loadEnergyInputs` timed --repeat times, counting InfluxQL queries, response bytes (JSON length) and
  * Node CPU (process.cpuUsage) against wall time.
- *   npx tsx bench/diagnose-store-query.ts --dir /tmp/diag-q [--meters 50] [--days 365] [--repeat 3] [--compare]
+ *   npx tsx bench/diagnose-store-query.ts --dir /tmp/diag-q [--meters 50] [--days 365] [--repeat 3] [--compare] [--no-digest]
  * --compare alternates runs with and without the batched reads (engine/prefetch.ts) and CSV rollup pages
  * (influx/http-query.ts) in the same process: the read path as before next to the new one.
  */
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     // Alternate runs without the batched reads (engine/prefetch.ts): the read path as before, same process.
     compare: { type: 'boolean', default: false },
+    // Skip hashing the loaded input (seconds of JSON): for CPU profiles of the read path alone.
+    'no-digest': { type: 'boolean', default: false },
   },
 });
 const dir = path.resolve(values.dir);
@@ -136,14 +138,16 @@ try {
     const wall = performance.now() - t0;
     const c = process.cpuUsage(c0);
     // The whole loaded input, hashed: a faster read path must give the same digest.
-    const digest = createHash('sha256')
-      .update(
-        JSON.stringify(loaded, (_k, v) =>
-          ArrayBuffer.isView(v) ? Array.from(v as Float64Array, (x) => (Number.isNaN(x) ? 'NaN' : x)) : v,
-        ),
-      )
-      .digest('hex')
-      .slice(0, 16);
+    const digest = values['no-digest']
+      ? 'skipped'
+      : createHash('sha256')
+          .update(
+            JSON.stringify(loaded, (_k, v) =>
+              ArrayBuffer.isView(v) ? Array.from(v as Float64Array, (x) => (Number.isNaN(x) ? 'NaN' : x)) : v,
+            ),
+          )
+          .digest('hex')
+          .slice(0, 16);
     console.log(
       JSON.stringify({
         run: r,

@@ -9,6 +9,9 @@ import type { Interval } from './held-values.js';
 const DAY_MS = 86_400_000;
 type KeyOf = (deviceId: string, metric: string) => SeriesKey;
 
+/** Machine state reads in flight at once: a remote store answers them side by side, not one round trip each. */
+const STATE_READS_AT_ONCE = 8;
+
 /** Machine state changes (Good values, changes only) from a look-back before the period. */
 export async function loadMachineStates(
   store: TimeSeriesStore,
@@ -17,20 +20,25 @@ export async function loadMachineStates(
   metricsOf: Map<string, RegistryMetric[]>,
   o: { fromMs: number; toMs: number; lookbackMs: number; onDone: () => void },
 ): Promise<MachineSeries[]> {
-  const out: MachineSeries[] = [];
-  for (const d of machines) {
+  const read = async (d: RegistryDevice): Promise<MachineSeries | null> => {
     const stateMetric = metricsOf.get(d.id)?.find((m) => m.quantity === 'machineState');
-    if (stateMetric) {
-      const t: number[] = [];
-      const s: number[] = [];
-      for (const pt of await store.raw(key(d.id, stateMetric.key), o.fromMs - o.lookbackMs, o.toMs)) {
-        if (pt.value === null || !isGood(pt.status) || s[s.length - 1] === pt.value) continue; // changes only
-        t.push(pt.tsMs);
-        s.push(pt.value);
-      }
-      out.push({ deviceId: d.id, states: { tMs: Float64Array.from(t), state: Uint8Array.from(s) } });
+    if (!stateMetric) return null;
+    const t: number[] = [];
+    const s: number[] = [];
+    for (const pt of await store.raw(key(d.id, stateMetric.key), o.fromMs - o.lookbackMs, o.toMs)) {
+      if (pt.value === null || !isGood(pt.status) || s[s.length - 1] === pt.value) continue; // changes only
+      t.push(pt.tsMs);
+      s.push(pt.value);
     }
-    o.onDone();
+    return { deviceId: d.id, states: { tMs: Float64Array.from(t), state: Uint8Array.from(s) } };
+  };
+  const out: MachineSeries[] = [];
+  for (let i = 0; i < machines.length; i += STATE_READS_AT_ONCE) {
+    const group = machines.slice(i, i + STATE_READS_AT_ONCE);
+    for (const m of await Promise.all(group.map(read))) {
+      if (m) out.push(m);
+      o.onDone();
+    }
   }
   return out;
 }

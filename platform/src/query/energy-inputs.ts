@@ -106,7 +106,8 @@ export async function loadEnergyInputs(
   const machines = snapshot.devices.filter((d) => d.kind === 'machine');
   const lineSources = lineOutputSources(snapshot, metricsOf);
   const batches = (k: number) => Math.ceil(k / batch);
-  const total = batches(meterSeries.length) + machines.length + batches(lineSources.length);
+  const fine = opts.fineSeries !== false;
+  const total = batches(meterSeries.length) + (fine ? 1 : 0) + machines.length + batches(lineSources.length);
   let done = 0;
   const step = (stage: string) =>
     opts.onProgress?.({ stage, done: ++done, total: total + (opts.outdoorTemperature ? 1 : 0) });
@@ -156,7 +157,10 @@ export async function loadEnergyInputs(
     return x ? toMeterSeries(p, x, series) : [];
   });
   // Minute consumption of the billing meters (滑差 demand) and 10-min PQ values (energy-inputs-fine.ts).
-  if (opts.fineSeries !== false) await loadFineSeries(store, snapshot, plans, fromMs, toMs, meters);
+  if (fine) {
+    await loadFineSeries(store, snapshot, plans, fromMs, toMs, meters);
+    step('fine series');
+  }
 
   const machineSeries = await loadMachineStates(store, key, machines, metricsOf, {
     fromMs,

@@ -11,7 +11,7 @@ export const runStatusSchema = z.enum(['queued', 'running', 'done', 'failed']);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
 export const runProgressSchema = z.object({
-  /** What the run is doing: "counters", "gauges", "metric quality", "machine states", "line output", "diagnose". */
+  /** What the run is doing: "counters", "gauges", "metric quality", "fine series", "machine states", "line output", "diagnose". */
   stage: z.string(),
   done: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),

@@ -1,6 +1,6 @@
 import type { Packed } from '../rollup/pack.js';
 import type { Aggregate, Bucket } from '../types.js';
-import { alignDown, type Span } from './align.js';
+import { alignDown, type Spans } from './align.js';
 import { foldSummaries } from './fold.js';
 
 /**
@@ -10,7 +10,7 @@ import { foldSummaries } from './fold.js';
  */
 export function aggregateBuckets(
   items: Packed,
-  spans: readonly Span[],
+  spans: Spans,
   fromMs: number,
   intervalMs: number,
   offsetMs: number,
@@ -25,7 +25,7 @@ export function aggregateBuckets(
   );
   const out: Bucket[] = new Array(nS);
   for (let k = 0; k < nS; k++) {
-    const tsMs = (spans[k] as Span).startMs;
+    const tsMs = spans.startMs[k] as number;
     const c = n[k] as number;
     if (c === 0) {
       out[k] = { tsMs, value: aggregate === 'count' ? 0 : null, count: 0 };

@@ -1,5 +1,5 @@
 import { STEP_NONE, STEP_ROLLOVER, stepDelta, stepKind } from '../rollup/summary.js';
-import { alignDown, type Span } from './align.js';
+import { alignDown, type Spans } from './align.js';
 
 export type CounterParams = { maxGapMs: number; rolloverAt?: number };
 /** A Good counter sample outside the query range, used at its edges. */
@@ -34,7 +34,7 @@ export type CounterColumns = {
  * first reading after a silent start is unknown.
  */
 export function counterAccumulator(
-  spans: readonly Span[],
+  spans: Spans,
   fromMs: number,
   toMs: number,
   intervalMs: number,
@@ -43,6 +43,7 @@ export function counterAccumulator(
   before: EdgeSample | null,
 ) {
   const nSpans = spans.length;
+  const { startMs, endMs } = spans;
   // Typed accumulators: a year of quarter-hours for hundreds of meters must not churn the GC.
   const inc = new Float64Array(nSpans);
   const covered = new Float64Array(nSpans);
@@ -110,13 +111,12 @@ export function counterAccumulator(
     else flatClose();
     const k0 = Math.max(0, idx(Math.max(a, fromMs)));
     const k1 = Math.min(last, idx(Math.min(b, toMs) - 1));
-    if (k0 === k1 && a >= (spans[k0] as Span).startMs && b <= (spans[k0] as Span).endMs) {
+    if (k0 === k1 && a >= (startMs[k0] as number) && b <= (endMs[k0] as number)) {
       covered[k0] = (covered[k0] as number) + spanMs; // the whole step inside one interval
       inc[k0] = (inc[k0] as number) + delta;
     } else {
       for (let k = k0; k <= k1; k++) {
-        const s = spans[k] as Span;
-        const ov = Math.min(b, s.endMs) - Math.max(a, s.startMs);
+        const ov = Math.min(b, endMs[k] as number) - Math.max(a, startMs[k] as number);
         if (ov <= 0) continue;
         covered[k] = (covered[k] as number) + ov;
         inc[k] = (inc[k] as number) + (ov === spanMs ? delta : (delta * ov) / spanMs);

@@ -15,7 +15,7 @@ import {
   type Packed,
 } from '../rollup/pack.js';
 import type { CounterInterval } from '../types.js';
-import { type Span, StoreQueryError } from './align.js';
+import { type Spans, StoreQueryError } from './align.js';
 import {
   type CounterColumns,
   type CounterParams,
@@ -74,7 +74,7 @@ export function needsRawSamples(items: Packed, o: number, p: CounterParams): boo
  */
 export function counterColumns(
   items: Packed,
-  spans: readonly Span[],
+  spans: Spans,
   fromMs: number,
   toMs: number,
   intervalMs: number,
@@ -122,7 +122,7 @@ export function columnsNeedRawSamples(c: BucketColumns, p: CounterParams): boole
 /** counterColumns over bucket columns (one rollup bucket per query interval, in time order). */
 export function counterFromColumns(
   c: BucketColumns,
-  spans: readonly Span[],
+  spans: Spans,
   fromMs: number,
   toMs: number,
   intervalMs: number,
@@ -153,7 +153,7 @@ export function counterFromColumns(
 /** counterColumns as CounterInterval objects (the `counterIncrease()` answer). */
 export function counterIntervals(
   items: Packed,
-  spans: readonly Span[],
+  spans: Spans,
   fromMs: number,
   toMs: number,
   intervalMs: number,
@@ -165,14 +165,15 @@ export function counterIntervals(
   const c = counterColumns(items, spans, fromMs, toMs, intervalMs, offsetMs, p, before, after);
   const out: CounterInterval[] = new Array(spans.length);
   for (let k = 0; k < spans.length; k++) {
-    const s = spans[k] as Span;
-    const lenMs = s.endMs - s.startMs;
+    const startMs = spans.startMs[k] as number;
+    const endMs = spans.endMs[k] as number;
+    const lenMs = endMs - startMs;
     const cov = c.coveredMs[k] as number;
     const gap = c.gapInc[k] as number;
     const gapFrom = c.gapFromMs[k] as number;
     out[k] = {
-      startMs: s.startMs,
-      endMs: s.endMs,
+      startMs,
+      endMs,
       increase: cov >= lenMs ? (c.inc[k] as number) : null,
       coverage: cov / lenMs,
       resets: c.resets[k] as number,

@@ -1,6 +1,6 @@
 import type { Packed } from '../rollup/pack.js';
 import type { CoverageInterval } from '../types.js';
-import { alignDown, type Span } from './align.js';
+import { alignDown, type Spans } from './align.js';
 import { foldSummaries } from './fold.js';
 
 export type CoverageResult = {
@@ -17,7 +17,7 @@ export type CoverageResult = {
  */
 export function coverageIntervals(
   items: Packed,
-  spans: readonly Span[],
+  spans: Spans,
   fromMs: number,
   intervalMs: number,
   offsetMs: number,
@@ -29,15 +29,17 @@ export function coverageIntervals(
   let expectedSum = 0;
   let presentSum = 0;
   let cappedSum = 0;
-  const intervals = spans.map((s, k) => {
-    const expected = (s.endMs - s.startMs) / expectedPeriodMs;
+  const intervals: CoverageInterval[] = new Array(spans.length);
+  for (let k = 0; k < spans.length; k++) {
+    const startMs = spans.startMs[k] as number;
+    const expected = ((spans.endMs[k] as number) - startMs) / expectedPeriodMs;
     const p = present[k] as number;
     const capped = Math.min(p, expected);
     expectedSum += expected;
     presentSum += p;
     cappedSum += capped;
-    return { startMs: s.startMs, expected, present: p, ratio: expected > 0 ? capped / expected : 0 };
-  });
+    intervals[k] = { startMs, expected, present: p, ratio: expected > 0 ? capped / expected : 0 };
+  }
   return {
     intervals,
     expected: expectedSum,

@@ -18,12 +18,19 @@ describe('bucket alignment', () => {
     expect(alignDown(-1, HOUR_MS)).toBe(-HOUR_MS);
   });
   it('clips the first and last span to the range', () => {
-    expect(spansIn(90, 250, 100)).toEqual([
-      { startMs: 90, endMs: 100 },
-      { startMs: 100, endMs: 200 },
-      { startMs: 200, endMs: 250 },
+    const s = spansIn(90, 250, 100);
+    expect([s.length, Array.from(s.startMs), Array.from(s.endMs)]).toEqual([
+      3,
+      [90, 100, 200],
+      [100, 200, 250],
     ]);
-    expect(spansIn(5, 5, 100)).toEqual([]);
+    const none = spansIn(5, 5, 100);
+    expect([none.length, none.startMs.length, none.endMs.length]).toEqual([0, 0, 0]);
+    const offset = spansIn(-5, 30, 20, 7);
+    expect([Array.from(offset.startMs), Array.from(offset.endMs)]).toEqual([
+      [-5, 7, 27],
+      [7, 27, 30],
+    ]);
   });
   it('picks the widest rollup that nests in the query buckets', () => {
     expect(rollupWidthFor(24 * HOUR_MS, -8 * HOUR_MS)).toBe(HOUR_MS);

@@ -20,7 +20,7 @@ import {
   checkInterval,
   checkRange,
   rollupWidthFor,
-  type Span,
+  type Spans,
   StoreQueryError,
   spansIn,
 } from './align.js';
@@ -101,7 +101,7 @@ async function heldBuckets(
   q: RangeQuery,
   series: SeriesKey,
   items: Packed,
-  spans: readonly Span[],
+  spans: Spans,
   widthMs: number,
 ): Promise<Bucket[]> {
   const maxHoldMs = q.maxHoldMs as number;
@@ -112,11 +112,14 @@ async function heldBuckets(
   const before = await heldBefore(b, stats, series, q.fromMs, maxHoldMs, q.source);
   const h = heldColumns(held, spans, q.fromMs, q.toMs, intervalMs, offsetMs, maxHoldMs, before);
   const twa = q.aggregate === 'twa';
-  return spans.map((s, k) => {
+  const out: Bucket[] = new Array(spans.length);
+  for (let k = 0; k < spans.length; k++) {
     const ms = h.ms[k] as number;
     const v = twa ? (ms > 0 ? (h.sum[k] as number) / ms : Number.NaN) : (h.edge[k] as number);
-    return { tsMs: s.startMs, value: Number.isNaN(v) ? null : v, count: h.n[k] as number, coveredMs: ms };
-  });
+    const tsMs = spans.startMs[k] as number;
+    out[k] = { tsMs, value: Number.isNaN(v) ? null : v, count: h.n[k] as number, coveredMs: ms };
+  }
+  return out;
 }
 
 export async function runStepQuery(b: StoreBackend, stats: QueryStats, q: StepQuery): Promise<SeriesSteps[]> {

@@ -11,7 +11,7 @@ import {
   HOUR_MS,
   QUARTER_MS,
   rollupWidthFor,
-  type Span,
+  type Spans,
   spansIn,
 } from './align.js';
 import {
@@ -68,17 +68,11 @@ export async function runSummaryQuery(
   // One reusable builder per concurrent series: a year of quarter-hours is 3.9 MB of packed summaries per
   // series, read, folded and dropped — allocated once per query instead of once per series.
   const pool: Scratch[] = [];
-  const frame = frameOf(spans);
   const b = spans.length > 0 ? withPrefetchedWindows(store, q.series, edgeWindows(q)) : store;
   return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
-    const scratch = pool.pop() ?? {
-      packed: new PackedBuilder(
-        widthMs > 0 ? Math.min(100_000, Math.ceil((q.toMs - q.fromMs) / widthMs)) : 64,
-      ),
-      inner: null,
-    };
+    const scratch = pool.pop() ?? { packed: null, inner: null };
     try {
-      return await summariesOf(b, stats, q, series, frame, base, widthMs, p, scratch);
+      return await summariesOf(b, stats, q, series, spans, base, widthMs, p, scratch);
     } finally {
       pool.push(scratch);
     }
@@ -86,7 +80,7 @@ export async function runSummaryQuery(
 }
 
 /** Per-series working memory, reused across the series of a query (allocating it per series costs more). */
-type Scratch = { packed: PackedBuilder; inner: Pick<BucketColumns, InnerColumn> | null };
+type Scratch = { packed: PackedBuilder | null; inner: Pick<BucketColumns, InnerColumn> | null };
 /** Decoded columns used only while folding a series (not part of the answer): zeroed and reused. */
 const INNER_COLUMNS = [
   'inc',
@@ -103,38 +97,26 @@ const INNER_COLUMNS = [
 ] as const;
 type InnerColumn = (typeof INNER_COLUMNS)[number];
 
-/** The query's intervals, and their bounds as columns shared by every series of the answer. */
-type Frame = { spans: readonly Span[]; startMs: Float64Array; endMs: Float64Array };
-
-function frameOf(spans: readonly Span[]): Frame {
-  const startMs = new Float64Array(spans.length);
-  const endMs = new Float64Array(spans.length);
-  spans.forEach((s, k) => {
-    startMs[k] = s.startMs;
-    endMs[k] = s.endMs;
-  });
-  return { spans, startMs, endMs };
-}
-
 async function summariesOf(
   b: StoreBackend,
   stats: QueryStats,
   q: SummaryQuery,
   series: SeriesKey,
-  frame: Frame,
+  spans: Spans,
   base: number,
   widthMs: number,
   p: CounterParams,
   scratch: Scratch,
 ): Promise<SeriesSummaries> {
   const offsetMs = q.alignOffsetMs ?? 0;
-  const direct = await fromColumns(b, stats, q, series, frame, base, widthMs, p, scratch);
+  const direct = await fromColumns(b, stats, q, series, spans, base, widthMs, p, scratch);
   if (direct) return direct;
-  const { spans } = frame;
   let items: Packed = new Float64Array(0);
   let counterItems = items;
   if (spans.length > 0) {
     if (widthMs > 0) {
+      // Allocated on the first series that needs it: the direct path (fromColumns) never does.
+      scratch.packed ??= new PackedBuilder(Math.min(100_000, Math.ceil((q.toMs - q.fromMs) / widthMs)));
       items = await loadSummaries(b, stats, series, widthMs, q.fromMs, q.toMs, q.source, scratch.packed);
       counterItems = await expandWhereNeeded(b, series, items, widthMs, q.fromMs, q.toMs, p);
     } else {
@@ -156,7 +138,7 @@ async function summariesOf(
     const carry = await heldBefore(b, stats, series, q.fromMs, q.maxHoldMs, q.source);
     h = heldColumns(held, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, q.maxHoldMs, carry);
   } else if (q.maxHoldMs !== undefined) h = heldColumns(items, spans, 0, 0, 1, 0, q.maxHoldMs, null);
-  return columns(series, frame, f, c, h);
+  return columns(series, spans, f, c, h);
 }
 
 const lookbackOf = (q: SummaryQuery) => q.gapLookbackMs ?? DEFAULT_GAP_LOOKBACK_MS;
@@ -193,13 +175,12 @@ async function fromColumns(
   stats: QueryStats,
   q: SummaryQuery,
   series: SeriesKey,
-  frame: Frame,
+  spans: Spans,
   base: number,
   widthMs: number,
   p: CounterParams,
   scratch: Scratch,
 ): Promise<SeriesSummaries | null> {
-  const { spans } = frame;
   const aligned = (t: number) => alignDown(t, widthMs) === t;
   if (
     !b.rollupColumns ||
@@ -229,7 +210,7 @@ async function fromColumns(
     const carry = await heldBefore(b, stats, series, q.fromMs, q.maxHoldMs, q.source);
     h = heldFromColumns(cols, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, q.maxHoldMs, carry);
   }
-  return columns(series, frame, cols, c, h);
+  return columns(series, spans, cols, c, h);
 }
 
 const ANSWER_COLUMNS = [
@@ -248,12 +229,13 @@ const ANSWER_COLUMNS = [
 /** The fold and counter columns as the answer, in place (no copies: a year of quarter-hours per series). */
 function columns(
   series: SeriesKey,
-  { spans, startMs, endMs }: Frame,
+  spans: Spans,
   f: ReturnType<typeof foldSummaries>,
   c: CounterColumns,
   h: HeldColumns | null,
 ): SeriesSummaries {
   const nS = spans.length;
+  const { startMs, endMs } = spans;
   const { n, sum, min, max, firstTs, first, lastTs, last } = f;
   const { inc, coveredMs } = c;
   const coveredIncrease = inc.slice();
@@ -261,7 +243,6 @@ function columns(
     for (let k = 0; k < nS; k++)
       h.sum[k] = (h.ms[k] as number) > 0 ? (h.sum[k] as number) / (h.ms[k] as number) : Number.NaN;
   for (let k = 0; k < nS; k++) {
-    const s = spans[k] as Span;
     if (n[k] === 0) {
       sum[k] = Number.NaN;
       min[k] = Number.NaN;
@@ -271,7 +252,7 @@ function columns(
       lastTs[k] = Number.NaN;
       last[k] = Number.NaN;
     }
-    const lenMs = s.endMs - s.startMs;
+    const lenMs = (endMs[k] as number) - (startMs[k] as number);
     const cov = coveredMs[k] as number;
     if (cov < lenMs) inc[k] = Number.NaN;
     coveredMs[k] = cov / lenMs;

@@ -14,7 +14,7 @@ import {
   PACKED_FIELDS as PACKED_FIELDS_,
   type Packed,
 } from '../rollup/pack.js';
-import { alignDown, type Span, StoreQueryError } from './align.js';
+import { alignDown, type Spans, StoreQueryError } from './align.js';
 
 // Packed field offsets as module constants: V8 folds these in the hot loops below, imported live bindings
 // it does not.
@@ -71,7 +71,7 @@ export type HeldColumns = { sum: Float64Array; ms: Float64Array; edge: Float64Ar
  * item into the next — and across interval edges — are added here, where the staleness limit is known.
  */
 export function heldAccumulator(
-  spans: readonly Span[],
+  spans: Spans,
   fromMs: number,
   toMs: number,
   intervalMs: number,
@@ -80,6 +80,7 @@ export function heldAccumulator(
   before: HeldSample | null,
 ) {
   const nS = spans.length;
+  const { startMs, endMs } = spans;
   const sum = new Float64Array(nS);
   const ms = new Float64Array(nS);
   const n = new Float64Array(nS);
@@ -94,12 +95,12 @@ export function heldAccumulator(
     if (!(c1 > a1)) return;
     const k1 = Math.min(last, idx(c1 - 1));
     for (let k = Math.max(0, idx(a1)); k <= k1; k++) {
-      const s = spans[k] as Span;
-      const ov = Math.min(c1, s.endMs) - Math.max(a1, s.startMs);
+      const s0 = startMs[k] as number;
+      const ov = Math.min(c1, endMs[k] as number) - Math.max(a1, s0);
       if (ov <= 0) continue;
       sum[k] = (sum[k] as number) + v * ov;
       ms[k] = (ms[k] as number) + ov;
-      if (s.startMs >= a1) edge[k] = v;
+      if (s0 >= a1) edge[k] = v;
     }
   };
   let carryTs = before?.tsMs ?? 0;
@@ -124,7 +125,7 @@ export function heldAccumulator(
         sum[k] = (sum[k] as number) + twSum;
         ms[k] = (ms[k] as number) + twMs;
         // A sample exactly on the interval start sets the value in force there.
-        if (count > 0 && firstTs === firstAnyTs && (spans[k] as Span).startMs === firstTs) edge[k] = firstV;
+        if (count > 0 && firstTs === firstAnyTs && startMs[k] === firstTs) edge[k] = firstV;
       }
       carry = count > 0 && lastTs === lastAnyTs;
       carryTs = lastTs;
@@ -141,7 +142,7 @@ export function heldAccumulator(
 /** heldAccumulator over packed items. */
 export function heldColumns(
   items: Packed,
-  spans: readonly Span[],
+  spans: Spans,
   fromMs: number,
   toMs: number,
   intervalMs: number,
@@ -170,7 +171,7 @@ export function heldColumns(
 /** heldAccumulator over bucket columns (one rollup bucket per query interval, in time order). */
 export function heldFromColumns(
   c: BucketColumns,
-  spans: readonly Span[],
+  spans: Spans,
   fromMs: number,
   toMs: number,
   intervalMs: number,

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InfluxQueryError, queryTarget, selectTimeAndField } from './http-query.js';
+import { csvRows, InfluxQueryError, queryTarget, selectTimeAndField } from './http-query.js';
 import { writeTarget } from './http-write.js';
 
 /*
@@ -92,5 +93,43 @@ describe('selectTimeAndField', () => {
       body: JSON.stringify({ results: [{ error: 'boom' }] }),
     };
     await expect(selectTimeAndField(t, Q)).rejects.toThrow(/boom/);
+  });
+});
+
+describe('csvRows (the CSV answer sliced off the bytes)', () => {
+  const fail = (why: string) => new InfluxQueryError(why);
+  /** Oracle: the whole body as one string, split into lines and at commas. */
+  const plain = (body: string): unknown[][] =>
+    body
+      .split('\n')
+      .slice(1)
+      .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+      .filter((l) => l.length > 0)
+      .map((l) => {
+        const f = l.split(',');
+        return [Number(f[f.length - 2]), f[f.length - 1]];
+      });
+  const b64 = fc.string({
+    unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/='),
+    maxLength: 40,
+  });
+  const line = fc.tuple(fc.constantFrom('m', 'rollup_15m_v2'), fc.nat(), b64, fc.constantFrom('\n', '\r\n'));
+
+  it('gives the rows a plain split gives, for any lines, line ends and empty lines', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(line, fc.constant(null)), { maxLength: 30 }), (lines) => {
+        const body = `name,tags,time,p\n${lines.map((l) => (l ? `${l[0]},,${l[1]},${l[2]}${l[3]}` : '\n')).join('')}`;
+        expect(csvRows(Buffer.from(body, 'latin1'), fail)).toEqual(plain(body));
+      }),
+    );
+  });
+
+  it('a line without time and field is an error naming it; a header alone is no rows', () => {
+    expect(() => csvRows(Buffer.from('name,tags,time,p\nm,,1,AA==\nbroken\n'), fail)).toThrow(
+      /unexpected CSV line: broken/,
+    );
+    expect(() => csvRows(Buffer.from('name,tags,time,p\nx,AA==\n'), fail)).toThrow(/unexpected CSV line/);
+    expect(csvRows(Buffer.from('name,tags,time,p\n'), fail)).toEqual([]);
+    expect(csvRows(Buffer.from('name,tags,time,p'), fail)).toEqual([]);
   });
 });
