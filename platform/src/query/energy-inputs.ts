@@ -1,7 +1,7 @@
 import type { DiagnosisInput, DiagnosisOptionsInput, IntervalSeries } from '../energy/types.js';
 import type { RegistryMetric, RegistrySnapshot } from '../registry/model.js';
 import type { SeriesKey, SeriesSummaries, TimeSeriesStore } from '../store/types.js';
-import { loadFineSeries } from './energy-inputs-fine.js';
+import { readFineSeries } from './energy-inputs-fine.js';
 import { loadLineOutputs, loadMachineStates } from './energy-inputs-lines.js';
 import { type Acc, addToMeter, GAUGE_KINDS, type Job, newAcc, toMeterSeries } from './energy-inputs-meter.js';
 import {
@@ -120,6 +120,16 @@ export async function loadEnergyInputs(
     return x;
   };
   const keyOf = (j: Job) => key(j.p.deviceId, j.m.key);
+  // The finer series and the machine states need no quarter-hour result: started now, a remote store answers
+  // them while the counters are folded here (a rejection is handled where they are awaited).
+  const fineRead = fine ? readFineSeries(store, snapshot, plans, fromMs, toMs) : null;
+  const statesRead = loadMachineStates(store, key, machines, metricsOf, {
+    fromMs,
+    toMs,
+    lookbackMs: opts.stateLookbackMs ?? DAY_MS,
+    onDone: () => step('machine states'),
+  });
+  for (const p of [fineRead, statesRead]) p?.catch(() => {});
 
   for (let i = 0; i < meterSeries.length; i += batch) {
     const group = meterSeries.slice(i, i + batch);
@@ -157,17 +167,19 @@ export async function loadEnergyInputs(
     return x ? toMeterSeries(p, x, series) : [];
   });
   // Minute consumption of the billing meters (滑差 demand) and 10-min PQ values (energy-inputs-fine.ts).
-  if (fine) {
-    await loadFineSeries(store, snapshot, plans, fromMs, toMs, meters);
+  if (fineRead) {
+    const byId = new Map(meters.map((m) => [m.deviceId, m]));
+    for (const [id, f] of await fineRead) {
+      const m = byId.get(id);
+      if (!m) continue;
+      // In a fixed order whichever read finished first: the same input gives the same object, key for key.
+      if (f.minuteKwh) m.minuteKwh = f.minuteKwh;
+      if (f.voltageThdShort) m.voltageThdShort = f.voltageThdShort;
+      if (f.voltageUnbalanceShort) m.voltageUnbalanceShort = f.voltageUnbalanceShort;
+    }
     step('fine series');
   }
-
-  const machineSeries = await loadMachineStates(store, key, machines, metricsOf, {
-    fromMs,
-    toMs,
-    lookbackMs: opts.stateLookbackMs ?? DAY_MS,
-    onDone: () => step('machine states'),
-  });
+  const machineSeries = await statesRead;
   const lines = await loadLineOutputs(store, key, lineSources, {
     fromMs,
     toMs,

@@ -25,7 +25,11 @@ export function queryTarget(w: WriteTarget): QueryTarget {
  * JSON for these long strings, and the rows are sliced off each line instead of parsed. A server that answers
  * JSON anyway (no CSV support) is read as JSON.
  */
-export async function selectTimeAndField(t: QueryTarget, query: string): Promise<unknown[][]> {
+export async function selectTimeAndField(
+  t: QueryTarget,
+  query: string,
+  o: { base64Field?: boolean } = {},
+): Promise<unknown[][]> {
   const url = new URL(t.queryUrl);
   url.searchParams.set('db', t.database);
   url.searchParams.set('epoch', 'ms');
@@ -42,7 +46,7 @@ export async function selectTimeAndField(t: QueryTarget, query: string): Promise
     );
   if (res.status !== 200) throw fail(`HTTP ${res.status}: ${res.body.toString('utf8')}`);
   if (!csv) return jsonRows(res.body.toString('utf8'), fail);
-  return csvRows(res.body, fail);
+  return csvRows(res.body, fail, o.base64Field === true);
 }
 
 const NL = 10;
@@ -54,8 +58,10 @@ const ERROR_LINE = Buffer.from('error');
  * The [time, field] rows of a CSV answer, sliced off the bytes line by line. Never the whole body as one string:
  * V8 builds a 100 MB string at ≈ 3 ns a byte (measured 315 ms for 110 MB), small latin1 slices at a tenth of
  * that. Rows are ASCII (base64, digits), so latin1 needs no UTF-8 validation; the error line may hold any text.
+ * With base64Field the field is decoded at once (a small Buffer from Node's pool): the base64 text — 120 MB for a
+ * year of 200 meters' pages — dies young instead of surviving garbage collections in the rows of a page.
  */
-export function csvRows(body: Buffer, fail: (why: string) => Error): unknown[][] {
+export function csvRows(body: Buffer, fail: (why: string) => Error, base64Field = false): unknown[][] {
   if (body.subarray(0, ERROR_LINE.length).equals(ERROR_LINE))
     throw fail(body.toString('utf8', body.indexOf(NL) + 1));
   const rows: unknown[][] = [];
@@ -74,7 +80,11 @@ export function csvRows(body: Buffer, fail: (why: string) => Error): unknown[][]
     const prev = last > at ? body.lastIndexOf(COMMA, last - 1) : -1;
     if (last < at || prev < at)
       throw fail(`unexpected CSV line: ${body.toString('latin1', at, Math.min(stop, at + 100))}`);
-    rows.push([Number(body.toString('latin1', prev + 1, last)), body.toString('latin1', last + 1, stop)]);
+    const field = body.toString('latin1', last + 1, stop);
+    rows.push([
+      Number(body.toString('latin1', prev + 1, last)),
+      base64Field ? Buffer.from(field, 'base64') : field,
+    ]);
     at = next;
   }
   return rows;

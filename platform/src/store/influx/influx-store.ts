@@ -258,7 +258,17 @@ export class InfluxStore implements TimeSeriesStore {
 
   async raw(series: SeriesKey, fromMs: number, toMs: number, limit = 1_000_000): Promise<StoredPoint[]> {
     await this.ready().writer.settle(); // reads see every acknowledged write
-    return (await this.reader.rows(series, fromMs, toMs, limit)).map((r) => ({ ...series, ...r }));
+    const { factoryId, deviceId, metric } = series;
+    // A fixed shape instead of two object spreads per point (as the embedded store does; a year of states).
+    return (await this.reader.rows(series, fromMs, toMs, limit)).map((r) => ({
+      factoryId,
+      deviceId,
+      metric,
+      tsMs: r.tsMs,
+      value: r.value,
+      status: r.status,
+      text: r.text,
+    }));
   }
 
   async query(q: RangeQuery): Promise<SeriesBuckets[]> {

@@ -243,9 +243,12 @@ export class InfluxReader {
       toMs,
       Number.MAX_SAFE_INTEGER,
       (values) => {
-        for (const v of values) onPage(v[0] as number, Buffer.from(String(v[1] ?? ''), 'base64'));
+        for (const v of values)
+          onPage(v[0] as number, Buffer.isBuffer(v[1]) ? v[1] : Buffer.from(String(v[1] ?? ''), 'base64'));
       },
-      this.csv ? (query) => selectTimeAndField(this.csv as QueryTarget, query) : undefined,
+      this.csv
+        ? (query) => selectTimeAndField(this.csv as QueryTarget, query, { base64Field: true })
+        : undefined,
     );
   }
 
