@@ -1,6 +1,6 @@
 import type { IntervalSeries, MeterSeries } from '../energy/types.js';
 import type { RegistrySnapshot } from '../registry/model.js';
-import type { SeriesKey, SeriesSummaries, TimeSeriesStore } from '../store/types.js';
+import type { SeriesCounterSummaries, SeriesKey, SeriesSummaries, TimeSeriesStore } from '../store/types.js';
 import { COUNTER_EVIDENCE_MS } from './energy-inputs-onchange.js';
 import type { MeterPlan } from './energy-inputs-plan.js';
 import { offlineIntervals } from './oee-inputs.js';
@@ -22,7 +22,7 @@ type Interval = { startMs: number; endMs: number };
 
 function maskUnknown(
   values: Float64Array,
-  s: SeriesSummaries,
+  s: SeriesCounterSummaries,
   fromMs: number,
   stepMs: number,
   off: Interval[],
@@ -82,6 +82,7 @@ export async function readFineSeries(
       toMs,
       intervalMs: MIN_MS,
       maxGapMs: COUNTER_EVIDENCE_MS,
+      aggregates: false, // increase and sample counts: a year of minutes is 4 MB a column
       ...(p.counter.rolloverAt ? { rolloverAt: p.counter.rolloverAt } : {}),
     });
     if (!s) return;

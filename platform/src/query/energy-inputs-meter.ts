@@ -1,6 +1,6 @@
 import type { IntervalSeries, MeterSeries, PhaseSeries } from '../energy/types.js';
 import type { RegistryMetric } from '../registry/model.js';
-import type { SeriesSummaries } from '../store/types.js';
+import type { SeriesCounterSummaries } from '../store/types.js';
 import { metricHealth, type OnChangeCounter, SLOT_MS } from './energy-inputs-onchange.js';
 import type { MeterPlan } from './energy-inputs-plan.js';
 
@@ -46,7 +46,7 @@ export function addToMeter(
   x: Acc,
   j: Job,
   r: {
-    s: SeriesSummaries;
+    s: SeriesCounterSummaries;
     counter: OnChangeCounter | null;
     held: { values: Float64Array; coveredMs: Float64Array } | null;
     series: (v: Float64Array) => IntervalSeries;

@@ -1,5 +1,5 @@
 import type { UnattributedQuantity } from '../energy/types.js';
-import type { SeriesKey, SeriesSummaries, TimeSeriesStore } from '../store/types.js';
+import type { SeriesCounterSummaries, SeriesKey, TimeSeriesStore } from '../store/types.js';
 import { heldOver, type Interval, maskSegments } from './held-values.js';
 
 /**
@@ -28,7 +28,7 @@ export async function slotSummaries(
   fromMs: number,
   toMs: number,
   opts: { maxGapMs?: number; maxHoldMs?: number } = {},
-): Promise<SeriesSummaries[]> {
+): Promise<SeriesCounterSummaries[]> {
   if (series.length === 0) return [];
   const res = await store.summaries({
     series,
@@ -36,6 +36,7 @@ export async function slotSummaries(
     toMs,
     intervalMs: SLOT_MS,
     maxGapMs: opts.maxGapMs ?? COUNTER_EVIDENCE_MS,
+    aggregates: false, // counts, times, counter and time-weighted columns are all a slot read uses
     ...(opts.maxHoldMs !== undefined ? { maxHoldMs: opts.maxHoldMs, gapLookbackMs: 0 } : {}),
   });
   return series.map((s, k) => {
@@ -71,7 +72,7 @@ function offlineSlots(n: number, fromMs: number, offline: readonly Interval[]): 
  * before the first reading when no reading precedes the period.
  */
 function counterKnownShare(
-  s: SeriesSummaries,
+  s: SeriesCounterSummaries,
   fromMs: number,
   offline: readonly Interval[],
   known: Float64Array,
@@ -134,7 +135,7 @@ export type OnChangeCounter = {
  * Read `s` before, not after; its counts, times and gap columns are left as they are.
  */
 export function onChangeCounter(
-  s: SeriesSummaries,
+  s: SeriesCounterSummaries,
   fromMs: number,
   offline: readonly Interval[],
 ): OnChangeCounter {
@@ -170,7 +171,7 @@ export function onChangeCounter(
 /** Quarter-hour time-weighted means of a gauge and the ms a value was in force, offline stretches cut out. */
 export async function heldGauge(
   store: TimeSeriesStore,
-  s: SeriesSummaries,
+  s: SeriesCounterSummaries,
   fromMs: number,
   maxHoldMs: number,
   offline: readonly Interval[],
@@ -200,7 +201,7 @@ export async function heldGauge(
  * Share of Good samples over the period, to report channels that deliver Bad quality — including metrics
  * the diagnosis does not otherwise read (e.g. a phase current). Good = Good with a value or a text.
  */
-export function metricHealth(s: SeriesSummaries): { samples: number; good: number } {
+export function metricHealth(s: SeriesCounterSummaries): { samples: number; good: number } {
   let samples = 0;
   let good = 0;
   for (let i = 0; i < s.stored.length; i++) {

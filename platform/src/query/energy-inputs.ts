@@ -1,6 +1,6 @@
 import type { DiagnosisInput, DiagnosisOptionsInput, IntervalSeries } from '../energy/types.js';
 import type { RegistryMetric, RegistrySnapshot } from '../registry/model.js';
-import type { SeriesKey, SeriesSummaries, TimeSeriesStore } from '../store/types.js';
+import type { SeriesCounterSummaries, SeriesKey, TimeSeriesStore } from '../store/types.js';
 import { readFineSeries } from './energy-inputs-fine.js';
 import { loadLineOutputs, loadMachineStates } from './energy-inputs-lines.js';
 import { type Acc, addToMeter, GAUGE_KINDS, type Job, newAcc, toMeterSeries } from './energy-inputs-meter.js';
@@ -137,7 +137,7 @@ export async function loadEnergyInputs(
     // quality checks do not.
     const isGauge = (js: Job[]) => js.some((j) => GAUGE_KINDS.has(j.kind));
     const holdOf = (js: Job[]) => (isGauge(js) ? maxHoldFor(js[0]!.m) : 0);
-    const sums = new Map<Job[], SeriesSummaries>();
+    const sums = new Map<Job[], SeriesCounterSummaries>();
     for (const hold of new Set(group.map(holdOf))) {
       const part = group.filter((js) => holdOf(js) === hold);
       const keys = part.map((js) => keyOf(js[0]!));

@@ -173,27 +173,40 @@ export type SummaryQuery = {
   /** When given, the time-weighted columns (twMean, twCoveredMs) are answered with this staleness limit. */
   maxHoldMs?: number;
   source?: QuerySource;
+  /** Answer the Good-value aggregates (default); a CounterSummaryQuery leaves them out. */
+  aggregates?: true;
 };
+
+/**
+ * A SummaryQuery without the Good-value aggregates (sum, min, max, first, last, lastTsMs): a counter, coverage or
+ * time-weighted read needs counts, times and the counter columns only, and a year of quarter-hours is 280 KB a
+ * column per series — six columns fewer for each of hundreds of meters in a diagnosis.
+ */
+export type CounterSummaryQuery = Omit<SummaryQuery, 'aggregates'> & { aggregates: false };
 
 /**
  * Per-interval summaries as columns (index i = interval i, every interval of the range, clipped like the
  * buckets of `query()`), so a year of quarter-hours for hundreds of series allocates arrays, not objects.
  * Value columns are NaN where `count` is 0; `mean` is `sum / count`.
  */
-export type SeriesSummaries = {
+export type SeriesSummaries = SeriesCounterSummaries & {
+  sum: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  first: Float64Array;
+  lastTsMs: Float64Array;
+  last: Float64Array;
+};
+
+/** A summaries answer without the Good-value aggregates (CounterSummaryQuery); columns as in SeriesSummaries. */
+export type SeriesCounterSummaries = {
   series: SeriesKey;
   /** Interval bounds: the same arrays for every series of one answer — read them, do not write. */
   startMs: Float64Array;
   endMs: Float64Array;
   /** Good samples with a value (`query` aggregate 'count'). Counts are whole numbers in Float64Array. */
   count: Float64Array;
-  sum: Float64Array;
-  min: Float64Array;
-  max: Float64Array;
   firstTsMs: Float64Array;
-  first: Float64Array;
-  lastTsMs: Float64Array;
-  last: Float64Array;
   /** Good samples with a value or a text (`coverage` present, goodOnly true). */
   present: Float64Array;
   /** Every stored sample, whatever its quality (`coverage` present, goodOnly false). */
@@ -299,6 +312,7 @@ export interface TimeSeriesStore {
   latest(factoryId: string, filter?: { deviceIds?: string[]; metrics?: string[] }): Promise<LatestValue[]>;
   coverage(q: CoverageQuery): Promise<SeriesCoverage[]>;
   /** Aggregates, sample counts and counter increase per interval in one pass per series (see SummaryQuery). */
+  summaries(q: CounterSummaryQuery): Promise<SeriesCounterSummaries[]>;
   summaries(q: SummaryQuery): Promise<SeriesSummaries[]>;
   listSeries(factoryId: string): Promise<SeriesKey[]>;
   /** Number of stored points for the series in [fromMs, toMs) — what exactly-once tests count. */

@@ -7,7 +7,7 @@ import { openPlatformDb } from '../../registry/db.js';
 import { DEFAULT_FACTORY_SETTINGS, type FactorySettingsStore } from '../../registry/factory-settings.js';
 import { factoryProfileSchema, type RegistrySnapshot } from '../../registry/model.js';
 import type { Registry } from '../../registry/registry.js';
-import type { StoredPoint, SummaryQuery, TimeSeriesStore } from '../../store/types.js';
+import type { CounterSummaryQuery, StoredPoint, SummaryQuery, TimeSeriesStore } from '../../store/types.js';
 import { ClosedInputStore } from './closed-store.js';
 import { loadMonitoringInputs, periodsAt } from './inputs.js';
 import { buildOverview } from './overview.js';
@@ -78,15 +78,15 @@ async function slowOverview(store: TimeSeriesStore, at: number) {
 
 let store: TimeSeriesStore;
 let cleanup: () => Promise<void>;
-let summaryReads: SummaryQuery[];
+let summaryReads: (SummaryQuery | CounterSummaryQuery)[];
 beforeEach(async () => {
   ({ store, cleanup } = await tempStore());
   summaryReads = [];
   const summaries = store.summaries.bind(store);
-  store.summaries = (q) => {
+  store.summaries = ((q: SummaryQuery) => {
     summaryReads.push(q);
     return summaries(q);
-  };
+  }) as TimeSeriesStore['summaries'];
 });
 afterEach(async () => cleanup());
 

@@ -105,6 +105,12 @@ export function summaryTests(ctx: GetCtx): void {
           const base = { series: [g, c], fromMs, toMs, intervalMs, alignOffsetMs };
           const sum = await store.summaries({ ...base, ...extra });
           expect(await store.summaries({ ...base, ...extra, source: 'raw' })).toEqual(sum);
+          // Without the aggregates: every other column the same, the aggregates absent (both read paths).
+          for (const source of ['auto', 'raw'] as const) {
+            const lean = await store.summaries({ ...base, ...extra, source, aggregates: false });
+            expect(lean).toEqual(sum.map(withoutAggregates));
+            for (const x of lean) for (const k of AGGREGATE_KEYS) expect(k in x).toBe(false);
+          }
           compared += await sameAsQueries(store, base, extra, sum);
         }
       }
@@ -112,6 +118,10 @@ export function summaryTests(ctx: GetCtx): void {
     expect(compared).toBe(2 * 3 * 2 * (7 + 2 + 1));
   });
 }
+
+const AGGREGATE_KEYS = ['sum', 'min', 'max', 'first', 'last', 'lastTsMs'];
+const withoutAggregates = (x: SeriesSummaries) =>
+  Object.fromEntries(Object.entries(x).filter(([k]) => !AGGREGATE_KEYS.includes(k)));
 
 /** The `query()` bucket value of an aggregate, from the summary columns. */
 function bucketValue(x: SeriesSummaries, k: number, aggregate: SampleAggregate): number | null {

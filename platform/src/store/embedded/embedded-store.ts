@@ -15,11 +15,13 @@ import { runSummaryQuery } from '../engine/summaries.js';
 import type { RawRow } from '../rollup/summary.js';
 import type {
   CounterQuery,
+  CounterSummaryQuery,
   CoverageQuery,
   LatestValue,
   RangeQuery,
   SeriesBuckets,
   SeriesCounter,
+  SeriesCounterSummaries,
   SeriesCoverage,
   SeriesKey,
   SeriesSteps,
@@ -354,7 +356,9 @@ export class EmbeddedStore implements TimeSeriesStore {
     return await runCoverageQuery(this.backend, this.stats, q);
   }
 
-  async summaries(q: SummaryQuery): Promise<SeriesSummaries[]> {
+  summaries(q: CounterSummaryQuery): Promise<SeriesCounterSummaries[]>;
+  summaries(q: SummaryQuery): Promise<SeriesSummaries[]>;
+  async summaries(q: SummaryQuery | CounterSummaryQuery): Promise<SeriesCounterSummaries[]> {
     this.openForRead();
     return await runSummaryQuery(this.backend, this.stats, q);
   }

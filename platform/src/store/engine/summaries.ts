@@ -1,7 +1,7 @@
 import { type BucketColumns, bucketColumns } from '../rollup/columns.js';
 import { type Packed, PackedBuilder } from '../rollup/pack.js';
 import { packedPoints } from '../rollup/summary.js';
-import type { SeriesKey, SeriesSummaries, SummaryQuery } from '../types.js';
+import type { CounterSummaryQuery, SeriesCounterSummaries, SeriesKey, SummaryQuery } from '../types.js';
 import {
   alignDown,
   bucketCount,
@@ -53,8 +53,8 @@ import {
 export async function runSummaryQuery(
   store: StoreBackend,
   stats: QueryStats,
-  q: SummaryQuery,
-): Promise<SeriesSummaries[]> {
+  q: SummaryQuery | CounterSummaryQuery,
+): Promise<SeriesCounterSummaries[]> {
   checkSeries('summaries', q.series);
   checkRange('summaries', q.fromMs, q.toMs);
   const offsetMs = q.alignOffsetMs ?? 0;
@@ -70,7 +70,7 @@ export async function runSummaryQuery(
   const pool: Scratch[] = [];
   const b = spans.length > 0 ? withPrefetchedWindows(store, q.series, edgeWindows(q)) : store;
   return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
-    const scratch = pool.pop() ?? { packed: null, inner: null };
+    const scratch = pool.pop() ?? { packed: null, inner: null, aggregates: null };
     try {
       return await summariesOf(b, stats, q, series, spans, base, widthMs, p, scratch);
     } finally {
@@ -80,7 +80,12 @@ export async function runSummaryQuery(
 }
 
 /** Per-series working memory, reused across the series of a query (allocating it per series costs more). */
-type Scratch = { packed: PackedBuilder | null; inner: Pick<BucketColumns, InnerColumn> | null };
+type Scratch = {
+  packed: PackedBuilder | null;
+  inner: Pick<BucketColumns, InnerColumn> | null;
+  /** The aggregate columns, decoded but not answered (CounterSummaryQuery). */
+  aggregates: Pick<BucketColumns, AggregateColumn> | null;
+};
 /** Decoded columns used only while folding a series (not part of the answer): zeroed and reused. */
 const INNER_COLUMNS = [
   'inc',
@@ -96,18 +101,22 @@ const INNER_COLUMNS = [
   'flatMax',
 ] as const;
 type InnerColumn = (typeof INNER_COLUMNS)[number];
+/** The Good-value aggregates, answered unless the query is a CounterSummaryQuery. */
+const AGGREGATE_COLUMNS = ['sum', 'min', 'max', 'first', 'lastTs', 'last'] as const;
+type AggregateColumn = (typeof AGGREGATE_COLUMNS)[number];
+type Query = SummaryQuery | CounterSummaryQuery;
 
 async function summariesOf(
   b: StoreBackend,
   stats: QueryStats,
-  q: SummaryQuery,
+  q: Query,
   series: SeriesKey,
   spans: Spans,
   base: number,
   widthMs: number,
   p: CounterParams,
   scratch: Scratch,
-): Promise<SeriesSummaries> {
+): Promise<SeriesCounterSummaries> {
   const offsetMs = q.alignOffsetMs ?? 0;
   const direct = await fromColumns(b, stats, q, series, spans, base, widthMs, p, scratch);
   if (direct) return direct;
@@ -138,10 +147,10 @@ async function summariesOf(
     const carry = await heldBefore(b, stats, series, q.fromMs, q.maxHoldMs, q.source);
     h = heldColumns(held, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, q.maxHoldMs, carry);
   } else if (q.maxHoldMs !== undefined) h = heldColumns(items, spans, 0, 0, 1, 0, q.maxHoldMs, null);
-  return columns(series, spans, f, c, h);
+  return columns(series, spans, f, c, h, q.aggregates !== false);
 }
 
-const lookbackOf = (q: SummaryQuery) => q.gapLookbackMs ?? DEFAULT_GAP_LOOKBACK_MS;
+const lookbackOf = (q: Query) => q.gapLookbackMs ?? DEFAULT_GAP_LOOKBACK_MS;
 
 /**
  * What counterEdges() and heldBefore() read around the range, read for all series of the query at once where
@@ -149,7 +158,7 @@ const lookbackOf = (q: SummaryQuery) => q.gapLookbackMs ?? DEFAULT_GAP_LOOKBACK_
  * to an hour), hour rollups back to the gap look-back and the staleness limit, in the widening steps heldBefore()
  * takes (a window is read only when a series asks inside it).
  */
-function edgeWindows(q: SummaryQuery): PrefetchWindow[] {
+function edgeWindows(q: Query): PrefetchWindow[] {
   const rows = [
     { fromMs: Math.max(0, q.fromMs - HOUR_MS), toMs: q.fromMs, widthMs: 0 },
     { fromMs: q.toMs, toMs: q.toMs + HOUR_MS, widthMs: 0 },
@@ -173,14 +182,14 @@ const MAX_PREFETCH_BACK_MS = 35 * 24 * HOUR_MS;
 async function fromColumns(
   b: StoreBackend,
   stats: QueryStats,
-  q: SummaryQuery,
+  q: Query,
   series: SeriesKey,
   spans: Spans,
   base: number,
   widthMs: number,
   p: CounterParams,
   scratch: Scratch,
-): Promise<SeriesSummaries | null> {
+): Promise<SeriesCounterSummaries | null> {
   const aligned = (t: number) => alignDown(t, widthMs) === t;
   if (
     !b.rollupColumns ||
@@ -197,7 +206,13 @@ async function fromColumns(
   const inner = scratch.inner ?? bucketColumns(spans.length, INNER_COLUMNS);
   scratch.inner = inner;
   for (const name of INNER_COLUMNS) inner[name].fill(0);
-  const cols: BucketColumns = { ...bucketColumns(spans.length, ANSWER_COLUMNS), ...inner };
+  let aggregates: Pick<BucketColumns, AggregateColumn>;
+  if (q.aggregates === false) {
+    aggregates = scratch.aggregates ?? bucketColumns(spans.length, AGGREGATE_COLUMNS);
+    scratch.aggregates = aggregates;
+    for (const name of AGGREGATE_COLUMNS) aggregates[name].fill(0);
+  } else aggregates = bucketColumns(spans.length, AGGREGATE_COLUMNS);
+  const cols: BucketColumns = { ...bucketColumns(spans.length, ANSWER_COLUMNS), ...aggregates, ...inner };
   await b.rollupColumns(series, { cols, fromMs: q.fromMs, toMs: q.toMs, baseMs: base, widthMs });
   if (columnsNeedRawSamples(cols, p)) return null;
   if (q.maxHoldMs !== undefined && columnsNeedRawForHold(cols, q.maxHoldMs)) return null;
@@ -210,21 +225,11 @@ async function fromColumns(
     const carry = await heldBefore(b, stats, series, q.fromMs, q.maxHoldMs, q.source);
     h = heldFromColumns(cols, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, q.maxHoldMs, carry);
   }
-  return columns(series, spans, cols, c, h);
+  return columns(series, spans, cols, c, h, q.aggregates !== false);
 }
 
-const ANSWER_COLUMNS = [
-  'n',
-  'sum',
-  'min',
-  'max',
-  'firstTs',
-  'first',
-  'lastTs',
-  'last',
-  'usable',
-  'all',
-] as const;
+/** Decoded into fresh columns that become the answer (with the aggregates, unless left out). */
+const ANSWER_COLUMNS = ['n', 'firstTs', 'usable', 'all'] as const;
 
 /** The fold and counter columns as the answer, in place (no copies: a year of quarter-hours per series). */
 function columns(
@@ -233,7 +238,8 @@ function columns(
   f: ReturnType<typeof foldSummaries>,
   c: CounterColumns,
   h: HeldColumns | null,
-): SeriesSummaries {
+  withAggregates: boolean,
+): SeriesCounterSummaries {
   const nS = spans.length;
   const { startMs, endMs } = spans;
   const { n, sum, min, max, firstTs, first, lastTs, last } = f;
@@ -244,13 +250,15 @@ function columns(
       h.sum[k] = (h.ms[k] as number) > 0 ? (h.sum[k] as number) / (h.ms[k] as number) : Number.NaN;
   for (let k = 0; k < nS; k++) {
     if (n[k] === 0) {
-      sum[k] = Number.NaN;
-      min[k] = Number.NaN;
-      max[k] = Number.NaN;
       firstTs[k] = Number.NaN;
-      first[k] = Number.NaN;
-      lastTs[k] = Number.NaN;
-      last[k] = Number.NaN;
+      if (withAggregates) {
+        sum[k] = Number.NaN;
+        min[k] = Number.NaN;
+        max[k] = Number.NaN;
+        first[k] = Number.NaN;
+        lastTs[k] = Number.NaN;
+        last[k] = Number.NaN;
+      }
     }
     const lenMs = (endMs[k] as number) - (startMs[k] as number);
     const cov = coveredMs[k] as number;
@@ -262,13 +270,8 @@ function columns(
     startMs,
     endMs,
     count: n,
-    sum,
-    min,
-    max,
+    ...(withAggregates ? { sum, min, max, first, lastTsMs: lastTs, last } : {}),
     firstTsMs: firstTs,
-    first,
-    lastTsMs: lastTs,
-    last,
     present: f.usable,
     stored: f.all,
     increase: inc,

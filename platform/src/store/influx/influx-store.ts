@@ -13,11 +13,13 @@ import {
 import { runSummaryQuery } from '../engine/summaries.js';
 import type {
   CounterQuery,
+  CounterSummaryQuery,
   CoverageQuery,
   LatestValue,
   RangeQuery,
   SeriesBuckets,
   SeriesCounter,
+  SeriesCounterSummaries,
   SeriesCoverage,
   SeriesKey,
   SeriesSteps,
@@ -291,7 +293,9 @@ export class InfluxStore implements TimeSeriesStore {
     return await runCoverageQuery(this.backend, this.stats, q);
   }
 
-  async summaries(q: SummaryQuery): Promise<SeriesSummaries[]> {
+  summaries(q: CounterSummaryQuery): Promise<SeriesCounterSummaries[]>;
+  summaries(q: SummaryQuery): Promise<SeriesSummaries[]>;
+  async summaries(q: SummaryQuery | CounterSummaryQuery): Promise<SeriesCounterSummaries[]> {
     await this.ready().writer.settle(); // reads see every acknowledged write
     return await runSummaryQuery(this.backend, this.stats, q);
   }
