@@ -131,12 +131,11 @@ export async function loadEnergyInputs(
   });
   for (const p of [fineRead, statesRead]) p?.catch(() => {});
 
-  for (let i = 0; i < meterSeries.length; i += batch) {
-    const group = meterSeries.slice(i, i + batch);
-    // Gauges need the time-weighted columns (and their look-back), read per staleness limit; counters and
-    // quality checks do not.
-    const isGauge = (js: Job[]) => js.some((j) => GAUGE_KINDS.has(j.kind));
-    const holdOf = (js: Job[]) => (isGauge(js) ? maxHoldFor(js[0]!.m) : 0);
+  // Gauges need the time-weighted columns (and their look-back), read per staleness limit; counters and
+  // quality checks do not.
+  const isGauge = (js: Job[]) => js.some((j) => GAUGE_KINDS.has(j.kind));
+  const holdOf = (js: Job[]) => (isGauge(js) ? maxHoldFor(js[0]!.m) : 0);
+  const readGroup = async (group: Job[][]): Promise<Map<Job[], SeriesCounterSummaries>> => {
     const sums = new Map<Job[], SeriesCounterSummaries>();
     for (const hold of new Set(group.map(holdOf))) {
       const part = group.filter((js) => holdOf(js) === hold);
@@ -147,6 +146,16 @@ export async function loadEnergyInputs(
         sums.set(js, res[k]!);
       });
     }
+    return sums;
+  };
+  const groupAt = (i: number) => meterSeries.slice(i, i + batch);
+  // One batch read ahead: a remote store answers the next batch while this one is folded here.
+  let ahead = meterSeries.length > 0 ? readGroup(groupAt(0)) : null;
+  for (let i = 0; i < meterSeries.length; i += batch) {
+    const group = groupAt(i);
+    const sums = await (ahead as Promise<Map<Job[], SeriesCounterSummaries>>);
+    ahead = i + batch < meterSeries.length ? readGroup(groupAt(i + batch)) : null;
+    ahead?.catch(() => {}); // awaited (and thrown) on the next turn
     for (const js of group) {
       const s = sums.get(js)!;
       const offline = offlineOf(js[0]!.p.deviceId);
