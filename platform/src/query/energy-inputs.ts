@@ -34,7 +34,9 @@ import { offlineIntervals } from './oee-inputs.js';
  *  - machine states as raw points (`raw`) from a look-back before the period, Good quality only;
  *  - line output from the line's registered output counter (else the last station's good count, stated as an
  *    assumption); a quarter-hour without a covering sample pair is "no parts" unless the device was offline.
- * Queries go in batches; `onProgress` reports each finished batch for long periods.
+ * Queries go in batches, one batch read ahead while the previous is folded, with the machine states and the
+ * finer series read beside them (a remote store works while Node folds); `onProgress` reports each finished
+ * batch for long periods.
  */
 export type EnergyInputsOptions = {
   fromMs: number;
