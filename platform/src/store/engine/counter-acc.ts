@@ -55,6 +55,9 @@ export function counterAccumulator(
   const flatRunMs = new Float64Array(nSpans);
   const last = nSpans - 1;
   const base = alignDown(fromMs, intervalMs, offsetMs);
+  // Parameters in locals: read per sample pair, millions of times a diagnosis.
+  const maxGapMs = p.maxGapMs;
+  const rolloverAt = p.rolloverAt;
   const idx = (t: number) => Math.floor((t - base) / intervalMs);
 
   /** A run [a, b] clipped to the range: its length, to every interval it overlaps (keeping the longest). */
@@ -94,9 +97,10 @@ export function counterAccumulator(
   const pair = (a: number, va: number, b: number, vb: number) => {
     if (b <= fromMs || a >= toMs) return;
     const spanMs = b - a;
-    const kind = stepKind(va, vb, p.rolloverAt);
-    const delta = stepDelta(va, vb, kind, p.rolloverAt);
-    if (spanMs > p.maxGapMs) {
+    // A rising counter (nearly every pair) needs no classification.
+    const kind = vb >= va ? STEP_NONE : stepKind(va, vb, rolloverAt);
+    const delta = kind === STEP_NONE ? vb - va : stepDelta(va, vb, kind, rolloverAt);
+    if (spanMs > maxGapMs) {
       flatClose();
       if (b - 1 >= fromMs && b - 1 < toMs) {
         const k = idx(b - 1);
