@@ -70,24 +70,26 @@ export function plannedStopsOf(ctx: DiagnosisContext): (m: MachineInfo) => Calen
     }
     return q;
   };
-  // [a, b) a whole quarter-hour of the grid: read the shared table; any other stretch: compute it.
-  const execMs = (st: StateChanges, a: number, b: number) => {
-    const i = (a - fromMs) / QUARTER_MS;
-    return b - a === QUARTER_MS && Number.isInteger(i) && i >= 0 && i < n
-      ? quarterOf(st)[i]!
-      : executingMs(st, a, b);
-  };
   const info = new Map<string, MachineInfo>();
   for (const y of ctx.machines) if (!info.has(y.deviceId)) info.set(y.deviceId, y);
   const stops = ctx.grid.segments.filter((sg) => sg.kind !== 'production');
-  return (m) => plannedStops(ctx, m, { info, stops, execMs });
+  return (m) => plannedStops(ctx, m, { info, stops, quarterOf });
 }
 
 type StopsShared = {
   info: Map<string, MachineInfo>;
   stops: CalendarSegment[];
-  execMs: (st: StateChanges, a: number, b: number) => number;
+  quarterOf: (st: StateChanges) => Float64Array;
 };
+
+/** Mates executing more than half of [a, b); `slot` ≥ 0 when [a, b) is that whole grid quarter-hour. */
+function produces(mates: StateChanges[], tables: Float64Array[], slot: number, a: number, b: number) {
+  if (!mates.length) return false;
+  let exec = 0;
+  if (slot >= 0) for (const q of tables) exec += q[slot]!;
+  else for (const x of mates) exec += executingMs(x, a, b);
+  return exec / (mates.length * (b - a)) > 0.5;
+}
 
 /**
  * The parts of the calendar's planned stops in which the machine's line — and its workshop — do NOT produce,
@@ -100,7 +102,7 @@ type StopsShared = {
  * that the workshop, the machine included, executes through for more than half of it is production as a whole.
  */
 function plannedStops(ctx: DiagnosisContext, m: MachineInfo, shared: StopsShared): CalendarSegment[] {
-  const { info: infoOf, stops, execMs } = shared;
+  const { info: infoOf, stops, quarterOf } = shared;
   const parentOf = (p: string) => p.split('/').slice(0, -1).join('/');
   const workshopOf = (p: string) => p.split('/')[0] ?? '';
   const line = parentOf(m.assetPath);
@@ -114,23 +116,23 @@ function plannedStops(ctx: DiagnosisContext, m: MachineInfo, shared: StopsShared
     if (parentOf(info.assetPath) === line) lineMates.push(x.states);
     if (workshop !== '' && workshopOf(info.assetPath) === workshop) shopMates.push(x.states);
   }
-  const produces = (mates: StateChanges[], a: number, b: number) => {
-    if (!mates.length) return false;
-    let exec = 0;
-    for (const x of mates) exec += execMs(x, a, b);
-    return exec / (mates.length * (b - a)) > 0.5;
-  };
+  const lineTables = lineMates.map(quarterOf);
+  const shopTables = shopMates.map(quarterOf);
   // A stop the workshop (the machine itself included) executes through for more than half of it is not a
   // stop of this workshop at all: a quarter-hour in which its one or two mates happen to pause with it is
   // still the workshop's own shift, not idling after one.
   const own = ctx.input.machines.find((x) => x.deviceId === m.deviceId)?.states;
   const whole = [...(workshop !== '' ? shopMates : lineMates), ...(own ? [own] : [])];
+  const { fromMs, n } = ctx.grid;
   const out: CalendarSegment[] = [];
   for (const sg of stops) {
-    if (produces(whole, sg.startMs, sg.endMs)) continue;
+    if (produces(whole, [], -1, sg.startMs, sg.endMs)) continue;
     for (let a = sg.startMs; a < sg.endMs; ) {
       const b = Math.min(sg.endMs, (Math.floor(a / QUARTER_MS) + 1) * QUARTER_MS);
-      if (!produces(lineMates, a, b) && !produces(shopMates, a, b)) {
+      // A whole quarter-hour of the grid reads the mates' tables; a partial one is computed.
+      const i = (a - fromMs) / QUARTER_MS;
+      const slot = b - a === QUARTER_MS && Number.isInteger(i) && i >= 0 && i < n ? i : -1;
+      if (!produces(lineMates, lineTables, slot, a, b) && !produces(shopMates, shopTables, slot, a, b)) {
         const last = out[out.length - 1];
         if (last && last.endMs === a && last.kind === sg.kind) last.endMs = b;
         else out.push({ ...sg, startMs: a, endMs: b });
