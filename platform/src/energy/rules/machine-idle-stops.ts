@@ -135,10 +135,17 @@ function plannedStops(ctx: DiagnosisContext, m: MachineInfo, shared: StopsShared
       if (!produces(lineMates, lineTables, slot, a, b) && !produces(shopMates, shopTables, slot, a, b)) {
         const last = out[out.length - 1];
         if (last && last.endMs === a && last.kind === sg.kind) last.endMs = b;
-        else out.push({ ...sg, startMs: a, endMs: b });
+        else out.push(piece(sg, a, b));
       }
       a = b;
     }
   }
+  return out;
+}
+
+/** A part [a, b) of a stop segment, built field by field: tens of thousands per run, and spread is slow. */
+function piece(sg: CalendarSegment, a: number, b: number): CalendarSegment {
+  const out: CalendarSegment = { kind: sg.kind, startMs: a, endMs: b };
+  if (sg.shift !== undefined) out.shift = sg.shift;
   return out;
 }
