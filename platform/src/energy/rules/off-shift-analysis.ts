@@ -120,18 +120,22 @@ export function analyseMeter(
   let prodN = 0;
   let ownProdSum = 0;
   let covered = 0;
-  for (let i = 0; i < grid.n; i++) {
-    if (!Number.isNaN(load[i]!)) covered++;
-    if (grid.kind[i] === KIND.production) {
-      if (!Number.isNaN(gross[i]!) && !Number.isNaN(load[i]!)) {
-        prodSum += gross[i]!;
-        ownProdSum += load[i]!;
+  const { kind, n } = grid;
+  for (let i = 0; i < n; i++) {
+    const v = load[i]!;
+    const known = !Number.isNaN(v);
+    if (known) covered++;
+    const k = kind[i];
+    if (k === KIND.production) {
+      const g = gross[i]!;
+      if (!Number.isNaN(g) && known) {
+        prodSum += g;
+        ownProdSum += v;
         prodN++;
       }
       continue;
     }
-    if (grid.kind[i] !== KIND.offShift || observed[i] || busy?.[i]) continue;
-    candidate[i] = 1;
+    if (k === KIND.offShift && !observed[i] && !busy?.[i]) candidate[i] = 1;
   }
   if (!prodN) return null;
   const grossProductionKw = prodSum / prodN / SLOT_H;
