@@ -73,16 +73,27 @@ export function plannedStopsOf(ctx: DiagnosisContext): (m: MachineInfo) => Calen
   const info = new Map<string, MachineInfo>();
   for (const y of ctx.machines) if (!info.has(y.deviceId)) info.set(y.deviceId, y);
   const stops = ctx.grid.segments.filter((sg) => sg.kind !== 'production');
-  return (m) => plannedStops(ctx, m, { info, stops, quarterOf });
+  // Executing time per whole stop segment, likewise shared by every machine of the workshop.
+  const perStop = new Map<StateChanges, Float64Array>();
+  const stopOf = (st: StateChanges) => {
+    let q = perStop.get(st);
+    if (!q) {
+      q = Float64Array.from(stops, (sg) => executingMs(st, sg.startMs, sg.endMs));
+      perStop.set(st, q);
+    }
+    return q;
+  };
+  return (m) => plannedStops(ctx, m, { info, stops, quarterOf, stopOf });
 }
 
 type StopsShared = {
   info: Map<string, MachineInfo>;
   stops: CalendarSegment[];
   quarterOf: (st: StateChanges) => Float64Array;
+  stopOf: (st: StateChanges) => Float64Array;
 };
 
-/** Mates executing more than half of [a, b); `slot` ≥ 0 when [a, b) is that whole grid quarter-hour. */
+/** Mates executing more than half of [a, b); `slot` ≥ 0 when `tables` hold [a, b) at that index. */
 function produces(mates: StateChanges[], tables: Float64Array[], slot: number, a: number, b: number) {
   if (!mates.length) return false;
   let exec = 0;
@@ -102,7 +113,7 @@ function produces(mates: StateChanges[], tables: Float64Array[], slot: number, a
  * that the workshop, the machine included, executes through for more than half of it is production as a whole.
  */
 function plannedStops(ctx: DiagnosisContext, m: MachineInfo, shared: StopsShared): CalendarSegment[] {
-  const { info: infoOf, stops, quarterOf } = shared;
+  const { info: infoOf, stops, quarterOf, stopOf } = shared;
   const parentOf = (p: string) => p.split('/').slice(0, -1).join('/');
   const workshopOf = (p: string) => p.split('/')[0] ?? '';
   const line = parentOf(m.assetPath);
@@ -124,9 +135,11 @@ function plannedStops(ctx: DiagnosisContext, m: MachineInfo, shared: StopsShared
   const own = ctx.input.machines.find((x) => x.deviceId === m.deviceId)?.states;
   const whole = [...(workshop !== '' ? shopMates : lineMates), ...(own ? [own] : [])];
   const { fromMs, n } = ctx.grid;
+  const wholeTables = whole.map(stopOf);
   const out: CalendarSegment[] = [];
-  for (const sg of stops) {
-    if (produces(whole, [], -1, sg.startMs, sg.endMs)) continue;
+  for (let j = 0; j < stops.length; j++) {
+    const sg = stops[j]!;
+    if (produces(whole, wholeTables, j, sg.startMs, sg.endMs)) continue;
     for (let a = sg.startMs; a < sg.endMs; ) {
       const b = Math.min(sg.endMs, (Math.floor(a / QUARTER_MS) + 1) * QUARTER_MS);
       // A whole quarter-hour of the grid reads the mates' tables; a partial one is computed.
