@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { diagnose } from '../platform/src/energy/diagnose.js';
 import type { DiagnosisInput } from '../platform/src/energy/types.js';
+import { Rng } from '../simulators/src/physics/prng.js';
 import { syntheticPlant } from './diagnose.js';
 import { runRandomPlant } from './diagnose-random-run.js';
 
@@ -27,22 +28,11 @@ function replacer(_key: string, v: unknown): unknown {
 export const digest = (value: unknown): string =>
   createHash('sha256').update(JSON.stringify(value, replacer)).digest('hex');
 
-/** Mulberry32: the damage below is a function of the seed alone. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The small synthetic plant with gaps, frozen stretches (a flat counter), a few negative and huge slots. */
 function damagedPlant(seed: number): DiagnosisInput {
   const input = syntheticPlant({ meters: 40, days: 42 });
-  const rand = rng(seed);
+  const r = new Rng(seed); // mulberry32: the damage is a function of the seed alone
+  const rand = () => r.next();
   for (const m of input.meters) {
     const v = m.consumption.values as Float64Array;
     const n = v.length;
