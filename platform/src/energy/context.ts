@@ -1,5 +1,6 @@
 import { type OperatingProfile, parseOrThrow, type SequenceRole } from '@xiang/protocol';
 import type { RegistryDevice, RegistrySnapshot } from '../registry/model.js';
+import { meteringBalance } from './accounting/balance.js';
 import { type Basis, co2Factor, type GridFactor, gridFactor, kgceFactor } from './accounting/conversion.js';
 import { type CompiledTariff, compileTariff, hunanTouTariff, versionPrices } from './accounting/tou.js';
 import { CoefficientBook } from './data/coefficients.js';
@@ -7,6 +8,7 @@ import { type AppliedSetting, resolveSettings, type Settings } from './data/sett
 import { findCompressors, mapMachines } from './equipment-map.js';
 import type { Saving } from './finding.js';
 import type { Occupancy } from './machines.js';
+import type { BalanceRow } from './result.js';
 import { assertFineSeries, assertOnGrid, subtract } from './series.js';
 import { buildSlotGrid, SLOT_MS, type SlotGrid } from './slots.js';
 import { buildMeteringTree, type MeteringTree } from './tree.js';
@@ -75,6 +77,8 @@ export type DiagnosisContext = {
   machines: MachineInfo[];
   compressors: CompressorInfo[];
   ownLoad(meterId: string): Float64Array | null;
+  /** The metering-tree balance per parent and month (accounting/balance.ts), computed on first use. */
+  balance(): BalanceRow[];
   saving(args: SavingArgs): Saving;
 };
 
@@ -157,6 +161,13 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
     return out;
   };
 
+  // The accounting and the metering rule both read it: a pass over every child's year, once.
+  let balanceRows: BalanceRow[] | null = null;
+  const balance = () => {
+    balanceRows ??= meteringBalance(tree, meterById, grid);
+    return balanceRows;
+  };
+
   const machines = mapMachines(input, grid, tree, meterById);
   const compressors = findCompressors(options, tree, devices, machines);
 
@@ -183,6 +194,7 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
     machines,
     compressors,
     ownLoad,
+    balance,
     saving: (a) => makeSaving(ctx, a),
   };
   return ctx;

@@ -139,10 +139,14 @@ export function quantile(values: Float64Array, q: number, mask?: Uint8Array, cod
     const v = values[i]!;
     if (!Number.isNaN(v)) counts[bin(v)]!++;
   }
+  // The k-th smallest value; the last bin sorted is kept, since the (k+1)-th most often lies in it too and
+  // each bin costs a pass over the whole series.
+  let sorted: { b: number; inBin: Float64Array } | null = null;
   const kth = (k: number): number => {
     let b = 0;
     let before = 0;
     while (before + counts[b]! <= k) before += counts[b++]!;
+    if (sorted?.b === b) return sorted.inBin[k - before]!;
     const inBin = new Float64Array(counts[b]!);
     let j = 0;
     for (let i = 0; i < values.length; i++) {
@@ -151,6 +155,7 @@ export function quantile(values: Float64Array, q: number, mask?: Uint8Array, cod
       if (!Number.isNaN(v) && bin(v) === b) inBin[j++] = v;
     }
     inBin.sort();
+    sorted = { b, inBin };
     return inBin[k - before]!;
   };
   const pos = q * (m - 1);

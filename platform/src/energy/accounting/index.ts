@@ -1,9 +1,10 @@
 import type { DiagnosisContext } from '../context.js';
 import type { Accounting, MediumAccount, NodeAccount } from '../result.js';
 import { sumByGroup } from '../series.js';
+import type { SlotGrid } from '../slots.js';
 import { mediumRoots } from '../tree.js';
+import type { MeterSeries } from '../types.js';
 import { monthAndShiftTotals } from './aggregate.js';
-import { meteringBalance } from './balance.js';
 import { catchUps } from './catch-ups.js';
 import { co2Factor, kgceFactor } from './conversion.js';
 import { touPeriodTypes } from './tou.js';
@@ -30,9 +31,7 @@ export function accountEnergy(ctx: DiagnosisContext): Accounting {
       slots: grid.n,
     };
     if (!m) return { ...base, hasData: false, total: 0, gapSlots: grid.n, monthly: [], byShift: [] };
-    const rises = catchUps([m], grid.fromMs, grid.n).bySlot;
-    const values = m.consumption.values.map((v, i) => v + rises[i]!);
-    const { month, shift } = monthAndShiftTotals(values, grid);
+    const { month, shift } = monthAndShiftTotals(withCatchUps(m, grid), grid);
     return {
       ...base,
       hasData: true,
@@ -154,7 +153,7 @@ export function accountEnergy(ctx: DiagnosisContext): Accounting {
     })),
     tou,
     nodes,
-    balance: meteringBalance(tree, meterById, grid),
+    balance: ctx.balance(),
   };
 }
 
@@ -195,4 +194,18 @@ function touBreakdown(ctx: DiagnosisContext, kwh: Float64Array | null): Accounti
     share: total > 0 ? e[k]! / total : 0,
     costCny: ctx.priced ? c[k]! : null,
   }));
+}
+
+/**
+ * A meter's quarter-hours with its catch-up rises booked where the reading resumed. Without rises every slot
+ * would add +0, which changes no total (the sums start at +0): the delivered series is used as it is,
+ * sparing a year-long copy per meter.
+ */
+function withCatchUps(m: MeterSeries, grid: SlotGrid): Float64Array {
+  const delivered = m.consumption.values;
+  if (!m.unattributed?.length) return delivered;
+  const rises = catchUps([m], grid.fromMs, grid.n).bySlot;
+  const values = new Float64Array(delivered.length);
+  for (let i = 0; i < delivered.length; i++) values[i] = delivered[i]! + rises[i]!;
+  return values;
 }

@@ -4,7 +4,7 @@ import { KIND } from '../slots.js';
 import { ols } from '../stats/regression.js';
 import { SLOT_H } from '../types.js';
 import { elevatedStretch, trimWindow, type WindowMean, windowMeans, windowsOf } from '../windows.js';
-import { productionObserved } from './off-shift-analysis.js';
+import { productionObserved } from './off-shift-masks.js';
 
 /**
  * The computation behind the compressed-air rule, per declared compressor: its load in windows with no

@@ -3,6 +3,7 @@ import type { DiagnosisContext, MachineInfo } from '../context.js';
 import { type Finding, severityFrom, t } from '../finding.js';
 import { KIND } from '../slots.js';
 import type { StateChanges } from '../types.js';
+import { plannedStopsOf } from './machine-idle-stops.js';
 import { fig, type Rule, round, seriesRef, whereOf, wholePeriod } from './rule.js';
 
 /**
@@ -29,8 +30,9 @@ export const machineIdle: Rule = {
     if (!withStates.length) return { findings: [], skipped: t('无设备状态数据', 'no machine state data') };
     const states = new Map(ctx.input.machines.map((m) => [m.deviceId, m.states]));
     const findings: Finding[] = [];
+    const plannedStops = plannedStopsOf(ctx);
     for (const m of withStates) {
-      const f = diagnoseMachine(ctx, m, states.get(m.deviceId)!);
+      const f = diagnoseMachine(ctx, m, states.get(m.deviceId)!, plannedStops(m));
       if (f) findings.push(f);
     }
     return { findings };
@@ -67,86 +69,16 @@ export function idleHoursInStops(
   return { breakH: breakMs / 3.6e6, offShiftH: offMs / 3.6e6, stopH: stopMs / 3.6e6 };
 }
 
-/**
- * The parts of the calendar's planned stops in which the machine's line — and its workshop — do NOT produce,
- * judged per quarter-hour: a quarter-hour of a stop in which the rest of the line, or the rest of the
- * workshop, executes more than half the time is production the calendar does not know (overtime, a workshop
- * on its own shifts), and a machine waiting there is not idling through a stop. Per quarter-hour, not per
- * stop: four hours of Saturday overtime are a small share of a weekend-long stop segment, yet each of their
- * quarter-hours is production. The workshop as well as the line: a machine alone on its line (a furnace) in a
- * workshop that runs three shifts against a one-shift plant calendar has no line mates to show it. And a stop
- * that the workshop, the machine included, executes through for more than half of it is production as a whole.
- */
-function plannedStops(ctx: DiagnosisContext, m: MachineInfo): CalendarSegment[] {
-  const parentOf = (p: string) => p.split('/').slice(0, -1).join('/');
-  const workshopOf = (p: string) => p.split('/')[0] ?? '';
-  const line = parentOf(m.assetPath);
-  const workshop = workshopOf(m.assetPath);
-  const lineMates: StateChanges[] = [];
-  const shopMates: StateChanges[] = [];
-  for (const x of ctx.input.machines) {
-    if (x.deviceId === m.deviceId || !x.states) continue;
-    const info = ctx.machines.find((y) => y.deviceId === x.deviceId);
-    if (!info || equipmentClassInfo(info.equipmentClass ?? undefined)?.group === 'utility') continue;
-    if (parentOf(info.assetPath) === line) lineMates.push(x.states);
-    if (workshop !== '' && workshopOf(info.assetPath) === workshop) shopMates.push(x.states);
-  }
-  const stops = ctx.grid.segments.filter((sg) => sg.kind !== 'production');
-  const produces = (mates: StateChanges[], a: number, b: number) => {
-    if (!mates.length) return false;
-    let exec = 0;
-    for (const x of mates) exec += executingMs(x, a, b);
-    return exec / (mates.length * (b - a)) > 0.5;
-  };
-  // A stop the workshop (the machine itself included) executes through for more than half of it is not a
-  // stop of this workshop at all: a quarter-hour in which its one or two mates happen to pause with it is
-  // still the workshop's own shift, not idling after one.
-  const own = ctx.input.machines.find((x) => x.deviceId === m.deviceId)?.states;
-  const whole = [...(workshop !== '' ? shopMates : lineMates), ...(own ? [own] : [])];
-  const out: CalendarSegment[] = [];
-  for (const sg of stops) {
-    if (produces(whole, sg.startMs, sg.endMs)) continue;
-    for (let a = sg.startMs; a < sg.endMs; ) {
-      const b = Math.min(sg.endMs, (Math.floor(a / QUARTER_MS) + 1) * QUARTER_MS);
-      if (!produces(lineMates, a, b) && !produces(shopMates, a, b)) {
-        const last = out[out.length - 1];
-        if (last && last.endMs === a && last.kind === sg.kind) last.endMs = b;
-        else out.push({ ...sg, startMs: a, endMs: b });
-      }
-      a = b;
-    }
-  }
-  return out;
-}
-
-const QUARTER_MS = 15 * 60_000;
-
-/** Milliseconds a machine executes inside [a, b). */
-function executingMs(st: StateChanges, a: number, b: number): number {
-  let ms = 0;
-  const count = Math.min(st.tMs.length, st.state.length);
-  // First change whose interval can reach a: the last one at or before a (binary search).
-  let lo = 0;
-  let hi = count - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (st.tMs[mid]! <= a) lo = mid;
-    else hi = mid - 1;
-  }
-  for (let k = lo; k < count && st.tMs[k]! < b; k++) {
-    if (st.state[k] !== MachineryItemState.Executing) continue;
-    const s0 = Math.max(st.tMs[k]!, a);
-    const e0 = Math.min(k + 1 < count ? st.tMs[k + 1]! : b, b);
-    if (e0 > s0) ms += e0 - s0;
-  }
-  return ms;
-}
-
-function diagnoseMachine(ctx: DiagnosisContext, m: MachineInfo, st: StateChanges): Finding | null {
+function diagnoseMachine(
+  ctx: DiagnosisContext,
+  m: MachineInfo,
+  st: StateChanges,
+  stops: CalendarSegment[],
+): Finding | null {
   const s = ctx.settings.idle;
   const { grid } = ctx;
   const { fromMs, toMs } = ctx.input.period;
-  const hours = idleHoursInStops(st, plannedStops(ctx, m), fromMs, toMs);
+  const hours = idleHoursInStops(st, stops, fromMs, toMs);
   const idleH = hours.breakH + hours.offShiftH;
   if (idleH < s.minIdleHours) return null;
   const occ = m.occ!;

@@ -207,14 +207,34 @@ function diagnoseMeter(ctx: DiagnosisContext, node: TreeNode, indicators: Indica
 function residualSigma(d: Float64Array, slots: number[], half: number): number {
   const vals = Float64Array.from(slots, (i) => d[i]!);
   const out: number[] = [];
+  const w = new Float64Array(2 * half + 1);
   for (let k = 0; k < vals.length; k++) {
+    if (Number.isNaN(vals[k]!)) continue;
     const lo = Math.max(0, k - half);
     const hi = Math.min(vals.length, k + half + 1);
-    const w = Array.from(vals.subarray(lo, hi))
-      .filter((v) => !Number.isNaN(v))
-      .sort((a, b) => a - b);
-    if (!w.length || Number.isNaN(vals[k]!)) continue;
-    out.push(vals[k]! - w[w.length >> 1]!);
+    const len = sortedKnown(vals, lo, hi, w);
+    out.push(vals[k]! - w[len >> 1]!);
   }
   return robustSigma(out);
+}
+
+/**
+ * The known values of vals[lo, hi) into `into`, sorted by insertion — a stable sort with the comparator
+ * a − b, so the order (and the median picked) is the one Array.prototype.sort gives, without an array and a
+ * closure per quarter-hour of the month. Returns how many.
+ */
+function sortedKnown(vals: Float64Array, lo: number, hi: number, into: Float64Array): number {
+  let len = 0;
+  for (let i = lo; i < hi; i++) {
+    const v = vals[i]!;
+    if (Number.isNaN(v)) continue;
+    let j = len;
+    while (j > 0 && into[j - 1]! - v > 0) {
+      into[j] = into[j - 1]!;
+      j--;
+    }
+    into[j] = v;
+    len++;
+  }
+  return len;
 }

@@ -1,5 +1,4 @@
 import type { DiagnosisContext } from '../context.js';
-import { longestGap } from '../series.js';
 import type { IntervalSeries, MeterSeries } from '../types.js';
 
 /**
@@ -83,6 +82,11 @@ function checkMeter(ctx: DiagnosisContext, m: MeterSeries): MeterCheck {
   let runStart = -1;
   let rateSum = 0;
   let rateN = 0;
+  // The meter's first and last reading and its longest gap, in the same pass (a year × every meter).
+  let first = -1;
+  let last = -1;
+  let gapRun = 0;
+  let longestGapSlots = 0;
   for (let i = 0; i <= n; i++) {
     const x = i < n ? v[i]! : 0;
     const r = rate && i < n ? rate[i]! : Number.NaN;
@@ -105,8 +109,13 @@ function checkMeter(ctx: DiagnosisContext, m: MeterSeries): MeterCheck {
     if (i === n) break;
     if (nan) {
       gapSlots++;
+      gapRun++;
+      if (gapRun > longestGapSlots) longestGapSlots = gapRun;
       continue;
     }
+    gapRun = 0;
+    if (first < 0) first = i;
+    last = i;
     known++;
     if (x > 0) positive++;
     else if (x < 0) negativeSlots++;
@@ -141,13 +150,6 @@ function checkMeter(ctx: DiagnosisContext, m: MeterSeries): MeterCheck {
     ['flow', m.flowPerH],
   ];
   // Judged inside the meter's own data only: time before its first or after its last reading is coverage.
-  let first = -1;
-  let last = -1;
-  for (let i = 0; i < n; i++)
-    if (!Number.isNaN(v[i]!)) {
-      if (first < 0) first = i;
-      last = i;
-    }
   const badGauges = gauges.flatMap(([metric, sr]) => {
     if (!sr || first < 0) return [];
     let g = 0;
@@ -159,8 +161,8 @@ function checkMeter(ctx: DiagnosisContext, m: MeterSeries): MeterCheck {
   for (const b of m.badMetrics ?? [])
     if (1 - b.goodShare >= s.gapShareFlag.high && !badGauges.some((g) => g.metric === b.metric))
       badGauges.push({ metric: b.metric, gapShare: 1 - b.goodShare });
-  let internal = 0;
-  for (let i = first + 1; first >= 0 && i < last; i++) if (Number.isNaN(v[i]!)) internal++;
+  // Every slot before the first reading and after the last is a gap; the rest of the gaps lie between.
+  const internal = first < 0 ? 0 : gapSlots - first - (n - 1 - last);
   return {
     meterId: m.deviceId,
     slots: n,
@@ -169,7 +171,7 @@ function checkMeter(ctx: DiagnosisContext, m: MeterSeries): MeterCheck {
     coveredSlots: n - gapSlots,
     firstDataMs: first < 0 ? null : ctx.grid.fromMs + first * 900_000,
     lastDataMs: last < 0 ? null : ctx.grid.fromMs + (last + 1) * 900_000,
-    longestGapSlots: longestGap(v),
+    longestGapSlots,
     frozenSlots,
     frozenRuns,
     frozenMissedQuantity: rate ? missed : null,

@@ -1,4 +1,3 @@
-import { meteringBalance } from '../accounting/balance.js';
 import { type Finding, type Severity, severityFrom, severityRank, t } from '../finding.js';
 import type { Text } from '../types.js';
 import { checkMeters } from './meter-data-quality.js';
@@ -151,7 +150,7 @@ export const meteringData: Rule = {
     }
     // Balance over the whole period: parent vs Σ children on quarter-hours where all have data.
     const perParent = new Map<string, { p: number; c: number; childIds: string[] }>();
-    for (const r of meteringBalance(ctx.tree, ctx.meterById, ctx.grid)) {
+    for (const r of ctx.balance()) {
       const acc = perParent.get(r.parentId) ?? { p: 0, c: 0, childIds: r.childIds };
       acc.p += r.parentQuantity;
       acc.c += r.childrenQuantity;

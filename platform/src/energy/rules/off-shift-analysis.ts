@@ -1,10 +1,10 @@
-import { equipmentClassInfo } from '@xiang/protocol';
 import type { DiagnosisContext, MachineInfo } from '../context.js';
 import type { ReliesOn } from '../finding.js';
 import { KIND } from '../slots.js';
 import type { TreeNode } from '../tree.js';
 import { SLOT_H } from '../types.js';
 import { elevatedStretch, trimWindow, type WindowMean, windowMeans, windowsOf } from '../windows.js';
+import { machinesBusy, machinesByMeter, observedByWorkshop } from './off-shift-masks.js';
 
 /**
  * The computation behind the off-shift rule, per electricity meter (its own load when it has sub-meters):
@@ -38,29 +38,24 @@ export type OffShiftResult = {
 
 export type Undeclared = { meterId: string; own: boolean; offKw: number; productionKw: number };
 
-function isProductionMachine(ctx: DiagnosisContext, m: MachineInfo): boolean {
-  const d = ctx.devices.get(m.deviceId);
-  const group = equipmentClassInfo(m.equipmentClass ?? undefined)?.group;
-  return (d?.production ?? true) && group !== 'utility';
-}
+/** What every meter of one run shares (off-shift-masks.ts): built once per diagnosis, not per meter. */
+export type OffShiftShared = {
+  observed: (assetPath: string) => Uint8Array;
+  machinesOf: Map<string, MachineInfo[]>;
+};
 
-/** 1 where a production machine of the workshop (of the plant, for factory-level meters) executes. */
-export function productionObserved(ctx: DiagnosisContext, assetPath: string): Uint8Array {
-  const ws = assetPath.split('/')[0] ?? '';
-  const out = new Uint8Array(ctx.grid.n);
-  for (const m of ctx.machines) {
-    if (!m.occ || !isProductionMachine(ctx, m)) continue;
-    if (ws !== '' && m.assetPath.split('/')[0] !== ws) continue;
-    for (let i = 0; i < out.length; i++) if (m.occ.exec[i]! > 0) out[i] = 1;
-  }
-  return out;
+export function offShiftShared(ctx: DiagnosisContext): OffShiftShared {
+  return { observed: observedByWorkshop(ctx), machinesOf: machinesByMeter(ctx) };
 }
 
 /** Declared expected off-shift kW of what the meter measures directly, with the facts it rests on. */
-function declaredTarget(ctx: DiagnosisContext, id: string): { kw: number; reliesOn: ReliesOn[] } | null {
+function declaredTarget(
+  ctx: DiagnosisContext,
+  id: string,
+  measured: MachineInfo[],
+): { kw: number; reliesOn: ReliesOn[] } | null {
   const dev = ctx.devices.get(id);
   const eq = dev?.equipment;
-  const measured = ctx.machines.filter((m) => m.meterId === id);
   const reliesOn: ReliesOn[] = [];
   let kw = 0;
   let declared = false;
@@ -108,6 +103,7 @@ export function analyseMeter(
   ctx: DiagnosisContext,
   node: TreeNode,
   undeclared: Undeclared[],
+  shared: OffShiftShared,
 ): OffShiftResult | null {
   const s = ctx.settings.baseLoad;
   const { grid } = ctx;
@@ -116,27 +112,30 @@ export function analyseMeter(
   const load = own ? ctx.ownLoad(id) : ctx.meterById.get(id)!.consumption.values;
   if (!load) return null;
   const gross = ctx.meterById.get(id)!.consumption.values;
-  const measured = ctx.machines.filter((m) => m.meterId === id);
-  const observed = productionObserved(ctx, node.assetPath);
-  const minIdle = ctx.settings.idle.minIdleFraction;
+  const measured = shared.machinesOf.get(id) ?? [];
+  const observed = shared.observed(node.assetPath);
+  const busy = machinesBusy(measured, grid.n, ctx.settings.idle.minIdleFraction);
   const candidate = new Uint8Array(grid.n);
   let prodSum = 0;
   let prodN = 0;
   let ownProdSum = 0;
   let covered = 0;
-  for (let i = 0; i < grid.n; i++) {
-    if (!Number.isNaN(load[i]!)) covered++;
-    if (grid.kind[i] === KIND.production) {
-      if (!Number.isNaN(gross[i]!) && !Number.isNaN(load[i]!)) {
-        prodSum += gross[i]!;
-        ownProdSum += load[i]!;
+  const { kind, n } = grid;
+  for (let i = 0; i < n; i++) {
+    const v = load[i]!;
+    const known = !Number.isNaN(v);
+    if (known) covered++;
+    const k = kind[i];
+    if (k === KIND.production) {
+      const g = gross[i]!;
+      if (!Number.isNaN(g) && known) {
+        prodSum += g;
+        ownProdSum += v;
         prodN++;
       }
       continue;
     }
-    if (grid.kind[i] !== KIND.offShift || observed[i]) continue;
-    if (measured.some((m) => m.occ && (m.occ.idle[i]! >= minIdle || m.occ.exec[i]! > 0))) continue;
-    candidate[i] = 1;
+    if (k === KIND.offShift && !observed[i] && !busy?.[i]) candidate[i] = 1;
   }
   if (!prodN) return null;
   const grossProductionKw = prodSum / prodN / SLOT_H;
@@ -148,8 +147,9 @@ export function analyseMeter(
   const usable = windows.filter((w) => !Number.isNaN(w.kw));
   if (!usable.length) return null;
   const thresholdKw = Math.max(s.minExcessKw, s.minShareOfMeterLoad * grossProductionKw);
-  const target = declaredTarget(ctx, id);
+  const target = declaredTarget(ctx, id, measured);
   // A parent's own load also holds cable losses and its children's meter errors.
+  const kids = node.children.map((k) => ctx.meterById.get(k)?.consumption.values);
   const childKw = (w: WindowMean) => {
     if (!own) return 0;
     let sum = 0;
@@ -157,8 +157,8 @@ export function analyseMeter(
     for (let i = w.start; i < w.end; i++) {
       let c = 0;
       let ok = true;
-      for (const k of node.children) {
-        const v = ctx.meterById.get(k)?.consumption.values[i];
+      for (const values of kids) {
+        const v = values?.[i];
         if (v === undefined || Number.isNaN(v)) ok = false;
         else c += v;
       }
@@ -251,7 +251,7 @@ export function analyseMeter(
   const excess = elevatedKw - referenceKw;
   for (let i = first; i < last; i++) {
     if (inWindow[i] || grid.kind[i] === KIND.production || observed[i] || Number.isNaN(load[i]!)) continue;
-    if (measured.some((m) => m.occ && (m.occ.idle[i]! >= minIdle || m.occ.exec[i]! > 0))) continue;
+    if (busy?.[i]) continue;
     wasteKwh += excess * SLOT_H;
     wasteCny += excess * SLOT_H * ctx.priceCnyPerKwh[i]!;
   }

@@ -1,7 +1,7 @@
 import type { DiagnosisContext } from '../context.js';
 import { type Finding, type Note, severityFrom, t } from '../finding.js';
 import type { TreeNode } from '../tree.js';
-import { analyseMeter, type OffShiftResult, type Undeclared } from './off-shift-analysis.js';
+import { analyseMeter, type OffShiftResult, offShiftShared, type Undeclared } from './off-shift-analysis.js';
 import { fig, nameOf, plantProductionKw, type Rule, round, seriesRef, whereOf } from './rule.js';
 
 /**
@@ -34,6 +34,7 @@ export const offShiftBaseLoad: Rule = {
     const findings: Finding[] = [];
     const notes: Note[] = [];
     const undeclared: Undeclared[] = [];
+    const shared = offShiftShared(ctx);
     for (const id of ctx.tree.order) {
       const node = ctx.tree.nodes.get(id)!;
       if (node.medium !== 'electricity' || node.series < 0 || compressors.has(id)) continue;
@@ -46,7 +47,7 @@ export const offShiftBaseLoad: Rule = {
         notes.push(lossNote(ctx, node));
         continue;
       }
-      const r = analyseMeter(ctx, node, undeclared);
+      const r = analyseMeter(ctx, node, undeclared, shared);
       if (r) findings.push(finding(ctx, r, plantKw));
     }
     for (const u of undeclared) {
