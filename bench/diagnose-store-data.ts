@@ -143,3 +143,60 @@ export async function loadTimed(
   });
   return { loaded, stages };
 }
+
+/**
+ * Waits until InfluxDB has settled, at most maxMs: every shard's write cache snapshotted to TSM files (tsm1_cache
+ * memBytes 0 on /debug/vars) and no compaction running (tsm1_engine *CompactionsActive 0), three polls in a row a
+ * second apart. A year written in minutes sits in InfluxDB's cache until the shard has been cold for
+ * cache-snapshot-write-cold-duration (10 s in the harness, 10 min by default), then is snapshotted and compacted:
+ * a diagnosis timed meanwhile shares the cores with that, which a year of data that arrived over a year does not.
+ * Returns the ms waited, or null when /debug/vars does not answer (an InfluxDB without it).
+ */
+export async function influxSettled(url: string, maxMs = 900_000): Promise<number | null> {
+  const t0 = performance.now();
+  let quiet = 0;
+  for (let poll = 0; poll < maxMs / 1000 && quiet < 3; poll++) {
+    const vars = (await fetch(new URL('/debug/vars', url))
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null)) as Record<string, { name?: string; values?: Record<string, number> }> | null;
+    if (!vars) return null;
+    let busy = 0;
+    for (const v of Object.values(vars)) {
+      const values = Object.entries(v?.values ?? {});
+      if (v?.name === 'tsm1_cache') busy += values.find(([k]) => k === 'memBytes')?.[1] ?? 0;
+      if (v?.name === 'tsm1_engine')
+        for (const [k, x] of values) if (k.endsWith('CompactionsActive')) busy += x;
+    }
+    quiet = busy === 0 ? quiet + 1 : 0;
+    if (quiet < 3) await new Promise((r) => setTimeout(r, 1000));
+  }
+  return performance.now() - t0;
+}
+
+/** Wall time of every store call, by method (and aggregate); calls in one Promise.all overlap. */
+export function timed(
+  store: TimeSeriesStore,
+  acc: Map<string, { ms: number; calls: number }>,
+): TimeSeriesStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (typeof v !== 'function') return v;
+      return (...a: unknown[]) => {
+        const q = a[0] as { aggregate?: string; goodOnly?: boolean } | undefined;
+        const name = `${String(prop)}${q?.aggregate ? `:${q.aggregate}` : ''}${q?.goodOnly !== undefined ? `:${q.goodOnly ? 'good' : 'all'}` : ''}`;
+        const t0 = performance.now();
+        const done = () => {
+          const e = acc.get(name) ?? { ms: 0, calls: 0 };
+          e.ms += performance.now() - t0;
+          e.calls++;
+          acc.set(name, e);
+        };
+        const r = (v as (...x: unknown[]) => unknown).apply(target, a);
+        if (r instanceof Promise) return r.finally(done);
+        done();
+        return r;
+      };
+    },
+  });
+}

@@ -27,32 +27,7 @@ import type { TimeSeriesStore } from '../platform/src/store/types.js';
 import { waitFor } from '../tests/harness/ports.js';
 import { type Service, startInflux } from '../tests/harness/services.js';
 import { type BenchRow, syntheticPlant } from './diagnose.js';
-import { loadTimed, plantSeries, points, snapshotOf } from './diagnose-store-data.js';
-
-/** Wall time of every store call, by method (and aggregate); calls in one Promise.all overlap. */
-function timed(store: TimeSeriesStore, acc: Map<string, { ms: number; calls: number }>): TimeSeriesStore {
-  return new Proxy(store, {
-    get(target, prop) {
-      const v = Reflect.get(target, prop, target);
-      if (typeof v !== 'function') return v;
-      return (...a: unknown[]) => {
-        const q = a[0] as { aggregate?: string; goodOnly?: boolean } | undefined;
-        const name = `${String(prop)}${q?.aggregate ? `:${q.aggregate}` : ''}${q?.goodOnly !== undefined ? `:${q.goodOnly ? 'good' : 'all'}` : ''}`;
-        const t0 = performance.now();
-        const done = () => {
-          const e = acc.get(name) ?? { ms: 0, calls: 0 };
-          e.ms += performance.now() - t0;
-          e.calls++;
-          acc.set(name, e);
-        };
-        const r = (v as (...x: unknown[]) => unknown).apply(target, a);
-        if (r instanceof Promise) return r.finally(done);
-        done();
-        return r;
-      };
-    },
-  });
-}
+import { influxSettled, loadTimed, plantSeries, points, snapshotOf, timed } from './diagnose-store-data.js';
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -63,7 +38,7 @@ async function benchStore(
   kind: string,
   store: TimeSeriesStore,
   input: DiagnosisInput,
-  o: { repeat: number },
+  o: { repeat: number; quiesce?: () => Promise<number | null> },
 ): Promise<{ rows: BenchRow[]; findings: string[] }> {
   const { series, metrics } = plantSeries(input);
   const rows: BenchRow[] = [];
@@ -140,6 +115,16 @@ async function benchStore(
         value: Math.round(w3 - w2),
         unit: 'ms',
       });
+  }
+  if (o.quiesce) {
+    const waitedMs = await o.quiesce();
+    rows.push({
+      name: `${kind}: settling after the write (cache snapshotted, compactions done)`,
+      value: waitedMs === null ? 0 : Math.round(waitedMs),
+      unit: 'ms',
+      note:
+        waitedMs === null ? 'not known: /debug/vars did not answer' : 'waited before diagnosing, 3 s quiet',
+    });
   }
   const snapshot = snapshotOf(input, metrics);
   let findings: string[] = [];
@@ -228,7 +213,8 @@ export async function benchDiagnoseStore(o: {
           },
           { sharedMarks: new RollupMarks(repo.db, 'bench') },
         );
-        const i = await benchStore('influx', store, input, o).finally(async () => {
+        const quiesce = () => influxSettled(url);
+        const i = await benchStore('influx', store, input, { ...o, quiesce }).finally(async () => {
           await store.close();
           repo.close();
         });
