@@ -72,6 +72,9 @@ const md = [
   `| baseline (light only) | ${ms(f.baseline.maxLagMs)} | ${ratio(f.baseline.maxLagMs, f.idleMaxLagMs)} |`,
   `| load | ${ms(f.load.maxLagMs)} | ${ratio(f.load.maxLagMs, f.idleMaxLagMs)} |`,
   '',
+  `Load generator's own max event-loop lag (a stall there inflates every latency it measures): baseline ${ms(f.baseline.generatorMaxLagMs)} ms, load ${ms(f.load.generatorMaxLagMs)} ms. ` +
+    `Slowest light requests under load (sent at s into the phase; heavy requests then in flight): ${f.load.slowestLight.slice(0, 3).join('; ')}.`,
+  '',
   `Ingest during the load: ${f.ingest.acked.toLocaleString('en')} points acknowledged at ${f.ingest.pointsPerSecond.toFixed(0)} points/s ` +
     `(offered ${o.ingestPointsPerSecond}); stored ${f.ingest.stored.toLocaleString('en')} (counter delta ${f.storedDelta}, duplicates ${f.duplicatesDelta}). ` +
     `5xx / network errors: ${f.load.serverErrors.length + f.baseline.serverErrors.length}. Refusals: ${refusals || 'none'}. ` +

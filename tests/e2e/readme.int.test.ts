@@ -182,11 +182,14 @@ const PLANS: [RegExp, Plan][] = [
     },
   ],
   [
-    /^npx vitest run --project (unit|integration)$/,
+    /^npx vitest run --project (unit|'integration\*')$/,
     {
       kind: 'elsewhere',
       why: 'the suite itself',
-      check: () => expect(vitestConfig).toMatch(/name: 'unit'[\s\S]*name: 'integration'/),
+      check: () =>
+        expect(vitestConfig).toMatch(
+          /name: 'unit'[\s\S]*name: 'integration'[\s\S]*name: 'integration-alone'/,
+        ),
     },
   ],
   [

@@ -6,7 +6,14 @@ import type { LoadPlatform } from './load-platform.js';
  * the client from send to the last byte of the body; heavy bodies are read as bytes, never parsed, so the
  * load generator's own event loop does not stall the light clients it measures.
  */
-export type Outcome = { kind: string; ms: number; status: number; refusal?: string };
+export type Outcome = {
+  kind: string;
+  /** When it was sent (performance.now() of the load generator). */
+  atMs: number;
+  ms: number;
+  status: number;
+  refusal?: string;
+};
 
 export type RequestSpec = {
   kind: string;
@@ -86,13 +93,13 @@ export async function send(p: LoadPlatform, spec: RequestSpec, token: string): P
   });
   const bytes = await res.arrayBuffer();
   const ms = performance.now() - t0;
-  if (res.status < 400) return { kind: spec.kind, ms, status: res.status };
+  if (res.status < 400) return { kind: spec.kind, atMs: t0, ms, status: res.status };
   let refusal = `http${res.status}`;
   if (res.headers.get('content-type')?.includes('problem+json') && bytes.byteLength < 100_000) {
     const type = (JSON.parse(Buffer.from(bytes).toString()) as { type?: string }).type ?? '';
     refusal = `${res.status} ${type.split('/').pop() || 'about:blank'}`;
   }
-  return { kind: spec.kind, ms, status: res.status, refusal };
+  return { kind: spec.kind, atMs: t0, ms, status: res.status, refusal };
 }
 
 /** Runs `clients` loops until `untilMs` (and at most `maxPerClient` requests each); returns every outcome. */
@@ -112,7 +119,13 @@ export async function runClients(o: {
       try {
         out.push(await o.send(o.next(c, i)));
       } catch (e) {
-        out.push({ kind: o.next(c, i).kind, ms: Number.NaN, status: 0, refusal: `network ${String(e)}` });
+        out.push({
+          kind: o.next(c, i).kind,
+          atMs: performance.now(),
+          ms: Number.NaN,
+          status: 0,
+          refusal: `network ${String(e)}`,
+        });
       }
       await new Promise((r) => setTimeout(r, o.thinkMs * (0.5 + Math.random())));
     }

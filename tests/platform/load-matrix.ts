@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { waitFor } from '../harness/ports.js';
 import type { Service } from '../harness/services.js';
 import {
@@ -32,8 +33,12 @@ export type MatrixOptions = {
 
 export type PhaseFigures = {
   light: { n: number; p50: number; p99: number };
+  /** The slowest light requests: kind, sent at (s into the phase), ms, and the heavy kinds then in flight. */
+  slowestLight: string[];
   heavy: Record<string, { n: number; p50: number; p99: number; refused: number }>;
   maxLagMs: number;
+  /** The load generator's own max event-loop lag (a stall here inflates every latency it measures). */
+  generatorMaxLagMs: number;
   refusals: Record<string, number>;
   serverErrors: Outcome[];
 };
@@ -84,7 +89,38 @@ export async function prepareFixtures(p: LoadPlatform): Promise<Fixtures> {
   return { diagnosisRunId: run.id, assessmentId: a.id };
 }
 
-function figures(outcomes: Outcome[], lags: number[], lightKinds: Set<string>): PhaseFigures {
+/** The `n` slowest light requests, each with the heavy requests in flight when it was sent. */
+function slowestLight(ok: Outcome[], lightKinds: Set<string>, n: number): string[] {
+  const t0 = Math.min(...ok.map((o) => o.atMs));
+  const heavy = ok.filter((o) => !lightKinds.has(o.kind));
+  return ok
+    .filter((o) => lightKinds.has(o.kind))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, n)
+    .map((o) => {
+      const during = heavy.filter((h) => h.atMs <= o.atMs && h.atMs + h.ms >= o.atMs).map((h) => h.kind);
+      return `${o.kind} at ${((o.atMs - t0) / 1000).toFixed(1)} s: ${o.ms.toFixed(0)} ms; in flight: ${during.join(' ') || '-'}`;
+    });
+}
+
+/** The event-loop lag of this process (the load generator) while a phase runs; stop() gives the max in ms. */
+function generatorLag(): { stop(): number } {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  return {
+    stop() {
+      h.disable();
+      return h.max / 1e6;
+    },
+  };
+}
+
+function figures(
+  outcomes: Outcome[],
+  lags: number[],
+  generatorMaxLagMs: number,
+  lightKinds: Set<string>,
+): PhaseFigures {
   const ok = outcomes.filter((o) => o.status > 0 && o.status < 400);
   const light = ok.filter((o) => lightKinds.has(o.kind)).map((o) => o.ms);
   const heavy: PhaseFigures['heavy'] = {};
@@ -102,8 +138,10 @@ function figures(outcomes: Outcome[], lags: number[], lightKinds: Set<string>): 
   for (const o of outcomes) if (o.refusal) refusals[o.refusal] = (refusals[o.refusal] ?? 0) + 1;
   return {
     light: { n: light.length, p50: percentile(light, 50), p99: percentile(light, 99) },
+    slowestLight: slowestLight(ok, lightKinds, 10),
     heavy,
     maxLagMs: Math.max(0, ...lags),
+    generatorMaxLagMs,
     refusals,
     serverErrors: outcomes.filter((o) => o.status >= 500 || o.status === 0),
   };
@@ -142,9 +180,12 @@ export async function runMatrix(
       send: sendAdmin,
     });
   let lags = lagSampler(p.url, 250);
+  let ownLag = generatorLag();
   const baselineOut = await light(Date.now() + phaseMs);
-  const baseline = figures(baselineOut, await lags.stop(), lightKinds);
-  log(`baseline: light p99 ${baseline.light.p99.toFixed(1)} ms, max lag ${baseline.maxLagMs.toFixed(1)} ms`);
+  const baseline = figures(baselineOut, await lags.stop(), ownLag.stop(), lightKinds);
+  log(
+    `baseline: light p99 ${baseline.light.p99.toFixed(1)} ms, max lag ${baseline.maxLagMs.toFixed(1)} ms (load generator ${baseline.generatorMaxLagMs.toFixed(1)} ms)`,
+  );
 
   const before = await ingestTotals(p);
   const publisher = await startPublisher({
@@ -155,6 +196,7 @@ export async function runMatrix(
     maxSeconds: o.seconds + 60,
   });
   lags = lagSampler(p.url, 250);
+  ownLag = generatorLag();
   const until = Date.now() + phaseMs;
   const [lightOut, heavyOut] = await Promise.all([
     light(until),
@@ -168,9 +210,12 @@ export async function runMatrix(
     }),
   ]);
   const lagSamples = await lags.stop();
+  const generatorMaxLagMs = ownLag.stop();
   const published = await publisher.stop();
-  const load = figures([...lightOut, ...heavyOut], lagSamples, lightKinds);
-  log(`load: light p99 ${load.light.p99.toFixed(1)} ms, max lag ${load.maxLagMs.toFixed(1)} ms`);
+  const load = figures([...lightOut, ...heavyOut], lagSamples, generatorMaxLagMs, lightKinds);
+  log(
+    `load: light p99 ${load.light.p99.toFixed(1)} ms, max lag ${load.maxLagMs.toFixed(1)} ms (load generator ${load.generatorMaxLagMs.toFixed(1)} ms)`,
+  );
 
   // Nothing lost, nothing twice: every PUBACKed point is in the store once.
   await waitFor(
