@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { setImmediate as turn } from 'node:timers/promises';
 import type { FastifyReply } from 'fastify';
+import { nextTurn } from '../services/compute/turns.js';
 
 /**
  * Large JSON answers (raw points, step segments, a whole factory's latest values) written as a stream:
@@ -13,7 +13,7 @@ import type { FastifyReply } from 'fastify';
  * before the stream starts.
  */
 export const SLICE = 500;
-/** CPU a stream may hold the event loop for before it lets other requests in (then it waits one turn). */
+/** CPU a stream may hold the event loop for before it lets other requests in (then it waits its turn: turns.ts). */
 export const TURN_BUDGET_MS = 10;
 
 /**
@@ -30,7 +30,7 @@ async function* arrayChunks<T>(items: readonly T[], view: (t: T) => unknown): As
       part.push(JSON.stringify(view(items[j] as T)));
     yield (i > 0 ? ',' : '') + part.join(',');
     if (performance.now() - since >= TURN_BUDGET_MS) {
-      await turn();
+      await nextTurn();
       since = performance.now();
     }
   }

@@ -11,6 +11,7 @@ import {
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { installAuthGuard } from '../auth/guard.js';
+import { turnsWaiting } from '../services/compute/turns.js';
 import { webConsole } from '../web/plugin.js';
 import { installAuditTrail } from './audit-trail.js';
 import { strictQuery } from './params.js';
@@ -80,6 +81,14 @@ export async function buildApi(deps: ApiDeps, log: Logger, server: ServerOptions
       },
     });
   }
+  new Gauge({
+    name: 'xiang_long_work_waiting_turns',
+    help: 'Slices of long work (loaders, streamed answers) waiting for their event-loop turn (one runs per turn)',
+    registers: [deps.promRegistry],
+    collect() {
+      this.set(turnsWaiting());
+    },
+  });
   // Before the auth guard: a 401 or 403 answered by the guard carries the headers too.
   await installSecurityHeaders(app);
   const limits = await installRateLimits(app, deps.rateLimits ?? DEFAULT_RATE_LIMITS);
