@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { loadScenario } from '@xiang/simulators';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { descendants, kill, type Launched, launch, waitForOutput } from '../e2e/processes.js';
@@ -71,9 +72,16 @@ describe.skipIf(!CHROMIUM)('npm start → the printed console URL', () => {
     const cell = '#energy-media [data-period="today"][data-medium="electricity"]';
     const kwh = Number(await page.getAttribute(cell, 'data-value'));
     expect(kwh).toBeGreaterThan(0);
-    expect(
-      Number(await page.getAttribute('#energy-periods [data-period="today"]', 'data-tce')),
-    ).toBeGreaterThan(0);
+    const todayCard = '#energy-periods [data-period="today"]';
+    const tce = await page.getAttribute(todayCard, 'data-tce');
+    const { factory } = await loadScenario('hunan-machining');
+    const localMinute = ((Date.now() + factory.utcOffsetMinutes * 60_000) % 86_400_000) / 60_000;
+    if (tce === '' && localMinute < 60) {
+      // The first hour of the plant's day (this test failed at 00:08 Beijing time with the tce empty): while a
+      // counted medium has no reading of today yet the period's coverage is 0 and today's comprehensive energy
+      // is unknown — the card must say "—", never 0 — though the electricity row already has its kWh.
+      expect(await page.textContent(`${todayCard} .stat-value`)).toContain('—');
+    } else expect(Number(tce), `today's tce at local minute ${localMinute.toFixed(0)}`).toBeGreaterThan(0);
     expect(await page.textContent('#energy-periods')).toContain('今日');
     await page.waitForSelector('#load-chart[data-chart-ready="true"]');
     mkdirSync(ARTIFACTS, { recursive: true });
