@@ -98,8 +98,9 @@ export async function stepQuery(
   const offline = offlineOf(registry, q.series[0]?.factoryId ?? '', q.fromMs, q.toMs);
   const out: SeriesSteps[] = [];
   for (const [maxHoldMs, all] of holdsOf(registry, q.series, q.maxHoldMs)) {
-    // A few series per store call, a turn between (turns.ts: one slice of long work per event-loop turn): one call over 25 series of 16 000 samples
-    // held the loop for a second (the answer itself is streamed: api/json-stream.ts).
+    // A few series per store call, a turn between (turns.ts: one slice of long work per event-loop turn): one
+    // call over 25 series of 16 000 samples held the loop for a second (the answer itself is streamed:
+    // api/json-stream.ts).
     for (let i = 0; i < all.length; i += STEP_SERIES_PER_READ) {
       const series = all.slice(i, i + STEP_SERIES_PER_READ);
       if (i > 0) await nextTurn();
