@@ -41,144 +41,193 @@ export function counterAccumulator(
   offsetMs: number,
   p: CounterParams,
   before: EdgeSample | null,
-) {
-  const nSpans = spans.length;
-  const { startMs, endMs } = spans;
+): CounterAccumulator {
+  return new CounterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before);
+}
+
+/**
+ * The accumulator's state lives in fields, not in variables captured by closures: a timestamp (beyond the
+ * small-integer range) assigned to a captured variable is a fresh heap number each time — five per item,
+ * hundreds of millions in a diagnosis of a year — while a double field is updated in place.
+ */
+export class CounterAccumulator {
   // Typed accumulators: a year of quarter-hours for hundreds of meters must not churn the GC.
-  const inc = new Float64Array(nSpans);
-  const covered = new Float64Array(nSpans);
-  const resets = new Uint32Array(nSpans);
-  const rollovers = new Uint32Array(nSpans);
-  const gapInc = new Float64Array(nSpans);
-  const gapFromMs = new Float64Array(nSpans).fill(Number.NaN);
-  const silentRunMs = new Float64Array(nSpans);
-  const flatRunMs = new Float64Array(nSpans);
-  const last = nSpans - 1;
-  const base = alignDown(fromMs, intervalMs, offsetMs);
-  // Parameters in locals: read per sample pair, millions of times a diagnosis.
-  const maxGapMs = p.maxGapMs;
-  const rolloverAt = p.rolloverAt;
-  const idx = (t: number) => Math.floor((t - base) / intervalMs);
+  private readonly inc: Float64Array;
+  private readonly covered: Float64Array;
+  private readonly resets: Uint32Array;
+  private readonly rollovers: Uint32Array;
+  private readonly gapInc: Float64Array;
+  private readonly gapFromMs: Float64Array;
+  private readonly silentRunMs: Float64Array;
+  private readonly flatRunMs: Float64Array;
+  private readonly startMs: Float64Array;
+  private readonly endMs: Float64Array;
+  private readonly last: number;
+  private readonly base: number;
+  // Parameters in fields: read per sample pair, millions of times a diagnosis.
+  private readonly maxGapMs: number;
+  private readonly rolloverAt: number | undefined;
+  /** Evidence: the range is covered up to coveredEnd; anything skipped over is a silent run. */
+  private coveredEnd: number;
+  /** The flat run in progress: [flatStart, flatEnd], or none (flatStart NaN). */
+  private flatStart = Number.NaN;
+  private flatEnd = Number.NaN;
+  private havePrev: boolean;
+  private prevTs: number;
+  private prevV: number;
+  private first = true;
+
+  constructor(
+    spans: Spans,
+    private readonly fromMs: number,
+    private readonly toMs: number,
+    private readonly intervalMs: number,
+    offsetMs: number,
+    p: CounterParams,
+    before: EdgeSample | null,
+  ) {
+    const nSpans = spans.length;
+    this.startMs = spans.startMs;
+    this.endMs = spans.endMs;
+    this.inc = new Float64Array(nSpans);
+    this.covered = new Float64Array(nSpans);
+    this.resets = new Uint32Array(nSpans);
+    this.rollovers = new Uint32Array(nSpans);
+    this.gapInc = new Float64Array(nSpans);
+    this.gapFromMs = new Float64Array(nSpans).fill(Number.NaN);
+    this.silentRunMs = new Float64Array(nSpans);
+    this.flatRunMs = new Float64Array(nSpans);
+    this.last = nSpans - 1;
+    this.base = alignDown(fromMs, intervalMs, offsetMs);
+    this.maxGapMs = p.maxGapMs;
+    this.rolloverAt = p.rolloverAt;
+    this.coveredEnd = fromMs;
+    this.havePrev = before !== null;
+    this.prevTs = before?.tsMs ?? 0;
+    this.prevV = before?.v ?? 0;
+  }
+
+  private idx(t: number): number {
+    return Math.floor((t - this.base) / this.intervalMs);
+  }
 
   /** A run [a, b] clipped to the range: its length, to every interval it overlaps (keeping the longest). */
-  const run = (into: Float64Array, a: number, b: number) => {
-    const a1 = Math.max(a, fromMs);
-    const b1 = Math.min(b, toMs);
+  private run(into: Float64Array, a: number, b: number): void {
+    const a1 = Math.max(a, this.fromMs);
+    const b1 = Math.min(b, this.toMs);
     if (!(b1 > a1)) return;
     const len = b1 - a1;
-    const k1 = Math.min(last, idx(b1 - 1));
-    for (let k = Math.max(0, idx(a1)); k <= k1; k++) if (len > (into[k] as number)) into[k] = len;
-  };
-  // Evidence: the range is covered up to coveredEnd; anything skipped over is a silent run.
-  let coveredEnd = fromMs;
-  const evidence = (a: number, b: number) => {
-    const a1 = Math.max(a, fromMs);
-    if (a1 > coveredEnd) run(silentRunMs, coveredEnd, a1);
-    const b1 = Math.min(b, toMs);
-    if (b1 > coveredEnd) coveredEnd = b1;
-  };
-  // The flat run in progress: [flatStart, flatEnd], or none (flatStart NaN).
-  let flatStart = Number.NaN;
-  let flatEnd = Number.NaN;
-  const flatTo = (a: number, b: number) => {
-    if (Number.isNaN(flatStart)) flatStart = a;
-    flatEnd = b;
-  };
-  const flatClose = () => {
-    if (!Number.isNaN(flatStart)) run(flatRunMs, flatStart, flatEnd);
-    flatStart = Number.NaN;
-  };
-  const stepEvent = (kind: number, b: number) => {
-    if (kind === STEP_NONE || b - 1 < fromMs || b - 1 >= toMs) return;
-    const k = idx(b - 1);
-    if (kind === STEP_ROLLOVER) rollovers[k] = (rollovers[k] as number) + 1;
-    else resets[k] = (resets[k] as number) + 1;
-  };
-  const pair = (a: number, va: number, b: number, vb: number) => {
+    const k1 = Math.min(this.last, this.idx(b1 - 1));
+    for (let k = Math.max(0, this.idx(a1)); k <= k1; k++) if (len > (into[k] as number)) into[k] = len;
+  }
+
+  private evidence(a: number, b: number): void {
+    const a1 = Math.max(a, this.fromMs);
+    if (a1 > this.coveredEnd) this.run(this.silentRunMs, this.coveredEnd, a1);
+    const b1 = Math.min(b, this.toMs);
+    if (b1 > this.coveredEnd) this.coveredEnd = b1;
+  }
+
+  private flatTo(a: number, b: number): void {
+    if (Number.isNaN(this.flatStart)) this.flatStart = a;
+    this.flatEnd = b;
+  }
+
+  private flatClose(): void {
+    if (!Number.isNaN(this.flatStart)) this.run(this.flatRunMs, this.flatStart, this.flatEnd);
+    this.flatStart = Number.NaN;
+  }
+
+  private stepEvent(kind: number, b: number): void {
+    if (kind === STEP_NONE || b - 1 < this.fromMs || b - 1 >= this.toMs) return;
+    const k = this.idx(b - 1);
+    if (kind === STEP_ROLLOVER) this.rollovers[k] = (this.rollovers[k] as number) + 1;
+    else this.resets[k] = (this.resets[k] as number) + 1;
+  }
+
+  private pair(a: number, va: number, b: number, vb: number): void {
+    const { fromMs, toMs, inc, covered } = this;
     if (b <= fromMs || a >= toMs) return;
     const spanMs = b - a;
     // A rising counter (nearly every pair) needs no classification.
-    const kind = vb >= va ? STEP_NONE : stepKind(va, vb, rolloverAt);
-    const delta = kind === STEP_NONE ? vb - va : stepDelta(va, vb, kind, rolloverAt);
-    if (spanMs > maxGapMs) {
-      flatClose();
+    const kind = vb >= va ? STEP_NONE : stepKind(va, vb, this.rolloverAt);
+    const delta = kind === STEP_NONE ? vb - va : stepDelta(va, vb, kind, this.rolloverAt);
+    if (spanMs > this.maxGapMs) {
+      this.flatClose();
       if (b - 1 >= fromMs && b - 1 < toMs) {
-        const k = idx(b - 1);
-        gapInc[k] = (gapInc[k] as number) + delta;
-        if (!(a >= (gapFromMs[k] as number))) gapFromMs[k] = a; // NaN-aware min
+        const k = this.idx(b - 1);
+        this.gapInc[k] = (this.gapInc[k] as number) + delta;
+        if (!(a >= (this.gapFromMs[k] as number))) this.gapFromMs[k] = a; // NaN-aware min
       }
-      stepEvent(kind, b);
+      this.stepEvent(kind, b);
       return;
     }
-    evidence(a, b);
-    if (va === vb) flatTo(a, b);
-    else flatClose();
-    const k0 = Math.max(0, idx(Math.max(a, fromMs)));
-    const k1 = Math.min(last, idx(Math.min(b, toMs) - 1));
-    if (k0 === k1 && a >= (startMs[k0] as number) && b <= (endMs[k0] as number)) {
+    this.evidence(a, b);
+    if (va === vb) this.flatTo(a, b);
+    else this.flatClose();
+    const k0 = Math.max(0, this.idx(Math.max(a, fromMs)));
+    const k1 = Math.min(this.last, this.idx(Math.min(b, toMs) - 1));
+    if (k0 === k1 && a >= (this.startMs[k0] as number) && b <= (this.endMs[k0] as number)) {
       covered[k0] = (covered[k0] as number) + spanMs; // the whole step inside one interval
       inc[k0] = (inc[k0] as number) + delta;
     } else {
       for (let k = k0; k <= k1; k++) {
-        const ov = Math.min(b, endMs[k] as number) - Math.max(a, startMs[k] as number);
+        const ov = Math.min(b, this.endMs[k] as number) - Math.max(a, this.startMs[k] as number);
         if (ov <= 0) continue;
         covered[k] = (covered[k] as number) + ov;
         inc[k] = (inc[k] as number) + (ov === spanMs ? delta : (delta * ov) / spanMs);
       }
     }
-    stepEvent(kind, b);
-  };
+    this.stepEvent(kind, b);
+  }
 
-  let havePrev = before !== null;
-  let prevTs = before?.tsMs ?? 0;
-  let prevV = before?.v ?? 0;
-  let first = true;
-  return {
-    /** One item (a rollup summary or a single Good sample; positional: called millions of times). */
-    item(
-      firstTs: number,
-      firstV: number,
-      lastTs: number,
-      lastV: number,
-      innerInc: number,
-      drops: number,
-      flatHeadMs: number,
-      flatTailMs: number,
-      flatMaxMs: number,
-    ) {
-      if (havePrev) pair(prevTs, prevV, firstTs, firstV);
-      else if (first && firstTs > fromMs && firstTs - 1 < toMs) {
-        // A first reading after a silent start, nothing known before it: its catch-up is unknown.
-        const k = idx(firstTs - 1);
-        if (k >= 0 && k <= last) gapInc[k] = Number.NaN;
+  /** One item (a rollup summary or a single Good sample; positional: called millions of times). */
+  item(
+    firstTs: number,
+    firstV: number,
+    lastTs: number,
+    lastV: number,
+    innerInc: number,
+    drops: number,
+    flatHeadMs: number,
+    flatTailMs: number,
+    flatMaxMs: number,
+  ): void {
+    if (this.havePrev) this.pair(this.prevTs, this.prevV, firstTs, firstV);
+    else if (this.first && firstTs > this.fromMs && firstTs - 1 < this.toMs) {
+      // A first reading after a silent start, nothing known before it: its catch-up is unknown.
+      const k = this.idx(firstTs - 1);
+      if (k >= 0 && k <= this.last) this.gapInc[k] = Number.NaN;
+    }
+    this.first = false;
+    if (lastTs > firstTs) {
+      const k = this.idx(firstTs);
+      if (k >= 0 && k <= this.last) {
+        this.covered[k] = (this.covered[k] as number) + (lastTs - firstTs);
+        this.inc[k] = (this.inc[k] as number) + innerInc;
+        this.resets[k] = (this.resets[k] as number) + drops;
       }
-      first = false;
-      if (lastTs > firstTs) {
-        const k = idx(firstTs);
-        if (k >= 0 && k <= last) {
-          covered[k] = (covered[k] as number) + (lastTs - firstTs);
-          inc[k] = (inc[k] as number) + innerInc;
-          resets[k] = (resets[k] as number) + drops;
-        }
-        evidence(firstTs, lastTs);
-        if (flatHeadMs === lastTs - firstTs) flatTo(firstTs, lastTs);
-        else {
-          // The head run continues what came before; the inner longest lies inside this item's interval.
-          flatTo(firstTs, firstTs + flatHeadMs);
-          flatClose();
-          if (k >= 0 && k <= last && flatMaxMs > (flatRunMs[k] as number)) flatRunMs[k] = flatMaxMs;
-          flatTo(lastTs - flatTailMs, lastTs);
-        }
-      } else flatTo(firstTs, firstTs);
-      havePrev = true;
-      prevTs = lastTs;
-      prevV = lastV;
-    },
-    finish(after: EdgeSample | null): CounterColumns {
-      if (havePrev && after) pair(prevTs, prevV, after.tsMs, after.v);
-      flatClose();
-      if (coveredEnd < toMs) run(silentRunMs, coveredEnd, toMs);
-      return { inc, coveredMs: covered, resets, rollovers, gapInc, gapFromMs, silentRunMs, flatRunMs };
-    },
-  };
+      this.evidence(firstTs, lastTs);
+      if (flatHeadMs === lastTs - firstTs) this.flatTo(firstTs, lastTs);
+      else {
+        // The head run continues what came before; the inner longest lies inside this item's interval.
+        this.flatTo(firstTs, firstTs + flatHeadMs);
+        this.flatClose();
+        if (k >= 0 && k <= this.last && flatMaxMs > (this.flatRunMs[k] as number))
+          this.flatRunMs[k] = flatMaxMs;
+        this.flatTo(lastTs - flatTailMs, lastTs);
+      }
+    } else this.flatTo(firstTs, firstTs);
+    this.havePrev = true;
+    this.prevTs = lastTs;
+    this.prevV = lastV;
+  }
+
+  finish(after: EdgeSample | null): CounterColumns {
+    if (this.havePrev && after) this.pair(this.prevTs, this.prevV, after.tsMs, after.v);
+    this.flatClose();
+    if (this.coveredEnd < this.toMs) this.run(this.silentRunMs, this.coveredEnd, this.toMs);
+    const { inc, covered, resets, rollovers, gapInc, gapFromMs, silentRunMs, flatRunMs } = this;
+    return { inc, coveredMs: covered, resets, rollovers, gapInc, gapFromMs, silentRunMs, flatRunMs };
+  }
 }

@@ -78,23 +78,59 @@ export function heldAccumulator(
   offsetMs: number,
   maxHoldMs: number,
   before: HeldSample | null,
-) {
-  const nS = spans.length;
-  const { startMs, endMs } = spans;
-  const sum = new Float64Array(nS);
-  const ms = new Float64Array(nS);
-  const n = new Float64Array(nS);
-  const edge = new Float64Array(nS).fill(Number.NaN);
-  const base = alignDown(fromMs, intervalMs, offsetMs);
-  const last = nS - 1;
-  const idx = (t: number) => Math.floor((t - base) / intervalMs);
+): HeldAccumulator {
+  return new HeldAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, maxHoldMs, before);
+}
+
+/** State in fields, not captured variables: see CounterAccumulator (a timestamp there is a fresh heap number). */
+export class HeldAccumulator {
+  private readonly sum: Float64Array;
+  private readonly ms: Float64Array;
+  private readonly n: Float64Array;
+  private readonly edge: Float64Array;
+  private readonly startMs: Float64Array;
+  private readonly endMs: Float64Array;
+  private readonly base: number;
+  private readonly last: number;
+  private carryTs: number;
+  private carryV: number;
+  private carry: boolean;
+
+  constructor(
+    spans: Spans,
+    private readonly fromMs: number,
+    private readonly toMs: number,
+    private readonly intervalMs: number,
+    offsetMs: number,
+    private readonly maxHoldMs: number,
+    before: HeldSample | null,
+  ) {
+    const nS = spans.length;
+    this.startMs = spans.startMs;
+    this.endMs = spans.endMs;
+    this.sum = new Float64Array(nS);
+    this.ms = new Float64Array(nS);
+    this.n = new Float64Array(nS);
+    this.edge = new Float64Array(nS).fill(Number.NaN);
+    this.base = alignDown(fromMs, intervalMs, offsetMs);
+    this.last = nS - 1;
+    this.carryTs = before?.tsMs ?? 0;
+    this.carryV = before?.v ?? 0;
+    this.carry = before !== null;
+  }
+
+  private idx(t: number): number {
+    return Math.floor((t - this.base) / this.intervalMs);
+  }
+
   /** v in force over [a, c), clipped to the range and shared out over the intervals it overlaps. */
-  const hold = (a: number, v: number, c: number) => {
-    const a1 = Math.max(a, fromMs);
-    const c1 = Math.min(c, toMs);
+  private hold(a: number, v: number, c: number): void {
+    const { sum, ms, edge, startMs, endMs } = this;
+    const a1 = Math.max(a, this.fromMs);
+    const c1 = Math.min(c, this.toMs);
     if (!(c1 > a1)) return;
-    const k1 = Math.min(last, idx(c1 - 1));
-    for (let k = Math.max(0, idx(a1)); k <= k1; k++) {
+    const k1 = Math.min(this.last, this.idx(c1 - 1));
+    for (let k = Math.max(0, this.idx(a1)); k <= k1; k++) {
       const s0 = startMs[k] as number;
       const ov = Math.min(c1, endMs[k] as number) - Math.max(a1, s0);
       if (ov <= 0) continue;
@@ -102,41 +138,38 @@ export function heldAccumulator(
       ms[k] = (ms[k] as number) + ov;
       if (s0 >= a1) edge[k] = v;
     }
-  };
-  let carryTs = before?.tsMs ?? 0;
-  let carryV = before?.v ?? 0;
-  let carry = before !== null;
-  return {
-    item(
-      firstAnyTs: number,
-      firstTs: number,
-      firstV: number,
-      count: number,
-      lastTs: number,
-      lastV: number,
-      lastAnyTs: number,
-      twSum: number,
-      twMs: number,
-    ) {
-      if (carry) hold(carryTs, carryV, Math.min(firstAnyTs, carryTs + maxHoldMs));
-      const k = idx(firstAnyTs);
-      if (k >= 0 && k <= last) {
-        n[k] = (n[k] as number) + count;
-        sum[k] = (sum[k] as number) + twSum;
-        ms[k] = (ms[k] as number) + twMs;
-        // A sample exactly on the interval start sets the value in force there.
-        if (count > 0 && firstTs === firstAnyTs && startMs[k] === firstTs) edge[k] = firstV;
-      }
-      carry = count > 0 && lastTs === lastAnyTs;
-      carryTs = lastTs;
-      carryV = lastV;
-    },
-    finish(): HeldColumns {
-      if (carry) hold(carryTs, carryV, carryTs + maxHoldMs);
-      carry = false;
-      return { sum, ms, edge, n };
-    },
-  };
+  }
+
+  item(
+    firstAnyTs: number,
+    firstTs: number,
+    firstV: number,
+    count: number,
+    lastTs: number,
+    lastV: number,
+    lastAnyTs: number,
+    twSum: number,
+    twMs: number,
+  ): void {
+    if (this.carry) this.hold(this.carryTs, this.carryV, Math.min(firstAnyTs, this.carryTs + this.maxHoldMs));
+    const k = this.idx(firstAnyTs);
+    if (k >= 0 && k <= this.last) {
+      this.n[k] = (this.n[k] as number) + count;
+      this.sum[k] = (this.sum[k] as number) + twSum;
+      this.ms[k] = (this.ms[k] as number) + twMs;
+      // A sample exactly on the interval start sets the value in force there.
+      if (count > 0 && firstTs === firstAnyTs && this.startMs[k] === firstTs) this.edge[k] = firstV;
+    }
+    this.carry = count > 0 && lastTs === lastAnyTs;
+    this.carryTs = lastTs;
+    this.carryV = lastV;
+  }
+
+  finish(): HeldColumns {
+    if (this.carry) this.hold(this.carryTs, this.carryV, this.carryTs + this.maxHoldMs);
+    this.carry = false;
+    return { sum: this.sum, ms: this.ms, edge: this.edge, n: this.n };
+  }
 }
 
 /** heldAccumulator over packed items. */
