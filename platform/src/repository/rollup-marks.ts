@@ -100,6 +100,15 @@ export class RollupMarks implements SharedRollupMarks {
       .immediate();
   }
 
+  seriesMarked(factoryId: string, fromMs: number, toMs: number): Set<string> {
+    const rows = this.db
+      .prepare(
+        'SELECT DISTINCT device, metric FROM rollup_marks WHERE factory = ? AND hour >= ? AND hour < ?',
+      )
+      .all(factoryId, fromMs, toMs) as { device: string; metric: string }[];
+    return new Set(rows.map((r) => `${r.device}\u0000${r.metric}`));
+  }
+
   pending(): number {
     const r = this.db.prepare('SELECT count(*) AS n FROM rollup_marks').get() as { n: number | string };
     return Number(r.n);

@@ -112,11 +112,24 @@ export class InfluxRollups {
       const h0 = alignDown(fromMs, HOUR_MS);
       let current = true;
       this.publish();
+      // One read per factory instead of a write transaction per series: a settled store has no marks, and
+      // a diagnosis asks for hundreds of series (on PostgreSQL each claim is blocking round trips).
+      const marked = new Map<string, Set<string>>();
+      const hasMarks = (k: SeriesKey): boolean => {
+        if (!this.shared) return false;
+        let set = marked.get(k.factoryId);
+        if (!set) {
+          set = this.shared.seriesMarked(k.factoryId, h0, toMs);
+          marked.set(k.factoryId, set);
+        }
+        return set.has(`${k.deviceId}\u0000${k.metric}`);
+      };
       for (const k of keys) {
         const dirty = this.sidecar.dirtyOf(k, h0, toMs);
         const ready = dirty.filter((d) => d.writeSeq <= landed);
         if (ready.length < dirty.length) current = false;
         if (this.shared) {
+          if (!hasMarks(k)) continue;
           // Hours another instance is building right now: this query reads them raw.
           const claim = this.shared.claim(1_000_000, CLAIM_TTL_MS, { key: k, fromMs: h0, toMs });
           if (claim.busy > 0) current = false;
