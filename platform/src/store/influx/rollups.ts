@@ -60,7 +60,8 @@ export class InfluxRollups {
    * no write can re-mark an hour between reading and clearing its local mark.
    */
   publish(): void {
-    if (!this.shared) return;
+    // The sidecar counts its marks: a settled store (every diagnosis read) has none to hand over.
+    if (!this.shared || this.sidecar.dirtyHours === 0) return;
     for (let i = 0; i < 10_000; i++) {
       const landed = this.sidecar.landedDirty(this.landedSeq(), PUBLISH_BATCH);
       if (landed.length === 0) return;
