@@ -1,4 +1,5 @@
 import type { UnattributedQuantity } from '../energy/types.js';
+import type { ColumnPool } from '../store/index.js';
 import type { SeriesCounterSummaries, SeriesKey, TimeSeriesStore } from '../store/types.js';
 import { heldOver, type Interval, maskSegments } from './held-values.js';
 
@@ -27,7 +28,7 @@ export async function slotSummaries(
   series: SeriesKey[],
   fromMs: number,
   toMs: number,
-  opts: { maxGapMs?: number; maxHoldMs?: number } = {},
+  opts: { maxGapMs?: number; maxHoldMs?: number; columns?: ColumnPool } = {},
 ): Promise<SeriesCounterSummaries[]> {
   if (series.length === 0) return [];
   const res = await store.summaries({
@@ -38,6 +39,7 @@ export async function slotSummaries(
     maxGapMs: opts.maxGapMs ?? COUNTER_EVIDENCE_MS,
     aggregates: false, // counts, times, counter and time-weighted columns are all a slot read uses
     ...(opts.maxHoldMs !== undefined ? { maxHoldMs: opts.maxHoldMs, gapLookbackMs: 0 } : {}),
+    ...(opts.columns ? { columns: opts.columns } : {}),
   });
   return series.map((s, k) => {
     const r = res[k];
@@ -166,6 +168,31 @@ export function onChangeCounter(
     }
   }
   return { values, coverage, silentShare, silentRunH, flatRunH, unattributed, resets, rollovers };
+}
+
+/**
+ * The arrays of a summaries answer nothing refers to once every use of its series is done: all but the
+ * five onChangeCounter takes over (when it ran: `counterTaken`); heldGauge and metricHealth keep none. For a
+ * ColumnPool to build the next answers in (never the interval bounds: every series of an answer shares them).
+ */
+export function arraysDoneWith(
+  s: SeriesCounterSummaries,
+  counterTaken: boolean,
+): (Float64Array | Uint32Array | undefined)[] {
+  const spent = [
+    s.count,
+    s.firstTsMs,
+    s.present,
+    s.stored,
+    s.resets,
+    s.rollovers,
+    s.gapIncrease,
+    s.gapFromMs,
+    s.twMean,
+    s.twCoveredMs,
+  ];
+  if (counterTaken) return spent;
+  return [...spent, s.increase, s.covered, s.coveredIncrease, s.silentRunMs, s.flatRunMs];
 }
 
 /** Quarter-hour time-weighted means of a gauge and the ms a value was in force, offline stretches cut out. */

@@ -1,10 +1,12 @@
 import type { DiagnosisInput, DiagnosisOptionsInput, IntervalSeries } from '../energy/types.js';
 import type { RegistryMetric, RegistrySnapshot } from '../registry/model.js';
+import { ColumnPool } from '../store/index.js';
 import type { SeriesCounterSummaries, SeriesKey, TimeSeriesStore } from '../store/types.js';
 import { readFineSeries } from './energy-inputs-fine.js';
 import { loadLineOutputs, loadMachineStates } from './energy-inputs-lines.js';
 import { type Acc, addToMeter, GAUGE_KINDS, type Job, newAcc, toMeterSeries } from './energy-inputs-meter.js';
 import {
+  arraysDoneWith,
   COUNTER_EVIDENCE_MS,
   heldGauge,
   onChangeCounter,
@@ -136,13 +138,15 @@ export async function loadEnergyInputs(
   // Gauges need the time-weighted columns (and their look-back), read per staleness limit; counters and
   // quality checks do not.
   const isGauge = (js: Job[]) => js.some((j) => GAUGE_KINDS.has(j.kind));
+  // Each series' answer is spent once its jobs are done: the next batches are built in its arrays.
+  const columns = new ColumnPool();
   const holdOf = (js: Job[]) => (isGauge(js) ? maxHoldFor(js[0]!.m) : 0);
   const readGroup = async (group: Job[][]): Promise<Map<Job[], SeriesCounterSummaries>> => {
     const sums = new Map<Job[], SeriesCounterSummaries>();
     for (const hold of new Set(group.map(holdOf))) {
       const part = group.filter((js) => holdOf(js) === hold);
       const keys = part.map((js) => keyOf(js[0]!));
-      const opts = hold > 0 ? { maxGapMs: counterGapMs, maxHoldMs: hold } : { maxGapMs: counterGapMs };
+      const opts = { maxGapMs: counterGapMs, columns, ...(hold > 0 ? { maxHoldMs: hold } : {}) };
       const res = await slotSummaries(store, keys, fromMs, toMs, opts);
       part.forEach((js, k) => {
         sums.set(js, res[k]!);
@@ -166,6 +170,7 @@ export async function loadEnergyInputs(
         ? onChangeCounter(s, fromMs, offline)
         : null;
       for (const j of js) addToMeter(a(j.p.deviceId), j, { s, counter: r, held, series });
+      columns.give(...arraysDoneWith(s, r !== null));
     }
     // Series come counters first, then gauges, then metrics read for their quality only: the stage names
     // what the batch starts with.

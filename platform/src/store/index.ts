@@ -7,6 +7,7 @@ import type { SharedRollupMarks, TimeSeriesStore } from './types.js';
 
 export { EmbeddedStore } from './embedded/embedded-store.js';
 export { StoreQueryError } from './engine/align.js';
+export { ColumnPool } from './engine/column-pool.js';
 export { DEFAULT_MAX_GAP_MS } from './engine/counter.js';
 export { InfluxAuthError } from './influx/auth.js';
 export { InfluxStore } from './influx/influx-store.js';

@@ -1,3 +1,4 @@
+import type { ColumnPool } from './engine/column-pool.js';
 /**
  * The time-series store contract. Two implementations (store/embedded — SQLite, the default — and
  * store/influx — InfluxDB 1.x) pass one conformance suite (store/conformance.ts). The domain never sees
@@ -182,7 +183,14 @@ export type SummaryQuery = {
  * time-weighted read needs counts, times and the counter columns only, and a year of quarter-hours is 280 KB a
  * column per series — six columns fewer for each of hundreds of meters in a diagnosis.
  */
-export type CounterSummaryQuery = Omit<SummaryQuery, 'aggregates'> & { aggregates: false };
+export type CounterSummaryQuery = Omit<SummaryQuery, 'aggregates'> & {
+  aggregates: false;
+  /**
+   * Build the answer's arrays in arrays the caller handed back to this pool (engine/column-pool.ts) — a
+   * reader of hundreds of series that is done with most of each answer before it reads the next.
+   */
+  columns?: ColumnPool;
+};
 
 /**
  * Per-interval summaries as columns (index i = interval i, every interval of the range, clipped like the

@@ -1,5 +1,6 @@
 import { STEP_NONE, STEP_ROLLOVER, stepDelta, stepKind } from '../rollup/summary.js';
 import { alignDown, type Spans } from './align.js';
+import { type ColumnSource, freshColumns } from './column-pool.js';
 
 export type CounterParams = { maxGapMs: number; rolloverAt?: number };
 /** A Good counter sample outside the query range, used at its edges. */
@@ -41,8 +42,9 @@ export function counterAccumulator(
   offsetMs: number,
   p: CounterParams,
   before: EdgeSample | null,
+  cols: ColumnSource = freshColumns,
 ): CounterAccumulator {
-  return new CounterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before);
+  return new CounterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before, cols);
 }
 
 /**
@@ -85,18 +87,19 @@ export class CounterAccumulator {
     offsetMs: number,
     p: CounterParams,
     before: EdgeSample | null,
+    cols: ColumnSource,
   ) {
     const nSpans = spans.length;
     this.startMs = spans.startMs;
     this.endMs = spans.endMs;
-    this.inc = new Float64Array(nSpans);
-    this.covered = new Float64Array(nSpans);
-    this.resets = new Uint32Array(nSpans);
-    this.rollovers = new Uint32Array(nSpans);
-    this.gapInc = new Float64Array(nSpans);
-    this.gapFromMs = new Float64Array(nSpans).fill(Number.NaN);
-    this.silentRunMs = new Float64Array(nSpans);
-    this.flatRunMs = new Float64Array(nSpans);
+    this.inc = cols.float64(nSpans);
+    this.covered = cols.float64(nSpans);
+    this.resets = cols.uint32(nSpans);
+    this.rollovers = cols.uint32(nSpans);
+    this.gapInc = cols.float64(nSpans);
+    this.gapFromMs = cols.float64(nSpans, Number.NaN);
+    this.silentRunMs = cols.float64(nSpans);
+    this.flatRunMs = cols.float64(nSpans);
     this.last = nSpans - 1;
     this.base = alignDown(fromMs, intervalMs, offsetMs);
     this.maxGapMs = p.maxGapMs;

@@ -16,6 +16,7 @@ import {
 } from '../rollup/pack.js';
 import type { CounterInterval } from '../types.js';
 import { type Spans, StoreQueryError } from './align.js';
+import type { ColumnSource } from './column-pool.js';
 import {
   type CounterColumns,
   type CounterParams,
@@ -82,8 +83,9 @@ export function counterColumns(
   p: CounterParams,
   before: EdgeSample | null,
   after: EdgeSample | null,
+  cols?: ColumnSource,
 ): CounterColumns {
-  const acc = counterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before);
+  const acc = counterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before, cols);
   for (let o = 0; o < items.length; o += PACKED_FIELDS) {
     if (items[o + F_N] === 0) continue;
     acc.item(
@@ -130,8 +132,9 @@ export function counterFromColumns(
   p: CounterParams,
   before: EdgeSample | null,
   after: EdgeSample | null,
+  cols?: ColumnSource,
 ): CounterColumns {
-  const acc = counterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before);
+  const acc = counterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before, cols);
   const { n, firstTs, first, lastTs, last, inc, drops, flatHead, flatTail, flatMax } = c;
   for (let k = 0; k < n.length; k++) {
     if (n[k] === 0) continue;

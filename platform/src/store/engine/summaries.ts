@@ -14,6 +14,7 @@ import {
   type Spans,
   spansIn,
 } from './align.js';
+import { type ColumnSource, freshColumns } from './column-pool.js';
 import {
   type CounterColumns,
   type CounterParams,
@@ -67,14 +68,14 @@ export async function runSummaryQuery(
   const widthMs = rollupWidthFor(q.intervalMs, offsetMs);
   // One reusable builder per concurrent series: a year of quarter-hours is 3.9 MB of packed summaries per
   // series, read, folded and dropped — allocated once per query instead of once per series.
-  const pool: Scratch[] = [];
+  const scratches: Scratch[] = [];
   const b = spans.length > 0 ? withPrefetchedWindows(store, q.series, edgeWindows(q)) : store;
   return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
-    const scratch = pool.pop() ?? { packed: null, inner: null, aggregates: null };
+    const scratch = scratches.pop() ?? { packed: null, inner: null, aggregates: null };
     try {
       return await summariesOf(b, stats, q, series, spans, base, widthMs, p, scratch);
     } finally {
-      pool.push(scratch);
+      scratches.push(scratch);
     }
   });
 }
@@ -139,7 +140,19 @@ async function summariesOf(
       ? await counterEdges(b, stats, series, q.fromMs, q.toMs, p, lookbackOf(q), q.source)
       : [null, null];
   const f = foldSummaries(items, spans.length, base, q.intervalMs);
-  const c = counterColumns(counterItems, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, p, before, after);
+  const pool = poolOf(q);
+  const c = counterColumns(
+    counterItems,
+    spans,
+    q.fromMs,
+    q.toMs,
+    q.intervalMs,
+    offsetMs,
+    p,
+    before,
+    after,
+    pool,
+  );
   let h: HeldColumns | null = null;
   if (q.maxHoldMs !== undefined && spans.length > 0) {
     const held =
@@ -147,10 +160,12 @@ async function summariesOf(
     const carry = await heldBefore(b, stats, series, q.fromMs, q.maxHoldMs, q.source);
     h = heldColumns(held, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, q.maxHoldMs, carry);
   } else if (q.maxHoldMs !== undefined) h = heldColumns(items, spans, 0, 0, 1, 0, q.maxHoldMs, null);
-  return columns(series, spans, f, c, h, q.aggregates !== false);
+  return columns(series, spans, f, c, h, q.aggregates !== false, pool);
 }
 
 const lookbackOf = (q: Query) => q.gapLookbackMs ?? DEFAULT_GAP_LOOKBACK_MS;
+/** Where the answer's arrays come from: the caller's pool (CounterSummaryQuery.columns), else fresh ones. */
+const poolOf = (q: Query): ColumnSource => ('columns' in q && q.columns) || freshColumns;
 
 /**
  * What counterEdges() and heldBefore() read around the range, read for all series of the query at once where
@@ -212,20 +227,22 @@ async function fromColumns(
     scratch.aggregates = aggregates;
     for (const name of AGGREGATE_COLUMNS) aggregates[name].fill(0);
   } else aggregates = bucketColumns(spans.length, AGGREGATE_COLUMNS);
-  const cols: BucketColumns = { ...bucketColumns(spans.length, ANSWER_COLUMNS), ...aggregates, ...inner };
+  const pool = poolOf(q);
+  const answer = Object.fromEntries(ANSWER_COLUMNS.map((name) => [name, pool.float64(spans.length)]));
+  const cols = { ...answer, ...aggregates, ...inner } as BucketColumns;
   await b.rollupColumns(series, { cols, fromMs: q.fromMs, toMs: q.toMs, baseMs: base, widthMs });
   if (columnsNeedRawSamples(cols, p)) return null;
   if (q.maxHoldMs !== undefined && columnsNeedRawForHold(cols, q.maxHoldMs)) return null;
   stats.servedFromRollups++;
   const [before, after] = await counterEdges(b, stats, series, q.fromMs, q.toMs, p, lookbackOf(q), q.source);
   const offsetMs = q.alignOffsetMs ?? 0;
-  const c = counterFromColumns(cols, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, p, before, after);
+  const c = counterFromColumns(cols, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, p, before, after, pool);
   let h: HeldColumns | null = null;
   if (q.maxHoldMs !== undefined) {
     const carry = await heldBefore(b, stats, series, q.fromMs, q.maxHoldMs, q.source);
     h = heldFromColumns(cols, spans, q.fromMs, q.toMs, q.intervalMs, offsetMs, q.maxHoldMs, carry);
   }
-  return columns(series, spans, cols, c, h, q.aggregates !== false);
+  return columns(series, spans, cols, c, h, q.aggregates !== false, pool);
 }
 
 /** Decoded into fresh columns that become the answer (with the aggregates, unless left out). */
@@ -239,12 +256,14 @@ function columns(
   c: CounterColumns,
   h: HeldColumns | null,
   withAggregates: boolean,
+  pool: ColumnSource,
 ): SeriesCounterSummaries {
   const nS = spans.length;
   const { startMs, endMs } = spans;
   const { n, sum, min, max, firstTs, first, lastTs, last } = f;
   const { inc, coveredMs } = c;
-  const coveredIncrease = inc.slice();
+  const coveredIncrease = pool.float64(nS);
+  coveredIncrease.set(inc);
   if (h)
     for (let k = 0; k < nS; k++)
       h.sum[k] = (h.ms[k] as number) > 0 ? (h.sum[k] as number) / (h.ms[k] as number) : Number.NaN;
