@@ -176,6 +176,15 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Busy and total CPU seconds of the whole machine so far (/proc/stat, all cores, clock ticks of 10 ms). */
+async function machineSeconds(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  const t = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (t[3] ?? 0) + (t[4] ?? 0); // idle + iowait
+  const total = t.slice(0, 8).reduce((s, x) => s + x, 0); // user … steal (guest time is inside user)
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+
 /**
  * Publishes batches keeping INFLIGHT unacknowledged: POINTS as fast as the broker takes them, or (paced)
  * PACED points/s for SECONDS. Returns the number of points published.
@@ -234,6 +243,10 @@ type PlatformRun = {
   cpuS: number;
   /** Mean messages per group commit. */
   meanGroup: number;
+  /** Over the same interval: CPU seconds of the publisher (this process), of the broker, and the machine's. */
+  publisherS: number;
+  brokerS: number | null;
+  machine: { busy: number; total: number };
   rss: number[];
   anon: number[];
   points: number;
@@ -253,6 +266,9 @@ async function runPlatform(mq: Service, influx: Service | null): Promise<Platfor
   try {
     const t0 = Date.now();
     const cpu0 = await cpuSeconds(p.child.pid!);
+    const pub0 = process.cpuUsage();
+    const broker0 = mq.pid ? await cpuSeconds(mq.pid) : null;
+    const machine0 = await machineSeconds();
     const sample = async () => {
       await record();
       log(
@@ -272,11 +288,26 @@ async function runPlatform(mq: Service, influx: Service | null): Promise<Platfor
     clearInterval(ticker);
     const secs = (Date.now() - t0) / 1000;
     const cpuS = (await cpuSeconds(p.child.pid!)) - cpu0;
+    const pub = process.cpuUsage(pub0);
+    const publisherS = (pub.user + pub.system) / 1e6;
+    const brokerS = mq.pid && broker0 !== null ? (await cpuSeconds(mq.pid)) - broker0 : null;
+    const m1 = await machineSeconds();
+    const machine = { busy: m1.busy - machine0.busy, total: m1.total - machine0.total };
     await record();
     const g = await groupStats(p);
     // Less the birth, which is a batch of its own.
     const meanGroup = (g.messages - 1) / Math.max(1, g.batches - 1);
-    result = { pps: published / secs, cpuS, meanGroup, rss, anon, points: published };
+    result = {
+      pps: published / secs,
+      cpuS,
+      meanGroup,
+      publisherS,
+      brokerS,
+      machine,
+      rss,
+      anon,
+      points: published,
+    };
     log(
       `  ${fmt(result.pps)} points/s; platform CPU ${cpuS.toFixed(2)} s (${((cpuS / published) * 1e6).toFixed(2)} µs a point); ${meanGroup.toFixed(1)} messages a group commit`,
     );
@@ -338,11 +369,20 @@ async function measureStore(label: string, store: Service | null, raws: RawLimit
   const limitText = raws.length
     ? `**${fmt(limit as number)}**: ${raws.map((r, i) => `${r.label} ${fmt(before[i] as number)} before, ${fmt(after[i] as number)} after`).join('; ')}${store === null && rawSqliteCpuUs.length ? ` (CPU µs a point: ${rawSqliteCpuUs.map((u) => u.toFixed(2)).join(', ')})` : ''}`
     : '—';
+  for (const [b, r] of runs) cpuRows.push(cpuRow(label, b, r));
   return runs.map(
     ([b, r]) =>
       `| broker → platform → ${label} | ${b} | ${fmt(r.pps)} | ${((r.cpuS / r.points) * 1e6).toFixed(2)} | ${r.meanGroup.toFixed(0)} | ${limitText} | ${limit !== null ? `${((r.pps / limit) * 100).toFixed(0)} %` : '—'} | ${r.stored === null ? '—' : `${fmt(r.stored)} of ${fmt(r.points)}${r.stored === r.points ? ' (0 lost)' : ` (${fmt(r.points - r.stored)} MISSING)`}`} | ${rssByMinute(r)} |`,
   );
 }
+/** Where the machine's CPU went during a platform run: is the platform ÷ raw ratio bounded by the cores? */
+function cpuRow(label: string, batch: number, r: PlatformRun): string {
+  const us = (s: number | null) => (s === null ? '—' : ((s / r.points) * 1e6).toFixed(2));
+  const cores = r.machine.total > 0 ? (r.machine.busy / r.machine.total) * os.cpus().length : 0;
+  const known = r.cpuS + r.publisherS + (r.brokerS ?? 0);
+  return `| ${label} | ${batch} | ${cores.toFixed(2)} of ${os.cpus().length} | ${us(r.machine.busy)} | ${us(r.publisherS)} | ${us(r.brokerS)} | ${us(r.cpuS)} | ${us(Math.max(0, r.machine.busy - known))} |`;
+}
+const cpuRows: string[] = [];
 const rows: string[] = [];
 try {
   const noRaw = a['no-raw'];
@@ -383,5 +423,12 @@ store itself after the platform stopped (SQLite file; InfluxDB \`count()\`).
 | path | points per message | points/s | platform CPU µs a point | messages a group commit | raw limit (points/s) | platform ÷ raw | stored of published | platform RSS MiB (sampled every 5 s) |
 |---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+Where the machine's CPU went in the same runs (all processes, /proc/stat; the publisher is the benchmark process):
+cores busy on average, and CPU µs a point for the whole machine, the publisher, Mosquitto, the platform and the rest.
+
+| path | points per message | cores busy | machine µs a point | publisher | broker | platform | rest |
+|---|---|---|---|---|---|---|---|
+${cpuRows.join('\n')}
 <!-- /BENCH-RESULT -->`);
 process.exit(0);

@@ -21,6 +21,8 @@ export interface Service {
   readonly port: number;
   /** Only binary/container services can be stopped and started again (outage tests). */
   readonly controllable: boolean;
+  /** The process id of a service this harness started (benchmarks read its CPU time); undefined otherwise. */
+  readonly pid?: number | undefined;
   stop(): Promise<void>;
   start(): Promise<void>;
   /** Stops and removes temp data. */
@@ -56,6 +58,9 @@ export class DaemonService implements Service {
     private readonly launch: () => Daemon,
     private readonly ready: () => Promise<void>,
   ) {}
+  get pid(): number | undefined {
+    return this.daemon?.child.pid;
+  }
   async start(): Promise<void> {
     if (this.daemon) return;
     const d = this.launch();
