@@ -101,6 +101,8 @@ export function createIngest(o: IngestOptions): Ingest {
       mqtt?.publishCommand(f, a, cmd);
       o.onCommand?.(f, a, cmd);
     },
+    onError: (e, f, a) =>
+      log.error({ factoryId: f, agentId: a, err: e }, 'rebirth check failed; trying again later'),
     ...(o.now ? { now: o.now } : {}),
   });
 

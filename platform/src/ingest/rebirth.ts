@@ -18,6 +18,11 @@ export type RebirthDeps = {
   /** Returns the reason if the suspicion still holds now, else null. */
   stillHolds: (factoryId: string, agentId: string, s: Suspicion) => string | null;
   publish: (factoryId: string, agentId: string, reason: string) => void;
+  /**
+   * A check after the grace period failed (the repository unreachable, a PostgreSQL timeout): reported here and
+   * tried again later. It runs in a timer, where a thrown error would stop the whole process.
+   */
+  onError?: (e: unknown, factoryId: string, agentId: string) => void;
   now?: () => number;
 };
 
@@ -93,7 +98,7 @@ export class RebirthScheduler {
       this.timers.delete(key);
       const due = this.pending.get(key) ?? [];
       this.pending.delete(key);
-      this.evaluate(factoryId, agentId, due);
+      this.evaluateLater(factoryId, agentId, due);
     }, this.deps.graceMs);
     t.unref();
     this.timers.set(key, t);
@@ -140,13 +145,23 @@ export class RebirthScheduler {
     else this.retryLater(factoryId, agentId, suspicions);
   }
 
+  /** evaluate() from a timer: an error is reported and the suspicions are looked at again later. */
+  private evaluateLater(factoryId: string, agentId: string, suspicions: Suspicion[]): void {
+    try {
+      this.evaluate(factoryId, agentId, suspicions);
+    } catch (e) {
+      this.deps.onError?.(e, factoryId, agentId);
+      if (!this.closed) this.retryLater(factoryId, agentId, suspicions);
+    }
+  }
+
   private retryLater(factoryId: string, agentId: string, suspicions: Suspicion[]): void {
     const key = `${factoryId}/${agentId}#retry`;
     if (this.timers.has(key)) return;
     const t = setTimeout(
       () => {
         this.timers.delete(key);
-        this.evaluate(factoryId, agentId, suspicions);
+        this.evaluateLater(factoryId, agentId, suspicions);
       },
       Math.max(this.deps.minIntervalMs, 1000),
     );
