@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiHarness, apiHarness, bearer } from '../../../tests/platform/api-harness.js';
 import { fixtureBirth, T0 } from '../../../tests/platform/fixtures.js';
 
@@ -178,5 +178,26 @@ describe('401 / 403 matrix', () => {
     const all = JSON.stringify(h.registry.db.prepare('SELECT * FROM api_tokens').all());
     // The secret is base64url, which may itself contain '_': everything after the id is the secret.
     expect(all).not.toContain(tok.factoryF1!.split('_').slice(2).join('_'));
+  });
+});
+
+describe('a repository that cannot be read', () => {
+  it('answers 503 to retry, never 401, and counts no failed authentication against the token', async () => {
+    const verify = vi.spyOn(h.tokens, 'verify').mockImplementation(() => {
+      throw new Error('PostgreSQL did not answer within 30000 ms');
+    });
+    try {
+      // More tries than the failure limit allows: a 401 counted each time would end in 429.
+      for (let i = 0; i < 25; i++) {
+        const r = await call('GET', '/api/v1/factories/F1', 'admin');
+        expect(r.statusCode).toBe(503);
+        expect(r.headers['content-type']).toContain('application/problem+json');
+        expect(r.headers['retry-after']).toBe('5');
+        expect(r.json().detail).toContain('repository is unavailable');
+      }
+    } finally {
+      verify.mockRestore();
+    }
+    expect((await call('GET', '/api/v1/factories/F1', 'admin')).statusCode).toBe(200);
   });
 });

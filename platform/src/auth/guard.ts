@@ -54,6 +54,19 @@ export function installAuthGuard(
     reply.header('retry-after', String(Math.max(1, ttlSec ?? 60)));
     return new HttpProblem(429, detail, undefined, slug);
   };
+  /**
+   * The principal behind a token — or, when the repository cannot be read (PostgreSQL unreachable or timing
+   * out), a 503 to retry: never a 401 that the failure limit would count against a valid token.
+   */
+  const principalOf = (req: FastifyRequest, reply: FastifyReply, token: string): Principal | null => {
+    try {
+      return tokens.verify(token);
+    } catch (e) {
+      req.log.error({ err: e }, 'token lookup failed: the repository could not be read');
+      reply.header('retry-after', '5');
+      throw new HttpProblem(503, 'the token could not be checked (the repository is unavailable); retry');
+    }
+  };
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req, reply) => {
     const config = req.routeOptions.config as { access?: Access } | undefined;
@@ -65,7 +78,7 @@ export function installAuthGuard(
     const token = bearer(req);
     // Public routes answer everyone; a valid token may see more (the readiness details, for an admin).
     if (access === 'public') {
-      req.principal = token ? tokens.verify(token) : null;
+      req.principal = token ? principalOf(req, reply, token) : null;
       return;
     }
     if (!token) return deny(req, reply, 401, 'missing "Authorization: Bearer <token>" header');
@@ -79,7 +92,7 @@ export function installAuthGuard(
         'too many failed authentications from this address; wait and retry',
         'auth-failures',
       );
-    const principal = tokens.verify(token);
+    const principal = principalOf(req, reply, token);
     if (!principal) {
       await limits?.authFailures(req);
       return deny(req, reply, 401, 'the bearer token is unknown, revoked or expired');
