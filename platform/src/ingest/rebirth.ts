@@ -98,7 +98,7 @@ export class RebirthScheduler {
       this.timers.delete(key);
       const due = this.pending.get(key) ?? [];
       this.pending.delete(key);
-      this.evaluateLater(factoryId, agentId, due);
+      this.evaluateInTimer(factoryId, agentId, due);
     }, this.deps.graceMs);
     t.unref();
     this.timers.set(key, t);
@@ -146,7 +146,7 @@ export class RebirthScheduler {
   }
 
   /** evaluate() from a timer: an error is reported and the suspicions are looked at again later. */
-  private evaluateLater(factoryId: string, agentId: string, suspicions: Suspicion[]): void {
+  private evaluateInTimer(factoryId: string, agentId: string, suspicions: Suspicion[]): void {
     try {
       this.evaluate(factoryId, agentId, suspicions);
     } catch (e) {
@@ -161,7 +161,7 @@ export class RebirthScheduler {
     const t = setTimeout(
       () => {
         this.timers.delete(key);
-        this.evaluateLater(factoryId, agentId, suspicions);
+        this.evaluateInTimer(factoryId, agentId, suspicions);
       },
       Math.max(this.deps.minIntervalMs, 1000),
     );

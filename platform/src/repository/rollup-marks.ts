@@ -100,13 +100,14 @@ export class RollupMarks implements SharedRollupMarks {
       .immediate();
   }
 
-  seriesMarked(factoryId: string, fromMs: number, toMs: number): Set<string> {
+  seriesMarked(factoryId: string, fromMs: number, toMs: number): SeriesKey[] {
     const rows = this.db
       .prepare(
-        'SELECT DISTINCT device, metric FROM rollup_marks WHERE factory = ? AND hour >= ? AND hour < ?',
+        `SELECT DISTINCT device, metric FROM rollup_marks WHERE factory = ? AND hour >= ? AND hour < ?
+         ORDER BY device, metric`,
       )
       .all(factoryId, fromMs, toMs) as { device: string; metric: string }[];
-    return new Set(rows.map((r) => `${r.device}\u0000${r.metric}`));
+    return rows.map((r) => ({ factoryId, deviceId: r.device, metric: r.metric }));
   }
 
   pending(): number {

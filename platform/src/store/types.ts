@@ -299,10 +299,10 @@ export interface SharedRollupMarks {
   /** Marks not yet cleared (claimed or not). */
   pending(): number;
   /**
-   * The series of this factory with a mark (claimed or not) on an hour in [fromMs, toMs), as
-   * `deviceId \u0000 metric`: one read, so a query claims only where there is something to build or wait for.
+   * The series of this factory with a mark (claimed or not) on an hour in [fromMs, toMs): one read, so a query
+   * claims only where there is something to build or wait for.
    */
-  seriesMarked(factoryId: string, fromMs: number, toMs: number): Set<string>;
+  seriesMarked(factoryId: string, fromMs: number, toMs: number): SeriesKey[];
 }
 
 export type StoreKind = 'embedded' | 'influx';

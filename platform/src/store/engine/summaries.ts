@@ -228,8 +228,8 @@ async function fromColumns(
     for (const name of AGGREGATE_COLUMNS) aggregates[name].fill(0);
   } else aggregates = bucketColumns(spans.length, AGGREGATE_COLUMNS);
   const pool = poolOf(q);
-  const answer = Object.fromEntries(ANSWER_COLUMNS.map((name) => [name, pool.float64(spans.length)]));
-  const cols = { ...answer, ...aggregates, ...inner } as BucketColumns;
+  const answer = bucketColumns(spans.length, ANSWER_COLUMNS, (n) => pool.float64(n));
+  const cols: BucketColumns = { ...answer, ...aggregates, ...inner };
   await b.rollupColumns(series, { cols, fromMs: q.fromMs, toMs: q.toMs, baseMs: base, widthMs });
   if (columnsNeedRawSamples(cols, p)) return null;
   if (q.maxHoldMs !== undefined && columnsNeedRawForHold(cols, q.maxHoldMs)) return null;

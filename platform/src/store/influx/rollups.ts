@@ -1,4 +1,5 @@
 import { alignDown, HOUR_MS, QUARTER_MS } from '../engine/align.js';
+import { seriesKeyString } from '../engine/points.js';
 import { buildRollupsByHour } from '../rollup/build.js';
 import { toSummaries } from '../rollup/pack.js';
 import type { RawRow, Summary } from '../rollup/summary.js';
@@ -120,10 +121,10 @@ export class InfluxRollups {
         if (!this.shared) return false;
         let set = marked.get(k.factoryId);
         if (!set) {
-          set = this.shared.seriesMarked(k.factoryId, h0, toMs);
+          set = new Set(this.shared.seriesMarked(k.factoryId, h0, toMs).map(seriesKeyString));
           marked.set(k.factoryId, set);
         }
-        return set.has(`${k.deviceId}\u0000${k.metric}`);
+        return set.has(seriesKeyString(k));
       };
       for (const k of keys) {
         const dirty = this.sidecar.dirtyOf(k, h0, toMs);

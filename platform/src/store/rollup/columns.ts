@@ -78,17 +78,19 @@ export const COLUMN_FIELDS: readonly (readonly [keyof BucketColumns, number])[] 
   ['flatMax', F_FLAT_MAX],
 ];
 
-/** Zeroed columns for nBuckets buckets: all of them, or the named ones. */
+/** Zeroed columns for nBuckets buckets: all of them, or the named ones (from `alloc`: fresh by default). */
 export function bucketColumns(nBuckets: number): BucketColumns;
 export function bucketColumns<K extends keyof BucketColumns>(
   nBuckets: number,
   names: readonly K[],
+  alloc?: (n: number) => Float64Array,
 ): Pick<BucketColumns, K>;
 export function bucketColumns(
   nBuckets: number,
   names: readonly (keyof BucketColumns)[] = COLUMN_FIELDS.map(([name]) => name),
+  alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
 ): Partial<BucketColumns> {
-  return Object.fromEntries(names.map((name) => [name, new Float64Array(nBuckets)]));
+  return Object.fromEntries(names.map((name) => [name, alloc(nBuckets)]));
 }
 
 /** Where to put decoded buckets: those starting in [fromMs, toMs), at (start − baseMs) / widthMs. */
