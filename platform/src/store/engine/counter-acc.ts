@@ -47,13 +47,71 @@ export function counterAccumulator(
   return new CounterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before, cols);
 }
 
+/** The fields of a counter item (a rollup summary, or one Good sample as a summary of one). */
+export type CounterItemField =
+  | 'n'
+  | 'firstTs'
+  | 'first'
+  | 'lastTs'
+  | 'last'
+  | 'inc'
+  | 'drops'
+  | 'flatHead'
+  | 'flatTail'
+  | 'flatMax';
+
 /**
- * The accumulator's state lives in fields, not in variables captured by closures: a timestamp (beyond the
- * small-integer range) assigned to a captured variable is a fresh heap number each time — five per item,
- * hundreds of millions in a diagnosis of a year — while a double field is updated in place.
+ * Counter items in time order, read where they lie: field f of item i is `arrays[f][i * stride + at[f]]` —
+ * bucket columns (an array per field, stride 1, offsets 0) or packed summaries (one array for all fields,
+ * stride PACKED_FIELDS, each field at its offset).
+ */
+export type CounterItems = {
+  count: number;
+  stride: number;
+  arrays: Record<CounterItemField, Float64Array>;
+  at: Record<CounterItemField, number>;
+};
+
+const NO_OFFSETS: Record<CounterItemField, number> = {
+  n: 0,
+  firstTs: 0,
+  first: 0,
+  lastTs: 0,
+  last: 0,
+  inc: 0,
+  drops: 0,
+  flatHead: 0,
+  flatTail: 0,
+  flatMax: 0,
+};
+
+/** Bucket columns as counter items (one bucket per interval, in time order). */
+export function columnItems(c: Record<CounterItemField, Float64Array>): CounterItems {
+  return { count: c.n.length, stride: 1, arrays: c, at: NO_OFFSETS };
+}
+
+/** The reading after the range as an item of one sample. */
+function edgeItem(after: EdgeSample): CounterItems {
+  const t = Float64Array.of(after.tsMs);
+  const v = Float64Array.of(after.v);
+  const zero = new Float64Array(1);
+  const arrays = { n: Float64Array.of(1), firstTs: t, first: v, lastTs: t, last: v };
+  return {
+    count: 1,
+    stride: 1,
+    arrays: { ...arrays, inc: zero, drops: zero, flatHead: zero, flatTail: zero, flatMax: zero },
+    at: NO_OFFSETS,
+  };
+}
+
+/**
+ * The pairing runs in one loop over the items (items()) with its state in local variables, calling out only on
+ * rare paths (a gap, a reset or rollover, the end of a silent or flat run). A double passed to a call V8 does
+ * not inline is boxed, a fresh heap number: with the pairing split into methods taking timestamps, a
+ * diagnosis of a year allocated about 0.8 GB of them (half of everything it allocated), and which calls were
+ * inlined changed from run to run.
  */
 export class CounterAccumulator {
-  // Typed accumulators: a year of quarter-hours for hundreds of meters must not churn the GC.
   private readonly inc: Float64Array;
   private readonly covered: Float64Array;
   private readonly resets: Uint32Array;
@@ -66,7 +124,6 @@ export class CounterAccumulator {
   private readonly endMs: Float64Array;
   private readonly last: number;
   private readonly base: number;
-  // Parameters in fields: read per sample pair, millions of times a diagnosis.
   private readonly maxGapMs: number;
   private readonly rolloverAt: number | undefined;
   /** Evidence: the range is covered up to coveredEnd; anything skipped over is a silent run. */
@@ -110,6 +167,136 @@ export class CounterAccumulator {
     this.prevV = before?.v ?? 0;
   }
 
+  finish(after: EdgeSample | null): CounterColumns {
+    // The reading after the range pairs with the last one like any item; its own span (empty, outside the
+    // range) adds nothing.
+    if (this.havePrev && after) this.items(edgeItem(after));
+    if (!Number.isNaN(this.flatStart)) this.run(this.flatRunMs, this.flatStart, this.flatEnd);
+    this.flatStart = Number.NaN;
+    if (this.coveredEnd < this.toMs) this.run(this.silentRunMs, this.coveredEnd, this.toMs);
+    const { inc, covered, resets, rollovers, gapInc, gapFromMs, silentRunMs, flatRunMs } = this;
+    return { inc, coveredMs: covered, resets, rollovers, gapInc, gapFromMs, silentRunMs, flatRunMs };
+  }
+
+  /**
+   * Items in time order, after those given before: each paired with the reading before it, then its own span.
+   * Pairing: consecutive Good readings (a, b) within maxGapMs cover the time between them, their step
+   * shared out linearly over the intervals it overlaps; further apart, the step is a gap's catch-up.
+   */
+  items(src: CounterItems): void {
+    const { fromMs, toMs, base, intervalMs, last, maxGapMs, rolloverAt } = this;
+    const { inc, covered, resets, gapInc, flatRunMs, silentRunMs, startMs, endMs } = this;
+    const { count, stride, arrays: f, at } = src;
+    const [nA, nO] = [f.n, at.n];
+    const [firstTsA, firstTsO, firstA, firstO] = [f.firstTs, at.firstTs, f.first, at.first];
+    const [lastTsA, lastTsO, lastA, lastO] = [f.lastTs, at.lastTs, f.last, at.last];
+    const [incA, incO, dropsA, dropsO] = [f.inc, at.inc, f.drops, at.drops];
+    const [headA, headO, tailA, tailO, maxA, maxO] = [
+      f.flatHead,
+      at.flatHead,
+      f.flatTail,
+      at.flatTail,
+      f.flatMax,
+      at.flatMax,
+    ];
+    let { havePrev, prevTs, prevV, first, coveredEnd, flatStart, flatEnd } = this;
+    for (let i = 0, o = 0; i < count; i++, o += stride) {
+      if (nA[o + nO] === 0) continue;
+      const firstTs = firstTsA[o + firstTsO] as number;
+      const firstV = firstA[o + firstO] as number;
+      if (havePrev) {
+        const a = prevTs;
+        const va = prevV;
+        const b = firstTs;
+        const vb = firstV;
+        if (b > fromMs && a < toMs) {
+          const spanMs = b - a;
+          // A rising counter (nearly every pair) needs no classification.
+          const kind = vb >= va ? STEP_NONE : stepKind(va, vb, rolloverAt);
+          const delta = kind === STEP_NONE ? vb - va : stepDelta(va, vb, kind, rolloverAt);
+          if (spanMs > maxGapMs) {
+            if (!Number.isNaN(flatStart)) this.run(flatRunMs, flatStart, flatEnd);
+            flatStart = Number.NaN;
+            this.gap(a, b, delta);
+          } else {
+            // Evidence over [a, b]; a flat reading extends the flat run, a moving one ends it.
+            const a1 = Math.max(a, fromMs);
+            if (a1 > coveredEnd) this.run(silentRunMs, coveredEnd, a1);
+            const b1 = Math.min(b, toMs);
+            if (b1 > coveredEnd) coveredEnd = b1;
+            if (va === vb) {
+              if (Number.isNaN(flatStart)) flatStart = a;
+              flatEnd = b;
+            } else {
+              if (!Number.isNaN(flatStart)) this.run(flatRunMs, flatStart, flatEnd);
+              flatStart = Number.NaN;
+            }
+            const k0 = Math.max(0, Math.floor((a1 - base) / intervalMs));
+            const k1 = Math.min(last, Math.floor((b1 - 1 - base) / intervalMs));
+            if (k0 === k1 && a >= (startMs[k0] as number) && b <= (endMs[k0] as number)) {
+              covered[k0] = (covered[k0] as number) + spanMs; // the whole step inside one interval
+              inc[k0] = (inc[k0] as number) + delta;
+            } else {
+              for (let k = k0; k <= k1; k++) {
+                const ov = Math.min(b, endMs[k] as number) - Math.max(a, startMs[k] as number);
+                if (ov <= 0) continue;
+                covered[k] = (covered[k] as number) + ov;
+                inc[k] = (inc[k] as number) + (ov === spanMs ? delta : (delta * ov) / spanMs);
+              }
+            }
+          }
+          // A reset or rollover belongs to the interval in which its step ends.
+          if (kind !== STEP_NONE) this.stepEvent(kind, b);
+        }
+      } else if (first && firstTs > fromMs && firstTs - 1 < toMs) {
+        // A first reading after a silent start, nothing known before it: its catch-up is unknown.
+        const k = Math.floor((firstTs - 1 - base) / intervalMs);
+        if (k >= 0 && k <= last) gapInc[k] = Number.NaN;
+      }
+      first = false;
+      const lastTs = lastTsA[o + lastTsO] as number;
+      if (lastTs > firstTs) {
+        const k = Math.floor((firstTs - base) / intervalMs);
+        const inRange = k >= 0 && k <= last;
+        if (inRange) {
+          covered[k] = (covered[k] as number) + (lastTs - firstTs);
+          inc[k] = (inc[k] as number) + (incA[o + incO] as number);
+          resets[k] = (resets[k] as number) + (dropsA[o + dropsO] as number);
+        }
+        const a1 = Math.max(firstTs, fromMs);
+        if (a1 > coveredEnd) this.run(silentRunMs, coveredEnd, a1);
+        const b1 = Math.min(lastTs, toMs);
+        if (b1 > coveredEnd) coveredEnd = b1;
+        const flatHeadMs = headA[o + headO] as number;
+        if (flatHeadMs === lastTs - firstTs) {
+          if (Number.isNaN(flatStart)) flatStart = firstTs;
+          flatEnd = lastTs;
+        } else {
+          // The head run continues what came before; the inner longest lies inside this item's interval.
+          if (Number.isNaN(flatStart)) flatStart = firstTs;
+          this.run(flatRunMs, flatStart, firstTs + flatHeadMs);
+          const flatMaxMs = maxA[o + maxO] as number;
+          if (inRange && flatMaxMs > (flatRunMs[k] as number)) flatRunMs[k] = flatMaxMs;
+          flatStart = lastTs - (tailA[o + tailO] as number);
+          flatEnd = lastTs;
+        }
+      } else {
+        if (Number.isNaN(flatStart)) flatStart = firstTs;
+        flatEnd = firstTs;
+      }
+      havePrev = true;
+      prevTs = lastTs;
+      prevV = lastA[o + lastO] as number;
+    }
+    this.havePrev = havePrev;
+    this.prevTs = prevTs;
+    this.prevV = prevV;
+    this.first = first;
+    this.coveredEnd = coveredEnd;
+    this.flatStart = flatStart;
+    this.flatEnd = flatEnd;
+  }
+
   private idx(t: number): number {
     return Math.floor((t - this.base) / this.intervalMs);
   }
@@ -124,113 +311,18 @@ export class CounterAccumulator {
     for (let k = Math.max(0, this.idx(a1)); k <= k1; k++) if (len > (into[k] as number)) into[k] = len;
   }
 
-  private evidence(a: number, b: number): void {
-    const a1 = Math.max(a, this.fromMs);
-    if (a1 > this.coveredEnd) this.run(this.silentRunMs, this.coveredEnd, a1);
-    const b1 = Math.min(b, this.toMs);
-    if (b1 > this.coveredEnd) this.coveredEnd = b1;
-  }
-
-  private flatTo(a: number, b: number): void {
-    if (Number.isNaN(this.flatStart)) this.flatStart = a;
-    this.flatEnd = b;
-  }
-
-  private flatClose(): void {
-    if (!Number.isNaN(this.flatStart)) this.run(this.flatRunMs, this.flatStart, this.flatEnd);
-    this.flatStart = Number.NaN;
+  /** A pair further apart than the evidence limit: its step is the catch-up of a gap, booked to no interval. */
+  private gap(a: number, b: number, delta: number): void {
+    if (b - 1 < this.fromMs || b - 1 >= this.toMs) return;
+    const k = this.idx(b - 1);
+    this.gapInc[k] = (this.gapInc[k] as number) + delta;
+    if (!(a >= (this.gapFromMs[k] as number))) this.gapFromMs[k] = a; // NaN-aware min
   }
 
   private stepEvent(kind: number, b: number): void {
-    if (kind === STEP_NONE || b - 1 < this.fromMs || b - 1 >= this.toMs) return;
+    if (b - 1 < this.fromMs || b - 1 >= this.toMs) return;
     const k = this.idx(b - 1);
     if (kind === STEP_ROLLOVER) this.rollovers[k] = (this.rollovers[k] as number) + 1;
     else this.resets[k] = (this.resets[k] as number) + 1;
-  }
-
-  private pair(a: number, va: number, b: number, vb: number): void {
-    const { fromMs, toMs, inc, covered } = this;
-    if (b <= fromMs || a >= toMs) return;
-    const spanMs = b - a;
-    // A rising counter (nearly every pair) needs no classification.
-    const kind = vb >= va ? STEP_NONE : stepKind(va, vb, this.rolloverAt);
-    const delta = kind === STEP_NONE ? vb - va : stepDelta(va, vb, kind, this.rolloverAt);
-    if (spanMs > this.maxGapMs) {
-      this.flatClose();
-      if (b - 1 >= fromMs && b - 1 < toMs) {
-        const k = this.idx(b - 1);
-        this.gapInc[k] = (this.gapInc[k] as number) + delta;
-        if (!(a >= (this.gapFromMs[k] as number))) this.gapFromMs[k] = a; // NaN-aware min
-      }
-      this.stepEvent(kind, b);
-      return;
-    }
-    this.evidence(a, b);
-    if (va === vb) this.flatTo(a, b);
-    else this.flatClose();
-    const k0 = Math.max(0, this.idx(Math.max(a, fromMs)));
-    const k1 = Math.min(this.last, this.idx(Math.min(b, toMs) - 1));
-    if (k0 === k1 && a >= (this.startMs[k0] as number) && b <= (this.endMs[k0] as number)) {
-      covered[k0] = (covered[k0] as number) + spanMs; // the whole step inside one interval
-      inc[k0] = (inc[k0] as number) + delta;
-    } else {
-      for (let k = k0; k <= k1; k++) {
-        const ov = Math.min(b, this.endMs[k] as number) - Math.max(a, this.startMs[k] as number);
-        if (ov <= 0) continue;
-        covered[k] = (covered[k] as number) + ov;
-        inc[k] = (inc[k] as number) + (ov === spanMs ? delta : (delta * ov) / spanMs);
-      }
-    }
-    this.stepEvent(kind, b);
-  }
-
-  /** One item (a rollup summary or a single Good sample; positional: called millions of times). */
-  item(
-    firstTs: number,
-    firstV: number,
-    lastTs: number,
-    lastV: number,
-    innerInc: number,
-    drops: number,
-    flatHeadMs: number,
-    flatTailMs: number,
-    flatMaxMs: number,
-  ): void {
-    if (this.havePrev) this.pair(this.prevTs, this.prevV, firstTs, firstV);
-    else if (this.first && firstTs > this.fromMs && firstTs - 1 < this.toMs) {
-      // A first reading after a silent start, nothing known before it: its catch-up is unknown.
-      const k = this.idx(firstTs - 1);
-      if (k >= 0 && k <= this.last) this.gapInc[k] = Number.NaN;
-    }
-    this.first = false;
-    if (lastTs > firstTs) {
-      const k = this.idx(firstTs);
-      if (k >= 0 && k <= this.last) {
-        this.covered[k] = (this.covered[k] as number) + (lastTs - firstTs);
-        this.inc[k] = (this.inc[k] as number) + innerInc;
-        this.resets[k] = (this.resets[k] as number) + drops;
-      }
-      this.evidence(firstTs, lastTs);
-      if (flatHeadMs === lastTs - firstTs) this.flatTo(firstTs, lastTs);
-      else {
-        // The head run continues what came before; the inner longest lies inside this item's interval.
-        this.flatTo(firstTs, firstTs + flatHeadMs);
-        this.flatClose();
-        if (k >= 0 && k <= this.last && flatMaxMs > (this.flatRunMs[k] as number))
-          this.flatRunMs[k] = flatMaxMs;
-        this.flatTo(lastTs - flatTailMs, lastTs);
-      }
-    } else this.flatTo(firstTs, firstTs);
-    this.havePrev = true;
-    this.prevTs = lastTs;
-    this.prevV = lastV;
-  }
-
-  finish(after: EdgeSample | null): CounterColumns {
-    if (this.havePrev && after) this.pair(this.prevTs, this.prevV, after.tsMs, after.v);
-    this.flatClose();
-    if (this.coveredEnd < this.toMs) this.run(this.silentRunMs, this.coveredEnd, this.toMs);
-    const { inc, covered, resets, rollovers, gapInc, gapFromMs, silentRunMs, flatRunMs } = this;
-    return { inc, coveredMs: covered, resets, rollovers, gapInc, gapFromMs, silentRunMs, flatRunMs };
   }
 }

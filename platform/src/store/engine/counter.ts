@@ -19,7 +19,9 @@ import { type Spans, StoreQueryError } from './align.js';
 import type { ColumnSource } from './column-pool.js';
 import {
   type CounterColumns,
+  type CounterItems,
   type CounterParams,
+  columnItems,
   counterAccumulator,
   type EdgeSample,
 } from './counter-acc.js';
@@ -86,21 +88,37 @@ export function counterColumns(
   cols?: ColumnSource,
 ): CounterColumns {
   const acc = counterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before, cols);
-  for (let o = 0; o < items.length; o += PACKED_FIELDS) {
-    if (items[o + F_N] === 0) continue;
-    acc.item(
-      items[o + F_FIRST_TS] as number,
-      items[o + F_FIRST_V] as number,
-      items[o + F_LAST_TS] as number,
-      items[o + F_LAST_V] as number,
-      items[o + F_INC] as number,
-      items[o + F_DROPS] as number,
-      items[o + F_FLAT_HEAD] as number,
-      items[o + F_FLAT_TAIL] as number,
-      items[o + F_FLAT_MAX] as number,
-    );
-  }
+  acc.items(packedItems(items));
   return acc.finish(after);
+}
+
+/** Packed summaries as counter items: every field in the one array, at its offset. */
+function packedItems(items: Packed): CounterItems {
+  const arrays = {
+    n: items,
+    firstTs: items,
+    first: items,
+    lastTs: items,
+    last: items,
+    inc: items,
+    drops: items,
+    flatHead: items,
+    flatTail: items,
+    flatMax: items,
+  };
+  const at = {
+    n: F_N,
+    firstTs: F_FIRST_TS,
+    first: F_FIRST_V,
+    lastTs: F_LAST_TS,
+    last: F_LAST_V,
+    inc: F_INC,
+    drops: F_DROPS,
+    flatHead: F_FLAT_HEAD,
+    flatTail: F_FLAT_TAIL,
+    flatMax: F_FLAT_MAX,
+  };
+  return { count: Math.floor(items.length / PACKED_FIELDS), stride: PACKED_FIELDS, arrays, at };
 }
 
 /** True when some bucket's answer depends on the query's parameters (needsRawSamples, over columns). */
@@ -135,21 +153,7 @@ export function counterFromColumns(
   cols?: ColumnSource,
 ): CounterColumns {
   const acc = counterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before, cols);
-  const { n, firstTs, first, lastTs, last, inc, drops, flatHead, flatTail, flatMax } = c;
-  for (let k = 0; k < n.length; k++) {
-    if (n[k] === 0) continue;
-    acc.item(
-      firstTs[k] as number,
-      first[k] as number,
-      lastTs[k] as number,
-      last[k] as number,
-      inc[k] as number,
-      drops[k] as number,
-      flatHead[k] as number,
-      flatTail[k] as number,
-      flatMax[k] as number,
-    );
-  }
+  acc.items(columnItems(c));
   return acc.finish(after);
 }
 
