@@ -56,7 +56,9 @@ export const freshColumns = {
   float64: (n: number, fill = 0): Float64Array =>
     fill === 0 ? new Float64Array(n) : new Float64Array(n).fill(fill),
   uint32: (n: number): Uint32Array => new Uint32Array(n),
+  /** Nothing to keep them for: the garbage collector takes them. */
+  give: (..._arrays: readonly (Float64Array | Uint32Array | undefined)[]): void => {},
 };
 
-/** Where an answer's arrays come from. */
-export type ColumnSource = Pick<ColumnPool, 'float64' | 'uint32'>;
+/** Where an answer's arrays come from, and where working arrays go back to. */
+export type ColumnSource = Pick<ColumnPool, 'float64' | 'uint32' | 'give'>;

@@ -37,6 +37,15 @@ import {
 } from './load.js';
 import { type PrefetchWindow, withPrefetchedWindows } from './prefetch.js';
 import {
+  AGGREGATE_COLUMNS,
+  type AggregateColumn,
+  innerColumns,
+  newScratch,
+  returnScratches,
+  type Scratch,
+  scratchAggregates,
+} from './summary-scratch.js';
+import {
   columnsNeedRawForHold,
   type HeldColumns,
   heldColumns,
@@ -70,41 +79,21 @@ export async function runSummaryQuery(
   // series, read, folded and dropped — allocated once per query instead of once per series.
   const scratches: Scratch[] = [];
   const b = spans.length > 0 ? withPrefetchedWindows(store, q.series, edgeWindows(q)) : store;
-  return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
-    const scratch = scratches.pop() ?? { packed: null, inner: null, aggregates: null };
-    try {
-      return await summariesOf(b, stats, q, series, spans, base, widthMs, p, scratch);
-    } finally {
-      scratches.push(scratch);
-    }
-  });
+  try {
+    return await mapLimit(q.series, b.seriesConcurrency, async (series) => {
+      const scratch = scratches.pop() ?? newScratch();
+      try {
+        return await summariesOf(b, stats, q, series, spans, base, widthMs, p, scratch);
+      } finally {
+        scratches.push(scratch);
+      }
+    });
+  } finally {
+    // Only scratches no series holds: one still in flight after a failure is not pushed back yet.
+    returnScratches(scratches, poolOf(q));
+  }
 }
 
-/** Per-series working memory, reused across the series of a query (allocating it per series costs more). */
-type Scratch = {
-  packed: PackedBuilder | null;
-  inner: Pick<BucketColumns, InnerColumn> | null;
-  /** The aggregate columns, decoded but not answered (CounterSummaryQuery). */
-  aggregates: Pick<BucketColumns, AggregateColumn> | null;
-};
-/** Decoded columns used only while folding a series (not part of the answer): zeroed and reused. */
-const INNER_COLUMNS = [
-  'inc',
-  'drops',
-  'maxGap',
-  'firstAnyTs',
-  'lastAnyTs',
-  'twSum',
-  'twMs',
-  'maxHold',
-  'flatHead',
-  'flatTail',
-  'flatMax',
-] as const;
-type InnerColumn = (typeof INNER_COLUMNS)[number];
-/** The Good-value aggregates, answered unless the query is a CounterSummaryQuery. */
-const AGGREGATE_COLUMNS = ['sum', 'min', 'max', 'first', 'lastTs', 'last'] as const;
-type AggregateColumn = (typeof AGGREGATE_COLUMNS)[number];
 type Query = SummaryQuery | CounterSummaryQuery;
 
 async function summariesOf(
@@ -218,16 +207,12 @@ async function fromColumns(
   ) {
     return null;
   }
-  const inner = scratch.inner ?? bucketColumns(spans.length, INNER_COLUMNS);
-  scratch.inner = inner;
-  for (const name of INNER_COLUMNS) inner[name].fill(0);
-  let aggregates: Pick<BucketColumns, AggregateColumn>;
-  if (q.aggregates === false) {
-    aggregates = scratch.aggregates ?? bucketColumns(spans.length, AGGREGATE_COLUMNS);
-    scratch.aggregates = aggregates;
-    for (const name of AGGREGATE_COLUMNS) aggregates[name].fill(0);
-  } else aggregates = bucketColumns(spans.length, AGGREGATE_COLUMNS);
   const pool = poolOf(q);
+  const inner = innerColumns(scratch, spans.length, pool);
+  const aggregates: Pick<BucketColumns, AggregateColumn> =
+    q.aggregates === false
+      ? scratchAggregates(scratch, spans.length, pool)
+      : bucketColumns(spans.length, AGGREGATE_COLUMNS);
   const answer = bucketColumns(spans.length, ANSWER_COLUMNS, (n) => pool.float64(n));
   const cols: BucketColumns = { ...answer, ...aggregates, ...inner };
   await b.rollupColumns(series, { cols, fromMs: q.fromMs, toMs: q.toMs, baseMs: base, widthMs });
