@@ -30,14 +30,14 @@ export type PhaseSeries = { L1?: IntervalSeries; L2?: IntervalSeries; L3?: Inter
  */
 export type UnattributedQuantity = { fromMs: number | null; toMs: number; quantity: number | null };
 
-/** Counter evidence per slot (query/energy-inputs-onchange.ts), for freeze and gap rules. */
+/**
+ * Counter evidence per slot (query/energy-inputs-onchange.ts), for the freeze and gap checks. Only what a rule
+ * reads: the store also answers the longest silent and flat runs per slot, which no rule uses — carried in
+ * the input they were two more arrays of a year of quarter-hours per meter.
+ */
 export type CounterEvidence = {
   /** Share of the slot without a sample pair within the evidence limit (an on-change counter is silent while it does not move: idle, or frozen). */
   silentShare: IntervalSeries;
-  /** Longest silent stretch the slot belongs to, hours, measured over its whole length inside the period. */
-  silentRunH: IntervalSeries;
-  /** Longest run of equal readings (the counter seen not to move) the slot belongs to, hours. */
-  flatRunH: IntervalSeries;
 };
 
 /** Covered share of the period (0..1) per series of a meter: known consumption, or time a gauge value was in force. */

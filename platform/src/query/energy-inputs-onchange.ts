@@ -18,7 +18,6 @@ import { heldOver, type Interval, maskSegments } from './held-values.js';
  * time before its first reading.
  */
 export const SLOT_MS = 900_000;
-const H_MS = 3_600_000;
 /** Counter evidence limit: readings further apart leave the time between them silent (not interpolated). */
 export const COUNTER_EVIDENCE_MS = 15 * 60_000;
 
@@ -120,9 +119,6 @@ export type OnChangeCounter = {
   coverage: Float64Array;
   /** Share of each slot without counter evidence (no sample pair within the evidence limit). */
   silentShare: Float64Array;
-  /** Longest silent / flat run each slot belongs to, hours (whole length inside the period). */
-  silentRunH: Float64Array;
-  flatRunH: Float64Array;
   /** Rises across silent stretches: consumed somewhere in them, booked to no slot. */
   unattributed: UnattributedQuantity[];
   resets: number;
@@ -131,9 +127,9 @@ export type OnChangeCounter = {
 
 /**
  * Quarter-hour consumption of an on-change counter (see the module comment). Takes over the answer's columns —
- * `increase`, `coveredIncrease`, `covered`, `silentRunMs` and `flatRunMs` become the known share, the values, the
- * silent share and the runs in hours, in place — instead of allocating five more arrays per series (a year of
- * quarter-hours is 280 KB an array; for hundreds of meters the allocations were a large part of the read).
+ * `increase`, `coveredIncrease` and `covered` become the known share, the values and the silent share, in
+ * place — instead of allocating three more arrays per series (a year of quarter-hours is 280 KB an array; for
+ * hundreds of meters the allocations were a large part of the read).
  * Read `s` before, not after; its counts, times and gap columns are left as they are.
  */
 export function onChangeCounter(
@@ -145,16 +141,12 @@ export function onChangeCounter(
   const coverage = counterKnownShare(s, fromMs, offline, s.increase);
   const values = s.coveredIncrease;
   const silentShare = s.covered;
-  const silentRunH = s.silentRunMs;
-  const flatRunH = s.flatRunMs;
   const unattributed: UnattributedQuantity[] = [];
   let resets = 0;
   let rollovers = 0;
   for (let i = 0; i < n; i++) {
     if (coverage[i]! < 1) values[i] = Number.NaN;
     silentShare[i] = 1 - silentShare[i]!;
-    silentRunH[i] = silentRunH[i]! / H_MS;
-    flatRunH[i] = flatRunH[i]! / H_MS;
     resets += s.resets[i]!;
     rollovers += s.rollovers[i]!;
     const gap = s.gapIncrease[i]!;
@@ -167,17 +159,19 @@ export function onChangeCounter(
       });
     }
   }
-  return { values, coverage, silentShare, silentRunH, flatRunH, unattributed, resets, rollovers };
+  return { values, coverage, silentShare, unattributed, resets, rollovers };
 }
 
 /**
- * The arrays of a summaries answer nothing refers to once every use of its series is done: all but the
- * five onChangeCounter takes over (when it ran: `counterTaken`); heldGauge and metricHealth keep none. For a
- * ColumnPool to build the next answers in (never the interval bounds: every series of an answer shares them).
+ * The arrays of a summaries answer nothing refers to once every use of its series is done, for a ColumnPool
+ * to build the next answers in (never the interval bounds: every series of an answer shares them). The
+ * input keeps, of a counter read for consumption, the three arrays onChangeCounter took over (values, known
+ * share, silent share); of one read for reactive energy the values only; of anything else nothing (heldGauge
+ * and metricHealth copy or sum what they need).
  */
 export function arraysDoneWith(
   s: SeriesCounterSummaries,
-  counterTaken: boolean,
+  counterReadAs: 'consumption' | 'reactive' | null,
 ): (Float64Array | Uint32Array | undefined)[] {
   const spent = [
     s.count,
@@ -190,9 +184,12 @@ export function arraysDoneWith(
     s.gapFromMs,
     s.twMean,
     s.twCoveredMs,
+    s.silentRunMs,
+    s.flatRunMs,
   ];
-  if (counterTaken) return spent;
-  return [...spent, s.increase, s.covered, s.coveredIncrease, s.silentRunMs, s.flatRunMs];
+  if (counterReadAs === 'consumption') return spent;
+  if (counterReadAs === 'reactive') return [...spent, s.increase, s.covered];
+  return [...spent, s.increase, s.covered, s.coveredIncrease];
 }
 
 /** Quarter-hour time-weighted means of a gauge and the ms a value was in force, offline stretches cut out. */

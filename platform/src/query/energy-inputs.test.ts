@@ -48,10 +48,9 @@ describe('energy inputs from the embedded store', () => {
     expect(m0.coverage!.consumption).toBeCloseTo(92 / 96, 12);
     const ev = m0.counterEvidence!;
     expect(ev.silentShare.values[39]).toBeCloseTo(1 / 15, 12);
-    expect([ev.silentRunH.values[39], ev.silentRunH.values[42], ev.silentRunH.values[50]]).toEqual([
-      61 / 60,
-      61 / 60,
-      0,
+    // The silent quarter-hours inside the drop-out are silent through and through; after it, none is.
+    expect([ev.silentShare.values[41], ev.silentShare.values[42], ev.silentShare.values[50]]).toEqual([
+      1, 1, 0,
     ]);
     expect(m0.coverage!.powerKw).toBe(1);
     expect(m0.reactiveKvarh!.values[0]).toBeCloseTo(7.5, 9);
@@ -136,7 +135,6 @@ describe('energy inputs from the embedded store', () => {
     // Silent slots add nothing (they are not spread with the jump) and are marked silent for 6 h.
     expect(v.slice(48, 72)).toEqual(new Array(24).fill(0));
     expect(v.slice(0, 48).every((x) => Math.abs(x - 10) < 1e-9)).toBe(true);
-    expect(m0.counterEvidence!.silentRunH.values[60]).toBe(6);
     expect(m0.counterEvidence!.silentShare.values[60]).toBe(1);
     expect(m0.unattributed).toEqual([{ fromMs: MON + 12 * H, toMs: MON + 18 * H, quantity: 240 }]);
     expect(m0.powerKw!.values[60]).toBe(40);

@@ -124,6 +124,8 @@ export async function loadEnergyInputs(
     return x;
   };
   const keyOf = (j: Job) => key(j.p.deviceId, j.m.key);
+  const counterReadAs = (js: Job[]) =>
+    js.some((j) => j.kind === 'consumption') ? 'consumption' : 'reactive';
   // The finer series and the machine states need no quarter-hour result: started now, a remote store answers
   // them while the counters are folded here (a rejection is handled where they are awaited).
   const fineRead = fine ? readFineSeries(store, snapshot, plans, fromMs, toMs) : null;
@@ -170,7 +172,7 @@ export async function loadEnergyInputs(
         ? onChangeCounter(s, fromMs, offline)
         : null;
       for (const j of js) addToMeter(a(j.p.deviceId), j, { s, counter: r, held, series });
-      columns.give(...arraysDoneWith(s, r !== null));
+      columns.give(...arraysDoneWith(s, r === null ? null : counterReadAs(js)));
     }
     // Series come counters first, then gauges, then metrics read for their quality only: the stage names
     // what the batch starts with.

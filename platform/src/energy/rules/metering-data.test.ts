@@ -94,8 +94,6 @@ describe('rule 9b: metering data', () => {
     const silent = (i: number) => (i === 39 ? 1 / 3 : i >= 40 && i < 48 ? 1 : 0);
     const evidence = {
       silentShare: series(MONDAY, PER_DAY, silent),
-      silentRunH: series(MONDAY, PER_DAY, (i) => (silent(i) > 0 ? 2 + 5 / 60 : 0)),
-      flatRunH: series(MONDAY, PER_DAY, () => 0),
     };
     const run = (pKw: (i: number) => number | null, withEvidence: boolean) =>
       meteringData
