@@ -80,7 +80,9 @@ async function stop(s: Started, sig: 'SIGTERM' | 'SIGINT') {
   expect(tree.length).toBeGreaterThan(0); // npm → node (→ esbuild): a real tree to take down
   const { code, left } = await s.p.signal(sig);
   expect(left, `processes left after ${sig}`).toEqual([]);
-  expect(code).toBe(0);
+  // Its output with the failure: an exit code of 1 after SIGTERM was seen once in a full run (not reproduced
+  // in seven runs alone, four of them beside two CPU hogs), and without the output it says nothing of why.
+  expect(code, `exit code after ${sig}; output:\n${s.p.output().slice(-4000)}`).toBe(0);
   expect(await portFree(s.port)).toBe(true);
   expect(s.p.output()).toMatch(/已停止 \/ stopped\./);
 }
