@@ -1,47 +1,23 @@
 import type { BucketColumns } from '../rollup/columns.js';
-import {
-  F_DROPS as F_DROPS_,
-  F_FIRST_TS as F_FIRST_TS_,
-  F_FIRST_V as F_FIRST_V_,
-  F_FLAT_HEAD as F_FLAT_HEAD_,
-  F_FLAT_MAX as F_FLAT_MAX_,
-  F_FLAT_TAIL as F_FLAT_TAIL_,
-  F_INC as F_INC_,
-  F_LAST_TS as F_LAST_TS_,
-  F_LAST_V as F_LAST_V_,
-  F_MAX_GAP as F_MAX_GAP_,
-  F_N as F_N_,
-  PACKED_FIELDS as PACKED_FIELDS_,
-  type Packed,
-} from '../rollup/pack.js';
+import { F_DROPS as F_DROPS_, F_MAX_GAP as F_MAX_GAP_, F_N as F_N_, type Packed } from '../rollup/pack.js';
 import type { CounterInterval } from '../types.js';
 import { type Spans, StoreQueryError } from './align.js';
 import type { ColumnSource } from './column-pool.js';
 import {
   type CounterColumns,
-  type CounterItems,
   type CounterParams,
-  columnItems,
   counterAccumulator,
   type EdgeSample,
 } from './counter-acc.js';
+import { columnItems, packedItems } from './counter-items.js';
 
 export type { CounterColumns, CounterParams, EdgeSample } from './counter-acc.js';
 
 // Packed field offsets as module constants: V8 folds these in the hot loops below, imported live bindings
 // it does not (measured 4–8× on a year of quarter-hours).
 const F_DROPS = F_DROPS_;
-const F_FIRST_TS = F_FIRST_TS_;
-const F_FIRST_V = F_FIRST_V_;
-const F_FLAT_HEAD = F_FLAT_HEAD_;
-const F_FLAT_MAX = F_FLAT_MAX_;
-const F_FLAT_TAIL = F_FLAT_TAIL_;
-const F_INC = F_INC_;
-const F_LAST_TS = F_LAST_TS_;
-const F_LAST_V = F_LAST_V_;
 const F_MAX_GAP = F_MAX_GAP_;
 const F_N = F_N_;
-const PACKED_FIELDS = PACKED_FIELDS_;
 
 export const DEFAULT_MAX_GAP_MS = 15 * 60_000;
 /** How far before a range a counter query looks for the reading that opens a gap crossing its start. */
@@ -90,35 +66,6 @@ export function counterColumns(
   const acc = counterAccumulator(spans, fromMs, toMs, intervalMs, offsetMs, p, before, cols);
   acc.items(packedItems(items));
   return acc.finish(after);
-}
-
-/** Packed summaries as counter items: every field in the one array, at its offset. */
-function packedItems(items: Packed): CounterItems {
-  const arrays = {
-    n: items,
-    firstTs: items,
-    first: items,
-    lastTs: items,
-    last: items,
-    inc: items,
-    drops: items,
-    flatHead: items,
-    flatTail: items,
-    flatMax: items,
-  };
-  const at = {
-    n: F_N,
-    firstTs: F_FIRST_TS,
-    first: F_FIRST_V,
-    lastTs: F_LAST_TS,
-    last: F_LAST_V,
-    inc: F_INC,
-    drops: F_DROPS,
-    flatHead: F_FLAT_HEAD,
-    flatTail: F_FLAT_TAIL,
-    flatMax: F_FLAT_MAX,
-  };
-  return { count: Math.floor(items.length / PACKED_FIELDS), stride: PACKED_FIELDS, arrays, at };
 }
 
 /** True when some bucket's answer depends on the query's parameters (needsRawSamples, over columns). */
