@@ -39,11 +39,11 @@ import { type PrefetchWindow, withPrefetchedWindows } from './prefetch.js';
 import {
   AGGREGATE_COLUMNS,
   type AggregateColumn,
-  innerColumns,
   newScratch,
   returnScratches,
   type Scratch,
   scratchAggregates,
+  scratchInner,
 } from './summary-scratch.js';
 import {
   columnsNeedRawForHold,
@@ -208,7 +208,7 @@ async function fromColumns(
     return null;
   }
   const pool = poolOf(q);
-  const inner = innerColumns(scratch, spans.length, pool);
+  const inner = scratchInner(scratch, spans.length, pool);
   const aggregates: Pick<BucketColumns, AggregateColumn> =
     q.aggregates === false
       ? scratchAggregates(scratch, spans.length, pool)

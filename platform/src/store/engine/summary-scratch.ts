@@ -39,7 +39,7 @@ export type AggregateColumn = (typeof AGGREGATE_COLUMNS)[number];
 export const newScratch = (): Scratch => ({ packed: null, inner: null, aggregates: null });
 
 /** The scratch's inner columns for n buckets, zeroed (taken from `from` the first time). */
-export function innerColumns(s: Scratch, n: number, from: ColumnSource): Pick<BucketColumns, InnerColumn> {
+export function scratchInner(s: Scratch, n: number, from: ColumnSource): Pick<BucketColumns, InnerColumn> {
   s.inner ??= bucketColumns(n, INNER_COLUMNS, (k) => from.float64(k));
   for (const name of INNER_COLUMNS) s.inner[name].fill(0);
   return s.inner;
